@@ -1,0 +1,73 @@
+/*
+ * config.h: the agent's configuration: an INI file (see
+ * examples/agent.ini) overridden by command-line flags.
+ */
+#ifndef UCT_CONFIG_H
+#define UCT_CONFIG_H
+
+#include "uct.h"
+
+enum uct_command {
+	UCT_CMD_NONE = 0,
+	UCT_CMD_CHECK,
+	UCT_CMD_INSTALL,
+	UCT_CMD_REMOVE,
+	UCT_CMD_STATUS,
+};
+
+enum uct_mode { UCT_MODE_TOFU = 0, UCT_MODE_PINNED };
+
+/* Roles select endpoints (see endpoints.c for the table). */
+#define UCT_ROLE_AGENT 0x1u
+#define UCT_ROLE_SUPERVISOR 0x2u
+#define UCT_ROLE_REPORTING 0x4u
+#define UCT_ROLE_ADMIN 0x8u
+#define UCT_ROLE_ALL 0xfu
+
+struct uct_config {
+	enum uct_command command;
+	char *config_path;        /* file read, NULL when none */
+	struct uct_strv nodes;    /* UCCX node FQDNs */
+	char *socialminer;        /* FQDN or NULL */
+	struct uct_strv urls;     /* extra https URLs */
+	unsigned roles;           /* UCT_ROLE_* mask, default all */
+	enum uct_mode mode;
+	unsigned char (*pins)[UCT_SHA256_LEN];
+	size_t n_pins;
+	struct uct_strv ca_files; /* approved CA certificate files */
+	struct uct_strv nss_dbs;  /* explicit NSS databases (only these) */
+	unsigned browsers;        /* enum uct_browser mask; 0 = all found */
+	long connect_timeout_ms;  /* default 5000 */
+	long total_timeout_ms;    /* default 15000 */
+	struct uct_strv connect_to;
+	char *proxy;              /* NULL: libcurl's environment */
+	int accept_change;
+	char *state_dir;          /* NULL: platform default */
+	char *home;               /* NULL: $HOME (where user stores are found) */
+	int json, quiet, verbose;
+	int help, version;
+	/* [report] (the collector); unused until reporting exists */
+	char *report_url;
+	char *report_token_file;
+	char *report_ca;
+	/* Warnings found while loading (e.g. a short name where an FQDN
+	 * belongs, when not fatal); printed by main. */
+	struct uct_strv warnings;
+};
+
+/* Defaults, before any file or flag. */
+void uct_config_init(struct uct_config *cfg);
+/*
+ * Read argv (argv[0] is the program): the command, --config FILE (or
+ * UCCX_TRUST_CONFIG, or /etc/uccx-trust/agent.ini when it exists), then the
+ * flags over the file. A flag given on the command line replaces the file's
+ * value; for lists (--node, --url, --pin, ...) the flags replace the file's
+ * list. On failure err->code is UCT_E_USAGE or UCT_E_CONFIG and err->msg
+ * names the file, line, problem and fix.
+ */
+int uct_config_load(struct uct_config *cfg, int argc, char **argv, struct uct_err *err);
+void uct_config_free(struct uct_config *cfg); /* NULL-safe, leaves cfg re-initialisable */
+/* The --help text (static). */
+const char *uct_config_usage(void);
+
+#endif

@@ -1,0 +1,138 @@
+/*
+ * uct.h: the vocabulary shared by the whole agent: errors, certificates,
+ * chains and small owned-string helpers. Nothing here knows an operating
+ * system or a crypto library; native types stay in platform/.
+ */
+#ifndef UCT_H
+#define UCT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define UCT_VERSION "0.1.0"
+#define UCT_JSON_SCHEMA 1
+
+/* Stable error codes: they go into reports, so never renumber. */
+enum uct_err_code {
+	UCT_E_NONE = 0,
+	UCT_E_USAGE = 1,   /* bad command line */
+	UCT_E_CONFIG = 2,  /* bad configuration file or value */
+	UCT_E_SYSTEM = 3,  /* OS call failed */
+	UCT_E_NOMEM = 4,
+	UCT_E_IO = 5,      /* file read/write */
+	UCT_E_PARSE = 6,   /* certificate or data could not be parsed */
+	UCT_E_NSS = 7,     /* NSS library call failed */
+	UCT_E_NET = 8,     /* network set-up (not a per-endpoint verdict) */
+	UCT_E_LOCKED = 9,  /* another run holds the lock / database busy */
+	UCT_E_LOGIN = 10,  /* store needs a password (NSS Primary Password) */
+	UCT_E_CRYPTO = 11, /* OpenSSL / crypt32 failure */
+};
+
+/*
+ * An error as libtls keeps it: a small stable code, the native value
+ * (errno, PR_GetError(), ERR_get_error(), GetLastError()) and a message for a
+ * person. The first error set wins; later ones are dropped.
+ */
+struct uct_err {
+	int code;
+	long native;
+	char msg[512];
+};
+
+/* Set err (if not already set). Always returns -1 so callers can
+ * `return uct_err_set(...)`. err may be NULL. */
+int uct_err_set(struct uct_err *err, int code, long native, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void uct_err_clear(struct uct_err *err);
+/* Name of a code, e.g. "config" for UCT_E_CONFIG (static string). */
+const char *uct_err_name(int code);
+
+/* ---- growable arrays of owned strings -------------------------------- */
+
+struct uct_strv {
+	char **v;
+	size_t n;
+};
+/* Append a copy of s. Returns 0, or -1 on allocation failure. */
+int uct_strv_push(struct uct_strv *sv, const char *s);
+int uct_strv_contains(const struct uct_strv *sv, const char *s);
+void uct_strv_clear(struct uct_strv *sv); /* frees members, NULL-safe */
+
+/* strdup that returns NULL for NULL. */
+char *uct_strdup(const char *s);
+/* Formats into a newly allocated string; NULL on failure. */
+char *uct_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- certificates ------------------------------------------------------ */
+
+#define UCT_SHA256_LEN 32
+/* "AA:BB:..." uppercase, 95 chars + NUL */
+#define UCT_FP_STRLEN (UCT_SHA256_LEN * 3)
+
+enum uct_key_type { UCT_KEY_OTHER = 0, UCT_KEY_RSA, UCT_KEY_EC, UCT_KEY_ED };
+
+/* X.509 key usage bits, in the RFC 5280 order. */
+#define UCT_KU_DIGITAL_SIGNATURE 0x01u
+#define UCT_KU_KEY_ENCIPHERMENT 0x04u
+#define UCT_KU_KEY_CERT_SIGN 0x20u
+
+/*
+ * One parsed certificate, filled by the platform's parser (OpenSSL on Linux,
+ * crypt32 on Windows) so that the analysis is the same code everywhere.
+ * All strings and arrays are owned by the struct; free with uct_cert_free().
+ */
+struct uct_cert {
+	unsigned char *der;
+	size_t der_len;
+	char *subject;    /* one line, RFC 2253 order: "CN=x,O=y" */
+	char *issuer;
+	char *subject_cn; /* NULL when absent */
+	char *serial_hex; /* uppercase hex, no separators */
+	struct uct_strv san_dns; /* dNSName entries as written */
+	struct uct_strv san_ip;  /* iPAddress entries, printable form */
+	int64_t not_before;      /* seconds since the epoch, UTC */
+	int64_t not_after;
+	enum uct_key_type key_type;
+	int key_bits;       /* RSA modulus bits, EC field bits */
+	char sig_alg[48];   /* e.g. "sha256WithRSAEncryption" */
+	int has_basic_constraints;
+	int is_ca;          /* basicConstraints cA */
+	int has_key_usage;
+	unsigned key_usage; /* UCT_KU_* */
+	int has_eku;
+	int eku_server_auth;
+	int self_issued;    /* subject == issuer */
+	int self_signed;    /* self-issued and the signature verifies with its own key */
+	int unknown_critical; /* a critical extension the browsers do not know */
+	char *aia_ca_issuers; /* first caIssuers URL, NULL when absent */
+	unsigned char sha256[UCT_SHA256_LEN];
+};
+
+void uct_cert_free(struct uct_cert *cert); /* NULL-safe */
+/* Uppercase colon-separated SHA-256 into buf (UCT_FP_STRLEN bytes). */
+void uct_fp_format(const unsigned char sha256[UCT_SHA256_LEN], char *buf);
+/* Parse a fingerprint: 64 hex digits, colons/spaces and case optional.
+ * Returns 0, or -1 when the text is not a SHA-256 fingerprint. */
+int uct_fp_parse(const char *text, unsigned char out[UCT_SHA256_LEN]);
+
+/* A chain as the server sent it: certs[0] is the leaf. Owns its certs. */
+struct uct_chain {
+	struct uct_cert **certs;
+	size_t n;
+};
+int uct_chain_push(struct uct_chain *chain, struct uct_cert *cert); /* takes cert, even on failure */
+void uct_chain_clear(struct uct_chain *chain);                      /* NULL-safe */
+
+/* ---- hostnames ---------------------------------------------------------- */
+
+/* 1 when s is an IPv4 or IPv6 literal. */
+int uct_is_ip_literal(const char *s);
+/* 1 when s looks like an FQDN: at least two labels, LDH syntax, not an IP. */
+int uct_is_fqdn(const char *s);
+/* RFC 6125 match of host against one dNSName pattern (leftmost '*' only,
+ * no partial-label wildcards, case-insensitive). */
+int uct_name_matches(const char *pattern, const char *host);
+/* 1 when any SAN dNSName of cert matches host (CN is not consulted). */
+int uct_cert_matches_host(const struct uct_cert *cert, const char *host);
+
+#endif

@@ -1,0 +1,369 @@
+/*
+ * util.c: errors, owned-string arrays, fingerprints and host-name rules
+ * shared by every module. Portable C99, no platform calls.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "uct.h"
+
+int uct_err_set(struct uct_err *err, int code, long native, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || err->code != UCT_E_NONE)
+		return -1;
+	err->code = code;
+	err->native = native;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void uct_err_clear(struct uct_err *err)
+{
+	if (err != NULL)
+		memset(err, 0, sizeof(*err));
+}
+
+const char *uct_err_name(int code)
+{
+	static const char *const names[] = {
+		[UCT_E_NONE] = "none",	   [UCT_E_USAGE] = "usage",   [UCT_E_CONFIG] = "config",
+		[UCT_E_SYSTEM] = "system", [UCT_E_NOMEM] = "nomem",   [UCT_E_IO] = "io",
+		[UCT_E_PARSE] = "parse",   [UCT_E_NSS] = "nss",	      [UCT_E_NET] = "net",
+		[UCT_E_LOCKED] = "locked", [UCT_E_LOGIN] = "login",   [UCT_E_CRYPTO] = "crypto",
+	};
+	if (code < 0 || (size_t)code >= sizeof(names) / sizeof(names[0]) || names[code] == NULL)
+		return "unknown";
+	return names[code];
+}
+
+char *uct_strdup(const char *s)
+{
+	char *copy;
+	size_t len;
+
+	if (s == NULL)
+		return NULL;
+	len = strlen(s) + 1;
+	copy = malloc(len);
+	if (copy != NULL)
+		memcpy(copy, s, len);
+	return copy;
+}
+
+char *uct_asprintf(const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+	char *buf;
+
+	va_start(ap, fmt);
+	len = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return NULL;
+	buf = malloc((size_t)len + 1);
+	if (buf == NULL)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(buf, (size_t)len + 1, fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+int uct_strv_push(struct uct_strv *sv, const char *s)
+{
+	char **grown;
+	char *copy;
+
+	copy = uct_strdup(s);
+	if (copy == NULL)
+		return -1;
+	grown = realloc(sv->v, (sv->n + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		free(copy);
+		return -1;
+	}
+	sv->v = grown;
+	sv->v[sv->n++] = copy;
+	return 0;
+}
+
+int uct_strv_contains(const struct uct_strv *sv, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		if (strcmp(sv->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+void uct_strv_clear(struct uct_strv *sv)
+{
+	size_t i;
+
+	if (sv == NULL)
+		return;
+	for (i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = 0;
+}
+
+void uct_cert_free(struct uct_cert *cert)
+{
+	if (cert == NULL)
+		return;
+	free(cert->der);
+	free(cert->subject);
+	free(cert->issuer);
+	free(cert->subject_cn);
+	free(cert->serial_hex);
+	uct_strv_clear(&cert->san_dns);
+	uct_strv_clear(&cert->san_ip);
+	free(cert->aia_ca_issuers);
+	free(cert);
+}
+
+void uct_fp_format(const unsigned char sha256[UCT_SHA256_LEN], char *buf)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i;
+
+	for (i = 0; i < UCT_SHA256_LEN; i++) {
+		buf[i * 3] = hex[sha256[i] >> 4];
+		buf[i * 3 + 1] = hex[sha256[i] & 0xf];
+		buf[i * 3 + 2] = (i + 1 < UCT_SHA256_LEN) ? ':' : '\0';
+	}
+}
+
+static int hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int uct_fp_parse(const char *text, unsigned char out[UCT_SHA256_LEN])
+{
+	size_t digits = 0;
+	const char *p;
+	int v;
+
+	/* Accept "sha256/" or "sha256:" prefixes as printed by some tools. */
+	if (strncmp(text, "sha256:", 7) == 0 || strncmp(text, "SHA256:", 7) == 0 ||
+	    strncmp(text, "sha256/", 7) == 0)
+		text += 7;
+	for (p = text; *p != '\0'; p++) {
+		if (*p == ':' || *p == ' ')
+			continue;
+		v = hex_value((unsigned char)*p);
+		if (v < 0 || digits >= UCT_SHA256_LEN * 2)
+			return -1;
+		if (digits % 2 == 0)
+			out[digits / 2] = (unsigned char)(v << 4);
+		else
+			out[digits / 2] |= (unsigned char)v;
+		digits++;
+	}
+	return digits == UCT_SHA256_LEN * 2 ? 0 : -1;
+}
+
+int uct_chain_push(struct uct_chain *chain, struct uct_cert *cert)
+{
+	struct uct_cert **grown;
+
+	grown = realloc(chain->certs, (chain->n + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		uct_cert_free(cert);
+		return -1;
+	}
+	chain->certs = grown;
+	chain->certs[chain->n++] = cert;
+	return 0;
+}
+
+void uct_chain_clear(struct uct_chain *chain)
+{
+	size_t i;
+
+	if (chain == NULL)
+		return;
+	for (i = 0; i < chain->n; i++)
+		uct_cert_free(chain->certs[i]);
+	free(chain->certs);
+	chain->certs = NULL;
+	chain->n = 0;
+}
+
+static int is_ipv4(const char *s)
+{
+	int parts = 0, digits = 0;
+	long value = 0;
+
+	for (;; s++) {
+		if (isdigit((unsigned char)*s)) {
+			value = value * 10 + (*s - '0');
+			if (++digits > 3 || value > 255)
+				return 0;
+		} else if (*s == '.' || *s == '\0') {
+			if (digits == 0)
+				return 0;
+			parts++;
+			digits = 0;
+			value = 0;
+			if (*s == '\0')
+				break;
+		} else {
+			return 0;
+		}
+	}
+	return parts == 4;
+}
+
+int uct_is_ip_literal(const char *s)
+{
+	const char *p;
+	int colons = 0;
+
+	if (is_ipv4(s))
+		return 1;
+	if (*s == '[')
+		s++;
+	for (p = s; *p != '\0' && *p != ']'; p++) {
+		if (*p == ':')
+			colons++;
+		else if (!isxdigit((unsigned char)*p) && *p != '.')
+			return 0;
+	}
+	return colons >= 2;
+}
+
+int uct_is_fqdn(const char *s)
+{
+	size_t label = 0, labels = 0, total = 0;
+	int all_digits_label = 1;
+	const char *p;
+
+	if (s == NULL || *s == '\0' || uct_is_ip_literal(s))
+		return 0;
+	for (p = s;; p++) {
+		if (*p == '.' || *p == '\0') {
+			/* An empty label is only allowed as the trailing root dot. */
+			if (label == 0 && !(*p == '\0' && labels > 0 && p[-1] == '.'))
+				return 0;
+			if (label > 0) {
+				if (p[-1] == '-')
+					return 0;
+				labels++;
+			}
+			if (*p == '\0')
+				break;
+			label = 0;
+			all_digits_label = 1;
+			continue;
+		}
+		if (!isalnum((unsigned char)*p) && *p != '-')
+			return 0;
+		if (*p == '-' && label == 0)
+			return 0;
+		if (!isdigit((unsigned char)*p))
+			all_digits_label = 0;
+		if (++label > 63 || ++total > 253)
+			return 0;
+	}
+	/* The top-level label of a real name is never all digits. */
+	return labels >= 2 && !all_digits_label;
+}
+
+int uct_name_matches(const char *pattern, const char *host)
+{
+	const char *dot;
+	size_t plen = strlen(pattern), hlen = strlen(host);
+
+	/* Trailing root dots do not change the name. */
+	if (plen > 0 && pattern[plen - 1] == '.')
+		plen--;
+	if (hlen > 0 && host[hlen - 1] == '.')
+		hlen--;
+	if (plen >= 2 && pattern[0] == '*' && pattern[1] == '.') {
+		/*
+		 * RFC 6125 6.4.3 as the browsers apply it: a wildcard stands for
+		 * exactly one whole leftmost label, and the rest of the pattern
+		 * needs at least two labels so "*.com" never matches.
+		 */
+		if (memchr(pattern + 2, '.', plen - 2) == NULL)
+			return 0;
+		dot = memchr(host, '.', hlen);
+		if (dot == NULL || dot == host)
+			return 0;
+		hlen -= (size_t)(dot - host);
+		host = dot;
+		pattern++;
+		plen--;
+	}
+	if (memchr(pattern, '*', plen) != NULL)
+		return 0;
+	return plen == hlen && strncasecmp(pattern, host, plen) == 0;
+}
+
+int uct_cert_matches_host(const struct uct_cert *cert, const char *host)
+{
+	size_t i;
+
+	for (i = 0; i < cert->san_dns.n; i++)
+		if (uct_name_matches(cert->san_dns.v[i], host))
+			return 1;
+	return 0;
+}
+
+/* Names used in reports and JSON: stable, lower-case. */
+#include "platform.h"
+
+const char *uct_fetch_status_name(enum uct_fetch_status s)
+{
+	switch (s) {
+	case UCT_FETCH_NOT_RUN: return "not-run";
+	case UCT_FETCH_OK: return "ok";
+	case UCT_FETCH_DNS: return "dns";
+	case UCT_FETCH_REFUSED: return "refused";
+	case UCT_FETCH_TIMEOUT: return "timeout";
+	case UCT_FETCH_TLS: return "tls";
+	case UCT_FETCH_PROXY: return "proxy";
+	case UCT_FETCH_ERROR: return "error";
+	}
+	return "error";
+}
+
+const char *uct_trust_name(enum uct_trust t)
+{
+	switch (t) {
+	case UCT_TRUST_NONE: return "none";
+	case UCT_TRUST_PEER: return "peer";
+	case UCT_TRUST_PEER_ONLY: return "peer-only";
+	case UCT_TRUST_ROOT: return "root";
+	case UCT_TRUST_OVERRIDE: return "override";
+	}
+	return "none";
+}
+
+const char *uct_browser_name(enum uct_browser b)
+{
+	switch (b) {
+	case UCT_BROWSER_CHROMIUM: return "chromium";
+	case UCT_BROWSER_FIREFOX: return "firefox";
+	case UCT_BROWSER_SYSTEM: return "system";
+	}
+	return "unknown";
+}

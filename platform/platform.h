@@ -1,0 +1,224 @@
+/*
+ * platform.h: the one interface between the portable agent (agent/) and an
+ * operating system. platform/linux implements it with libcurl, OpenSSL, NSS
+ * and inih; platform/win32 with WinHTTP and crypt32. Native types
+ * (X509 *, CERTCertificate *, HCERTSTORE) never cross this line.
+ */
+#ifndef UCT_PLATFORM_H
+#define UCT_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "uct.h"
+
+/* ---- certificates --------------------------------------------------- */
+
+/* Parse one DER certificate. On success *out is a new cert owned by the
+ * caller; on failure *out is NULL, err says why (UCT_E_PARSE). */
+int uct_cert_parse(const unsigned char *der, size_t len, struct uct_cert **out,
+		   struct uct_err *err);
+/* Read every certificate of a PEM (or single DER) file, appended to chain.
+ * Fails (UCT_E_IO / UCT_E_PARSE) when the file cannot be read or holds none. */
+int uct_cert_read_file(const char *path, struct uct_chain *chain, struct uct_err *err);
+/* 1 when child's signature verifies with issuer's public key and child's
+ * issuer name equals issuer's subject; 0 otherwise. */
+int uct_cert_signed_by(const struct uct_cert *child, const struct uct_cert *issuer);
+
+/* ---- network -------------------------------------------------------- */
+
+enum uct_fetch_status {
+	UCT_FETCH_NOT_RUN = 0,
+	UCT_FETCH_OK,
+	UCT_FETCH_DNS,     /* name did not resolve */
+	UCT_FETCH_REFUSED, /* connection refused / host unreachable */
+	UCT_FETCH_TIMEOUT, /* connect or total timeout */
+	UCT_FETCH_TLS,     /* handshake failed (not a certificate verdict: verification is off) */
+	UCT_FETCH_PROXY,   /* the proxy refused or failed */
+	UCT_FETCH_ERROR,   /* anything else; detail says what */
+};
+/* Stable lower-case name: "ok", "dns", "refused", "timeout", "tls", ... */
+const char *uct_fetch_status_name(enum uct_fetch_status s);
+
+struct uct_net_opts {
+	long connect_timeout_ms;
+	long total_timeout_ms;
+	/* curl's --connect-to syntax "HOST:PORT:CONNECT-HOST:CONNECT-PORT" */
+	const struct uct_strv *connect_to;
+	const char *proxy; /* NULL: the platform's default (libcurl: environment) */
+};
+
+/* One distinct host:port to handshake with. The caller fills host, port and
+ * path; the fetch fills the rest and owns nothing of the caller's. */
+struct uct_fetch_target {
+	const char *host;
+	int port;
+	const char *path;
+	enum uct_fetch_status status;
+	char detail[256];       /* plain-language reason when status != OK */
+	struct uct_chain chain; /* as sent by the server, leaf first; caller clears */
+	long elapsed_ms;
+};
+
+/* Handshake with every target at once (peer verification off, SNI = host),
+ * and record the chain each server sent. A host that does not answer costs
+ * one connect timeout, not one per target. Returns -1 only when the fetch
+ * could not run at all; per-target failures are statuses. */
+int uct_fetch_chains(struct uct_fetch_target *targets, size_t n,
+		     const struct uct_net_opts *opts, struct uct_err *err);
+
+/* Download one certificate (DER or PEM) from an AIA caIssuers URL (http or
+ * https), bounded by opts' timeouts and 64 KiB. *out owned by caller. */
+int uct_fetch_issuer(const char *url, const struct uct_net_opts *opts,
+		     struct uct_cert **out, struct uct_err *err);
+
+/* ---- trust stores --------------------------------------------------- */
+
+/*
+ * How a certificate is trusted. The NSS flag strings are those of
+ * `certutil -t`; DESIGN.md holds the table of what each browser accepts.
+ */
+enum uct_trust {
+	UCT_TRUST_NONE = 0,
+	UCT_TRUST_PEER,      /* "CP,,": a self-signed or private-CA leaf, CA:FALSE */
+	UCT_TRUST_PEER_ONLY, /* "P,,": a CA:TRUE self-signed leaf, as this server only */
+	UCT_TRUST_ROOT,      /* "C,,": an approved CA */
+	UCT_TRUST_OVERRIDE,  /* Firefox cert_override.txt line for host:port */
+};
+const char *uct_trust_name(enum uct_trust t); /* "peer", "peer-only", "root", "override" */
+
+enum uct_browser {
+	UCT_BROWSER_CHROMIUM = 1, /* Chrome, Chromium (~/.pki/nssdb, snap) */
+	UCT_BROWSER_FIREFOX = 2,
+	UCT_BROWSER_SYSTEM = 4,   /* system anchors, machine scope */
+};
+const char *uct_browser_name(enum uct_browser b);
+
+/* What the agent asks a store to hold. */
+struct uct_anchor {
+	const struct uct_cert *cert;
+	enum uct_trust trust;
+	const char *host; /* endpoint host and port: used by overrides and */
+	int port;         /* to build the tag; 0 for anchors shared by several */
+};
+
+/* One object the agent itself installed earlier (recognised by its tag). */
+struct uct_store_entry {
+	unsigned char sha256[UCT_SHA256_LEN];
+	enum uct_trust trust;
+	const char *label; /* the tag, e.g. NSS nickname; borrowed for the callback */
+	const char *host;  /* overrides only, else NULL */
+	int port;
+};
+typedef int (*uct_entry_cb)(const struct uct_store_entry *entry, void *ctx);
+
+struct uct_verify_result {
+	int trusted;       /* 1: the store accepts the chain for host */
+	char code[64];     /* native error name when not, e.g. "SEC_ERROR_UNKNOWN_ISSUER" */
+	char detail[256];
+};
+
+struct uct_store;
+struct uct_store_ops {
+	const char *name; /* "nss", "ff-override", "system" */
+	/* Open for reading (rw=0) or writing (rw=1). A busy database is retried
+	 * for a bounded time, then UCT_E_LOCKED. Opening twice is a no-op unless
+	 * upgrading to rw. At most one store is open at a time in a process
+	 * (NSS contexts must not overlap). */
+	int (*open)(struct uct_store *, int rw, struct uct_err *);
+	/* Call cb for each entry the agent installed (tagged); cb returning
+	 * non-zero stops the walk. */
+	int (*list)(struct uct_store *, uct_entry_cb cb, void *ctx, struct uct_err *);
+	/* Install anchor; replaces the trust of an identical cert already there. */
+	int (*add)(struct uct_store *, const struct uct_anchor *, struct uct_err *);
+	/* Remove the object matching anchor->cert (and its trust), only if tagged
+	 * as ours; removing what is absent succeeds. */
+	int (*remove)(struct uct_store *, const struct uct_anchor *, struct uct_err *);
+	/* Would this store let a browser accept chain for host:port now? */
+	int (*verify)(struct uct_store *, const struct uct_chain *chain, const char *host,
+		      int port, struct uct_verify_result *out, struct uct_err *);
+	/* Release native handles; the store can be opened again later. NULL-safe. */
+	void (*close)(struct uct_store *);
+	/* Free the store itself (calls close first). NULL-safe. */
+	void (*destroy)(struct uct_store *);
+};
+
+struct uct_store {
+	const struct uct_store_ops *ops;
+	char *id;      /* stable, for state and reports: "nss:/home/u/.pki/nssdb" */
+	char *path;    /* the directory or file */
+	char *group;   /* the browser profile this store belongs to: "chromium",
+			  "firefox:default-release" (a profile's NSS db and its
+			  override file share a group) */
+	enum uct_browser browser;
+	int busy;      /* Firefox running on this profile: overrides would be lost */
+	int created;   /* the store did not exist and will be created on first write */
+	void *impl;
+};
+
+/* Where to look. home NULL means $HOME. */
+struct uct_discover_opts {
+	const char *home;
+	const struct uct_strv *nss_dbs; /* explicit databases: when non-empty, only these */
+	unsigned browsers;              /* mask of enum uct_browser; 0 = all */
+	int create_chromium_db;         /* create ~/.pki/nssdb when missing (on first write) */
+};
+
+/* Find the stores of this user (and machine, for UCT_BROWSER_SYSTEM when
+ * running as root). *out is an array of *n stores owned by the caller; free
+ * with uct_stores_free(). Unreadable locations are skipped with a log line. */
+int uct_stores_discover(const struct uct_discover_opts *opts, struct uct_store ***out,
+			size_t *n, struct uct_err *err);
+void uct_stores_free(struct uct_store **stores, size_t n);
+
+/* An NSS database store for one directory (used by discovery and tests). */
+struct uct_store *uct_store_nss_new(const char *dir, const char *group,
+				    enum uct_browser browser, struct uct_err *err);
+/* A Firefox cert_override.txt store for one profile directory. */
+struct uct_store *uct_store_override_new(const char *profile_dir, const char *group,
+					 struct uct_err *err);
+
+/* ---- files, configuration, locking ---------------------------------- */
+
+/* Parse an INI file, calling handler(section, key, value, line) for every
+ * pair; a non-zero return from handler stops the parse and is returned.
+ * Fails with UCT_E_IO when the file cannot be read, UCT_E_CONFIG with the
+ * line number when the syntax is bad. */
+typedef int (*uct_ini_handler)(void *ctx, const char *section, const char *key,
+			       const char *value, int line);
+int uct_ini_parse(const char *path, uct_ini_handler handler, void *ctx, struct uct_err *err);
+
+/* Write data to path atomically (temp file in the same directory, fsync,
+ * rename), creating parent directories with mode 0700. Never follows a
+ * symlink at path. */
+int uct_file_write_atomic(const char *path, const void *data, size_t len, int mode,
+			  struct uct_err *err);
+/* Read a whole file (at most max bytes) into a new NUL-terminated buffer. */
+int uct_file_read(const char *path, size_t max, char **out, size_t *len, struct uct_err *err);
+
+/* Exclusive run lock. Waits up to wait_ms for another run to finish, then
+ * fails with UCT_E_LOCKED. *out owned by caller, release with uct_lock_release. */
+struct uct_lock;
+int uct_lock_acquire(const char *path, long wait_ms, struct uct_lock **out, struct uct_err *err);
+void uct_lock_release(struct uct_lock *lock); /* NULL-safe */
+
+/* Default directories: per-user state (~/.local/state/uccx-trust), or the
+ * machine's (/var/lib/uccx-trust) when running as root. Newly allocated. */
+char *uct_default_state_dir(void);
+/* Default configuration file (/etc/uccx-trust/agent.ini). Static string. */
+const char *uct_default_config_path(void);
+/* 1 when running with administrator / root rights. */
+int uct_is_privileged(void);
+/* Host name, user name, OS description: newly allocated. */
+char *uct_host_name(void);
+char *uct_user_name(void);
+char *uct_os_name(void);
+/* Wall clock, seconds since the epoch, and a monotonic clock in ms. */
+int64_t uct_now(void);
+int64_t uct_monotonic_ms(void);
+
+/* Library set-up for the process (curl_global_init, ...). */
+int uct_platform_init(struct uct_err *err);
+void uct_platform_cleanup(void);
+
+#endif
