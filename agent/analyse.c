@@ -1,0 +1,395 @@
+/*
+ * analyse.c: from a chain as the server sent it to what must be trusted,
+ * following the browser behaviour measured in DESIGN.md and its trust
+ * safety rules. Pure: no I/O, so the whole table of cases is unit-tested.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "analyse.h"
+
+#define DAY (24 * 60 * 60)
+#define MAX_DEPTH 10
+
+const char *uct_finding_name(unsigned finding)
+{
+	switch (finding) {
+	case UCT_F_NO_SAN: return "no-san";
+	case UCT_F_NAME_MISMATCH: return "name-mismatch";
+	case UCT_F_EXPIRED: return "expired";
+	case UCT_F_NOT_YET_VALID: return "not-yet-valid";
+	case UCT_F_WEAK_KEY: return "weak-key";
+	case UCT_F_CA_LEAF: return "ca-leaf";
+	case UCT_F_UNKNOWN_CRITICAL: return "unknown-critical-extension";
+	case UCT_F_EXPIRING: return "expiring-soon";
+	case UCT_F_WEAK_SIGNATURE: return "weak-signature";
+	case UCT_F_INCOMPLETE_CHAIN: return "incomplete-chain";
+	case UCT_F_NO_SERVER_AUTH: return "no-server-auth";
+	}
+	return "unknown";
+}
+
+const char *uct_chain_kind_name(enum uct_chain_kind kind)
+{
+	switch (kind) {
+	case UCT_CK_NONE: return "none";
+	case UCT_CK_SELF_SIGNED: return "self-signed";
+	case UCT_CK_SELF_SIGNED_CA: return "self-signed-ca";
+	case UCT_CK_PRIVATE_CA: return "ca-issued";
+	}
+	return "none";
+}
+
+const char *uct_approval_name(enum uct_approval ap)
+{
+	switch (ap) {
+	case UCT_AP_NONE: return "none";
+	case UCT_AP_FIRST_USE: return "first-use";
+	case UCT_AP_KNOWN: return "known";
+	case UCT_AP_RENEWAL: return "renewal";
+	case UCT_AP_ACCEPTED_CHANGE: return "accepted-change";
+	case UCT_AP_PINNED: return "pinned";
+	case UCT_AP_CA_FILE: return "ca-file";
+	case UCT_AP_REFUSED_CHANGED: return "refused-changed";
+	case UCT_AP_REFUSED_UNPINNED: return "refused-unpinned";
+	}
+	return "none";
+}
+
+int uct_approval_ok(enum uct_approval ap)
+{
+	return ap != UCT_AP_NONE && ap != UCT_AP_REFUSED_CHANGED && ap != UCT_AP_REFUSED_UNPINNED;
+}
+
+static void fmt_date(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, len, "%Y-%m-%d", &tm) == 0)
+		snprintf(buf, len, "?");
+}
+
+/* The names a certificate is for, for messages. */
+static const char *cert_name(const struct uct_cert *cert)
+{
+	if (cert->san_dns.n > 0)
+		return cert->san_dns.v[0];
+	return cert->subject_cn != NULL ? cert->subject_cn : cert->subject;
+}
+
+static unsigned leaf_findings(const struct uct_cert *leaf, const char *host, int64_t now)
+{
+	unsigned f = 0;
+
+	if (leaf->san_dns.n == 0 && leaf->san_ip.n == 0) {
+		f |= UCT_F_NO_SAN;
+		/* Only Firefox's override can still help, and only when the
+		 * legacy CN names this host. */
+		if (leaf->subject_cn == NULL || !uct_name_matches(leaf->subject_cn, host))
+			f |= UCT_F_NAME_MISMATCH;
+	} else if (!uct_cert_matches_host(leaf, host)) {
+		f |= UCT_F_NAME_MISMATCH;
+	}
+	if (now > leaf->not_after)
+		f |= UCT_F_EXPIRED;
+	else if (leaf->not_after - now < (int64_t)UCT_EXPIRING_DAYS * DAY)
+		f |= UCT_F_EXPIRING;
+	if (now < leaf->not_before)
+		f |= UCT_F_NOT_YET_VALID;
+	if (leaf->key_type == UCT_KEY_RSA && leaf->key_bits < 2048)
+		f |= UCT_F_WEAK_KEY;
+	if (leaf->is_ca)
+		f |= UCT_F_CA_LEAF;
+	if (strcasestr(leaf->sig_alg, "sha1") != NULL || strcasestr(leaf->sig_alg, "md5") != NULL)
+		f |= UCT_F_WEAK_SIGNATURE;
+	if (leaf->has_eku && !leaf->eku_server_auth)
+		f |= UCT_F_NO_SERVER_AUTH;
+	return f;
+}
+
+static const struct uct_cert *find_issuer(const struct uct_cert *cert, const struct uct_chain *chain,
+					  const struct uct_chain *extra)
+{
+	const struct uct_chain *lists[2] = {chain, extra};
+	size_t l, i;
+
+	for (l = 0; l < 2; l++) {
+		if (lists[l] == NULL)
+			continue;
+		for (i = 0; i < lists[l]->n; i++) {
+			const struct uct_cert *cand = lists[l]->certs[i];
+			if (cand != cert && cand->is_ca && uct_cert_signed_by(cert, cand))
+				return cand;
+		}
+	}
+	return NULL;
+}
+
+/* Walk up from the leaf through the sent chain and the approved CAs to a
+ * self-signed root; NULL when the top is not known. */
+static const struct uct_cert *find_root(const struct uct_cert *leaf, const struct uct_chain *chain,
+					const struct uct_chain *ca_certs)
+{
+	const struct uct_cert *cur = leaf, *next;
+	int depth;
+
+	for (depth = 0; depth < MAX_DEPTH; depth++) {
+		if (cur->self_signed)
+			return cur == leaf ? NULL : cur;
+		next = find_issuer(cur, chain, ca_certs);
+		if (next == NULL)
+			return NULL;
+		cur = next;
+	}
+	return NULL;
+}
+
+static int is_pinned(const struct uct_config *cfg, const struct uct_cert *cert)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_pins; i++)
+		if (memcmp(cfg->pins[i], cert->sha256, UCT_SHA256_LEN) == 0)
+			return 1;
+	return 0;
+}
+
+static int in_list(const struct uct_chain *list, const struct uct_cert *cert)
+{
+	size_t i;
+
+	for (i = 0; list != NULL && i < list->n; i++)
+		if (memcmp(list->certs[i]->sha256, cert->sha256, UCT_SHA256_LEN) == 0)
+			return 1;
+	return 0;
+}
+
+/* The CA that an approval lets become a root (pinned CA or CA file), or the
+ * pinned leaf itself; NULL when approval came from tofu. */
+static const struct uct_cert *approved_anchor(const struct uct_analyse_ctx *ctx,
+					      const struct uct_chain *chain,
+					      const struct uct_cert *root, enum uct_approval *ap)
+{
+	const struct uct_cert *cur = chain->certs[0];
+	int depth;
+
+	/* Walk the path actually used (leaf, its issuers, the root) so that a
+	 * pin on an unrelated certificate sent along does not count. */
+	for (depth = 0; cur != NULL && depth < MAX_DEPTH; depth++) {
+		if (is_pinned(ctx->cfg, cur)) {
+			*ap = UCT_AP_PINNED;
+			return cur;
+		}
+		if (cur != chain->certs[0] && in_list(ctx->ca_certs, cur)) {
+			*ap = UCT_AP_CA_FILE;
+			return cur;
+		}
+		if (cur->self_signed || cur == root)
+			break;
+		cur = find_issuer(cur, chain, ctx->ca_certs);
+	}
+	return NULL;
+}
+
+static int is_renewal(const struct uct_seen *seen, const struct uct_cert *leaf, unsigned findings,
+		      int64_t now)
+{
+	char *names;
+	int same;
+
+	/*
+	 * A renewal the agent can tell apart from an attack: the same names,
+	 * a new certificate that is valid now and outlives the old one, and an
+	 * old one that has expired or is about to. Anything else is a change
+	 * that needs a person's approval.
+	 */
+	if (findings & (UCT_F_EXPIRED | UCT_F_NOT_YET_VALID))
+		return 0;
+	if (seen->not_after - now > (int64_t)UCT_EXPIRING_DAYS * DAY)
+		return 0;
+	if (leaf->not_after <= seen->not_after)
+		return 0;
+	names = uct_state_cert_names(leaf);
+	same = names != NULL && strcasecmp(names, seen->names) == 0;
+	free(names);
+	return same;
+}
+
+static void decide_approval(const struct uct_analyse_ctx *ctx, const char *host, int port,
+			    const struct uct_chain *chain, struct uct_analysis *out,
+			    const struct uct_cert **anchor)
+{
+	char hostport[300], fp[UCT_FP_STRLEN], date[32];
+	const struct uct_seen *seen;
+
+	*anchor = approved_anchor(ctx, chain, out->root, &out->approval);
+	if (*anchor != NULL)
+		return;
+	uct_fp_format(out->leaf->sha256, fp);
+	if (ctx->cfg->mode == UCT_MODE_PINNED) {
+		out->approval = UCT_AP_REFUSED_UNPINNED;
+		snprintf(out->reason, sizeof(out->reason),
+			 "no certificate of the chain matches a configured pin (server certificate "
+			 "%s): not installed; if it is genuine, add it to pins",
+			 fp);
+		return;
+	}
+	snprintf(hostport, sizeof(hostport), "%s:%d", host, port);
+	seen = ctx->state != NULL ? uct_state_find_seen(ctx->state, hostport) : NULL;
+	if (seen == NULL)
+		out->approval = UCT_AP_FIRST_USE;
+	else if (memcmp(seen->sha256, out->leaf->sha256, UCT_SHA256_LEN) == 0)
+		out->approval = UCT_AP_KNOWN;
+	else if (is_renewal(seen, out->leaf, out->findings, ctx->now))
+		out->approval = UCT_AP_RENEWAL;
+	else if (ctx->cfg->accept_change)
+		out->approval = UCT_AP_ACCEPTED_CHANGE;
+	else {
+		out->approval = UCT_AP_REFUSED_CHANGED;
+		fmt_date(seen->first_seen, date, sizeof(date));
+		snprintf(out->reason, sizeof(out->reason),
+			 "the server now presents a different certificate (%.23s...) than the one "
+			 "approved on %s, and it is not a normal renewal: not installed; if the "
+			 "change is expected, run again with --accept-change or pin it",
+			 fp, date);
+	}
+}
+
+/* Which browser can be helped at all, and the error each shows otherwise. */
+static void decide_fixable(const char *host, struct uct_analysis *out)
+{
+	unsigned f = out->findings;
+	char date[32];
+
+	out->chromium_fixable = out->firefox_fixable = 1;
+	if (f & UCT_F_NAME_MISMATCH) {
+		out->chromium_fixable = out->firefox_fixable = 0;
+		snprintf(out->chromium_code, sizeof(out->chromium_code), "ERR_CERT_COMMON_NAME_INVALID");
+		snprintf(out->firefox_code, sizeof(out->firefox_code), "SSL_ERROR_BAD_CERT_DOMAIN");
+		snprintf(out->reason, sizeof(out->reason),
+			 "the certificate is issued for %s, not %s: it is never installed (a wrong "
+			 "server, a wrong name in the configuration, or a man in the middle)",
+			 cert_name(out->leaf), host);
+		snprintf(out->server_advice, sizeof(out->server_advice),
+			 "regenerate the server certificate with %s in its Subject Alternative Name, "
+			 "or use the name it was issued for",
+			 host);
+		return;
+	}
+	if (f & (UCT_F_EXPIRED | UCT_F_NOT_YET_VALID)) {
+		out->chromium_fixable = out->firefox_fixable = 0;
+		snprintf(out->chromium_code, sizeof(out->chromium_code), "ERR_CERT_DATE_INVALID");
+		snprintf(out->firefox_code, sizeof(out->firefox_code), "%s",
+			 (f & UCT_F_EXPIRED) ? "SEC_ERROR_EXPIRED_CERTIFICATE"
+					     : "MOZILLA_PKIX_ERROR_NOT_YET_VALID_CERTIFICATE");
+		fmt_date((f & UCT_F_EXPIRED) ? out->leaf->not_after : out->leaf->not_before, date,
+			 sizeof(date));
+		snprintf(out->reason, sizeof(out->reason), "the certificate %s %s",
+			 (f & UCT_F_EXPIRED) ? "expired on" : "is not valid before", date);
+		snprintf(out->server_advice, sizeof(out->server_advice),
+			 "regenerate or renew the certificate on the server (OS Administration > "
+			 "Security > Certificate Management) and check the server's clock");
+		return;
+	}
+	if (f & (UCT_F_UNKNOWN_CRITICAL | UCT_F_NO_SERVER_AUTH)) {
+		out->chromium_fixable = out->firefox_fixable = 0;
+		snprintf(out->chromium_code, sizeof(out->chromium_code), "ERR_CERT_INVALID");
+		snprintf(out->firefox_code, sizeof(out->firefox_code), "%s",
+			 (f & UCT_F_NO_SERVER_AUTH) ? "SEC_ERROR_INADEQUATE_CERT_TYPE"
+						    : "SEC_ERROR_UNKNOWN_CRITICAL_EXTENSION");
+		snprintf(out->reason, sizeof(out->reason), "the certificate %s",
+			 (f & UCT_F_NO_SERVER_AUTH)
+				 ? "is not allowed for server authentication (extended key usage)"
+				 : "has a critical extension browsers do not understand");
+		snprintf(out->server_advice, sizeof(out->server_advice),
+			 "reissue the server certificate as a standard TLS server certificate");
+		return;
+	}
+	if (f & UCT_F_NO_SAN) {
+		/* Chrome 58 and later ignore the CN; nothing on a PC helps. */
+		out->chromium_fixable = 0;
+		snprintf(out->chromium_code, sizeof(out->chromium_code), "ERR_CERT_COMMON_NAME_INVALID");
+		snprintf(out->reason, sizeof(out->reason),
+			 "the certificate has no Subject Alternative Name: Chrome and Edge reject it "
+			 "whatever is installed; Firefox only with an exception");
+		snprintf(out->server_advice, sizeof(out->server_advice),
+			 "regenerate the certificate on the server with a Subject Alternative Name "
+			 "for %s, or have it signed by a CA",
+			 host);
+	}
+}
+
+static void set_want(struct uct_want *w, const struct uct_cert *cert, enum uct_trust trust)
+{
+	w->cert = cert;
+	w->trust = trust;
+}
+
+/* DESIGN.md's trust table, one row per kind of chain. */
+static void decide_wants(struct uct_analysis *out, const struct uct_cert *anchor)
+{
+	const struct uct_cert *leaf = out->leaf;
+	int ca_anchor = anchor != NULL && anchor != leaf && anchor->is_ca;
+
+	if (out->chromium_fixable) {
+		if (ca_anchor)
+			set_want(&out->chromium, anchor, UCT_TRUST_ROOT);
+		else if (!leaf->is_ca)
+			set_want(&out->chromium, leaf, UCT_TRUST_PEER);
+		else if (anchor == leaf && leaf->self_signed)
+			/* A pinned self-signed CA:TRUE certificate may become a root. */
+			set_want(&out->chromium, leaf, UCT_TRUST_ROOT);
+		else
+			/* CA:TRUE without approval: trusted as this server only. */
+			set_want(&out->chromium, leaf, UCT_TRUST_PEER_ONLY);
+	}
+	if (!out->firefox_fixable)
+		return;
+	/* Firefox rejects a CA:TRUE end-entity and a SAN-less certificate
+	 * whatever the trust flags: only the per-host override works. */
+	if (leaf->is_ca || (out->findings & UCT_F_NO_SAN))
+		out->firefox_override = 1;
+	else if (ca_anchor)
+		set_want(&out->firefox, anchor, UCT_TRUST_ROOT);
+	else
+		set_want(&out->firefox, leaf, UCT_TRUST_PEER);
+}
+
+void uct_analyse(const struct uct_analyse_ctx *ctx, const char *host, int port,
+		 const struct uct_chain *chain, struct uct_analysis *out)
+{
+	const struct uct_cert *anchor = NULL;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (chain == NULL || chain->n == 0)
+		return;
+	out->leaf = chain->certs[0];
+	out->findings = leaf_findings(out->leaf, host, ctx->now);
+	for (i = 1; i < chain->n; i++)
+		if (chain->certs[i]->unknown_critical)
+			out->findings |= UCT_F_UNKNOWN_CRITICAL;
+	if (out->leaf->unknown_critical)
+		out->findings |= UCT_F_UNKNOWN_CRITICAL;
+	if (out->leaf->self_signed) {
+		out->kind = out->leaf->is_ca ? UCT_CK_SELF_SIGNED_CA : UCT_CK_SELF_SIGNED;
+	} else {
+		out->kind = UCT_CK_PRIVATE_CA;
+		out->root = find_root(out->leaf, chain, ctx->ca_certs);
+		if (out->root == NULL)
+			out->findings |= UCT_F_INCOMPLETE_CHAIN;
+	}
+	decide_fixable(host, out);
+	if (!out->chromium_fixable && !out->firefox_fixable)
+		return;
+	decide_approval(ctx, host, port, chain, out, &anchor);
+	if (!uct_approval_ok(out->approval)) {
+		out->chromium_fixable = out->firefox_fixable = 0;
+		return;
+	}
+	decide_wants(out, anchor);
+}

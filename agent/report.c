@@ -1,0 +1,426 @@
+/*
+ * report.c: text and JSON renderings of struct uct_run. The JSON writer is
+ * a few helpers over stdio: the document is small and written once.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "report.h"
+
+static const char *command_name(enum uct_command c)
+{
+	switch (c) {
+	case UCT_CMD_CHECK: return "check";
+	case UCT_CMD_INSTALL: return "install";
+	case UCT_CMD_REMOVE: return "remove";
+	case UCT_CMD_STATUS: return "status";
+	case UCT_CMD_NONE: break;
+	}
+	return "none";
+}
+
+static void iso_time(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "1970-01-01T00:00:00Z");
+}
+
+/* ---- text ---- */
+
+static const char *verdict_words(enum uct_verdict v)
+{
+	switch (v) {
+	case UCT_V_TRUSTED: return "trusted";
+	case UCT_V_NOT_TRUSTED: return "NOT TRUSTED";
+	case UCT_V_CANNOT_FIX: return "SERVER FIX";
+	case UCT_V_DEFERRED: return "PENDING";
+	case UCT_V_UNREACHABLE: return "UNREACHABLE";
+	case UCT_V_REFUSED: return "REFUSED";
+	case UCT_V_UNKNOWN: break;
+	}
+	return "UNKNOWN";
+}
+
+static void text_endpoint(FILE *out, const struct uct_ep_result *r, int verbose)
+{
+	const struct uct_analysis *an = &r->an;
+	char fp[UCT_FP_STRLEN], date[32];
+	size_t g;
+	unsigned bit;
+
+	fprintf(out, "  %-12s %s", verdict_words(r->verdict), r->ep->url);
+	if (r->target->status != UCT_FETCH_OK) {
+		fprintf(out, "\n               %s\n", r->target->detail);
+		return;
+	}
+	fprintf(out, "  (%s, %s)\n", uct_chain_kind_name(an->kind), uct_approval_name(an->approval));
+	for (g = 0; g < r->n_gv; g++) {
+		const struct uct_group_verdict *gv = &r->gv[g];
+		if (gv->after == UCT_V_TRUSTED && !verbose && r->verdict == UCT_V_TRUSTED)
+			continue;
+		fprintf(out, "               %-28s %s%s%s\n", gv->group, uct_verdict_name(gv->after),
+			gv->code[0] ? ": " : "", gv->code);
+	}
+	if (r->verdict != UCT_V_TRUSTED && an->reason[0] != '\0')
+		fprintf(out, "               why: %s\n", an->reason);
+	for (bit = 1; bit <= UCT_F_NO_SERVER_AUTH; bit <<= 1)
+		if ((an->findings & bit) && (bit == UCT_F_WEAK_KEY || bit == UCT_F_EXPIRING ||
+					     bit == UCT_F_WEAK_SIGNATURE))
+			fprintf(out, "               note: %s%s\n", uct_finding_name(bit),
+				bit == UCT_F_WEAK_KEY ? " (RSA key under 2048 bits: replace it on the server)"
+						      : "");
+	if (verbose && an->leaf != NULL) {
+		uct_fp_format(an->leaf->sha256, fp);
+		iso_time(an->leaf->not_after, date, sizeof(date));
+		fprintf(out, "               subject %s\n               issuer  %s\n"
+			     "               sha256  %s\n               expires %s\n",
+			an->leaf->subject, an->leaf->issuer, fp, date);
+	}
+}
+
+void uct_report_text(FILE *out, const struct uct_run *run, int verbose)
+{
+	size_t i, trusted = 0;
+	char fp[UCT_FP_STRLEN];
+	const char *verb;
+
+	fprintf(out, "uccx-trust %s: %zu endpoints on %zu servers, %zu stores (trust mode %s)\n\n",
+		command_name(run->cfg->command), run->eps.n, run->eps.n_targets, run->n_stores,
+		run->cfg->mode == UCT_MODE_PINNED ? "pinned" : "tofu");
+	for (i = 0; i < run->eps.n; i++) {
+		text_endpoint(out, &run->res[i], verbose);
+		if (run->res[i].verdict == UCT_V_TRUSTED)
+			trusted++;
+	}
+	if (run->n_changes > 0) {
+		fprintf(out, "\n%s:\n", run->cfg->command == UCT_CMD_CHECK ? "Would change" : "Changes");
+		for (i = 0; i < run->n_changes; i++) {
+			const struct uct_change *ch = &run->changes[i];
+			uct_fp_format(ch->sha256, fp);
+			verb = ch->action == UCT_CH_REMOVE ? "removed"
+			       : ch->action == UCT_CH_UPDATE ? "updated" : "added";
+			if (ch->status == UCT_CS_PLANNED)
+				verb = ch->action == UCT_CH_REMOVE ? "remove" : "add";
+			fprintf(out, "  %-8s %s (%s) %s [%s]%s%s%s\n", verb,
+				ch->subject[0] ? ch->subject : ch->hostports, uct_trust_name(ch->trust),
+				ch->store->path, ch->store->group,
+				ch->status == UCT_CS_FAILED ? " FAILED: " : "",
+				ch->status == UCT_CS_DEFERRED ? " DEFERRED: " : "", ch->error);
+		}
+	} else if (run->cfg->command != UCT_CMD_CHECK) {
+		fprintf(out, "\nNothing to change.\n");
+	}
+	for (i = 0; i < run->problems.n; i++)
+		fprintf(out, "%sproblem: %s\n", i == 0 ? "\n" : "", run->problems.v[i]);
+	if (run->notices.n > 0) {
+		fprintf(out, "\nWhat to do:\n");
+		for (i = 0; i < run->notices.n; i++)
+			fprintf(out, "  - %s\n", run->notices.v[i]);
+	}
+	if (run->n_stores == 0)
+		fprintf(out, "\nNo browser certificate database was found for this user.\n");
+	if (run->cfg->command == UCT_CMD_REMOVE)
+		fprintf(out, "\n%zu objects removed.\n", run->n_changes);
+	else
+		fprintf(out, "\n%zu of %zu endpoints trusted by every browser profile.\n", trusted,
+			run->eps.n);
+}
+
+void uct_report_status_text(FILE *out, const struct uct_run *run)
+{
+	const struct uct_state *st = &run->state;
+	char date[32], fp[UCT_FP_STRLEN];
+	size_t i;
+
+	fprintf(out, "uccx-trust status (state in %s)\n", run->state_dir);
+	if (st->last_run == 0) {
+		fprintf(out, "  no run has installed anything yet\n");
+		return;
+	}
+	iso_time(st->last_run, date, sizeof(date));
+	fprintf(out, "  last %s: %s, exit %d: %s\n", st->last_command ? st->last_command : "run", date,
+		st->last_exit, st->last_summary ? st->last_summary : "");
+	fprintf(out, "\nInstalled by uccx-trust (%zu):\n", st->n_installed);
+	for (i = 0; i < st->n_installed; i++) {
+		uct_fp_format(st->installed[i].sha256, fp);
+		fprintf(out, "  %-9s %.23s... %s\n            for %s\n",
+			uct_trust_name(st->installed[i].trust), fp, st->installed[i].store_id,
+			st->installed[i].hostports);
+	}
+	fprintf(out, "\nApproved server certificates (%zu):\n", st->n_seen);
+	for (i = 0; i < st->n_seen; i++) {
+		uct_fp_format(st->seen[i].sha256, fp);
+		iso_time(st->seen[i].not_after, date, sizeof(date));
+		fprintf(out, "  %-40s %.23s... expires %s\n", st->seen[i].hostport, fp, date);
+	}
+}
+
+/* ---- JSON ---- */
+
+static void json_str(FILE *out, const char *s)
+{
+	const unsigned char *p;
+
+	if (s == NULL) {
+		fputs("null", out);
+		return;
+	}
+	fputc('"', out);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", out); break;
+		case '\\': fputs("\\\\", out); break;
+		case '\n': fputs("\\n", out); break;
+		case '\r': fputs("\\r", out); break;
+		case '\t': fputs("\\t", out); break;
+		default:
+			if (*p < 0x20)
+				fprintf(out, "\\u%04x", *p);
+			else
+				fputc(*p, out);
+		}
+	}
+	fputc('"', out);
+}
+
+static void json_key(FILE *out, const char *key, int *first)
+{
+	if (!*first)
+		fputc(',', out);
+	*first = 0;
+	json_str(out, key);
+	fputc(':', out);
+}
+
+static void json_kv_str(FILE *out, const char *key, const char *value, int *first)
+{
+	json_key(out, key, first);
+	json_str(out, value);
+}
+
+static void json_kv_int(FILE *out, const char *key, int64_t value, int *first)
+{
+	json_key(out, key, first);
+	fprintf(out, "%" PRId64, value);
+}
+
+static void json_kv_bool(FILE *out, const char *key, int value, int *first)
+{
+	json_key(out, key, first);
+	fputs(value ? "true" : "false", out);
+}
+
+static void json_fp(FILE *out, const char *key, const unsigned char *sha, int *first)
+{
+	char fp[UCT_FP_STRLEN];
+
+	uct_fp_format(sha, fp);
+	json_kv_str(out, key, fp, first);
+}
+
+static void json_strv(FILE *out, const char *key, const struct uct_strv *sv, int *first)
+{
+	size_t i;
+
+	json_key(out, key, first);
+	fputc('[', out);
+	for (i = 0; i < sv->n; i++) {
+		if (i > 0)
+			fputc(',', out);
+		json_str(out, sv->v[i]);
+	}
+	fputc(']', out);
+}
+
+static const char *key_algorithm(enum uct_key_type k)
+{
+	switch (k) {
+	case UCT_KEY_RSA: return "rsa";
+	case UCT_KEY_EC: return "ec";
+	case UCT_KEY_ED: return "ed25519";
+	case UCT_KEY_OTHER: break;
+	}
+	return "other";
+}
+
+/* Field names follow osquery's certificates table where one fits. */
+static void json_cert(FILE *out, const struct uct_cert *c)
+{
+	int first = 1;
+
+	fputc('{', out);
+	json_kv_str(out, "common_name", c->subject_cn, &first);
+	json_kv_str(out, "subject", c->subject, &first);
+	json_kv_str(out, "issuer", c->issuer, &first);
+	json_kv_str(out, "serial", c->serial_hex, &first);
+	json_fp(out, "sha256", c->sha256, &first);
+	json_kv_int(out, "not_valid_before", c->not_before, &first);
+	json_kv_int(out, "not_valid_after", c->not_after, &first);
+	json_kv_str(out, "key_algorithm", key_algorithm(c->key_type), &first);
+	json_kv_int(out, "key_strength", c->key_bits, &first);
+	json_kv_str(out, "signing_algorithm", c->sig_alg, &first);
+	json_kv_bool(out, "ca", c->is_ca, &first);
+	json_kv_bool(out, "self_signed", c->self_signed, &first);
+	json_strv(out, "san_dns", &c->san_dns, &first);
+	json_strv(out, "san_ip", &c->san_ip, &first);
+	fputc('}', out);
+}
+
+static void json_endpoint(FILE *out, const struct uct_ep_result *r)
+{
+	const struct uct_analysis *an = &r->an;
+	int first = 1, f2;
+	size_t g;
+	unsigned bit;
+
+	fputc('{', out);
+	json_kv_str(out, "name", r->ep->name, &first);
+	json_kv_str(out, "url", r->ep->url, &first);
+	json_kv_str(out, "host", r->ep->host, &first);
+	json_kv_int(out, "port", r->ep->port, &first);
+	json_kv_str(out, "verdict", uct_verdict_name(r->verdict), &first);
+	json_kv_str(out, "fetch", uct_fetch_status_name(r->target->status), &first);
+	json_kv_str(out, "fetch_detail", r->target->status == UCT_FETCH_OK ? NULL : r->target->detail,
+		    &first);
+	json_kv_int(out, "fetch_ms", r->target->elapsed_ms, &first);
+	json_kv_str(out, "chain_kind", uct_chain_kind_name(an->kind), &first);
+	json_kv_str(out, "approval", uct_approval_name(an->approval), &first);
+	json_key(out, "certificate", &first);
+	if (an->leaf != NULL)
+		json_cert(out, an->leaf);
+	else
+		fputs("null", out);
+	json_kv_int(out, "chain_length", (int64_t)r->target->chain.n, &first);
+	json_key(out, "findings", &first);
+	fputc('[', out);
+	for (bit = 1, f2 = 1; bit <= UCT_F_NO_SERVER_AUTH; bit <<= 1) {
+		if (!(an->findings & bit))
+			continue;
+		if (!f2)
+			fputc(',', out);
+		f2 = 0;
+		json_str(out, uct_finding_name(bit));
+	}
+	fputc(']', out);
+	json_kv_str(out, "reason", an->reason[0] ? an->reason : NULL, &first);
+	json_kv_str(out, "server_advice", an->server_advice[0] ? an->server_advice : NULL, &first);
+	json_key(out, "browsers", &first);
+	fputc('[', out);
+	for (g = 0; g < r->n_gv; g++) {
+		const struct uct_group_verdict *gv = &r->gv[g];
+		if (g > 0)
+			fputc(',', out);
+		f2 = 1;
+		fputc('{', out);
+		json_kv_str(out, "profile", gv->group, &f2);
+		json_kv_str(out, "browser", uct_browser_name(gv->browser), &f2);
+		json_kv_str(out, "before", uct_verdict_name(gv->before), &f2);
+		json_kv_str(out, "verdict", uct_verdict_name(gv->after), &f2);
+		json_kv_str(out, "code", gv->code[0] ? gv->code : NULL, &f2);
+		fputc('}', out);
+	}
+	fputs("]}", out);
+}
+
+static void json_change(FILE *out, const struct uct_change *ch)
+{
+	int first = 1;
+
+	fputc('{', out);
+	json_kv_str(out, "action", uct_change_action_name(ch->action), &first);
+	json_kv_str(out, "status", uct_change_status_name(ch->status), &first);
+	json_kv_str(out, "store", ch->store->id, &first);
+	json_kv_str(out, "profile", ch->store->group, &first);
+	json_kv_str(out, "trust", uct_trust_name(ch->trust), &first);
+	json_fp(out, "sha256", ch->sha256, &first);
+	json_kv_str(out, "subject", ch->subject[0] ? ch->subject : NULL, &first);
+	json_kv_str(out, "endpoints", ch->hostports, &first);
+	json_kv_str(out, "error", ch->error[0] ? ch->error : NULL, &first);
+	fputc('}', out);
+}
+
+static void json_store(FILE *out, const struct uct_store *st, int failed)
+{
+	int first = 1;
+
+	fputc('{', out);
+	json_kv_str(out, "id", st->id, &first);
+	json_kv_str(out, "kind", st->ops->name, &first);
+	json_kv_str(out, "browser", uct_browser_name(st->browser), &first);
+	json_kv_str(out, "profile", st->group, &first);
+	json_kv_str(out, "path", st->path, &first);
+	json_kv_bool(out, "busy", st->busy, &first);
+	json_kv_bool(out, "failed", failed, &first);
+	fputc('}', out);
+}
+
+void uct_report_json(FILE *out, const struct uct_run *run, const struct uct_err *err, int exit_code)
+{
+	char now[32];
+	char *host = uct_host_name(), *user = uct_user_name(), *os = uct_os_name();
+	int first = 1;
+	size_t i;
+
+	iso_time(run->started ? run->started : uct_now(), now, sizeof(now));
+	fputc('{', out);
+	json_kv_int(out, "schema", UCT_JSON_SCHEMA, &first);
+	json_kv_str(out, "agent", "uccx-trust", &first);
+	json_kv_str(out, "version", UCT_VERSION, &first);
+	json_kv_str(out, "command", run->cfg ? command_name(run->cfg->command) : NULL, &first);
+	json_kv_str(out, "time", now, &first);
+	json_kv_int(out, "elapsed_ms", run->elapsed_ms, &first);
+	json_kv_str(out, "host_name", host, &first);
+	json_kv_str(out, "user", user, &first);
+	json_kv_str(out, "os", os, &first);
+	json_kv_str(out, "scope", uct_is_privileged() ? "machine" : "user", &first);
+	json_kv_str(out, "trust_mode",
+		    run->cfg && run->cfg->mode == UCT_MODE_PINNED ? "pinned" : "tofu", &first);
+	json_kv_int(out, "exit_code", exit_code, &first);
+	json_key(out, "error", &first);
+	if (err != NULL && err->code != UCT_E_NONE) {
+		int f2 = 1;
+		fputc('{', out);
+		json_kv_str(out, "code", uct_err_name(err->code), &f2);
+		json_kv_int(out, "native", err->native, &f2);
+		json_kv_str(out, "message", err->msg, &f2);
+		fputc('}', out);
+	} else {
+		fputs("null", out);
+	}
+	json_key(out, "stores", &first);
+	fputc('[', out);
+	for (i = 0; i < run->n_stores; i++) {
+		if (i > 0)
+			fputc(',', out);
+		json_store(out, run->stores[i], run->store_failed ? run->store_failed[i] : 0);
+	}
+	fputc(']', out);
+	json_key(out, "endpoints", &first);
+	fputc('[', out);
+	for (i = 0; run->res != NULL && i < run->eps.n; i++) {
+		if (i > 0)
+			fputc(',', out);
+		json_endpoint(out, &run->res[i]);
+	}
+	fputc(']', out);
+	json_key(out, "changes", &first);
+	fputc('[', out);
+	for (i = 0; i < run->n_changes; i++) {
+		if (i > 0)
+			fputc(',', out);
+		json_change(out, &run->changes[i]);
+	}
+	fputc(']', out);
+	json_strv(out, "actions", &run->notices, &first);
+	json_strv(out, "problems", &run->problems, &first);
+	fputs("}\n", out);
+	free(host);
+	free(user);
+	free(os);
+}

@@ -1,0 +1,895 @@
+/*
+ * run.c: the agent's pipeline for one command. Stores are handled one at
+ * a time (open, list, verify, plan, apply, verify, close), because NSS
+ * contexts must never overlap in one process (DESIGN.md, NSS facts).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "run.h"
+
+const char *uct_verdict_name(enum uct_verdict v)
+{
+	switch (v) {
+	case UCT_V_UNKNOWN: return "unknown";
+	case UCT_V_TRUSTED: return "trusted";
+	case UCT_V_NOT_TRUSTED: return "not-trusted";
+	case UCT_V_CANNOT_FIX: return "cannot-fix-on-pc";
+	case UCT_V_DEFERRED: return "deferred";
+	case UCT_V_UNREACHABLE: return "unreachable";
+	case UCT_V_REFUSED: return "refused";
+	}
+	return "unknown";
+}
+
+const char *uct_change_action_name(enum uct_change_action a)
+{
+	switch (a) {
+	case UCT_CH_ADD: return "add";
+	case UCT_CH_UPDATE: return "update";
+	case UCT_CH_REMOVE: return "remove";
+	}
+	return "add";
+}
+
+const char *uct_change_status_name(enum uct_change_status s)
+{
+	switch (s) {
+	case UCT_CS_PLANNED: return "planned";
+	case UCT_CS_DONE: return "done";
+	case UCT_CS_FAILED: return "failed";
+	case UCT_CS_DEFERRED: return "deferred";
+	}
+	return "planned";
+}
+
+static int is_override(const struct uct_store *store)
+{
+	return strcmp(store->ops->name, "ff-override") == 0;
+}
+
+/* What this store should hold for endpoint i, or want->cert == NULL. */
+static void store_want(const struct uct_run *run, const struct uct_store *store, size_t i,
+		       struct uct_want *want)
+{
+	const struct uct_analysis *an = &run->res[i].an;
+
+	memset(want, 0, sizeof(*want));
+	if (is_override(store)) {
+		if (an->firefox_override) {
+			want->cert = an->leaf;
+			want->trust = UCT_TRUST_OVERRIDE;
+		}
+	} else if (store->browser == UCT_BROWSER_FIREFOX) {
+		*want = an->firefox;
+	} else {
+		*want = an->chromium;
+	}
+}
+
+static char *hostport_of(const struct uct_endpoint *ep)
+{
+	return uct_asprintf("%s:%d", ep->host, ep->port);
+}
+
+/* ---- loading inputs ---- */
+
+static int load_ca_files(struct uct_run *run, struct uct_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < run->cfg->ca_files.n; i++)
+		if (uct_cert_read_file(run->cfg->ca_files.v[i], &run->ca_certs, err) < 0)
+			return -1;
+	return 0;
+}
+
+static int fetch_all(struct uct_run *run, struct uct_err *err)
+{
+	struct uct_net_opts net = {
+		.connect_timeout_ms = run->cfg->connect_timeout_ms,
+		.total_timeout_ms = run->cfg->total_timeout_ms,
+		.connect_to = &run->cfg->connect_to,
+		.proxy = run->cfg->proxy,
+	};
+	struct uct_cert *issuer;
+	struct uct_err aerr;
+	size_t i;
+
+	run->targets = calloc(run->eps.n_targets, sizeof(*run->targets));
+	if (run->targets == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
+	for (i = 0; i < run->eps.n_targets; i++) {
+		run->targets[i].host = run->eps.targets[i].host;
+		run->targets[i].port = run->eps.targets[i].port;
+		run->targets[i].path = run->eps.targets[i].path;
+	}
+	if (uct_fetch_chains(run->targets, run->eps.n_targets, &net, err) < 0)
+		return -1;
+	if (run->cfg->n_pins == 0 && run->ca_certs.n == 0)
+		return 0;
+	/*
+	 * With pins or CA files the root may matter, and a server often does
+	 * not send it: follow the AIA caIssuers URL of the top certificate once.
+	 * What it brings is only used if its signature links up.
+	 */
+	for (i = 0; i < run->eps.n_targets; i++) {
+		struct uct_chain *chain = &run->targets[i].chain;
+		struct uct_cert *top;
+
+		if (chain->n == 0)
+			continue;
+		top = chain->certs[chain->n - 1];
+		if (top->self_signed || top->aia_ca_issuers == NULL)
+			continue;
+		uct_err_clear(&aerr);
+		if (uct_fetch_issuer(top->aia_ca_issuers, &net, &issuer, &aerr) < 0) {
+			uct_log(UCT_LOG_INFO, "AIA %s: %s", top->aia_ca_issuers, aerr.msg);
+			continue;
+		}
+		if (uct_cert_signed_by(top, issuer))
+			uct_chain_push(chain, issuer);
+		else
+			uct_cert_free(issuer);
+	}
+	return 0;
+}
+
+/* ---- per store ---- */
+
+struct owned_walk {
+	struct uct_store_entry *v;
+	size_t n;
+};
+
+static int collect_owned(const struct uct_store_entry *entry, void *ctx)
+{
+	struct owned_walk *w = ctx;
+	struct uct_store_entry *grown = realloc(w->v, (w->n + 1) * sizeof(*grown));
+
+	if (grown == NULL)
+		return -1;
+	w->v = grown;
+	w->v[w->n] = *entry;
+	/* Strings are borrowed for the callback only. */
+	w->v[w->n].label = NULL;
+	w->v[w->n].host = entry->host != NULL ? uct_strdup(entry->host) : NULL;
+	w->n++;
+	return 0;
+}
+
+static void owned_free(struct owned_walk *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		free((char *)w->v[i].host);
+	free(w->v);
+}
+
+/* An entry is ours when the store tags it (NSS) or, for the override
+ * file, which has no room for a tag, when the state says we wrote it. */
+static int entry_is_ours(const struct uct_run *run, const struct uct_store *store,
+			 const struct uct_store_entry *e)
+{
+	if (!is_override(store))
+		return 1;
+	return uct_state_find_installed(&run->state, store->id, e->sha256) != NULL;
+}
+
+static struct uct_change *add_change(struct uct_run *run, const struct uct_store *store,
+				     enum uct_change_action action, const unsigned char *sha256,
+				     enum uct_trust trust, const char *subject,
+				     const char *hostport)
+{
+	struct uct_change *grown = realloc(run->changes, (run->n_changes + 1) * sizeof(*grown));
+	struct uct_change *ch;
+
+	if (grown == NULL)
+		return NULL;
+	run->changes = grown;
+	ch = &run->changes[run->n_changes++];
+	memset(ch, 0, sizeof(*ch));
+	ch->store = store;
+	ch->action = action;
+	ch->trust = trust;
+	memcpy(ch->sha256, sha256, UCT_SHA256_LEN);
+	ch->subject = uct_strdup(subject != NULL ? subject : "");
+	ch->hostports = uct_strdup(hostport != NULL ? hostport : "");
+	return ch;
+}
+
+static struct uct_change *find_change(struct uct_run *run, const struct uct_store *store,
+				      const unsigned char *sha256, enum uct_change_action action)
+{
+	size_t i;
+
+	for (i = 0; i < run->n_changes; i++)
+		if (run->changes[i].store == store && run->changes[i].action == action &&
+		    memcmp(run->changes[i].sha256, sha256, UCT_SHA256_LEN) == 0)
+			return &run->changes[i];
+	return NULL;
+}
+
+static const struct uct_store_entry *owned_find(const struct owned_walk *w, const unsigned char *sha,
+						const char *host, int port)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++) {
+		if (memcmp(w->v[i].sha256, sha, UCT_SHA256_LEN) != 0)
+			continue;
+		if (host != NULL && w->v[i].host != NULL &&
+		    (strcasecmp(w->v[i].host, host) != 0 || w->v[i].port != port))
+			continue;
+		return &w->v[i];
+	}
+	return NULL;
+}
+
+/* Plan additions for install: what each endpoint needs that the store
+ * neither holds as ours nor already trusts some other way. */
+static int plan_adds(struct uct_run *run, size_t s, const struct owned_walk *owned)
+{
+	struct uct_store *store = run->stores[s];
+	const struct uct_verify_result *vr = &run->vr_before[s * run->eps.n];
+	const struct uct_store_entry *have;
+	struct uct_change *ch;
+	struct uct_want want;
+	char *hp, *merged;
+	size_t i;
+
+	for (i = 0; i < run->eps.n; i++) {
+		store_want(run, store, i, &want);
+		if (want.cert == NULL)
+			continue;
+		have = owned_find(owned, want.cert->sha256, is_override(store) ? run->eps.v[i].host : NULL,
+				  run->eps.v[i].port);
+		if (have != NULL && have->trust == want.trust && entry_is_ours(run, store, have))
+			continue;
+		/* Trusted already by something not ours (an enterprise root the
+		 * user installed): leave the store alone. */
+		if (have == NULL && vr[i].trusted && !is_override(store))
+			continue;
+		hp = hostport_of(&run->eps.v[i]);
+		if (hp == NULL)
+			return -1;
+		ch = is_override(store) ? NULL : find_change(run, store, want.cert->sha256, UCT_CH_ADD);
+		if (ch == NULL)
+			ch = find_change(run, store, want.cert->sha256, UCT_CH_UPDATE);
+		if (ch != NULL && !is_override(store)) {
+			merged = uct_asprintf("%s,%s", ch->hostports, hp);
+			free(hp);
+			if (merged == NULL)
+				return -1;
+			free(ch->hostports);
+			ch->hostports = merged;
+			continue;
+		}
+		ch = add_change(run, store, have != NULL ? UCT_CH_UPDATE : UCT_CH_ADD, want.cert->sha256,
+				want.trust, want.cert->subject, hp);
+		free(hp);
+		if (ch == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+/* 1 when every endpoint the state says this object served was reached now
+ * and wants something else in this store: the object was replaced. */
+static int entry_replaced(const struct uct_run *run, size_t s, const struct uct_installed *rec)
+{
+	struct uct_want want;
+	char *hp;
+	size_t i;
+	int served = 0, still = 0;
+
+	for (i = 0; i < run->eps.n; i++) {
+		hp = hostport_of(&run->eps.v[i]);
+		if (hp == NULL)
+			return 0;
+		if (strstr(rec->hostports, hp) != NULL) {
+			served++;
+			store_want(run, run->stores[s], i, &want);
+			if (run->res[i].target->status != UCT_FETCH_OK || !uct_approval_ok(run->res[i].an.approval))
+				still++;
+			else if (want.cert != NULL &&
+				 memcmp(want.cert->sha256, rec->sha256, UCT_SHA256_LEN) == 0)
+				still++;
+		}
+		free(hp);
+	}
+	return served > 0 && still == 0;
+}
+
+static int plan_removals(struct uct_run *run, size_t s, const struct owned_walk *owned)
+{
+	struct uct_store *store = run->stores[s];
+	const struct uct_installed *rec;
+	char hp[300];
+	size_t k;
+
+	for (k = 0; k < owned->n; k++) {
+		const struct uct_store_entry *e = &owned->v[k];
+
+		if (!entry_is_ours(run, store, e))
+			continue;
+		rec = uct_state_find_installed(&run->state, store->id, e->sha256);
+		if (run->cfg->command == UCT_CMD_INSTALL) {
+			/* Without a record we cannot tell what it served: keep it. */
+			if (rec == NULL || !entry_replaced(run, s, rec))
+				continue;
+			/* An override line is replaced in place by the add. */
+			if (is_override(store))
+				continue;
+		}
+		if (e->host != NULL)
+			snprintf(hp, sizeof(hp), "%s:%d", e->host, e->port);
+		else
+			snprintf(hp, sizeof(hp), "%s", rec != NULL ? rec->hostports : "");
+		if (add_change(run, store, UCT_CH_REMOVE, e->sha256, e->trust, NULL, hp) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+/* Find the certificate with this fingerprint among the fetched chains. */
+static const struct uct_cert *cert_by_sha(const struct uct_run *run, const unsigned char *sha)
+{
+	size_t t, c;
+
+	for (t = 0; t < run->eps.n_targets; t++)
+		for (c = 0; c < run->targets[t].chain.n; c++)
+			if (memcmp(run->targets[t].chain.certs[c]->sha256, sha, UCT_SHA256_LEN) == 0)
+				return run->targets[t].chain.certs[c];
+	for (c = 0; c < run->ca_certs.n; c++)
+		if (memcmp(run->ca_certs.certs[c]->sha256, sha, UCT_SHA256_LEN) == 0)
+			return run->ca_certs.certs[c];
+	return NULL;
+}
+
+/* A stand-in certificate carrying only a fingerprint, for removing an
+ * object whose certificate was not fetched this run. */
+static void fake_cert(struct uct_cert *fake, const unsigned char *sha)
+{
+	memset(fake, 0, sizeof(*fake));
+	memcpy(fake->sha256, sha, UCT_SHA256_LEN);
+}
+
+static void apply_one(struct uct_run *run, struct uct_store *store, struct uct_change *ch)
+{
+	struct uct_anchor anchor = {.trust = ch->trust};
+	struct uct_cert fake;
+	struct uct_err err = {0};
+	char *host = NULL, *colon;
+	int rc;
+
+	anchor.cert = cert_by_sha(run, ch->sha256);
+	if (anchor.cert == NULL) {
+		fake_cert(&fake, ch->sha256);
+		anchor.cert = &fake;
+	}
+	if (is_override(store)) {
+		host = uct_strdup(ch->hostports);
+		colon = host != NULL ? strrchr(host, ':') : NULL;
+		if (colon != NULL) {
+			*colon = '\0';
+			anchor.host = host;
+			anchor.port = atoi(colon + 1);
+		}
+	}
+	rc = ch->action == UCT_CH_REMOVE ? store->ops->remove(store, &anchor, &err)
+					 : store->ops->add(store, &anchor, &err);
+	free(host);
+	if (rc == 0) {
+		ch->status = UCT_CS_DONE;
+		if (ch->action == UCT_CH_REMOVE) {
+			uct_state_drop_installed(&run->state, store->id, ch->sha256);
+		} else {
+			uct_state_add_installed(&run->state, store->id, ch->sha256, ch->trust,
+						ch->hostports);
+		}
+		return;
+	}
+	ch->status = err.code == UCT_E_LOCKED && is_override(store) ? UCT_CS_DEFERRED : UCT_CS_FAILED;
+	snprintf(ch->error, sizeof(ch->error), "%s", err.msg);
+}
+
+static int store_has_work(const struct uct_run *run, const struct uct_store *store)
+{
+	size_t i;
+
+	for (i = 0; i < run->n_changes; i++)
+		if (run->changes[i].store == store)
+			return 1;
+	return 0;
+}
+
+static void verify_all(struct uct_run *run, size_t s, struct uct_verify_result *out)
+{
+	struct uct_store *store = run->stores[s];
+	struct uct_err err;
+	size_t i;
+
+	for (i = 0; i < run->eps.n; i++) {
+		const struct uct_fetch_target *t = run->res[i].target;
+
+		memset(&out[i], 0, sizeof(out[i]));
+		if (t->status != UCT_FETCH_OK || t->chain.n == 0)
+			continue;
+		uct_err_clear(&err);
+		if (store->ops->verify(store, &t->chain, run->eps.v[i].host, run->eps.v[i].port,
+				       &out[i], &err) < 0) {
+			out[i].trusted = 0;
+			snprintf(out[i].code, sizeof(out[i].code), "VERIFY_FAILED");
+			snprintf(out[i].detail, sizeof(out[i].detail), "%.255s", err.msg);
+		}
+	}
+}
+
+static void store_problem(struct uct_run *run, const struct uct_store *store, const struct uct_err *err)
+{
+	char *line = uct_asprintf("%s: %s", store->path, err->msg);
+
+	if (line != NULL)
+		uct_strv_push(&run->problems, line);
+	free(line);
+}
+
+/* Everything for one store, opened once and closed before the next. */
+static int process_store(struct uct_run *run, size_t s)
+{
+	struct uct_store *store = run->stores[s];
+	struct uct_verify_result *before = &run->vr_before[s * run->eps.n];
+	struct uct_verify_result *after = &run->vr_after[s * run->eps.n];
+	struct owned_walk owned = {0};
+	struct uct_err err = {0};
+	enum uct_command cmd = run->cfg->command;
+	size_t i;
+	int rc = -1;
+
+	if (store->created) {
+		/* Nothing to read yet: every endpoint is untrusted there. */
+		for (i = 0; i < run->eps.n; i++)
+			snprintf(before[i].code, sizeof(before[i].code), "NO_DATABASE");
+	} else {
+		if (store->ops->open(store, 0, &err) < 0)
+			goto fail;
+		if (store->ops->list(store, collect_owned, &owned, &err) < 0)
+			goto fail;
+		verify_all(run, s, before);
+	}
+	if (cmd == UCT_CMD_INSTALL && plan_adds(run, s, &owned) < 0)
+		goto nomem;
+	if ((cmd == UCT_CMD_INSTALL || cmd == UCT_CMD_REMOVE) && plan_removals(run, s, &owned) < 0)
+		goto nomem;
+	memcpy(after, before, run->eps.n * sizeof(*after));
+	if (cmd == UCT_CMD_CHECK || !store_has_work(run, store)) {
+		rc = 0;
+		goto out;
+	}
+	if (store->ops->open(store, 1, &err) < 0) {
+		if (err.code == UCT_E_LOCKED && is_override(store)) {
+			for (i = 0; i < run->n_changes; i++)
+				if (run->changes[i].store == store)
+					run->changes[i].status = UCT_CS_DEFERRED;
+			rc = 0;
+			goto out;
+		}
+		goto fail;
+	}
+	store->created = 0;
+	for (i = 0; i < run->n_changes; i++)
+		if (run->changes[i].store == store)
+			apply_one(run, store, &run->changes[i]);
+	verify_all(run, s, after);
+	rc = 0;
+	goto out;
+nomem:
+	uct_err_set(&err, UCT_E_NOMEM, ENOMEM, "out of memory");
+fail:
+	run->store_failed[s] = 1;
+	store_problem(run, store, &err);
+	for (i = 0; i < run->n_changes; i++)
+		if (run->changes[i].store == store && run->changes[i].status == UCT_CS_PLANNED) {
+			run->changes[i].status = UCT_CS_FAILED;
+			snprintf(run->changes[i].error, sizeof(run->changes[i].error), "%s", err.msg);
+		}
+out:
+	store->ops->close(store);
+	owned_free(&owned);
+	return rc;
+}
+
+/* ---- verdicts ---- */
+
+static int change_deferred_for(const struct uct_run *run, const struct uct_store *store,
+			       const struct uct_endpoint *ep)
+{
+	char hp[300];
+	size_t i;
+
+	snprintf(hp, sizeof(hp), "%s:%d", ep->host, ep->port);
+	for (i = 0; i < run->n_changes; i++)
+		if (run->changes[i].store == store && run->changes[i].status == UCT_CS_DEFERRED &&
+		    strstr(run->changes[i].hostports, hp) != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * The verdict of one browser profile for one endpoint, from the stores of
+ * the group. A store's own verification is necessary but not sufficient:
+ * the browser rules of DESIGN.md decide (Firefox never accepts a CA:TRUE
+ * leaf or a SAN-less certificate from NSS trust, only from an override).
+ */
+static enum uct_verdict group_verdict(const struct uct_run *run, size_t i, const char *group,
+				      const struct uct_verify_result *vr, char *code, size_t code_len)
+{
+	const struct uct_ep_result *r = &run->res[i];
+	const struct uct_analysis *an = &r->an;
+	enum uct_browser browser = UCT_BROWSER_CHROMIUM;
+	int nss_ok = 0, override_ok = 0, deferred = 0, fixable;
+	size_t s;
+
+	for (s = 0; s < run->n_stores; s++) {
+		const struct uct_store *st = run->stores[s];
+		if (strcmp(st->group, group) != 0)
+			continue;
+		browser = st->browser;
+		if (!vr[s * run->eps.n + i].trusted) {
+			if (code[0] == '\0' && vr[s * run->eps.n + i].code[0] != '\0')
+				snprintf(code, code_len, "%s", vr[s * run->eps.n + i].code);
+			if (is_override(st) && change_deferred_for(run, st, r->ep))
+				deferred = 1;
+			continue;
+		}
+		if (is_override(st))
+			override_ok = 1;
+		else
+			nss_ok = 1;
+	}
+	if (r->target->status != UCT_FETCH_OK)
+		return UCT_V_UNREACHABLE;
+	fixable = browser == UCT_BROWSER_FIREFOX ? an->firefox_fixable : an->chromium_fixable;
+	if (an->approval == UCT_AP_REFUSED_CHANGED || an->approval == UCT_AP_REFUSED_UNPINNED)
+		return UCT_V_REFUSED;
+	if (browser == UCT_BROWSER_FIREFOX) {
+		if (!an->firefox_fixable) {
+			snprintf(code, code_len, "%s", an->firefox_code);
+			return UCT_V_CANNOT_FIX;
+		}
+		if (override_ok || (nss_ok && !an->leaf->is_ca && !(an->findings & UCT_F_NO_SAN)))
+			return UCT_V_TRUSTED;
+		if (nss_ok && code[0] == '\0')
+			snprintf(code, code_len, "%s",
+				 an->leaf->is_ca ? "MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY"
+						 : "SSL_ERROR_BAD_CERT_DOMAIN");
+		return deferred ? UCT_V_DEFERRED : UCT_V_NOT_TRUSTED;
+	}
+	if (!fixable) {
+		snprintf(code, code_len, "%s", an->chromium_code);
+		return UCT_V_CANNOT_FIX;
+	}
+	return nss_ok ? UCT_V_TRUSTED : UCT_V_NOT_TRUSTED;
+}
+
+/* Order of badness for the endpoint's overall verdict. */
+static int verdict_rank(enum uct_verdict v)
+{
+	switch (v) {
+	case UCT_V_TRUSTED: return 0;
+	case UCT_V_DEFERRED: return 1;
+	case UCT_V_NOT_TRUSTED: return 2;
+	case UCT_V_REFUSED: return 3;
+	case UCT_V_CANNOT_FIX: return 4;
+	case UCT_V_UNREACHABLE: return 5;
+	case UCT_V_UNKNOWN: return 6;
+	}
+	return 6;
+}
+
+static int compute_verdicts(struct uct_run *run)
+{
+	struct uct_strv groups = {0};
+	size_t i, g, s;
+
+	for (s = 0; s < run->n_stores; s++)
+		if (!uct_strv_contains(&groups, run->stores[s]->group) &&
+		    uct_strv_push(&groups, run->stores[s]->group) < 0)
+			goto nomem;
+	for (i = 0; i < run->eps.n; i++) {
+		struct uct_ep_result *r = &run->res[i];
+
+		r->gv = calloc(groups.n ? groups.n : 1, sizeof(*r->gv));
+		if (r->gv == NULL)
+			goto nomem;
+		r->n_gv = groups.n;
+		r->verdict = UCT_V_TRUSTED;
+		if (groups.n == 0)
+			r->verdict = r->target->status == UCT_FETCH_OK ? UCT_V_NOT_TRUSTED : UCT_V_UNREACHABLE;
+		for (g = 0; g < groups.n; g++) {
+			struct uct_group_verdict *gv = &r->gv[g];
+			char scratch[64] = "";
+
+			for (s = 0; s < run->n_stores; s++)
+				if (strcmp(run->stores[s]->group, groups.v[g]) == 0) {
+					gv->group = run->stores[s]->group;
+					gv->browser = run->stores[s]->browser;
+				}
+			gv->before = group_verdict(run, i, gv->group, run->vr_before, scratch,
+						   sizeof(scratch));
+			gv->after = group_verdict(run, i, gv->group, run->vr_after, gv->code,
+						  sizeof(gv->code));
+			if (gv->after == UCT_V_TRUSTED)
+				gv->code[0] = '\0';
+			if (verdict_rank(gv->after) > verdict_rank(r->verdict))
+				r->verdict = gv->after;
+		}
+	}
+	uct_strv_clear(&groups);
+	return 0;
+nomem:
+	uct_strv_clear(&groups);
+	return -1;
+}
+
+/* ---- notices, state, exit code ---- */
+
+static void notice(struct uct_run *run, const char *text)
+{
+	if (!uct_strv_contains(&run->notices, text))
+		uct_strv_push(&run->notices, text);
+}
+
+static void collect_notices(struct uct_run *run)
+{
+	char *line;
+	size_t i;
+	int done = 0;
+
+	for (i = 0; i < run->n_changes; i++) {
+		const struct uct_change *ch = &run->changes[i];
+		if (ch->status == UCT_CS_DONE && ch->action != UCT_CH_REMOVE)
+			done = 1;
+		if (ch->status == UCT_CS_DEFERRED) {
+			line = uct_asprintf("Firefox is running with the profile in %s: close Firefox "
+					    "and run 'uccx-trust install' again (it also happens at "
+					    "the next login)",
+					    ch->store->path);
+			if (line != NULL)
+				notice(run, line);
+			free(line);
+		}
+	}
+	if (done)
+		notice(run, "A browser window that already showed a certificate warning for one of "
+			    "these pages needs a new window or a browser restart");
+	for (i = 0; i < run->eps.n; i++) {
+		const struct uct_ep_result *r = &run->res[i];
+		line = NULL;
+		if (r->verdict == UCT_V_CANNOT_FIX && r->an.server_advice[0] != '\0')
+			line = uct_asprintf("On the server %s: %s", r->ep->host, r->an.server_advice);
+		else if (r->verdict == UCT_V_REFUSED)
+			line = uct_asprintf("%s:%d was not installed: %s", r->ep->host, r->ep->port,
+					    r->an.reason);
+		if (line != NULL)
+			notice(run, line);
+		free(line);
+	}
+	if (run->state_damaged)
+		notice(run, "The state file was damaged and has been set aside (state.damaged); "
+			    "certificates approved before will be treated as first seen");
+}
+
+static void update_state(struct uct_run *run)
+{
+	size_t i;
+	char *hp;
+
+	for (i = 0; i < run->eps.n && run->cfg->command == UCT_CMD_INSTALL; i++) {
+		const struct uct_ep_result *r = &run->res[i];
+		if (r->target->status != UCT_FETCH_OK || r->an.leaf == NULL ||
+		    !uct_approval_ok(r->an.approval))
+			continue;
+		hp = hostport_of(r->ep);
+		if (hp != NULL)
+			uct_state_set_seen(&run->state, hp, r->an.leaf, run->started);
+		free(hp);
+	}
+}
+
+static int compute_exit(const struct uct_run *run)
+{
+	size_t i;
+
+	if (run->cfg->command == UCT_CMD_REMOVE) {
+		for (i = 0; i < run->n_changes; i++)
+			if (run->changes[i].status != UCT_CS_DONE)
+				return 1;
+		return run->problems.n > 0 ? 1 : 0;
+	}
+	for (i = 0; i < run->eps.n; i++)
+		if (run->res[i].verdict != UCT_V_TRUSTED)
+			return 1;
+	return 0;
+}
+
+static char *summary_line(const struct uct_run *run)
+{
+	size_t i, trusted = 0;
+
+	for (i = 0; i < run->eps.n; i++)
+		if (run->res[i].verdict == UCT_V_TRUSTED)
+			trusted++;
+	return uct_asprintf("%zu/%zu endpoints trusted, %zu changes", trusted, run->eps.n,
+			    run->n_changes);
+}
+
+static int save_state(struct uct_run *run, struct uct_err *err)
+{
+	char *path = uct_asprintf("%s/state", run->state_dir);
+	int rc;
+
+	if (path == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
+	free(run->state.last_command);
+	free(run->state.last_summary);
+	run->state.last_command = uct_strdup(run->cfg->command == UCT_CMD_REMOVE ? "remove" : "install");
+	run->state.last_summary = summary_line(run);
+	run->state.last_run = run->started;
+	run->state.last_exit = run->exit_code;
+	rc = uct_state_save(path, &run->state, err);
+	free(path);
+	return rc;
+}
+
+static int load_state(struct uct_run *run, struct uct_err *err)
+{
+	char *path = uct_asprintf("%s/state", run->state_dir);
+	int rc;
+
+	if (path == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
+	rc = uct_state_load(path, &run->state, &run->state_damaged, err);
+	free(path);
+	return rc;
+}
+
+static int analyse_all(struct uct_run *run, struct uct_err *err)
+{
+	struct uct_analyse_ctx actx = {
+		.cfg = run->cfg, .ca_certs = &run->ca_certs, .state = &run->state, .now = run->started,
+	};
+	size_t i;
+
+	run->res = calloc(run->eps.n + 1, sizeof(*run->res));
+	if (run->res == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
+	for (i = 0; i < run->eps.n; i++) {
+		run->res[i].ep = &run->eps.v[i];
+		run->res[i].target = &run->targets[run->eps.v[i].target];
+		uct_analyse(&actx, run->eps.v[i].host, run->eps.v[i].port, &run->res[i].target->chain,
+			    &run->res[i].an);
+	}
+	return 0;
+}
+
+static int discover(struct uct_run *run, struct uct_err *err)
+{
+	struct uct_discover_opts dopts = {
+		.home = run->cfg->home,
+		.nss_dbs = &run->cfg->nss_dbs,
+		.browsers = run->cfg->browsers,
+		.create_chromium_db = run->cfg->command == UCT_CMD_INSTALL,
+	};
+	size_t cells;
+
+	if (uct_stores_discover(&dopts, &run->stores, &run->n_stores, err) < 0)
+		return -1;
+	cells = run->n_stores * run->eps.n + 1;
+	run->vr_before = calloc(cells, sizeof(*run->vr_before));
+	run->vr_after = calloc(cells, sizeof(*run->vr_after));
+	run->store_failed = calloc(run->n_stores + 1, sizeof(*run->store_failed));
+	if (run->vr_before == NULL || run->vr_after == NULL || run->store_failed == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
+	return 0;
+}
+
+int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uct_err *err)
+{
+	struct uct_lock *lock = NULL;
+	char *lock_path = NULL;
+	enum uct_command cmd = cfg->command;
+	int64_t t0 = uct_monotonic_ms();
+	size_t s;
+	int rc = -1;
+
+	memset(run, 0, sizeof(*run));
+	run->cfg = cfg;
+	run->started = uct_now();
+	run->state_dir = cfg->state_dir != NULL ? uct_strdup(cfg->state_dir) : uct_default_state_dir();
+	if (run->state_dir == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
+	if (cmd == UCT_CMD_INSTALL || cmd == UCT_CMD_REMOVE) {
+		/* One writer at a time: a second run waits, then gives up cleanly. */
+		lock_path = uct_asprintf("%s/lock", run->state_dir);
+		if (lock_path == NULL || uct_lock_acquire(lock_path, 60000, &lock, err) < 0)
+			goto out;
+	}
+	if (load_state(run, err) < 0)
+		goto out;
+	if (cmd == UCT_CMD_STATUS) {
+		rc = 0;
+		goto out;
+	}
+	if (load_ca_files(run, err) < 0)
+		goto out;
+	if (cmd != UCT_CMD_REMOVE || run->cfg->nodes.n > 0 || run->cfg->urls.n > 0 ||
+	    run->cfg->socialminer != NULL) {
+		if (uct_endpoints_build(cfg, &run->eps, err) < 0)
+			goto out;
+	}
+	if (cmd != UCT_CMD_REMOVE && fetch_all(run, err) < 0)
+		goto out;
+	if (cmd == UCT_CMD_REMOVE) {
+		run->targets = calloc(run->eps.n_targets + 1, sizeof(*run->targets));
+		if (run->targets == NULL)
+			goto out;
+	}
+	if (analyse_all(run, err) < 0 || discover(run, err) < 0)
+		goto out;
+	for (s = 0; s < run->n_stores; s++)
+		if (process_store(run, s) < 0)
+			goto out;
+	if (compute_verdicts(run) < 0) {
+		uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
+		goto out;
+	}
+	collect_notices(run);
+	run->exit_code = compute_exit(run);
+	if (cmd == UCT_CMD_INSTALL || cmd == UCT_CMD_REMOVE) {
+		update_state(run);
+		if (save_state(run, err) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	run->elapsed_ms = uct_monotonic_ms() - t0;
+	uct_lock_release(lock);
+	free(lock_path);
+	return rc;
+}
+
+void uct_run_free(struct uct_run *run)
+{
+	size_t i;
+
+	if (run == NULL)
+		return;
+	for (i = 0; run->res != NULL && i < run->eps.n; i++)
+		free(run->res[i].gv);
+	free(run->res);
+	for (i = 0; run->targets != NULL && i < run->eps.n_targets; i++)
+		uct_chain_clear(&run->targets[i].chain);
+	free(run->targets);
+	for (i = 0; i < run->n_changes; i++) {
+		free(run->changes[i].subject);
+		free(run->changes[i].hostports);
+	}
+	free(run->changes);
+	uct_stores_free(run->stores, run->n_stores);
+	free(run->vr_before);
+	free(run->vr_after);
+	free(run->store_failed);
+	uct_chain_clear(&run->ca_certs);
+	uct_endpoints_free(&run->eps);
+	uct_state_free(&run->state);
+	uct_strv_clear(&run->notices);
+	uct_strv_clear(&run->problems);
+	free(run->state_dir);
+	memset(run, 0, sizeof(*run));
+}

@@ -1,0 +1,92 @@
+/*
+ * run.h: one run of the agent (check, install, remove, status) from the
+ * configuration to a result structure that report.c renders as text or
+ * JSON. The pipeline: endpoints -> fetch -> analyse -> per store: list,
+ * verify, plan, apply, verify -> state.
+ */
+#ifndef UCT_RUN_H
+#define UCT_RUN_H
+
+#include "analyse.h"
+#include "config.h"
+#include "endpoints.h"
+#include "platform.h"
+#include "state.h"
+
+enum uct_verdict {
+	UCT_V_UNKNOWN = 0,
+	UCT_V_TRUSTED,
+	UCT_V_NOT_TRUSTED, /* this PC could trust it, and does not (yet) */
+	UCT_V_CANNOT_FIX,  /* no trust on a PC helps: the fix is on the server */
+	UCT_V_DEFERRED,    /* written when the browser closes (Firefox running) */
+	UCT_V_UNREACHABLE,
+	UCT_V_REFUSED,     /* not approved by the trust mode: not installed */
+};
+const char *uct_verdict_name(enum uct_verdict v);
+
+/* One endpoint as seen by one browser profile (a group of stores). */
+struct uct_group_verdict {
+	const char *group; /* borrowed from the store */
+	enum uct_browser browser;
+	enum uct_verdict before, after;
+	char code[64];     /* the browser's or NSS's error name when not trusted */
+};
+
+struct uct_ep_result {
+	const struct uct_endpoint *ep;          /* borrowed from run->eps */
+	const struct uct_fetch_target *target;  /* borrowed from run->targets */
+	struct uct_analysis an;
+	struct uct_group_verdict *gv;
+	size_t n_gv;
+	enum uct_verdict verdict; /* the worst over all groups */
+};
+
+enum uct_change_action { UCT_CH_ADD = 0, UCT_CH_UPDATE, UCT_CH_REMOVE };
+enum uct_change_status { UCT_CS_PLANNED = 0, UCT_CS_DONE, UCT_CS_FAILED, UCT_CS_DEFERRED };
+const char *uct_change_action_name(enum uct_change_action a);
+const char *uct_change_status_name(enum uct_change_status s);
+
+struct uct_change {
+	const struct uct_store *store; /* borrowed */
+	enum uct_change_action action;
+	enum uct_trust trust;
+	unsigned char sha256[UCT_SHA256_LEN];
+	char *subject;   /* for people */
+	char *hostports; /* endpoints it serves */
+	enum uct_change_status status;
+	char error[512];
+};
+
+struct uct_run {
+	const struct uct_config *cfg; /* borrowed */
+	struct uct_endpoints eps;
+	struct uct_fetch_target *targets; /* eps.n_targets */
+	struct uct_chain ca_certs;
+	struct uct_state state;
+	char *state_dir;
+	struct uct_store **stores;
+	size_t n_stores;
+	struct uct_verify_result *vr_before; /* n_stores x eps.n */
+	struct uct_verify_result *vr_after;
+	int *store_failed;               /* per store: could not be opened/used */
+	struct uct_ep_result *res;       /* eps.n */
+	struct uct_change *changes;
+	size_t n_changes;
+	struct uct_strv notices; /* what the user must do */
+	struct uct_strv problems; /* store and system errors, for people */
+	int state_damaged;
+	int exit_code;
+	int64_t started;
+	int64_t elapsed_ms;
+};
+
+/*
+ * Run cfg->command. Returns 0 when the run completed (its outcome is in
+ * run->exit_code: 0 all trusted, 1 some not), -1 on a usage, configuration
+ * or system error (err says which; the caller maps it to exit 2 or 3).
+ * run is overwritten; free with uct_run_free().
+ */
+int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uct_err *err);
+void uct_run_free(struct uct_run *run); /* NULL-safe */
+
+#endif

@@ -1,0 +1,415 @@
+/*
+ * state.c: load and save the agent's state file, a tab-separated text file
+ * (one record a line) so that a person can read it and a damaged line can
+ * be told apart.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "state.h"
+
+#define STATE_MAGIC "uccx-trust-state\t1"
+#define STATE_MAX (4u << 20)
+
+static void hex_encode(const unsigned char *in, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[in[i] >> 4];
+		out[2 * i + 1] = hex[in[i] & 0xf];
+	}
+	out[2 * n] = '\0';
+}
+
+static int parse_trust(const char *s, enum uct_trust *out)
+{
+	static const enum uct_trust all[] = {UCT_TRUST_PEER, UCT_TRUST_PEER_ONLY, UCT_TRUST_ROOT,
+					     UCT_TRUST_OVERRIDE};
+	size_t i;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (strcmp(s, uct_trust_name(all[i])) == 0) {
+			*out = all[i];
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int parse_i64(const char *s, int64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	return (errno != 0 || end == s || *end != '\0') ? -1 : 0;
+}
+
+/* Split line at tabs into at most max fields; returns the count. */
+static size_t split_tabs(char *line, char **fields, size_t max)
+{
+	size_t n = 0;
+	char *p = line;
+
+	while (n < max) {
+		fields[n++] = p;
+		p = strchr(p, '\t');
+		if (p == NULL)
+			break;
+		*p++ = '\0';
+	}
+	return n;
+}
+
+static int load_line(struct uct_state *st, char *line)
+{
+	char *f[6];
+	size_t n = split_tabs(line, f, 6);
+	unsigned char fp[UCT_SHA256_LEN];
+	enum uct_trust trust;
+	struct uct_seen *seen;
+	int64_t v;
+
+	if (strcmp(f[0], "last") == 0 && n == 5) {
+		if (parse_i64(f[1], &st->last_run) < 0 || parse_i64(f[2], &v) < 0)
+			return -1;
+		st->last_exit = (int)v;
+		free(st->last_command);
+		free(st->last_summary);
+		st->last_command = uct_strdup(f[3]);
+		st->last_summary = uct_strdup(f[4]);
+		return 0;
+	}
+	if (strcmp(f[0], "seen") == 0 && n == 6) {
+		if (uct_fp_parse(f[2], fp) < 0)
+			return -1;
+		seen = realloc(st->seen, (st->n_seen + 1) * sizeof(*seen));
+		if (seen == NULL)
+			return -1;
+		st->seen = seen;
+		seen = &st->seen[st->n_seen];
+		memset(seen, 0, sizeof(*seen));
+		memcpy(seen->sha256, fp, sizeof(fp));
+		if (parse_i64(f[3], &seen->not_after) < 0 || parse_i64(f[4], &seen->first_seen) < 0)
+			return -1;
+		seen->hostport = uct_strdup(f[1]);
+		seen->names = uct_strdup(f[5]);
+		st->n_seen++;
+		return (seen->hostport && seen->names) ? 0 : -1;
+	}
+	if (strcmp(f[0], "installed") == 0 && n == 5) {
+		if (uct_fp_parse(f[2], fp) < 0 || parse_trust(f[3], &trust) < 0)
+			return -1;
+		return uct_state_add_installed(st, f[1], fp, trust, f[4]);
+	}
+	return -1;
+}
+
+int uct_state_load(const char *path, struct uct_state *st, int *damaged, struct uct_err *err)
+{
+	char *text = NULL, *line, *next, *aside = NULL;
+	size_t len;
+	struct uct_err rerr = {0};
+	int bad = 0, lineno = 0;
+
+	memset(st, 0, sizeof(*st));
+	*damaged = 0;
+	if (uct_file_read(path, STATE_MAX, &text, &len, &rerr) < 0) {
+		if (rerr.native == ENOENT)
+			return 0;
+		return uct_err_set(err, rerr.code, rerr.native, "%s", rerr.msg);
+	}
+	for (line = text; line != NULL && *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		lineno++;
+		if (lineno == 1) {
+			if (strcmp(line, STATE_MAGIC) != 0)
+				bad = 1;
+			continue;
+		}
+		if (*line == '#' || *line == '\0')
+			continue;
+		if (load_line(st, line) < 0) {
+			bad = 1;
+			break;
+		}
+	}
+	if (lineno == 0 || memchr(text, '\0', len) != NULL)
+		bad = 1;
+	free(text);
+	if (!bad)
+		return 0;
+	/*
+	 * A damaged state must not decide trust. Set it aside for the helpdesk
+	 * and start afresh: the agent's own NSS objects are still recognised by
+	 * their tag, so nothing it installed is orphaned.
+	 */
+	uct_state_free(st);
+	*damaged = 1;
+	aside = uct_asprintf("%s.damaged", path);
+	if (aside == NULL || rename(path, aside) != 0)
+		uct_log(UCT_LOG_WARN, "could not set aside damaged state file %s: %s", path,
+			strerror(errno));
+	free(aside);
+	return 0;
+}
+
+static int append(char **buf, size_t *len, size_t *cap, const char *text)
+{
+	size_t add = strlen(text);
+	char *grown;
+
+	if (*len + add + 1 > *cap) {
+		*cap = (*len + add + 1) * 2;
+		grown = realloc(*buf, *cap);
+		if (grown == NULL)
+			return -1;
+		*buf = grown;
+	}
+	memcpy(*buf + *len, text, add + 1);
+	*len += add;
+	return 0;
+}
+
+/* Tabs and newlines would break the record format: fold them to spaces. */
+static char *clean_field(const char *s)
+{
+	char *copy = uct_strdup(s != NULL ? s : ""), *p;
+
+	for (p = copy; p != NULL && *p != '\0'; p++)
+		if (*p == '\t' || *p == '\n' || *p == '\r')
+			*p = ' ';
+	return copy;
+}
+
+int uct_state_save(const char *path, const struct uct_state *st, struct uct_err *err)
+{
+	char *buf = NULL, *line = NULL, *cmd = NULL, *sum = NULL;
+	char hex[UCT_SHA256_LEN * 2 + 1];
+	size_t len = 0, cap = 0, i;
+	int rc = -1;
+
+	if (append(&buf, &len, &cap, STATE_MAGIC "\n# Written by uccx-trust; do not edit.\n") < 0)
+		goto nomem;
+	cmd = clean_field(st->last_command);
+	sum = clean_field(st->last_summary);
+	if (cmd == NULL || sum == NULL)
+		goto nomem;
+	line = uct_asprintf("last\t%" PRId64 "\t%d\t%s\t%s\n", st->last_run, st->last_exit, cmd, sum);
+	if (line == NULL || append(&buf, &len, &cap, line) < 0)
+		goto nomem;
+	for (i = 0; i < st->n_seen; i++) {
+		free(line);
+		hex_encode(st->seen[i].sha256, UCT_SHA256_LEN, hex);
+		line = uct_asprintf("seen\t%s\t%s\t%" PRId64 "\t%" PRId64 "\t%s\n", st->seen[i].hostport,
+				    hex, st->seen[i].not_after, st->seen[i].first_seen,
+				    st->seen[i].names);
+		if (line == NULL || append(&buf, &len, &cap, line) < 0)
+			goto nomem;
+	}
+	for (i = 0; i < st->n_installed; i++) {
+		free(line);
+		hex_encode(st->installed[i].sha256, UCT_SHA256_LEN, hex);
+		line = uct_asprintf("installed\t%s\t%s\t%s\t%s\n", st->installed[i].store_id, hex,
+				    uct_trust_name(st->installed[i].trust), st->installed[i].hostports);
+		if (line == NULL || append(&buf, &len, &cap, line) < 0)
+			goto nomem;
+	}
+	rc = uct_file_write_atomic(path, buf, len, 0600, err);
+	goto out;
+nomem:
+	uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory writing the state file");
+out:
+	free(line);
+	free(cmd);
+	free(sum);
+	free(buf);
+	return rc;
+}
+
+void uct_state_free(struct uct_state *st)
+{
+	size_t i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->n_seen; i++) {
+		free(st->seen[i].hostport);
+		free(st->seen[i].names);
+	}
+	for (i = 0; i < st->n_installed; i++) {
+		free(st->installed[i].store_id);
+		free(st->installed[i].hostports);
+	}
+	free(st->seen);
+	free(st->installed);
+	free(st->last_command);
+	free(st->last_summary);
+	memset(st, 0, sizeof(*st));
+}
+
+struct uct_seen *uct_state_find_seen(const struct uct_state *st, const char *hostport)
+{
+	size_t i;
+
+	for (i = 0; i < st->n_seen; i++)
+		if (strcmp(st->seen[i].hostport, hostport) == 0)
+			return &st->seen[i];
+	return NULL;
+}
+
+struct uct_installed *uct_state_find_installed(const struct uct_state *st, const char *store_id,
+					       const unsigned char sha256[UCT_SHA256_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < st->n_installed; i++)
+		if (strcmp(st->installed[i].store_id, store_id) == 0 &&
+		    memcmp(st->installed[i].sha256, sha256, UCT_SHA256_LEN) == 0)
+			return &st->installed[i];
+	return NULL;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcasecmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *uct_state_cert_names(const struct uct_cert *cert)
+{
+	char **sorted, *out = NULL;
+	size_t i, len = 1;
+
+	if (cert->san_dns.n == 0)
+		return uct_strdup(cert->subject_cn != NULL ? cert->subject_cn : "");
+	sorted = malloc(cert->san_dns.n * sizeof(*sorted));
+	if (sorted == NULL)
+		return NULL;
+	for (i = 0; i < cert->san_dns.n; i++) {
+		sorted[i] = cert->san_dns.v[i];
+		len += strlen(sorted[i]) + 1;
+	}
+	qsort(sorted, cert->san_dns.n, sizeof(*sorted), cmp_str);
+	out = malloc(len);
+	if (out != NULL) {
+		out[0] = '\0';
+		for (i = 0; i < cert->san_dns.n; i++) {
+			if (i > 0)
+				strcat(out, ",");
+			strcat(out, sorted[i]);
+		}
+	}
+	free(sorted);
+	return out;
+}
+
+int uct_state_set_seen(struct uct_state *st, const char *hostport, const struct uct_cert *leaf,
+		       int64_t now)
+{
+	struct uct_seen *seen = uct_state_find_seen(st, hostport), *grown;
+	char *names = uct_state_cert_names(leaf);
+
+	if (names == NULL)
+		return -1;
+	if (seen == NULL) {
+		grown = realloc(st->seen, (st->n_seen + 1) * sizeof(*grown));
+		if (grown == NULL) {
+			free(names);
+			return -1;
+		}
+		st->seen = grown;
+		seen = &st->seen[st->n_seen];
+		memset(seen, 0, sizeof(*seen));
+		seen->hostport = uct_strdup(hostport);
+		if (seen->hostport == NULL) {
+			free(names);
+			return -1;
+		}
+		seen->first_seen = now;
+		st->n_seen++;
+	} else if (memcmp(seen->sha256, leaf->sha256, UCT_SHA256_LEN) != 0) {
+		seen->first_seen = now;
+	}
+	free(seen->names);
+	seen->names = names;
+	memcpy(seen->sha256, leaf->sha256, UCT_SHA256_LEN);
+	seen->not_after = leaf->not_after;
+	return 0;
+}
+
+/* 1 when the comma-separated list holds item. */
+static int list_has(const char *list, const char *item)
+{
+	size_t n = strlen(item);
+	const char *p = list;
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, item, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+		p = strchr(p, ',');
+		if (p != NULL)
+			p++;
+	}
+	return 0;
+}
+
+int uct_state_add_installed(struct uct_state *st, const char *store_id,
+			    const unsigned char sha256[UCT_SHA256_LEN], enum uct_trust trust,
+			    const char *hostport)
+{
+	struct uct_installed *rec = uct_state_find_installed(st, store_id, sha256), *grown;
+	char *merged;
+
+	if (rec != NULL) {
+		rec->trust = trust;
+		if (hostport == NULL || *hostport == '\0' || list_has(rec->hostports, hostport))
+			return 0;
+		merged = *rec->hostports != '\0' ? uct_asprintf("%s,%s", rec->hostports, hostport)
+						 : uct_strdup(hostport);
+		if (merged == NULL)
+			return -1;
+		free(rec->hostports);
+		rec->hostports = merged;
+		return 0;
+	}
+	grown = realloc(st->installed, (st->n_installed + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return -1;
+	st->installed = grown;
+	rec = &st->installed[st->n_installed];
+	rec->store_id = uct_strdup(store_id);
+	rec->hostports = uct_strdup(hostport != NULL ? hostport : "");
+	memcpy(rec->sha256, sha256, UCT_SHA256_LEN);
+	rec->trust = trust;
+	if (rec->store_id == NULL || rec->hostports == NULL) {
+		free(rec->store_id);
+		free(rec->hostports);
+		return -1;
+	}
+	st->n_installed++;
+	return 0;
+}
+
+void uct_state_drop_installed(struct uct_state *st, const char *store_id,
+			      const unsigned char sha256[UCT_SHA256_LEN])
+{
+	struct uct_installed *rec = uct_state_find_installed(st, store_id, sha256);
+	size_t idx;
+
+	if (rec == NULL)
+		return;
+	idx = (size_t)(rec - st->installed);
+	free(rec->store_id);
+	free(rec->hostports);
+	memmove(&st->installed[idx], &st->installed[idx + 1],
+		(st->n_installed - idx - 1) * sizeof(*rec));
+	st->n_installed--;
+}
