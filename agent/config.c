@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "config_int.h"
 #include "endpoints.h"
 #include "platform.h"
 
@@ -95,209 +96,6 @@ static const struct flag {
 
 static const char *const commands[] = {"", "check", "install", "remove", "status"};
 
-/* ---- small helpers (portable: no strcasecmp, strndup) ------------------- */
-
-static int cfg_ieq(const char *a, const char *b)
-{
-	for (; *a != '\0' && *b != '\0'; a++, b++)
-		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
-			return 0;
-	return *a == *b;
-}
-
-/* Format the message and prefix it with where the value came from. */
-static int cfg_fail(struct uct_err *err, int code, const char *where, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int cfg_fail(struct uct_err *err, int code, const char *where, const char *fmt, ...)
-{
-	char msg[sizeof(err->msg)];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return uct_err_set(err, code, 0, "%s: %s", where, msg);
-}
-
-static int cfg_nomem(struct uct_err *err)
-{
-	return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-}
-
-/* Levenshtein distance of two short names, for "did you mean". */
-static size_t cfg_distance(const char *a, const char *b)
-{
-	size_t row[64], la = strlen(a), lb = strlen(b), i, j, diag, up, best;
-
-	if (la >= 63 || lb >= 63)
-		return 99;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		diag = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			up = row[j];
-			best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
-/* The closest of names to word, or NULL when none is close. */
-static const char *cfg_suggest(const char *word, const char *const *names, size_t n)
-{
-	const char *best = NULL;
-	size_t i, d, best_d = 3;
-
-	for (i = 0; i < n; i++) {
-		if (names[i][0] == '\0')
-			continue;
-		d = cfg_distance(word, names[i]);
-		if (d < best_d) {
-			best_d = d;
-			best = names[i];
-		}
-	}
-	return best;
-}
-
-/* ---- value checks ------------------------------------------------------- */
-
-/* A UCCX host as a person may type it: reject what cannot match a cert. */
-static int cfg_check_host(const char *item, const char *where, int code, struct uct_err *err)
-{
-	if (strstr(item, "://") != NULL)
-		return cfg_fail(err, code, where,
-				"'%s' is a URL; give the host name only (e.g. uccx1.example.com), "
-				"or list the URL in urls = / --url", item);
-	if (uct_is_ip_literal(item))
-		return cfg_fail(err, code, where,
-				"'%s' is an IP address; UCCX servers must be reached by their FQDN "
-				"(e.g. uccx1.example.com) or the certificates will not match", item);
-	if (strchr(item, ':') != NULL)
-		return cfg_fail(err, code, where,
-				"'%s' has a port; give the host name only (the UCCX ports are known)",
-				item);
-	if (strchr(item, ' ') != NULL || strchr(item, '\t') != NULL)
-		return cfg_fail(err, code, where,
-				"'%s' is not one host name; separate names with commas", item);
-	if (strchr(item, '.') == NULL)
-		return cfg_fail(err, code, where,
-				"'%s' is a short name; use the fully qualified name (e.g. "
-				"%s.example.com) so the certificates match", item, item);
-	if (!uct_is_fqdn(item))
-		return cfg_fail(err, code, where, "'%s' is not a valid host name", item);
-	return 0;
-}
-
-static char *cfg_lower(const char *s)
-{
-	char *copy = uct_strdup(s), *p;
-
-	for (p = copy; p != NULL && *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return copy;
-}
-
-static int cfg_seconds(const char *item, long *ms, const char *where, int code,
-		       struct uct_err *err)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(item, &end);
-	if (end == item || *end != '\0' || errno != 0 || v != v)
-		return cfg_fail(err, code, where,
-				"'%s' is not a number of seconds (e.g. 5 or 2.5)", item);
-	if (v < 0.001 || v > 3600)
-		return cfg_fail(err, code, where,
-				"%s seconds is out of range: use more than 0 and at most 3600", item);
-	*ms = (long)(v * 1000 + 0.5);
-	return 0;
-}
-
-static int cfg_bool(const char *item, int *out, const char *where, int code, struct uct_err *err)
-{
-	static const char *const yes[] = {"yes", "true", "on", "1"};
-	static const char *const no[] = {"no", "false", "off", "0"};
-	size_t i;
-
-	for (i = 0; i < 4; i++) {
-		if (cfg_ieq(item, yes[i])) {
-			*out = 1;
-			return 0;
-		}
-		if (cfg_ieq(item, no[i])) {
-			*out = 0;
-			return 0;
-		}
-	}
-	return cfg_fail(err, code, where, "'%s' is not yes or no", item);
-}
-
-/* One port of --connect-to: empty (any) or 1..65535. */
-static int cfg_port_ok(const char *s, size_t n)
-{
-	long v = 0;
-	size_t i;
-
-	if (n == 0)
-		return 1;
-	for (i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]) || i >= 5)
-			return 0;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v >= 1 && v <= 65535;
-}
-
-/* Skip one host field of --connect-to (possibly empty or [IPv6]). */
-static const char *cfg_skip_host(const char *s)
-{
-	if (*s == '[') {
-		s = strchr(s, ']');
-		return s != NULL ? s + 1 : NULL;
-	}
-	return s + strcspn(s, ":");
-}
-
-/* curl's syntax HOST:PORT:CONNECT-HOST:CONNECT-PORT, any part may be empty. */
-static int cfg_check_connect_to(const char *item, const char *where, int code,
-				struct uct_err *err)
-{
-	const char *p = item, *port;
-	int field;
-
-	for (field = 0; field < 2; field++) {
-		p = cfg_skip_host(p);
-		if (p == NULL || *p != ':')
-			goto bad;
-		port = ++p;
-		p += strcspn(p, ":");
-		if (!cfg_port_ok(port, (size_t)(p - port)))
-			goto bad;
-		if (field == 0) {
-			if (*p != ':')
-				goto bad;
-			p++;
-		}
-	}
-	if (*p == '\0')
-		return 0;
-bad:
-	return cfg_fail(err, code, where,
-			"'%s' is not HOST:PORT:CONNECT-HOST:CONNECT-PORT (e.g. "
-			"uccx1.example.com:8445:127.0.0.1:8445)", item);
-}
-
 /* ---- setters shared by the file and the flags ------------------------------ */
 
 static int cfg_push_pin(struct uct_config *cfg, const unsigned char fp[UCT_SHA256_LEN])
@@ -321,7 +119,7 @@ static int cfg_replace(char **slot, const char *value, struct uct_err *err)
 	char *copy = uct_strdup(value);
 
 	if (copy == NULL)
-		return cfg_nomem(err);
+		return uct_cfg_nomem(err);
 	free(*slot);
 	*slot = copy;
 	return 0;
@@ -338,12 +136,12 @@ static int cfg_set_role(struct uct_config *cfg, const char *item, const char *wh
 	size_t i;
 
 	for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
-		if (cfg_ieq(item, roles[i].name)) {
+		if (uct_cfg_ieq(item, roles[i].name)) {
 			cfg->roles |= roles[i].mask;
 			return 0;
 		}
 	}
-	return cfg_fail(err, code, where,
+	return uct_cfg_fail(err, code, where,
 			"unknown role '%s' (roles: agent, supervisor, reporting, admin, all)", item);
 }
 
@@ -351,14 +149,14 @@ static int cfg_set_browser(struct uct_config *cfg, const char *item, const char 
 			   int code, struct uct_err *err)
 {
 	/* Chrome keeps its trust in the same ~/.pki/nssdb as Chromium. */
-	if (cfg_ieq(item, "chromium") || cfg_ieq(item, "chrome"))
+	if (uct_cfg_ieq(item, "chromium") || uct_cfg_ieq(item, "chrome"))
 		cfg->browsers |= UCT_BROWSER_CHROMIUM;
-	else if (cfg_ieq(item, "firefox"))
+	else if (uct_cfg_ieq(item, "firefox"))
 		cfg->browsers |= UCT_BROWSER_FIREFOX;
-	else if (cfg_ieq(item, "system"))
+	else if (uct_cfg_ieq(item, "system"))
 		cfg->browsers |= UCT_BROWSER_SYSTEM;
 	else
-		return cfg_fail(err, code, where,
+		return uct_cfg_fail(err, code, where,
 				"unknown browser '%s' (browsers: chromium, firefox, system)", item);
 	return 0;
 }
@@ -368,11 +166,11 @@ static int cfg_set_node(struct uct_config *cfg, const char *item, const char *wh
 {
 	char *host, *warning;
 
-	if (cfg_check_host(item, where, code, err) < 0)
+	if (uct_cfg_check_host(item, where, code, err) < 0)
 		return -1;
-	host = cfg_lower(item);
+	host = uct_cfg_lower(item);
 	if (host == NULL)
-		return cfg_nomem(err);
+		return uct_cfg_nomem(err);
 	if (uct_strv_contains(&cfg->nodes, host)) {
 		warning = uct_asprintf("%s: node '%s' is listed twice; it is checked once", where,
 				       host);
@@ -384,7 +182,7 @@ static int cfg_set_node(struct uct_config *cfg, const char *item, const char *wh
 	}
 	if (uct_strv_push(&cfg->nodes, host) < 0) {
 		free(host);
-		return cfg_nomem(err);
+		return uct_cfg_nomem(err);
 	}
 	free(host);
 	return 0;
@@ -398,12 +196,12 @@ static int cfg_set_url(struct uct_config *cfg, const char *item, const char *whe
 	int port;
 
 	if (uct_url_parse(item, &host, &port, &path, &why) < 0)
-		return cfg_fail(err, why.code == UCT_E_NOMEM ? UCT_E_NOMEM : code, where, "%s",
+		return uct_cfg_fail(err, why.code == UCT_E_NOMEM ? UCT_E_NOMEM : code, where, "%s",
 				why.msg);
 	free(host);
 	free(path);
 	if (!uct_strv_contains(&cfg->urls, item) && uct_strv_push(&cfg->urls, item) < 0)
-		return cfg_nomem(err);
+		return uct_cfg_nomem(err);
 	return 0;
 }
 
@@ -413,12 +211,12 @@ static int cfg_set_pin(struct uct_config *cfg, const char *item, const char *whe
 	unsigned char fp[UCT_SHA256_LEN];
 
 	if (uct_fp_parse(item, fp) < 0)
-		return cfg_fail(err, code, where,
+		return uct_cfg_fail(err, code, where,
 				"'%s' is not a SHA-256 fingerprint (64 hex digits, colons optional; "
 				"get it with: openssl x509 -noout -fingerprint -sha256 -in "
 				"cert.pem)", item);
 	if (cfg_push_pin(cfg, fp) < 0)
-		return cfg_nomem(err);
+		return uct_cfg_nomem(err);
 	return 0;
 }
 
@@ -426,9 +224,9 @@ static int cfg_push_path(struct uct_strv *sv, const char *item, const char *what
 			 const char *where, int code, struct uct_err *err)
 {
 	if (*item == '\0')
-		return cfg_fail(err, code, where, "the %s is empty", what);
+		return uct_cfg_fail(err, code, where, "the %s is empty", what);
 	if (uct_strv_push(sv, item) < 0)
-		return cfg_nomem(err);
+		return uct_cfg_nomem(err);
 	return 0;
 }
 
@@ -442,11 +240,11 @@ static int cfg_set_host_scalar(char **slot, const char *value, const char *where
 		*slot = NULL;
 		return 0;
 	}
-	if (cfg_check_host(value, where, code, err) < 0)
+	if (uct_cfg_check_host(value, where, code, err) < 0)
 		return -1;
-	host = cfg_lower(value);
+	host = uct_cfg_lower(value);
 	if (host == NULL)
-		return cfg_nomem(err);
+		return uct_cfg_nomem(err);
 	free(*slot);
 	*slot = host;
 	return 0;
@@ -466,12 +264,12 @@ static int cfg_set_optional(char **slot, const char *value, struct uct_err *err)
 static int cfg_set_mode(struct uct_config *cfg, const char *value, const char *where, int code,
 			struct uct_err *err)
 {
-	if (cfg_ieq(value, "tofu"))
+	if (uct_cfg_ieq(value, "tofu"))
 		cfg->mode = UCT_MODE_TOFU;
-	else if (cfg_ieq(value, "pinned"))
+	else if (uct_cfg_ieq(value, "pinned"))
 		cfg->mode = UCT_MODE_PINNED;
 	else
-		return cfg_fail(err, code, where, "unknown trust mode '%s' (modes: tofu, pinned)",
+		return uct_cfg_fail(err, code, where, "unknown trust mode '%s' (modes: tofu, pinned)",
 				value);
 	return 0;
 }
@@ -480,7 +278,7 @@ static int cfg_set_proxy(struct uct_config *cfg, const char *value, struct uct_e
 {
 	/* libcurl reads an empty proxy string as "no proxy at all", which is
 	 * what "direct" means; an empty setting keeps the environment's. */
-	if (cfg_ieq(value, "direct") || cfg_ieq(value, "none"))
+	if (uct_cfg_ieq(value, "direct") || uct_cfg_ieq(value, "none"))
 		return cfg_replace(&cfg->proxy, "", err);
 	return cfg_set_optional(&cfg->proxy, value, err);
 }
@@ -504,14 +302,14 @@ static int cfg_apply(struct uct_config *cfg, enum setting s, const char *v, cons
 	case S_CONFIG: return cfg_replace(&cfg->config_path, v, err);
 	case S_MODE: return cfg_set_mode(cfg, v, where, code, err);
 	case S_PINS: return cfg_set_pin(cfg, v, where, code, err);
-	case S_ACCEPT_CHANGE: return cfg_bool(v, &cfg->accept_change, where, code, err);
-	case S_CONNECT_TIMEOUT: return cfg_seconds(v, &cfg->connect_timeout_ms, where, code, err);
-	case S_TIMEOUT: return cfg_seconds(v, &cfg->total_timeout_ms, where, code, err);
+	case S_ACCEPT_CHANGE: return uct_cfg_bool(v, &cfg->accept_change, where, code, err);
+	case S_CONNECT_TIMEOUT: return uct_cfg_seconds(v, &cfg->connect_timeout_ms, where, code, err);
+	case S_TIMEOUT: return uct_cfg_seconds(v, &cfg->total_timeout_ms, where, code, err);
 	case S_PROXY: return cfg_set_proxy(cfg, v, err);
 	case S_CONNECT_TO:
-		if (cfg_check_connect_to(v, where, code, err) < 0)
+		if (uct_cfg_check_connect_to(v, where, code, err) < 0)
 			return -1;
-		return uct_strv_push(&cfg->connect_to, v) < 0 ? cfg_nomem(err) : 0;
+		return uct_strv_push(&cfg->connect_to, v) < 0 ? uct_cfg_nomem(err) : 0;
 	case S_REPORT_URL: return cfg_set_optional(&cfg->report_url, v, err);
 	case S_REPORT_TOKEN: return cfg_set_optional(&cfg->report_token_file, v, err);
 	case S_REPORT_CA: return cfg_set_optional(&cfg->report_ca, v, err);
@@ -535,7 +333,7 @@ static int cfg_apply_list(struct uct_config *cfg, enum setting s, const char *va
 	int rc = 0;
 
 	if (copy == NULL)
-		return cfg_nomem(err);
+		return uct_cfg_nomem(err);
 	for (item = copy; item != NULL && rc == 0; item = next) {
 		next = strchr(item, ',');
 		if (next != NULL)
@@ -550,7 +348,7 @@ static int cfg_apply_list(struct uct_config *cfg, enum setting s, const char *va
 	}
 	free(copy);
 	if (rc == 0 && s == S_ROLES && cfg->roles == 0)
-		rc = cfg_fail(err, code, where,
+		rc = uct_cfg_fail(err, code, where,
 			      "no role given (roles: agent, supervisor, reporting, admin, all)");
 	return rc;
 }
@@ -604,16 +402,16 @@ static int cfg_unknown_key(struct file_ctx *fc, const char *where, const char *s
 	size_t i, n = 0;
 
 	if (elsewhere != NULL)
-		return cfg_fail(fc->err, UCT_E_CONFIG, where, "'%s' belongs in [%s], not [%s]", key,
+		return uct_cfg_fail(fc->err, UCT_E_CONFIG, where, "'%s' belongs in [%s], not [%s]", key,
 				elsewhere->section, section);
 	for (i = 0; i < N_FILE_KEYS; i++)
 		if (strcmp(file_keys[i].section, section) == 0)
 			names[n++] = file_keys[i].key;
-	hint = cfg_suggest(key, names, n);
+	hint = uct_cfg_suggest(key, names, n);
 	if (hint != NULL)
-		return cfg_fail(fc->err, UCT_E_CONFIG, where,
+		return uct_cfg_fail(fc->err, UCT_E_CONFIG, where,
 				"unknown key '%s' in [%s] (did you mean '%s'?)", key, section, hint);
-	return cfg_fail(fc->err, UCT_E_CONFIG, where,
+	return uct_cfg_fail(fc->err, UCT_E_CONFIG, where,
 			"unknown key '%s' in [%s]; see examples/agent.ini for the keys", key,
 			section);
 }
@@ -625,14 +423,14 @@ static int cfg_unknown_section(struct file_ctx *fc, const char *where, const cha
 	const char *hint;
 
 	if (section[0] == '\0')
-		return cfg_fail(fc->err, UCT_E_CONFIG, where,
+		return uct_cfg_fail(fc->err, UCT_E_CONFIG, where,
 				"'%s' is outside any section; put it under [%s]", key,
 				home != NULL ? home->section : "uccx");
-	hint = cfg_suggest(section, sections, N_SECTIONS);
+	hint = uct_cfg_suggest(section, sections, N_SECTIONS);
 	if (hint != NULL)
-		return cfg_fail(fc->err, UCT_E_CONFIG, where,
+		return uct_cfg_fail(fc->err, UCT_E_CONFIG, where,
 				"unknown section [%s] (did you mean [%s]?)", section, hint);
-	return cfg_fail(fc->err, UCT_E_CONFIG, where,
+	return uct_cfg_fail(fc->err, UCT_E_CONFIG, where,
 			"unknown section [%s] (sections: uccx, agent, trust, network, report)",
 			section);
 }
@@ -655,7 +453,7 @@ static int cfg_file_pair(void *ctx, const char *section, const char *key, const 
 	if (fk == NULL)
 		return cfg_unknown_key(fc, where, section, key);
 	if (fc->lines[fk->setting] != 0)
-		return cfg_fail(fc->err, UCT_E_CONFIG, where,
+		return uct_cfg_fail(fc->err, UCT_E_CONFIG, where,
 				"'%s' is set twice in [%s] (also on line %d); %s", key, section,
 				fc->lines[fk->setting],
 				fk->is_list ? "put all values on one line, separated by commas"
@@ -691,7 +489,7 @@ static int cfg_unknown_flag(const char *arg, struct uct_err *err)
 	snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
 	for (i = 0; i < N_FLAGS; i++)
 		names[i] = flags[i].name;
-	hint = strncmp(arg, "--", 2) == 0 ? cfg_suggest(name, names, N_FLAGS) : NULL;
+	hint = strncmp(arg, "--", 2) == 0 ? uct_cfg_suggest(name, names, N_FLAGS) : NULL;
 	if (hint != NULL)
 		return uct_err_set(err, UCT_E_USAGE, 0,
 				   "unknown option '%s' (did you mean '--%s'?; " SEE_HELP ")", arg,
@@ -713,7 +511,7 @@ static int cfg_command(struct uct_config *cli, const char *word, struct uct_err 
 			return 0;
 		}
 	}
-	hint = cfg_suggest(word, commands, sizeof(commands) / sizeof(commands[0]));
+	hint = uct_cfg_suggest(word, commands, sizeof(commands) / sizeof(commands[0]));
 	if (hint != NULL)
 		return uct_err_set(err, UCT_E_USAGE, 0,
 				   "unknown command '%s' (did you mean '%s'?; " SEE_HELP ")", word,
@@ -851,7 +649,7 @@ static int cfg_read_file(struct uct_config *cfg, struct uct_config *cli, uint64_
 	fc->err = &why;
 	if (uct_ini_parse(path, cfg_file_pair, fc, &why) == 0) {
 		cfg->config_path = uct_strdup(path);
-		return cfg->config_path != NULL ? 0 : cfg_nomem(err);
+		return cfg->config_path != NULL ? 0 : uct_cfg_nomem(err);
 	}
 	if (why.code == UCT_E_IO && why.native == ENOENT && !named)
 		return 0;
@@ -975,92 +773,4 @@ void uct_config_free(struct uct_config *cfg)
 	free(cfg->report_ca);
 	uct_strv_clear(&cfg->warnings);
 	uct_config_init(cfg);
-}
-
-const char *uct_config_usage(void)
-{
-	return "Usage: uccx-trust COMMAND [OPTIONS]\n"
-	       "\n"
-	       "Makes the certificates of a Cisco UCCX deployment (Finesse, CUIC, live data,\n"
-	       "SocialMiner chat, the admin pages) trusted by the browsers of this PC, so they\n"
-	       "open without certificate warnings.\n"
-	       "\n"
-	       "Commands:\n"
-	       "  check     Fetch each server's certificate and report what install would do.\n"
-	       "            Changes nothing; the exit code tells a deployment tool whether\n"
-	       "            install has work to do.\n"
-	       "  install   Check, then add the approved certificates to the browsers' stores\n"
-	       "            (Chromium/Chrome ~/.pki/nssdb, every Firefox profile; as root: the\n"
-	       "            system anchors) and verify as the browsers would.\n"
-	       "  remove    Take out exactly what uccx-trust installed, nothing else.\n"
-	       "  status    Show what uccx-trust installed and when (no network).\n"
-	       "\n"
-	       "Exit codes:\n"
-	       "  0  every endpoint is trusted (check: nothing to do)\n"
-	       "  1  some endpoint is not trusted or could not be reached\n"
-	       "  2  usage or configuration error\n"
-	       "  3  system error (disk, permissions, another run in progress)\n"
-	       "\n"
-	       "Servers:\n"
-	       "  --node FQDN           a UCCX node (publisher, subscriber); repeatable.\n"
-	       "                        Always the fully qualified name, never an IP address\n"
-	       "  --socialminer FQDN    the SocialMiner / chat server\n"
-	       "  --url URL             any other https URL to trust; repeatable\n"
-	       "  --role ROLE           agent, supervisor, reporting, admin or all (default:\n"
-	       "                        all); repeatable or comma-separated; selects the URLs\n"
-	       "\n"
-	       "Trust:\n"
-	       "  --trust tofu|pinned   tofu (default): trust what a server presents the first\n"
-	       "                        time, report any later change. pinned: trust only\n"
-	       "                        certificates whose SHA-256 is given with --pin\n"
-	       "  --pin SHA256          an approved certificate fingerprint (colons and case\n"
-	       "                        optional); repeatable\n"
-	       "  --ca-file FILE        an approved CA certificate (PEM); repeatable\n"
-	       "  --accept-change       accept a certificate that changed since last run\n"
-	       "\n"
-	       "Stores:\n"
-	       "  --browser NAME        chromium or firefox (default: every browser found);\n"
-	       "                        repeatable\n"
-	       "  --nss-db DIR          manage only this NSS database; repeatable\n"
-	       "  --home DIR            the home directory whose browsers are managed\n"
-	       "                        (default: $HOME)\n"
-	       "  --state-dir DIR       where the run lock and the record of installed\n"
-	       "                        certificates live (default: ~/.local/state/uccx-trust,\n"
-	       "                        as root /var/lib/uccx-trust)\n"
-	       "\n"
-	       "Network:\n"
-	       "  --connect-timeout S   seconds to wait for a connection (default 5; 2.5 ok)\n"
-	       "  --timeout S           seconds for a whole handshake (default 15)\n"
-	       "  --proxy URL           proxy to use (default: the environment's; 'direct'\n"
-	       "                        for none)\n"
-	       "  --connect-to H:P:CH:CP  connect to CH:CP when H:P is asked for (curl's\n"
-	       "                        syntax; for labs and tests); repeatable\n"
-	       "\n"
-	       "Output:\n"
-	       "  --json                machine-readable result on standard output\n"
-	       "  -q, --quiet           only errors\n"
-	       "  -v, --verbose         explain each step\n"
-	       "  -h, --help            this text\n"
-	       "  -V, --version         the version\n"
-	       "\n"
-	       "Reporting (stored for the central collector):\n"
-	       "  --report-url URL  --report-token-file FILE  --report-ca FILE\n"
-	       "\n"
-	       "Configuration:\n"
-	       "  --config FILE         read FILE (default: $UCCX_TRUST_CONFIG, else\n"
-	       "                        /etc/uccx-trust/agent.ini when it exists). Flags\n"
-	       "                        override the file; a list flag (--node, --pin, ...)\n"
-	       "                        replaces the file's list. See examples/agent.ini.\n"
-	       "\n"
-	       "Examples:\n"
-	       "  Login script (each user, settings in /etc/uccx-trust/agent.ini):\n"
-	       "    uccx-trust install --quiet\n"
-	       "  Package manager or SCCM (as root/SYSTEM, pinned certificates):\n"
-	       "    uccx-trust install --trust pinned --pin AA:BB:...:FF \\\n"
-	       "      --node uccx1.example.com --node uccx2.example.com\n"
-	       "  Helpdesk, on the phone with an agent:\n"
-	       "    uccx-trust check --node uccx1.example.com --role agent\n"
-	       "  Lab, servers on this PC:\n"
-	       "    uccx-trust check --node uccx1.example.com \\\n"
-	       "      --connect-to uccx1.example.com:8445:127.0.0.1:8445\n";
 }

@@ -230,7 +230,7 @@ START_TEST(atomic_write_disk_full_keeps_old_file)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		if (unshare(CLONE_NEWNS) < 0 ||
-		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0 ||
 		    mount("tmpfs", mnt, "tmpfs", 0, "size=64k") < 0)
 			_exit(77);
 		snprintf(file, sizeof(file), "%s/state.json", mnt);
