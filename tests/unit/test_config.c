@@ -366,6 +366,42 @@ START_TEST(connect_to_forms)
 }
 END_TEST
 
+/* The documented example loads as shipped, and with every setting
+ * uncommented (";key = value" lines), so the documentation stays true. */
+START_TEST(example_file_loads)
+{
+	const char *src = getenv("UCT_SOURCE_DIR");
+	char example[512], line[512];
+	struct uct_config cfg;
+	struct uct_err err;
+	FILE *in, *out;
+
+	ck_assert_ptr_nonnull(src);
+	snprintf(example, sizeof(example), "%s/examples/agent.ini", src);
+	ck_assert_msg(load(&cfg, &err, "check", "--config", example, NULL) == 0, "%s", err.msg);
+	ck_assert_uint_eq(cfg.nodes.n, 2);
+	ck_assert_uint_eq(cfg.roles, UCT_ROLE_ALL);
+	uct_config_free(&cfg);
+
+	in = fopen(example, "r");
+	out = fopen(ini_path, "w");
+	ck_assert_ptr_nonnull(in);
+	ck_assert_ptr_nonnull(out);
+	while (fgets(line, sizeof(line), in) != NULL)
+		fputs(line[0] == ';' && line[1] >= 'a' && line[1] <= 'z' ? line + 1 : line, out);
+	fclose(in);
+	ck_assert_int_eq(fclose(out), 0);
+	ck_assert_msg(load(&cfg, &err, "install", "--config", ini_path, NULL) == 0, "%s", err.msg);
+	ck_assert_str_eq(cfg.socialminer, "sm.example.com");
+	ck_assert_uint_eq(cfg.urls.n, 2);
+	ck_assert_uint_eq(cfg.n_pins, 1);
+	ck_assert_uint_eq(cfg.browsers, UCT_BROWSER_CHROMIUM | UCT_BROWSER_FIREFOX);
+	ck_assert_str_eq(cfg.proxy, "http://proxy.example.com:3128");
+	ck_assert_str_eq(cfg.report_ca, "/etc/uccx-trust/collector-ca.pem");
+	uct_config_free(&cfg);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("config");
@@ -383,6 +419,7 @@ int main(void)
 	tcase_add_loop_test(tc, bad_file_messages, 0, sizeof(bad_files) / sizeof(bad_files[0]));
 	tcase_add_loop_test(tc, bad_arg_messages, 0, sizeof(bad_args) / sizeof(bad_args[0]));
 	tcase_add_test(tc, connect_to_forms);
+	tcase_add_test(tc, example_file_loads);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
