@@ -388,7 +388,7 @@ static const struct file_key *cfg_find_key(const char *section, const char *key)
 
 	for (i = 0; i < N_FILE_KEYS; i++)
 		if ((section == NULL || strcmp(file_keys[i].section, section) == 0) &&
-		    strcmp(file_keys[i].key, key) == 0)
+		    uct_cfg_ieq(file_keys[i].key, key))
 			return &file_keys[i];
 	return NULL;
 }
@@ -444,18 +444,21 @@ static int cfg_file_pair(void *ctx, const char *section, const char *key, const 
 	size_t i;
 
 	snprintf(where, sizeof(where), "%s:%d", fc->path, line);
+	/* Names are matched without case: [UCCX] and Nodes are what people
+	 * who edit Windows INI files tend to write. */
 	for (i = 0; i < N_SECTIONS; i++)
-		if (strcmp(sections[i], section) == 0)
+		if (uct_cfg_ieq(sections[i], section))
 			break;
 	if (i == N_SECTIONS)
 		return cfg_unknown_section(fc, where, section, key);
+	section = sections[i];
 	fk = cfg_find_key(section, key);
 	if (fk == NULL)
 		return cfg_unknown_key(fc, where, section, key);
 	if (fc->lines[fk->setting] != 0)
 		return uct_cfg_fail(fc->err, UCT_E_CONFIG, where,
-				"'%s' is set twice in [%s] (also on line %d); %s", key, section,
-				fc->lines[fk->setting],
+				"'%s' is set twice in [%s] (also on line %d); %s", fk->key,
+				section, fc->lines[fk->setting],
 				fk->is_list ? "put all values on one line, separated by commas"
 					    : "keep one of them");
 	fc->lines[fk->setting] = line;

@@ -88,8 +88,8 @@ START_TEST(full_file)
 	struct uct_err err;
 
 	write_ini("; UCCX lab\n"
-		  "[uccx]\n"
-		  "nodes = uccx1.example.com, uccx2.example.com\n"
+		  "[UCCX]\n"
+		  "Nodes = uccx1.example.com, uccx2.example.com\n"
 		  "socialminer = sm.example.com\n"
 		  "urls = https://crm.example.com:8443/app\n"
 		  "[agent]\n"
