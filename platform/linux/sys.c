@@ -121,7 +121,11 @@ int uct_ini_parse(const char *path, uct_ini_handler handler, void *ctx, struct u
 				 path);
 		goto out;
 	}
-	for (p = buf; *p != '\0' && rc == 0; p = nl) {
+	p = buf;
+	/* A file saved by Windows Notepad starts with a UTF-8 byte order mark. */
+	if (strncmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	for (; *p != '\0' && rc == 0; p = nl) {
 		line++;
 		nl = strchr(p, '\n');
 		if (nl != NULL)
@@ -380,8 +384,9 @@ int uct_lock_acquire(const char *path, long wait_ms, struct uct_lock **out, stru
 	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 	/* The pid is only a hint for the message above: a failed write of it
 	 * does not make the lock any less held. */
-	if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, strlen(pid), 0) < 0)
-		pid[0] = '\0';
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, strlen(pid), 0) < 0) {
+		/* Nothing to undo. */
+	}
 	lock = malloc(sizeof(*lock));
 	if (lock == NULL) {
 		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
@@ -471,13 +476,14 @@ char *uct_user_name(void)
 static char *sys_pretty_name(void)
 {
 	static const char *const files[] = {"/etc/os-release", "/usr/lib/os-release"};
-	char *text = NULL, *line, *value, *end, *name = NULL;
+	char *text = NULL, *line, *value, *end, *name = NULL, *save = NULL;
 	size_t i, n;
 
 	for (i = 0; i < sizeof(files) / sizeof(files[0]) && name == NULL; i++) {
 		if (uct_file_read(files[i], 64 * 1024, &text, NULL, NULL) < 0)
 			continue;
-		for (line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+		for (line = strtok_r(text, "\n", &save); line != NULL;
+		     line = strtok_r(NULL, "\n", &save)) {
 			if (strncmp(line, "PRETTY_NAME=", 12) != 0)
 				continue;
 			value = line + 12;

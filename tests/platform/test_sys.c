@@ -90,7 +90,7 @@ START_TEST(ini_pairs_and_line_numbers)
 	struct uct_err err = {0};
 	char *path = path_in("a.ini");
 
-	write_text(path, "; comment\n"
+	write_text(path, "\xef\xbb\xbf; comment\n"
 			 "# another\n"
 			 "\n"
 			 "[uccx]\n"
