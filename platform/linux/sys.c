@@ -1,0 +1,555 @@
+/*
+ * sys.c: the Linux system helpers of platform.h: the INI reader, atomic and
+ * bounded file I/O, the run lock, default paths, host facts and clocks.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "platform.h"
+
+/* A configuration file is a few hundred bytes; 1 MiB is generous. */
+#define SYS_INI_MAX (1024 * 1024)
+
+/* ---- INI ------------------------------------------------------------- */
+
+/*
+ * Our own reader rather than inih: the distribution's inih (r55) reads lines
+ * into a 200-byte buffer and silently turns the rest of a longer line into a
+ * bogus "key = value" pair, and a list of URLs or pins is often longer than
+ * that. It also reports no line number to the handler.
+ */
+static char *ini_trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+/* Cut an inline comment: ';' or '#' at the start or after white space, so
+ * a URL fragment ("page#top") survives. */
+static void ini_cut_comment(char *s)
+{
+	char *p;
+
+	for (p = s; *p != '\0'; p++) {
+		if ((*p == ';' || *p == '#') && (p == s || isspace((unsigned char)p[-1]))) {
+			*p = '\0';
+			return;
+		}
+	}
+}
+
+static int ini_syntax_error(const char *path, int line, struct uct_err *err)
+{
+	return uct_err_set(err, UCT_E_CONFIG, line,
+			   "%s:%d: syntax error: expected 'key = value' or '[section]'", path, line);
+}
+
+/* Parse one line (modified in place). Returns 0 to go on, the handler's
+ * non-zero value to stop, or -1 with err set on a syntax error. */
+static int ini_line(const char *path, char *text, int line, char *section, size_t section_size,
+		    uct_ini_handler handler, void *ctx, struct uct_err *err)
+{
+	char *s, *eq, *key, *value, *close;
+	size_t vlen;
+
+	s = ini_trim(text);
+	if (*s == '\0' || *s == ';' || *s == '#')
+		return 0;
+	if (*s == '[') {
+		ini_cut_comment(s);
+		s = ini_trim(s);
+		close = strchr(s, ']');
+		if (close == NULL || close[1] != '\0')
+			return ini_syntax_error(path, line, err);
+		*close = '\0';
+		s = ini_trim(s + 1);
+		if (*s == '\0' || strlen(s) >= section_size)
+			return ini_syntax_error(path, line, err);
+		memcpy(section, s, strlen(s) + 1);
+		return 0;
+	}
+	eq = strchr(s, '=');
+	if (eq == NULL)
+		return ini_syntax_error(path, line, err);
+	*eq = '\0';
+	key = ini_trim(s);
+	value = eq + 1;
+	ini_cut_comment(value);
+	value = ini_trim(value);
+	if (*key == '\0')
+		return ini_syntax_error(path, line, err);
+	/* Allow one pair of surrounding quotes, as many INI dialects do. */
+	vlen = strlen(value);
+	if (vlen >= 2 && (value[0] == '"' || value[0] == '\'') && value[vlen - 1] == value[0]) {
+		value[vlen - 1] = '\0';
+		value++;
+	}
+	return handler(ctx, section, key, value, line);
+}
+
+int uct_ini_parse(const char *path, uct_ini_handler handler, void *ctx, struct uct_err *err)
+{
+	char section[128] = "";
+	char *buf = NULL, *p, *nl;
+	size_t len;
+	int line = 0, rc = 0;
+
+	if (uct_file_read(path, SYS_INI_MAX, &buf, &len, err) < 0)
+		return -1;
+	if (strlen(buf) != len) {
+		rc = uct_err_set(err, UCT_E_CONFIG, 0, "%s: not a text file (it contains NUL bytes)",
+				 path);
+		goto out;
+	}
+	p = buf;
+	/* A file saved by Windows Notepad starts with a UTF-8 byte order mark. */
+	if (strncmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	for (; *p != '\0' && rc == 0; p = nl) {
+		line++;
+		nl = strchr(p, '\n');
+		if (nl != NULL)
+			*nl++ = '\0';
+		else
+			nl = p + strlen(p);
+		rc = ini_line(path, p, line, section, sizeof(section), handler, ctx, err);
+	}
+out:
+	free(buf);
+	return rc;
+}
+
+/* ---- files ------------------------------------------------------------- */
+
+int uct_file_read(const char *path, size_t max, char **out, size_t *len, struct uct_err *err)
+{
+	char *buf = NULL;
+	size_t used = 0;
+	ssize_t got;
+	int fd;
+
+	*out = NULL;
+	if (len != NULL)
+		*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return uct_err_set(err, UCT_E_IO, errno, "cannot read %s: %s", path,
+				   strerror(errno));
+	buf = malloc(max + 1);
+	if (buf == NULL) {
+		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory reading %s", path);
+		goto err;
+	}
+	/* Read one byte past max to tell "exactly max" from "too big". */
+	for (;;) {
+		got = read(fd, buf + used, max + 1 - used);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			uct_err_set(err, UCT_E_IO, errno, "cannot read %s: %s", path,
+				    strerror(errno));
+			goto err;
+		}
+		if (got == 0)
+			break;
+		used += (size_t)got;
+		if (used > max) {
+			uct_err_set(err, UCT_E_IO, EFBIG, "%s is larger than %zu bytes", path, max);
+			goto err;
+		}
+	}
+	close(fd);
+	buf[used] = '\0';
+	*out = buf;
+	if (len != NULL)
+		*len = used;
+	return 0;
+err:
+	free(buf);
+	close(fd);
+	return -1;
+}
+
+/* mkdir -p for the parents of path, new directories mode 0700. */
+static int sys_make_parents(const char *path, struct uct_err *err)
+{
+	char *copy, *p;
+	struct stat st;
+	int rc = -1;
+
+	copy = uct_strdup(path);
+	if (copy == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+	for (p = copy + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		if (mkdir(copy, 0700) < 0 && errno != EEXIST) {
+			uct_err_set(err, UCT_E_IO, errno, "cannot create directory %s: %s", copy,
+				    strerror(errno));
+			goto out;
+		}
+		if (stat(copy, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			uct_err_set(err, UCT_E_IO, ENOTDIR, "cannot create %s: %s is not a directory",
+				    path, copy);
+			goto out;
+		}
+		*p = '/';
+	}
+	rc = 0;
+out:
+	free(copy);
+	return rc;
+}
+
+static int sys_write_error(const char *path, int e, struct uct_err *err)
+{
+	if (e == ENOSPC || e == EDQUOT || e == EFBIG)
+		return uct_err_set(err, UCT_E_IO, e,
+				   "disk full while writing %s (%s): free some space and run again; "
+				   "the previous file was left unchanged",
+				   path, strerror(e));
+	return uct_err_set(err, UCT_E_IO, e, "cannot write %s: %s", path, strerror(e));
+}
+
+static int sys_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	ssize_t put;
+
+	while (len > 0) {
+		put = write(fd, p, len);
+		if (put < 0 && errno == EINTR)
+			continue;
+		if (put < 0)
+			return -1;
+		p += put;
+		len -= (size_t)put;
+	}
+	return 0;
+}
+
+/* fsync the directory holding path so the rename itself is durable. */
+static void sys_sync_dir(const char *path)
+{
+	char *dir = uct_strdup(path), *slash;
+	int fd;
+
+	if (dir == NULL)
+		return;
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+	else
+		strcpy(dir, ".");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+int uct_file_write_atomic(const char *path, const void *data, size_t len, int mode,
+			  struct uct_err *err)
+{
+	static unsigned counter;
+	char *tmp = NULL;
+	const char *base;
+	struct stat st;
+	int fd = -1, e;
+
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		return uct_err_set(err, UCT_E_IO, ELOOP,
+				   "refusing to write %s: it is a symbolic link (remove it and run "
+				   "again)", path);
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return uct_err_set(err, UCT_E_IO, EINVAL, "refusing to write %s: not a regular file",
+				   path);
+	if (sys_make_parents(path, err) < 0)
+		return -1;
+	base = strrchr(path, '/');
+	tmp = uct_asprintf("%.*s.%s.tmp.%ld.%u", base ? (int)(base - path + 1) : 0, path,
+			   base ? base + 1 : path, (long)getpid(), counter++);
+	if (tmp == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 07777);
+	if (fd < 0) {
+		sys_write_error(tmp, errno, err);
+		goto err;
+	}
+	/* The umask must not make a state file unreadable to its owner. */
+	if (fchmod(fd, (mode_t)(mode & 07777)) < 0 || sys_write_all(fd, data, len) < 0 ||
+	    fsync(fd) < 0) {
+		sys_write_error(path, errno, err);
+		goto err;
+	}
+	e = close(fd);
+	fd = -1;
+	if (e < 0) {
+		sys_write_error(path, errno, err);
+		goto err;
+	}
+	if (rename(tmp, path) < 0) {
+		sys_write_error(path, errno, err);
+		goto err;
+	}
+	sys_sync_dir(path);
+	free(tmp);
+	return 0;
+err:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	return -1;
+}
+
+/* ---- run lock ---------------------------------------------------------- */
+
+struct uct_lock {
+	int fd;
+};
+
+static long lock_holder(int fd)
+{
+	char text[32];
+	ssize_t got;
+
+	got = pread(fd, text, sizeof(text) - 1, 0);
+	if (got <= 0)
+		return 0;
+	text[got] = '\0';
+	return strtol(text, NULL, 10);
+}
+
+int uct_lock_acquire(const char *path, long wait_ms, struct uct_lock **out, struct uct_err *err)
+{
+	struct uct_lock *lock;
+	int64_t deadline;
+	char pid[32];
+	long holder;
+	int fd;
+
+	*out = NULL;
+	if (sys_make_parents(path, err) < 0)
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return uct_err_set(err, UCT_E_IO, errno, "cannot open lock file %s: %s", path,
+				   strerror(errno));
+	/* flock, not fcntl: fcntl locks vanish when any descriptor of the file
+	 * is closed by this process, which library code may do behind us. */
+	deadline = uct_monotonic_ms() + (wait_ms > 0 ? wait_ms : 0);
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			uct_err_set(err, UCT_E_SYSTEM, errno, "cannot lock %s: %s", path,
+				    strerror(errno));
+			goto err;
+		}
+		if (uct_monotonic_ms() >= deadline) {
+			holder = lock_holder(fd);
+			if (holder > 0)
+				uct_err_set(err, UCT_E_LOCKED, holder,
+					    "another uccx-trust run (pid %ld) is in progress; "
+					    "run again when it has finished (lock %s)", holder, path);
+			else
+				uct_err_set(err, UCT_E_LOCKED, 0,
+					    "another uccx-trust run is in progress; run again "
+					    "when it has finished (lock %s)", path);
+			goto err;
+		}
+		usleep(20 * 1000);
+	}
+	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	/* The pid is only a hint for the message above: a failed write of it
+	 * does not make the lock any less held. */
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, strlen(pid), 0) < 0) {
+		/* Nothing to undo. */
+	}
+	lock = malloc(sizeof(*lock));
+	if (lock == NULL) {
+		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+		goto err;
+	}
+	lock->fd = fd;
+	*out = lock;
+	return 0;
+err:
+	close(fd);
+	return -1;
+}
+
+void uct_lock_release(struct uct_lock *lock)
+{
+	if (lock == NULL)
+		return;
+	/* Leave the file in place: unlinking it would let a waiter lock an
+	 * inode nobody else can see any more. */
+	if (ftruncate(lock->fd, 0) < 0) {
+		/* Only the pid hint is stale; the lock itself is released below. */
+	}
+	flock(lock->fd, LOCK_UN);
+	close(lock->fd);
+	free(lock);
+}
+
+/* ---- paths and host facts ---------------------------------------------- */
+
+static const char *sys_home(void)
+{
+	const char *home = getenv("HOME");
+	struct passwd *pw;
+
+	if (home != NULL && home[0] == '/')
+		return home;
+	pw = getpwuid(geteuid());
+	return pw != NULL ? pw->pw_dir : NULL;
+}
+
+char *uct_default_state_dir(void)
+{
+	const char *xdg, *home;
+
+	if (uct_is_privileged())
+		return uct_strdup("/var/lib/uccx-trust");
+	/* The XDG base directory spec ignores relative values. */
+	xdg = getenv("XDG_STATE_HOME");
+	if (xdg != NULL && xdg[0] == '/')
+		return uct_asprintf("%s/uccx-trust", xdg);
+	home = sys_home();
+	if (home == NULL)
+		return NULL;
+	return uct_asprintf("%s/.local/state/uccx-trust", home);
+}
+
+const char *uct_default_config_path(void)
+{
+	return "/etc/uccx-trust/agent.ini";
+}
+
+int uct_is_privileged(void)
+{
+	return geteuid() == 0;
+}
+
+char *uct_host_name(void)
+{
+	char name[HOST_NAME_MAX + 1];
+
+	if (gethostname(name, sizeof(name)) < 0)
+		return uct_strdup("unknown");
+	name[sizeof(name) - 1] = '\0';
+	return uct_strdup(name);
+}
+
+char *uct_user_name(void)
+{
+	struct passwd *pw = getpwuid(geteuid());
+
+	if (pw != NULL && pw->pw_name != NULL)
+		return uct_strdup(pw->pw_name);
+	return uct_asprintf("uid %ld", (long)geteuid());
+}
+
+/* PRETTY_NAME from os-release(5), unquoted; NULL when absent. */
+static char *sys_pretty_name(void)
+{
+	static const char *const files[] = {"/etc/os-release", "/usr/lib/os-release"};
+	char *text = NULL, *line, *value, *end, *name = NULL, *save = NULL;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]) && name == NULL; i++) {
+		if (uct_file_read(files[i], 64 * 1024, &text, NULL, NULL) < 0)
+			continue;
+		for (line = strtok_r(text, "\n", &save); line != NULL;
+		     line = strtok_r(NULL, "\n", &save)) {
+			if (strncmp(line, "PRETTY_NAME=", 12) != 0)
+				continue;
+			value = line + 12;
+			n = strlen(value);
+			if (n >= 2 && (value[0] == '"' || value[0] == '\'')) {
+				end = strrchr(value + 1, value[0]);
+				if (end != NULL)
+					*end = '\0';
+				value++;
+			}
+			name = uct_strdup(value);
+			break;
+		}
+		free(text);
+		text = NULL;
+	}
+	return name;
+}
+
+char *uct_os_name(void)
+{
+	struct utsname un;
+	char *pretty = sys_pretty_name(), *out;
+
+	if (uname(&un) < 0) {
+		if (pretty != NULL)
+			return pretty;
+		return uct_strdup("Linux");
+	}
+	if (pretty != NULL)
+		out = uct_asprintf("%s (%s %s %s)", pretty, un.sysname, un.release, un.machine);
+	else
+		out = uct_asprintf("%s %s %s", un.sysname, un.release, un.machine);
+	free(pretty);
+	return out;
+}
+
+int64_t uct_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+int64_t uct_monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- process set-up ----------------------------------------------------- */
+
+int uct_platform_init(struct uct_err *err)
+{
+	CURLcode rc;
+
+	/* A server that closes mid-handshake must give an error, not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+	rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (rc != CURLE_OK)
+		return uct_err_set(err, UCT_E_SYSTEM, rc, "cannot initialise libcurl: %s",
+				   curl_easy_strerror(rc));
+	return 0;
+}
+
+void uct_platform_cleanup(void)
+{
+	curl_global_cleanup();
+}
