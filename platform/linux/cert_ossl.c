@@ -330,7 +330,8 @@ int uct_cert_parse(const unsigned char *der, size_t len, struct uct_cert **out,
 	x = d2i_X509(NULL, &p, (long)len);
 	if (x == NULL)
 		return uct_err_set(err, UCT_E_PARSE, (long)ERR_peek_last_error(),
-				   "not a DER certificate: %s", ossl_reason(reason, sizeof(reason)));
+				   "not a DER certificate: %s",
+				   ossl_reason(reason, sizeof(reason)));
 	if ((size_t)(p - der) != len) {
 		uct_err_set(err, UCT_E_PARSE, 0, "%zu bytes of trailing data after the certificate",
 			    len - (size_t)(p - der));
@@ -464,8 +465,8 @@ int uct_cert_read_file(const char *path, struct uct_chain *chain, struct uct_err
 		goto out;
 	}
 	if (size > OSSL_FILE_MAX) {
-		uct_err_set(err, UCT_E_PARSE, 0, "%s: %ld bytes is too large for a certificate file",
-			    path, size);
+		uct_err_set(err, UCT_E_PARSE, 0,
+			    "%s: %ld bytes is too large for a certificate file", path, size);
 		goto out;
 	}
 	buf = malloc((size_t)size + 1);

@@ -237,7 +237,8 @@ END_TEST
 
 START_TEST(test_parse_errors)
 {
-	struct uct_testcert *tc = uct_testcert_make(&(struct uct_testcert_spec){.cn = "e.lab.example"});
+	struct uct_testcert *tc =
+		uct_testcert_make(&(struct uct_testcert_spec){.cn = "e.lab.example"});
 	struct uct_err err = {0};
 	struct uct_cert *cert = (struct uct_cert *)1;
 	unsigned char *longer;
@@ -359,7 +360,8 @@ END_TEST
 
 START_TEST(test_read_errors)
 {
-	struct uct_testcert *tc = uct_testcert_make(&(struct uct_testcert_spec){.cn = "k.lab.example"});
+	struct uct_testcert *tc =
+		uct_testcert_make(&(struct uct_testcert_spec){.cn = "k.lab.example"});
 	struct uct_chain chain = {0};
 	struct uct_err err = {0};
 	char path[128], expect[256];

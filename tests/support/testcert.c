@@ -117,7 +117,8 @@ static int tc_san(X509 *x, X509V3_CTX *ctx, const struct uct_testcert_spec *spec
 	if (san == NULL)
 		san = one;
 	for (; *san != NULL; san++) {
-		int ip = inet_pton(AF_INET, *san, addr) == 1 || inet_pton(AF_INET6, *san, addr) == 1;
+		int ip = inet_pton(AF_INET, *san, addr) == 1 ||
+			 inet_pton(AF_INET6, *san, addr) == 1;
 
 		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s:%s",
 					 used ? "," : "", ip ? "IP" : "DNS", *san);
@@ -190,7 +191,8 @@ static int tc_extensions(X509 *x, X509 *issuer_x, const struct uct_testcert_spec
 		if (spec->is_ca && spec->pathlen > 0)
 			snprintf(buf, sizeof(buf), "critical,CA:TRUE,pathlen:%d", spec->pathlen);
 		else
-			snprintf(buf, sizeof(buf), "critical,CA:%s", spec->is_ca ? "TRUE" : "FALSE");
+			snprintf(buf, sizeof(buf), "critical,CA:%s",
+				 spec->is_ca ? "TRUE" : "FALSE");
 		if (tc_ext(x, &ctx, NID_basic_constraints, buf) < 0)
 			return -1;
 	}
