@@ -24,6 +24,12 @@
 #define FETCH_MARGIN_MS 500L
 #define FETCH_ISSUER_MAX (64L * 1024)
 
+/* Used when the caller passes no options: libcurl's environment proxy. */
+static const struct uct_net_opts fetch_default_opts = {
+	.connect_timeout_ms = FETCH_DEFAULT_CONNECT_MS,
+	.total_timeout_ms = FETCH_DEFAULT_TOTAL_MS,
+};
+
 static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
 static CURLcode fetch_init_rc = CURLE_FAILED_INIT;
 
@@ -109,14 +115,16 @@ static CURL *fetch_job_easy(struct fetch_job *job, const struct uct_net_opts *op
 			    struct curl_slist *connect_to)
 {
 	const struct uct_fetch_target *t = job->target;
-	const char *path = (t->path != NULL && t->path[0] == '/') ? t->path : "/";
-	int v6 = strchr(t->host, ':') != NULL;
+	int v6 = strchr(t->host, ':') != NULL && t->host[0] != '[';
 	CURLcode rc = CURLE_OK;
 	char *url;
 	CURL *easy;
 
-	url = uct_asprintf("https://%s%s%s:%d%s", v6 ? "[" : "", t->host, v6 ? "]" : "", t->port,
-			   path);
+	/*
+	 * The path is left out: CONNECT_ONLY sends no request, and an
+	 * unusual path (spaces, non-ASCII) would only make the URL invalid.
+	 */
+	url = uct_asprintf("https://%s%s%s:%d/", v6 ? "[" : "", t->host, v6 ? "]" : "", t->port);
 	easy = curl_easy_init();
 	if (url == NULL || easy == NULL)
 		goto err;
@@ -284,8 +292,10 @@ static struct uct_fetch_target *fetch_primary(struct uct_fetch_target *targets, 
 {
 	size_t j;
 
+	if (targets[i].host == NULL)
+		return NULL;
 	for (j = 0; j < i; j++)
-		if (targets[j].port == targets[i].port &&
+		if (targets[j].port == targets[i].port && targets[j].host != NULL &&
 		    strcasecmp(targets[j].host, targets[i].host) == 0)
 			return &targets[j];
 	return NULL;
@@ -362,6 +372,8 @@ int uct_fetch_chains(struct uct_fetch_target *targets, size_t n, const struct uc
 	}
 	if (n == 0)
 		return 0;
+	if (opts == NULL)
+		opts = &fetch_default_opts;
 	if (fetch_ready(err) < 0)
 		return -1;
 	connect_to = fetch_connect_to(opts, &failed);
@@ -374,6 +386,13 @@ int uct_fetch_chains(struct uct_fetch_target *targets, size_t n, const struct uc
 	for (i = 0; i < n; i++) {
 		if (fetch_primary(targets, i) != NULL)
 			continue;
+		if (targets[i].host == NULL || targets[i].host[0] == '\0' || targets[i].port <= 0 ||
+		    targets[i].port > 65535) {
+			fetch_set(&targets[i], UCT_FETCH_ERROR, "not a host and port: %s:%d",
+				  targets[i].host ? targets[i].host : "(none)", targets[i].port);
+			jobs[i].done = 1;
+			continue;
+		}
 		jobs[i].target = &targets[i];
 		jobs[i].easy = fetch_job_easy(&jobs[i], opts, connect_to);
 		if (jobs[i].easy == NULL ||
@@ -476,6 +495,8 @@ int uct_fetch_issuer(const char *url, const struct uct_net_opts *opts, struct uc
 	int failed, ret = -1;
 
 	*out = NULL;
+	if (opts == NULL)
+		opts = &fetch_default_opts;
 	if (fetch_ready(err) < 0)
 		return -1;
 	connect_to = fetch_connect_to(opts, &failed);

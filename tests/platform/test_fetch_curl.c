@@ -276,6 +276,23 @@ START_TEST(test_refused)
 }
 END_TEST
 
+/* Bad targets are per-target errors, not a failed run; NULL options work. */
+START_TEST(test_invalid_target)
+{
+	struct uct_fetch_target t[2] = {{.host = NULL, .port = 443},
+					{.host = "uccx1.lab.example", .port = 0}};
+	struct uct_err err = {0};
+
+	ck_assert_int_eq(uct_fetch_chains(t, 2, NULL, &err), 0);
+	ck_assert_int_eq(t[0].status, UCT_FETCH_ERROR);
+	ck_assert_str_eq(t[0].detail, "not a host and port: (none):443");
+	ck_assert_int_eq(t[1].status, UCT_FETCH_ERROR);
+	ck_assert_int_eq(err.code, UCT_E_NONE);
+	ck_assert_int_eq(uct_fetch_chains(NULL, 0, NULL, &err), 0);
+	targets_clear(t, 2);
+}
+END_TEST
+
 /* A listener whose backlog completes TCP but that never reads: a handshake
  * that never finishes, as behind a broken load balancer. */
 START_TEST(test_timeout_handshake)
@@ -547,6 +564,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_chain_as_sent);
 	tcase_add_test(tc, test_refused);
+	tcase_add_test(tc, test_invalid_target);
 	tcase_add_test(tc, test_timeout_handshake);
 	tcase_add_test(tc, test_parallel);
 	tcase_add_test(tc, test_dns);
