@@ -1,0 +1,515 @@
+/*
+ * cert_ossl.c: the Linux certificate parser. OpenSSL 3 decodes X.509 and
+ * this file fills the portable struct uct_cert, so that the analysis in
+ * agent/ never sees an X509 *.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "cert_ossl.h"
+#include "log.h"
+#include "platform.h"
+
+/* A certificate file larger than this is not a certificate file. */
+#define OSSL_FILE_MAX (4L * 1024 * 1024)
+
+/* The OpenSSL reason for the last failure, and an empty error queue. */
+static const char *ossl_reason(char *buf, size_t len)
+{
+	unsigned long e = ERR_peek_last_error();
+
+	if (e == 0)
+		snprintf(buf, len, "unknown OpenSSL error");
+	else
+		ERR_error_string_n(e, buf, len);
+	ERR_clear_error();
+	return buf;
+}
+
+static char *ossl_name_line(const X509_NAME *name)
+{
+	/*
+	 * RFC 2253 order and escaping, but UTF-8 kept as is: XN_FLAG_RFC2253
+	 * alone turns every non-ASCII byte into "\XX", which makes the
+	 * Chinese or accented organisation names of real deployments
+	 * unreadable in a report.
+	 */
+	unsigned long flags = XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB;
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *line = NULL, *mem;
+	long len;
+
+	if (bio == NULL)
+		return NULL;
+	if (X509_NAME_print_ex(bio, name, 0, flags) >= 0) {
+		len = BIO_get_mem_data(bio, &mem);
+		line = malloc((size_t)len + 1);
+		if (line != NULL) {
+			memcpy(line, mem, (size_t)len);
+			line[len] = '\0';
+		}
+	}
+	BIO_free(bio);
+	return line;
+}
+
+/* The last CN of the subject (the most specific one), in UTF-8. */
+static int ossl_subject_cn(X509 *x, struct uct_cert *cert)
+{
+	const X509_NAME *name = X509_get_subject_name(x);
+	int idx = -1, next;
+	unsigned char *utf8;
+	int len;
+
+	while ((next = X509_NAME_get_index_by_NID(name, NID_commonName, idx)) >= 0)
+		idx = next;
+	if (idx < 0)
+		return 0;
+	len = ASN1_STRING_to_UTF8(&utf8,
+				  X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx)));
+	if (len < 0)
+		return -1;
+	/* A CN with an embedded NUL would read as a shorter, different name. */
+	if (memchr(utf8, '\0', (size_t)len) == NULL)
+		cert->subject_cn = uct_strdup((char *)utf8);
+	OPENSSL_free(utf8);
+	return 0;
+}
+
+static int ossl_serial(X509 *x, struct uct_cert *cert)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	char *hex;
+
+	if (bn == NULL)
+		return -1;
+	hex = BN_bn2hex(bn); /* uppercase, no separators; "0" for zero */
+	BN_free(bn);
+	if (hex == NULL)
+		return -1;
+	cert->serial_hex = uct_strdup(hex);
+	OPENSSL_free(hex);
+	return cert->serial_hex == NULL ? -1 : 0;
+}
+
+static int ossl_sans(X509 *x, struct uct_cert *cert)
+{
+	GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	char ip[INET6_ADDRSTRLEN];
+	const unsigned char *p;
+	int i, len, rc = 0;
+
+	for (i = 0; names != NULL && i < sk_GENERAL_NAME_num(names) && rc == 0; i++) {
+		const GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, i);
+
+		if (gn->type == GEN_DNS) {
+			p = ASN1_STRING_get0_data(gn->d.dNSName);
+			len = ASN1_STRING_length(gn->d.dNSName);
+			/* Skip names with an embedded NUL: "a.com\0.evil" tricks. */
+			if (memchr(p, '\0', (size_t)len) != NULL)
+				continue;
+			rc = uct_strv_push(&cert->san_dns, (const char *)p);
+		} else if (gn->type == GEN_IPADD) {
+			p = ASN1_STRING_get0_data(gn->d.iPAddress);
+			len = ASN1_STRING_length(gn->d.iPAddress);
+			if (len != 4 && len != 16)
+				continue; /* a name-constraint range, not an address */
+			inet_ntop(len == 4 ? AF_INET : AF_INET6, p, ip, sizeof(ip));
+			rc = uct_strv_push(&cert->san_ip, ip);
+		}
+	}
+	GENERAL_NAMES_free(names);
+	return rc;
+}
+
+/*
+ * ASN1_TIME_to_tm understands both UTCTime and GeneralizedTime, and timegm
+ * with a 64-bit time_t covers dates past 2038 and before 1970.
+ */
+static int ossl_time(const ASN1_TIME *t, int64_t *out)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return -1;
+	*out = (int64_t)timegm(&tm);
+	return 0;
+}
+
+static void ossl_key(X509 *x, struct uct_cert *cert)
+{
+	EVP_PKEY *key = X509_get0_pubkey(x);
+
+	if (key == NULL)
+		return;
+	switch (EVP_PKEY_get_base_id(key)) {
+	case EVP_PKEY_RSA:
+	case EVP_PKEY_RSA_PSS:
+		cert->key_type = UCT_KEY_RSA;
+		break;
+	case EVP_PKEY_EC:
+		cert->key_type = UCT_KEY_EC;
+		break;
+	case EVP_PKEY_ED25519:
+	case EVP_PKEY_ED448:
+		cert->key_type = UCT_KEY_ED;
+		break;
+	default:
+		cert->key_type = UCT_KEY_OTHER;
+	}
+	/* RSA: modulus bits; EC: field bits (256 for P-256); Ed25519: 256. */
+	cert->key_bits = EVP_PKEY_get_bits(key);
+}
+
+static void ossl_sig_alg(X509 *x, struct uct_cert *cert)
+{
+	const X509_ALGOR *alg;
+	const ASN1_OBJECT *obj;
+	int nid = X509_get_signature_nid(x);
+
+	if (nid != NID_undef) {
+		snprintf(cert->sig_alg, sizeof(cert->sig_alg), "%s", OBJ_nid2ln(nid));
+		return;
+	}
+	X509_get0_signature(NULL, &alg, x);
+	X509_ALGOR_get0(&obj, NULL, NULL, alg);
+	OBJ_obj2txt(cert->sig_alg, sizeof(cert->sig_alg), obj, 1);
+}
+
+/* Key usage bits in RFC 5280 order (bit n of the BIT STRING -> 1 << n). */
+static unsigned ossl_key_usage(uint32_t ku)
+{
+	static const struct {
+		uint32_t ossl;
+		unsigned bit;
+	} map[] = {
+		{KU_DIGITAL_SIGNATURE, 0}, {KU_NON_REPUDIATION, 1}, {KU_KEY_ENCIPHERMENT, 2},
+		{KU_DATA_ENCIPHERMENT, 3}, {KU_KEY_AGREEMENT, 4},   {KU_KEY_CERT_SIGN, 5},
+		{KU_CRL_SIGN, 6},	   {KU_ENCIPHER_ONLY, 7},   {KU_DECIPHER_ONLY, 8},
+	};
+	unsigned out = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (ku & map[i].ossl)
+			out |= 1u << map[i].bit;
+	return out;
+}
+
+static void ossl_constraints(X509 *x, struct uct_cert *cert)
+{
+	BASIC_CONSTRAINTS *bc = X509_get_ext_d2i(x, NID_basic_constraints, NULL, NULL);
+	EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL);
+	int i;
+
+	if (bc != NULL) {
+		cert->has_basic_constraints = 1;
+		cert->is_ca = bc->ca != 0;
+		BASIC_CONSTRAINTS_free(bc);
+	}
+	if (X509_get_extension_flags(x) & EXFLAG_KUSAGE) {
+		cert->has_key_usage = 1;
+		cert->key_usage = ossl_key_usage(X509_get_key_usage(x));
+	}
+	/*
+	 * Only an explicit serverAuth counts: browsers do not all accept
+	 * anyExtendedKeyUsage in a server certificate.
+	 */
+	if (eku != NULL) {
+		cert->has_eku = 1;
+		for (i = 0; i < sk_ASN1_OBJECT_num(eku); i++)
+			if (OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i)) == NID_server_auth)
+				cert->eku_server_auth = 1;
+		EXTENDED_KEY_USAGE_free(eku);
+	}
+}
+
+/*
+ * RFC 5280 4.2: a certificate with a critical extension the verifier does
+ * not understand must be rejected, and Chromium and Firefox do so. These are
+ * the critical extensions both browsers process.
+ */
+static int ossl_unknown_critical(X509 *x)
+{
+	static const int known[] = {
+		NID_basic_constraints,	 NID_key_usage,		  NID_ext_key_usage,
+		NID_subject_alt_name,	 NID_name_constraints,	  NID_policy_constraints,
+		NID_inhibit_any_policy, NID_certificate_policies,
+	};
+	int i, nid;
+	size_t k;
+
+	for (i = 0; i < X509_get_ext_count(x); i++) {
+		X509_EXTENSION *ext = X509_get_ext(x, i);
+
+		if (!X509_EXTENSION_get_critical(ext))
+			continue;
+		nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
+		for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+			if (nid == known[k])
+				break;
+		if (k == sizeof(known) / sizeof(known[0]))
+			return 1;
+	}
+	return 0;
+}
+
+static int ossl_aia(X509 *x, struct uct_cert *cert)
+{
+	AUTHORITY_INFO_ACCESS *aia = X509_get_ext_d2i(x, NID_info_access, NULL, NULL);
+	const unsigned char *p;
+	int i, len;
+
+	for (i = 0; aia != NULL && i < sk_ACCESS_DESCRIPTION_num(aia); i++) {
+		ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, i);
+
+		if (OBJ_obj2nid(ad->method) != NID_ad_ca_issuers ||
+		    ad->location->type != GEN_URI)
+			continue;
+		p = ASN1_STRING_get0_data(ad->location->d.uniformResourceIdentifier);
+		len = ASN1_STRING_length(ad->location->d.uniformResourceIdentifier);
+		if (memchr(p, '\0', (size_t)len) != NULL)
+			continue;
+		cert->aia_ca_issuers = uct_strdup((const char *)p);
+		break;
+	}
+	AUTHORITY_INFO_ACCESS_free(aia);
+	return 0;
+}
+
+/* Fill every derived field of cert from x. -1 only on allocation failure. */
+static int ossl_fill(X509 *x, struct uct_cert *cert)
+{
+	EVP_PKEY *key;
+
+	cert->subject = ossl_name_line(X509_get_subject_name(x));
+	cert->issuer = ossl_name_line(X509_get_issuer_name(x));
+	if (cert->subject == NULL || cert->issuer == NULL)
+		return -1;
+	if (ossl_subject_cn(x, cert) < 0 || ossl_serial(x, cert) < 0 || ossl_sans(x, cert) < 0)
+		return -1;
+	ossl_key(x, cert);
+	ossl_sig_alg(x, cert);
+	ossl_constraints(x, cert);
+	cert->unknown_critical = ossl_unknown_critical(x);
+	ossl_aia(x, cert);
+	cert->self_issued = X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x)) == 0;
+	key = X509_get0_pubkey(x);
+	cert->self_signed = cert->self_issued && key != NULL && X509_verify(x, key) == 1;
+	EVP_Digest(cert->der, cert->der_len, cert->sha256, NULL, EVP_sha256(), NULL);
+	ERR_clear_error();
+	return 0;
+}
+
+int uct_cert_parse(const unsigned char *der, size_t len, struct uct_cert **out,
+		   struct uct_err *err)
+{
+	const unsigned char *p = der;
+	struct uct_cert *cert = NULL;
+	char reason[256];
+	X509 *x;
+
+	*out = NULL;
+	if (der == NULL || len == 0 || len > OSSL_FILE_MAX)
+		return uct_err_set(err, UCT_E_PARSE, 0, "not a DER certificate (%zu bytes)", len);
+	ERR_clear_error();
+	x = d2i_X509(NULL, &p, (long)len);
+	if (x == NULL)
+		return uct_err_set(err, UCT_E_PARSE, (long)ERR_peek_last_error(),
+				   "not a DER certificate: %s",
+				   ossl_reason(reason, sizeof(reason)));
+	if ((size_t)(p - der) != len) {
+		uct_err_set(err, UCT_E_PARSE, 0, "%zu bytes of trailing data after the certificate",
+			    len - (size_t)(p - der));
+		goto err;
+	}
+	if (ossl_time(X509_get0_notBefore(x), &(int64_t){0}) < 0 ||
+	    ossl_time(X509_get0_notAfter(x), &(int64_t){0}) < 0) {
+		uct_err_set(err, UCT_E_PARSE, 0, "the certificate has an unreadable validity date");
+		goto err;
+	}
+	cert = calloc(1, sizeof(*cert));
+	if (cert == NULL || (cert->der = malloc(len)) == NULL)
+		goto nomem;
+	memcpy(cert->der, der, len);
+	cert->der_len = len;
+	ossl_time(X509_get0_notBefore(x), &cert->not_before);
+	ossl_time(X509_get0_notAfter(x), &cert->not_after);
+	if (ossl_fill(x, cert) < 0)
+		goto nomem;
+	X509_free(x);
+	*out = cert;
+	return 0;
+nomem:
+	uct_err_set(err, UCT_E_NOMEM, 0, "out of memory parsing a certificate");
+err:
+	ERR_clear_error();
+	uct_cert_free(cert);
+	X509_free(x);
+	return -1;
+}
+
+/* Append one X509 (re-encoded as DER) to chain. */
+static int ossl_push_x509(X509 *x, struct uct_chain *chain, struct uct_err *err)
+{
+	unsigned char *der = NULL;
+	struct uct_cert *cert;
+	int len = i2d_X509(x, &der);
+
+	if (len <= 0)
+		return uct_err_set(err, UCT_E_PARSE, 0, "cannot encode a certificate");
+	if (uct_cert_parse(der, (size_t)len, &cert, err) < 0) {
+		OPENSSL_free(der);
+		return -1;
+	}
+	OPENSSL_free(der);
+	if (uct_chain_push(chain, cert) < 0)
+		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+	return 0;
+}
+
+static int ossl_parse_pem(const unsigned char *buf, size_t len, const char *what,
+			  struct uct_chain *chain, struct uct_err *err)
+{
+	BIO *bio = BIO_new_mem_buf(buf, (int)len);
+	char reason[256];
+	unsigned long e;
+	X509 *x;
+	int rc = 0;
+
+	if (bio == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+	ERR_clear_error();
+	/* PEM_read_bio_X509 skips blocks of other types (keys, CRLs). */
+	while (rc == 0 && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		rc = ossl_push_x509(x, chain, err);
+		X509_free(x);
+	}
+	e = ERR_peek_last_error();
+	/* "no start line" is how the loop ends when no block is left. */
+	if (rc == 0 && e != 0 &&
+	    !(ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE))
+		rc = uct_err_set(err, UCT_E_PARSE, (long)e, "%s: bad PEM certificate: %s", what,
+				 ossl_reason(reason, sizeof(reason)));
+	ERR_clear_error();
+	BIO_free(bio);
+	return rc;
+}
+
+int uct_ossl_parse_any(const unsigned char *buf, size_t len, const char *what,
+		       struct uct_chain *chain, struct uct_err *err)
+{
+	struct uct_chain found = {0};
+	struct uct_cert *cert;
+	struct uct_cert **grown;
+	size_t i;
+
+	if (len > OSSL_FILE_MAX)
+		return uct_err_set(err, UCT_E_PARSE, 0, "%s: too large for a certificate", what);
+	if (memmem(buf, len, "-----BEGIN", 10) != NULL) {
+		if (ossl_parse_pem(buf, len, what, &found, err) < 0)
+			goto err;
+	} else if (len > 0 && buf[0] == 0x30 && uct_cert_parse(buf, len, &cert, NULL) == 0) {
+		if (uct_chain_push(&found, cert) < 0)
+			goto err;
+	}
+	if (found.n == 0) {
+		uct_err_set(err, UCT_E_PARSE, 0,
+			    "%s: no certificate found (expected PEM 'BEGIN CERTIFICATE' or DER)",
+			    what);
+		goto err;
+	}
+	grown = realloc(chain->certs, (chain->n + found.n) * sizeof(*grown));
+	if (grown == NULL) {
+		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+		goto err;
+	}
+	chain->certs = grown;
+	for (i = 0; i < found.n; i++)
+		chain->certs[chain->n++] = found.certs[i];
+	free(found.certs);
+	return 0;
+err:
+	uct_chain_clear(&found);
+	return -1;
+}
+
+int uct_cert_read_file(const char *path, struct uct_chain *chain, struct uct_err *err)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	FILE *fp;
+	int rc = -1;
+	long size;
+
+	fp = fopen(path, "rb");
+	if (fp == NULL)
+		return uct_err_set(err, UCT_E_IO, errno, "%s: cannot open: %s", path,
+				   strerror(errno));
+	if (fseek(fp, 0, SEEK_END) != 0 || (size = ftell(fp)) < 0 || fseek(fp, 0, SEEK_SET) != 0) {
+		uct_err_set(err, UCT_E_IO, errno, "%s: cannot read: %s", path, strerror(errno));
+		goto out;
+	}
+	if (size > OSSL_FILE_MAX) {
+		uct_err_set(err, UCT_E_PARSE, 0,
+			    "%s: %ld bytes is too large for a certificate file", path, size);
+		goto out;
+	}
+	buf = malloc((size_t)size + 1);
+	if (buf == NULL) {
+		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	len = fread(buf, 1, (size_t)size, fp);
+	if (ferror(fp)) {
+		uct_err_set(err, UCT_E_IO, errno, "%s: cannot read: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = uct_ossl_parse_any(buf, len, path, chain, err);
+	if (rc == 0)
+		uct_log(UCT_LOG_DEBUG, "%s: %zu certificate(s)", path, chain->n);
+out:
+	free(buf);
+	fclose(fp);
+	return rc;
+}
+
+int uct_cert_signed_by(const struct uct_cert *child, const struct uct_cert *issuer)
+{
+	const unsigned char *p;
+	X509 *c = NULL, *i = NULL;
+	EVP_PKEY *key;
+	int ok = 0;
+
+	if (child == NULL || issuer == NULL)
+		return 0;
+	p = child->der;
+	c = d2i_X509(NULL, &p, (long)child->der_len);
+	p = issuer->der;
+	i = d2i_X509(NULL, &p, (long)issuer->der_len);
+	if (c == NULL || i == NULL)
+		goto out;
+	if (X509_NAME_cmp(X509_get_issuer_name(c), X509_get_subject_name(i)) != 0)
+		goto out;
+	key = X509_get0_pubkey(i);
+	ok = key != NULL && X509_verify(c, key) == 1;
+out:
+	ERR_clear_error();
+	X509_free(c);
+	X509_free(i);
+	return ok;
+}

@@ -1,0 +1,23 @@
+/*
+ * cert_ossl.h: helpers of the OpenSSL certificate parser shared inside
+ * platform/linux only (the fetch decodes PEM with them). Not part of the
+ * portable interface: platform.h is.
+ */
+#ifndef UCT_CERT_OSSL_H
+#define UCT_CERT_OSSL_H
+
+#include <stddef.h>
+
+#include "uct.h"
+
+/*
+ * Parse every certificate of buf: a PEM text with one or more CERTIFICATE
+ * blocks (other blocks, such as keys, are skipped) or a single DER
+ * certificate. The certificates are appended to chain in file order. On
+ * failure nothing is appended and err says why (UCT_E_PARSE); what names the
+ * input in messages (a path, a URL).
+ */
+int uct_ossl_parse_any(const unsigned char *buf, size_t len, const char *what,
+		       struct uct_chain *chain, struct uct_err *err);
+
+#endif

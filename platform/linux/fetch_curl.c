@@ -1,0 +1,532 @@
+/*
+ * fetch_curl.c: the Linux network side. libcurl's multi interface
+ * handshakes with every endpoint at once and records the chain each server
+ * sent; uct_fetch_issuer downloads one CA certificate from an AIA URL.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "cert_ossl.h"
+#include "log.h"
+#include "platform.h"
+
+#define FETCH_DEFAULT_CONNECT_MS 10000L
+#define FETCH_DEFAULT_TOTAL_MS 30000L
+/* The multi loop ends this long after the total timeout whatever curl does. */
+#define FETCH_MARGIN_MS 500L
+#define FETCH_ISSUER_MAX (64L * 1024)
+
+/* Used when the caller passes no options: libcurl's environment proxy. */
+static const struct uct_net_opts fetch_default_opts = {
+	.connect_timeout_ms = FETCH_DEFAULT_CONNECT_MS,
+	.total_timeout_ms = FETCH_DEFAULT_TOTAL_MS,
+};
+
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+static CURLcode fetch_init_rc = CURLE_FAILED_INIT;
+
+/*
+ * curl_global_init is not thread-safe and must run once per process; doing
+ * it here keeps the fetch usable from tests and tools that never call
+ * uct_platform_init. A later curl_global_init elsewhere only counts up.
+ */
+static void fetch_global_init(void)
+{
+	fetch_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static int fetch_ready(struct uct_err *err)
+{
+	pthread_once(&fetch_once, fetch_global_init);
+	if (fetch_init_rc != CURLE_OK)
+		return uct_err_set(err, UCT_E_NET, fetch_init_rc, "libcurl cannot start: %s",
+				   curl_easy_strerror(fetch_init_rc));
+	return 0;
+}
+
+static int64_t fetch_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One handshake: a distinct host:port. */
+struct fetch_job {
+	CURL *easy;
+	struct uct_fetch_target *target;
+	char errbuf[CURL_ERROR_SIZE];
+	int done;
+};
+
+/* Options shared by the chain fetch and the issuer download. */
+static int fetch_common_opts(CURL *easy, const struct uct_net_opts *opts,
+			     struct curl_slist *connect_to, char *errbuf)
+{
+	long connect_ms =
+		opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : FETCH_DEFAULT_CONNECT_MS;
+	long total_ms =
+		opts->total_timeout_ms > 0 ? opts->total_timeout_ms : FETCH_DEFAULT_TOTAL_MS;
+	CURLcode rc = CURLE_OK;
+
+	errbuf[0] = '\0';
+	/* No SIGALRM for DNS timeouts: the agent may run threads. */
+	rc |= curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	rc |= curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
+	/* The connect timeout covers TCP and the TLS handshake. */
+	rc |= curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+	rc |= curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, total_ms);
+	if (connect_to != NULL)
+		rc |= curl_easy_setopt(easy, CURLOPT_CONNECT_TO, connect_to);
+	/* Without an explicit proxy libcurl reads http(s)_proxy/no_proxy. */
+	if (opts->proxy != NULL)
+		rc |= curl_easy_setopt(easy, CURLOPT_PROXY, opts->proxy);
+	return rc == CURLE_OK ? 0 : -1;
+}
+
+static struct curl_slist *fetch_connect_to(const struct uct_net_opts *opts, int *failed)
+{
+	struct curl_slist *list = NULL, *grown;
+	size_t i;
+
+	*failed = 0;
+	for (i = 0; opts->connect_to != NULL && i < opts->connect_to->n; i++) {
+		grown = curl_slist_append(list, opts->connect_to->v[i]);
+		if (grown == NULL) {
+			curl_slist_free_all(list);
+			*failed = 1;
+			return NULL;
+		}
+		list = grown;
+	}
+	return list;
+}
+
+static CURL *fetch_job_easy(struct fetch_job *job, const struct uct_net_opts *opts,
+			    struct curl_slist *connect_to)
+{
+	const struct uct_fetch_target *t = job->target;
+	int v6 = strchr(t->host, ':') != NULL && t->host[0] != '[';
+	CURLcode rc = CURLE_OK;
+	char *url;
+	CURL *easy;
+
+	/*
+	 * The path is left out: CONNECT_ONLY sends no request, and an
+	 * unusual path (spaces, non-ASCII) would only make the URL invalid.
+	 */
+	url = uct_asprintf("https://%s%s%s:%d/", v6 ? "[" : "", t->host, v6 ? "]" : "", t->port);
+	easy = curl_easy_init();
+	if (url == NULL || easy == NULL)
+		goto err;
+	rc |= curl_easy_setopt(easy, CURLOPT_URL, url);
+	rc |= curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "https");
+	/*
+	 * Only the handshake matters: CONNECT_ONLY stops after TLS, and
+	 * libcurl still records the peer's chain for CERTINFO. Verification
+	 * is off because this only collects what the server sends; the
+	 * analysis decides what to trust. SNI is the URL's host, which
+	 * --connect-to does not change.
+	 */
+	rc |= curl_easy_setopt(easy, CURLOPT_CONNECT_ONLY, 1L);
+	rc |= curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
+	rc |= curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
+	rc |= curl_easy_setopt(easy, CURLOPT_CERTINFO, 1L);
+	rc |= curl_easy_setopt(easy, CURLOPT_PRIVATE, job);
+	if (rc != CURLE_OK || fetch_common_opts(easy, opts, connect_to, job->errbuf) < 0)
+		goto err;
+	free(url);
+	return easy;
+err:
+	free(url);
+	curl_easy_cleanup(easy);
+	return NULL;
+}
+
+/* Set a target's status and plain-language detail (truncated to fit). */
+static void fetch_set(struct uct_fetch_target *t, enum uct_fetch_status status, const char *fmt,
+		      ...) __attribute__((format(printf, 3, 4)));
+static void fetch_set(struct uct_fetch_target *t, enum uct_fetch_status status, const char *fmt,
+		      ...)
+{
+	va_list ap;
+
+	t->status = status;
+	va_start(ap, fmt);
+	vsnprintf(t->detail, sizeof(t->detail), fmt, ap);
+	va_end(ap);
+}
+
+/* The "Cert:" entries of CERTINFO, leaf first, as PEM text. */
+static int fetch_read_chain(struct fetch_job *job)
+{
+	struct uct_fetch_target *t = job->target;
+	struct curl_certinfo *ci = NULL;
+	struct curl_slist *field;
+	struct uct_err err = {0};
+	int i;
+
+	if (curl_easy_getinfo(job->easy, CURLINFO_CERTINFO, &ci) != CURLE_OK || ci == NULL ||
+	    ci->num_of_certs <= 0) {
+		fetch_set(t, UCT_FETCH_ERROR,
+			  "%s:%d completed the handshake but no certificate was recorded", t->host,
+			  t->port);
+		return -1;
+	}
+	for (i = 0; i < ci->num_of_certs; i++) {
+		for (field = ci->certinfo[i]; field != NULL; field = field->next)
+			if (strncmp(field->data, "Cert:", 5) == 0)
+				break;
+		if (field == NULL ||
+		    uct_ossl_parse_any((const unsigned char *)field->data + 5,
+				       strlen(field->data + 5), "server certificate", &t->chain,
+				       &err) < 0) {
+			uct_chain_clear(&t->chain);
+			fetch_set(t, UCT_FETCH_ERROR,
+				  "%s:%d sent a certificate that cannot be read: %s", t->host,
+				  t->port, field ? err.msg : "no PEM in CERTINFO");
+			return -1;
+		}
+	}
+	t->status = UCT_FETCH_OK;
+	return 0;
+}
+
+static int fetch_is_tls_error(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_USE_SSL_FAILED:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Turn a finished transfer's CURLcode into a status and advice. */
+static void fetch_classify(struct fetch_job *job, CURLcode rc, const struct uct_net_opts *opts)
+{
+	struct uct_fetch_target *t = job->target;
+	long connect_code = 0, os_errno = 0;
+	char *peer_ip = NULL;
+
+	curl_easy_getinfo(job->easy, CURLINFO_HTTP_CONNECTCODE, &connect_code);
+	curl_easy_getinfo(job->easy, CURLINFO_OS_ERRNO, &os_errno);
+	/*
+	 * libcurl 7.88 leaves CONNECT_TIME at 0 until TLS is done too, but it
+	 * records the peer's address as soon as TCP is up: that tells a
+	 * firewall dropping packets from a server that never answers TLS.
+	 */
+	curl_easy_getinfo(job->easy, CURLINFO_PRIMARY_IP, &peer_ip);
+	if (rc == CURLE_OK) {
+		fetch_read_chain(job);
+	} else if (rc == CURLE_COULDNT_RESOLVE_HOST) {
+		fetch_set(
+			t, UCT_FETCH_DNS,
+			"the name %s does not resolve: check DNS or the FQDN in the configuration",
+			t->host);
+	} else if (rc == CURLE_COULDNT_RESOLVE_PROXY) {
+		fetch_set(t, UCT_FETCH_PROXY, "the proxy's name does not resolve: %s", job->errbuf);
+	} else if (rc == CURLE_PROXY || connect_code >= 300 ||
+		   (rc == CURLE_COULDNT_CONNECT && opts->proxy != NULL)) {
+		if (connect_code >= 300)
+			fetch_set(t, UCT_FETCH_PROXY,
+				  "the proxy refused to connect to %s:%d (HTTP %ld)", t->host,
+				  t->port, connect_code);
+		else
+			fetch_set(t, UCT_FETCH_PROXY, "the proxy failed: %s", job->errbuf);
+	} else if (rc == CURLE_COULDNT_CONNECT) {
+		if (os_errno == ECONNREFUSED || os_errno == 0)
+			fetch_set(
+				t, UCT_FETCH_REFUSED,
+				"connection refused by %s:%d: is the service running? is a firewall in the way?",
+				t->host, t->port);
+		else
+			fetch_set(t, UCT_FETCH_REFUSED,
+				  "cannot reach %s:%d (%s): check the network route and firewalls",
+				  t->host, t->port, strerror((int)os_errno));
+	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
+		if (peer_ip == NULL || peer_ip[0] == '\0')
+			fetch_set(
+				t, UCT_FETCH_TIMEOUT,
+				"no TCP connection to %s:%d in time: is a firewall dropping packets?",
+				t->host, t->port);
+		else
+			fetch_set(
+				t, UCT_FETCH_TIMEOUT,
+				"%s:%d accepted the connection but the TLS handshake did not finish in time",
+				t->host, t->port);
+	} else if (fetch_is_tls_error(rc)) {
+		fetch_set(t, UCT_FETCH_TLS,
+			  "TLS handshake with %s:%d failed (is this port serving HTTPS?): %s",
+			  t->host, t->port, job->errbuf[0] ? job->errbuf : curl_easy_strerror(rc));
+	} else {
+		fetch_set(t, UCT_FETCH_ERROR, "%s:%d: %s%s%s", t->host, t->port,
+			  curl_easy_strerror(rc), job->errbuf[0] ? ": " : "", job->errbuf);
+	}
+}
+
+/* Targets that share host and port share one handshake: the first one. */
+static struct uct_fetch_target *fetch_primary(struct uct_fetch_target *targets, size_t i)
+{
+	size_t j;
+
+	if (targets[i].host == NULL)
+		return NULL;
+	for (j = 0; j < i; j++)
+		if (targets[j].port == targets[i].port && targets[j].host != NULL &&
+		    strcasecmp(targets[j].host, targets[i].host) == 0)
+			return &targets[j];
+	return NULL;
+}
+
+/* Give a duplicate target the result of its primary (a copy of the chain). */
+static void fetch_copy_result(struct uct_fetch_target *dst, const struct uct_fetch_target *src)
+{
+	struct uct_cert *cert;
+	size_t i;
+
+	dst->status = src->status;
+	dst->elapsed_ms = src->elapsed_ms;
+	memcpy(dst->detail, src->detail, sizeof(dst->detail));
+	for (i = 0; i < src->chain.n; i++) {
+		if (uct_cert_parse(src->chain.certs[i]->der, src->chain.certs[i]->der_len, &cert,
+				   NULL) < 0 ||
+		    uct_chain_push(&dst->chain, cert) < 0) {
+			uct_chain_clear(&dst->chain);
+			fetch_set(dst, UCT_FETCH_ERROR, "out of memory");
+			return;
+		}
+	}
+}
+
+/* Drive every transfer until all are done or the deadline passes. */
+static void fetch_run(CURLM *multi, size_t pending, int64_t start, int64_t deadline,
+		      const struct uct_net_opts *opts)
+{
+	struct fetch_job *job;
+	int running = 1, left;
+	CURLMsg *msg;
+	int64_t now;
+
+	while (pending > 0 && (now = fetch_now_ms()) < deadline) {
+		curl_multi_perform(multi, &running);
+		while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&job);
+			job->done = 1;
+			job->target->elapsed_ms = (long)(fetch_now_ms() - start);
+			fetch_classify(job, msg->data.result, opts);
+			uct_log(UCT_LOG_DEBUG, "fetch %s:%d: %s in %ld ms", job->target->host,
+				job->target->port, uct_fetch_status_name(job->target->status),
+				job->target->elapsed_ms);
+			pending--;
+		}
+		if (pending == 0)
+			break;
+		now = fetch_now_ms();
+		if (now >= deadline)
+			break;
+		curl_multi_poll(multi, NULL, 0, (int)(deadline - now < 100 ? deadline - now : 100),
+				NULL);
+	}
+}
+
+int uct_fetch_chains(struct uct_fetch_target *targets, size_t n, const struct uct_net_opts *opts,
+		     struct uct_err *err)
+{
+	struct fetch_job *jobs = NULL;
+	struct curl_slist *connect_to = NULL;
+	CURLM *multi = NULL;
+	size_t i, pending = 0;
+	int64_t start, total_ms;
+	int failed, rc = -1;
+
+	for (i = 0; i < n; i++) {
+		targets[i].status = UCT_FETCH_NOT_RUN;
+		targets[i].detail[0] = '\0';
+		targets[i].elapsed_ms = 0;
+		uct_chain_clear(&targets[i].chain);
+	}
+	if (n == 0)
+		return 0;
+	if (opts == NULL)
+		opts = &fetch_default_opts;
+	if (fetch_ready(err) < 0)
+		return -1;
+	connect_to = fetch_connect_to(opts, &failed);
+	jobs = calloc(n, sizeof(*jobs));
+	multi = curl_multi_init();
+	if (failed || jobs == NULL || multi == NULL) {
+		uct_err_set(err, UCT_E_NOMEM, 0, "cannot set up the fetch");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (fetch_primary(targets, i) != NULL)
+			continue;
+		if (targets[i].host == NULL || targets[i].host[0] == '\0' || targets[i].port <= 0 ||
+		    targets[i].port > 65535) {
+			fetch_set(&targets[i], UCT_FETCH_ERROR, "not a host and port: %s:%d",
+				  targets[i].host ? targets[i].host : "(none)", targets[i].port);
+			jobs[i].done = 1;
+			continue;
+		}
+		jobs[i].target = &targets[i];
+		jobs[i].easy = fetch_job_easy(&jobs[i], opts, connect_to);
+		if (jobs[i].easy == NULL ||
+		    curl_multi_add_handle(multi, jobs[i].easy) != CURLM_OK) {
+			uct_err_set(err, UCT_E_NET, 0, "cannot set up the fetch of %s:%d",
+				    targets[i].host, targets[i].port);
+			goto out;
+		}
+		pending++;
+	}
+	total_ms = opts->total_timeout_ms > 0 ? opts->total_timeout_ms : FETCH_DEFAULT_TOTAL_MS;
+	start = fetch_now_ms();
+	fetch_run(multi, pending, start, start + total_ms + FETCH_MARGIN_MS, opts);
+	for (i = 0; i < n; i++) {
+		struct uct_fetch_target *primary = fetch_primary(targets, i);
+
+		if (primary != NULL) {
+			fetch_copy_result(&targets[i], primary);
+		} else if (!jobs[i].done) {
+			/* libcurl overran its own timeout: end it here. */
+			targets[i].elapsed_ms = (long)(fetch_now_ms() - start);
+			fetch_set(&targets[i], UCT_FETCH_TIMEOUT,
+				  "no result from %s:%d within %ld ms", targets[i].host,
+				  targets[i].port, (long)total_ms);
+		}
+	}
+	rc = 0;
+out:
+	for (i = 0; jobs != NULL && i < n; i++) {
+		if (jobs[i].easy == NULL)
+			continue;
+		curl_multi_remove_handle(multi, jobs[i].easy);
+		curl_easy_cleanup(jobs[i].easy);
+	}
+	curl_multi_cleanup(multi);
+	curl_slist_free_all(connect_to);
+	free(jobs);
+	return rc;
+}
+
+/* The AIA download's body, capped: a CA certificate is a few KiB. */
+struct fetch_body {
+	unsigned char buf[FETCH_ISSUER_MAX];
+	size_t len;
+	int overflow;
+};
+
+static size_t fetch_body_write(char *data, size_t size, size_t nmemb, void *ctx)
+{
+	struct fetch_body *body = ctx;
+	size_t len = size * nmemb;
+
+	if (len > sizeof(body->buf) - body->len) {
+		body->overflow = 1;
+		return 0; /* makes libcurl stop with CURLE_WRITE_ERROR */
+	}
+	memcpy(body->buf + body->len, data, len);
+	body->len += len;
+	return len;
+}
+
+static CURL *fetch_issuer_easy(const char *url, const struct uct_net_opts *opts,
+			       struct curl_slist *connect_to, struct fetch_body *body, char *errbuf)
+{
+	CURL *easy = curl_easy_init();
+	CURLcode rc = CURLE_OK;
+
+	if (easy == NULL)
+		return NULL;
+	rc |= curl_easy_setopt(easy, CURLOPT_URL, url);
+	/*
+	 * AIA URLs are usually plain http (the certificate is checked by its
+	 * signature afterwards, so the transport need not be trusted); https
+	 * keeps libcurl's normal verification.
+	 */
+	rc |= curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	rc |= curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	rc |= curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
+	rc |= curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 3L);
+	rc |= curl_easy_setopt(easy, CURLOPT_FAILONERROR, 1L);
+	rc |= curl_easy_setopt(easy, CURLOPT_MAXFILESIZE, FETCH_ISSUER_MAX);
+	rc |= curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, fetch_body_write);
+	rc |= curl_easy_setopt(easy, CURLOPT_WRITEDATA, body);
+	if (rc != CURLE_OK || fetch_common_opts(easy, opts, connect_to, errbuf) < 0) {
+		curl_easy_cleanup(easy);
+		return NULL;
+	}
+	return easy;
+}
+
+int uct_fetch_issuer(const char *url, const struct uct_net_opts *opts, struct uct_cert **out,
+		     struct uct_err *err)
+{
+	struct curl_slist *connect_to = NULL;
+	struct uct_chain chain = {0};
+	struct fetch_body *body = NULL;
+	char errbuf[CURL_ERROR_SIZE];
+	CURL *easy = NULL;
+	CURLcode rc;
+	int failed, ret = -1;
+
+	*out = NULL;
+	if (opts == NULL)
+		opts = &fetch_default_opts;
+	if (fetch_ready(err) < 0)
+		return -1;
+	connect_to = fetch_connect_to(opts, &failed);
+	body = calloc(1, sizeof(*body));
+	if (failed || body == NULL ||
+	    (easy = fetch_issuer_easy(url, opts, connect_to, body, errbuf)) == NULL) {
+		uct_err_set(err, UCT_E_NOMEM, 0, "cannot set up the download of %s", url);
+		goto out;
+	}
+	rc = curl_easy_perform(easy);
+	if (body->overflow || rc == CURLE_FILESIZE_EXCEEDED) {
+		uct_err_set(err, UCT_E_NET, rc, "%s: larger than %ld bytes: not a certificate", url,
+			    FETCH_ISSUER_MAX);
+		goto out;
+	}
+	if (rc != CURLE_OK) {
+		uct_err_set(err, UCT_E_NET, rc, "%s: %s%s%s", url, curl_easy_strerror(rc),
+			    errbuf[0] ? ": " : "", errbuf);
+		goto out;
+	}
+	if (uct_ossl_parse_any(body->buf, body->len, url, &chain, err) < 0)
+		goto out;
+	/* The first certificate is the issuer; a bundle's others are unused. */
+	*out = chain.certs[0];
+	chain.certs[0] = NULL;
+	ret = 0;
+out:
+	uct_chain_clear(&chain);
+	curl_easy_cleanup(easy);
+	curl_slist_free_all(connect_to);
+	free(body);
+	return ret;
+}

@@ -1,0 +1,426 @@
+/*
+ * test_cert_ossl.c: the OpenSSL certificate parser (platform/linux/cert_ossl.c)
+ * against a table of certificates generated at run time: every field of
+ * struct uct_cert, signature checks, and reading PEM bundles and DER files.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "platform.h"
+#include "testcert.h"
+
+#define T_2040 INT64_C(2208988800)  /* 2040-01-01T00:00:00Z */
+#define T_2050 INT64_C(2537654400)  /* 2050-06-01T00:00:00Z: GeneralizedTime */
+#define T_1960 INT64_C(-315619200)  /* 1960-01-01T00:00:00Z: negative epoch */
+#define T_2020 INT64_C(1577836800)  /* 2020-01-01T00:00:00Z */
+#define T_2030 INT64_C(1893456000)  /* 2030-01-01T00:00:00Z */
+
+static const char *const sans_mixed[] = {"uccx1.lab.example", "uccx1", "10.0.0.5", "fe80::1",
+					 NULL};
+static const char *const sans_one[] = {"cuic.lab.example", NULL};
+
+struct cert_case {
+	const char *name;
+	struct uct_testcert_spec spec;
+	int issued; /* sign with the table's CA */
+	/* expectations */
+	const char *subject;
+	const char *cn;
+	int key_type, key_bits;
+	const char *sig_alg;
+	int has_bc, is_ca, has_ku;
+	unsigned ku;
+	int has_eku, eku_server;
+	int self_issued, self_signed, unknown_critical;
+	const char *san0, *ip0;
+	size_t n_dns, n_ip;
+	const char *aia;
+	int64_t not_before, not_after; /* checked when not_after != 0 */
+};
+
+#define KU_LEAF (UCT_KU_DIGITAL_SIGNATURE | UCT_KU_KEY_ENCIPHERMENT)
+#define KU_CA (UCT_KU_KEY_CERT_SIGN | 0x40u)
+
+static const struct cert_case cases[] = {
+	{"rsa2048 self-signed leaf, dns and ip SANs",
+	 {.cn = "uccx1.lab.example", .org = "Lab", .sans = sans_mixed, .serial = 0xABCDEF0123},
+	 0, "CN=uccx1.lab.example,O=Lab", "uccx1.lab.example", UCT_KEY_RSA, 2048,
+	 "sha256WithRSAEncryption", 1, 0, 1, KU_LEAF, 1, 1, 1, 1, 0, "uccx1.lab.example",
+	 "10.0.0.5", 2, 2, NULL, 0, 0},
+	{"rsa1024 weak key",
+	 {.cn = "old.lab.example", .key_bits = 1024},
+	 0, "CN=old.lab.example", "old.lab.example", UCT_KEY_RSA, 1024, "sha256WithRSAEncryption",
+	 1, 0, 1, KU_LEAF, 1, 1, 1, 1, 0, "old.lab.example", NULL, 1, 0, NULL, 0, 0},
+	{"ec p-256",
+	 {.cn = "ec.lab.example", .key_type = UCT_TESTCERT_EC},
+	 0, "CN=ec.lab.example", "ec.lab.example", UCT_KEY_EC, 256, "ecdsa-with-SHA256", 1, 0, 1,
+	 UCT_KU_DIGITAL_SIGNATURE, 1, 1, 1, 1, 0, "ec.lab.example", NULL, 1, 0, NULL, 0, 0},
+	{"ed25519",
+	 {.cn = "ed.lab.example", .key_type = UCT_TESTCERT_ED25519},
+	 0, "CN=ed.lab.example", "ed.lab.example", UCT_KEY_ED, 256, "ED25519", 1, 0, 1,
+	 UCT_KU_DIGITAL_SIGNATURE, 1, 1, 1, 1, 0, "ed.lab.example", NULL, 1, 0, NULL, 0, 0},
+	{"self-signed CA (appliance style)",
+	 {.cn = "Lab Root CA", .is_ca = 1, .no_san = 1},
+	 0, "CN=Lab Root CA", "Lab Root CA", UCT_KEY_RSA, 2048, "sha256WithRSAEncryption", 1, 1,
+	 1, KU_CA, 0, 0, 1, 1, 0, NULL, NULL, 0, 0, NULL, 0, 0},
+	{"CA-issued leaf with AIA",
+	 {.cn = "finesse.lab.example", .sans = sans_one, .key_slot = 1,
+	  .aia_url = "http://pki.lab.example/ca.crt"},
+	 1, "CN=finesse.lab.example", "finesse.lab.example", UCT_KEY_RSA, 2048,
+	 "sha256WithRSAEncryption", 1, 0, 1, KU_LEAF, 1, 1, 0, 0, 0, "cuic.lab.example", NULL, 1,
+	 0, "http://pki.lab.example/ca.crt", 0, 0},
+	{"self-issued, signed by another key",
+	 {.cn = "fake.lab.example", .wrong_self_key = 1},
+	 0, "CN=fake.lab.example", "fake.lab.example", UCT_KEY_RSA, 2048,
+	 "sha256WithRSAEncryption", 1, 0, 1, KU_LEAF, 1, 1, 1, 0, 0, "fake.lab.example", NULL, 1,
+	 0, NULL, 0, 0},
+	{"no SAN, CN only",
+	 {.cn = "nosan.lab.example", .no_san = 1},
+	 0, "CN=nosan.lab.example", "nosan.lab.example", UCT_KEY_RSA, 2048,
+	 "sha256WithRSAEncryption", 1, 0, 1, KU_LEAF, 1, 1, 1, 1, 0, NULL, NULL, 0, 0, NULL, 0,
+	 0},
+	{"EKU clientAuth only",
+	 {.cn = "client.lab.example", .eku = UCT_TESTCERT_EKU_CLIENT},
+	 0, "CN=client.lab.example", "client.lab.example", UCT_KEY_RSA, 2048,
+	 "sha256WithRSAEncryption", 1, 0, 1, KU_LEAF, 1, 0, 1, 1, 0, "client.lab.example", NULL,
+	 1, 0, NULL, 0, 0},
+	{"no basicConstraints, keyUsage or EKU; sha1",
+	 {.cn = "bare.lab.example", .no_basic_constraints = 1, .no_key_usage = 1,
+	  .eku = UCT_TESTCERT_EKU_NONE, .digest = "sha1"},
+	 0, "CN=bare.lab.example", "bare.lab.example", UCT_KEY_RSA, 2048,
+	 "sha1WithRSAEncryption", 0, 0, 0, 0, 0, 0, 1, 1, 0, "bare.lab.example", NULL, 1, 0, NULL,
+	 0, 0},
+	{"unknown critical extension",
+	 {.cn = "crit.lab.example", .critical_unknown = 1},
+	 0, "CN=crit.lab.example", "crit.lab.example", UCT_KEY_RSA, 2048,
+	 "sha256WithRSAEncryption", 1, 0, 1, KU_LEAF, 1, 1, 1, 1, 1, "crit.lab.example", NULL, 1,
+	 0, NULL, 0, 0},
+	{"valid until 2050 (GeneralizedTime)",
+	 {.cn = "far.lab.example", .not_before = T_2040, .not_after = T_2050},
+	 0, "CN=far.lab.example", "far.lab.example", UCT_KEY_RSA, 2048, "sha256WithRSAEncryption",
+	 1, 0, 1, KU_LEAF, 1, 1, 1, 1, 0, "far.lab.example", NULL, 1, 0, NULL, T_2040, T_2050},
+	{"from 1960, GeneralizedTime",
+	 {.cn = "old1960.lab.example", .not_before = T_1960, .not_after = T_2030,
+	  .generalized_time = 1},
+	 0, "CN=old1960.lab.example", "old1960.lab.example", UCT_KEY_RSA, 2048,
+	 "sha256WithRSAEncryption", 1, 0, 1, KU_LEAF, 1, 1, 1, 1, 0, "old1960.lab.example", NULL,
+	 1, 0, NULL, T_1960, T_2030},
+	{"from 1960, UTCTime",
+	 {.cn = "utc1960.lab.example", .not_before = T_1960, .not_after = T_2020},
+	 0, "CN=utc1960.lab.example", "utc1960.lab.example", UCT_KEY_RSA, 2048,
+	 "sha256WithRSAEncryption", 1, 0, 1, KU_LEAF, 1, 1, 1, 1, 0, "utc1960.lab.example", NULL,
+	 1, 0, NULL, T_1960, T_2020},
+	{"no CN, UTF-8 organisation",
+	 {.org = "\xe5\x8c\x97\xe4\xba\xac Contact, Ltd", .sans = sans_one},
+	 0, "O=\xe5\x8c\x97\xe4\xba\xac Contact\\, Ltd", NULL, UCT_KEY_RSA, 2048,
+	 "sha256WithRSAEncryption", 1, 0, 1, KU_LEAF, 1, 1, 1, 1, 0, "cuic.lab.example", NULL, 1,
+	 0, NULL, 0, 0},
+};
+
+START_TEST(test_fields)
+{
+	const struct cert_case *c = &cases[_i];
+	struct uct_testcert_spec spec = c->spec;
+	struct uct_testcert *ca = NULL, *tc;
+	struct uct_cert *cert;
+	unsigned char sha[UCT_SHA256_LEN];
+	unsigned int sha_len;
+
+	if (c->issued) {
+		ca = uct_testcert_make(&(struct uct_testcert_spec){.cn = "Lab Issuing CA",
+								    .is_ca = 1, .no_san = 1});
+		ck_assert_ptr_nonnull(ca);
+		spec.issuer = ca;
+	}
+	tc = uct_testcert_make(&spec);
+	ck_assert_msg(tc != NULL, "%s: cannot make", c->name);
+	cert = uct_testcert_to_uct(tc);
+	ck_assert_msg(cert != NULL, "%s: cannot parse", c->name);
+
+	ck_assert_uint_eq(cert->der_len, tc->der_len);
+	ck_assert_mem_eq(cert->der, tc->der, tc->der_len);
+	X509_digest(tc->x509, EVP_sha256(), sha, &sha_len);
+	ck_assert_mem_eq(cert->sha256, sha, UCT_SHA256_LEN);
+	ck_assert_str_eq(cert->subject, c->subject);
+	ck_assert_str_eq(cert->issuer, c->issued ? "CN=Lab Issuing CA" : c->subject);
+	ck_assert_pstr_eq(cert->subject_cn, c->cn);
+	ck_assert_int_eq(cert->key_type, c->key_type);
+	ck_assert_int_eq(cert->key_bits, c->key_bits);
+	ck_assert_str_eq(cert->sig_alg, c->sig_alg);
+	ck_assert_int_eq(cert->has_basic_constraints, c->has_bc);
+	ck_assert_int_eq(cert->is_ca, c->is_ca);
+	ck_assert_int_eq(cert->has_key_usage, c->has_ku);
+	ck_assert_uint_eq(cert->key_usage, c->ku);
+	ck_assert_int_eq(cert->has_eku, c->has_eku);
+	ck_assert_int_eq(cert->eku_server_auth, c->eku_server);
+	ck_assert_int_eq(cert->self_issued, c->self_issued);
+	ck_assert_int_eq(cert->self_signed, c->self_signed);
+	ck_assert_int_eq(cert->unknown_critical, c->unknown_critical);
+	ck_assert_uint_eq(cert->san_dns.n, c->n_dns);
+	ck_assert_uint_eq(cert->san_ip.n, c->n_ip);
+	if (c->san0 != NULL)
+		ck_assert_str_eq(cert->san_dns.v[0], c->san0);
+	if (c->ip0 != NULL)
+		ck_assert_str_eq(cert->san_ip.v[0], c->ip0);
+	ck_assert_pstr_eq(cert->aia_ca_issuers, c->aia);
+	if (c->not_after != 0) {
+		ck_assert_int_eq(cert->not_before, c->not_before);
+		ck_assert_int_eq(cert->not_after, c->not_after);
+	} else {
+		/* The factory's default: yesterday .. a year from now. */
+		ck_assert_int_lt(cert->not_before, (int64_t)time(NULL));
+		ck_assert_int_gt(cert->not_after, (int64_t)time(NULL) + 300 * 86400);
+	}
+	ck_assert_int_eq(uct_cert_signed_by(cert, cert), c->self_signed);
+	uct_cert_free(cert);
+	uct_testcert_free(tc);
+	uct_testcert_free(ca);
+}
+END_TEST
+
+START_TEST(test_serial_and_ip6)
+{
+	struct uct_testcert *tc = uct_testcert_make(
+		&(struct uct_testcert_spec){.cn = "x.lab.example", .sans = sans_mixed,
+					    .serial = 0xABCDEF0123});
+	struct uct_cert *cert = uct_testcert_to_uct(tc);
+
+	ck_assert_ptr_nonnull(cert);
+	ck_assert_str_eq(cert->serial_hex, "ABCDEF0123");
+	ck_assert_str_eq(cert->san_dns.v[1], "uccx1");
+	ck_assert_str_eq(cert->san_ip.v[1], "fe80::1");
+	uct_cert_free(cert);
+	uct_testcert_free(tc);
+}
+END_TEST
+
+START_TEST(test_signed_by)
+{
+	struct uct_testcert *ca = uct_testcert_make(
+		&(struct uct_testcert_spec){.cn = "Lab CA", .is_ca = 1, .no_san = 1});
+	/* Same name, another key: what an impostor CA looks like. */
+	struct uct_testcert *twin = uct_testcert_make(&(struct uct_testcert_spec){
+		.cn = "Lab CA", .is_ca = 1, .no_san = 1, .key_slot = 2});
+	/* Same key, another name: the issuer name must match too. */
+	struct uct_testcert *renamed = uct_testcert_make(
+		&(struct uct_testcert_spec){.cn = "Other CA", .is_ca = 1, .no_san = 1});
+	struct uct_testcert *leaf = uct_testcert_make(&(struct uct_testcert_spec){
+		.cn = "a.lab.example", .issuer = ca, .key_type = UCT_TESTCERT_EC});
+	struct uct_cert *c_ca = uct_testcert_to_uct(ca), *c_twin = uct_testcert_to_uct(twin);
+	struct uct_cert *c_ren = uct_testcert_to_uct(renamed), *c_leaf = uct_testcert_to_uct(leaf);
+
+	ck_assert_ptr_nonnull(c_ca);
+	ck_assert_ptr_nonnull(c_twin);
+	ck_assert_ptr_nonnull(c_ren);
+	ck_assert_ptr_nonnull(c_leaf);
+	ck_assert_int_eq(uct_cert_signed_by(c_leaf, c_ca), 1);
+	ck_assert_int_eq(uct_cert_signed_by(c_ca, c_leaf), 0);
+	ck_assert_int_eq(uct_cert_signed_by(c_leaf, c_twin), 0);
+	ck_assert_int_eq(uct_cert_signed_by(c_leaf, c_ren), 0);
+	ck_assert_int_eq(uct_cert_signed_by(c_ca, c_ca), 1);
+	ck_assert_int_eq(uct_cert_signed_by(NULL, c_ca), 0);
+	uct_cert_free(c_ca);
+	uct_cert_free(c_twin);
+	uct_cert_free(c_ren);
+	uct_cert_free(c_leaf);
+	uct_testcert_free(ca);
+	uct_testcert_free(twin);
+	uct_testcert_free(renamed);
+	uct_testcert_free(leaf);
+}
+END_TEST
+
+START_TEST(test_parse_errors)
+{
+	struct uct_testcert *tc =
+		uct_testcert_make(&(struct uct_testcert_spec){.cn = "e.lab.example"});
+	struct uct_err err = {0};
+	struct uct_cert *cert = (struct uct_cert *)1;
+	unsigned char *longer;
+
+	ck_assert_int_eq(uct_cert_parse((const unsigned char *)"hello", 5, &cert, &err), -1);
+	ck_assert_ptr_null(cert);
+	ck_assert_int_eq(err.code, UCT_E_PARSE);
+	ck_assert_msg(strstr(err.msg, "not a DER certificate: ") != NULL, "%s", err.msg);
+	ck_assert_uint_gt(strlen(err.msg), strlen("not a DER certificate: ") + 3);
+
+	/* Truncated by one byte. */
+	uct_err_clear(&err);
+	ck_assert_int_eq(uct_cert_parse(tc->der, tc->der_len - 1, &cert, &err), -1);
+	ck_assert_int_eq(err.code, UCT_E_PARSE);
+
+	/* Trailing data is refused: the DER we keep must be the certificate. */
+	uct_err_clear(&err);
+	longer = malloc(tc->der_len + 1);
+	memcpy(longer, tc->der, tc->der_len);
+	longer[tc->der_len] = 0;
+	ck_assert_int_eq(uct_cert_parse(longer, tc->der_len + 1, &cert, &err), -1);
+	ck_assert_msg(strstr(err.msg, "trailing") != NULL, "%s", err.msg);
+	free(longer);
+
+	uct_err_clear(&err);
+	ck_assert_int_eq(uct_cert_parse(NULL, 0, &cert, &err), -1);
+	ck_assert_int_eq(err.code, UCT_E_PARSE);
+	uct_testcert_free(tc);
+}
+END_TEST
+
+static char tmpdir[64];
+
+static void make_tmpdir(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/uct-cert-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void remove_tmpdir(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void write_text(const char *path, const char *text, const char *mode)
+{
+	FILE *fp = fopen(path, mode);
+
+	ck_assert_ptr_nonnull(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static void append_file(const char *dst, const char *src)
+{
+	char buf[8192];
+	FILE *in = fopen(src, "r"), *out = fopen(dst, "a");
+	size_t n;
+
+	ck_assert_ptr_nonnull(in);
+	ck_assert_ptr_nonnull(out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, n, out);
+	fclose(in);
+	fclose(out);
+}
+
+START_TEST(test_read_bundle)
+{
+	struct uct_testcert *root = uct_testcert_make(
+		&(struct uct_testcert_spec){.cn = "Root", .is_ca = 1, .no_san = 1});
+	struct uct_testcert *mid = uct_testcert_make(&(struct uct_testcert_spec){
+		.cn = "Intermediate", .is_ca = 1, .no_san = 1, .issuer = root, .key_slot = 1});
+	struct uct_testcert *leaf = uct_testcert_make(&(struct uct_testcert_spec){
+		.cn = "uccx1.lab.example", .issuer = mid, .key_type = UCT_TESTCERT_EC});
+	struct uct_chain chain = {0};
+	struct uct_err err = {0};
+	char bundle[128], part[128];
+
+	make_tmpdir();
+	snprintf(bundle, sizeof(bundle), "%s/bundle.pem", tmpdir);
+	snprintf(part, sizeof(part), "%s/part.pem", tmpdir);
+	write_text(bundle, "Leaf, then a key block to skip, then the CAs\n", "w");
+	ck_assert_int_eq(uct_testcert_write_pem(leaf, part), 0);
+	append_file(bundle, part);
+	ck_assert_int_eq(uct_testcert_write_key_pem(leaf, part), 0);
+	append_file(bundle, part);
+	ck_assert_int_eq(uct_testcert_write_pem(mid, part), 0);
+	append_file(bundle, part);
+	ck_assert_int_eq(uct_testcert_write_pem(root, part), 0);
+	append_file(bundle, part);
+
+	ck_assert_int_eq(uct_cert_read_file(bundle, &chain, &err), 0);
+	ck_assert_uint_eq(chain.n, 3);
+	ck_assert_str_eq(chain.certs[0]->subject_cn, "uccx1.lab.example");
+	ck_assert_str_eq(chain.certs[1]->subject_cn, "Intermediate");
+	ck_assert_str_eq(chain.certs[2]->subject_cn, "Root");
+	ck_assert_mem_eq(chain.certs[1]->der, mid->der, mid->der_len);
+	ck_assert_int_eq(uct_cert_signed_by(chain.certs[0], chain.certs[1]), 1);
+	ck_assert_int_eq(uct_cert_signed_by(chain.certs[1], chain.certs[2]), 1);
+
+	/* A DER file appends one more. */
+	ck_assert_int_eq(uct_testcert_write_der(root, part), 0);
+	ck_assert_int_eq(uct_cert_read_file(part, &chain, &err), 0);
+	ck_assert_uint_eq(chain.n, 4);
+	ck_assert_str_eq(chain.certs[3]->subject, "CN=Root");
+	ck_assert_int_eq(chain.certs[3]->self_signed, 1);
+
+	uct_chain_clear(&chain);
+	remove_tmpdir();
+	uct_testcert_free(leaf);
+	uct_testcert_free(mid);
+	uct_testcert_free(root);
+}
+END_TEST
+
+START_TEST(test_read_errors)
+{
+	struct uct_testcert *tc =
+		uct_testcert_make(&(struct uct_testcert_spec){.cn = "k.lab.example"});
+	struct uct_chain chain = {0};
+	struct uct_err err = {0};
+	char path[128], expect[256];
+
+	make_tmpdir();
+	/* Garbage: the message names the file and says what was expected. */
+	snprintf(path, sizeof(path), "%s/garbage.txt", tmpdir);
+	write_text(path, "this is not a certificate\n", "w");
+	ck_assert_int_eq(uct_cert_read_file(path, &chain, &err), -1);
+	ck_assert_int_eq(err.code, UCT_E_PARSE);
+	snprintf(expect, sizeof(expect),
+		 "%s: no certificate found (expected PEM 'BEGIN CERTIFICATE' or DER)", path);
+	ck_assert_str_eq(err.msg, expect);
+	ck_assert_uint_eq(chain.n, 0);
+
+	/* A key alone is PEM but holds no certificate. */
+	uct_err_clear(&err);
+	ck_assert_int_eq(uct_testcert_write_key_pem(tc, path), 0);
+	ck_assert_int_eq(uct_cert_read_file(path, &chain, &err), -1);
+	ck_assert_str_eq(err.msg, expect);
+
+	/* A damaged certificate block fails, and appends nothing. */
+	uct_err_clear(&err);
+	ck_assert_int_eq(uct_testcert_write_pem(tc, path), 0);
+	write_text(path, "-----BEGIN CERTIFICATE-----\nMIIBbroken!!\n-----END CERTIFICATE-----\n",
+		   "a");
+	ck_assert_int_eq(uct_cert_read_file(path, &chain, &err), -1);
+	ck_assert_int_eq(err.code, UCT_E_PARSE);
+	ck_assert_uint_eq(chain.n, 0);
+
+	uct_err_clear(&err);
+	snprintf(path, sizeof(path), "%s/missing.pem", tmpdir);
+	ck_assert_int_eq(uct_cert_read_file(path, &chain, &err), -1);
+	ck_assert_int_eq(err.code, UCT_E_IO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "missing.pem"));
+	remove_tmpdir();
+	uct_testcert_free(tc);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("cert_ossl");
+	TCase *tc = tcase_create("parse");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_fields, 0, (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_test(tc, test_serial_and_ip6);
+	tcase_add_test(tc, test_signed_by);
+	tcase_add_test(tc, test_parse_errors);
+	tcase_add_test(tc, test_read_bundle);
+	tcase_add_test(tc, test_read_errors);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	uct_testcert_cleanup();
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
