@@ -125,7 +125,10 @@ int uct_state_load(const char *path, struct uct_state *st, int *damaged, struct 
 			return 0;
 		return uct_err_set(err, rerr.code, rerr.native, "%s", rerr.msg);
 	}
-	for (line = text; line != NULL && *line != '\0'; line = next) {
+	/* A NUL inside the text is damage (a torn write, a wrong file). */
+	if (len == 0 || memchr(text, '\0', len) != NULL)
+		bad = 1;
+	for (line = text; !bad && line != NULL && *line != '\0'; line = next) {
 		next = strchr(line, '\n');
 		if (next != NULL)
 			*next++ = '\0';
@@ -142,8 +145,6 @@ int uct_state_load(const char *path, struct uct_state *st, int *damaged, struct 
 			break;
 		}
 	}
-	if (lineno == 0 || memchr(text, '\0', len) != NULL)
-		bad = 1;
 	free(text);
 	if (!bad)
 		return 0;

@@ -253,7 +253,7 @@ int uct_is_ip_literal(const char *s)
 int uct_is_fqdn(const char *s)
 {
 	size_t label = 0, labels = 0, total = 0;
-	int all_digits_label = 1;
+	int all_digits_label = 1, last_all_digits = 1;
 	const char *p;
 
 	if (s == NULL || *s == '\0' || uct_is_ip_literal(s))
@@ -267,6 +267,7 @@ int uct_is_fqdn(const char *s)
 				if (p[-1] == '-')
 					return 0;
 				labels++;
+				last_all_digits = all_digits_label;
 			}
 			if (*p == '\0')
 				break;
@@ -284,7 +285,7 @@ int uct_is_fqdn(const char *s)
 			return 0;
 	}
 	/* The top-level label of a real name is never all digits. */
-	return labels >= 2 && !all_digits_label;
+	return labels >= 2 && !last_all_digits;
 }
 
 int uct_name_matches(const char *pattern, const char *host)

@@ -1,0 +1,278 @@
+/*
+ * test_analyse.c: the analysis over a table of generated certificates:
+ * findings, chain kind, approval under each trust mode, and exactly what
+ * each kind of store is asked to hold (DESIGN.md's trust table).
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyse.h"
+#include "platform.h"
+#include "testcert.h"
+
+#define HOST "uccx1.lab.example"
+#define DAY (24 * 3600)
+
+enum chain_shape { SHAPE_SELF, SHAPE_CA_WITH_ROOT, SHAPE_CA_NO_ROOT };
+enum approval_src { APP_NONE, APP_PIN_LEAF, APP_PIN_ROOT, APP_CA_FILE, APP_PIN_OTHER };
+enum state_kind { ST_NONE, ST_SAME, ST_OTHER, ST_EXPIRING_SAME_NAMES };
+enum want_cert { W_NONE, W_LEAF, W_ROOT };
+
+struct acase {
+	const char *name;
+	struct uct_testcert_spec leaf;
+	enum chain_shape shape;
+	enum uct_mode mode;
+	enum approval_src approval_src;
+	enum state_kind state;
+	int accept_change;
+	/* expectations */
+	enum uct_chain_kind kind;
+	unsigned findings_set, findings_clear;
+	enum uct_approval approval;
+	enum want_cert chromium;
+	enum uct_trust chromium_trust;
+	enum want_cert firefox;
+	enum uct_trust firefox_trust;
+	int override;
+	int chromium_fixable, firefox_fixable;
+	const char *chromium_code;
+};
+
+static const char *const wild_san[] = {"*.lab.example", NULL};
+static const char *const wrong_san[] = {"wrong.lab.example", NULL};
+
+static const struct acase cases[] = {
+	{"self-signed CA:FALSE, first use", {.cn = HOST}, SHAPE_SELF, UCT_MODE_TOFU, APP_NONE,
+	 ST_NONE, 0, UCT_CK_SELF_SIGNED, 0, UCT_F_CA_LEAF | UCT_F_NO_SAN | UCT_F_NAME_MISMATCH,
+	 UCT_AP_FIRST_USE, W_LEAF, UCT_TRUST_PEER, W_LEAF, UCT_TRUST_PEER, 0, 1, 1, NULL},
+	{"self-signed CA:TRUE: peer only plus Firefox override", {.cn = HOST, .is_ca = 1},
+	 SHAPE_SELF, UCT_MODE_TOFU, APP_NONE, ST_NONE, 0, UCT_CK_SELF_SIGNED_CA, UCT_F_CA_LEAF, 0,
+	 UCT_AP_FIRST_USE, W_LEAF, UCT_TRUST_PEER_ONLY, W_NONE, UCT_TRUST_NONE, 1, 1, 1, NULL},
+	{"self-signed CA:TRUE pinned may become a root", {.cn = HOST, .is_ca = 1}, SHAPE_SELF,
+	 UCT_MODE_PINNED, APP_PIN_LEAF, ST_NONE, 0, UCT_CK_SELF_SIGNED_CA, UCT_F_CA_LEAF, 0,
+	 UCT_AP_PINNED, W_LEAF, UCT_TRUST_ROOT, W_NONE, UCT_TRUST_NONE, 1, 1, 1, NULL},
+	{"private CA, root sent, tofu: the leaf only", {.cn = HOST}, SHAPE_CA_WITH_ROOT,
+	 UCT_MODE_TOFU, APP_NONE, ST_NONE, 0, UCT_CK_PRIVATE_CA, 0, UCT_F_INCOMPLETE_CHAIN,
+	 UCT_AP_FIRST_USE, W_LEAF, UCT_TRUST_PEER, W_LEAF, UCT_TRUST_PEER, 0, 1, 1, NULL},
+	{"private CA, root not sent, tofu", {.cn = HOST}, SHAPE_CA_NO_ROOT, UCT_MODE_TOFU, APP_NONE,
+	 ST_NONE, 0, UCT_CK_PRIVATE_CA, UCT_F_INCOMPLETE_CHAIN, 0, UCT_AP_FIRST_USE, W_LEAF,
+	 UCT_TRUST_PEER, W_LEAF, UCT_TRUST_PEER, 0, 1, 1, NULL},
+	{"private CA, root from --ca-file becomes the root", {.cn = HOST}, SHAPE_CA_NO_ROOT,
+	 UCT_MODE_TOFU, APP_CA_FILE, ST_NONE, 0, UCT_CK_PRIVATE_CA, 0, UCT_F_INCOMPLETE_CHAIN,
+	 UCT_AP_CA_FILE, W_ROOT, UCT_TRUST_ROOT, W_ROOT, UCT_TRUST_ROOT, 0, 1, 1, NULL},
+	{"private CA, pinned root", {.cn = HOST}, SHAPE_CA_WITH_ROOT, UCT_MODE_PINNED, APP_PIN_ROOT,
+	 ST_NONE, 0, UCT_CK_PRIVATE_CA, 0, 0, UCT_AP_PINNED, W_ROOT, UCT_TRUST_ROOT, W_ROOT,
+	 UCT_TRUST_ROOT, 0, 1, 1, NULL},
+	{"no SAN: Chromium cannot be fixed, Firefox override", {.cn = HOST, .no_san = 1},
+	 SHAPE_SELF, UCT_MODE_TOFU, APP_NONE, ST_NONE, 0, UCT_CK_SELF_SIGNED, UCT_F_NO_SAN,
+	 UCT_F_NAME_MISMATCH, UCT_AP_FIRST_USE, W_NONE, UCT_TRUST_NONE, W_NONE, UCT_TRUST_NONE, 1, 0,
+	 1, "ERR_CERT_COMMON_NAME_INVALID"},
+	{"no SAN and a CN for another host", {.cn = "other.lab.example", .no_san = 1}, SHAPE_SELF,
+	 UCT_MODE_TOFU, APP_NONE, ST_NONE, 0, UCT_CK_SELF_SIGNED, UCT_F_NO_SAN | UCT_F_NAME_MISMATCH,
+	 0, UCT_AP_NONE, W_NONE, UCT_TRUST_NONE, W_NONE, UCT_TRUST_NONE, 0, 0, 0,
+	 "ERR_CERT_COMMON_NAME_INVALID"},
+	{"expired: fix on the server", {.cn = HOST, .not_before = -400, .not_after = -30},
+	 SHAPE_SELF, UCT_MODE_TOFU, APP_NONE, ST_NONE, 0, UCT_CK_SELF_SIGNED, UCT_F_EXPIRED, 0,
+	 UCT_AP_NONE, W_NONE, UCT_TRUST_NONE, W_NONE, UCT_TRUST_NONE, 0, 0, 0, "ERR_CERT_DATE_INVALID"},
+	{"not yet valid", {.cn = HOST, .not_before = 10, .not_after = 400}, SHAPE_SELF,
+	 UCT_MODE_TOFU, APP_NONE, ST_NONE, 0, UCT_CK_SELF_SIGNED, UCT_F_NOT_YET_VALID, 0, UCT_AP_NONE,
+	 W_NONE, UCT_TRUST_NONE, W_NONE, UCT_TRUST_NONE, 0, 0, 0, "ERR_CERT_DATE_INVALID"},
+	{"expiring within 30 days is installed and noted", {.cn = HOST, .not_before = -300, .not_after = 10},
+	 SHAPE_SELF, UCT_MODE_TOFU, APP_NONE, ST_NONE, 0, UCT_CK_SELF_SIGNED, UCT_F_EXPIRING,
+	 UCT_F_EXPIRED, UCT_AP_FIRST_USE, W_LEAF, UCT_TRUST_PEER, W_LEAF, UCT_TRUST_PEER, 0, 1, 1,
+	 NULL},
+	{"wrong name is never installed", {.cn = "wrong.lab.example", .sans = wrong_san}, SHAPE_SELF,
+	 UCT_MODE_TOFU, APP_NONE, ST_NONE, 0, UCT_CK_SELF_SIGNED, UCT_F_NAME_MISMATCH, 0, UCT_AP_NONE,
+	 W_NONE, UCT_TRUST_NONE, W_NONE, UCT_TRUST_NONE, 0, 0, 0, "ERR_CERT_COMMON_NAME_INVALID"},
+	{"wildcard SAN matches", {.cn = "lab", .sans = wild_san}, SHAPE_SELF, UCT_MODE_TOFU, APP_NONE,
+	 ST_NONE, 0, UCT_CK_SELF_SIGNED, 0, UCT_F_NAME_MISMATCH, UCT_AP_FIRST_USE, W_LEAF,
+	 UCT_TRUST_PEER, W_LEAF, UCT_TRUST_PEER, 0, 1, 1, NULL},
+	{"RSA-1024 is installed and reported weak", {.cn = HOST, .key_bits = 1024}, SHAPE_SELF,
+	 UCT_MODE_TOFU, APP_NONE, ST_NONE, 0, UCT_CK_SELF_SIGNED, UCT_F_WEAK_KEY, 0,
+	 UCT_AP_FIRST_USE, W_LEAF, UCT_TRUST_PEER, W_LEAF, UCT_TRUST_PEER, 0, 1, 1, NULL},
+	{"ECDSA P-256", {.cn = HOST, .key_type = UCT_TESTCERT_EC}, SHAPE_SELF, UCT_MODE_TOFU,
+	 APP_NONE, ST_NONE, 0, UCT_CK_SELF_SIGNED, 0, UCT_F_WEAK_KEY, UCT_AP_FIRST_USE, W_LEAF,
+	 UCT_TRUST_PEER, W_LEAF, UCT_TRUST_PEER, 0, 1, 1, NULL},
+	{"SHA-1 signature is noted", {.cn = HOST, .digest = "sha1"}, SHAPE_SELF, UCT_MODE_TOFU,
+	 APP_NONE, ST_NONE, 0, UCT_CK_SELF_SIGNED, UCT_F_WEAK_SIGNATURE, 0, UCT_AP_FIRST_USE, W_LEAF,
+	 UCT_TRUST_PEER, W_LEAF, UCT_TRUST_PEER, 0, 1, 1, NULL},
+	{"unknown critical extension", {.cn = HOST, .critical_unknown = 1}, SHAPE_SELF,
+	 UCT_MODE_TOFU, APP_NONE, ST_NONE, 0, UCT_CK_SELF_SIGNED, UCT_F_UNKNOWN_CRITICAL, 0,
+	 UCT_AP_NONE, W_NONE, UCT_TRUST_NONE, W_NONE, UCT_TRUST_NONE, 0, 0, 0, "ERR_CERT_INVALID"},
+	{"client-only EKU", {.cn = HOST, .eku = UCT_TESTCERT_EKU_CLIENT}, SHAPE_SELF, UCT_MODE_TOFU,
+	 APP_NONE, ST_NONE, 0, UCT_CK_SELF_SIGNED, UCT_F_NO_SERVER_AUTH, 0, UCT_AP_NONE, W_NONE,
+	 UCT_TRUST_NONE, W_NONE, UCT_TRUST_NONE, 0, 0, 0, "ERR_CERT_INVALID"},
+	{"pinned mode, nothing pinned: refused", {.cn = HOST}, SHAPE_SELF, UCT_MODE_PINNED,
+	 APP_PIN_OTHER, ST_NONE, 0, UCT_CK_SELF_SIGNED, 0, 0, UCT_AP_REFUSED_UNPINNED, W_NONE,
+	 UCT_TRUST_NONE, W_NONE, UCT_TRUST_NONE, 0, 0, 0, NULL},
+	{"tofu, same certificate as before", {.cn = HOST}, SHAPE_SELF, UCT_MODE_TOFU, APP_NONE,
+	 ST_SAME, 0, UCT_CK_SELF_SIGNED, 0, 0, UCT_AP_KNOWN, W_LEAF, UCT_TRUST_PEER, W_LEAF,
+	 UCT_TRUST_PEER, 0, 1, 1, NULL},
+	{"tofu, changed certificate: refused", {.cn = HOST}, SHAPE_SELF, UCT_MODE_TOFU, APP_NONE,
+	 ST_OTHER, 0, UCT_CK_SELF_SIGNED, 0, 0, UCT_AP_REFUSED_CHANGED, W_NONE, UCT_TRUST_NONE,
+	 W_NONE, UCT_TRUST_NONE, 0, 0, 0, NULL},
+	{"tofu, changed with --accept-change", {.cn = HOST}, SHAPE_SELF, UCT_MODE_TOFU, APP_NONE,
+	 ST_OTHER, 1, UCT_CK_SELF_SIGNED, 0, 0, UCT_AP_ACCEPTED_CHANGE, W_LEAF, UCT_TRUST_PEER,
+	 W_LEAF, UCT_TRUST_PEER, 0, 1, 1, NULL},
+	{"tofu, renewal of an expiring certificate", {.cn = HOST}, SHAPE_SELF, UCT_MODE_TOFU,
+	 APP_NONE, ST_EXPIRING_SAME_NAMES, 0, UCT_CK_SELF_SIGNED, 0, 0, UCT_AP_RENEWAL, W_LEAF,
+	 UCT_TRUST_PEER, W_LEAF, UCT_TRUST_PEER, 0, 1, 1, NULL},
+};
+
+static struct uct_testcert *root_ca, *issuing_ca, *other_ca;
+
+static void make_cas(void)
+{
+	if (root_ca != NULL)
+		return;
+	root_ca = uct_testcert_make(&(struct uct_testcert_spec){
+		.cn = "Lab Root CA", .is_ca = 1, .no_san = 1, .key_slot = 1});
+	issuing_ca = uct_testcert_make(&(struct uct_testcert_spec){
+		.cn = "Lab Issuing CA", .is_ca = 1, .no_san = 1, .key_slot = 2, .issuer = root_ca});
+	other_ca = uct_testcert_make(&(struct uct_testcert_spec){
+		.cn = "Unrelated CA", .is_ca = 1, .no_san = 1, .key_slot = 3});
+}
+
+static void push(struct uct_chain *chain, const struct uct_testcert *tc)
+{
+	struct uct_cert *c = uct_testcert_to_uct(tc);
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(uct_chain_push(chain, c), 0);
+}
+
+START_TEST(test_table)
+{
+	const struct acase *tc = &cases[_i];
+	struct uct_testcert_spec spec = tc->leaf;
+	struct uct_testcert *leaf;
+	struct uct_chain chain = {0}, ca_certs = {0};
+	struct uct_config cfg;
+	struct uct_state state;
+	struct uct_analysis an;
+	unsigned char pins[1][UCT_SHA256_LEN];
+	int64_t now = uct_now();
+	const struct uct_cert *want_leaf, *want_root;
+
+	make_cas();
+	if (spec.not_before != 0 || spec.not_after != 0) {
+		spec.not_before = now + spec.not_before * DAY;
+		spec.not_after = now + spec.not_after * DAY;
+	}
+	if (tc->shape != SHAPE_SELF)
+		spec.issuer = issuing_ca;
+	leaf = uct_testcert_make(&spec);
+	ck_assert_ptr_nonnull(leaf);
+	push(&chain, leaf);
+	if (tc->shape != SHAPE_SELF)
+		push(&chain, issuing_ca);
+	if (tc->shape == SHAPE_CA_WITH_ROOT)
+		push(&chain, root_ca);
+	/* An unrelated CA sent along must never count as approval. */
+	if (tc->approval_src == APP_PIN_OTHER)
+		push(&chain, other_ca);
+	if (tc->approval_src == APP_CA_FILE)
+		push(&ca_certs, root_ca);
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.mode = tc->mode;
+	cfg.accept_change = tc->accept_change;
+	if (tc->approval_src == APP_PIN_LEAF || tc->approval_src == APP_PIN_ROOT ||
+	    tc->approval_src == APP_PIN_OTHER) {
+		const struct uct_cert *pinned = tc->approval_src == APP_PIN_LEAF ? chain.certs[0]
+						: tc->approval_src == APP_PIN_ROOT ? chain.certs[2]
+										  : chain.certs[chain.n - 1];
+		memcpy(pins[0], pinned->sha256, UCT_SHA256_LEN);
+		cfg.pins = pins;
+		cfg.n_pins = 1;
+	}
+	memset(&state, 0, sizeof(state));
+	if (tc->state != ST_NONE) {
+		ck_assert_int_eq(uct_state_set_seen(&state, HOST ":8445", chain.certs[0], now - 90 * DAY), 0);
+		if (tc->state == ST_OTHER)
+			state.seen[0].sha256[0] ^= 0xff;
+		if (tc->state == ST_EXPIRING_SAME_NAMES) {
+			state.seen[0].sha256[0] ^= 0xff;
+			state.seen[0].not_after = now + 5 * DAY;
+		}
+	}
+
+	uct_analyse(&(struct uct_analyse_ctx){.cfg = &cfg, .ca_certs = &ca_certs, .state = &state,
+					      .now = now},
+		    HOST, 8445, &chain, &an);
+
+	ck_assert_msg(an.kind == tc->kind, "%s: kind %s", tc->name, uct_chain_kind_name(an.kind));
+	ck_assert_msg((an.findings & tc->findings_set) == tc->findings_set, "%s: findings %#x",
+		      tc->name, an.findings);
+	ck_assert_msg((an.findings & tc->findings_clear) == 0, "%s: findings %#x", tc->name,
+		      an.findings);
+	ck_assert_msg(an.approval == tc->approval, "%s: approval %s", tc->name,
+		      uct_approval_name(an.approval));
+	want_leaf = chain.certs[0];
+	want_root = tc->shape == SHAPE_CA_WITH_ROOT ? chain.certs[2] : ca_certs.n ? ca_certs.certs[0] : NULL;
+	ck_assert_msg(an.chromium.cert == (tc->chromium == W_LEAF ? want_leaf
+					   : tc->chromium == W_ROOT ? want_root : NULL),
+		      "%s: chromium cert", tc->name);
+	ck_assert_msg(an.chromium.trust == tc->chromium_trust, "%s: chromium trust %s", tc->name,
+		      uct_trust_name(an.chromium.trust));
+	ck_assert_msg(an.firefox.cert == (tc->firefox == W_LEAF ? want_leaf
+					  : tc->firefox == W_ROOT ? want_root : NULL),
+		      "%s: firefox cert", tc->name);
+	ck_assert_msg(an.firefox.trust == tc->firefox_trust, "%s: firefox trust", tc->name);
+	ck_assert_msg(an.firefox_override == tc->override, "%s: override", tc->name);
+	ck_assert_msg(an.chromium_fixable == tc->chromium_fixable, "%s: chromium fixable", tc->name);
+	ck_assert_msg(an.firefox_fixable == tc->firefox_fixable, "%s: firefox fixable", tc->name);
+	if (tc->chromium_code != NULL)
+		ck_assert_str_eq(an.chromium_code, tc->chromium_code);
+	if (!tc->chromium_fixable && !tc->firefox_fixable)
+		ck_assert_msg(an.reason[0] != '\0', "%s: a reason is given", tc->name);
+	/* Trust safety: a CA:TRUE certificate becomes a root only with approval. */
+	if (an.chromium.trust == UCT_TRUST_ROOT)
+		ck_assert(an.approval == UCT_AP_PINNED || an.approval == UCT_AP_CA_FILE);
+
+	uct_state_free(&state);
+	uct_chain_clear(&chain);
+	uct_chain_clear(&ca_certs);
+	uct_testcert_free(leaf);
+}
+END_TEST
+
+START_TEST(test_unreachable_has_no_findings)
+{
+	struct uct_config cfg;
+	struct uct_chain empty = {0};
+	struct uct_analysis an;
+
+	memset(&cfg, 0, sizeof(cfg));
+	uct_analyse(&(struct uct_analyse_ctx){.cfg = &cfg, .now = uct_now()}, HOST, 443, &empty, &an);
+	ck_assert_int_eq(an.kind, UCT_CK_NONE);
+	ck_assert_ptr_null(an.leaf);
+	ck_assert_ptr_null(an.chromium.cert);
+	ck_assert_int_eq(an.firefox_override, 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("analyse");
+	TCase *tc = tcase_create("table");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_table, 0, (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_test(tc, test_unreachable_has_no_findings);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	uct_testcert_free(root_ca);
+	uct_testcert_free(issuing_ca);
+	uct_testcert_free(other_ca);
+	uct_testcert_cleanup();
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,145 @@
+/*
+ * test_state.c: the state file survives a round trip, merges endpoints,
+ * and a damaged file is set aside instead of deciding trust.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "state.h"
+#include "testcert.h"
+
+static char dir[64];
+static char path[128];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/uct-state-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/state", dir);
+}
+
+static void teardown(void)
+{
+	char cmd[160];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(test_round_trip)
+{
+	struct uct_testcert *tc = uct_testcert_make(&(struct uct_testcert_spec){.cn = "uccx1.lab.example"});
+	struct uct_cert *leaf = uct_testcert_to_uct(tc);
+	struct uct_state st = {0}, back;
+	struct uct_err err = {0};
+	unsigned char fp[UCT_SHA256_LEN];
+	int damaged;
+
+	ck_assert_ptr_nonnull(leaf);
+	memset(fp, 0x5a, sizeof(fp));
+	ck_assert_int_eq(uct_state_set_seen(&st, "uccx1.lab.example:8445", leaf, 1000), 0);
+	ck_assert_int_eq(uct_state_add_installed(&st, "nss:/home/u/.pki/nssdb", leaf->sha256,
+						 UCT_TRUST_PEER, "uccx1.lab.example:8445"), 0);
+	ck_assert_int_eq(uct_state_add_installed(&st, "nss:/home/u/.pki/nssdb", leaf->sha256,
+						 UCT_TRUST_PEER, "uccx1.lab.example:443"), 0);
+	/* The same endpoint twice is not repeated. */
+	ck_assert_int_eq(uct_state_add_installed(&st, "nss:/home/u/.pki/nssdb", leaf->sha256,
+						 UCT_TRUST_PEER, "uccx1.lab.example:443"), 0);
+	ck_assert_int_eq(uct_state_add_installed(&st, "ff-override:/p/cert_override.txt", fp,
+						 UCT_TRUST_OVERRIDE, "uccx1.lab.example:7443"), 0);
+	st.last_run = 1234;
+	st.last_exit = 1;
+	st.last_command = strdup("install");
+	st.last_summary = strdup("12/13 endpoints\ttrusted");
+	ck_assert_int_eq(uct_state_save(path, &st, &err), 0);
+
+	ck_assert_int_eq(uct_state_load(path, &back, &damaged, &err), 0);
+	ck_assert_int_eq(damaged, 0);
+	ck_assert_int_eq(back.n_seen, 1);
+	ck_assert_int_eq(back.n_installed, 2);
+	ck_assert_str_eq(back.installed[0].hostports, "uccx1.lab.example:8445,uccx1.lab.example:443");
+	ck_assert_mem_eq(back.seen[0].sha256, leaf->sha256, UCT_SHA256_LEN);
+	ck_assert_int_eq(back.seen[0].not_after, leaf->not_after);
+	ck_assert_str_eq(back.seen[0].names, "uccx1.lab.example");
+	ck_assert_int_eq(back.installed[1].trust, UCT_TRUST_OVERRIDE);
+	ck_assert_int_eq(back.last_run, 1234);
+	ck_assert_int_eq(back.last_exit, 1);
+	/* A tab in a value cannot break the record format. */
+	ck_assert_str_eq(back.last_summary, "12/13 endpoints trusted");
+	ck_assert_ptr_nonnull(uct_state_find_installed(&back, "ff-override:/p/cert_override.txt", fp));
+	uct_state_drop_installed(&back, "nss:/home/u/.pki/nssdb", leaf->sha256);
+	ck_assert_int_eq(back.n_installed, 1);
+	ck_assert_ptr_null(uct_state_find_installed(&back, "nss:/home/u/.pki/nssdb", leaf->sha256));
+
+	uct_state_free(&st);
+	uct_state_free(&back);
+	uct_cert_free(leaf);
+	uct_testcert_free(tc);
+}
+END_TEST
+
+START_TEST(test_missing_is_empty)
+{
+	struct uct_state st;
+	struct uct_err err = {0};
+	int damaged = 1;
+
+	ck_assert_int_eq(uct_state_load(path, &st, &damaged, &err), 0);
+	ck_assert_int_eq(damaged, 0);
+	ck_assert_int_eq(st.n_seen + st.n_installed, 0);
+	uct_state_free(&st);
+}
+END_TEST
+
+static const char *const damaged_texts[] = {
+	"garbage\n",
+	"uccx-trust-state\t1\nseen\tx:1\tnot-a-fingerprint\t0\t0\tx\n",
+	"uccx-trust-state\t1\ninstalled\tnss:/x\t" "00" "\tpeer\tx:1\n",
+	"uccx-trust-state\t1\nwhat\tis\tthis\n",
+};
+
+START_TEST(test_damaged_is_set_aside)
+{
+	struct uct_state st;
+	struct uct_err err = {0};
+	struct stat sb;
+	char aside[160];
+	FILE *f = fopen(path, "w");
+	int damaged = 0;
+
+	ck_assert_ptr_nonnull(f);
+	fputs(damaged_texts[_i], f);
+	fclose(f);
+	ck_assert_int_eq(uct_state_load(path, &st, &damaged, &err), 0);
+	ck_assert_int_eq(damaged, 1);
+	ck_assert_int_eq(st.n_seen + st.n_installed, 0);
+	snprintf(aside, sizeof(aside), "%s.damaged", path);
+	ck_assert_int_eq(stat(aside, &sb), 0);
+	ck_assert_int_ne(stat(path, &sb), 0);
+	uct_state_free(&st);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("state");
+	TCase *tc = tcase_create("file");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, test_missing_is_empty);
+	tcase_add_loop_test(tc, test_damaged_is_set_aside, 0,
+			    (int)(sizeof(damaged_texts) / sizeof(damaged_texts[0])));
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

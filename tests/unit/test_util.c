@@ -1,0 +1,108 @@
+/*
+ * test_util.c: host-name rules (FQDN, IP literal, RFC 6125 matching),
+ * fingerprint parsing and formatting, and the first-error-wins error.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "uct.h"
+
+static const struct {
+	const char *pattern, *host;
+	int match;
+} name_cases[] = {
+	{"uccx1.example.com", "uccx1.example.com", 1},
+	{"UCCX1.Example.COM", "uccx1.example.com", 1},
+	{"uccx1.example.com.", "uccx1.example.com", 1},
+	{"*.example.com", "uccx1.example.com", 1},
+	{"*.example.com", "a.b.example.com", 0},
+	{"*.example.com", "example.com", 0},
+	{"*.com", "example.com", 0},
+	{"uc*.example.com", "uccx1.example.com", 0},
+	{"*x1.example.com", "uccx1.example.com", 0},
+	{"uccx2.example.com", "uccx1.example.com", 0},
+	{"uccx1.example.co", "uccx1.example.com", 0},
+};
+
+START_TEST(test_name_matches)
+{
+	ck_assert_msg(uct_name_matches(name_cases[_i].pattern, name_cases[_i].host) ==
+			      name_cases[_i].match,
+		      "%s vs %s", name_cases[_i].pattern, name_cases[_i].host);
+}
+END_TEST
+
+static const struct {
+	const char *name;
+	int fqdn, ip;
+} fqdn_cases[] = {
+	{"uccx1.example.com", 1, 0}, {"uccx1", 0, 0},		 {"10.1.2.3", 0, 1},
+	{"::1", 0, 1},		     {"[2001:db8::5]", 0, 1},	 {"uccx1.example.com.", 1, 0},
+	{"-bad.example.com", 0, 0},  {"bad-.example.com", 0, 0}, {"a..b.com", 0, 0},
+	{"uccx_1.example.com", 0, 0}, {"1.2.3", 0, 0},		 {"", 0, 0},
+	{"host.123", 0, 0},
+};
+
+START_TEST(test_fqdn)
+{
+	ck_assert_msg(uct_is_fqdn(fqdn_cases[_i].name) == fqdn_cases[_i].fqdn, "fqdn %s",
+		      fqdn_cases[_i].name);
+	ck_assert_msg(uct_is_ip_literal(fqdn_cases[_i].name) == fqdn_cases[_i].ip, "ip %s",
+		      fqdn_cases[_i].name);
+}
+END_TEST
+
+START_TEST(test_fingerprints)
+{
+	unsigned char a[UCT_SHA256_LEN], b[UCT_SHA256_LEN];
+	char text[UCT_FP_STRLEN];
+	const char *colon = "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:"
+			    "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99";
+
+	ck_assert_int_eq(uct_fp_parse(colon, a), 0);
+	ck_assert_int_eq(uct_fp_parse("aabbccddeeff00112233445566778899aabbccddeeff00112233445566778899", b), 0);
+	ck_assert_mem_eq(a, b, UCT_SHA256_LEN);
+	ck_assert_int_eq(uct_fp_parse("sha256:AABBCCDDEEFF00112233445566778899AABBCCDDEEFF00112233445566778899", b), 0);
+	ck_assert_mem_eq(a, b, UCT_SHA256_LEN);
+	uct_fp_format(a, text);
+	ck_assert_str_eq(text, colon);
+	/* Too short, too long, not hex: refused. */
+	ck_assert_int_eq(uct_fp_parse("AA:BB", b), -1);
+	ck_assert_int_eq(uct_fp_parse("aabbccddeeff00112233445566778899aabbccddeeff0011223344556677889900", b), -1);
+	ck_assert_int_eq(uct_fp_parse("zzbbccddeeff00112233445566778899aabbccddeeff00112233445566778899", b), -1);
+}
+END_TEST
+
+START_TEST(test_first_error_wins)
+{
+	struct uct_err err = {0};
+
+	ck_assert_int_eq(uct_err_set(&err, UCT_E_IO, 2, "first %d", 1), -1);
+	ck_assert_int_eq(uct_err_set(&err, UCT_E_NSS, 3, "second"), -1);
+	ck_assert_int_eq(err.code, UCT_E_IO);
+	ck_assert_int_eq(err.native, 2);
+	ck_assert_str_eq(err.msg, "first 1");
+	ck_assert_str_eq(uct_err_name(UCT_E_LOCKED), "locked");
+	ck_assert_int_eq(uct_err_set(NULL, UCT_E_IO, 0, "no target"), -1);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("util");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_loop_test(tc, test_name_matches, 0, (int)(sizeof(name_cases) / sizeof(name_cases[0])));
+	tcase_add_loop_test(tc, test_fqdn, 0, (int)(sizeof(fqdn_cases) / sizeof(fqdn_cases[0])));
+	tcase_add_test(tc, test_fingerprints);
+	tcase_add_test(tc, test_first_error_wins);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
