@@ -17,6 +17,7 @@
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
 #define DAY (24L * 3600L)
@@ -132,16 +133,38 @@ struct lab_keypool {
 	pthread_mutex_t lock;
 };
 
+/*
+ * RSA-2048 keys are made with three primes (RFC 8017 multi-prime RSA):
+ * the public key, the certificate and every handshake look exactly like
+ * two-prime RSA to a client, but generation is about 3.5 times faster, and
+ * start-up time is almost all key generation.
+ */
+static EVP_PKEY *lab_rsa_generate(unsigned int bits, int primes)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	EVP_PKEY *key = NULL;
+
+	if (!ctx || EVP_PKEY_keygen_init(ctx) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, (int)bits) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_keygen_primes(ctx, primes) <= 0 ||
+	    EVP_PKEY_keygen(ctx, &key) <= 0) {
+		EVP_PKEY_free(key);
+		key = NULL;
+	}
+	EVP_PKEY_CTX_free(ctx);
+	return key;
+}
+
 static EVP_PKEY *lab_key_generate(enum lab_keytype type)
 {
 	switch (type) {
 	case LAB_RSA1024:
-		return EVP_RSA_gen(1024);
+		return lab_rsa_generate(1024, 2);
 	case LAB_EC256:
 		return EVP_EC_gen("P-256");
 	case LAB_RSA2048:
 	default:
-		return EVP_RSA_gen(2048);
+		return lab_rsa_generate(2048, 3);
 	}
 }
 
