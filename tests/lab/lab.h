@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #define LAB_NHOSTS 3
@@ -93,6 +94,12 @@ int lab_chain_write(const char *dir, const char *host, int port,
 		    const struct lab_identity *id);
 /* SHA-256 of the leaf as "AA:BB:..." into buf (at least 96 bytes). */
 void lab_fingerprint(X509 *cert, char *buf, size_t len);
+
+/*
+ * A TLS 1.2/1.3 server context serving id's key and chain (the caller owns
+ * it: SSL_CTX_free). NULL on failure, with the reason on stderr.
+ */
+SSL_CTX *lab_identity_ctx(const struct lab_identity *id);
 
 /* Write data to path atomically (temp file + rename) with the given mode. */
 int lab_write_file(const char *path, const char *data, size_t len, int mode);

@@ -18,6 +18,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
 #define DAY (24L * 3600L)
@@ -680,4 +681,29 @@ void lab_fingerprint(X509 *cert, char *buf, size_t len)
 		return;
 	for (unsigned int i = 0; i < n && pos + 4 <= len; i++)
 		pos += (size_t)snprintf(buf + pos, len - pos, i ? ":%02X" : "%02X", md[i]);
+}
+
+SSL_CTX *lab_identity_ctx(const struct lab_identity *id)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+
+	if (!ctx)
+		goto err;
+	/* RSA-1024 is below OpenSSL 3's default security level 2; a real server
+	 * with such a key still serves it, and the agent must see it. */
+	SSL_CTX_set_security_level(ctx, 0);
+	if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
+	    !SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) ||
+	    SSL_CTX_use_certificate(ctx, id->leaf) != 1 ||
+	    SSL_CTX_use_PrivateKey(ctx, id->key) != 1)
+		goto err;
+	for (int i = 0; i < sk_X509_num(id->extra); i++)
+		if (!SSL_CTX_add1_chain_cert(ctx, sk_X509_value(id->extra, i)))
+			goto err;
+	SSL_CTX_set_mode(ctx, SSL_MODE_AUTO_RETRY);
+	return ctx;
+err:
+	lab_ossl_err("cannot set up TLS");
+	SSL_CTX_free(ctx);
+	return NULL;
 }

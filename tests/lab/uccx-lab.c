@@ -96,7 +96,8 @@ static void lab_usage(FILE *f)
 		"  --domain D         host domain (default lab.example)\n"
 		"  --real-ports       listen on the real ports: uccx1 on 127.0.0.11, uccx2 on\n"
 		"                     127.0.0.12, socialminer on 127.0.0.13 (443 needs root)\n"
-		"  --addr-base IP     with --real-ports, first of the three addresses (default 127.0.0.11)\n"
+		"  --addr-base IP     like --real-ports, with uccx1 on IP, uccx2 on IP+1, socialminer\n"
+		"                     on IP+2\n"
 		"  --keep-keys        reuse the keys in DIR/keys and, when DIR holds the chains of\n"
 		"                     the same scenario, serve those very certificates again\n"
 		"  --renew            reuse the keys (and the private CA), issue new leaves:\n"
@@ -162,7 +163,7 @@ static int lab_parse_args(int argc, char **argv, struct lab_options *o)
 		case O_SCEN: o->cert.scenario = optarg; break;
 		case O_DOMAIN: o->cert.domain = optarg; break;
 		case O_REAL: o->real_ports = true; break;
-		case O_BASE: o->addr_base = optarg; break;
+		case O_BASE: o->addr_base = optarg; o->real_ports = true; break;
 		case O_KEEP: o->cert.keep_keys = true; break;
 		case O_RENEW: o->cert.renew = true; break;
 		case O_FG: o->daemon = false; break;
@@ -234,45 +235,16 @@ static int lab_hosts_setup(const struct lab_options *o)
 	}
 	for (int i = 0; i < o->nstall + o->ndown; i++) {
 		const char *name = i < o->nstall ? o->stall[i] : o->down[i - o->nstall];
-		struct lab_host probe = { 0 };
 		bool found = false;
 
-		for (int h = 0; h < LAB_NHOSTS; h++) {
-			snprintf(probe.name, sizeof(probe.name), "%s", lab_hosts[h].name);
-			found = found || lab_host_listed(&probe, &name, 1);
-		}
+		for (int h = 0; h < LAB_NHOSTS; h++)
+			found = found || lab_host_listed(&lab_hosts[h], &name, 1);
 		if (!found) {
 			fprintf(stderr, "uccx-lab: no lab host called '%s'\n", name);
 			return -1;
 		}
 	}
 	return 0;
-}
-
-static SSL_CTX *lab_ctx_new(const struct lab_identity *id)
-{
-	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-
-	if (!ctx)
-		goto err;
-	/* RSA-1024 is below OpenSSL 3's default security level 2; a real server
-	 * with such a key still serves it, and the agent must see it. */
-	SSL_CTX_set_security_level(ctx, 0);
-	if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
-	    !SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) ||
-	    SSL_CTX_use_certificate(ctx, id->leaf) != 1 ||
-	    SSL_CTX_use_PrivateKey(ctx, id->key) != 1)
-		goto err;
-	for (int i = 0; i < sk_X509_num(id->extra); i++)
-		if (!SSL_CTX_add1_chain_cert(ctx, sk_X509_value(id->extra, i)))
-			goto err;
-	SSL_CTX_set_mode(ctx, SSL_MODE_AUTO_RETRY);
-	return ctx;
-err:
-	fprintf(stderr, "uccx-lab: cannot set up TLS for %s: %s\n", id->stem,
-		ERR_error_string(ERR_get_error(), NULL));
-	SSL_CTX_free(ctx);
-	return NULL;
 }
 
 /* Opens one listening socket; port 0 picks an ephemeral port. For a host
@@ -314,7 +286,7 @@ static int lab_listeners_open(const struct lab_options *o)
 		SSL_CTX *ctx[LAB_MAX_IDS] = { NULL, NULL };
 
 		for (int k = 0; k < host->nids && !host->down && !host->stall; k++)
-			if (!(ctx[k] = lab_ctx_new(&host->ids[k])))
+			if (!(ctx[k] = lab_identity_ctx(&host->ids[k])))
 				return -1;
 		for (int p = 0; p < nports; p++) {
 			struct lab_listener *l = &lab_listeners[lab_nlisteners++];
@@ -338,10 +310,8 @@ static int lab_listeners_open(const struct lab_options *o)
 	return 0;
 }
 
-static int lab_append(char **buf, size_t *len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int lab_append(char **buf, size_t *len, const char *fmt, ...)
+static int __attribute__((format(printf, 3, 4)))
+lab_append(char **buf, size_t *len, const char *fmt, ...)
 {
 	va_list ap;
 	char line[1024];
