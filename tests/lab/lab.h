@@ -1,0 +1,107 @@
+/*
+ * lab.h: the shared model of uccx-lab, a simulated UCCX deployment on
+ * loopback: hosts, the identities (key + chain) they serve, and the
+ * certificate scenarios. lab_certs.c builds identities; uccx-lab.c serves them.
+ */
+#ifndef UCT_LAB_H
+#define UCT_LAB_H
+
+#include <stdbool.h>
+
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#define LAB_NHOSTS 3
+#define LAB_MAX_IDS 2   /* per host: Tomcat and the notification service */
+#define LAB_NAME_MAX 256
+
+/* How one host's certificates are made (a scenario picks one per host). */
+enum lab_profile {
+	LAB_SELFSIGNED = 0,   /* self-signed, CA:FALSE, SAN = host */
+	LAB_SELFSIGNED_CA,    /* self-signed, CA:TRUE (the Cisco appliance style) */
+	LAB_PRIVATE_CA,       /* root -> issuing CA -> leaf; server sends all three */
+	LAB_PRIVATE_CA_NOROOT,/* same, the server sends leaf + issuing CA */
+	LAB_NOSAN,            /* self-signed, CN only */
+	LAB_EXPIRED,          /* self-signed, expired 30 days ago */
+	LAB_WRONGNAME,        /* self-signed for wrong.DOMAIN */
+};
+
+enum lab_keytype { LAB_RSA2048 = 0, LAB_RSA1024, LAB_EC256 };
+
+/* One key and the chain served with it, shared by one or more ports. */
+struct lab_identity {
+	char stem[LAB_NAME_MAX + 32];  /* file stem: "uccx1.lab.example-tomcat" */
+	const struct lab_host *host;
+	EVP_PKEY *key;
+	X509 *leaf;
+	STACK_OF(X509) *extra;         /* certificates sent after the leaf */
+	bool key_loaded;               /* read from DIR (--keep-keys) */
+};
+
+struct lab_host {
+	char name[LAB_NAME_MAX];
+	char ip[16];                   /* where its listeners bind */
+	enum lab_profile profile;
+	enum lab_keytype keytype;
+	bool stall, down;
+	int nids;
+	struct lab_identity ids[LAB_MAX_IDS];
+};
+
+/* The private CA pair, used by the private-ca profiles. */
+struct lab_ca {
+	EVP_PKEY *root_key, *issuing_key;
+	X509 *root, *issuing;
+	bool root_key_loaded, issuing_key_loaded;
+};
+
+/* What the command line asks of certificate generation. */
+struct lab_certopts {
+	const char *out;      /* output directory (keys go to OUT/keys) */
+	const char *domain;
+	const char *scenario;
+	bool keep_keys;       /* reuse keys (and unchanged chains) found in OUT */
+	bool renew;           /* reuse keys, issue new leaves */
+	int days_left;        /* < 0: default validity; else leaves expire in N days */
+};
+
+/*
+ * Fill hosts[] (names, profiles, key types) for a scenario. Returns 0, or -1
+ * for an unknown scenario name.
+ */
+int lab_scenario_apply(const char *scenario, const char *domain,
+		       struct lab_host hosts[LAB_NHOSTS]);
+/* Space-separated list of scenario names (static string). */
+const char *lab_scenario_names(void);
+
+/*
+ * Make (or reuse, per opts) every key and certificate the hosts need and
+ * write them to opts->out: keys/ (0600), <stem>.pem chains, ca.pem,
+ * issuing-ca.pem. Returns 0, or -1 after printing why to stderr. The hosts
+ * and ca own what is made; free with lab_certs_free().
+ */
+int lab_certs_make(const struct lab_certopts *opts, struct lab_host hosts[LAB_NHOSTS],
+		   struct lab_ca *ca);
+/* Release keys and certificates held by hosts and ca (NULL-safe). */
+void lab_certs_free(struct lab_host hosts[LAB_NHOSTS], struct lab_ca *ca);
+
+/*
+ * Write "<host>-<port>.pem" (the chain as sent) for one listener. Returns 0
+ * or -1 (message on stderr).
+ */
+int lab_chain_write(const char *dir, const char *host, int port,
+		    const struct lab_identity *id);
+/* SHA-256 of the leaf as "AA:BB:..." into buf (at least 96 bytes). */
+void lab_fingerprint(X509 *cert, char *buf, size_t len);
+
+/*
+ * A TLS 1.2/1.3 server context serving id's key and chain (the caller owns
+ * it: SSL_CTX_free). NULL on failure, with the reason on stderr.
+ */
+SSL_CTX *lab_identity_ctx(const struct lab_identity *id);
+
+/* Write data to path atomically (temp file + rename) with the given mode. */
+int lab_write_file(const char *path, const char *data, size_t len, int mode);
+
+#endif
