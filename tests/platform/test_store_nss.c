@@ -1,0 +1,711 @@
+/*
+ * test_store_nss.c: the NSS database store (platform/linux/store_nss.c)
+ * against real temporary sql: databases, cross-checked with certutil.
+ * Certificates are generated here with OpenSSL at run time.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <nss.h>
+
+#include "platform.h"
+
+/* ---- certificates --------------------------------------------------- */
+
+struct tcert {
+	X509 *x509;
+	EVP_PKEY *key;
+	struct uct_cert *cert; /* what the store sees */
+};
+
+static void add_ext(X509 *x, X509 *issuer, int nid, const char *value)
+{
+	X509V3_CTX ctx;
+	X509_EXTENSION *ext;
+
+	X509V3_set_ctx(&ctx, issuer ? issuer : x, x, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+	ck_assert_ptr_nonnull(ext);
+	ck_assert_int_eq(X509_add_ext(x, ext, -1), 1);
+	X509_EXTENSION_free(ext);
+}
+
+/* Fill a struct uct_cert by hand, as the real parser would. */
+static struct uct_cert *to_uct(X509 *x, int is_ca, const char *san)
+{
+	struct uct_cert *c = calloc(1, sizeof(*c));
+	unsigned char *p;
+	char cn[256];
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *mem;
+	long len;
+
+	ck_assert_ptr_nonnull(c);
+	c->der_len = (size_t)i2d_X509(x, NULL);
+	c->der = malloc(c->der_len);
+	p = c->der;
+	i2d_X509(x, &p);
+	SHA256(c->der, c->der_len, c->sha256);
+	X509_NAME_print_ex(bio, X509_get_subject_name(x), 0, XN_FLAG_RFC2253);
+	len = BIO_get_mem_data(bio, &mem);
+	c->subject = strndup(mem, (size_t)len);
+	BIO_free(bio);
+	if (X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof(cn)) > 0)
+		c->subject_cn = strdup(cn);
+	c->is_ca = is_ca;
+	c->has_basic_constraints = 1;
+	if (san != NULL)
+		uct_strv_push(&c->san_dns, san);
+	return c;
+}
+
+/* A certificate for cn (with a SAN DNS entry when san is set), CA or not,
+ * signed by issuer (self-signed when NULL). EC P-256 keeps this fast. */
+static struct tcert mk_cert(const char *cn, const char *san, int ca, const struct tcert *issuer)
+{
+	struct tcert t = {0};
+	unsigned char serial[8];
+	BIGNUM *bn;
+	X509_NAME *name;
+	X509 *signer_x;
+	char buf[300];
+
+	t.key = EVP_EC_gen("P-256");
+	ck_assert_ptr_nonnull(t.key);
+	t.x509 = X509_new();
+	X509_set_version(t.x509, 2);
+	/* NSS knows a certificate by issuer and serial: keep serials unique. */
+	RAND_bytes(serial, sizeof(serial));
+	serial[0] &= 0x7f;
+	bn = BN_bin2bn(serial, sizeof(serial), NULL);
+	BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(t.x509));
+	BN_free(bn);
+	X509_gmtime_adj(X509_getm_notBefore(t.x509), -3600);
+	X509_gmtime_adj(X509_getm_notAfter(t.x509), 30L * 86400);
+	name = X509_NAME_new();
+	X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"uccx-trust test",
+				   -1, -1, 0);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+	X509_set_subject_name(t.x509, name);
+	X509_set_issuer_name(t.x509, issuer ? X509_get_subject_name(issuer->x509) : name);
+	X509_NAME_free(name);
+	X509_set_pubkey(t.x509, t.key);
+	signer_x = issuer ? issuer->x509 : NULL;
+	add_ext(t.x509, signer_x, NID_basic_constraints, ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
+	add_ext(t.x509, signer_x, NID_key_usage,
+		ca ? "critical,keyCertSign,cRLSign,digitalSignature" : "critical,digitalSignature");
+	add_ext(t.x509, signer_x, NID_subject_key_identifier, "hash");
+	if (issuer != NULL)
+		add_ext(t.x509, signer_x, NID_authority_key_identifier, "keyid");
+	if (!ca)
+		add_ext(t.x509, signer_x, NID_ext_key_usage, "serverAuth");
+	if (san != NULL) {
+		snprintf(buf, sizeof(buf), "DNS:%s", san);
+		add_ext(t.x509, signer_x, NID_subject_alt_name, buf);
+	}
+	ck_assert_int_gt(X509_sign(t.x509, issuer ? issuer->key : t.key, EVP_sha256()), 0);
+	t.cert = to_uct(t.x509, ca, san);
+	return t;
+}
+
+static void tcert_free(struct tcert *t)
+{
+	X509_free(t->x509);
+	EVP_PKEY_free(t->key);
+	uct_cert_free(t->cert);
+}
+
+static void write_pem(const struct tcert *t, const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	PEM_write_X509(f, t->x509);
+	fclose(f);
+}
+
+/* ---- databases and certutil ------------------------------------------ */
+
+static char tmp_root[64];
+
+static void setup(void)
+{
+	strcpy(tmp_root, "/tmp/uct-nss-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmp_root));
+}
+
+static void teardown(void)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "chmod -R u+rwx %s; rm -rf %s", tmp_root, tmp_root);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", tmp_root);
+}
+
+/* A path under this test's temporary directory (static buffer ring). */
+static const char *tpath(const char *name)
+{
+	static char bufs[4][256];
+	static int i;
+	char *b = bufs[i++ % 4];
+
+	snprintf(b, 256, "%s/%s", tmp_root, name);
+	return b;
+}
+
+static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int run(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+/* An empty database made by certutil, as a browser would have it. */
+static const char *certutil_db(const char *name)
+{
+	const char *dir = tpath(name);
+
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	ck_assert_int_eq(run("certutil -N -d sql:%s --empty-password", dir), 0);
+	return dir;
+}
+
+/*
+ * The trust flags certutil -L prints for nickname in dir ("CT,C,C" style),
+ * into flags; returns 1 when listed, 0 when absent. Lines are
+ * "<nickname padded with spaces> <flags>".
+ */
+static int certutil_flags(const char *dir, const char *nickname, char *flags, size_t size)
+{
+	char cmd[512], line[512];
+	FILE *p;
+	int found = 0;
+
+	snprintf(cmd, sizeof(cmd), "certutil -L -d sql:%s", dir);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	while (fgets(line, sizeof(line), p) != NULL) {
+		char *end = line + strlen(line), *sp;
+
+		while (end > line && (end[-1] == '\n' || end[-1] == ' '))
+			*--end = '\0';
+		if ((sp = strrchr(line, ' ')) == NULL)
+			continue;
+		snprintf(flags, size, "%s", sp + 1);
+		while (sp > line && sp[-1] == ' ')
+			sp--;
+		*sp = '\0';
+		/* A nickname holding ':' (as the agent's tag does) is printed
+		 * with its token name in front, so that -n can find it again. */
+		if (strcmp(line, nickname) == 0 ||
+		    (strncmp(line, "NSS Certificate DB:", 19) == 0 && strcmp(line + 19, nickname) == 0)) {
+			found = 1;
+			break;
+		}
+	}
+	pclose(p);
+	return found;
+}
+
+/* Number of certificates certutil -L lists. */
+static int certutil_count(const char *dir)
+{
+	char cmd[512], line[512];
+	FILE *p;
+	int n = 0, body = 0;
+
+	snprintf(cmd, sizeof(cmd), "certutil -L -d sql:%s", dir);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	while (fgets(line, sizeof(line), p) != NULL) {
+		if (body && line[0] != '\n')
+			n++;
+		/* The header ends with a blank line after "SSL,S/MIME,JAR/XPI". */
+		if (strstr(line, "SSL,S/MIME,JAR/XPI") != NULL)
+			body = 1;
+	}
+	pclose(p);
+	return n;
+}
+
+/* ---- the store through its ops --------------------------------------- */
+
+struct listed {
+	int n;
+	enum uct_trust trust;
+	unsigned char sha256[UCT_SHA256_LEN];
+	char label[128];
+};
+
+static int collect(const struct uct_store_entry *e, void *ctx)
+{
+	struct listed *l = ctx;
+
+	l->n++;
+	l->trust = e->trust;
+	memcpy(l->sha256, e->sha256, UCT_SHA256_LEN);
+	snprintf(l->label, sizeof(l->label), "%s", e->label);
+	return 0;
+}
+
+static struct uct_store *store_new(const char *dir)
+{
+	struct uct_err err = {0};
+	struct uct_store *s = uct_store_nss_new(dir, "chromium", UCT_BROWSER_CHROMIUM, &err);
+
+	ck_assert_msg(s != NULL, "new: %s", err.msg);
+	return s;
+}
+
+static void store_open(struct uct_store *s, int rw)
+{
+	struct uct_err err = {0};
+
+	ck_assert_msg(s->ops->open(s, rw, &err) == 0, "open: %s", err.msg);
+}
+
+static void store_add(struct uct_store *s, const struct tcert *t, enum uct_trust trust)
+{
+	struct uct_err err = {0};
+	struct uct_anchor a = {t->cert, trust, "uccx1.example.com", 8445};
+
+	ck_assert_msg(s->ops->add(s, &a, &err) == 0, "add: %s", err.msg);
+}
+
+static void store_remove(struct uct_store *s, const struct tcert *t)
+{
+	struct uct_err err = {0};
+	struct uct_anchor a = {t->cert, UCT_TRUST_NONE, NULL, 0};
+
+	ck_assert_msg(s->ops->remove(s, &a, &err) == 0, "remove: %s", err.msg);
+}
+
+static struct listed store_list(struct uct_store *s)
+{
+	struct uct_err err = {0};
+	struct listed l = {0};
+
+	ck_assert_msg(s->ops->list(s, collect, &l, &err) == 0, "list: %s", err.msg);
+	return l;
+}
+
+/* The label of the one tagged entry (static buffer), opening read-only. */
+static const char *store_list_label(struct uct_store *s)
+{
+	static struct listed l;
+
+	store_open(s, 0);
+	l = store_list(s);
+	s->ops->close(s);
+	ck_assert_int_eq(l.n, 1);
+	return l.label;
+}
+
+/* Verify leaf (+ extra) for host with the store's own open/close. */
+static struct uct_verify_result verify(struct uct_store *s, const struct tcert *leaf,
+				       const struct tcert *extra, const char *host)
+{
+	struct uct_err err = {0};
+	struct uct_verify_result r;
+	struct uct_cert *certs[2] = {leaf->cert, extra ? extra->cert : NULL};
+	struct uct_chain chain = {certs, extra ? 2 : 1};
+
+	store_open(s, 0);
+	ck_assert_msg(s->ops->verify(s, &chain, host, 8445, &r, &err) == 0, "verify: %s", err.msg);
+	s->ops->close(s);
+	return r;
+}
+
+/* ---- cases ----------------------------------------------------------- */
+
+/* A self-signed CA:FALSE server certificate: CP,, makes it verify. */
+START_TEST(test_add_peer)
+{
+	const char *dir = certutil_db("db");
+	struct tcert t = mk_cert("uccx1.example.com", "uccx1.example.com", 0, NULL);
+	struct uct_store *s = store_new(dir);
+	struct uct_verify_result r;
+	struct listed l;
+	char flags[32];
+
+	ck_assert_int_eq(s->created, 0);
+	r = verify(s, &t, NULL, "uccx1.example.com");
+	/* The classic verifier's word for a self-signed leaf it does not trust. */
+	ck_assert_int_eq(r.trusted, 0);
+	ck_assert_str_eq(r.code, "SEC_ERROR_CA_CERT_INVALID");
+
+	store_open(s, 1);
+	store_add(s, &t, UCT_TRUST_PEER);
+	l = store_list(s);
+	s->ops->close(s);
+	ck_assert_int_eq(l.n, 1);
+	ck_assert_int_eq(l.trust, UCT_TRUST_PEER);
+	ck_assert_mem_eq(l.sha256, t.cert->sha256, UCT_SHA256_LEN);
+	ck_assert_msg(strncmp(l.label, "uccx-trust: uccx1.example.com ", 30) == 0, "%s", l.label);
+	ck_assert_int_eq(strlen(l.label), 30 + 8);
+
+	ck_assert(certutil_flags(dir, l.label, flags, sizeof(flags)));
+	ck_assert_str_eq(flags, "CP,,");
+	r = verify(s, &t, NULL, "uccx1.example.com");
+	ck_assert_msg(r.trusted == 1, "%s %s", r.code, r.detail);
+	r = verify(s, &t, NULL, "uccx2.example.com");
+	ck_assert_int_eq(r.trusted, 0);
+	ck_assert_str_eq(r.code, "SSL_ERROR_BAD_CERT_DOMAIN");
+	s->ops->destroy(s);
+	tcert_free(&t);
+	ck_assert(!NSS_IsInitialized());
+}
+END_TEST
+
+/* A tagged certificate changes trust in place; removing it takes the trust
+ * object too, so a later import of the same certificate starts clean. */
+START_TEST(test_change_and_remove)
+{
+	const char *dir = certutil_db("db");
+	struct tcert t = mk_cert("uccx1.example.com", "uccx1.example.com", 0, NULL);
+	struct uct_store *s = store_new(dir);
+	struct uct_verify_result r;
+	struct listed l;
+	char flags[32];
+
+	store_open(s, 1);
+	store_add(s, &t, UCT_TRUST_PEER);
+	store_add(s, &t, UCT_TRUST_PEER_ONLY);
+	l = store_list(s);
+	ck_assert_int_eq(l.n, 1);
+	ck_assert_int_eq(l.trust, UCT_TRUST_PEER_ONLY);
+	s->ops->close(s);
+	ck_assert(certutil_flags(dir, l.label, flags, sizeof(flags)));
+	ck_assert_str_eq(flags, "P,,");
+
+	store_open(s, 1);
+	store_remove(s, &t);
+	ck_assert_int_eq(store_list(s).n, 0);
+	store_remove(s, &t); /* absent: still a success */
+	s->ops->close(s);
+	ck_assert_int_eq(certutil_count(dir), 0);
+	r = verify(s, &t, NULL, "uccx1.example.com");
+	ck_assert_int_eq(r.trusted, 0);
+
+	/* Re-imported by hand with no trust: no old trust comes back. */
+	write_pem(&t, tpath("t.pem"));
+	ck_assert_int_eq(run("certutil -A -d sql:%s -n again -t ,, -i %s", dir, tpath("t.pem")), 0);
+	ck_assert(certutil_flags(dir, "again", flags, sizeof(flags)));
+	ck_assert_str_eq(flags, ",,");
+	s->ops->destroy(s);
+	tcert_free(&t);
+	ck_assert(!NSS_IsInitialized());
+}
+END_TEST
+
+/* A private CA: the root with C,, makes its leaf verify, whether or not
+ * the server sends the root. */
+START_TEST(test_root_ca)
+{
+	const char *dir = certutil_db("db");
+	struct tcert root = mk_cert("Example Root CA", NULL, 1, NULL);
+	struct tcert leaf = mk_cert("uccx1.example.com", "uccx1.example.com", 0, &root);
+	struct uct_store *s = store_new(dir);
+	struct uct_verify_result r;
+	struct listed l;
+	char flags[32];
+
+	r = verify(s, &leaf, NULL, "uccx1.example.com");
+	ck_assert_int_eq(r.trusted, 0);
+	ck_assert_str_eq(r.code, "SEC_ERROR_UNKNOWN_ISSUER");
+	r = verify(s, &leaf, &root, "uccx1.example.com");
+	ck_assert_int_eq(r.trusted, 0);
+	ck_assert_str_eq(r.code, "SEC_ERROR_UNTRUSTED_ISSUER");
+	store_open(s, 1);
+	store_add(s, &root, UCT_TRUST_ROOT);
+	l = store_list(s);
+	s->ops->close(s);
+	ck_assert_int_eq(l.trust, UCT_TRUST_ROOT);
+	ck_assert(certutil_flags(dir, l.label, flags, sizeof(flags)));
+	ck_assert_str_eq(flags, "C,,");
+	r = verify(s, &leaf, NULL, "uccx1.example.com");
+	ck_assert_msg(r.trusted == 1, "%s %s", r.code, r.detail);
+	r = verify(s, &leaf, &root, "uccx1.example.com");
+	ck_assert_msg(r.trusted == 1, "%s %s", r.code, r.detail);
+	/* The server's chain is used for the check only, never stored. */
+	ck_assert_int_eq(certutil_count(dir), 1);
+
+	store_open(s, 1);
+	store_remove(s, &root);
+	s->ops->close(s);
+	r = verify(s, &leaf, &root, "uccx1.example.com");
+	ck_assert_int_eq(r.trusted, 0);
+	s->ops->destroy(s);
+	tcert_free(&leaf);
+	tcert_free(&root);
+}
+END_TEST
+
+/* A CA:TRUE self-signed appliance certificate trusted as this peer only. */
+START_TEST(test_peer_only_ca_true)
+{
+	const char *dir = certutil_db("db");
+	struct tcert t = mk_cert("uccx1.example.com", "uccx1.example.com", 1, NULL);
+	struct uct_store *s = store_new(dir);
+	struct uct_verify_result r;
+
+	store_open(s, 1);
+	store_add(s, &t, UCT_TRUST_PEER_ONLY);
+	ck_assert_int_eq(store_list(s).trust, UCT_TRUST_PEER_ONLY);
+	s->ops->close(s);
+	r = verify(s, &t, NULL, "uccx1.example.com");
+	ck_assert_msg(r.trusted == 1, "%s %s", r.code, r.detail);
+	s->ops->destroy(s);
+	tcert_free(&t);
+}
+END_TEST
+
+/* What the user put in the database is theirs: never re-tagged, changed or
+ * removed, and not listed as ours. */
+START_TEST(test_untagged_left_alone)
+{
+	const char *dir = certutil_db("db");
+	struct tcert t = mk_cert("uccx1.example.com", "uccx1.example.com", 0, NULL);
+	struct uct_store *s = store_new(dir);
+	char flags[32];
+
+	write_pem(&t, tpath("t.pem"));
+	ck_assert_int_eq(run("certutil -A -d sql:%s -n 'my server' -t P,, -i %s", dir,
+			     tpath("t.pem")), 0);
+	store_open(s, 1);
+	store_add(s, &t, UCT_TRUST_PEER);
+	ck_assert_int_eq(store_list(s).n, 0);
+	store_remove(s, &t);
+	s->ops->close(s);
+	ck_assert_int_eq(certutil_count(dir), 1);
+	ck_assert(certutil_flags(dir, "my server", flags, sizeof(flags)));
+	ck_assert_str_eq(flags, "P,,");
+	s->ops->destroy(s);
+	tcert_free(&t);
+}
+END_TEST
+
+/* A missing database: reading it sees an empty store and creates nothing;
+ * the first write creates it (0700) and browsers can open it. */
+START_TEST(test_created)
+{
+	const char *dir = tpath("home/.pki/nssdb");
+	struct tcert t = mk_cert("uccx1.example.com", "uccx1.example.com", 0, NULL);
+	struct uct_store *s = store_new(dir);
+	struct uct_verify_result r;
+	struct stat st;
+	char flags[32];
+
+	ck_assert_int_eq(s->created, 1);
+	store_open(s, 0);
+	ck_assert_int_eq(store_list(s).n, 0);
+	s->ops->close(s);
+	r = verify(s, &t, NULL, "uccx1.example.com");
+	ck_assert_int_eq(r.trusted, 0);
+	ck_assert_int_eq(stat(tpath("home"), &st), -1);
+
+	store_open(s, 1);
+	store_add(s, &t, UCT_TRUST_PEER);
+	s->ops->close(s);
+	ck_assert_int_eq(stat(tpath("home/.pki/nssdb/cert9.db"), &st), 0);
+	ck_assert_int_eq(stat(dir, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0700);
+	ck_assert_int_eq(certutil_count(dir), 1);
+	ck_assert(certutil_flags(dir, store_list_label(s), flags, sizeof(flags)));
+	ck_assert_str_eq(flags, "CP,,");
+	r = verify(s, &t, NULL, "uccx1.example.com");
+	ck_assert_msg(r.trusted == 1, "%s %s", r.code, r.detail);
+	s->ops->destroy(s);
+	tcert_free(&t);
+}
+END_TEST
+
+/* Creating a database never follows a symlink the agent did not make. */
+START_TEST(test_symlink_refused)
+{
+	const char *dir = tpath("link");
+	struct uct_store *s;
+	struct uct_err err = {0};
+	struct stat st;
+
+	ck_assert_int_eq(mkdir(tpath("elsewhere"), 0700), 0);
+	ck_assert_int_eq(symlink(tpath("elsewhere"), dir), 0);
+	s = store_new(dir);
+	ck_assert_int_eq(s->ops->open(s, 1, &err), -1);
+	ck_assert_int_eq(err.code, UCT_E_IO);
+	ck_assert_int_eq(stat(tpath("elsewhere/cert9.db"), &st), -1);
+	s->ops->destroy(s);
+}
+END_TEST
+
+/* Contexts must not overlap, adding an override is not NSS's job, and a
+ * write needs a read-write open. */
+START_TEST(test_misuse_refused)
+{
+	struct tcert t = mk_cert("uccx1.example.com", "uccx1.example.com", 0, NULL);
+	struct uct_store *a = store_new(certutil_db("a"));
+	struct uct_store *b = store_new(certutil_db("b"));
+	struct uct_anchor over = {t.cert, UCT_TRUST_OVERRIDE, "uccx1.example.com", 8445};
+	struct uct_anchor peer = {t.cert, UCT_TRUST_PEER, "uccx1.example.com", 8445};
+	struct uct_err err = {0};
+
+	store_open(a, 0);
+	ck_assert_int_eq(b->ops->open(b, 0, &err), -1);
+	ck_assert_int_eq(err.code, UCT_E_NSS);
+	uct_err_clear(&err);
+	ck_assert_int_eq(a->ops->add(a, &peer, &err), -1);
+	uct_err_clear(&err);
+	store_open(a, 1); /* upgrade */
+	ck_assert_int_eq(a->ops->add(a, &over, &err), -1);
+	ck_assert_int_eq(err.code, UCT_E_USAGE);
+	ck_assert_int_eq(store_list(a).n, 0);
+	a->ops->destroy(a); /* closes */
+	store_open(b, 0);
+	b->ops->destroy(b);
+	tcert_free(&t);
+	ck_assert(!NSS_IsInitialized());
+}
+END_TEST
+
+/* A Primary Password: nothing is written and the user is told why. */
+START_TEST(test_primary_password)
+{
+	const char *dir = tpath("db");
+	struct tcert t = mk_cert("uccx1.example.com", "uccx1.example.com", 0, NULL);
+	struct uct_anchor a = {t.cert, UCT_TRUST_PEER, "uccx1.example.com", 8445};
+	struct uct_store *s;
+	struct uct_err err = {0};
+	FILE *f;
+
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	f = fopen(tpath("pw"), "w");
+	fputs("correct horse\n", f);
+	fclose(f);
+	ck_assert_int_eq(run("certutil -N -d sql:%s -f %s", dir, tpath("pw")), 0);
+	s = store_new(dir);
+	store_open(s, 1);
+	ck_assert_int_eq(s->ops->add(s, &a, &err), -1);
+	ck_assert_int_eq(err.code, UCT_E_LOGIN);
+	ck_assert_ptr_nonnull(strstr(err.msg, "Primary Password"));
+	s->ops->destroy(s);
+	ck_assert_int_eq(certutil_count(dir), 0);
+	tcert_free(&t);
+	ck_assert(!NSS_IsInitialized());
+}
+END_TEST
+
+/* Reading needs no write access to the directory. */
+START_TEST(test_readonly_dir)
+{
+	const char *dir = certutil_db("db");
+	struct tcert t = mk_cert("uccx1.example.com", "uccx1.example.com", 0, NULL);
+	struct uct_store *s = store_new(dir);
+	struct uct_verify_result r;
+
+	store_open(s, 1);
+	store_add(s, &t, UCT_TRUST_PEER);
+	s->ops->close(s);
+	ck_assert_int_eq(run("chmod 0400 %s/*.db && chmod 0500 %s", dir, dir), 0);
+	r = verify(s, &t, NULL, "uccx1.example.com");
+	ck_assert_msg(r.trusted == 1, "%s %s", r.code, r.detail);
+	store_open(s, 0);
+	ck_assert_int_eq(store_list(s).n, 1);
+	s->ops->destroy(s);
+	tcert_free(&t);
+}
+END_TEST
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1e3 + (t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* One process, many databases in sequence: every shutdown must succeed or
+ * every later open fails. Also measures the cost per database. */
+START_TEST(test_many_sequential)
+{
+	struct tcert t = mk_cert("uccx1.example.com", "uccx1.example.com", 0, NULL);
+	double write_ms = 0, verify_ms = 0;
+	struct timespec t0;
+	char name[16];
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		struct uct_store *s;
+		struct uct_verify_result r;
+
+		snprintf(name, sizeof(name), "db%d", i);
+		s = store_new(certutil_db(name));
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		store_open(s, 1);
+		store_add(s, &t, UCT_TRUST_PEER);
+		s->ops->close(s);
+		write_ms += ms_since(&t0);
+		ck_assert(!NSS_IsInitialized());
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		r = verify(s, &t, NULL, "uccx1.example.com");
+		verify_ms += ms_since(&t0);
+		ck_assert_msg(r.trusted == 1, "db %d: %s", i, r.code);
+		s->ops->destroy(s);
+	}
+	fprintf(stderr, "store_nss: open(rw)+add+close %.1f ms, open(ro)+verify+close %.1f ms "
+		"per database\n", write_ms / 20, verify_ms / 20);
+	tcert_free(&t);
+}
+END_TEST
+
+static Suite *store_nss_suite(void)
+{
+	Suite *s = suite_create("store_nss");
+	TCase *tc = tcase_create("store_nss");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_add_peer);
+	tcase_add_test(tc, test_change_and_remove);
+	tcase_add_test(tc, test_root_ca);
+	tcase_add_test(tc, test_peer_only_ca_true);
+	tcase_add_test(tc, test_untagged_left_alone);
+	tcase_add_test(tc, test_created);
+	tcase_add_test(tc, test_symlink_refused);
+	tcase_add_test(tc, test_misuse_refused);
+	tcase_add_test(tc, test_primary_password);
+	tcase_add_test(tc, test_readonly_dir);
+	tcase_add_test(tc, test_many_sequential);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(store_nss_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
