@@ -26,9 +26,11 @@
  * nothing without it is ever listed, changed or removed. */
 #define NSS_TAG "uccx-trust:"
 
-/* SQLite gives up on a held lock after about a second; a browser holds it
- * only for a commit, so a few more tries cover it without hanging a run. */
-#define NSS_OPEN_TRIES 5
+/* A held SQLite lock makes NSS_InitContext fail after about 2 s (measured
+ * with NSS 3.87: about 1 s each for cert9.db and key4.db) with
+ * SEC_ERROR_PKCS11_GENERAL_ERROR. A browser holds it only for a commit, so
+ * a few more tries cover it without hanging a run for long (about 7 s). */
+#define NSS_OPEN_TRIES 3
 #define NSS_RETRY_MS 200
 
 struct nss_impl {
@@ -162,19 +164,19 @@ static int nss_open(struct uct_store *store, int rw, struct uct_err *err)
 	impl->nodb = creating && !rw;
 	for (tries = 1;; tries++) {
 		impl->ctx = nss_init(store->path, rw, impl->nodb);
-		if (impl->ctx != NULL || !rw || creating || tries == NSS_OPEN_TRIES)
+		if (impl->ctx != NULL || creating || tries == NSS_OPEN_TRIES ||
+		    PR_GetError() != SEC_ERROR_PKCS11_GENERAL_ERROR)
 			break;
-		uct_log(UCT_LOG_DEBUG, "NSS database %s busy (%s), retrying", store->path,
-			PR_ErrorToName(PR_GetError()));
+		uct_log(UCT_LOG_DEBUG, "NSS database %s busy, retrying", store->path);
 		nss_sleep_ms(NSS_RETRY_MS);
 	}
 	if (impl->ctx == NULL) {
-		if (rw && !creating)
+		if (!creating && PR_GetError() == SEC_ERROR_PKCS11_GENERAL_ERROR)
 			return uct_err_set(err, UCT_E_LOCKED, PR_GetError(),
-					   "NSS database %s cannot be opened for writing (%s): it is "
-					   "busy (a browser committing?) or not writable; try again",
-					   store->path, PR_ErrorToName(PR_GetError()));
-		return nss_fail(err, UCT_E_NSS, "cannot open NSS database");
+					   "NSS database %s stayed busy (locked by a browser or "
+					   "another program): try again later", store->path);
+		return uct_err_set(err, UCT_E_NSS, PR_GetError(), "cannot open NSS database %s: %s",
+				   store->path, PR_ErrorToName(PR_GetError()));
 	}
 	impl->rw = rw;
 	nss_open_store = store;
@@ -523,13 +525,37 @@ static void nss_verdict(struct uct_verify_result *out, const char *what)
 		snprintf(out->detail, sizeof(out->detail), "%s: %s", what, text);
 }
 
-static void nss_check_chain(CERTCertificate *leaf, const char *host, struct uct_verify_result *out)
+/* basicConstraints cA as written. CERT_IsCACert would not do: it also
+ * answers yes for a CA:FALSE certificate trusted with "C". */
+static int nss_has_ca_constraint(CERTCertificate *cert)
+{
+	CERTBasicConstraints bc;
+	SECItem ext = {siBuffer, NULL, 0};
+	int ca;
+
+	if (CERT_FindCertExtension(cert, SEC_OID_X509_BASIC_CONSTRAINTS, &ext) != SECSuccess)
+		return 0;
+	ca = CERT_DecodeBasicConstraintValue(&bc, &ext) == SECSuccess && bc.isCA;
+	SECITEM_FreeItem(&ext, PR_FALSE);
+	return ca;
+}
+
+static void nss_check_chain(CERTCertificate *leaf, const char *host, enum uct_browser browser,
+			    struct uct_verify_result *out)
 {
 	if (CERT_VerifyCertNow(CERT_GetDefaultCertDB(), leaf, PR_TRUE, certUsageSSLServer,
 			       NULL) != SECSuccess) {
 		nss_verdict(out, "the certificate chain is not trusted");
 	} else if (CERT_VerifyCertName(leaf, host) != SECSuccess) {
 		nss_verdict(out, "the certificate does not name the host");
+	} else if (browser == UCT_BROWSER_FIREFOX && nss_has_ca_constraint(leaf)) {
+		/* mozilla::pkix refuses any CA:TRUE certificate as a server's,
+		 * whatever its trust (measured with Firefox ESR 153). */
+		out->trusted = 0;
+		snprintf(out->code, sizeof(out->code), "MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY");
+		snprintf(out->detail, sizeof(out->detail),
+			 "Firefox refuses a CA certificate as a server certificate: only an "
+			 "override (cert_override.txt) makes it load");
 	} else if (!nss_has_san(leaf)) {
 		out->trusted = 0;
 		snprintf(out->code, sizeof(out->code), "SSL_ERROR_BAD_CERT_DOMAIN");
@@ -568,7 +594,7 @@ static int nss_verify(struct uct_store *store, const struct uct_chain *chain, co
 			goto out;
 		}
 	}
-	nss_check_chain(certs[0], host, out);
+	nss_check_chain(certs[0], host, store->browser, out);
 	rc = 0;
 out:
 	for (i = 0; i < chain->n; i++)

@@ -677,6 +677,95 @@ START_TEST(test_many_sequential)
 }
 END_TEST
 
+/* ---- what verify says, as a table ------------------------------------ */
+
+enum shape {
+	SELF_LEAF,       /* self-signed, CA:FALSE, SAN */
+	SELF_LEAF_NOSAN, /* self-signed, CA:FALSE, CN only */
+	SELF_CA,         /* self-signed, CA:TRUE (appliance style) */
+	CA_LEAF,         /* leaf of a private root */
+};
+
+static const struct vcase {
+	const char *what;
+	enum shape shape;
+	enum uct_browser browser;
+	int trust_root;       /* CA_LEAF: the anchor is the root, not the leaf */
+	enum uct_trust trust; /* NONE: nothing added */
+	int send_root;        /* CA_LEAF: the server sends its root too */
+	const char *host;
+	int trusted;
+	const char *code;
+} vcases[] = {
+	{"self-signed, no trust", SELF_LEAF, UCT_BROWSER_CHROMIUM, 0, UCT_TRUST_NONE, 0,
+	 "uccx1.example.com", 0, "SEC_ERROR_CA_CERT_INVALID"},
+	{"self-signed CP,,", SELF_LEAF, UCT_BROWSER_CHROMIUM, 0, UCT_TRUST_PEER, 0,
+	 "uccx1.example.com", 1, ""},
+	{"self-signed CP,, in Firefox", SELF_LEAF, UCT_BROWSER_FIREFOX, 0, UCT_TRUST_PEER, 0,
+	 "uccx1.example.com", 1, ""},
+	{"self-signed CP,, other host", SELF_LEAF, UCT_BROWSER_CHROMIUM, 0, UCT_TRUST_PEER, 0,
+	 "uccx2.example.com", 0, "SSL_ERROR_BAD_CERT_DOMAIN"},
+	{"self-signed CP,, no SAN", SELF_LEAF_NOSAN, UCT_BROWSER_CHROMIUM, 0, UCT_TRUST_PEER, 0,
+	 "uccx1.example.com", 0, "SSL_ERROR_BAD_CERT_DOMAIN"},
+	{"CA:TRUE self-signed P,,", SELF_CA, UCT_BROWSER_CHROMIUM, 0, UCT_TRUST_PEER_ONLY, 0,
+	 "uccx1.example.com", 1, ""},
+	{"CA:TRUE self-signed C,,", SELF_CA, UCT_BROWSER_CHROMIUM, 0, UCT_TRUST_ROOT, 0,
+	 "uccx1.example.com", 1, ""},
+	{"CA:TRUE self-signed P,, in Firefox", SELF_CA, UCT_BROWSER_FIREFOX, 0,
+	 UCT_TRUST_PEER_ONLY, 0, "uccx1.example.com", 0,
+	 "MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY"},
+	{"private CA, no trust", CA_LEAF, UCT_BROWSER_CHROMIUM, 1, UCT_TRUST_NONE, 0,
+	 "uccx1.example.com", 0, "SEC_ERROR_UNKNOWN_ISSUER"},
+	{"private CA, no trust, root sent", CA_LEAF, UCT_BROWSER_CHROMIUM, 1, UCT_TRUST_NONE, 1,
+	 "uccx1.example.com", 0, "SEC_ERROR_UNTRUSTED_ISSUER"},
+	{"private CA, root C,,", CA_LEAF, UCT_BROWSER_FIREFOX, 1, UCT_TRUST_ROOT, 0,
+	 "uccx1.example.com", 1, ""},
+	{"private CA, root C,, root sent", CA_LEAF, UCT_BROWSER_CHROMIUM, 1, UCT_TRUST_ROOT, 1,
+	 "uccx1.example.com", 1, ""},
+	{"private CA, root C,, other host", CA_LEAF, UCT_BROWSER_CHROMIUM, 1, UCT_TRUST_ROOT, 1,
+	 "cuic.example.com", 0, "SSL_ERROR_BAD_CERT_DOMAIN"},
+	{"private CA, leaf CP,,", CA_LEAF, UCT_BROWSER_CHROMIUM, 0, UCT_TRUST_PEER, 1,
+	 "uccx1.example.com", 1, ""},
+};
+
+START_TEST(test_verify_table)
+{
+	const struct vcase *vc = &vcases[_i];
+	struct tcert root = {0}, leaf;
+	struct uct_err err = {0};
+	struct uct_store *s = uct_store_nss_new(certutil_db("db"), "g", vc->browser, &err);
+	struct uct_verify_result r;
+	const struct tcert *anchor;
+
+	ck_assert_ptr_nonnull(s);
+	if (vc->shape == CA_LEAF) {
+		root = mk_cert("Example Root CA", NULL, 1, NULL);
+		leaf = mk_cert("uccx1.example.com", "uccx1.example.com", 0, &root);
+	} else {
+		leaf = mk_cert("uccx1.example.com",
+			       vc->shape == SELF_LEAF_NOSAN ? NULL : "uccx1.example.com",
+			       vc->shape == SELF_CA, NULL);
+	}
+	anchor = vc->trust_root ? &root : &leaf;
+	if (vc->trust != UCT_TRUST_NONE) {
+		store_open(s, 1);
+		store_add(s, anchor, vc->trust);
+		s->ops->close(s);
+	}
+	r = verify(s, &leaf, vc->send_root ? &root : NULL, vc->host);
+	ck_assert_msg(r.trusted == vc->trusted, "%s: trusted %d (%s %s)", vc->what, r.trusted,
+		      r.code, r.detail);
+	ck_assert_msg(strcmp(r.code, vc->code) == 0, "%s: code %s, expected %s", vc->what, r.code,
+		      vc->code);
+	ck_assert_msg(r.trusted || r.detail[0] != '\0', "%s: no detail", vc->what);
+	s->ops->destroy(s);
+	tcert_free(&leaf);
+	if (root.x509 != NULL)
+		tcert_free(&root);
+	ck_assert(!NSS_IsInitialized());
+}
+END_TEST
+
 static Suite *store_nss_suite(void)
 {
 	Suite *s = suite_create("store_nss");
@@ -695,6 +784,7 @@ static Suite *store_nss_suite(void)
 	tcase_add_test(tc, test_primary_password);
 	tcase_add_test(tc, test_readonly_dir);
 	tcase_add_test(tc, test_many_sequential);
+	tcase_add_loop_test(tc, test_verify_table, 0, (int)(sizeof(vcases) / sizeof(vcases[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
