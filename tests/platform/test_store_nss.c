@@ -5,11 +5,13 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -248,6 +250,26 @@ static int certutil_count(const char *dir)
 	return n;
 }
 
+/* Rows of each PKCS#11 class in the database's public table, read with the
+ * sqlite3 tool: CKO_CERTIFICATE is 1, CKO_NSS_TRUST 0xCE534353. */
+static int db_objects(const char *dir, const char *class_hex)
+{
+	char cmd[512];
+	FILE *p;
+	int n = -1;
+
+	snprintf(cmd, sizeof(cmd),
+		 "sqlite3 -readonly %s/cert9.db \"select count(*) from nssPublic where hex(a0)='%s'\"",
+		 dir, class_hex);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(fscanf(p, "%d", &n), 1);
+	pclose(p);
+	return n;
+}
+#define CKO_CERT_HEX "00000001"
+#define CKO_TRUST_HEX "CE534353"
+
 /* ---- the store through its ops --------------------------------------- */
 
 struct listed {
@@ -398,12 +420,16 @@ START_TEST(test_change_and_remove)
 	ck_assert(certutil_flags(dir, l.label, flags, sizeof(flags)));
 	ck_assert_str_eq(flags, "P,,");
 
+	ck_assert_int_eq(db_objects(dir, CKO_CERT_HEX), 1);
+	ck_assert_int_eq(db_objects(dir, CKO_TRUST_HEX), 1);
 	store_open(s, 1);
 	store_remove(s, &t);
 	ck_assert_int_eq(store_list(s).n, 0);
 	store_remove(s, &t); /* absent: still a success */
 	s->ops->close(s);
 	ck_assert_int_eq(certutil_count(dir), 0);
+	ck_assert_int_eq(db_objects(dir, CKO_CERT_HEX), 0);
+	ck_assert_int_eq(db_objects(dir, CKO_TRUST_HEX), 0);
 	r = verify(s, &t, NULL, "uccx1.example.com");
 	ck_assert_int_eq(r.trusted, 0);
 
@@ -677,6 +703,52 @@ START_TEST(test_many_sequential)
 }
 END_TEST
 
+/* A database another program holds locked: the write open retries for a
+ * bounded time, fails with UCT_E_LOCKED, and works once the lock is gone. */
+START_TEST(test_locked)
+{
+	const char *dir = certutil_db("db");
+	struct uct_store *s = store_new(dir);
+	struct uct_err err = {0};
+	struct timespec t0;
+	struct stat st;
+	double ms;
+	char script[512];
+	pid_t pid;
+	int i, status;
+
+	snprintf(script, sizeof(script),
+		 "printf 'BEGIN EXCLUSIVE;\\nselect 1;\\n.shell touch %s/held; sleep 20\\nCOMMIT;\\n' "
+		 "| sqlite3 %s/cert9.db >/dev/null", tmp_root, dir);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		setpgid(0, 0); /* so that the holder and its sqlite3 end together */
+		execl("/bin/sh", "sh", "-c", script, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 100 && stat(tpath("held"), &st) == -1; i++)
+		usleep(50000);
+	ck_assert_msg(i < 100, "the lock holder did not start");
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(s->ops->open(s, 1, &err), -1);
+	ms = ms_since(&t0);
+	ck_assert_int_eq(err.code, UCT_E_LOCKED);
+	ck_assert_msg(strstr(err.msg, "busy") != NULL, "%s", err.msg);
+	ck_assert_msg(ms > 1000 && ms < 8500, "gave up after %.0f ms", ms);
+	ck_assert(!NSS_IsInitialized());
+
+	kill(-pid, SIGTERM);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	for (i = 0; i < 100 && kill(-pid, 0) == 0; i++) /* sqlite3 gone too */
+		usleep(50000);
+	store_open(s, 1);
+	s->ops->destroy(s);
+	ck_assert(!NSS_IsInitialized());
+}
+END_TEST
+
 /* ---- what verify says, as a table ------------------------------------ */
 
 enum shape {
@@ -784,6 +856,7 @@ static Suite *store_nss_suite(void)
 	tcase_add_test(tc, test_primary_password);
 	tcase_add_test(tc, test_readonly_dir);
 	tcase_add_test(tc, test_many_sequential);
+	tcase_add_test(tc, test_locked);
 	tcase_add_loop_test(tc, test_verify_table, 0, (int)(sizeof(vcases) / sizeof(vcases[0])));
 	suite_add_tcase(s, tc);
 	return s;
