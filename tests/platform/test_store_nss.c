@@ -531,6 +531,54 @@ START_TEST(test_untagged_left_alone)
 }
 END_TEST
 
+static int count_tagged_with(const struct uct_store_entry *e, void *ctx)
+{
+	int *n = ctx;
+
+	*n += strncmp(e->label, "uccx-trust: uccx1.example.com ", 30) == 0;
+	return 0;
+}
+
+/* A regenerated server certificate (same subject, new key) next to the
+ * old one: both are the agent's, each with its own tag. Also next to a
+ * same-subject certificate the user imported. */
+START_TEST(test_renewal_same_subject)
+{
+	const char *dir = certutil_db("db");
+	struct tcert old = mk_cert("uccx1.example.com", "uccx1.example.com", 0, NULL);
+	struct tcert renewed = mk_cert("uccx1.example.com", "uccx1.example.com", 0, NULL);
+	struct tcert user = mk_cert("uccx1.example.com", "uccx1.example.com", 0, NULL);
+	struct uct_store *s = store_new(dir);
+	struct uct_err err = {0};
+	struct uct_verify_result r;
+	int n = 0;
+
+	write_pem(&user, tpath("u.pem"));
+	ck_assert_int_eq(run("certutil -A -d sql:%s -n mine -t P,, -i %s", dir, tpath("u.pem")), 0);
+	store_open(s, 1);
+	store_add(s, &old, UCT_TRUST_PEER);
+	store_add(s, &renewed, UCT_TRUST_PEER);
+	s->ops->close(s);
+	store_open(s, 0);
+	ck_assert_int_eq(s->ops->list(s, count_tagged_with, &n, &err), 0);
+	s->ops->close(s);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(certutil_count(dir), 3);
+
+	store_open(s, 1);
+	store_remove(s, &old);
+	store_remove(s, &user); /* not ours: stays */
+	s->ops->close(s);
+	ck_assert_int_eq(certutil_count(dir), 2);
+	r = verify(s, &renewed, NULL, "uccx1.example.com");
+	ck_assert_msg(r.trusted == 1, "%s %s", r.code, r.detail);
+	s->ops->destroy(s);
+	tcert_free(&old);
+	tcert_free(&renewed);
+	tcert_free(&user);
+}
+END_TEST
+
 /* A missing database: reading it sees an empty store and creates nothing;
  * the first write creates it (0700) and browsers can open it. */
 START_TEST(test_created)
@@ -850,6 +898,7 @@ static Suite *store_nss_suite(void)
 	tcase_add_test(tc, test_root_ca);
 	tcase_add_test(tc, test_peer_only_ca_true);
 	tcase_add_test(tc, test_untagged_left_alone);
+	tcase_add_test(tc, test_renewal_same_subject);
 	tcase_add_test(tc, test_created);
 	tcase_add_test(tc, test_symlink_refused);
 	tcase_add_test(tc, test_misuse_refused);
