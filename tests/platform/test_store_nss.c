@@ -643,6 +643,9 @@ static const struct vcase {
 	 "uccx1.example.com", 1, ""},
 	{"self-signed CP,, in Firefox", SELF_LEAF, UCT_BROWSER_FIREFOX, 0, UCT_TRUST_PEER, 0,
 	 "uccx1.example.com", 1, ""},
+	/* Chromium refuses C,, alone on a CA:FALSE server certificate too. */
+	{"self-signed C,, only", SELF_LEAF, UCT_BROWSER_CHROMIUM, 0, UCT_TRUST_ROOT, 0,
+	 "uccx1.example.com", 0, "SEC_ERROR_CA_CERT_INVALID"},
 	{"self-signed CP,, other host", SELF_LEAF, UCT_BROWSER_CHROMIUM, 0, UCT_TRUST_PEER, 0,
 	 "uccx2.example.com", 0, "SSL_ERROR_BAD_CERT_DOMAIN"},
 	{"self-signed CP,, no SAN", SELF_LEAF_NOSAN, UCT_BROWSER_CHROMIUM, 0, UCT_TRUST_PEER, 0,
