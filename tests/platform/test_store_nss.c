@@ -434,6 +434,26 @@ START_TEST(test_created)
 }
 END_TEST
 
+/* Profile paths may hold spaces and quotes: NSS must get the one path. */
+START_TEST(test_odd_path)
+{
+	const char *dir = tpath("it's a \"profile\"");
+	struct tnss_cert t = tnss_cert_make("uccx1.example.com", "uccx1.example.com", 0, NULL);
+	struct uct_store *s = store_new(dir);
+	struct uct_verify_result r;
+	struct stat st;
+
+	store_open(s, 1);
+	store_add(s, &t, UCT_TRUST_PEER);
+	s->ops->close(s);
+	ck_assert_int_eq(stat(tpath("it's a \"profile\"/cert9.db"), &st), 0);
+	r = verify(s, &t, NULL, "uccx1.example.com");
+	ck_assert_msg(r.trusted == 1, "%s %s", r.code, r.detail);
+	s->ops->destroy(s);
+	tnss_cert_free(&t);
+}
+END_TEST
+
 /* Creating a database never follows a symlink the agent did not make. */
 START_TEST(test_symlink_refused)
 {
@@ -722,6 +742,7 @@ static Suite *store_nss_suite(void)
 	tcase_add_test(tc, test_untagged_left_alone);
 	tcase_add_test(tc, test_renewal_same_subject);
 	tcase_add_test(tc, test_created);
+	tcase_add_test(tc, test_odd_path);
 	tcase_add_test(tc, test_symlink_refused);
 	tcase_add_test(tc, test_misuse_refused);
 	tcase_add_test(tc, test_primary_password);
