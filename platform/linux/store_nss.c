@@ -23,7 +23,8 @@
 #include "platform.h"
 
 /* Every certificate the agent installs carries a nickname with this prefix;
- * nothing without it is ever listed, changed or removed. */
+ * nothing without it is ever listed, changed or removed. The nickname is
+ * "uccx-trust: <CN or host> <first 8 hex digits of its SHA-256>". */
 #define NSS_TAG "uccx-trust:"
 
 /* A held SQLite lock makes NSS_InitContext fail after about 2 s (measured
@@ -264,9 +265,10 @@ static enum uct_trust nss_cert_trust(CERTCertificate *cert)
 	return nss_trust_from_flags(trust.sslFlags);
 }
 
-/* The nickname as certutil shows it. Certificates read back from the
- * database carry "<token name>:" in front (the database is not NSS's
- * "internal" token in a context of its own); freshly imported ones not. */
+/* The nickname without its token. NSS reads "a:b" as "token:label", so a
+ * label holding ':' (as the tag does) comes back from the database as
+ * "NSS Certificate DB:uccx-trust: ..." (certutil -L prints it so too, and
+ * `certutil -n` needs that form); a freshly imported certificate's not. */
 static const char *nss_nickname_of(PK11SlotInfo *slot, const CERTCertificate *cert)
 {
 	const char *token = PK11_GetTokenName(slot);
