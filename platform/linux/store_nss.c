@@ -1,0 +1,649 @@
+/*
+ * store_nss.c: one NSS sql: database (Chromium's ~/.pki/nssdb, a Firefox
+ * profile) as a trust store, driven through the NSS library with one
+ * NSS_InitContext at a time (see DESIGN.md, "NSS facts").
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cert.h>
+#include <certdb.h>
+#include <nss.h>
+#include <pk11pub.h>
+#include <prerror.h>
+#include <secerr.h>
+#include <sslerr.h>
+
+#include "log.h"
+#include "platform.h"
+
+/* Every certificate the agent installs carries a nickname with this prefix;
+ * nothing without it is ever listed, changed or removed. The nickname is
+ * "uccx-trust: <CN or host> <first 8 hex digits of its SHA-256>". */
+#define NSS_TAG "uccx-trust:"
+
+/* A held SQLite lock makes NSS_InitContext fail after about 2 s (measured
+ * with NSS 3.87: about 1 s each for cert9.db and key4.db) with
+ * SEC_ERROR_PKCS11_GENERAL_ERROR. A browser holds it only for a commit, so
+ * a few more tries cover it without hanging a run for long (about 7 s). */
+#define NSS_OPEN_TRIES 3
+#define NSS_RETRY_MS 200
+
+struct nss_impl {
+	NSSInitContext *ctx; /* NULL when closed */
+	int rw;
+	int nodb; /* read-only open of a database that does not exist yet */
+};
+
+/* NSS contexts must not overlap (every write would go to the first
+ * database), so the process has at most one open NSS store. */
+static struct uct_store *nss_open_store;
+
+static int nss_fail(struct uct_err *err, int code, const char *what)
+{
+	PRErrorCode e = PR_GetError();
+	const char *name = PR_ErrorToName(e);
+
+	return uct_err_set(err, code, (long)e, "%s: %s", what, name ? name : "unknown NSS error");
+}
+
+static void nss_sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static int nss_db_exists(const char *dir)
+{
+	char *file = uct_asprintf("%s/cert9.db", dir);
+	int exists = file != NULL && access(file, F_OK) == 0;
+
+	free(file);
+	return exists;
+}
+
+/* Create dir (and missing parents) with mode 0700. A directory that is a
+ * symlink is refused: the agent writes only where it expects to. */
+static int nss_make_dir(const char *dir, struct uct_err *err)
+{
+	struct stat st;
+	char *copy, *p;
+	int rc = -1;
+
+	if (lstat(dir, &st) == 0) {
+		if (S_ISLNK(st.st_mode))
+			return uct_err_set(err, UCT_E_IO, 0,
+					   "%s is a symbolic link: refusing to create an NSS database there",
+					   dir);
+		if (!S_ISDIR(st.st_mode))
+			return uct_err_set(err, UCT_E_IO, 0, "%s is not a directory", dir);
+		return 0;
+	}
+	if ((copy = uct_strdup(dir)) == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+	for (p = copy + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0700) == -1 && errno != EEXIST) {
+			uct_err_set(err, UCT_E_IO, errno, "mkdir %s: %s", copy, strerror(errno));
+			goto out;
+		}
+		*p = '/';
+	}
+	if (mkdir(copy, 0700) == -1) {
+		uct_err_set(err, UCT_E_IO, errno, "mkdir %s: %s", copy, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(copy);
+	return rc;
+}
+
+/* A new database's key slot has no password at all; give it the empty one
+ * that browsers expect, so that it opens without a prompt. */
+static int nss_init_new_db(struct uct_store *store, struct uct_err *err)
+{
+	PK11SlotInfo *slot = PK11_GetInternalKeySlot();
+	int rc = 0;
+
+	if (slot == NULL)
+		return nss_fail(err, UCT_E_NSS, "no internal key slot");
+	if (PK11_NeedUserInit(slot) && PK11_InitPin(slot, NULL, "") != SECSuccess)
+		rc = nss_fail(err, UCT_E_NSS, "cannot initialise the new database");
+	PK11_FreeSlot(slot);
+	if (rc == 0)
+		uct_log(UCT_LOG_INFO, "created NSS database %s", store->path);
+	return rc;
+}
+
+static NSSInitContext *nss_init(const char *dir, int rw, int nodb)
+{
+	PRUint32 flags = NSS_INIT_NOMODDB | NSS_INIT_NOROOTINIT | NSS_INIT_OPTIMIZESPACE;
+	NSSInitContext *ctx;
+	char *config;
+
+	if (nodb)
+		return NSS_InitContext("", "", "", "", NULL,
+				       flags | NSS_INIT_READONLY | NSS_INIT_NOCERTDB);
+	if (!rw)
+		flags |= NSS_INIT_READONLY;
+	if ((config = uct_asprintf("sql:%s", dir)) == NULL)
+		return NULL;
+	ctx = NSS_InitContext(config, "", "", "", NULL, flags);
+	free(config);
+	return ctx;
+}
+
+static int nss_open(struct uct_store *store, int rw, struct uct_err *err)
+{
+	struct nss_impl *impl = store->impl;
+	int creating, tries;
+
+	if (impl->ctx != NULL && (impl->rw || !rw))
+		return 0;
+	if (nss_open_store != NULL && nss_open_store != store)
+		return uct_err_set(err, UCT_E_NSS, 0,
+				   "cannot open %s: NSS database %s is still open in this process",
+				   store->path, nss_open_store->path);
+	if (impl->ctx != NULL)
+		store->ops->close(store); /* upgrading to read-write */
+
+	creating = !nss_db_exists(store->path);
+	if (creating && rw && nss_make_dir(store->path, err) == -1)
+		return -1;
+	/* Reading a database that does not exist yet: an NSS with no database
+	 * answers exactly as the empty database would. */
+	impl->nodb = creating && !rw;
+	for (tries = 1;; tries++) {
+		impl->ctx = nss_init(store->path, rw, impl->nodb);
+		if (impl->ctx != NULL || creating || tries == NSS_OPEN_TRIES ||
+		    PR_GetError() != SEC_ERROR_PKCS11_GENERAL_ERROR)
+			break;
+		uct_log(UCT_LOG_DEBUG, "NSS database %s busy, retrying", store->path);
+		nss_sleep_ms(NSS_RETRY_MS);
+	}
+	if (impl->ctx == NULL) {
+		if (!creating && PR_GetError() == SEC_ERROR_PKCS11_GENERAL_ERROR)
+			return uct_err_set(err, UCT_E_LOCKED, PR_GetError(),
+					   "NSS database %s stayed busy (locked by a browser or "
+					   "another program): try again later", store->path);
+		return uct_err_set(err, UCT_E_NSS, PR_GetError(), "cannot open NSS database %s: %s",
+				   store->path, PR_ErrorToName(PR_GetError()));
+	}
+	impl->rw = rw;
+	nss_open_store = store;
+	if (creating && rw && nss_init_new_db(store, err) == -1) {
+		store->ops->close(store);
+		return -1;
+	}
+	return 0;
+}
+
+static void nss_close(struct uct_store *store)
+{
+	struct nss_impl *impl;
+
+	if (store == NULL || (impl = store->impl) == NULL || impl->ctx == NULL)
+		return;
+	/* A failure here means an NSS object leaked: NSS then stays up and
+	 * every later open in this process fails. Say so loudly. */
+	if (NSS_ShutdownContext(impl->ctx) != SECSuccess)
+		uct_log(UCT_LOG_ERROR, "NSS shutdown of %s failed (%s): an object leaked",
+			store->path, PR_ErrorToName(PR_GetError()));
+	impl->ctx = NULL;
+	impl->rw = 0;
+	impl->nodb = 0;
+	if (nss_open_store == store)
+		nss_open_store = NULL;
+}
+
+static void nss_destroy(struct uct_store *store)
+{
+	if (store == NULL)
+		return;
+	nss_close(store);
+	free(store->impl);
+	free(store->id);
+	free(store->path);
+	free(store->group);
+	free(store);
+}
+
+static int nss_require_open(struct uct_store *store, int rw, struct uct_err *err)
+{
+	struct nss_impl *impl = store->impl;
+
+	if (impl->ctx == NULL || (rw && !impl->rw))
+		return uct_err_set(err, UCT_E_NSS, 0, "NSS database %s is not open%s", store->path,
+				   rw ? " for writing" : "");
+	return 0;
+}
+
+/* ---- trust flags -------------------------------------------------------- */
+
+/* certutil's "C" sets TRUSTED_CA and VALID_CA, "P" sets TRUSTED and
+ * TERMINAL_RECORD; only the two "trusted" bits decide what a browser does. */
+static enum uct_trust nss_trust_from_flags(unsigned int ssl)
+{
+	int ca = (ssl & CERTDB_TRUSTED_CA) != 0;
+	int peer = (ssl & CERTDB_TRUSTED) != 0;
+
+	if (ca && peer)
+		return UCT_TRUST_PEER;
+	if (peer)
+		return UCT_TRUST_PEER_ONLY;
+	if (ca)
+		return UCT_TRUST_ROOT;
+	return UCT_TRUST_NONE;
+}
+
+static const char *nss_trust_string(enum uct_trust t)
+{
+	switch (t) {
+	case UCT_TRUST_PEER: return "CP,,";
+	case UCT_TRUST_PEER_ONLY: return "P,,";
+	case UCT_TRUST_ROOT: return "C,,";
+	default: return NULL;
+	}
+}
+
+static enum uct_trust nss_cert_trust(CERTCertificate *cert)
+{
+	CERTCertTrust trust;
+
+	if (CERT_GetCertTrust(cert, &trust) != SECSuccess)
+		return UCT_TRUST_NONE;
+	return nss_trust_from_flags(trust.sslFlags);
+}
+
+/* The nickname without its token. NSS reads "a:b" as "token:label", so a
+ * label holding ':' (as the tag does) comes back from the database as
+ * "NSS Certificate DB:uccx-trust: ..." (certutil -L prints it so too, and
+ * `certutil -n` needs that form); a freshly imported certificate's not. */
+static const char *nss_nickname_of(PK11SlotInfo *slot, const CERTCertificate *cert)
+{
+	const char *token = PK11_GetTokenName(slot);
+	size_t len = token ? strlen(token) : 0;
+
+	if (cert->nickname == NULL)
+		return "";
+	if (len > 0 && strncmp(cert->nickname, token, len) == 0 && cert->nickname[len] == ':')
+		return cert->nickname + len + 1;
+	return cert->nickname;
+}
+
+static int nss_is_tagged(PK11SlotInfo *slot, const CERTCertificate *cert)
+{
+	return strncmp(nss_nickname_of(slot, cert), NSS_TAG, strlen(NSS_TAG)) == 0;
+}
+
+/* The certificate with exactly these DER bytes in the database, or NULL. */
+static CERTCertificate *nss_find(PK11SlotInfo *slot, const struct uct_cert *c)
+{
+	SECItem der = {siDERCertBuffer, c->der, (unsigned int)c->der_len};
+
+	return PK11_FindCertFromDERCertItem(slot, &der, NULL);
+}
+
+/* A Primary Password makes the trust write fail after the certificate went
+ * in; the agent never prompts, so it refuses before writing anything. */
+static int nss_check_login(struct uct_store *store, PK11SlotInfo *slot, struct uct_err *err)
+{
+	if (PK11_NeedLogin(slot) && !PK11_IsLoggedIn(slot, NULL))
+		return uct_err_set(err, UCT_E_LOGIN, SEC_ERROR_TOKEN_NOT_LOGGED_IN,
+				   "this database is protected by a Primary Password: %s was not "
+				   "changed (the user must add the certificate, or remove the password)",
+				   store->path);
+	return 0;
+}
+
+/* "uccx-trust: <CN or host> <first 8 hex of SHA-256>": readable in the
+ * browser's certificate manager and unique per certificate. */
+static char *nss_nickname(const struct uct_anchor *anchor)
+{
+	const char *name = anchor->cert->subject_cn;
+	char clean[65];
+	size_t i;
+
+	if (name == NULL || *name == '\0')
+		name = anchor->host;
+	if (name == NULL || *name == '\0')
+		name = "certificate";
+	for (i = 0; name[i] != '\0' && i < sizeof(clean) - 1; i++)
+		clean[i] = (name[i] >= 0x20 && name[i] < 0x7f) ? name[i] : '_';
+	clean[i] = '\0';
+	return uct_asprintf(NSS_TAG " %s %02x%02x%02x%02x", clean, anchor->cert->sha256[0],
+			    anchor->cert->sha256[1], anchor->cert->sha256[2],
+			    anchor->cert->sha256[3]);
+}
+
+static int nss_set_trust(struct uct_store *store, CERTCertificate *cert, enum uct_trust t,
+			 struct uct_err *err)
+{
+	CERTCertTrust trust;
+
+	if (CERT_DecodeTrustString(&trust, nss_trust_string(t)) != SECSuccess)
+		return nss_fail(err, UCT_E_NSS, "bad trust string");
+	if (CERT_ChangeCertTrust(CERT_GetDefaultCertDB(), cert, &trust) != SECSuccess)
+		return uct_err_set(err, UCT_E_NSS, PR_GetError(), "cannot set trust %s in %s: %s",
+				   nss_trust_string(t), store->path, PR_ErrorToName(PR_GetError()));
+	return 0;
+}
+
+static int nss_import(struct uct_store *store, PK11SlotInfo *slot, const struct uct_anchor *anchor,
+		      struct uct_err *err)
+{
+	SECItem der = {siDERCertBuffer, anchor->cert->der, (unsigned int)anchor->cert->der_len};
+	CERTCertificate *cert;
+	char *nick;
+	int rc = -1;
+
+	if ((nick = nss_nickname(anchor)) == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+	cert = CERT_NewTempCertificate(CERT_GetDefaultCertDB(), &der, NULL, PR_FALSE, PR_TRUE);
+	if (cert == NULL) {
+		nss_fail(err, UCT_E_PARSE, "NSS cannot decode the certificate");
+		goto out;
+	}
+	if (PK11_ImportCert(slot, cert, CK_INVALID_HANDLE, nick, PR_FALSE) != SECSuccess) {
+		nss_fail(err, UCT_E_NSS, "cannot import the certificate");
+		goto out;
+	}
+	if (nss_set_trust(store, cert, anchor->trust, err) == -1) {
+		/* Leave no untrusted copy behind to be mistaken for the user's. */
+		SEC_DeletePermCertificate(cert);
+		goto out;
+	}
+	uct_log(UCT_LOG_INFO, "added \"%s\" (%s) to %s", nick, nss_trust_string(anchor->trust),
+		store->path);
+	rc = 0;
+out:
+	if (cert != NULL)
+		CERT_DestroyCertificate(cert);
+	free(nick);
+	return rc;
+}
+
+static int nss_add(struct uct_store *store, const struct uct_anchor *anchor, struct uct_err *err)
+{
+	PK11SlotInfo *slot;
+	CERTCertificate *cert;
+	int rc = -1;
+
+	if (nss_require_open(store, 1, err) == -1)
+		return -1;
+	if (anchor == NULL || anchor->cert == NULL || nss_trust_string(anchor->trust) == NULL)
+		return uct_err_set(err, UCT_E_USAGE, 0, "an NSS database holds peer, peer-only or "
+				   "root trust, not %s", anchor ? uct_trust_name(anchor->trust) : "nothing");
+	if ((slot = PK11_GetInternalKeySlot()) == NULL)
+		return nss_fail(err, UCT_E_NSS, "no internal key slot");
+	cert = nss_find(slot, anchor->cert);
+	if (cert != NULL && !nss_is_tagged(slot, cert)) {
+		/* The user put it there: their trust is theirs to keep. */
+		uct_log(UCT_LOG_INFO, "%s already holds this certificate as \"%s\" (not ours): "
+			"left unchanged", store->path, nss_nickname_of(slot, cert));
+		rc = 0;
+	} else if (cert != NULL && nss_cert_trust(cert) == anchor->trust) {
+		rc = 0;
+	} else if (nss_check_login(store, slot, err) == -1) {
+		rc = -1;
+	} else if (cert != NULL) {
+		rc = nss_set_trust(store, cert, anchor->trust, err);
+		if (rc == 0)
+			uct_log(UCT_LOG_INFO, "changed \"%s\" in %s to %s", nss_nickname_of(slot, cert),
+				store->path, nss_trust_string(anchor->trust));
+	} else {
+		rc = nss_import(store, slot, anchor, err);
+	}
+	if (cert != NULL)
+		CERT_DestroyCertificate(cert);
+	PK11_FreeSlot(slot);
+	return rc;
+}
+
+static int nss_remove(struct uct_store *store, const struct uct_anchor *anchor,
+		      struct uct_err *err)
+{
+	PK11SlotInfo *slot;
+	CERTCertificate *cert;
+	int rc = 0;
+
+	if (nss_require_open(store, 1, err) == -1)
+		return -1;
+	if (anchor == NULL || anchor->cert == NULL)
+		return uct_err_set(err, UCT_E_USAGE, 0, "nothing to remove");
+	if ((slot = PK11_GetInternalKeySlot()) == NULL)
+		return nss_fail(err, UCT_E_NSS, "no internal key slot");
+	if ((cert = nss_find(slot, anchor->cert)) == NULL)
+		goto out;
+	if (!nss_is_tagged(slot, cert)) {
+		uct_log(UCT_LOG_INFO, "%s holds \"%s\", not installed by uccx-trust: left alone",
+			store->path, nss_nickname_of(slot, cert));
+		goto out;
+	}
+	uct_log(UCT_LOG_INFO, "removing \"%s\" from %s", nss_nickname_of(slot, cert), store->path);
+	/* SEC_DeletePermCertificate clears the trust object too (a leftover
+	 * one would come back on the next import of the same certificate);
+	 * PK11_DeleteTokenCertAndKey would do nothing for a certificate
+	 * without a key. */
+	if (SEC_DeletePermCertificate(cert) != SECSuccess) {
+		if (nss_check_login(store, slot, err) == 0)
+			nss_fail(err, UCT_E_NSS, "cannot delete the certificate");
+		rc = -1;
+		goto out;
+	}
+out:
+	if (cert != NULL)
+		CERT_DestroyCertificate(cert);
+	PK11_FreeSlot(slot);
+	return rc;
+}
+
+static int nss_list(struct uct_store *store, uct_entry_cb cb, void *ctx, struct uct_err *err)
+{
+	struct nss_impl *impl = store->impl;
+	struct uct_store_entry entry;
+	PK11SlotInfo *slot;
+	CERTCertList *list;
+	CERTCertListNode *node;
+	int rc = 0;
+
+	if (nss_require_open(store, 0, err) == -1)
+		return -1;
+	if (impl->nodb)
+		return 0;
+	if ((slot = PK11_GetInternalKeySlot()) == NULL)
+		return nss_fail(err, UCT_E_NSS, "no internal key slot");
+	if ((list = PK11_ListCertsInSlot(slot)) == NULL) {
+		PK11_FreeSlot(slot);
+		return nss_fail(err, UCT_E_NSS, "cannot list certificates");
+	}
+	for (node = CERT_LIST_HEAD(list); !CERT_LIST_END(node, list); node = CERT_LIST_NEXT(node)) {
+		CERTCertificate *cert = node->cert;
+
+		if (!nss_is_tagged(slot, cert))
+			continue;
+		memset(&entry, 0, sizeof(entry));
+		if (PK11_HashBuf(SEC_OID_SHA256, entry.sha256, cert->derCert.data,
+				 (PRInt32)cert->derCert.len) != SECSuccess) {
+			rc = nss_fail(err, UCT_E_NSS, "SHA-256 failed");
+			break;
+		}
+		entry.trust = nss_cert_trust(cert);
+		entry.label = nss_nickname_of(slot, cert);
+		if (cb(&entry, ctx) != 0)
+			break;
+	}
+	CERT_DestroyCertList(list);
+	PK11_FreeSlot(slot);
+	return rc;
+}
+
+/* Browsers ignore the subject CN; NSS's name check still falls back to it
+ * when there is no subjectAltName, so that case is refused here. */
+static int nss_has_san(CERTCertificate *cert)
+{
+	SECItem ext = {siBuffer, NULL, 0};
+
+	if (CERT_FindCertExtension(cert, SEC_OID_X509_SUBJECT_ALT_NAME, &ext) != SECSuccess)
+		return 0;
+	SECITEM_FreeItem(&ext, PR_FALSE);
+	return 1;
+}
+
+/* libssl registers its error names only when SSL is initialised, which a
+ * store never does; the one SSL code a name check sets is spelled here. */
+static void nss_error_name(PRErrorCode e, char *buf, size_t size)
+{
+	const char *name = PR_ErrorToName(e);
+
+	if (name != NULL)
+		snprintf(buf, size, "%s", name);
+	else if (e == SSL_ERROR_BAD_CERT_DOMAIN)
+		snprintf(buf, size, "SSL_ERROR_BAD_CERT_DOMAIN");
+	else
+		snprintf(buf, size, "NSS_ERROR_%ld", (long)e);
+}
+
+static void nss_verdict(struct uct_verify_result *out, const char *what)
+{
+	PRErrorCode e = PR_GetError();
+	const char *text = PR_ErrorToString(e, PR_LANGUAGE_I_DEFAULT);
+
+	out->trusted = 0;
+	nss_error_name(e, out->code, sizeof(out->code));
+	if (e == SSL_ERROR_BAD_CERT_DOMAIN || text == NULL || strcmp(text, "Unknown code") == 0)
+		snprintf(out->detail, sizeof(out->detail), "%s", what);
+	else
+		snprintf(out->detail, sizeof(out->detail), "%s: %s", what, text);
+}
+
+/* basicConstraints cA as written. CERT_IsCACert would not do: it also
+ * answers yes for a CA:FALSE certificate trusted with "C". */
+static int nss_has_ca_constraint(CERTCertificate *cert)
+{
+	CERTBasicConstraints bc;
+	SECItem ext = {siBuffer, NULL, 0};
+	int ca;
+
+	if (CERT_FindCertExtension(cert, SEC_OID_X509_BASIC_CONSTRAINTS, &ext) != SECSuccess)
+		return 0;
+	ca = CERT_DecodeBasicConstraintValue(&bc, &ext) == SECSuccess && bc.isCA;
+	SECITEM_FreeItem(&ext, PR_FALSE);
+	return ca;
+}
+
+static void nss_check_chain(CERTCertificate *leaf, const char *host, enum uct_browser browser,
+			    struct uct_verify_result *out)
+{
+	if (CERT_VerifyCertNow(CERT_GetDefaultCertDB(), leaf, PR_TRUE, certUsageSSLServer,
+			       NULL) != SECSuccess) {
+		nss_verdict(out, "the certificate chain is not trusted");
+	} else if (CERT_VerifyCertName(leaf, host) != SECSuccess) {
+		nss_verdict(out, "the certificate does not name the host");
+	} else if (browser == UCT_BROWSER_FIREFOX && nss_has_ca_constraint(leaf)) {
+		/* mozilla::pkix refuses any CA:TRUE certificate as a server's,
+		 * whatever its trust (measured with Firefox ESR 153). */
+		out->trusted = 0;
+		snprintf(out->code, sizeof(out->code), "MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY");
+		snprintf(out->detail, sizeof(out->detail),
+			 "Firefox refuses a CA certificate as a server certificate: only an "
+			 "override (cert_override.txt) makes it load");
+	} else if (!nss_has_san(leaf)) {
+		out->trusted = 0;
+		snprintf(out->code, sizeof(out->code), "SSL_ERROR_BAD_CERT_DOMAIN");
+		snprintf(out->detail, sizeof(out->detail),
+			 "the certificate has no subjectAltName: browsers ignore its CN");
+	} else {
+		out->trusted = 1;
+	}
+}
+
+static int nss_verify(struct uct_store *store, const struct uct_chain *chain, const char *host,
+		      int port, struct uct_verify_result *out, struct uct_err *err)
+{
+	CERTCertificate **certs;
+	size_t i;
+	int rc = -1;
+
+	(void)port; /* NSS trust does not depend on the port */
+	memset(out, 0, sizeof(*out));
+	if (nss_require_open(store, 0, err) == -1)
+		return -1;
+	if (chain == NULL || chain->n == 0 || host == NULL)
+		return uct_err_set(err, UCT_E_USAGE, 0, "nothing to verify");
+	if ((certs = calloc(chain->n, sizeof(*certs))) == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+	/* The server's intermediates are known only for this check: as
+	 * temporary certificates, destroyed below, they never reach the db. */
+	for (i = 0; i < chain->n; i++) {
+		SECItem der = {siDERCertBuffer, chain->certs[i]->der,
+			       (unsigned int)chain->certs[i]->der_len};
+
+		certs[i] = CERT_NewTempCertificate(CERT_GetDefaultCertDB(), &der, NULL, PR_FALSE,
+						   PR_TRUE);
+		if (certs[i] == NULL) {
+			nss_fail(err, UCT_E_PARSE, "NSS cannot decode a certificate of the chain");
+			goto out;
+		}
+	}
+	nss_check_chain(certs[0], host, store->browser, out);
+	rc = 0;
+out:
+	for (i = 0; i < chain->n; i++)
+		if (certs[i] != NULL)
+			CERT_DestroyCertificate(certs[i]);
+	free(certs);
+	return rc;
+}
+
+static const struct uct_store_ops nss_ops = {
+	.name = "nss",
+	.open = nss_open,
+	.list = nss_list,
+	.add = nss_add,
+	.remove = nss_remove,
+	.verify = nss_verify,
+	.close = nss_close,
+	.destroy = nss_destroy,
+};
+
+struct uct_store *uct_store_nss_new(const char *dir, const char *group, enum uct_browser browser,
+				    struct uct_err *err)
+{
+	struct uct_store *store;
+
+	if (dir == NULL || dir[0] != '/') {
+		uct_err_set(err, UCT_E_USAGE, 0, "an NSS database needs an absolute path");
+		return NULL;
+	}
+	if ((store = calloc(1, sizeof(*store))) == NULL)
+		goto nomem;
+	store->ops = &nss_ops;
+	store->browser = browser;
+	store->path = uct_strdup(dir);
+	store->group = uct_strdup(group);
+	store->impl = calloc(1, sizeof(struct nss_impl));
+	if (store->path == NULL || (group && !store->group) || store->impl == NULL)
+		goto nomem;
+	/* Trailing slashes would make two ids for one database. */
+	while (strlen(store->path) > 1 && store->path[strlen(store->path) - 1] == '/')
+		store->path[strlen(store->path) - 1] = '\0';
+	if ((store->id = uct_asprintf("nss:%s", store->path)) == NULL)
+		goto nomem;
+	store->created = !nss_db_exists(store->path);
+	return store;
+nomem:
+	nss_destroy(store);
+	uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+	return NULL;
+}
