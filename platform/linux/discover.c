@@ -375,19 +375,45 @@ static const char *disc_home(const struct uct_discover_opts *opts)
 	return pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
 }
 
+/* An explicit database as the user may write it for certutil: "sql:DIR" or
+ * DIR, relative to the working directory or absolute. Newly allocated, or
+ * NULL (logged) when it names a legacy dbm: database. */
+static char *disc_explicit_dir(const char *spec)
+{
+	char *cwd, *dir;
+
+	if (strncmp(spec, "dbm:", 4) == 0) {
+		uct_log(UCT_LOG_WARN, "%s: legacy dbm databases are not supported, skipped", spec);
+		return NULL;
+	}
+	if (strncmp(spec, "sql:", 4) == 0)
+		spec += 4;
+	if (spec[0] == '/')
+		return uct_strdup(spec);
+	cwd = getcwd(NULL, 0);
+	dir = cwd ? uct_asprintf("%s/%s", cwd, spec) : NULL;
+	free(cwd);
+	return dir;
+}
+
 /* Explicit databases (--nssdb): only these, whatever the browser mask. */
 static int disc_explicit(struct disc *d)
 {
 	const struct uct_strv *dbs = d->opts->nss_dbs;
-	char *group;
+	char *dir, *group;
 	int rc = 0;
 
 	for (size_t i = 0; i < dbs->n && rc == 0; i++) {
-		group = uct_asprintf("nssdb:%s", dbs->v[i]);
+		dir = disc_explicit_dir(dbs->v[i]);
+		if (dir == NULL && strncmp(dbs->v[i], "dbm:", 4) == 0)
+			continue;
+		group = dir ? uct_asprintf("nssdb:%s", dir) : NULL;
 		if (group == NULL)
-			return uct_err_set(d->err, UCT_E_NOMEM, 0, "out of memory");
-		rc = disc_nss(d, dbs->v[i], group, 1);
+			rc = uct_err_set(d->err, UCT_E_NOMEM, 0, "out of memory");
+		else
+			rc = disc_nss(d, dir, group, 1);
 		free(group);
+		free(dir);
 	}
 	return rc;
 }

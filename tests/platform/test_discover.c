@@ -327,6 +327,15 @@ START_TEST(test_explicit_nss_dbs_only)
 	uct_strv_push(&dbs, d1); /* named twice: one store */
 	f = discover(&opts);
 	ck_assert_uint_eq(f.n, 2);
+	uct_stores_free(f.v, f.n);
+	/* Named as certutil takes it, relative to the working directory. */
+	uct_strv_clear(&dbs);
+	ck_assert_int_eq(chdir(home), 0);
+	uct_strv_push(&dbs, "sql:db1");
+	uct_strv_push(&dbs, "db2");
+	uct_strv_push(&dbs, "dbm:db3");
+	f = discover(&opts);
+	ck_assert_uint_eq(f.n, 2);
 	s = find(&f, "nss", "db1");
 	ck_assert_ptr_nonnull(s);
 	ck_assert_str_eq(s->group, group);
