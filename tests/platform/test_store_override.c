@@ -542,6 +542,86 @@ START_TEST(test_constructor)
 }
 END_TEST
 
+/* The first of firefox-esr / firefox on PATH, or NULL. */
+static const char *firefox_binary(void)
+{
+	static const char *const names[] = {"/usr/bin/firefox-esr", "/usr/bin/firefox"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (access(names[i], X_OK) == 0)
+			return names[i];
+	return NULL;
+}
+
+/* Poll (bounded) until the profile's busy state is want. */
+static int wait_busy(int want, int seconds)
+{
+	struct uct_store *store;
+	int busy = !want;
+
+	for (int i = 0; i < seconds * 10 && busy != want; i++) {
+		store = open_store();
+		busy = store->busy;
+		store->ops->destroy(store);
+		if (busy != want)
+			usleep(100000);
+	}
+	return busy;
+}
+
+/* The real browser: a headless Firefox on the profile makes it busy (its
+ * lock symlink and .parentlock), refuses our write, and keeps the line we
+ * wrote before it started when it exits. Needs firefox(-esr) installed. */
+START_TEST(test_real_firefox_lock)
+{
+	const char *firefox = firefox_binary();
+	struct uct_cert *cert = make_cert(0x80);
+	struct uct_verify_result res;
+	struct uct_err err = {0};
+	struct uct_store *store;
+	char db[320];
+	pid_t child;
+
+	if (firefox == NULL) {
+		fprintf(stderr, "firefox not installed: real-browser lock check skipped\n");
+		uct_cert_free(cert);
+		return;
+	}
+	store = open_store();
+	ck_assert_int_eq(add(store, "uccx1.example.com", 8445, cert, &err), 0);
+	store->ops->destroy(store);
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		setenv("HOME", profile, 1);
+		setenv("MOZ_HEADLESS", "1", 1);
+		freopen("/dev/null", "w", stdout);
+		freopen("/dev/null", "w", stderr);
+		alarm(60);
+		execl(firefox, firefox, "--headless", "--no-remote", "--profile", profile,
+		      "about:blank", (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_eq(wait_busy(1, 30), 1);
+	store = open_store();
+	assert_locked_add(store);
+	store->ops->destroy(store);
+	/* Let it get as far as its security module (it creates cert9.db), so
+	 * that its exit runs the code that rewrites the override file. */
+	snprintf(db, sizeof(db), "%s/cert9.db", profile);
+	for (int i = 0; i < 300 && access(db, F_OK) != 0; i++)
+		usleep(100000);
+	ck_assert_int_eq(access(db, F_OK), 0);
+	kill(child, SIGTERM);
+	ck_assert_int_eq(waitpid(child, NULL, 0), child);
+	ck_assert_int_eq(wait_busy(0, 10), 0);
+	store = open_store();
+	ck_assert_int_eq(verified(store, "uccx1.example.com", 8445, cert, &res), 1);
+	store->ops->destroy(store);
+	uct_cert_free(cert);
+}
+END_TEST
+
 static Suite *override_suite(void)
 {
 	Suite *s = suite_create("store_override");
@@ -562,6 +642,7 @@ static Suite *override_suite(void)
 	tcase_add_test(tc, test_stale_lock_link_not_busy);
 	tcase_add_test(tc, test_busy_parentlock_held_by_other_process);
 	tcase_add_test(tc, test_constructor);
+	tcase_add_test(tc, test_real_firefox_lock);
 	suite_add_tcase(s, tc);
 	return s;
 }
