@@ -1,0 +1,468 @@
+/*
+ * discover.c: finds this user's trust stores on Linux: Chromium's NSS
+ * databases (~/.pki/nssdb, the snap's) and, for every Firefox profile listed
+ * in a profiles.ini (deb, snap, Flatpak, XDG layouts), its NSS database and
+ * its cert_override.txt. Each directory yields its stores once.
+ */
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "platform.h"
+
+/* inih cuts lines at this length (Debian builds it with the default). */
+#define DISC_INI_MAX_LINE 200
+
+struct disc {
+	const struct uct_discover_opts *opts;
+	const char *home;
+	struct uct_store **stores;
+	size_t n;
+	size_t cap;
+	struct uct_strv seen;   /* realpaths of directories already given stores */
+	struct uct_strv groups; /* Firefox group names in use */
+	struct uct_err *err;
+};
+
+/* One [ProfileN] section of profiles.ini. */
+struct disc_profile {
+	char *section;
+	char *name;
+	char *path;
+	int is_relative; /* 1, 0, or -1 when the key is absent */
+};
+
+struct disc_ini {
+	struct disc_profile *v;
+	size_t n;
+	int nomem;
+};
+
+static int disc_exists(const char *dir, const char *file, mode_t type)
+{
+	struct stat st;
+	char *path = file ? uct_asprintf("%s/%s", dir, file) : uct_strdup(dir);
+	int ok;
+
+	ok = path != NULL && stat(path, &st) == 0 && (st.st_mode & S_IFMT) == type;
+	free(path);
+	return ok;
+}
+
+/* Add store to the result, taking it; on failure the store is destroyed. */
+static int disc_push(struct disc *d, struct uct_store *store)
+{
+	struct uct_store **grown;
+	size_t cap;
+
+	if (d->n == d->cap) {
+		cap = d->cap ? d->cap * 2 : 8;
+		grown = realloc(d->stores, cap * sizeof(*grown));
+		if (grown == NULL) {
+			store->ops->destroy(store);
+			return uct_err_set(d->err, UCT_E_NOMEM, 0, "out of memory");
+		}
+		d->stores = grown;
+		d->cap = cap;
+	}
+	d->stores[d->n++] = store;
+	return 0;
+}
+
+/* 1 when dir (by its real path) already has stores, else records it and
+ * returns 0; -1 on allocation failure. A directory that does not exist yet
+ * is recorded by the name given. */
+static int disc_seen(struct disc *d, const char *dir)
+{
+	char *real = realpath(dir, NULL);
+	const char *key = real ? real : dir;
+	int rc = 0;
+
+	if (uct_strv_contains(&d->seen, key)) {
+		uct_log(UCT_LOG_DEBUG, "%s: already found by another path", dir);
+		rc = 1;
+	} else if (uct_strv_push(&d->seen, key) != 0) {
+		rc = uct_err_set(d->err, UCT_E_NOMEM, 0, "out of memory");
+	}
+	free(real);
+	return rc;
+}
+
+/* A store constructor failed: out of memory stops discovery, anything else
+ * only skips that store. */
+static int disc_store_failed(struct disc *d, const char *dir, const struct uct_err *e)
+{
+	if (e->code == UCT_E_NOMEM)
+		return uct_err_set(d->err, UCT_E_NOMEM, 0, "out of memory");
+	uct_log(UCT_LOG_WARN, "%s: skipped: %s", dir, e->msg);
+	return 0;
+}
+
+/* An NSS database for Chromium or an explicit --nssdb. A missing database is
+ * kept only when create is set, marked as created on first write. */
+static int disc_nss(struct disc *d, const char *dir, const char *group, int create)
+{
+	struct uct_err e = {0};
+	struct uct_store *store;
+	int present = disc_exists(dir, "cert9.db", S_IFREG), seen;
+
+	if (!present && !create) {
+		uct_log(UCT_LOG_INFO, "%s: no NSS database (cert9.db), skipped", dir);
+		return 0;
+	}
+	seen = disc_seen(d, dir);
+	if (seen != 0)
+		return seen < 0 ? -1 : 0;
+	store = uct_store_nss_new(dir, group, UCT_BROWSER_CHROMIUM, &e);
+	if (store == NULL)
+		return disc_store_failed(d, dir, &e);
+	store->created = !present;
+	return disc_push(d, store);
+}
+
+static int disc_chromium(struct disc *d)
+{
+	char *dir = NULL, *snap = NULL;
+	int rc = -1;
+
+	dir = uct_asprintf("%s/.pki/nssdb", d->home);
+	snap = uct_asprintf("%s/snap/chromium", d->home);
+	if (dir == NULL || snap == NULL) {
+		uct_err_set(d->err, UCT_E_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	if (disc_nss(d, dir, "chromium", d->opts->create_chromium_db) != 0)
+		goto out;
+	if (disc_exists(snap, NULL, S_IFDIR)) {
+		free(dir);
+		/* Keep "current", not its resolution: a snap refresh changes the
+		 * revision directory, and the store id must stay stable. */
+		dir = uct_asprintf("%s/current/.pki/nssdb", snap);
+		if (dir == NULL) {
+			uct_err_set(d->err, UCT_E_NOMEM, 0, "out of memory");
+			goto out;
+		}
+		if (disc_nss(d, dir, "chromium-snap", d->opts->create_chromium_db) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(dir);
+	free(snap);
+	return rc;
+}
+
+/* ---- Firefox ----------------------------------------------------------- */
+
+static struct disc_profile *disc_ini_profile(struct disc_ini *ini, const char *section)
+{
+	struct disc_profile *grown;
+
+	for (size_t i = 0; i < ini->n; i++)
+		if (strcmp(ini->v[i].section, section) == 0)
+			return &ini->v[i];
+	grown = realloc(ini->v, (ini->n + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return NULL;
+	ini->v = grown;
+	memset(&ini->v[ini->n], 0, sizeof(ini->v[0]));
+	ini->v[ini->n].is_relative = -1;
+	ini->v[ini->n].section = uct_strdup(section);
+	if (ini->v[ini->n].section == NULL)
+		return NULL;
+	return &ini->v[ini->n++];
+}
+
+/* inih handler: keeps Name, Path and IsRelative of [ProfileN] sections.
+ * [General], [InstallHASH] (the default profile of each installation) and
+ * [BackgroundTasksProfiles] are read and ignored. Returns 1 to go on. */
+static int disc_ini_handler(void *user, const char *section, const char *key, const char *value)
+{
+	struct disc_ini *ini = user;
+	struct disc_profile *p;
+	char **slot = NULL;
+
+	if (strncasecmp(section, "Profile", 7) != 0)
+		return 1;
+	p = disc_ini_profile(ini, section);
+	if (p == NULL) {
+		ini->nomem = 1;
+		return 0;
+	}
+	if (strcasecmp(key, "Name") == 0)
+		slot = &p->name;
+	else if (strcasecmp(key, "Path") == 0)
+		slot = &p->path;
+	else if (strcasecmp(key, "IsRelative") == 0)
+		p->is_relative = strcmp(value, "1") == 0;
+	if (slot != NULL) {
+		free(*slot);
+		*slot = uct_strdup(value);
+		if (*slot == NULL)
+			ini->nomem = 1;
+	}
+	return 1;
+}
+
+static void disc_ini_clear(struct disc_ini *ini)
+{
+	for (size_t i = 0; i < ini->n; i++) {
+		free(ini->v[i].section);
+		free(ini->v[i].name);
+		free(ini->v[i].path);
+	}
+	free(ini->v);
+	memset(ini, 0, sizeof(*ini));
+}
+
+/* The group for a profile: "firefox:<name>", unless another profile (the
+ * snap's and the deb's are both "default-release") took it; then the
+ * directory's name, then its path. Returns a new string, or NULL. */
+static char *disc_group(struct disc *d, const char *name, const char *dir)
+{
+	const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+	const char *tries[] = {name && name[0] ? name : base, base, dir};
+	char *group = NULL;
+
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		free(group);
+		group = uct_asprintf("firefox:%s", tries[i]);
+		if (group == NULL || !uct_strv_contains(&d->groups, group))
+			break;
+	}
+	if (group != NULL && uct_strv_push(&d->groups, group) != 0) {
+		free(group);
+		group = NULL;
+	}
+	return group;
+}
+
+/* Both stores of one profile directory: its NSS database (when cert9.db is
+ * there) and its override file. */
+static int disc_profile_dir(struct disc *d, const char *dir, const char *name)
+{
+	struct uct_err e = {0};
+	struct uct_store *store;
+	char *group;
+	int seen, rc = -1;
+
+	if (!disc_exists(dir, NULL, S_IFDIR)) {
+		uct_log(UCT_LOG_INFO, "Firefox profile %s: %s does not exist, skipped",
+			name ? name : "?", dir);
+		return 0;
+	}
+	if (!disc_exists(dir, "cert9.db", S_IFREG) && disc_exists(dir, "cert8.db", S_IFREG)) {
+		uct_log(UCT_LOG_WARN,
+			"Firefox profile %s has only a legacy cert8.db (Firefox older than 58), skipped",
+			dir);
+		return 0;
+	}
+	seen = disc_seen(d, dir);
+	if (seen != 0)
+		return seen < 0 ? -1 : 0;
+	group = disc_group(d, name, dir);
+	if (group == NULL)
+		return uct_err_set(d->err, UCT_E_NOMEM, 0, "out of memory");
+	if (disc_exists(dir, "cert9.db", S_IFREG)) {
+		store = uct_store_nss_new(dir, group, UCT_BROWSER_FIREFOX, &e);
+		if (store == NULL && disc_store_failed(d, dir, &e) != 0)
+			goto out;
+		if (store != NULL && disc_push(d, store) != 0)
+			goto out;
+	}
+	uct_err_clear(&e);
+	store = uct_store_override_new(dir, group, &e);
+	if (store == NULL && disc_store_failed(d, dir, &e) != 0)
+		goto out;
+	if (store != NULL && disc_push(d, store) != 0)
+		goto out;
+	rc = 0;
+out:
+	free(group);
+	return rc;
+}
+
+/* Every profile listed in root/profiles.ini. Paths are relative to root
+ * (IsRelative=1) or absolute; without IsRelative, the path's form decides. */
+static int disc_firefox_root(struct disc *d, const char *root)
+{
+	struct disc_ini ini = {0};
+	char *file = uct_asprintf("%s/profiles.ini", root), *dir;
+	int line, rc = -1, relative;
+
+	if (file == NULL)
+		return uct_err_set(d->err, UCT_E_NOMEM, 0, "out of memory");
+	if (!disc_exists(file, NULL, S_IFREG)) {
+		uct_log(UCT_LOG_DEBUG, "%s: none", file);
+		free(file);
+		return 0;
+	}
+	line = ini_parse(file, disc_ini_handler, &ini);
+	if (ini.nomem || line == -2) {
+		uct_err_set(d->err, UCT_E_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	if (line != 0)
+		uct_log(UCT_LOG_WARN, "%s: unreadable or bad syntax (line %d): using what was read",
+			file, line);
+	for (size_t i = 0; i < ini.n; i++) {
+		const struct disc_profile *p = &ini.v[i];
+
+		if (p->path == NULL || p->path[0] == '\0') {
+			uct_log(UCT_LOG_INFO, "%s: [%s] has no Path, skipped", file, p->section);
+			continue;
+		}
+		if (strlen(p->path) >= DISC_INI_MAX_LINE - strlen("Path=") - 1)
+			uct_log(UCT_LOG_WARN, "%s: [%s] Path may be cut at %d characters", file,
+				p->section, DISC_INI_MAX_LINE);
+		relative = p->is_relative >= 0 ? p->is_relative : p->path[0] != '/';
+		dir = relative ? uct_asprintf("%s/%s", root, p->path) : uct_strdup(p->path);
+		if (dir == NULL) {
+			uct_err_set(d->err, UCT_E_NOMEM, 0, "out of memory");
+			goto out;
+		}
+		rc = disc_profile_dir(d, dir, p->name);
+		free(dir);
+		if (rc != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	disc_ini_clear(&ini);
+	free(file);
+	return rc;
+}
+
+/* The places Firefox keeps profiles.ini: the deb/tarball layout, the snap,
+ * the Flatpak, and the XDG layout of newer releases. */
+static int disc_firefox(struct disc *d)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	char *roots[4];
+	int rc = 0;
+
+	roots[0] = uct_asprintf("%s/.mozilla/firefox", d->home);
+	roots[1] = uct_asprintf("%s/snap/firefox/common/.mozilla/firefox", d->home);
+	roots[2] = uct_asprintf("%s/.var/app/org.mozilla.firefox/.mozilla/firefox", d->home);
+	/* The XDG spec says a relative XDG_CONFIG_HOME is invalid: ignore it. */
+	roots[3] = xdg && xdg[0] == '/' ? uct_asprintf("%s/mozilla/firefox", xdg)
+					: uct_asprintf("%s/.config/mozilla/firefox", d->home);
+	for (size_t i = 0; i < 4 && rc == 0; i++)
+		rc = roots[i] ? disc_firefox_root(d, roots[i])
+			      : uct_err_set(d->err, UCT_E_NOMEM, 0, "out of memory");
+	for (size_t i = 0; i < 4; i++)
+		free(roots[i]);
+	return rc;
+}
+
+/* ---- entry points ------------------------------------------------------ */
+
+static const char *disc_home(const struct uct_discover_opts *opts)
+{
+	const struct passwd *pw;
+	const char *home = opts->home ? opts->home : getenv("HOME");
+
+	if (home != NULL && home[0] == '/')
+		return home;
+	pw = getpwuid(getuid());
+	return pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
+}
+
+/* An explicit database as the user may write it for certutil: "sql:DIR" or
+ * DIR, relative to the working directory or absolute. Newly allocated, or
+ * NULL (logged) when it names a legacy dbm: database. */
+static char *disc_explicit_dir(const char *spec)
+{
+	char *cwd, *dir;
+
+	if (strncmp(spec, "dbm:", 4) == 0) {
+		uct_log(UCT_LOG_WARN, "%s: legacy dbm databases are not supported, skipped", spec);
+		return NULL;
+	}
+	if (strncmp(spec, "sql:", 4) == 0)
+		spec += 4;
+	if (spec[0] == '/')
+		return uct_strdup(spec);
+	cwd = getcwd(NULL, 0);
+	dir = cwd ? uct_asprintf("%s/%s", cwd, spec) : NULL;
+	free(cwd);
+	return dir;
+}
+
+/* Explicit databases (--nssdb): only these, whatever the browser mask. */
+static int disc_explicit(struct disc *d)
+{
+	const struct uct_strv *dbs = d->opts->nss_dbs;
+	char *dir, *group;
+	int rc = 0;
+
+	for (size_t i = 0; i < dbs->n && rc == 0; i++) {
+		dir = disc_explicit_dir(dbs->v[i]);
+		if (dir == NULL && strncmp(dbs->v[i], "dbm:", 4) == 0)
+			continue;
+		group = dir ? uct_asprintf("nssdb:%s", dir) : NULL;
+		if (group == NULL)
+			rc = uct_err_set(d->err, UCT_E_NOMEM, 0, "out of memory");
+		else
+			rc = disc_nss(d, dir, group, 1);
+		free(group);
+		free(dir);
+	}
+	return rc;
+}
+
+int uct_stores_discover(const struct uct_discover_opts *opts, struct uct_store ***out,
+			size_t *n, struct uct_err *err)
+{
+	struct disc d = {0};
+	unsigned mask;
+	int rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	d.opts = opts;
+	d.err = err;
+	mask = opts->browsers ? opts->browsers : ~0u;
+	if (opts->nss_dbs != NULL && opts->nss_dbs->n > 0) {
+		rc = disc_explicit(&d);
+		goto out;
+	}
+	d.home = disc_home(opts);
+	if (d.home == NULL) {
+		uct_err_set(err, UCT_E_SYSTEM, 0, "no home directory: set HOME");
+		goto out;
+	}
+	if ((mask & UCT_BROWSER_CHROMIUM) && disc_chromium(&d) != 0)
+		goto out;
+	if ((mask & UCT_BROWSER_FIREFOX) && disc_firefox(&d) != 0)
+		goto out;
+	rc = 0;
+out:
+	uct_strv_clear(&d.seen);
+	uct_strv_clear(&d.groups);
+	if (rc != 0) {
+		uct_stores_free(d.stores, d.n);
+		return -1;
+	}
+	*out = d.stores;
+	*n = d.n;
+	return 0;
+}
+
+/* Destroy each store, then the array. NULL-safe. */
+void uct_stores_free(struct uct_store **stores, size_t n)
+{
+	if (stores == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (stores[i] != NULL && stores[i]->ops->destroy != NULL)
+			stores[i]->ops->destroy(stores[i]);
+	free(stores);
+}

@@ -1,0 +1,682 @@
+/*
+ * store_override.c: the "ff-override" trust store, one Firefox profile's
+ * cert_override.txt. Firefox refuses every NSS trust flag for a CA:TRUE
+ * self-signed server certificate (MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY)
+ * and for a certificate without SAN; an exception line here is the only fix.
+ *
+ * The line Firefox 153 accepts (DESIGN.md, measured), tabs shown as \t:
+ *     host:port:\tOID.2.16.840.1.101.3.4.2.1\tAA:BB:...:FF\t
+ * The first field is host:port: followed by an originAttributes suffix that
+ * is empty for the default container; the fingerprint is the SHA-256 of the
+ * leaf's DER, uppercase and colon-separated; the trailing tab (an empty
+ * database key) is required.
+ *
+ * The file has no room for a tag, so list() reports every override line of
+ * the default container and the agent decides which lines are its own with
+ * its state file. Lines with a container suffix (^userContextId=...) are the
+ * user's: they are neither reported, replaced nor removed. Every line this
+ * store does not own is written back byte for byte.
+ *
+ * Firefox reads the file only at start and rewrites it from memory at exit, so
+ * a line written while Firefox runs on the profile is lost: add() and remove()
+ * refuse with UCT_E_LOCKED instead, and the agent defers the action.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "platform.h"
+
+#define OVR_FILE "cert_override.txt"
+#define OVR_OID_SHA256 "OID.2.16.840.1.101.3.4.2.1"
+#define OVR_HEADER                                                                         \
+	"# PSM Certificate Override Settings file\n"                                       \
+	"# This is a generated file!  Do not edit.\n"
+/* A profile's override file is a few KiB; anything past this is not one. */
+#define OVR_MAX_SIZE (16u * 1024 * 1024)
+#define OVR_HOST_MAX 255
+
+struct ovr_impl {
+	char *profile_dir;
+};
+
+/* One line of the file, as far as this store understands it. */
+struct ovr_line {
+	char host[OVR_HOST_MAX + 1];
+	int port;
+	int has_fp; /* the SHA-256 OID with a well-formed fingerprint */
+	unsigned char sha256[UCT_SHA256_LEN];
+};
+
+/* A growable byte buffer for the rewritten file. */
+struct ovr_buf {
+	char *p;
+	size_t len;
+	size_t cap;
+};
+
+static int ovr_buf_add(struct ovr_buf *b, const char *s, size_t n)
+{
+	char *grown;
+	size_t cap;
+
+	if (b->len + n + 1 > b->cap) {
+		cap = b->cap ? b->cap : 256;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		grown = realloc(b->p, cap);
+		if (grown == NULL)
+			return -1;
+		b->p = grown;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+/* ---- profile lock: is Firefox running on this profile? ---------------- */
+
+/* Firefox on Linux makes `lock` a symlink to "IP:+PID". A dangling link from
+ * a crash names a dead PID; kill(pid, 0) tells (EPERM: alive, not ours). */
+static int ovr_lock_link_alive(const char *profile_dir, long *pid)
+{
+	char path[PATH_MAX], target[256];
+	const char *plus;
+	char *end;
+	ssize_t len;
+
+	if (snprintf(path, sizeof(path), "%s/lock", profile_dir) >= (int)sizeof(path))
+		return 0;
+	len = readlink(path, target, sizeof(target) - 1);
+	if (len < 0)
+		return 0;
+	target[len] = '\0';
+	plus = strrchr(target, '+');
+	if (plus == NULL)
+		return 0;
+	errno = 0;
+	*pid = strtol(plus + 1, &end, 10);
+	if (errno != 0 || end == plus + 1 || *end != '\0' || *pid <= 0 || *pid > INT_MAX)
+		return 0;
+	return kill((pid_t)*pid, 0) == 0 || errno == EPERM;
+}
+
+/* The running Firefox also holds an fcntl write lock on `.parentlock`. This
+ * check works across PID namespaces (Flatpak), where the PID in the symlink
+ * means nothing to us. F_GETLK does not see our own process's locks, which is
+ * what we want. */
+static int ovr_parentlock_held(const char *profile_dir, long *pid)
+{
+	struct flock fl;
+	char path[PATH_MAX];
+	int fd, held = 0;
+
+	if (snprintf(path, sizeof(path), "%s/.parentlock", profile_dir) >= (int)sizeof(path))
+		return 0;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK) {
+		held = 1;
+		*pid = fl.l_pid;
+	}
+	close(fd);
+	return held;
+}
+
+/* 1 when a Firefox process runs on profile_dir (logged with its PID). */
+static int ovr_profile_busy(const char *profile_dir)
+{
+	long pid = 0;
+
+	if (ovr_lock_link_alive(profile_dir, &pid) || ovr_parentlock_held(profile_dir, &pid)) {
+		uct_log(UCT_LOG_DEBUG, "Firefox (pid %ld) holds profile %s", pid, profile_dir);
+		return 1;
+	}
+	return 0;
+}
+
+static int ovr_busy_error(struct uct_store *store, struct uct_err *err)
+{
+	struct ovr_impl *impl = store->impl;
+
+	return uct_err_set(err, UCT_E_LOCKED, 0,
+			   "Firefox is running with profile %s: close Firefox, then run again",
+			   impl->profile_dir);
+}
+
+/* ---- reading and parsing the file ------------------------------------- */
+
+/* Read the whole file, refusing a symlink. A missing file is *out = NULL with
+ * success; otherwise *out is a NUL-terminated buffer owned by the caller. */
+static int ovr_read(const char *path, char **out, size_t *len, struct uct_err *err)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+	ssize_t r;
+	int fd;
+
+	*out = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0 && errno == ELOOP)
+		return uct_err_set(err, UCT_E_IO, ELOOP,
+				   "%s is a symbolic link: refusing to use it (remove the link)", path);
+	if (fd < 0)
+		return uct_err_set(err, UCT_E_IO, errno, "cannot open %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > OVR_MAX_SIZE) {
+		uct_err_set(err, UCT_E_IO, 0, "%s is not a regular file of sensible size", path);
+		goto err;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL) {
+		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory reading %s", path);
+		goto err;
+	}
+	while (got < (size_t)st.st_size) {
+		r = read(fd, buf + got, (size_t)st.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			uct_err_set(err, UCT_E_IO, errno, "cannot read %s: %s", path, strerror(errno));
+			goto err;
+		}
+		if (r == 0)
+			break; /* shrank while we read: take what is there */
+		got += (size_t)r;
+	}
+	buf[got] = '\0';
+	close(fd);
+	*out = buf;
+	*len = got;
+	return 0;
+err:
+	free(buf);
+	close(fd);
+	return -1;
+}
+
+/* Length of the line at p (without its '\n') and the offset of the next. */
+static size_t ovr_line_len(const char *p, const char *end, size_t *next)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	if (nl == NULL) {
+		*next = (size_t)(end - p);
+		return *next;
+	}
+	*next = (size_t)(nl - p) + 1;
+	return (size_t)(nl - p);
+}
+
+/*
+ * Parse one line (without '\n'). Returns 1 when it is an override for the
+ * default container ("host:port:" then a tab), 0 for anything else (comments,
+ * container-scoped lines, garbage), which the store leaves alone.
+ */
+static int ovr_parse_line(const char *line, size_t len, struct ovr_line *out)
+{
+	const char *tab, *colon, *port_s, *oid, *fp, *fp_end;
+	char fp_text[UCT_FP_STRLEN + 8];
+	size_t host_len;
+	long port = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (len == 0 || line[0] == '#')
+		return 0;
+	tab = memchr(line, '\t', len);
+	/* The key must end with "host:port:" and an empty originAttributes. */
+	if (tab == NULL || tab - line < 4 || tab[-1] != ':')
+		return 0;
+	colon = tab - 1;
+	port_s = colon;
+	while (port_s > line && isdigit((unsigned char)port_s[-1]))
+		port_s--;
+	if (port_s == colon || port_s == line || port_s[-1] != ':' || colon - port_s > 5)
+		return 0;
+	for (const char *d = port_s; d < colon; d++)
+		port = port * 10 + (*d - '0');
+	host_len = (size_t)(port_s - 1 - line);
+	if (host_len == 0 || host_len > OVR_HOST_MAX || port < 1 || port > 65535)
+		return 0;
+	memcpy(out->host, line, host_len);
+	out->port = (int)port;
+
+	oid = tab + 1;
+	fp = memchr(oid, '\t', len - (size_t)(oid - line));
+	if (fp == NULL || (size_t)(fp - oid) != strlen(OVR_OID_SHA256) ||
+	    memcmp(oid, OVR_OID_SHA256, strlen(OVR_OID_SHA256)) != 0)
+		return 1; /* an override, but not one we can read */
+	fp++;
+	fp_end = memchr(fp, '\t', len - (size_t)(fp - line));
+	if (fp_end == NULL)
+		fp_end = line + len;
+	if ((size_t)(fp_end - fp) >= sizeof(fp_text))
+		return 1;
+	memcpy(fp_text, fp, (size_t)(fp_end - fp));
+	fp_text[fp_end - fp] = '\0';
+	out->has_fp = uct_fp_parse(fp_text, out->sha256) == 0;
+	return 1;
+}
+
+/* Hosts in URLs reach Firefox lowercased, and the override lookup compares
+ * the key as a string, so keys are compared without regard to case. */
+static int ovr_line_is_for(const struct ovr_line *ln, const char *host, int port)
+{
+	return ln->port == port && strcasecmp(ln->host, host) == 0;
+}
+
+/* ---- writing ----------------------------------------------------------- */
+
+/* Replace path with data: a temporary file in the same directory, fsync,
+ * rename. rename() replaces a symlink itself rather than writing through it,
+ * so a link planted after our check still cannot redirect the write. */
+static int ovr_write_atomic(const char *path, const char *data, size_t len, struct uct_err *err)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX];
+	const char *slash;
+	size_t off = 0;
+	ssize_t w;
+	int fd, dfd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.uct-XXXXXX", path) >= (int)sizeof(tmp))
+		return uct_err_set(err, UCT_E_IO, 0, "path too long: %s", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return uct_err_set(err, UCT_E_IO, errno, "cannot create a file next to %s: %s",
+				   path, strerror(errno));
+	if (fchmod(fd, 0600) != 0)
+		goto err_errno;
+	while (off < len) {
+		w = write(fd, data + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			goto err_errno;
+		off += (size_t)w;
+	}
+	if (fsync(fd) != 0)
+		goto err_errno;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto err_errno;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0)
+		goto err_errno;
+	/* Make the rename itself durable. */
+	slash = strrchr(path, '/');
+	if (slash != NULL && (size_t)(slash - path) < sizeof(dir)) {
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+		dfd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	}
+	return 0;
+err_errno:
+	uct_err_set(err, UCT_E_IO, errno, "cannot write %s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return -1;
+}
+
+/* Refuse a symlink (or anything but a regular file) at the override path:
+ * the agent must not be steered into writing elsewhere. */
+static int ovr_check_target(const char *path, struct uct_err *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0
+				       : uct_err_set(err, UCT_E_IO, errno, "cannot inspect %s: %s",
+						     path, strerror(errno));
+	if (S_ISLNK(st.st_mode))
+		return uct_err_set(err, UCT_E_IO, ELOOP,
+				   "%s is a symbolic link: refusing to write through it (remove the link)",
+				   path);
+	if (!S_ISREG(st.st_mode))
+		return uct_err_set(err, UCT_E_IO, 0, "%s is not a regular file", path);
+	return 0;
+}
+
+/* Re-check the lock just before writing, then write. */
+static int ovr_commit(struct uct_store *store, const struct ovr_buf *b, struct uct_err *err)
+{
+	struct ovr_impl *impl = store->impl;
+
+	store->busy = ovr_profile_busy(impl->profile_dir);
+	if (store->busy)
+		return ovr_busy_error(store, err);
+	if (ovr_check_target(store->path, err) != 0)
+		return -1;
+	return ovr_write_atomic(store->path, b->p ? b->p : "", b->len, err);
+}
+
+/* ---- the operations ---------------------------------------------------- */
+
+/* The host goes verbatim into a tab-separated line: allow only the characters
+ * of DNS names and IPv4 literals, so a hostile name cannot add lines. IPv6
+ * literals are refused: their key form in this file has not been measured. */
+static int ovr_host_ok(const char *host)
+{
+	size_t n = 0;
+
+	for (const char *c = host; *c; c++, n++)
+		if (!isalnum((unsigned char)*c) && *c != '.' && *c != '-' && *c != '_')
+			return 0;
+	return n > 0 && n <= OVR_HOST_MAX;
+}
+
+/* Our line for host:port and a fingerprint, without the newline. Firefox
+ * builds the lookup key from the URL's lowercased host. */
+static int ovr_format_line(const char *host, int port, const unsigned char sha256[UCT_SHA256_LEN],
+			   char *buf, size_t size)
+{
+	char fp[UCT_FP_STRLEN];
+	char lower[OVR_HOST_MAX + 1];
+	size_t i;
+
+	for (i = 0; host[i] && i < OVR_HOST_MAX; i++)
+		lower[i] = (char)tolower((unsigned char)host[i]);
+	lower[i] = '\0';
+	uct_fp_format(sha256, fp);
+	return snprintf(buf, size, "%s:%d:\t%s\t%s\t", lower, port, OVR_OID_SHA256, fp) <
+			       (int)size
+		       ? 0
+		       : -1;
+}
+
+static int ovr_check_anchor(const struct uct_anchor *anchor, struct uct_err *err)
+{
+	if (anchor == NULL || anchor->cert == NULL || anchor->host == NULL)
+		return uct_err_set(err, UCT_E_USAGE, 0, "override needs a certificate and a host");
+	if (anchor->port < 1 || anchor->port > 65535)
+		return uct_err_set(err, UCT_E_USAGE, 0, "override for %s needs a port, not %d",
+				   anchor->host, anchor->port);
+	if (!ovr_host_ok(anchor->host))
+		return uct_err_set(err, UCT_E_USAGE, 0,
+				   "cannot write a Firefox override for host \"%s\"", anchor->host);
+	return 0;
+}
+
+/* Nothing to hold open: the file is read on each call, so another Firefox
+ * run or the user's edits are always seen. Refreshes the busy flag. */
+static int ovr_open(struct uct_store *store, int rw, struct uct_err *err)
+{
+	struct ovr_impl *impl = store->impl;
+
+	(void)rw;
+	(void)err;
+	store->busy = ovr_profile_busy(impl->profile_dir);
+	return 0;
+}
+
+static int ovr_list(struct uct_store *store, uct_entry_cb cb, void *ctx, struct uct_err *err)
+{
+	struct uct_store_entry entry;
+	struct ovr_line ln;
+	char label[OVR_HOST_MAX + 32];
+	char *data;
+	size_t len, off = 0, next, n;
+
+	if (ovr_read(store->path, &data, &len, err) != 0)
+		return -1;
+	while (data != NULL && off < len) {
+		n = ovr_line_len(data + off, data + len, &next);
+		if (ovr_parse_line(data + off, n, &ln) && ln.has_fp) {
+			snprintf(label, sizeof(label), "override %s:%d", ln.host, ln.port);
+			memset(&entry, 0, sizeof(entry));
+			memcpy(entry.sha256, ln.sha256, UCT_SHA256_LEN);
+			entry.trust = UCT_TRUST_OVERRIDE;
+			entry.label = label;
+			entry.host = ln.host;
+			entry.port = ln.port;
+			if (cb(&entry, ctx) != 0)
+				break;
+		}
+		off += next;
+	}
+	free(data);
+	return 0;
+}
+
+/*
+ * Copy data into out with our line in place of the first line for host:port
+ * (a renewed certificate replaces the old one) and without any further lines
+ * for it; append when there was none. *changed says whether out differs.
+ */
+static int ovr_rewrite_add(const char *data, size_t len, const char *host, int port,
+			   const char *mine, struct ovr_buf *out, int *changed)
+{
+	struct ovr_line ln;
+	size_t off = 0, next, n;
+	int placed = 0;
+
+	*changed = 0;
+	if (len == 0) {
+		*changed = 1;
+		if (ovr_buf_add(out, OVR_HEADER, strlen(OVR_HEADER)) != 0)
+			return -1;
+	}
+	while (off < len) {
+		n = ovr_line_len(data + off, data + len, &next);
+		if (!ovr_parse_line(data + off, n, &ln) || !ovr_line_is_for(&ln, host, port)) {
+			if (ovr_buf_add(out, data + off, next) != 0)
+				return -1;
+		} else if (!placed) {
+			placed = 1;
+			if (n != strlen(mine) || memcmp(data + off, mine, n) != 0)
+				*changed = 1;
+			if (ovr_buf_add(out, mine, strlen(mine)) != 0 || ovr_buf_add(out, "\n", 1) != 0)
+				return -1;
+		} else {
+			*changed = 1; /* a stale duplicate for the same host:port */
+		}
+		off += next;
+	}
+	if (placed)
+		return 0;
+	*changed = 1;
+	if (out->len > 0 && out->p[out->len - 1] != '\n' && ovr_buf_add(out, "\n", 1) != 0)
+		return -1;
+	if (ovr_buf_add(out, mine, strlen(mine)) != 0 || ovr_buf_add(out, "\n", 1) != 0)
+		return -1;
+	return 0;
+}
+
+static int ovr_add(struct uct_store *store, const struct uct_anchor *anchor, struct uct_err *err)
+{
+	struct ovr_buf out = {0};
+	char mine[OVR_HOST_MAX + UCT_FP_STRLEN + 64];
+	char *data = NULL;
+	size_t len;
+	int changed, rc = -1;
+
+	if (ovr_check_anchor(anchor, err) != 0)
+		return -1;
+	if (anchor->trust != UCT_TRUST_OVERRIDE)
+		return uct_err_set(err, UCT_E_USAGE, 0, "%s holds only overrides, not %s trust",
+				   store->id, uct_trust_name(anchor->trust));
+	if (ovr_format_line(anchor->host, anchor->port, anchor->cert->sha256, mine, sizeof(mine)) != 0)
+		return uct_err_set(err, UCT_E_USAGE, 0, "host name too long: %s", anchor->host);
+	if (ovr_read(store->path, &data, &len, err) != 0)
+		return -1;
+	if (ovr_rewrite_add(data ? data : "", len, anchor->host, anchor->port, mine, &out,
+			    &changed) != 0) {
+		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory editing %s", store->path);
+		goto out;
+	}
+	/* Already there, exactly: nothing to write, nothing Firefox could lose. */
+	rc = changed ? ovr_commit(store, &out, err) : 0;
+	if (rc == 0 && changed)
+		uct_log(UCT_LOG_INFO, "%s: override for %s:%d written", store->path, anchor->host,
+			anchor->port);
+out:
+	free(data);
+	free(out.p);
+	return rc;
+}
+
+static int ovr_remove(struct uct_store *store, const struct uct_anchor *anchor, struct uct_err *err)
+{
+	struct ovr_buf out = {0};
+	struct ovr_line ln;
+	char *data = NULL;
+	size_t len, off = 0, next, n;
+	int changed = 0, rc = -1, mine;
+
+	if (ovr_check_anchor(anchor, err) != 0)
+		return -1;
+	if (ovr_read(store->path, &data, &len, err) != 0)
+		return -1;
+	if (data == NULL)
+		return 0; /* no file: nothing to remove */
+	while (off < len) {
+		n = ovr_line_len(data + off, data + len, &next);
+		mine = ovr_parse_line(data + off, n, &ln) && ln.has_fp &&
+		       ovr_line_is_for(&ln, anchor->host, anchor->port) &&
+		       memcmp(ln.sha256, anchor->cert->sha256, UCT_SHA256_LEN) == 0;
+		if (mine)
+			changed = 1;
+		else if (ovr_buf_add(&out, data + off, next) != 0) {
+			uct_err_set(err, UCT_E_NOMEM, 0, "out of memory editing %s", store->path);
+			goto out;
+		}
+		off += next;
+	}
+	rc = changed ? ovr_commit(store, &out, err) : 0;
+out:
+	free(data);
+	free(out.p);
+	return rc;
+}
+
+static int ovr_verify(struct uct_store *store, const struct uct_chain *chain, const char *host,
+		      int port, struct uct_verify_result *out, struct uct_err *err)
+{
+	struct ovr_line ln;
+	char *data;
+	size_t len, off = 0, next, n;
+	int other = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (chain == NULL || chain->n == 0 || host == NULL)
+		return uct_err_set(err, UCT_E_USAGE, 0, "verify needs a chain and a host");
+	if (ovr_read(store->path, &data, &len, err) != 0)
+		return -1;
+	while (data != NULL && off < len && !out->trusted) {
+		n = ovr_line_len(data + off, data + len, &next);
+		if (ovr_parse_line(data + off, n, &ln) && ovr_line_is_for(&ln, host, port)) {
+			if (ln.has_fp && memcmp(ln.sha256, chain->certs[0]->sha256,
+						UCT_SHA256_LEN) == 0)
+				out->trusted = 1;
+			else
+				other = 1;
+		}
+		off += next;
+	}
+	free(data);
+	if (out->trusted)
+		return 0;
+	snprintf(out->code, sizeof(out->code), "OVERRIDE_MISSING");
+	snprintf(out->detail, sizeof(out->detail),
+		 other ? "the Firefox exception for %s:%d is for another certificate"
+		       : "no Firefox exception for %s:%d",
+		 host, port);
+	return 0;
+}
+
+static void ovr_close(struct uct_store *store)
+{
+	(void)store; /* nothing is held between calls */
+}
+
+static void ovr_destroy(struct uct_store *store)
+{
+	struct ovr_impl *impl;
+
+	if (store == NULL)
+		return;
+	ovr_close(store);
+	impl = store->impl;
+	if (impl != NULL)
+		free(impl->profile_dir);
+	free(impl);
+	free(store->id);
+	free(store->path);
+	free(store->group);
+	free(store);
+}
+
+static const struct uct_store_ops ovr_ops = {
+	.name = "ff-override",
+	.open = ovr_open,
+	.list = ovr_list,
+	.add = ovr_add,
+	.remove = ovr_remove,
+	.verify = ovr_verify,
+	.close = ovr_close,
+	.destroy = ovr_destroy,
+};
+
+/*
+ * A store for profile_dir/cert_override.txt. The file need not exist (add
+ * creates it with Firefox's header). store->busy is set when Firefox runs on
+ * the profile now; add and remove check again when they write. Returns a new
+ * store owned by the caller (free with ops->destroy), or NULL with err set.
+ */
+struct uct_store *uct_store_override_new(const char *profile_dir, const char *group,
+					 struct uct_err *err)
+{
+	struct uct_store *store;
+	struct ovr_impl *impl;
+
+	if (profile_dir == NULL || profile_dir[0] == '\0') {
+		uct_err_set(err, UCT_E_USAGE, 0, "override store needs a profile directory");
+		return NULL;
+	}
+	store = calloc(1, sizeof(*store));
+	impl = calloc(1, sizeof(*impl));
+	if (store == NULL || impl == NULL) {
+		free(store);
+		free(impl);
+		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+		return NULL;
+	}
+	store->ops = &ovr_ops;
+	store->impl = impl;
+	store->browser = UCT_BROWSER_FIREFOX;
+	impl->profile_dir = uct_strdup(profile_dir);
+	store->id = uct_asprintf("ff-override:%s", profile_dir);
+	store->path = uct_asprintf("%s/%s", profile_dir, OVR_FILE);
+	store->group = uct_strdup(group ? group : "firefox");
+	if (impl->profile_dir == NULL || store->id == NULL || store->path == NULL ||
+	    store->group == NULL) {
+		ovr_destroy(store);
+		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+		return NULL;
+	}
+	store->busy = ovr_profile_busy(profile_dir);
+	return store;
+}

@@ -1,0 +1,431 @@
+/*
+ * test_discover.c: store discovery on temporary homes laid out as Chromium,
+ * the Chromium snap and Firefox (deb, snap, Flatpak, XDG) leave them, with
+ * real NSS databases made by certutil.
+ */
+#include <check.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "platform.h"
+
+static char home[256];
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void setup(void)
+{
+	snprintf(home, sizeof(home), "/tmp/uct-home-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(home));
+	unsetenv("XDG_CONFIG_HOME");
+}
+
+static void teardown(void)
+{
+	nftw(home, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* mkdir -p for a path under home (given relative to it), returns the full path. */
+static char *mkdirs(const char *rel)
+{
+	char *path = uct_asprintf("%s/%s", home, rel);
+
+	for (char *p = path + strlen(home) + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		ck_assert_msg(mkdir(path, 0700) == 0 || errno == EEXIST, "%s", path);
+		*p = '/';
+	}
+	ck_assert_msg(mkdir(path, 0700) == 0 || errno == EEXIST, "%s", path);
+	return path;
+}
+
+/* Write text to home/rel, creating its directory. */
+static void put(const char *rel, const char *text)
+{
+	char *dir = uct_strdup(rel), *slash = strrchr(dir, '/'), *path;
+	FILE *f;
+
+	if (slash != NULL) {
+		*slash = '\0';
+		free(mkdirs(dir));
+	}
+	path = uct_asprintf("%s/%s", home, rel);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	free(path);
+	free(dir);
+}
+
+/* A real, empty NSS database in home/rel, as a browser would leave it. */
+static void nssdb(const char *rel)
+{
+	char *dir = mkdirs(rel);
+	char *cmd = uct_asprintf("certutil -N -d sql:%s --empty-password >/dev/null 2>&1", dir);
+
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	free(dir);
+}
+
+struct found {
+	struct uct_store **v;
+	size_t n;
+};
+
+static struct found discover(const struct uct_discover_opts *opts)
+{
+	struct found f;
+	struct uct_err err = {0};
+
+	ck_assert_msg(uct_stores_discover(opts, &f.v, &f.n, &err) == 0, "%s", err.msg);
+	return f;
+}
+
+/* The store whose id is "<kind>:<home>/<rel>", or NULL. */
+static struct uct_store *find(const struct found *f, const char *kind, const char *rel)
+{
+	char *id = uct_asprintf("%s:%s/%s", kind, home, rel);
+	struct uct_store *hit = NULL;
+
+	for (size_t i = 0; i < f->n; i++)
+		if (strcmp(f->v[i]->id, id) == 0)
+			hit = f->v[i];
+	free(id);
+	return hit;
+}
+
+/* Both stores of a Firefox profile at home/rel, in group. */
+static void assert_profile(const struct found *f, const char *rel, const char *group, int has_nss)
+{
+	struct uct_store *nss = find(f, "nss", rel), *ovr = find(f, "ff-override", rel);
+	char *path = uct_asprintf("%s/%s/cert_override.txt", home, rel);
+
+	ck_assert_msg(ovr != NULL, "no override store for %s", rel);
+	ck_assert_str_eq(ovr->ops->name, "ff-override");
+	ck_assert_str_eq(ovr->path, path);
+	ck_assert_str_eq(ovr->group, group);
+	ck_assert_int_eq(ovr->browser, UCT_BROWSER_FIREFOX);
+	if (has_nss) {
+		ck_assert_msg(nss != NULL, "no NSS store for %s", rel);
+		ck_assert_str_eq(nss->group, group);
+		ck_assert_int_eq(nss->browser, UCT_BROWSER_FIREFOX);
+		ck_assert_int_eq(nss->created, 0);
+	} else {
+		ck_assert_ptr_null(nss);
+	}
+	free(path);
+}
+
+START_TEST(test_empty_home)
+{
+	struct uct_discover_opts opts = {.home = home};
+	struct found f = discover(&opts);
+	struct uct_store *s;
+
+	ck_assert_uint_eq(f.n, 0);
+	uct_stores_free(f.v, f.n);
+
+	/* Chromium creates its database at first start; the agent may too. */
+	opts.create_chromium_db = 1;
+	f = discover(&opts);
+	ck_assert_uint_eq(f.n, 1);
+	s = find(&f, "nss", ".pki/nssdb");
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s->group, "chromium");
+	ck_assert_int_eq(s->browser, UCT_BROWSER_CHROMIUM);
+	ck_assert_int_eq(s->created, 1);
+	uct_stores_free(f.v, f.n);
+}
+END_TEST
+
+START_TEST(test_chromium_and_snap)
+{
+	struct uct_discover_opts opts = {.home = home};
+	struct found f;
+	struct uct_store *s;
+	char *link;
+
+	nssdb(".pki/nssdb");
+	nssdb("snap/chromium/2345/.pki/nssdb");
+	link = uct_asprintf("%s/snap/chromium/current", home);
+	ck_assert_int_eq(symlink("2345", link), 0);
+	free(link);
+	/* HOME is used when opts->home is not given. */
+	setenv("HOME", home, 1);
+	opts.home = NULL;
+	f = discover(&opts);
+	ck_assert_uint_eq(f.n, 2);
+	s = find(&f, "nss", ".pki/nssdb");
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(s->created, 0);
+	ck_assert_str_eq(s->group, "chromium");
+	/* The id keeps "current" so a snap refresh does not change it. */
+	s = find(&f, "nss", "snap/chromium/current/.pki/nssdb");
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s->group, "chromium-snap");
+	ck_assert_int_eq(s->browser, UCT_BROWSER_CHROMIUM);
+	uct_stores_free(f.v, f.n);
+}
+END_TEST
+
+START_TEST(test_firefox_profiles_ini)
+{
+	struct uct_discover_opts opts = {.home = home};
+	struct found f;
+	char *ini;
+
+	nssdb(".mozilla/firefox/abc.default-release");
+	nssdb(".mozilla/firefox/xyz.default");
+	nssdb("elsewhere/work-profile");
+	put(".mozilla/firefox/old.legacy/cert8.db", "");
+	free(mkdirs(".mozilla/firefox/fresh.new"));
+	ini = uct_asprintf("[Install4F96D1932A9F858E]\nDefault=abc.default-release\nLocked=1\n\n"
+			   "[Profile1]\nName=default\nIsRelative=1\nPath=xyz.default\nDefault=1\n\n"
+			   "[Profile0]\nName=default-release\nIsRelative=1\nPath=abc.default-release\n\n"
+			   "[Profile2]\nName=work\nIsRelative=0\nPath=%s/elsewhere/work-profile\n\n"
+			   "[Profile3]\nName=gone\nIsRelative=1\nPath=missing.gone\n\n"
+			   "[Profile4]\nName=old\nIsRelative=1\nPath=old.legacy\n\n"
+			   "[Profile5]\nName=fresh\nIsRelative=1\nPath=fresh.new\n\n"
+			   "[General]\nStartWithLastProfile=1\nVersion=2\n",
+			   home);
+	put(".mozilla/firefox/profiles.ini", ini);
+	free(ini);
+	f = discover(&opts);
+	/* Three profiles with cert9.db (two stores each), one never started
+	 * (override only); the missing and the cert8-only ones are skipped. */
+	ck_assert_uint_eq(f.n, 7);
+	assert_profile(&f, ".mozilla/firefox/xyz.default", "firefox:default", 1);
+	assert_profile(&f, ".mozilla/firefox/abc.default-release", "firefox:default-release", 1);
+	assert_profile(&f, "elsewhere/work-profile", "firefox:work", 1);
+	assert_profile(&f, ".mozilla/firefox/fresh.new", "firefox:fresh", 0);
+	ck_assert_ptr_null(find(&f, "ff-override", ".mozilla/firefox/old.legacy"));
+	/* Profiles in the order profiles.ini lists them, NSS before override. */
+	ck_assert_str_eq(f.v[0]->group, "firefox:default");
+	ck_assert_str_eq(f.v[0]->ops->name, "nss");
+	ck_assert_str_eq(f.v[1]->ops->name, "ff-override");
+	uct_stores_free(f.v, f.n);
+}
+END_TEST
+
+START_TEST(test_xdg_config_home)
+{
+	struct uct_discover_opts opts = {.home = home};
+	struct found f;
+	char *xdg = uct_asprintf("%s/cfg", home);
+
+	nssdb(".config/mozilla/firefox/p1.default-release");
+	put(".config/mozilla/firefox/profiles.ini",
+	    "[Profile0]\nName=default-release\nIsRelative=1\nPath=p1.default-release\n");
+	nssdb("cfg/mozilla/firefox/p2.x");
+	put("cfg/mozilla/firefox/profiles.ini", "[Profile0]\nName=x\nIsRelative=1\nPath=p2.x\n");
+
+	f = discover(&opts);
+	ck_assert_uint_eq(f.n, 2);
+	assert_profile(&f, ".config/mozilla/firefox/p1.default-release", "firefox:default-release",
+		       1);
+	uct_stores_free(f.v, f.n);
+
+	setenv("XDG_CONFIG_HOME", xdg, 1);
+	f = discover(&opts);
+	ck_assert_uint_eq(f.n, 2);
+	assert_profile(&f, "cfg/mozilla/firefox/p2.x", "firefox:x", 1);
+	uct_stores_free(f.v, f.n);
+	free(xdg);
+}
+END_TEST
+
+START_TEST(test_snap_and_flatpak_same_profile_name)
+{
+	struct uct_discover_opts opts = {.home = home};
+	struct found f;
+	const char *ini = "[Profile0]\nName=default-release\nIsRelative=1\nPath=q.default-release\n";
+
+	nssdb("snap/firefox/common/.mozilla/firefox/q.default-release");
+	put("snap/firefox/common/.mozilla/firefox/profiles.ini", ini);
+	nssdb(".var/app/org.mozilla.firefox/.mozilla/firefox/q.default-release");
+	put(".var/app/org.mozilla.firefox/.mozilla/firefox/profiles.ini", ini);
+	/* Without IsRelative the path's form decides. */
+	nssdb(".mozilla/firefox/r.plain");
+	put(".mozilla/firefox/profiles.ini", "[Profile0]\nPath=r.plain\n");
+
+	f = discover(&opts);
+	ck_assert_uint_eq(f.n, 6);
+	/* Unnamed: the directory name. */
+	assert_profile(&f, ".mozilla/firefox/r.plain", "firefox:r.plain", 1);
+	assert_profile(&f, "snap/firefox/common/.mozilla/firefox/q.default-release",
+		       "firefox:default-release", 1);
+	/* Two distinct profiles never share a group. */
+	assert_profile(&f, ".var/app/org.mozilla.firefox/.mozilla/firefox/q.default-release",
+		       "firefox:q.default-release", 1);
+	uct_stores_free(f.v, f.n);
+}
+END_TEST
+
+START_TEST(test_same_directory_found_twice)
+{
+	struct uct_discover_opts opts = {.home = home};
+	struct found f;
+	char *link, *target, *ini;
+
+	nssdb(".mozilla/firefox/abc.default");
+	put(".mozilla/firefox/profiles.ini", "[Profile0]\nName=default\nIsRelative=1\nPath=abc.default\n");
+	/* The Flatpak's profiles.ini names it through a symlink. */
+	link = uct_asprintf("%s/alias", home);
+	target = uct_asprintf("%s/.mozilla/firefox/abc.default", home);
+	ck_assert_int_eq(symlink(target, link), 0);
+	ini = uct_asprintf("[Profile0]\nName=other\nIsRelative=0\nPath=%s\n", link);
+	put(".var/app/org.mozilla.firefox/.mozilla/firefox/profiles.ini", ini);
+	/* And the XDG root is the same directory as the classic one. */
+	free(mkdirs(".config/mozilla"));
+	free(link);
+	link = uct_asprintf("%s/.config/mozilla/firefox", home);
+	free(target);
+	target = uct_asprintf("%s/.mozilla/firefox", home);
+	ck_assert_int_eq(symlink(target, link), 0);
+
+	f = discover(&opts);
+	ck_assert_uint_eq(f.n, 2);
+	assert_profile(&f, ".mozilla/firefox/abc.default", "firefox:default", 1);
+	uct_stores_free(f.v, f.n);
+	free(link);
+	free(target);
+	free(ini);
+}
+END_TEST
+
+START_TEST(test_explicit_nss_dbs_only)
+{
+	struct uct_strv dbs = {0};
+	struct uct_discover_opts opts = {.home = home, .nss_dbs = &dbs, .create_chromium_db = 1};
+	struct found f;
+	struct uct_store *s;
+	char *d1 = uct_asprintf("%s/db1", home), *d2 = uct_asprintf("%s/db2", home);
+	char *group = uct_asprintf("nssdb:%s", d1);
+
+	nssdb(".pki/nssdb");
+	nssdb(".mozilla/firefox/abc.default");
+	put(".mozilla/firefox/profiles.ini", "[Profile0]\nName=default\nIsRelative=1\nPath=abc.default\n");
+	nssdb("db1");
+	nssdb("db2");
+	uct_strv_push(&dbs, d1);
+	uct_strv_push(&dbs, d2);
+	uct_strv_push(&dbs, d1); /* named twice: one store */
+	f = discover(&opts);
+	ck_assert_uint_eq(f.n, 2);
+	uct_stores_free(f.v, f.n);
+	/* Named as certutil takes it, relative to the working directory. */
+	uct_strv_clear(&dbs);
+	ck_assert_int_eq(chdir(home), 0);
+	uct_strv_push(&dbs, "sql:db1");
+	uct_strv_push(&dbs, "db2");
+	uct_strv_push(&dbs, "dbm:db3");
+	f = discover(&opts);
+	ck_assert_uint_eq(f.n, 2);
+	s = find(&f, "nss", "db1");
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s->group, group);
+	ck_assert_int_eq(s->browser, UCT_BROWSER_CHROMIUM);
+	ck_assert_ptr_nonnull(find(&f, "nss", "db2"));
+	uct_stores_free(f.v, f.n);
+	uct_strv_clear(&dbs);
+	free(d1);
+	free(d2);
+	free(group);
+}
+END_TEST
+
+START_TEST(test_browser_mask)
+{
+	struct uct_discover_opts opts = {.home = home, .browsers = UCT_BROWSER_FIREFOX};
+	struct found f;
+
+	nssdb(".pki/nssdb");
+	nssdb(".mozilla/firefox/abc.default");
+	put(".mozilla/firefox/profiles.ini", "[Profile0]\nName=default\nIsRelative=1\nPath=abc.default\n");
+	f = discover(&opts);
+	ck_assert_uint_eq(f.n, 2);
+	ck_assert_ptr_null(find(&f, "nss", ".pki/nssdb"));
+	uct_stores_free(f.v, f.n);
+
+	opts.browsers = UCT_BROWSER_CHROMIUM;
+	f = discover(&opts);
+	ck_assert_uint_eq(f.n, 1);
+	ck_assert_ptr_nonnull(find(&f, "nss", ".pki/nssdb"));
+	uct_stores_free(f.v, f.n);
+
+	opts.browsers = 0; /* all */
+	f = discover(&opts);
+	ck_assert_uint_eq(f.n, 3);
+	uct_stores_free(f.v, f.n);
+}
+END_TEST
+
+START_TEST(test_bad_ini_and_running_firefox)
+{
+	struct uct_discover_opts opts = {.home = home};
+	struct found f;
+	struct uct_store *s;
+	char *link, *target;
+
+	nssdb(".mozilla/firefox/abc.default");
+	put(".mozilla/firefox/profiles.ini",
+	    "this is not ini\n[Profile0]\nName=default\nIsRelative=1\nPath=abc.default\n");
+	link = uct_asprintf("%s/.mozilla/firefox/abc.default/lock", home);
+	target = uct_asprintf("127.0.1.1:+%ld", (long)getpid());
+	ck_assert_int_eq(symlink(target, link), 0);
+	f = discover(&opts);
+	ck_assert_uint_eq(f.n, 2);
+	s = find(&f, "ff-override", ".mozilla/firefox/abc.default");
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(s->busy, 1);
+	uct_stores_free(f.v, f.n);
+	uct_stores_free(NULL, 0);
+	free(link);
+	free(target);
+}
+END_TEST
+
+static Suite *discover_suite(void)
+{
+	Suite *s = suite_create("discover");
+	TCase *tc = tcase_create("homes");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_empty_home);
+	tcase_add_test(tc, test_chromium_and_snap);
+	tcase_add_test(tc, test_firefox_profiles_ini);
+	tcase_add_test(tc, test_xdg_config_home);
+	tcase_add_test(tc, test_snap_and_flatpak_same_profile_name);
+	tcase_add_test(tc, test_same_directory_found_twice);
+	tcase_add_test(tc, test_explicit_nss_dbs_only);
+	tcase_add_test(tc, test_browser_mask);
+	tcase_add_test(tc, test_bad_ini_and_running_firefox);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(discover_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
