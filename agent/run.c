@@ -784,7 +784,7 @@ static int discover(struct uct_run *run, struct uct_err *err)
 		.home = run->cfg->home,
 		.nss_dbs = &run->cfg->nss_dbs,
 		.browsers = run->cfg->browsers,
-		.create_chromium_db = run->cfg->command == UCT_CMD_INSTALL,
+		.create_chromium_db = run->cfg->command == UCT_CMD_INSTALL || run->cfg->command == UCT_CMD_CHECK,
 	};
 	size_t cells;
 

@@ -242,8 +242,8 @@ START_TEST(test_add_peer)
 	ck_assert_int_eq(l.n, 1);
 	ck_assert_int_eq(l.trust, UCT_TRUST_PEER);
 	ck_assert_mem_eq(l.sha256, t.cert->sha256, UCT_SHA256_LEN);
-	ck_assert_msg(strncmp(l.label, "uccx-trust: uccx1.example.com ", 30) == 0, "%s", l.label);
-	ck_assert_int_eq(strlen(l.label), 30 + 8);
+	ck_assert_msg(strncmp(l.label, "uccx-trust uccx1.example.com ", 29) == 0, "%s", l.label);
+	ck_assert_int_eq(strlen(l.label), 29 + 8);
 
 	ck_assert(certutil_flags(dir, l.label, flags, sizeof(flags)));
 	ck_assert_str_eq(flags, "CP,,");

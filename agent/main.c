@@ -1,0 +1,75 @@
+/*
+ * main.c: the uccx-trust command. Parses the configuration, picks the log
+ * sink, runs the command and maps the outcome to an exit code a script can
+ * use: 0 all trusted, 1 some endpoint not trusted or unreachable, 2 usage
+ * or configuration error, 3 system error.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "platform.h"
+#include "report.h"
+#include "run.h"
+
+#define EXIT_NOT_TRUSTED 1
+#define EXIT_USAGE 2
+#define EXIT_SYSTEM 3
+
+int main(int argc, char **argv)
+{
+	struct uct_config cfg;
+	struct uct_run run;
+	struct uct_err err = {0};
+	size_t i;
+	int code;
+
+	uct_config_init(&cfg);
+	memset(&run, 0, sizeof(run));
+	if (uct_config_load(&cfg, argc, argv, &err) < 0) {
+		fprintf(stderr, "uccx-trust: %s\n", err.msg);
+		if (err.code == UCT_E_USAGE)
+			fprintf(stderr, "Run 'uccx-trust --help' for the commands and options.\n");
+		uct_config_free(&cfg);
+		return EXIT_USAGE;
+	}
+	if (cfg.help) {
+		fputs(uct_config_usage(), stdout);
+		uct_config_free(&cfg);
+		return 0;
+	}
+	if (cfg.version) {
+		printf("uccx-trust %s (JSON schema %d)\n", UCT_VERSION, UCT_JSON_SCHEMA);
+		uct_config_free(&cfg);
+		return 0;
+	}
+	uct_log_set_sink(uct_log_stderr, NULL,
+			 cfg.quiet ? UCT_LOG_ERROR : cfg.verbose ? UCT_LOG_DEBUG : UCT_LOG_WARN);
+	for (i = 0; i < cfg.warnings.n && !cfg.quiet; i++)
+		fprintf(stderr, "uccx-trust: warning: %s\n", cfg.warnings.v[i]);
+	if (uct_platform_init(&err) < 0) {
+		fprintf(stderr, "uccx-trust: %s\n", err.msg);
+		uct_config_free(&cfg);
+		return EXIT_SYSTEM;
+	}
+	if (uct_run_execute(&run, &cfg, &err) < 0) {
+		code = (err.code == UCT_E_USAGE || err.code == UCT_E_CONFIG) ? EXIT_USAGE : EXIT_SYSTEM;
+		if (cfg.json)
+			uct_report_json(stdout, &run, &err, code);
+		fprintf(stderr, "uccx-trust: %s\n", err.msg);
+	} else {
+		code = cfg.command == UCT_CMD_STATUS ? 0 : run.exit_code;
+		if (cfg.json)
+			uct_report_json(stdout, &run, NULL, code);
+		else if (cfg.command == UCT_CMD_STATUS)
+			uct_report_status_text(stdout, &run);
+		else if (!cfg.quiet)
+			uct_report_text(stdout, &run, cfg.verbose);
+	}
+	uct_run_free(&run);
+	uct_config_free(&cfg);
+	uct_platform_cleanup();
+	return code;
+}

@@ -1,0 +1,93 @@
+# tests/integration/lib.sh: shared helpers for the integration tests, which
+# run the real agent against the lab (real TLS servers on loopback) into
+# real NSS databases in temporary homes, and assert with NSS's certutil.
+# Sourced, not run.
+
+set -euo pipefail
+
+BUILD=${UCT_BUILD_DIR:?UCT_BUILD_DIR must point at the build directory}
+AGENT=$BUILD/uccx-trust
+LAB=$BUILD/tests/uccx-lab
+T_PASS=0
+T_FAIL=0
+T_WORK=$(mktemp -d /tmp/uct-it.XXXXXX)
+T_LABS=()
+
+cleanup() {
+	local d
+	for d in "${T_LABS[@]}"; do
+		"$LAB" --stop --out "$d" >/dev/null 2>&1 || true
+	done
+	rm -rf "$T_WORK"
+}
+trap cleanup EXIT
+
+ok() { T_PASS=$((T_PASS + 1)); echo "ok - $*"; }
+not_ok() { T_FAIL=$((T_FAIL + 1)); echo "not ok - $*"; }
+check() { # check DESCRIPTION COMMAND...
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+finish() {
+	echo "$T_PASS passed, $T_FAIL failed"
+	[ "$T_FAIL" -eq 0 ]
+}
+
+# lab_start DIR SCENARIO [uccx-lab options...]: start a lab in DIR, daemonised.
+lab_start() {
+	local dir=$1 scenario=$2
+	shift 2
+	"$LAB" --stop --out "$dir" >/dev/null 2>&1 || true
+	"$LAB" --scenario "$scenario" --out "$dir" --daemon "$@" >/dev/null
+	T_LABS+=("$dir")
+}
+lab_stop() { "$LAB" --stop --out "$1" >/dev/null 2>&1 || true; }
+
+# new_home DIR: a PC user's home with one Firefox profile (NSS db created
+# empty, as Firefox does) and no Chromium database yet.
+new_home() {
+	local home=$1 prof
+	prof=$home/.mozilla/firefox/abcd1234.default-release
+	mkdir -p "$prof"
+	certutil -N -d "sql:$prof" --empty-password
+	cat >"$home/.mozilla/firefox/profiles.ini" <<INI
+[Profile0]
+Name=default-release
+IsRelative=1
+Path=abcd1234.default-release
+Default=1
+
+[General]
+StartWithLastProfile=1
+Version=2
+INI
+}
+ff_profile() { echo "$1/.mozilla/firefox/abcd1234.default-release"; }
+
+# agent_args HOME LABDIR STATE: the flags every test run uses.
+agent_args() {
+	local home=$1 lab=$2 state=$3 line
+	A=(--node uccx1.lab.example --node uccx2.lab.example --socialminer socialminer.lab.example
+	   --home "$home" --state-dir "$state" --connect-timeout 2 --timeout 5)
+	while read -r line; do A+=(--connect-to "$line"); done <"$lab/connect-to.txt"
+}
+
+# run_agent CMD [extra...]: runs the agent with A; sets RC and OUT.
+run_agent() {
+	set +e
+	OUT=$("$AGENT" "$@" "${A[@]}" 2>&1)
+	RC=$?
+	set -e
+}
+
+# nss_flags DBDIR NICKNAME-PREFIX: the trust flags of our certificates, one
+# "nickname<TAB>flags" line each, sorted.
+nss_ours() {
+	certutil -L -d "sql:$1" 2>/dev/null | awk 'NR>4 && /^uccx-trust / {
+		flags=$NF; $NF=""; sub(/[ \t]+$/, ""); print $0 "\t" flags }' | sort
+}
+nss_count_ours() { nss_ours "$1" | grep -c . || true; }
+nss_flags_for() { # DB CN-substring -> the flags of our cert whose nickname has it
+	nss_ours "$1" | awk -F'\t' -v s="$2" 'index($1, s) { print $2 }' | sort -u | paste -sd' '
+}
