@@ -418,6 +418,28 @@ static int disc_explicit(struct disc *d)
 	return rc;
 }
 
+/*
+ * Files written as root into another user's home would belong to root, and
+ * that user's browser could no longer update its own databases. A user's
+ * stores are managed by a run as that user (the login script); root only
+ * manages a home it owns.
+ */
+static int disc_check_owner(const char *home, struct uct_err *err)
+{
+	struct stat sb;
+
+	if (stat(home, &sb) != 0)
+		return uct_err_set(err, UCT_E_IO, errno, "cannot read the home directory %s: %s", home,
+				   strerror(errno));
+	if (sb.st_uid != geteuid())
+		return uct_err_set(err, UCT_E_USAGE, 0,
+				   "%s belongs to another user (uid %u): run uccx-trust as that user "
+				   "(for example from the login script) so that their browser "
+				   "databases stay theirs",
+				   home, (unsigned)sb.st_uid);
+	return 0;
+}
+
 int uct_stores_discover(const struct uct_discover_opts *opts, struct uct_store ***out,
 			size_t *n, struct uct_err *err)
 {
@@ -439,6 +461,8 @@ int uct_stores_discover(const struct uct_discover_opts *opts, struct uct_store *
 		uct_err_set(err, UCT_E_SYSTEM, 0, "no home directory: set HOME");
 		goto out;
 	}
+	if (disc_check_owner(d.home, err) != 0)
+		goto out;
 	if ((mask & UCT_BROWSER_CHROMIUM) && disc_chromium(&d) != 0)
 		goto out;
 	if ((mask & UCT_BROWSER_FIREFOX) && disc_firefox(&d) != 0)

@@ -153,6 +153,29 @@ START_TEST(test_empty_home)
 }
 END_TEST
 
+/* A home that belongs to someone else is refused: files created there by
+ * this process would not be that user's. */
+START_TEST(test_foreign_home_refused)
+{
+	struct uct_discover_opts opts = {.home = home, .create_chromium_db = 1};
+	struct uct_store **stores = NULL;
+	struct uct_err err = {0};
+	size_t n = 0;
+	uid_t other = geteuid() == 65534 ? 65533 : 65534;
+
+	if (geteuid() != 0) {
+		/* Only root can give a directory away; nothing to test. */
+		return;
+	}
+	ck_assert_int_eq(chown(home, other, (gid_t)-1), 0);
+	ck_assert_int_eq(uct_stores_discover(&opts, &stores, &n, &err), -1);
+	ck_assert_int_eq(err.code, UCT_E_USAGE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "belongs to another user"));
+	ck_assert_ptr_null(stores);
+	ck_assert_int_eq(chown(home, 0, (gid_t)-1), 0);
+}
+END_TEST
+
 START_TEST(test_chromium_and_snap)
 {
 	struct uct_discover_opts opts = {.home = home};
@@ -407,6 +430,7 @@ static Suite *discover_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_empty_home);
+	tcase_add_test(tc, test_foreign_home_refused);
 	tcase_add_test(tc, test_chromium_and_snap);
 	tcase_add_test(tc, test_firefox_profiles_ini);
 	tcase_add_test(tc, test_xdg_config_home);
