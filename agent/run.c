@@ -318,7 +318,7 @@ static int plan_removals(struct uct_run *run, size_t s, const struct owned_walk 
 		if (!entry_is_ours(run, store, e))
 			continue;
 		rec = uct_state_find_installed(&run->state, store->id, e->sha256);
-		if (run->cfg->command == UCT_CMD_INSTALL) {
+		if (run->cfg->command != UCT_CMD_REMOVE) {
 			/* Without a record we cannot tell what it served: keep it. */
 			if (rec == NULL || !entry_replaced(run, s, rec))
 				continue;
@@ -462,9 +462,10 @@ static int process_store(struct uct_run *run, size_t s)
 			goto fail;
 		verify_all(run, s, before);
 	}
-	if (cmd == UCT_CMD_INSTALL && plan_adds(run, s, &owned) < 0)
+	/* check plans exactly what install would do, and applies nothing. */
+	if ((cmd == UCT_CMD_INSTALL || cmd == UCT_CMD_CHECK) && plan_adds(run, s, &owned) < 0)
 		goto nomem;
-	if ((cmd == UCT_CMD_INSTALL || cmd == UCT_CMD_REMOVE) && plan_removals(run, s, &owned) < 0)
+	if (cmd != UCT_CMD_STATUS && plan_removals(run, s, &owned) < 0)
 		goto nomem;
 	memcpy(after, before, run->eps.n * sizeof(*after));
 	if (cmd == UCT_CMD_CHECK || !store_has_work(run, store)) {

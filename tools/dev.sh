@@ -32,12 +32,18 @@ build() {
 }
 
 demo() {
-	local work lab home
+	local work home prof
 	work=$(mktemp -d /tmp/uccx-demo.XXXXXX)
-	lab=$work/lab
+	demo_lab=$work/lab
 	home=$work/home
-	mkdir -p "$home"
-	trap '"$build/tests/uccx-lab" --stop --out "$lab" >/dev/null 2>&1 || true' EXIT
+	# A PC user's home with one Firefox profile, as Firefox leaves it.
+	prof=$home/.mozilla/firefox/demo.default-release
+	mkdir -p "$prof"
+	certutil -N -d "sql:$prof" --empty-password
+	printf '[Profile0]\nName=default-release\nIsRelative=1\nPath=demo.default-release\nDefault=1\n' \
+		>"$home/.mozilla/firefox/profiles.ini"
+	trap '"$build/tests/uccx-lab" --stop --out "$demo_lab" >/dev/null 2>&1 || true' EXIT
+	local lab=$demo_lab
 	"$build/tests/uccx-lab" --scenario "${UCT_SCENARIO:-mixed}" --out "$lab" --daemon
 	local args=(--node uccx1.lab.example --node uccx2.lab.example
 		    --socialminer socialminer.lab.example --home "$home"
@@ -53,7 +59,8 @@ demo() {
 	echo "== uccx-trust check (again: a login-script run)"
 	"$build/uccx-trust" check "${args[@]}" || echo "(exit code $?)"
 	echo
-	echo "The demo home is $home (its ~/.pki/nssdb holds what was installed)."
+	echo "The demo home is $home: certutil -L -d sql:$home/.pki/nssdb shows what was"
+	echo "installed for Chromium, $prof holds the Firefox profile."
 }
 
 tests() {
