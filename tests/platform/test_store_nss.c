@@ -362,6 +362,41 @@ START_TEST(test_untagged_left_alone)
 }
 END_TEST
 
+/* A later run may know only the fingerprint of what an earlier run
+ * installed (remove, or a server that now sends another certificate): the
+ * store finds the object by its SHA-256, and still only when tagged. */
+START_TEST(test_remove_by_fingerprint)
+{
+	const char *dir = certutil_db("db");
+	struct tnss_cert ours = tnss_cert_make("uccx1.example.com", "uccx1.example.com", 0, NULL);
+	struct tnss_cert users = tnss_cert_make("uccx2.example.com", "uccx2.example.com", 0, NULL);
+	struct uct_store *s = store_new(dir);
+	struct uct_cert only_fp = {0};
+	struct uct_anchor a = {&only_fp, UCT_TRUST_NONE, NULL, 0};
+	struct uct_err err = {0};
+
+	tnss_write_pem(&users, tpath("u.pem"));
+	ck_assert_int_eq(run("certutil -A -d sql:%s -n 'my server' -t P,, -i %s", dir,
+			     tpath("u.pem")), 0);
+	store_open(s, 1);
+	store_add(s, &ours, UCT_TRUST_PEER);
+	ck_assert_int_eq(store_list(s).n, 1);
+	/* The user's certificate, by fingerprint: left alone. */
+	memcpy(only_fp.sha256, users.cert->sha256, UCT_SHA256_LEN);
+	ck_assert_int_eq(s->ops->remove(s, &a, &err), 0);
+	/* Ours, by fingerprint: removed with its trust. */
+	memcpy(only_fp.sha256, ours.cert->sha256, UCT_SHA256_LEN);
+	ck_assert_msg(s->ops->remove(s, &a, &err) == 0, "remove: %s", err.msg);
+	ck_assert_int_eq(store_list(s).n, 0);
+	s->ops->close(s);
+	ck_assert_int_eq(db_objects(dir, CKO_CERT_HEX), 1);
+	ck_assert_int_eq(db_objects(dir, CKO_TRUST_HEX), 1);
+	s->ops->destroy(s);
+	tnss_cert_free(&ours);
+	tnss_cert_free(&users);
+}
+END_TEST
+
 /* A regenerated server certificate (same subject, new key) next to the
  * old one: both are the agent's, each with its own tag. Also next to a
  * same-subject certificate the user imported. */
@@ -740,6 +775,7 @@ static Suite *store_nss_suite(void)
 	tcase_add_test(tc, test_change_and_remove);
 	tcase_add_test(tc, test_root_ca);
 	tcase_add_test(tc, test_untagged_left_alone);
+	tcase_add_test(tc, test_remove_by_fingerprint);
 	tcase_add_test(tc, test_renewal_same_subject);
 	tcase_add_test(tc, test_created);
 	tcase_add_test(tc, test_odd_path);
