@@ -24,12 +24,12 @@ trap 'stop_collector; cleanup' EXIT
 
 # start_collector [flags...]: starts it on a free port; sets COL_PID and URL.
 start_collector() {
-	local i
+	local _
 	: >"$W/col.log"
 	"$COL" --listen 127.0.0.1:0 --db "$W/col.db" --agent-token-file "$W/agent.tok" \
 		--admin-token-file "$W/admin.tok" "$@" 2>"$W/col.log" &
 	COL_PID=$!
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		PORT=$(sed -n 's/.*listening on [a-z]*:\/\/[^ ]*:\([0-9]*\),.*/\1/p' "$W/col.log")
 		[ -n "$PORT" ] && break
 		kill -0 "$COL_PID" 2>/dev/null || break
