@@ -1,0 +1,198 @@
+/*
+ * col.h: the collector's internal interfaces: report validation, the SQLite
+ * store, the group-commit writer, configuration and the HTTP front end.
+ * Everything here is linked into the static core that the unit tests use.
+ */
+#ifndef COL_H
+#define COL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define COL_VERSION "0.1.0"
+#define COL_REPORT_SCHEMA 1
+#define COL_MAX_ENDPOINTS 512
+#define COL_FP_LEN 95 /* "AB:CD:..." for 32 bytes */
+
+/* Why a request was turned away; each has a counter in /metrics. */
+enum col_reject {
+	COL_REJ_NONE = 0,
+	COL_REJ_UNAUTHORIZED,
+	COL_REJ_TOO_LARGE,
+	COL_REJ_MALFORMED_JSON,
+	COL_REJ_INVALID_REPORT,
+	COL_REJ_STORAGE,
+	COL_REJ_CONFIG,         /* not a request outcome: start-up errors */
+	COL_REJ_COUNT
+};
+const char *col_reject_name(enum col_reject r);
+
+/* The first error wins; msg is for a person (and for 400 answers). */
+struct col_err {
+	enum col_reject reason;
+	char msg[256];
+};
+void col_err_set(struct col_err *err, enum col_reject reason, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ---- report.c: one validated agent report ---- */
+
+struct col_endpoint {
+	char *url;
+	char *verdict;          /* the agent's verdict name, "trusted" or another */
+	char sha256[COL_FP_LEN + 1]; /* "" when no certificate was fetched */
+	int64_t not_after;      /* 0 when no certificate */
+};
+
+struct col_report {
+	char report_id[37];     /* lower-case UUID text */
+	char *host_name;
+	char *agent_version;
+	int64_t time;           /* the agent's report time, seconds since 1970 */
+	int problem;            /* 1 when an endpoint is not trusted or problems[] is not empty */
+	size_t n_problem_endpoints;
+	int64_t next_expiry;    /* earliest certificate not_after, 0 when none */
+	size_t n_endpoints;
+	struct col_endpoint *endpoints;
+	char *body;             /* the document as received, NUL-terminated */
+	size_t body_len;
+};
+
+/*
+ * Parses and validates a report body (schema in docs/report-schema.md).
+ * On success *out is the caller's (col_report_free); on failure returns -1
+ * with err->reason COL_REJ_MALFORMED_JSON or COL_REJ_INVALID_REPORT and a
+ * message naming the offending field.
+ */
+int col_report_parse(const char *body, size_t len, struct col_report **out, struct col_err *err);
+void col_report_free(struct col_report *r); /* NULL-safe */
+
+/* Parses "YYYY-MM-DDTHH:MM:SSZ"; -1 when it is not exactly that. */
+int col_parse_time(const char *s, int64_t *out);
+void col_format_time(int64_t t, char buf[32]);
+
+/* ---- db.c: the SQLite store ---- */
+
+struct col_db;
+
+enum col_sync { COL_SYNC_FULL, COL_SYNC_NORMAL };
+
+/* Opens (creating or migrating) the database file; *out is the caller's. */
+int col_db_open(const char *path, enum col_sync sync, struct col_db **out, struct col_err *err);
+void col_db_close(struct col_db *db); /* NULL-safe */
+
+/*
+ * Stores a batch of reports in one transaction. dup[i] is set to 1 for a
+ * report whose report_id is already stored. Returns 0 only after COMMIT
+ * returned; -1 (nothing stored) otherwise.
+ */
+int col_db_insert_batch(struct col_db *db, struct col_report *const *reports, size_t n, int *dup,
+			int64_t received_at, struct col_err *err);
+
+struct col_host_query {
+	const char *state;        /* "trusted", "problem" or NULL */
+	const char *endpoint;     /* URL or NULL */
+	int64_t expiring_before;  /* 0: no filter */
+	const char *after;        /* keyset pagination: names > after */
+	int problems_first;       /* order problem hosts before the others */
+	size_t offset;            /* with problems_first, plain offset paging */
+	size_t limit;
+};
+
+/*
+ * The three queries answer JSON text (malloc'd, the caller's) so the HTTP
+ * layer never sees SQLite. -1 with err on a database error.
+ */
+int col_db_hosts_json(struct col_db *db, const struct col_host_query *q, int64_t now, char **out,
+		      struct col_err *err);
+/* 0 and *out NULL when the host is unknown. */
+int col_db_host_json(struct col_db *db, const char *name, char **out, struct col_err *err);
+int col_db_endpoints_json(struct col_db *db, char **out, struct col_err *err);
+
+struct col_db_stats {
+	int64_t reports, hosts, problem_hosts, endpoints, multi_fp_endpoints;
+};
+int col_db_stats(struct col_db *db, struct col_db_stats *st, struct col_err *err);
+
+/* ---- writer.c: one thread owns the write connection, committing in groups ---- */
+
+struct col_writer;
+
+/* Starts the writer thread over db (borrowed, must outlive the writer). */
+int col_writer_start(struct col_db *db, struct col_writer **out, struct col_err *err);
+/*
+ * Queues the report and waits for its transaction to commit. Returns 0 with
+ * *dup set, or -1 when the commit failed. r stays the caller's.
+ */
+int col_writer_submit(struct col_writer *w, struct col_report *r, int *dup, struct col_err *err);
+/* Finishes queued work, stops the thread and frees w. NULL-safe. */
+void col_writer_stop(struct col_writer *w);
+uint64_t col_writer_batches(const struct col_writer *w);
+
+/* ---- config.c ---- */
+
+struct col_config {
+	char *listen;           /* ADDR:PORT */
+	char *db_path;
+	char *tls_cert, *tls_key;
+	char *agent_token_file, *admin_token_file;
+	enum col_sync sync;
+	unsigned max_connections;
+	unsigned timeout_s;
+	size_t max_body;
+	int help, version;
+};
+
+/*
+ * Fills cfg from argv, reading --config FILE (section [collector]) first so
+ * that flags win. -1 with err->msg on a bad flag or file.
+ */
+int col_config_load(int argc, char **argv, struct col_config *cfg, struct col_err *err);
+void col_config_free(struct col_config *cfg);
+void col_config_usage(FILE *out);
+
+/* Reads one token per line (blank lines and #comments skipped). */
+struct col_tokens {
+	size_t n;
+	char *v[16];
+};
+int col_tokens_load(const char *path, struct col_tokens *t, struct col_err *err);
+void col_tokens_free(struct col_tokens *t);
+/* Compares in time that depends only on the stored tokens' lengths. */
+int col_tokens_match(const struct col_tokens *t, const char *given);
+
+/* Splits "127.0.0.1:8443" or "[::1]:8443"; fills a sockaddr. */
+struct sockaddr_storage;
+int col_parse_listen(const char *s, struct sockaddr_storage *ss, unsigned *len, int *loopback,
+		     struct col_err *err);
+
+/* ---- http.c: the HTTP front end over libmicrohttpd ---- */
+
+struct col_server;
+
+struct col_server_opts {
+	const struct col_config *cfg;
+	struct col_db *db;              /* borrowed */
+	struct col_writer *writer;      /* borrowed */
+	const struct col_tokens *agent; /* borrowed */
+	const struct col_tokens *admin; /* borrowed */
+	const char *tls_cert_pem;       /* NULL: plain HTTP */
+	const char *tls_key_pem;
+};
+
+/* Starts listening; *port is the bound port (useful with port 0). */
+int col_server_start(const struct col_server_opts *o, struct col_server **out, unsigned *port,
+		     struct col_err *err);
+/* Stops accepting and waits up to timeout_ms for requests in progress. */
+void col_server_drain(struct col_server *s, unsigned timeout_ms);
+void col_server_stop(struct col_server *s); /* NULL-safe */
+
+/* The dashboard page, generated at build time from collector/dashboard.html. */
+extern const unsigned char col_dashboard_html[];
+extern const size_t col_dashboard_html_len;
+
+/* ---- log (config.c) ---- */
+void col_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,500 @@
+/*
+ * http.c: the collector's HTTP API over libmicrohttpd (a thread per
+ * connection, so a request can sleep until its report is committed): report
+ * ingestion, the fleet queries, Prometheus metrics and the dashboard page.
+ */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "col.h"
+
+struct col_server {
+	struct MHD_Daemon *daemon;
+	struct col_db *db;
+	struct col_writer *writer;
+	const struct col_tokens *agent, *admin;
+	size_t max_body;
+	atomic_uint_fast64_t received, duplicates, rejected[COL_REJ_COUNT], db_errors;
+	atomic_int in_flight;
+};
+
+/* One request's state, from its first callback to the completion notice. */
+struct http_req {
+	char *body;
+	size_t len, cap;
+	int too_large;
+};
+
+#define API "/api/v1"
+
+static enum MHD_Result http_send(struct MHD_Connection *c, unsigned status, const char *type,
+				 char *text, size_t len, int must_free)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result rc;
+
+	resp = MHD_create_response_from_buffer(len, text,
+					       must_free ? MHD_RESPMEM_MUST_FREE
+							 : MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL) {
+		if (must_free)
+			free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (status == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					"Bearer realm=\"uccx-trust-collector\"");
+	rc = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+static enum MHD_Result http_json(struct MHD_Connection *c, unsigned status, char *json)
+{
+	if (json == NULL)
+		return MHD_NO;
+	return http_send(c, status, "application/json", json, strlen(json), 1);
+}
+
+/* {"error": message}, the message JSON-escaped by hand: it is short and
+ * may quote a field of the rejected document. */
+static enum MHD_Result http_error(struct MHD_Connection *c, unsigned status, const char *msg)
+{
+	size_t n = strlen(msg), i, o = 0;
+	char *out = malloc(n * 6 + 16);
+
+	if (out == NULL)
+		return MHD_NO;
+	o += (size_t)sprintf(out, "{\"error\":\"");
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)msg[i];
+		if (ch == '"' || ch == '\\')
+			o += (size_t)sprintf(out + o, "\\%c", ch);
+		else if (ch < 0x20)
+			o += (size_t)sprintf(out + o, "\\u%04x", ch);
+		else
+			out[o++] = (char)ch;
+	}
+	strcpy(out + o, "\"}");
+	return http_json(c, status, out);
+}
+
+static enum MHD_Result http_reject(struct col_server *s, struct MHD_Connection *c,
+				   enum col_reject why, unsigned status, const char *msg)
+{
+	atomic_fetch_add(&s->rejected[why], 1);
+	if (why == COL_REJ_STORAGE)
+		atomic_fetch_add(&s->db_errors, 1);
+	return http_error(c, status, msg);
+}
+
+static int http_authorized(struct MHD_Connection *c, const struct col_tokens *tokens)
+{
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+		return 0;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	return col_tokens_match(tokens, h);
+}
+
+/* ---- POST /api/v1/reports ---- */
+
+static enum MHD_Result http_report_begin(struct col_server *s, struct MHD_Connection *c,
+					 struct http_req *rq)
+{
+	const char *cl;
+	unsigned long long n;
+
+	if (!http_authorized(c, s->agent))
+		return http_reject(s, c, COL_REJ_UNAUTHORIZED, MHD_HTTP_UNAUTHORIZED,
+				   "a valid agent token is required");
+	/* A declared length past the limit is refused before any of it is read. */
+	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl != NULL && sscanf(cl, "%llu", &n) == 1 && n > s->max_body)
+		return http_reject(s, c, COL_REJ_TOO_LARGE, MHD_HTTP_CONTENT_TOO_LARGE,
+				   "the report is larger than the collector accepts");
+	/* One allocation of the declared size instead of doubling as it comes. */
+	if (cl != NULL && sscanf(cl, "%llu", &n) == 1 && n > 0 &&
+	    (rq->body = malloc((size_t)n + 1)) != NULL)
+		rq->cap = (size_t)n + 1;
+	return MHD_YES;
+}
+
+static void http_report_chunk(struct col_server *s, struct http_req *rq, const char *data,
+			      size_t size)
+{
+	/* Chunked bodies have no declared length: past the limit the rest is
+	 * read and dropped, never buffered. */
+	if (rq->too_large || rq->len + size > s->max_body) {
+		rq->too_large = 1;
+		return;
+	}
+	if (rq->len + size + 1 > rq->cap) {
+		size_t cap = rq->cap ? rq->cap : 16384;
+		char *p;
+		while (cap < rq->len + size + 1)
+			cap *= 2;
+		if ((p = realloc(rq->body, cap)) == NULL) {
+			rq->too_large = 1;
+			return;
+		}
+		rq->body = p;
+		rq->cap = cap;
+	}
+	memcpy(rq->body + rq->len, data, size);
+	rq->len += size;
+}
+
+static enum MHD_Result http_report_end(struct col_server *s, struct MHD_Connection *c,
+				       struct http_req *rq)
+{
+	struct col_report *r = NULL;
+	struct col_err err = {0};
+	char out[96];
+	int dup;
+
+	if (rq->too_large)
+		return http_reject(s, c, COL_REJ_TOO_LARGE, MHD_HTTP_CONTENT_TOO_LARGE,
+				   "the report is larger than the collector accepts");
+	if (col_report_parse(rq->body ? rq->body : "", rq->len, &r, &err) < 0) {
+		unsigned status = err.reason == COL_REJ_STORAGE ? MHD_HTTP_SERVICE_UNAVAILABLE
+								 : MHD_HTTP_BAD_REQUEST;
+		return http_reject(s, c, err.reason, status, err.msg);
+	}
+	if (col_writer_submit(s->writer, r, &dup, &err) < 0) {
+		col_log("error", "storing report %s from %s: %s", r->report_id, r->host_name, err.msg);
+		col_report_free(r);
+		return http_reject(s, c, COL_REJ_STORAGE, MHD_HTTP_SERVICE_UNAVAILABLE,
+				   "the report could not be stored; send it again later");
+	}
+	atomic_fetch_add(dup ? &s->duplicates : &s->received, 1);
+	snprintf(out, sizeof(out), "{\"id\":\"%s\",\"duplicate\":%s}", r->report_id,
+		 dup ? "true" : "false");
+	col_report_free(r);
+	return http_json(c, MHD_HTTP_ACCEPTED, strdup(out));
+}
+
+/* ---- GET ---- */
+
+static int http_arg_uint(struct MHD_Connection *c, const char *key, unsigned long max,
+			 unsigned long *out)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
+	char *end;
+
+	if (v == NULL)
+		return 0;
+	*out = strtoul(v, &end, 10);
+	if (end == v || *end != '\0' || *out > max || v[0] == '-')
+		return -1;
+	return 1;
+}
+
+static enum MHD_Result http_hosts(struct col_server *s, struct MHD_Connection *c)
+{
+	struct col_host_query q = {.limit = 100};
+	struct col_err err = {0};
+	unsigned long v;
+	const char *order;
+	char *out;
+	int64_t now = (int64_t)time(NULL);
+	int rc;
+
+	q.state = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "state");
+	if (q.state != NULL && strcmp(q.state, "trusted") != 0 && strcmp(q.state, "problem") != 0)
+		return http_error(c, MHD_HTTP_BAD_REQUEST, "state: trusted or problem");
+	q.endpoint = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "endpoint");
+	q.after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
+	if ((rc = http_arg_uint(c, "expiring_within", 36500, &v)) < 0)
+		return http_error(c, MHD_HTTP_BAD_REQUEST, "expiring_within: a number of days");
+	if (rc > 0)
+		q.expiring_before = now + (int64_t)v * 86400;
+	if ((rc = http_arg_uint(c, "limit", 1000, &v)) < 0 || (rc > 0 && v == 0))
+		return http_error(c, MHD_HTTP_BAD_REQUEST, "limit: 1 to 1000");
+	if (rc > 0)
+		q.limit = v;
+	if ((rc = http_arg_uint(c, "offset", 100000000, &v)) < 0)
+		return http_error(c, MHD_HTTP_BAD_REQUEST, "offset: a number");
+	q.offset = rc > 0 ? v : 0;
+	order = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "order");
+	if (order != NULL && strcmp(order, "problems") != 0 && strcmp(order, "name") != 0)
+		return http_error(c, MHD_HTTP_BAD_REQUEST, "order: name or problems");
+	q.problems_first = order != NULL && strcmp(order, "problems") == 0;
+	if (col_db_hosts_json(s->db, &q, now, &out, &err) < 0)
+		return http_reject(s, c, COL_REJ_STORAGE, MHD_HTTP_SERVICE_UNAVAILABLE, err.msg);
+	return http_json(c, MHD_HTTP_OK, out);
+}
+
+static enum MHD_Result http_host(struct col_server *s, struct MHD_Connection *c, const char *name)
+{
+	struct col_err err = {0};
+	char *out;
+
+	if (col_db_host_json(s->db, name, &out, &err) < 0)
+		return http_reject(s, c, COL_REJ_STORAGE, MHD_HTTP_SERVICE_UNAVAILABLE, err.msg);
+	if (out == NULL)
+		return http_error(c, MHD_HTTP_NOT_FOUND, "no report from this host");
+	return http_json(c, MHD_HTTP_OK, out);
+}
+
+static enum MHD_Result http_endpoints(struct col_server *s, struct MHD_Connection *c)
+{
+	struct col_err err = {0};
+	char *out;
+
+	if (col_db_endpoints_json(s->db, &out, &err) < 0)
+		return http_reject(s, c, COL_REJ_STORAGE, MHD_HTTP_SERVICE_UNAVAILABLE, err.msg);
+	return http_json(c, MHD_HTTP_OK, out);
+}
+
+static void metric(FILE *f, const char *name, const char *type, const char *help, uint64_t v)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name,
+		(unsigned long long)v);
+}
+
+static enum MHD_Result http_metrics(struct col_server *s, struct MHD_Connection *c)
+{
+	struct col_db_stats st;
+	struct col_err err = {0};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r, have_stats;
+
+	have_stats = col_db_stats(s->db, &st, &err) == 0;
+	if (!have_stats)
+		atomic_fetch_add(&s->db_errors, 1);
+	f = open_memstream(&text, &len);
+	if (f == NULL)
+		return MHD_NO;
+	metric(f, "uccx_collector_reports_received_total", "counter",
+	       "Reports accepted and stored since start.", atomic_load(&s->received));
+	metric(f, "uccx_collector_reports_duplicate_total", "counter",
+	       "Reports accepted whose report_id was already stored.", atomic_load(&s->duplicates));
+	fputs("# HELP uccx_collector_reports_rejected_total Requests to the report endpoint turned "
+	      "away, by reason.\n# TYPE uccx_collector_reports_rejected_total counter\n", f);
+	for (r = COL_REJ_UNAUTHORIZED; r < COL_REJ_CONFIG; r++)
+		fprintf(f, "uccx_collector_reports_rejected_total{reason=\"%s\"} %llu\n",
+			col_reject_name((enum col_reject)r),
+			(unsigned long long)atomic_load(&s->rejected[r]));
+	metric(f, "uccx_collector_db_errors_total", "counter", "Failed database operations.",
+	       atomic_load(&s->db_errors));
+	metric(f, "uccx_collector_commit_batches_total", "counter",
+	       "Write transactions (each commits a group of reports).",
+	       col_writer_batches(s->writer));
+	if (have_stats) {
+		metric(f, "uccx_collector_reports_stored", "gauge", "Reports in the database.",
+		       (uint64_t)st.reports);
+		metric(f, "uccx_collector_hosts", "gauge", "Hosts that have reported.",
+		       (uint64_t)st.hosts);
+		metric(f, "uccx_collector_hosts_with_problems", "gauge",
+		       "Hosts whose latest report has an endpoint not trusted or a problem.",
+		       (uint64_t)st.problem_hosts);
+		metric(f, "uccx_collector_endpoints", "gauge", "Distinct endpoint URLs reported.",
+		       (uint64_t)st.endpoints);
+		metric(f, "uccx_collector_endpoints_several_fingerprints", "gauge",
+		       "Endpoints for which hosts see more than one certificate.",
+		       (uint64_t)st.multi_fp_endpoints);
+	}
+	fclose(f);
+	return http_send(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", text, len, 1);
+}
+
+static enum MHD_Result http_dashboard(struct MHD_Connection *c)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result rc;
+
+	resp = MHD_create_response_from_buffer(col_dashboard_html_len, (void *)col_dashboard_html,
+					       MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+	/* Everything is inline and only our own API is fetched. */
+	MHD_add_response_header(resp, "Content-Security-Policy",
+				"default-src 'none'; script-src 'unsafe-inline'; "
+				"style-src 'unsafe-inline'; connect-src 'self'; img-src data:; "
+				"frame-ancestors 'none'");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	rc = MHD_queue_response(c, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+static enum MHD_Result http_get(struct col_server *s, struct MHD_Connection *c, const char *url)
+{
+	if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0)
+		return http_dashboard(c);
+	if (!http_authorized(c, s->admin))
+		return http_error(c, MHD_HTTP_UNAUTHORIZED, "a valid admin token is required");
+	if (strcmp(url, API "/hosts") == 0)
+		return http_hosts(s, c);
+	if (strncmp(url, API "/hosts/", sizeof(API "/hosts/") - 1) == 0 &&
+	    url[sizeof(API "/hosts/") - 1] != '\0')
+		return http_host(s, c, url + sizeof(API "/hosts/") - 1);
+	if (strcmp(url, API "/endpoints") == 0)
+		return http_endpoints(s, c);
+	if (strcmp(url, "/metrics") == 0)
+		return http_metrics(s, c);
+	return http_error(c, MHD_HTTP_NOT_FOUND, "no such resource");
+}
+
+static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const char *url,
+				   const char *method, const char *version, const char *upload,
+				   size_t *upload_size, void **con_cls)
+{
+	struct col_server *s = cls;
+	struct http_req *rq = *con_cls;
+	int is_report = strcmp(url, API "/reports") == 0;
+
+	(void)version;
+	if (rq == NULL) {
+		if ((rq = calloc(1, sizeof(*rq))) == NULL)
+			return MHD_NO;
+		*con_cls = rq;
+		atomic_fetch_add(&s->in_flight, 1);
+		if (is_report && strcmp(method, MHD_HTTP_METHOD_POST) == 0)
+			return http_report_begin(s, c, rq);
+		return MHD_YES;
+	}
+	if (is_report && strcmp(method, MHD_HTTP_METHOD_POST) == 0) {
+		if (*upload_size > 0) {
+			http_report_chunk(s, rq, upload, *upload_size);
+			*upload_size = 0;
+			return MHD_YES;
+		}
+		return http_report_end(s, c, rq);
+	}
+	if (*upload_size > 0) {
+		*upload_size = 0; /* a body on another request is ignored */
+		return MHD_YES;
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0)
+		return http_get(s, c, url);
+	return http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
+}
+
+static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			   enum MHD_RequestTerminationCode toe)
+{
+	struct col_server *s = cls;
+	struct http_req *rq = *con_cls;
+
+	(void)c;
+	(void)toe;
+	if (rq == NULL)
+		return;
+	free(rq->body);
+	free(rq);
+	*con_cls = NULL;
+	atomic_fetch_sub(&s->in_flight, 1);
+}
+
+static void http_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	col_log("http", "%s", msg);
+}
+
+int col_server_start(const struct col_server_opts *o, struct col_server **out, unsigned *port,
+		     struct col_err *err)
+{
+	struct sockaddr_storage ss;
+	unsigned len, flags;
+	int loopback;
+	struct col_server *s;
+	const union MHD_DaemonInfo *info;
+
+	*out = NULL;
+	if (col_parse_listen(o->cfg->listen, &ss, &len, &loopback, err) < 0)
+		return -1;
+	/* Without TLS, tokens and reports would cross the network in clear. */
+	if (o->tls_cert_pem == NULL && !loopback) {
+		col_err_set(err, COL_REJ_CONFIG,
+			    "plain HTTP only listens on loopback; give --tls-cert and --tls-key to "
+			    "listen on %s", o->cfg->listen);
+		return -1;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return -1;
+	s->db = o->db;
+	s->writer = o->writer;
+	s->agent = o->agent;
+	s->admin = o->admin;
+	s->max_body = o->cfg->max_body;
+	flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+		MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (o->tls_cert_pem != NULL)
+		flags |= MHD_USE_TLS;
+	s->daemon = MHD_start_daemon(
+		flags, 0, NULL, NULL, http_access, s,
+		MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_CONNECTION_LIMIT, o->cfg->max_connections,
+		MHD_OPTION_CONNECTION_TIMEOUT, o->cfg->timeout_s,
+		MHD_OPTION_NOTIFY_COMPLETED, http_completed, s,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, 512,
+		o->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, o->tls_cert_pem,
+		MHD_OPTION_HTTPS_MEM_KEY, o->tls_key_pem,
+		MHD_OPTION_END);
+	if (s->daemon == NULL) {
+		col_err_set(err, COL_REJ_CONFIG, "cannot listen on %s (address in use, or TLS files "
+						 "that do not load)", o->cfg->listen);
+		free(s);
+		return -1;
+	}
+	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	*port = info ? info->port : 0;
+	*out = s;
+	return 0;
+}
+
+void col_server_drain(struct col_server *s, unsigned timeout_ms)
+{
+	unsigned waited = 0;
+	MHD_socket fd;
+
+	if (s == NULL || s->daemon == NULL)
+		return;
+	fd = MHD_quiesce_daemon(s->daemon);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	while (atomic_load(&s->in_flight) > 0 && waited < timeout_ms) {
+		usleep(10000);
+		waited += 10;
+	}
+}
+
+void col_server_stop(struct col_server *s)
+{
+	if (s == NULL)
+		return;
+	if (s->daemon != NULL)
+		MHD_stop_daemon(s->daemon);
+	free(s);
+}

@@ -1,0 +1,228 @@
+/*
+ * test_collector_db.c: the SQLite store and the group-commit writer: batch
+ * insert with duplicates, a late older report, the fleet queries, schema
+ * versions on reopen, and many threads submitting at once.
+ */
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "col.h"
+
+#define FP_A "AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA"
+#define FP_B "BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB"
+
+static char dir[64], path[128];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/col-db-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/collector.db", dir);
+}
+
+static void teardown(void)
+{
+	char cmd[160];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* A report of host with one endpoint whose certificate is fp (NULL: none). */
+static struct col_report *make(int id, const char *host, const char *time, const char *verdict,
+			       const char *fp)
+{
+	char doc[1024], cert[256];
+	struct col_report *r;
+	struct col_err err = {0};
+
+	if (fp)
+		snprintf(cert, sizeof(cert), "{\"sha256\":\"%s\",\"not_valid_after\":1900000000}", fp);
+	else
+		snprintf(cert, sizeof(cert), "null");
+	snprintf(doc, sizeof(doc),
+		 "{\"schema\":1,\"report_id\":\"00000000-0000-4000-8000-%012d\",\"host_name\":\"%s\","
+		 "\"version\":\"0.1.0\",\"time\":\"%s\",\"endpoints\":[{\"url\":\"https://uccx1/\","
+		 "\"verdict\":\"%s\",\"certificate\":%s}]}",
+		 id, host, time, verdict, cert);
+	ck_assert_msg(col_report_parse(doc, strlen(doc), &r, &err) == 0, "%s", err.msg);
+	return r;
+}
+
+static char *hosts(struct col_db *db, struct col_host_query q)
+{
+	struct col_err err = {0};
+	char *out;
+
+	if (q.limit == 0)
+		q.limit = 100;
+	ck_assert_int_eq(col_db_hosts_json(db, &q, 0, &out, &err), 0);
+	return out;
+}
+
+START_TEST(test_batch_and_queries)
+{
+	struct col_db *db;
+	struct col_err err = {0};
+	struct col_report *v[4];
+	int dup[4];
+	struct col_db_stats st;
+	char *out;
+
+	ck_assert_int_eq(col_db_open(path, COL_SYNC_FULL, &db, &err), 0);
+	v[0] = make(1, "pc1", "2026-01-01T00:00:00Z", "trusted", FP_A);
+	v[1] = make(2, "pc2", "2026-01-01T00:00:00Z", "not-trusted", FP_B);
+	v[2] = make(1, "pc1", "2026-01-01T00:00:00Z", "trusted", FP_A); /* same id, same batch */
+	v[3] = make(3, "pc3", "2026-01-01T00:00:00Z", "unreachable", NULL);
+	ck_assert_int_eq(col_db_insert_batch(db, v, 4, dup, 1000, &err), 0);
+	ck_assert_int_eq(dup[0], 0);
+	ck_assert_int_eq(dup[2], 1);
+	for (int i = 0; i < 4; i++)
+		col_report_free(v[i]);
+
+	/* A late report from before the stored one keeps the host as it was. */
+	v[0] = make(4, "pc1", "2025-01-01T00:00:00Z", "not-trusted", FP_B);
+	ck_assert_int_eq(col_db_insert_batch(db, v, 1, dup, 1001, &err), 0);
+	col_report_free(v[0]);
+
+	ck_assert_int_eq(col_db_stats(db, &st, &err), 0);
+	ck_assert_int_eq(st.reports, 4);
+	ck_assert_int_eq(st.hosts, 3);
+	ck_assert_int_eq(st.problem_hosts, 2);
+	ck_assert_int_eq(st.endpoints, 1);
+	ck_assert_int_eq(st.multi_fp_endpoints, 1);
+
+	out = hosts(db, (struct col_host_query){.state = "trusted"});
+	ck_assert_ptr_nonnull(strstr(out, "\"total\":1"));
+	ck_assert_ptr_nonnull(strstr(out, "\"report_id\":\"00000000-0000-4000-8000-000000000001\""));
+	free(out);
+	out = hosts(db, (struct col_host_query){.limit = 1, .after = "pc1"});
+	ck_assert_ptr_nonnull(strstr(out, "\"name\":\"pc2\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"next_after\":\"pc2\""));
+	free(out);
+	out = hosts(db, (struct col_host_query){.expiring_before = 1900000000});
+	ck_assert_ptr_nonnull(strstr(out, "\"total\":2")); /* pc3 has no certificate */
+	free(out);
+	out = hosts(db, (struct col_host_query){.problems_first = 1, .limit = 1});
+	ck_assert_ptr_nonnull(strstr(out, "\"name\":\"pc2\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"next_offset\":1"));
+	free(out);
+	/* A value is bound, never pasted into SQL. */
+	out = hosts(db, (struct col_host_query){.endpoint = "x' OR '1'='1"});
+	ck_assert_ptr_nonnull(strstr(out, "\"total\":0"));
+	free(out);
+
+	ck_assert_int_eq(col_db_endpoints_json(db, &out, &err), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"several_fingerprints\":true"));
+	ck_assert_ptr_nonnull(strstr(out, "\"hosts_without_certificate\":1"));
+	ck_assert_ptr_nonnull(strstr(out, "\"hosts\":3"));
+	free(out);
+
+	ck_assert_int_eq(col_db_host_json(db, "pc2", &out, &err), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"report\":{\"schema\":1"));
+	free(out);
+	ck_assert_int_eq(col_db_host_json(db, "nobody", &out, &err), 0);
+	ck_assert_ptr_null(out);
+	col_db_close(db);
+}
+END_TEST
+
+START_TEST(test_schema_versions)
+{
+	struct col_db *db;
+	struct col_err err = {0};
+	sqlite3 *h;
+
+	ck_assert_int_eq(col_db_open(path, COL_SYNC_NORMAL, &db, &err), 0);
+	col_db_close(db);
+	/* Opening again keeps the schema (no second CREATE). */
+	ck_assert_int_eq(col_db_open(path, COL_SYNC_FULL, &db, &err), 0);
+	col_db_close(db);
+	ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(h, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	ck_assert_int_eq(col_db_open(path, COL_SYNC_FULL, &db, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "newer"));
+}
+END_TEST
+
+struct submitter {
+	struct col_writer *w;
+	int first, n, dups, fails;
+};
+
+static void *submit_many(void *arg)
+{
+	struct submitter *s = arg;
+	char host[32];
+	int i, dup;
+
+	for (i = 0; i < s->n; i++) {
+		struct col_err err = {0};
+		snprintf(host, sizeof(host), "pc%d", s->first + i);
+		struct col_report *r = make(s->first + i, host, "2026-01-01T00:00:00Z", "trusted", FP_A);
+		if (col_writer_submit(s->w, r, &dup, &err) < 0)
+			s->fails++;
+		s->dups += dup;
+		col_report_free(r);
+	}
+	return NULL;
+}
+
+START_TEST(test_writer_concurrent)
+{
+	struct col_db *db;
+	struct col_writer *w;
+	struct col_err err = {0};
+	struct submitter s[8];
+	pthread_t t[8];
+	struct col_db_stats st;
+	uint64_t batches;
+	int i;
+
+	ck_assert_int_eq(col_db_open(path, COL_SYNC_FULL, &db, &err), 0);
+	ck_assert_int_eq(col_writer_start(db, &w, &err), 0);
+	for (i = 0; i < 8; i++) {
+		s[i] = (struct submitter){.w = w, .first = i * 100, .n = 100};
+		ck_assert_int_eq(pthread_create(&t[i], NULL, submit_many, &s[i]), 0);
+	}
+	for (i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_int_eq(s[i].fails, 0);
+		ck_assert_int_eq(s[i].dups, 0);
+	}
+	batches = col_writer_batches(w);
+	col_writer_stop(w);
+	ck_assert_int_eq(col_db_stats(db, &st, &err), 0);
+	ck_assert_int_eq(st.reports, 800);
+	ck_assert_int_eq(st.hosts, 800);
+	/* Eight waiting threads share transactions. */
+	ck_assert_msg(batches < 800, "%llu batches for 800 reports", (unsigned long long)batches);
+	col_db_close(db);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("collector_db");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_batch_and_queries);
+	tcase_add_test(tc, test_schema_versions);
+	tcase_add_test(tc, test_writer_concurrent);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
