@@ -13,10 +13,26 @@
 #include "platform.h"
 #include "report.h"
 #include "run.h"
+#include "send.h"
 
 #define EXIT_NOT_TRUSTED 1
 #define EXIT_USAGE 2
 #define EXIT_SYSTEM 3
+
+/* Reporting never changes the outcome: it only says how it went. */
+static void report_to_collector(const struct uct_config *cfg, const struct uct_run *run, int code)
+{
+	struct uct_send_result sent;
+
+	uct_send_report(cfg, run, code, &sent);
+	if (!sent.enabled || cfg->quiet)
+		return;
+	if (sent.problem[0] != '\0')
+		fprintf(stderr, "uccx-trust: report: %s\n", sent.problem);
+	if (!cfg->json)
+		printf("Report: %d sent to the collector, %d waiting for the next run%s\n", sent.sent,
+		       sent.waiting, sent.dropped > 0 ? " (the spool was full: oldest dropped)" : "");
+}
 
 int main(int argc, char **argv)
 {
@@ -68,6 +84,8 @@ int main(int argc, char **argv)
 		else if (!cfg.quiet)
 			uct_report_text(stdout, &run, cfg.verbose);
 	}
+	if (cfg.command != UCT_CMD_STATUS)
+		report_to_collector(&cfg, &run, code);
 	uct_run_free(&run);
 	uct_config_free(&cfg);
 	uct_platform_cleanup();

@@ -401,6 +401,12 @@ static void json_state(FILE *out, const struct uct_state *st)
 
 void uct_report_json(FILE *out, const struct uct_run *run, const struct uct_err *err, int exit_code)
 {
+	uct_report_json_ex(out, run, err, exit_code, NULL, 0);
+}
+
+void uct_report_json_ex(FILE *out, const struct uct_run *run, const struct uct_err *err,
+			int exit_code, const char *report_id, long reports_dropped)
+{
 	char now[32];
 	char *host = uct_host_name(), *user = uct_user_name(), *os = uct_os_name();
 	int first = 1;
@@ -409,6 +415,10 @@ void uct_report_json(FILE *out, const struct uct_run *run, const struct uct_err 
 	iso_time(run->started ? run->started : uct_now(), now, sizeof(now));
 	fputc('{', out);
 	json_kv_int(out, "schema", UCT_JSON_SCHEMA, &first);
+	if (report_id != NULL) {
+		json_kv_str(out, "report_id", report_id, &first);
+		json_kv_int(out, "reports_dropped", reports_dropped, &first);
+	}
 	json_kv_str(out, "agent", "uccx-trust", &first);
 	json_kv_str(out, "version", UCT_VERSION, &first);
 	json_kv_str(out, "command", run->cfg ? command_name(run->cfg->command) : NULL, &first);

@@ -19,5 +19,9 @@ void uct_report_status_text(FILE *out, const struct uct_run *run);
  * For a failed run (err set) it still writes a document with "error". */
 void uct_report_json(FILE *out, const struct uct_run *run, const struct uct_err *err,
 		     int exit_code);
+/* The same, as sent to the collector: with its report id and the number of
+ * earlier reports dropped from a full spool. */
+void uct_report_json_ex(FILE *out, const struct uct_run *run, const struct uct_err *err,
+			int exit_code, const char *report_id, long reports_dropped);
 
 #endif

@@ -217,6 +217,33 @@ char *uct_os_name(void);
 int64_t uct_now(void);
 int64_t uct_monotonic_ms(void);
 
+/* ---- reporting to the collector ------------------------------------- */
+
+/* Fill buf with n bytes from the system's secure random source. */
+int uct_random_bytes(void *buf, size_t n, struct uct_err *err);
+
+/* One HTTPS POST of a JSON body. */
+struct uct_http_post {
+	const char *url;
+	const char *token;   /* sent as "Authorization: Bearer TOKEN"; NULL: none */
+	const char *ca_file; /* the collector's CA or certificate; NULL: the system's trust */
+	const char *body;
+	size_t len;
+	long timeout_ms;     /* the whole request, connection included */
+	const struct uct_strv *connect_to;
+	const char *proxy;   /* NULL: the platform's default */
+};
+/* Send req. On a completed exchange returns 0 with the HTTP status in
+ * *status (whatever it is); -1 when no answer came (UCT_E_NET: refused,
+ * timeout, TLS or certificate failure, with the reason in err). */
+int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err *err);
+
+/* The names of the regular files in dir, sorted (the caller clears
+ * names). A missing directory is an empty list. */
+int uct_dir_list(const char *dir, struct uct_strv *names, struct uct_err *err);
+/* Remove a file; a missing one is not an error. */
+int uct_file_remove(const char *path, struct uct_err *err);
+
 /* Library set-up for the process (curl_global_init, ...). */
 int uct_platform_init(struct uct_err *err);
 void uct_platform_cleanup(void);

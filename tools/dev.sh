@@ -33,7 +33,7 @@ build() {
 }
 
 demo() {
-	local work home prof
+	local work home prof port="" i
 	work=$(mktemp -d /tmp/uccx-demo.XXXXXX)
 	demo_lab=$work/lab
 	home=$work/home
@@ -43,13 +43,30 @@ demo() {
 	certutil -N -d "sql:$prof" --empty-password
 	printf '[Profile0]\nName=default-release\nIsRelative=1\nPath=demo.default-release\nDefault=1\n' \
 		>"$home/.mozilla/firefox/profiles.ini"
-	trap '"$build/tests/uccx-lab" --stop --out "$demo_lab" >/dev/null 2>&1 || true' EXIT
-	local lab=$demo_lab
-	"$build/tests/uccx-lab" --scenario "${UCT_SCENARIO:-mixed}" --out "$lab" --daemon
+	trap '"$build/tests/uccx-lab" --stop --out "$demo_lab" >/dev/null 2>&1 || true
+	      [ -n "${demo_col:-}" ] && kill "$demo_col" 2>/dev/null; true' EXIT
+
+	# The collector, plain HTTP on loopback, with its two tokens.
+	head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/agent.token"
+	head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/admin.token"
+	"$build/uccx-trust-collector" --listen 127.0.0.1:0 --db "$work/fleet.db" \
+		--agent-token-file "$work/agent.token" --admin-token-file "$work/admin.token" \
+		2>"$work/collector.log" &
+	demo_col=$!
+	for i in $(seq 50); do
+		port=$(sed -n 's/.*listening on [a-z]*:\/\/[^ ]*:\([0-9]*\),.*/\1/p' "$work/collector.log")
+		[ -n "$port" ] && break
+		sleep 0.1
+	done
+	[ -n "$port" ] || { cat "$work/collector.log"; echo "the collector did not start" >&2; exit 3; }
+
+	"$build/tests/uccx-lab" --scenario "${UCT_SCENARIO:-mixed}" --out "$demo_lab" --daemon
 	local args=(--node uccx1.lab.example --node uccx2.lab.example
 		    --socialminer socialminer.lab.example --home "$home"
-		    --state-dir "$work/state")
-	while read -r line; do args+=(--connect-to "$line"); done <"$lab/connect-to.txt"
+		    --state-dir "$work/state"
+		    --report-url "http://127.0.0.1:$port/api/v1/reports"
+		    --report-token-file "$work/agent.token")
+	while read -r line; do args+=(--connect-to "$line"); done <"$demo_lab/connect-to.txt"
 	echo
 	echo "== uccx-trust check (a fresh PC: nothing trusted yet)"
 	"$build/uccx-trust" check "${args[@]}" || echo "(exit code $?: work to do)"
@@ -60,8 +77,19 @@ demo() {
 	echo "== uccx-trust check (again: a login-script run)"
 	"$build/uccx-trust" check "${args[@]}" || echo "(exit code $?)"
 	echo
+	echo "== the collector's view of the fleet (GET /api/v1/hosts)"
+	curl -s -H "Authorization: Bearer $(cat "$work/admin.token")" \
+		"http://127.0.0.1:$port/api/v1/hosts" | python3 -m json.tool
+	echo
 	echo "The demo home is $home: certutil -L -d sql:$home/.pki/nssdb shows what was"
 	echo "installed for Chromium, $prof holds the Firefox profile."
+	echo "The fleet database is $work/fleet.db. To browse the dashboard, keep the demo"
+	echo "running with UCT_DEMO_WAIT=1 and open http://127.0.0.1:$port/ (admin token in"
+	echo "$work/admin.token)."
+	if [ -n "${UCT_DEMO_WAIT:-}" ]; then
+		echo "Press Enter to stop the lab and the collector."
+		read -r _
+	fi
 }
 
 tests() {

@@ -1,0 +1,156 @@
+/*
+ * http_curl.c: the Linux side of reporting: one HTTPS POST with libcurl
+ * (verification on, unlike the chain fetch), the random report ids, and
+ * the small directory helpers the report spool needs.
+ */
+#include <curl/curl.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "platform.h"
+
+int uct_random_bytes(void *buf, size_t n, struct uct_err *err)
+{
+	size_t got = 0;
+	ssize_t r;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return uct_err_set(err, UCT_E_SYSTEM, errno, "cannot open /dev/urandom: %s",
+				   strerror(errno));
+	while (got < n) {
+		r = read(fd, (char *)buf + got, n - got);
+		if (r <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			close(fd);
+			return uct_err_set(err, UCT_E_SYSTEM, errno, "cannot read /dev/urandom");
+		}
+		got += (size_t)r;
+	}
+	close(fd);
+	return 0;
+}
+
+/* The collector's answer body is not needed: discard it, bounded. */
+static size_t http_discard(char *ptr, size_t size, size_t nmemb, void *ctx)
+{
+	(void)ptr;
+	(void)ctx;
+	return size * nmemb;
+}
+
+static struct curl_slist *http_connect_to(const struct uct_strv *lines)
+{
+	struct curl_slist *list = NULL, *grown;
+	size_t i;
+
+	for (i = 0; lines != NULL && i < lines->n; i++) {
+		grown = curl_slist_append(list, lines->v[i]);
+		if (grown == NULL) {
+			curl_slist_free_all(list);
+			return NULL;
+		}
+		list = grown;
+	}
+	return list;
+}
+
+int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err *err)
+{
+	struct curl_slist *headers = NULL, *connect_to = NULL, *grown;
+	char errbuf[CURL_ERROR_SIZE] = "", *auth = NULL;
+	CURL *curl;
+	CURLcode rc;
+	int ret = -1;
+
+	*status = 0;
+	curl = curl_easy_init();
+	if (curl == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, 0, "cannot start an HTTP request");
+	headers = curl_slist_append(NULL, "Content-Type: application/json");
+	if (headers != NULL && req->token != NULL) {
+		auth = uct_asprintf("Authorization: Bearer %s", req->token);
+		grown = auth != NULL ? curl_slist_append(headers, auth) : NULL;
+		if (grown == NULL) {
+			uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+			goto out;
+		}
+		headers = grown;
+	}
+	connect_to = http_connect_to(req->connect_to);
+	if (headers == NULL || (req->connect_to != NULL && req->connect_to->n > 0 && connect_to == NULL)) {
+		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	curl_easy_setopt(curl, CURLOPT_URL, req->url);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https,http");
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req->body);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, req->timeout_ms);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, http_discard);
+	curl_easy_setopt(curl, CURLOPT_USERAGENT, "uccx-trust/" UCT_VERSION);
+	if (req->ca_file != NULL)
+		curl_easy_setopt(curl, CURLOPT_CAINFO, req->ca_file);
+	if (connect_to != NULL)
+		curl_easy_setopt(curl, CURLOPT_CONNECT_TO, connect_to);
+	if (req->proxy != NULL)
+		curl_easy_setopt(curl, CURLOPT_PROXY, req->proxy);
+	rc = curl_easy_perform(curl);
+	if (rc != CURLE_OK) {
+		uct_err_set(err, UCT_E_NET, rc, "%s: %s", req->url,
+			    errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		goto out;
+	}
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+	ret = 0;
+out:
+	curl_slist_free_all(headers);
+	curl_slist_free_all(connect_to);
+	free(auth);
+	curl_easy_cleanup(curl);
+	return ret;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int uct_dir_list(const char *dir, struct uct_strv *names, struct uct_err *err)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (d == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		return uct_err_set(err, UCT_E_IO, errno, "cannot read %s: %s", dir, strerror(errno));
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_type != DT_REG || de->d_name[0] == '.')
+			continue;
+		if (uct_strv_push(names, de->d_name) < 0) {
+			closedir(d);
+			return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
+		}
+	}
+	closedir(d);
+	qsort(names->v, names->n, sizeof(*names->v), cmp_names);
+	return 0;
+}
+
+int uct_file_remove(const char *path, struct uct_err *err)
+{
+	if (unlink(path) != 0 && errno != ENOENT)
+		return uct_err_set(err, UCT_E_IO, errno, "cannot remove %s: %s", path, strerror(errno));
+	return 0;
+}
