@@ -186,7 +186,8 @@ read -r d_med _ d_max <<<"$(stats "$work/dead.ms")"
 f() { awk "BEGIN { printf \"%.${2:-1}f\", $1 }"; }
 
 echo "uccx-trust login-script benchmark: scenario $scenario, 11 host:ports, 13 URLs,"
-echo "3 NSS databases + 2 Firefox override files, $rounds rounds; $(nproc) cores, $(date -u +%Y-%m-%d)"
+echo "3 NSS databases + 2 Firefox override files, $rounds rounds; $(nproc) cores, $(date -u +%Y-%m-%d)," \
+     "load average $(cut -d' ' -f1-3 /proc/loadavg) (timings need an idle machine)"
 echo
 if [ "$smoke" -eq 1 ]; then
 	echo "smoke: agent ${a_med} ms (exit 0, nothing changed), baseline ${b_med} ms (exit 0)," \
