@@ -209,6 +209,10 @@ t2=$(pf "$a_med <= 2 * $floor")
 t3=$(pf "$rss_kb < 15 * 1024")
 t4=$(pf "$d_max <= 1.2 * $CONNECT_TIMEOUT * 1000")
 
+if awk -v l="$(cut -d' ' -f1 /proc/loadavg)" -v n="$(nproc)" 'BEGIN { exit !(l > n) }'; then
+	echo "WARNING: the load average exceeds the core count: the timing verdicts below are unreliable"
+	echo
+fi
 printf '%-44s %10s %10s %10s\n' "wall time (ms)" median p90 max
 printf '%-44s %10s %10s %10s\n' "agent: uccx-trust install --quiet" "$a_med" "$a_p90" "$a_max"
 printf '%-44s %10s %10s %10s\n' "baseline: s_client x13 + certutil" "$b_med" "$b_p90" "$b_max"
