@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,32 +316,18 @@ static int ossl_fill(X509 *x, struct uct_cert *cert)
 	return 0;
 }
 
-int uct_cert_parse(const unsigned char *der, size_t len, struct uct_cert **out,
-		   struct uct_err *err)
+/* A uct_cert for x, whose DER encoding is der (copied). */
+static int ossl_cert_new(X509 *x, const unsigned char *der, size_t len, struct uct_cert **out,
+			 struct uct_err *err)
 {
-	const unsigned char *p = der;
 	struct uct_cert *cert = NULL;
-	char reason[256];
-	X509 *x;
 
 	*out = NULL;
-	if (der == NULL || len == 0 || len > OSSL_FILE_MAX)
-		return uct_err_set(err, UCT_E_PARSE, 0, "not a DER certificate (%zu bytes)", len);
-	ERR_clear_error();
-	x = d2i_X509(NULL, &p, (long)len);
-	if (x == NULL)
-		return uct_err_set(err, UCT_E_PARSE, (long)ERR_peek_last_error(),
-				   "not a DER certificate: %s",
-				   ossl_reason(reason, sizeof(reason)));
-	if ((size_t)(p - der) != len) {
-		uct_err_set(err, UCT_E_PARSE, 0, "%zu bytes of trailing data after the certificate",
-			    len - (size_t)(p - der));
-		goto err;
-	}
 	if (ossl_time(X509_get0_notBefore(x), &(int64_t){0}) < 0 ||
 	    ossl_time(X509_get0_notAfter(x), &(int64_t){0}) < 0) {
-		uct_err_set(err, UCT_E_PARSE, 0, "the certificate has an unreadable validity date");
-		goto err;
+		ERR_clear_error();
+		return uct_err_set(err, UCT_E_PARSE, 0,
+				   "the certificate has an unreadable validity date");
 	}
 	cert = calloc(1, sizeof(*cert));
 	if (cert == NULL || (cert->der = malloc(len)) == NULL)
@@ -351,16 +338,39 @@ int uct_cert_parse(const unsigned char *der, size_t len, struct uct_cert **out,
 	ossl_time(X509_get0_notAfter(x), &cert->not_after);
 	if (ossl_fill(x, cert) < 0)
 		goto nomem;
-	X509_free(x);
 	*out = cert;
 	return 0;
 nomem:
-	uct_err_set(err, UCT_E_NOMEM, 0, "out of memory parsing a certificate");
-err:
 	ERR_clear_error();
 	uct_cert_free(cert);
+	return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory parsing a certificate");
+}
+
+int uct_cert_parse(const unsigned char *der, size_t len, struct uct_cert **out,
+		   struct uct_err *err)
+{
+	const unsigned char *p = der;
+	char reason[256];
+	X509 *x;
+	int rc;
+
+	*out = NULL;
+	if (der == NULL || len == 0 || len > OSSL_FILE_MAX)
+		return uct_err_set(err, UCT_E_PARSE, 0, "not a DER certificate (%zu bytes)", len);
+	ERR_clear_error();
+	x = d2i_X509(NULL, &p, (long)len);
+	if (x == NULL)
+		return uct_err_set(err, UCT_E_PARSE, (long)ERR_peek_last_error(),
+				   "not a DER certificate: %s",
+				   ossl_reason(reason, sizeof(reason)));
+	if ((size_t)(p - der) != len)
+		rc = uct_err_set(err, UCT_E_PARSE, 0, "%zu bytes of trailing data after the certificate",
+				 len - (size_t)(p - der));
+	else
+		rc = ossl_cert_new(x, der, len, out, err);
+	ERR_clear_error();
 	X509_free(x);
-	return -1;
+	return rc;
 }
 
 /* Append one X509 (re-encoded as DER) to chain. */
@@ -372,7 +382,9 @@ static int ossl_push_x509(X509 *x, struct uct_chain *chain, struct uct_err *err)
 
 	if (len <= 0)
 		return uct_err_set(err, UCT_E_PARSE, 0, "cannot encode a certificate");
-	if (uct_cert_parse(der, (size_t)len, &cert, err) < 0) {
+	/* Filled from x itself: decoding the DER again would decode the public
+	 * key again, one of OpenSSL 3's slowest steps. */
+	if (ossl_cert_new(x, der, (size_t)len, &cert, err) < 0) {
 		OPENSSL_free(der);
 		return -1;
 	}
@@ -488,6 +500,57 @@ out:
 	return rc;
 }
 
+/*
+ * The analysis asks the same question several times per endpoint (walking
+ * to the root, then along the approved path) and again for every endpoint
+ * that shares a chain; each answer costs two certificate decodes and a
+ * signature check. Answers depend only on the two encodings, so a few are
+ * remembered, by fingerprint.
+ */
+#define OSSL_SIGNED_MEMO 32
+
+struct ossl_signed_memo {
+	unsigned char child[UCT_SHA256_LEN];
+	unsigned char issuer[UCT_SHA256_LEN];
+	int ok;
+};
+
+static struct ossl_signed_memo ossl_signed_memo[OSSL_SIGNED_MEMO];
+static size_t ossl_signed_memo_n, ossl_signed_memo_next;
+static pthread_mutex_t ossl_signed_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int ossl_signed_recall(const struct uct_cert *child, const struct uct_cert *issuer, int *ok)
+{
+	size_t k;
+	int found = 0;
+
+	pthread_mutex_lock(&ossl_signed_lock);
+	for (k = 0; k < ossl_signed_memo_n && !found; k++) {
+		if (memcmp(ossl_signed_memo[k].child, child->sha256, UCT_SHA256_LEN) == 0 &&
+		    memcmp(ossl_signed_memo[k].issuer, issuer->sha256, UCT_SHA256_LEN) == 0) {
+			*ok = ossl_signed_memo[k].ok;
+			found = 1;
+		}
+	}
+	pthread_mutex_unlock(&ossl_signed_lock);
+	return found;
+}
+
+static void ossl_signed_remember(const struct uct_cert *child, const struct uct_cert *issuer, int ok)
+{
+	struct ossl_signed_memo *m;
+
+	pthread_mutex_lock(&ossl_signed_lock);
+	m = &ossl_signed_memo[ossl_signed_memo_next];
+	memcpy(m->child, child->sha256, UCT_SHA256_LEN);
+	memcpy(m->issuer, issuer->sha256, UCT_SHA256_LEN);
+	m->ok = ok;
+	ossl_signed_memo_next = (ossl_signed_memo_next + 1) % OSSL_SIGNED_MEMO;
+	if (ossl_signed_memo_n < OSSL_SIGNED_MEMO)
+		ossl_signed_memo_n++;
+	pthread_mutex_unlock(&ossl_signed_lock);
+}
+
 int uct_cert_signed_by(const struct uct_cert *child, const struct uct_cert *issuer)
 {
 	const unsigned char *p;
@@ -495,8 +558,10 @@ int uct_cert_signed_by(const struct uct_cert *child, const struct uct_cert *issu
 	EVP_PKEY *key;
 	int ok = 0;
 
-	if (child == NULL || issuer == NULL)
+	if (child == NULL || issuer == NULL || child->der == NULL || issuer->der == NULL)
 		return 0;
+	if (ossl_signed_recall(child, issuer, &ok))
+		return ok;
 	p = child->der;
 	c = d2i_X509(NULL, &p, (long)child->der_len);
 	p = issuer->der;
@@ -511,5 +576,7 @@ out:
 	ERR_clear_error();
 	X509_free(c);
 	X509_free(i);
+	if (c != NULL && i != NULL)
+		ossl_signed_remember(child, issuer, ok);
 	return ok;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,10 +36,26 @@
 #define NSS_OPEN_TRIES 3
 #define NSS_RETRY_MS 200
 
+/* Verification answers of the open database, by chain and host name.
+ * Endpoints on several ports of one server share a chain, and NSS trust
+ * does not depend on the port: one check each is enough. Any write or
+ * close forgets them. */
+#define NSS_MEMO_MAX 16
+#define NSS_MEMO_DEPTH 4
+
+struct nss_memo {
+	unsigned char sha256[NSS_MEMO_DEPTH][UCT_SHA256_LEN];
+	size_t n;
+	char *host;
+	struct uct_verify_result result;
+};
+
 struct nss_impl {
 	NSSInitContext *ctx; /* NULL when closed */
 	int rw;
 	int nodb; /* read-only open of a database that does not exist yet */
+	struct nss_memo memo[NSS_MEMO_MAX];
+	size_t n_memo;
 };
 
 /* NSS contexts must not overlap (every write would go to the first
@@ -189,6 +206,58 @@ static int nss_open(struct uct_store *store, int rw, struct uct_err *err)
 	return 0;
 }
 
+static void nss_memo_forget(struct nss_impl *impl)
+{
+	size_t i;
+
+	for (i = 0; i < impl->n_memo; i++)
+		free(impl->memo[i].host);
+	impl->n_memo = 0;
+}
+
+static int nss_memo_matches(const struct nss_memo *m, const struct uct_chain *chain,
+			    const char *host)
+{
+	size_t i;
+
+	if (m->n != chain->n || strcasecmp(m->host, host) != 0)
+		return 0;
+	for (i = 0; i < chain->n; i++)
+		if (memcmp(m->sha256[i], chain->certs[i]->sha256, UCT_SHA256_LEN) != 0)
+			return 0;
+	return 1;
+}
+
+static const struct uct_verify_result *nss_memo_find(const struct nss_impl *impl,
+						     const struct uct_chain *chain, const char *host)
+{
+	size_t i;
+
+	for (i = 0; i < impl->n_memo; i++)
+		if (nss_memo_matches(&impl->memo[i], chain, host))
+			return &impl->memo[i].result;
+	return NULL;
+}
+
+/* Remember an answer while there is room (a run has few distinct chains). */
+static void nss_memo_add(struct nss_impl *impl, const struct uct_chain *chain, const char *host,
+			 const struct uct_verify_result *result)
+{
+	struct nss_memo *m;
+	size_t i;
+
+	if (impl->n_memo == NSS_MEMO_MAX || chain->n > NSS_MEMO_DEPTH)
+		return;
+	m = &impl->memo[impl->n_memo];
+	if ((m->host = uct_strdup(host)) == NULL)
+		return;
+	for (i = 0; i < chain->n; i++)
+		memcpy(m->sha256[i], chain->certs[i]->sha256, UCT_SHA256_LEN);
+	m->n = chain->n;
+	m->result = *result;
+	impl->n_memo++;
+}
+
 static void nss_close(struct uct_store *store)
 {
 	struct nss_impl *impl;
@@ -203,6 +272,7 @@ static void nss_close(struct uct_store *store)
 	impl->ctx = NULL;
 	impl->rw = 0;
 	impl->nodb = 0;
+	nss_memo_forget(impl);
 	if (nss_open_store == store)
 		nss_open_store = NULL;
 }
@@ -408,6 +478,7 @@ static int nss_add(struct uct_store *store, const struct uct_anchor *anchor, str
 
 	if (nss_require_open(store, 1, err) == -1)
 		return -1;
+	nss_memo_forget(store->impl);
 	if (anchor == NULL || anchor->cert == NULL || nss_trust_string(anchor->trust) == NULL)
 		return uct_err_set(err, UCT_E_USAGE, 0, "an NSS database holds peer, peer-only or "
 				   "root trust, not %s", anchor ? uct_trust_name(anchor->trust) : "nothing");
@@ -446,6 +517,7 @@ static int nss_remove(struct uct_store *store, const struct uct_anchor *anchor,
 
 	if (nss_require_open(store, 1, err) == -1)
 		return -1;
+	nss_memo_forget(store->impl);
 	if (anchor == NULL || anchor->cert == NULL)
 		return uct_err_set(err, UCT_E_USAGE, 0, "nothing to remove");
 	if ((slot = PK11_GetInternalKeySlot()) == NULL)
@@ -629,6 +701,7 @@ static void nss_check_chain(CERTCertificate *leaf, const char *host, enum uct_br
 static int nss_verify(struct uct_store *store, const struct uct_chain *chain, const char *host,
 		      int port, struct uct_verify_result *out, struct uct_err *err)
 {
+	const struct uct_verify_result *known;
 	CERTCertificate **certs;
 	size_t i;
 	int rc = -1;
@@ -639,6 +712,10 @@ static int nss_verify(struct uct_store *store, const struct uct_chain *chain, co
 		return -1;
 	if (chain == NULL || chain->n == 0 || host == NULL)
 		return uct_err_set(err, UCT_E_USAGE, 0, "nothing to verify");
+	if ((known = nss_memo_find(store->impl, chain, host)) != NULL) {
+		*out = *known;
+		return 0;
+	}
 	if ((certs = calloc(chain->n, sizeof(*certs))) == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
 	/* The server's intermediates are known only for this check: as
@@ -655,6 +732,7 @@ static int nss_verify(struct uct_store *store, const struct uct_chain *chain, co
 		}
 	}
 	nss_check_chain(certs[0], host, store->browser, out);
+	nss_memo_add(store->impl, chain, host, out);
 	rc = 0;
 out:
 	for (i = 0; i < chain->n; i++)
