@@ -366,7 +366,7 @@ static int disc_firefox(struct disc *d)
 /* ---- machine scope ----------------------------------------------------- */
 
 /* Where Debian's firefox-esr and upstream's Firefox read policies.json
- * (measured with Firefox ESR 153, tests/package/test_ffpolicy_location.sh):
+ * (measured with Firefox ESR 153, tests/package/test_packages.sh and a probe of all three places):
  * /etc/firefox/policies/policies.json when it exists, and then only it;
  * otherwise distribution/policies.json in the installation directory
  * (/etc/firefox-esr/policies is not read). */
