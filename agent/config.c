@@ -26,7 +26,7 @@ enum setting {
 	S_MODE, S_PINS, S_CA_FILES, S_ACCEPT_CHANGE,
 	S_CONNECT_TIMEOUT, S_TIMEOUT, S_PROXY, S_CONNECT_TO,
 	S_REPORT_URL, S_REPORT_TOKEN, S_REPORT_CA,
-	S_HOME, S_JSON, S_QUIET, S_VERBOSE, S_HELP, S_VERSION, S_CONFIG,
+	S_HOME, S_SCOPE, S_KEEP, S_BUNDLE, S_JSON, S_QUIET, S_VERBOSE, S_HELP, S_VERSION, S_CONFIG,
 	S_COUNT
 };
 
@@ -43,6 +43,8 @@ static const struct file_key {
 	{"agent", "browsers", S_BROWSERS, 1},
 	{"agent", "nss_dbs", S_NSS_DBS, 1},
 	{"agent", "state_dir", S_STATE_DIR, 0},
+	{"agent", "scope", S_SCOPE, 0},
+	{"agent", "keep_on_uninstall", S_KEEP, 0},
 	{"trust", "mode", S_MODE, 0},
 	{"trust", "pins", S_PINS, 1},
 	{"trust", "ca_files", S_CA_FILES, 1},
@@ -88,13 +90,15 @@ static const struct flag {
 	{"accept-change", 0, S_ACCEPT_CHANGE, 0},
 	{"state-dir", 0, S_STATE_DIR, 1},
 	{"home", 0, S_HOME, 1},
+	{"scope", 0, S_SCOPE, 1},
+	{"bundle", 0, S_BUNDLE, 1},
 	{"report-url", 0, S_REPORT_URL, 1},
 	{"report-token-file", 0, S_REPORT_TOKEN, 1},
 	{"report-ca", 0, S_REPORT_CA, 1},
 };
 #define N_FLAGS (sizeof(flags) / sizeof(flags[0]))
 
-static const char *const commands[] = {"", "check", "install", "remove", "status"};
+static const char *const commands[] = {"", "check", "install", "remove", "status", "doctor"};
 
 /* ---- setters shared by the file and the flags ------------------------------ */
 
@@ -283,6 +287,21 @@ static int cfg_set_proxy(struct uct_config *cfg, const char *value, struct uct_e
 	return cfg_set_optional(&cfg->proxy, value, err);
 }
 
+static int cfg_set_scope(struct uct_config *cfg, const char *value, const char *where, int code,
+			 struct uct_err *err)
+{
+	if (uct_cfg_ieq(value, "user"))
+		cfg->scope = UCT_SCOPE_USER;
+	else if (uct_cfg_ieq(value, "machine"))
+		cfg->scope = UCT_SCOPE_MACHINE;
+	else if (uct_cfg_ieq(value, "auto"))
+		cfg->scope = UCT_SCOPE_AUTO;
+	else
+		return uct_cfg_fail(err, code, where,
+				"unknown scope '%s' (scopes: user, machine, auto)", value);
+	return 0;
+}
+
 /* Apply one value (one item, for a list) of setting s. */
 static int cfg_apply(struct uct_config *cfg, enum setting s, const char *v, const char *where,
 		     int code, struct uct_err *err)
@@ -299,6 +318,9 @@ static int cfg_apply(struct uct_config *cfg, enum setting s, const char *v, cons
 		return cfg_push_path(&cfg->ca_files, v, "CA file name", where, code, err);
 	case S_STATE_DIR: return cfg_set_optional(&cfg->state_dir, v, err);
 	case S_HOME: return cfg_set_optional(&cfg->home, v, err);
+	case S_SCOPE: return cfg_set_scope(cfg, v, where, code, err);
+	case S_KEEP: return uct_cfg_bool(v, &cfg->keep_on_uninstall, where, code, err);
+	case S_BUNDLE: return cfg_set_optional(&cfg->bundle_path, v, err);
 	case S_CONFIG: return cfg_replace(&cfg->config_path, v, err);
 	case S_MODE: return cfg_set_mode(cfg, v, where, code, err);
 	case S_PINS: return cfg_set_pin(cfg, v, where, code, err);
@@ -520,7 +542,7 @@ static int cfg_command(struct uct_config *cli, const char *word, struct uct_err 
 				   "unknown command '%s' (did you mean '%s'?; " SEE_HELP ")", word,
 				   hint);
 	return uct_err_set(err, UCT_E_USAGE, 0,
-			   "unknown command '%s' (commands: check, install, remove, status; "
+			   "unknown command '%s' (commands: check, install, remove, status, doctor; "
 			   SEE_HELP ")", word);
 }
 
@@ -623,6 +645,8 @@ static void cfg_move(struct uct_config *dst, struct uct_config *src, enum settin
 	case S_REPORT_TOKEN: MOVE_STR(report_token_file); break;
 	case S_REPORT_CA: MOVE_STR(report_ca); break;
 	case S_HOME: MOVE_STR(home); break;
+	case S_SCOPE: dst->scope = src->scope; break;
+	case S_BUNDLE: MOVE_STR(bundle_path); break;
 	case S_JSON: dst->json = 1; break;
 	case S_QUIET: dst->quiet = 1; break;
 	case S_VERBOSE: dst->verbose = 1; break;
@@ -682,7 +706,24 @@ static int cfg_validate(struct uct_config *cfg, const struct file_ctx *fc, uint6
 	char where[600];
 	char *warning;
 
-	if (cfg->command != UCT_CMD_CHECK && cfg->command != UCT_CMD_INSTALL)
+	if (cfg->scope == UCT_SCOPE_AUTO)
+		cfg->scope = uct_is_privileged() && cfg->home == NULL && cfg->nss_dbs.n == 0
+				     ? UCT_SCOPE_MACHINE
+				     : UCT_SCOPE_USER;
+	if (cfg->scope == UCT_SCOPE_MACHINE && (cfg->home != NULL || cfg->nss_dbs.n > 0)) {
+		cfg_origin(fc, set, S_SCOPE, "--scope machine", where, sizeof(where));
+		return uct_err_set(err, UCT_E_USAGE, 0,
+				   "%s: machine scope manages the machine's stores only, never a "
+				   "home or an NSS database: drop --home/--nss-db or use --scope user",
+				   where);
+	}
+	if (cfg->scope == UCT_SCOPE_MACHINE && !uct_is_privileged())
+		return uct_err_set(err, UCT_E_USAGE, 0,
+				   "machine scope needs root: run it with sudo, or use --scope user");
+	if (cfg->bundle_path != NULL && cfg->command != UCT_CMD_DOCTOR)
+		return uct_err_set(err, UCT_E_USAGE, 0, "--bundle goes with the doctor command");
+	if (cfg->command != UCT_CMD_CHECK && cfg->command != UCT_CMD_INSTALL &&
+	    cfg->command != UCT_CMD_DOCTOR)
 		return 0;
 	if (cfg->nodes.n == 0 && cfg->socialminer == NULL && cfg->urls.n == 0)
 		return uct_err_set(err, UCT_E_CONFIG, 0,
@@ -739,7 +780,7 @@ int uct_config_load(struct uct_config *cfg, int argc, char **argv, struct uct_er
 	}
 	if (cli.command == UCT_CMD_NONE) {
 		uct_err_set(err, UCT_E_USAGE, 0,
-			    "no command given: use check, install, remove or status (" SEE_HELP ")");
+			    "no command given: use check, install, remove, status or doctor (" SEE_HELP ")");
 		goto out;
 	}
 	if (cfg_read_file(cfg, &cli, set, &fc, err) < 0)
@@ -771,6 +812,7 @@ void uct_config_free(struct uct_config *cfg)
 	free(cfg->proxy);
 	free(cfg->state_dir);
 	free(cfg->home);
+	free(cfg->bundle_path);
 	free(cfg->report_url);
 	free(cfg->report_token_file);
 	free(cfg->report_ca);

@@ -13,7 +13,11 @@ enum uct_command {
 	UCT_CMD_INSTALL,
 	UCT_CMD_REMOVE,
 	UCT_CMD_STATUS,
+	UCT_CMD_DOCTOR, /* check, explained for the helpdesk (doctor.c) */
 };
+
+/* Whose stores a run manages (see uct_config_load for the automatic rule). */
+enum uct_scope { UCT_SCOPE_AUTO = 0, UCT_SCOPE_USER, UCT_SCOPE_MACHINE };
 
 enum uct_mode { UCT_MODE_TOFU = 0, UCT_MODE_PINNED };
 
@@ -44,6 +48,9 @@ struct uct_config {
 	int accept_change;
 	char *state_dir;          /* NULL: platform default */
 	char *home;               /* NULL: $HOME (where user stores are found) */
+	enum uct_scope scope;     /* resolved by uct_config_load: USER or MACHINE */
+	int keep_on_uninstall;    /* [agent] keep_on_uninstall: read by the package's scripts */
+	char *bundle_path;        /* doctor --bundle FILE: the support bundle to write */
 	int json, quiet, verbose;
 	int help, version;
 	/* [report] (the collector); unused until reporting exists */
@@ -64,6 +71,10 @@ void uct_config_init(struct uct_config *cfg);
  * value; for lists (--node, --url, --pin, ...) the flags replace the file's
  * list. On failure err->code is UCT_E_USAGE or UCT_E_CONFIG and err->msg
  * names the file, line, problem and fix.
+ *
+ * The scope: --scope (or [agent] scope) user or machine; when neither is
+ * given, machine scope exactly when running as root with no --home and no
+ * --nss-db (the package's timer and scripts), user scope otherwise.
  */
 int uct_config_load(struct uct_config *cfg, int argc, char **argv, struct uct_err *err);
 void uct_config_free(struct uct_config *cfg); /* NULL-safe, leaves cfg re-initialisable */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "doctor.h"
 #include "log.h"
 #include "platform.h"
 #include "report.h"
@@ -69,6 +70,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "uccx-trust: %s\n", err.msg);
 		uct_config_free(&cfg);
 		return EXIT_SYSTEM;
+	}
+	if (cfg.command == UCT_CMD_DOCTOR) {
+		code = uct_doctor_main(&cfg, stdout,
+				       cfg.quiet ? UCT_LOG_ERROR : cfg.verbose ? UCT_LOG_DEBUG : UCT_LOG_WARN);
+		uct_config_free(&cfg);
+		uct_platform_cleanup();
+		return code;
 	}
 	if (uct_run_execute(&run, &cfg, &err) < 0) {
 		code = (err.code == UCT_E_USAGE || err.code == UCT_E_CONFIG) ? EXIT_USAGE : EXIT_SYSTEM;

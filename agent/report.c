@@ -17,6 +17,7 @@ static const char *command_name(enum uct_command c)
 	case UCT_CMD_INSTALL: return "install";
 	case UCT_CMD_REMOVE: return "remove";
 	case UCT_CMD_STATUS: return "status";
+	case UCT_CMD_DOCTOR: return "doctor";
 	case UCT_CMD_NONE: break;
 	}
 	return "none";

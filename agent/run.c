@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "machine.h"
 #include "run.h"
 
 const char *uct_verdict_name(enum uct_verdict v)
@@ -58,7 +59,9 @@ static void store_want(const struct uct_run *run, const struct uct_store *store,
 	const struct uct_analysis *an = &run->res[i].an;
 
 	memset(want, 0, sizeof(*want));
-	if (is_override(store)) {
+	if (uct_store_is_machine(store)) {
+		uct_machine_want(an, want);
+	} else if (is_override(store)) {
 		if (an->firefox_override) {
 			want->cert = an->leaf;
 			want->trust = UCT_TRUST_OVERRIDE;
@@ -782,6 +785,7 @@ static int analyse_all(struct uct_run *run, struct uct_err *err)
 static int discover(struct uct_run *run, struct uct_err *err)
 {
 	struct uct_discover_opts dopts = {
+		.scope = run->cfg->scope == UCT_SCOPE_MACHINE ? UCT_STORES_MACHINE : UCT_STORES_USER,
 		.home = run->cfg->home,
 		.nss_dbs = &run->cfg->nss_dbs,
 		.browsers = run->cfg->browsers,

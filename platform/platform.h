@@ -156,8 +156,13 @@ struct uct_store {
 	void *impl;
 };
 
+/* User scope: one user's browsers (run as that user). Machine scope: the
+ * machine's stores only (run as root), never a file in a user's home. */
+enum uct_store_scope { UCT_STORES_USER = 0, UCT_STORES_MACHINE };
+
 /* Where to look. home NULL means $HOME. */
 struct uct_discover_opts {
+	enum uct_store_scope scope;
 	const char *home;
 	const struct uct_strv *nss_dbs; /* explicit databases: when non-empty, only these */
 	unsigned browsers;              /* mask of enum uct_browser; 0 = all */
@@ -176,6 +181,17 @@ struct uct_store *uct_store_nss_new(const char *dir, const char *group,
 				    enum uct_browser browser, struct uct_err *err);
 /* A Firefox cert_override.txt store for one profile directory. */
 struct uct_store *uct_store_override_new(const char *profile_dir, const char *group,
+					 struct uct_err *err);
+
+/* The system anchors: one tagged PEM file per certificate in anchor_dir,
+ * then update_argv (at most 3 words, e.g. {"update-ca-certificates", NULL})
+ * before the next verification or at close. Group "system". */
+struct uct_store *uct_store_system_new(const char *anchor_dir, const char *const *update_argv,
+				       struct uct_err *err);
+/* Firefox's machine-wide policies.json (Certificates.Install): PEM files in
+ * cert_dir, listed in policy_file, other policies kept. Group
+ * "firefox-policy"; Firefox reads it when it starts. */
+struct uct_store *uct_store_ffpolicy_new(const char *policy_file, const char *cert_dir,
 					 struct uct_err *err);
 
 /* ---- files, configuration, locking ---------------------------------- */

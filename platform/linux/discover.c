@@ -1,8 +1,9 @@
 /*
- * discover.c: finds this user's trust stores on Linux: Chromium's NSS
+ * discover.c: finds the trust stores on Linux. User scope: Chromium's NSS
  * databases (~/.pki/nssdb, the snap's) and, for every Firefox profile listed
  * in a profiles.ini (deb, snap, Flatpak, XDG layouts), its NSS database and
- * its cert_override.txt. Each directory yields its stores once.
+ * its cert_override.txt; each directory yields its stores once. Machine
+ * scope: the system anchors, Firefox's policies.json, /etc/pki/nssdb.
  */
 #include <errno.h>
 #include <ini.h>
@@ -362,6 +363,119 @@ static int disc_firefox(struct disc *d)
 	return rc;
 }
 
+/* ---- machine scope ----------------------------------------------------- */
+
+/* Where Debian's firefox-esr and upstream's Firefox read policies.json
+ * (measured with Firefox ESR 153, tests/package/test_packages.sh and a probe of all three places):
+ * /etc/firefox/policies/policies.json when it exists, and then only it;
+ * otherwise distribution/policies.json in the installation directory
+ * (/etc/firefox-esr/policies is not read). */
+#define DISC_FF_ETC_POLICY "/etc/firefox/policies/policies.json"
+#define DISC_FF_CERT_DIR "/usr/local/share/uccx-trust/certs"
+
+static const char *const disc_ff_install_dirs[] = {
+	"/usr/lib/firefox-esr", "/usr/lib/firefox", "/usr/lib64/firefox", "/opt/firefox",
+};
+
+/*
+ * The one policy file to manage: the /etc one when it exists; otherwise an
+ * installation's distribution/policies.json that already exists (creating
+ * the /etc one would silently disable it); otherwise a new /etc one, which
+ * every Firefox build on Linux reads. NULL when no Firefox is installed.
+ */
+static char *disc_ff_policy_file(void)
+{
+	size_t n = sizeof(disc_ff_install_dirs) / sizeof(disc_ff_install_dirs[0]);
+	int any = 0;
+	char *file;
+
+	if (disc_exists(DISC_FF_ETC_POLICY, NULL, S_IFREG))
+		return uct_strdup(DISC_FF_ETC_POLICY);
+	for (size_t i = 0; i < n; i++) {
+		if (!disc_exists(disc_ff_install_dirs[i], NULL, S_IFDIR))
+			continue;
+		any = 1;
+		file = uct_asprintf("%s/distribution/policies.json", disc_ff_install_dirs[i]);
+		if (file == NULL || disc_exists(file, NULL, S_IFREG))
+			return file;
+		free(file);
+	}
+	return any ? uct_strdup(DISC_FF_ETC_POLICY) : uct_strdup("");
+}
+
+static int disc_executable(const char *name, const char **path)
+{
+	static const char *const dirs[] = {"/usr/sbin", "/usr/bin", "/sbin", "/bin"};
+	static char found[64];
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(found, sizeof(found), "%s/%s", dirs[i], name);
+		if (access(found, X_OK) == 0) {
+			*path = found;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The system anchors of a Debian-like, else of a Red Hat-like system. */
+static int disc_system_anchors(struct disc *d)
+{
+	struct uct_err e = {0};
+	struct uct_store *store = NULL;
+	const char *cmd;
+
+	if (disc_exists("/usr/local/share/ca-certificates", NULL, S_IFDIR) &&
+	    disc_executable("update-ca-certificates", &cmd)) {
+		const char *argv[] = {cmd, NULL};
+		store = uct_store_system_new("/usr/local/share/ca-certificates/uccx-trust", argv, &e);
+	} else if (disc_exists("/etc/pki/ca-trust/source/anchors", NULL, S_IFDIR) &&
+		   disc_executable("update-ca-trust", &cmd)) {
+		const char *argv[] = {cmd, "extract", NULL};
+		store = uct_store_system_new("/etc/pki/ca-trust/source/anchors", argv, &e);
+	} else {
+		uct_log(UCT_LOG_INFO, "no update-ca-certificates or update-ca-trust: "
+				      "system anchors skipped");
+		return 0;
+	}
+	if (store == NULL)
+		return disc_store_failed(d, "system anchors", &e);
+	return disc_push(d, store);
+}
+
+static int disc_machine(struct disc *d, unsigned mask)
+{
+	struct uct_err e = {0};
+	struct uct_store *store;
+	char *policy;
+
+	if ((mask & UCT_BROWSER_SYSTEM) && disc_system_anchors(d) != 0)
+		return -1;
+	if ((mask & UCT_BROWSER_FIREFOX)) {
+		policy = disc_ff_policy_file();
+		if (policy == NULL)
+			return uct_err_set(d->err, UCT_E_NOMEM, 0, "out of memory");
+		store = policy[0] ? uct_store_ffpolicy_new(policy, DISC_FF_CERT_DIR, &e) : NULL;
+		if (policy[0] && store == NULL && disc_store_failed(d, policy, &e) != 0) {
+			free(policy);
+			return -1;
+		}
+		free(policy);
+		if (store != NULL && disc_push(d, store) != 0)
+			return -1;
+	}
+	/* Red Hat's shared NSS database, read by programs that use NSS without
+	 * a profile of their own. */
+	if ((mask & UCT_BROWSER_SYSTEM) && disc_exists("/etc/pki/nssdb", "cert9.db", S_IFREG)) {
+		uct_err_clear(&e);
+		store = uct_store_nss_new("/etc/pki/nssdb", "system-nss", UCT_BROWSER_SYSTEM, &e);
+		if (store == NULL)
+			return disc_store_failed(d, "/etc/pki/nssdb", &e);
+		return disc_push(d, store);
+	}
+	return 0;
+}
+
 /* ---- entry points ------------------------------------------------------ */
 
 static const char *disc_home(const struct uct_discover_opts *opts)
@@ -452,6 +566,10 @@ int uct_stores_discover(const struct uct_discover_opts *opts, struct uct_store *
 	d.opts = opts;
 	d.err = err;
 	mask = opts->browsers ? opts->browsers : ~0u;
+	if (opts->scope == UCT_STORES_MACHINE) {
+		rc = disc_machine(&d, mask);
+		goto out;
+	}
 	if (opts->nss_dbs != NULL && opts->nss_dbs->n > 0) {
 		rc = disc_explicit(&d);
 		goto out;

@@ -308,7 +308,7 @@ static const struct {
 	{{"check", "--frobnicate"}, UCT_E_USAGE,
 	 "unknown option '--frobnicate' (see uccx-trust --help)"},
 	{{"--node", "a.example.com"}, UCT_E_USAGE,
-	 "no command given: use check, install, remove or status (see uccx-trust --help)"},
+	 "no command given: use check, install, remove, status or doctor (see uccx-trust --help)"},
 	{{"instal", "--node", "a.example.com"}, UCT_E_USAGE,
 	 "unknown command 'instal' (did you mean 'install'?; see uccx-trust --help)"},
 	{{"check", "install"}, UCT_E_USAGE,

@@ -1,0 +1,334 @@
+/*
+ * doctor.c: `uccx-trust doctor`: runs a check and explains each endpoint
+ * for a person on the helpdesk: what is wrong, whether the fix is on this
+ * PC, the network or the server, and the exact next step. --bundle writes
+ * everything a second-level engineer needs into one text file.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "doctor.h"
+#include "log.h"
+#include "machine.h"
+#include "platform.h"
+#include "report.h"
+
+/* ---- explanations ---------------------------------------------------------- */
+
+/* Why an endpoint could not be reached, and where to look. */
+static void doctor_unreachable(FILE *out, const struct uct_ep_result *r)
+{
+	const struct uct_fetch_target *t = r->target;
+	const char *host = r->ep->host;
+
+	switch (t->status) {
+	case UCT_FETCH_DNS:
+		fprintf(out, "    Problem (this PC or DNS): the name %s does not resolve.\n"
+			     "    Next step: run 'getent hosts %s'; fix the DNS server or search\n"
+			     "    domain of this PC, and check the name is the server's FQDN.\n",
+			host, host);
+		break;
+	case UCT_FETCH_REFUSED:
+		fprintf(out, "    Problem (server or firewall): %s refused the connection on port %d.\n"
+			     "    Next step: check the service is running on the server (Finesse,\n"
+			     "    CUIC, live data start after the node) and that no firewall blocks\n"
+			     "    port %d between this PC and the server.\n",
+			host, r->ep->port, r->ep->port);
+		break;
+	case UCT_FETCH_TIMEOUT:
+		fprintf(out, "    Problem (network): no answer from %s:%d in time.\n"
+			     "    Next step: check VPN, firewall and proxy between this PC and the\n"
+			     "    server; try 'curl -kv https://%s:%d/' from this PC.\n",
+			host, r->ep->port, host, r->ep->port);
+		break;
+	case UCT_FETCH_PROXY:
+		fprintf(out, "    Problem (proxy): the proxy refused or failed: %s.\n"
+			     "    Next step: exempt %s from the proxy (no_proxy) or set\n"
+			     "    proxy = direct in [network] of the configuration.\n",
+			t->detail, host);
+		break;
+	default:
+		fprintf(out, "    Problem (server or network): %s.\n"
+			     "    Next step: check the server's web services, and whether a\n"
+			     "    TLS-inspecting proxy sits between this PC and the server.\n",
+			t->detail[0] ? t->detail : "the TLS handshake failed");
+		break;
+	}
+}
+
+static const char *doctor_browser(const struct uct_group_verdict *gv)
+{
+	if (strcmp(gv->group, "system") == 0)
+		return "the system's trusted certificates";
+	if (strcmp(gv->group, "system-nss") == 0)
+		return "/etc/pki/nssdb";
+	if (strcmp(gv->group, "firefox-policy") == 0)
+		return "Firefox's machine policy";
+	return gv->group;
+}
+
+/* 1 when a machine store of this group can hold nothing for the endpoint:
+ * the user's own run at login does it. */
+static int doctor_machine_cannot(const struct uct_run *run, size_t i, const char *group)
+{
+	struct uct_want want;
+
+	for (size_t s = 0; s < run->n_stores; s++) {
+		if (strcmp(run->stores[s]->group, group) != 0 || !uct_store_is_machine(run->stores[s]))
+			continue;
+		uct_machine_want(&run->res[i].an, &want);
+		return want.cert == NULL;
+	}
+	return 0;
+}
+
+static void doctor_not_trusted(FILE *out, const struct uct_run *run, size_t i)
+{
+	const struct uct_ep_result *r = &run->res[i];
+	int install = 0;
+
+	for (size_t g = 0; g < r->n_gv; g++) {
+		const struct uct_group_verdict *gv = &r->gv[g];
+
+		if (gv->after == UCT_V_TRUSTED)
+			continue;
+		fprintf(out, "    - %s: %s%s%s\n", doctor_browser(gv), uct_verdict_name(gv->after),
+			gv->code[0] ? ", " : "", gv->code);
+		if (gv->after == UCT_V_DEFERRED)
+			fprintf(out, "      Next step: close Firefox, then run 'uccx-trust install'.\n");
+		else if (gv->after == UCT_V_NOT_TRUSTED && doctor_machine_cannot(run, i, gv->group))
+			fprintf(out, "      The machine-wide stores do not take this certificate (%s);\n"
+				     "      the user's own run at login installs it for their browsers,\n"
+				     "      or approve its CA (ca_files) or pin it (pins) for the machine.\n",
+				r->an.leaf && r->an.leaf->is_ca ? "it says CA:TRUE"
+								 : "it is signed by a private CA");
+		else if (gv->after == UCT_V_NOT_TRUSTED)
+			install = 1;
+	}
+	if (install)
+		fprintf(out, "    Problem (this PC): the certificate is approved but not installed.\n"
+			     "    Next step: run 'uccx-trust install' as this user%s.\n",
+			run->cfg->scope == UCT_SCOPE_MACHINE ? " (machine scope: as root)" : "");
+}
+
+static void doctor_endpoint(FILE *out, const struct uct_run *run, size_t i)
+{
+	const struct uct_ep_result *r = &run->res[i];
+	const struct uct_analysis *an = &r->an;
+
+	fprintf(out, "%s:%d (%s): %s\n", r->ep->host, r->ep->port, r->ep->name,
+		uct_verdict_name(r->verdict));
+	switch (r->verdict) {
+	case UCT_V_TRUSTED:
+		break;
+	case UCT_V_UNREACHABLE:
+		doctor_unreachable(out, r);
+		break;
+	case UCT_V_CANNOT_FIX:
+		fprintf(out, "    Problem (server): no trust on a PC makes every browser accept it%s%s.\n"
+			     "    Next step, on the server %s: %s\n",
+			an->reason[0] ? ": " : "", an->reason, r->ep->host,
+			an->server_advice[0] ? an->server_advice
+					     : "install a certificate signed by a CA, with the FQDN "
+					       "in its Subject Alternative Name");
+		break;
+	case UCT_V_REFUSED:
+		fprintf(out, "    Problem (trust policy): %s\n"
+			     "    Next step: confirm the certificate's SHA-256 with the UCCX\n"
+			     "    administrator (Cisco OS Administration, Certificate Management);\n"
+			     "    if it is right, run 'uccx-trust install --accept-change' or add it\n"
+			     "    to pins in [trust]. If it is not, someone may be intercepting.\n",
+			an->reason[0] ? an->reason : "not approved");
+		break;
+	default:
+		doctor_not_trusted(out, run, i);
+		break;
+	}
+	if (an->findings & UCT_F_EXPIRING)
+		fprintf(out, "    Note (server): the certificate expires within %d days: renew it "
+			     "on the server.\n", UCT_EXPIRING_DAYS);
+	if (an->findings & UCT_F_WEAK_KEY)
+		fprintf(out, "    Note (server): the key is weak (under 2048 bits): regenerate it.\n");
+}
+
+void uct_doctor_text(FILE *out, const struct uct_run *run)
+{
+	size_t i, bad = 0;
+
+	fprintf(out, "uccx-trust doctor (%s scope, %zu stores)\n\n",
+		run->cfg->scope == UCT_SCOPE_MACHINE ? "machine" : "user", run->n_stores);
+	for (i = 0; i < run->eps.n; i++) {
+		doctor_endpoint(out, run, i);
+		bad += run->res[i].verdict != UCT_V_TRUSTED;
+	}
+	if (run->n_stores == 0)
+		fprintf(out, "\nNo browser store was found%s: start each browser once, then run "
+			     "uccx-trust again.\n",
+			run->cfg->scope == UCT_SCOPE_MACHINE ? " for the machine" : " for this user");
+	for (i = 0; i < run->problems.n; i++)
+		fprintf(out, "\nStore problem (this PC): %s\n", run->problems.v[i]);
+	for (i = 0; i < run->notices.n; i++)
+		fprintf(out, "\nNote: %s\n", run->notices.v[i]);
+	fprintf(out, "\n%s\n", bad == 0 ? "Everything is trusted: nothing to do."
+				       : "Give this text (or the --bundle file) to the helpdesk.");
+}
+
+/* ---- the support bundle ------------------------------------------------------- */
+
+static void doctor_pem(FILE *out, const struct uct_cert *cert)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i, col = 0;
+
+	fprintf(out, "-----BEGIN CERTIFICATE-----\n");
+	for (i = 0; i < cert->der_len; i += 3) {
+		unsigned v = (unsigned)cert->der[i] << 16;
+		size_t left = cert->der_len - i;
+
+		if (left > 1)
+			v |= (unsigned)cert->der[i + 1] << 8;
+		if (left > 2)
+			v |= cert->der[i + 2];
+		fputc(b64[(v >> 18) & 63], out);
+		fputc(b64[(v >> 12) & 63], out);
+		fputc(left > 1 ? b64[(v >> 6) & 63] : '=', out);
+		fputc(left > 2 ? b64[v & 63] : '=', out);
+		col += 4;
+		if (col == 64) {
+			fputc('\n', out);
+			col = 0;
+		}
+	}
+	if (col != 0)
+		fputc('\n', out);
+	fprintf(out, "-----END CERTIFICATE-----\n");
+}
+
+static void doctor_section(FILE *out, const char *title)
+{
+	fprintf(out, "\n==== %s ====\n", title);
+}
+
+int uct_doctor_bundle(const char *path, const struct uct_run *run, const struct uct_err *run_err,
+		      int exit_code, const struct uct_strv *log, struct uct_err *err)
+{
+	char *host = uct_host_name(), *user = uct_user_name(), *os = uct_os_name();
+	char *state_path, *state = NULL, fp[UCT_FP_STRLEN];
+	struct uct_err serr = {0};
+	FILE *out;
+	size_t i, c;
+	int rc = 0;
+
+	out = fopen(path, "w");
+	if (out == NULL) {
+		rc = uct_err_set(err, UCT_E_IO, errno, "cannot write the bundle %s: %s", path,
+				 strerror(errno));
+		goto done;
+	}
+	fprintf(out, "uccx-trust %s support bundle\nhost: %s\nuser: %s\nos: %s\nconfig: %s\n",
+		UCT_VERSION, host ? host : "?", user ? user : "?", os ? os : "?",
+		run->cfg->config_path ? run->cfg->config_path : "(none)");
+	doctor_section(out, "explanation");
+	if (run_err != NULL)
+		fprintf(out, "The run failed: %s\n", run_err->msg);
+	else
+		uct_doctor_text(out, run);
+	doctor_section(out, "result.json");
+	uct_report_json(out, run, run_err, exit_code);
+	doctor_section(out, "log");
+	for (i = 0; log != NULL && i < log->n; i++)
+		fprintf(out, "%s\n", log->v[i]);
+	doctor_section(out, "stores");
+	for (i = 0; i < run->n_stores; i++)
+		fprintf(out, "%s group=%s type=%s%s%s%s\n", run->stores[i]->id, run->stores[i]->group,
+			run->stores[i]->ops->name, run->stores[i]->busy ? " busy" : "",
+			run->stores[i]->created ? " not-yet-created" : "",
+			run->store_failed && run->store_failed[i] ? " FAILED" : "");
+	doctor_section(out, "chains (as each server sent them, leaf first)");
+	for (i = 0; run->targets != NULL && i < run->eps.n_targets; i++) {
+		const struct uct_fetch_target *t = &run->targets[i];
+
+		fprintf(out, "# %s:%d %s%s%s\n", t->host, t->port, uct_fetch_status_name(t->status),
+			t->detail[0] ? ": " : "", t->detail);
+		for (c = 0; c < t->chain.n; c++) {
+			uct_fp_format(t->chain.certs[c]->sha256, fp);
+			fprintf(out, "# [%zu] %s\n# sha256 %s\n", c, t->chain.certs[c]->subject, fp);
+			doctor_pem(out, t->chain.certs[c]);
+		}
+	}
+	doctor_section(out, "state file");
+	state_path = run->state_dir ? uct_asprintf("%s/state", run->state_dir) : NULL;
+	if (state_path != NULL && uct_file_read(state_path, 1 << 20, &state, NULL, &serr) == 0)
+		fprintf(out, "# %s\n%s", state_path, state);
+	else
+		fprintf(out, "# %s: %s\n", state_path ? state_path : "?", serr.msg);
+	free(state_path);
+	free(state);
+	if (fclose(out) != 0)
+		rc = uct_err_set(err, UCT_E_IO, errno, "cannot write the bundle %s: %s", path,
+				 strerror(errno));
+done:
+	free(host);
+	free(user);
+	free(os);
+	return rc;
+}
+
+/* ---- the command ------------------------------------------------------------ */
+
+struct doctor_log {
+	struct uct_strv lines;
+	int level; /* what also goes to stderr */
+};
+
+/* Every log line goes into the bundle; stderr gets the usual level. */
+static void doctor_log_sink(enum uct_log_level level, const char *msg, void *ctx)
+{
+	static const char *const names[] = {"error", "warning", "info", "debug"};
+	struct doctor_log *dl = ctx;
+	char *line = uct_asprintf("%s: %s", names[level], msg);
+
+	if (line != NULL)
+		uct_strv_push(&dl->lines, line);
+	free(line);
+	if ((int)level <= dl->level)
+		uct_log_stderr(level, msg, NULL);
+}
+
+int uct_doctor_main(struct uct_config *cfg, FILE *out, int log_level)
+{
+	struct doctor_log dl = {.level = log_level};
+	struct uct_run run;
+	struct uct_err err = {0}, berr = {0};
+	int failed, code;
+
+	uct_log_set_sink(doctor_log_sink, &dl, UCT_LOG_DEBUG);
+	/* The pipeline runs a check: doctor changes nothing. */
+	cfg->command = UCT_CMD_CHECK;
+	failed = uct_run_execute(&run, cfg, &err) < 0;
+	if (failed)
+		code = (err.code == UCT_E_USAGE || err.code == UCT_E_CONFIG) ? 2 : 3;
+	else
+		code = run.exit_code;
+	if (cfg->json)
+		uct_report_json(out, &run, failed ? &err : NULL, code);
+	else if (failed)
+		fprintf(stderr, "uccx-trust: %s\n", err.msg);
+	else
+		uct_doctor_text(out, &run);
+	if (cfg->bundle_path != NULL) {
+		if (uct_doctor_bundle(cfg->bundle_path, &run, failed ? &err : NULL, code, &dl.lines,
+				      &berr) < 0) {
+			fprintf(stderr, "uccx-trust: %s\n", berr.msg);
+			code = 3;
+		} else if (!cfg->quiet) {
+			fprintf(stderr, "uccx-trust: support bundle written to %s\n", cfg->bundle_path);
+		}
+	}
+	uct_log_set_sink(uct_log_stderr, NULL, (enum uct_log_level)log_level);
+	uct_run_free(&run);
+	uct_strv_clear(&dl.lines);
+	return code;
+}
