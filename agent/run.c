@@ -75,6 +75,24 @@ static char *hostport_of(const struct uct_endpoint *ep)
 	return uct_asprintf("%s:%d", ep->host, ep->port);
 }
 
+/* 1 when the comma-separated list holds item as a whole element: a plain
+ * substring test would take "a.example.com:443" for "ca.example.com:443"
+ * or "host:443" for "host:4431". */
+static int hostports_have(const char *list, const char *item)
+{
+	size_t len = strlen(item);
+	const char *p = list;
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, item, len) == 0 && (p[len] == ',' || p[len] == '\0'))
+			return 1;
+		p = strchr(p, ',');
+		if (p != NULL)
+			p++;
+	}
+	return 0;
+}
+
 /* ---- loading inputs ---- */
 
 static int load_ca_files(struct uct_run *run, struct uct_err *err)
@@ -261,6 +279,11 @@ static int plan_adds(struct uct_run *run, size_t s, const struct owned_walk *own
 		if (ch == NULL)
 			ch = find_change(run, store, want.cert->sha256, UCT_CH_UPDATE);
 		if (ch != NULL && !is_override(store)) {
+			/* Two endpoints on one port (finesse and cfadmin) list it once. */
+			if (hostports_have(ch->hostports, hp)) {
+				free(hp);
+				continue;
+			}
 			merged = uct_asprintf("%s,%s", ch->hostports, hp);
 			free(hp);
 			if (merged == NULL)
@@ -291,7 +314,7 @@ static int entry_replaced(const struct uct_run *run, size_t s, const struct uct_
 		hp = hostport_of(&run->eps.v[i]);
 		if (hp == NULL)
 			return 0;
-		if (strstr(rec->hostports, hp) != NULL) {
+		if (hostports_have(rec->hostports, hp)) {
 			served++;
 			store_want(run, run->stores[s], i, &want);
 			if (run->res[i].target->status != UCT_FETCH_OK || !uct_approval_ok(run->res[i].an.approval))
@@ -515,7 +538,7 @@ static int change_deferred_for(const struct uct_run *run, const struct uct_store
 	snprintf(hp, sizeof(hp), "%s:%d", ep->host, ep->port);
 	for (i = 0; i < run->n_changes; i++)
 		if (run->changes[i].store == store && run->changes[i].status == UCT_CS_DEFERRED &&
-		    strstr(run->changes[i].hostports, hp) != NULL)
+		    hostports_have(run->changes[i].hostports, hp))
 			return 1;
 	return 0;
 }
