@@ -822,6 +822,28 @@ static int discover(struct uct_run *run, struct uct_err *err)
 	return 0;
 }
 
+/*
+ * How long a writer waits for another run's lock: 60 s, long enough for a
+ * run stuck on a slow server; UCCX_TRUST_LOCK_WAIT (seconds, 0 to 3600)
+ * changes it, for a login script that would rather not wait at all.
+ */
+static long lock_wait_ms(void)
+{
+	const char *env = getenv("UCCX_TRUST_LOCK_WAIT");
+	char *end;
+	double s;
+
+	if (env == NULL || env[0] == '\0')
+		return 60000;
+	s = strtod(env, &end);
+	if (*end != '\0' || !(s >= 0 && s <= 3600)) {
+		uct_log(UCT_LOG_WARN, "UCCX_TRUST_LOCK_WAIT='%s' is not 0 to 3600 seconds; waiting 60 s",
+			env);
+		return 60000;
+	}
+	return (long)(s * 1000);
+}
+
 int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uct_err *err)
 {
 	struct uct_lock *lock = NULL;
@@ -840,7 +862,7 @@ int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uc
 	if (cmd == UCT_CMD_INSTALL || cmd == UCT_CMD_REMOVE) {
 		/* One writer at a time: a second run waits, then gives up cleanly. */
 		lock_path = uct_asprintf("%s/lock", run->state_dir);
-		if (lock_path == NULL || uct_lock_acquire(lock_path, 60000, &lock, err) < 0)
+		if (lock_path == NULL || uct_lock_acquire(lock_path, lock_wait_ms(), &lock, err) < 0)
 			goto out;
 	}
 	if (load_state(run, err) < 0)
