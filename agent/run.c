@@ -678,6 +678,15 @@ static void collect_notices(struct uct_run *run)
 		const struct uct_change *ch = &run->changes[i];
 		if (ch->status == UCT_CS_DONE && ch->action != UCT_CH_REMOVE)
 			done = 1;
+		if (ch->status == UCT_CS_FAILED && ch->error[0] != '\0') {
+			/* Once per store and cause (a Primary Password fails every
+			 * change of that profile the same way), so the summary names
+			 * the profile that was left alone. */
+			line = uct_asprintf("%s: %s", ch->store->path, ch->error);
+			if (line != NULL && !uct_strv_contains(&run->problems, line))
+				uct_strv_push(&run->problems, line);
+			free(line);
+		}
 		if (ch->status == UCT_CS_DEFERRED) {
 			line = uct_asprintf("Firefox is running with the profile in %s: close Firefox "
 					    "and run 'uccx-trust install' again (it also happens at "
