@@ -248,6 +248,19 @@ static const struct uct_store_entry *owned_find(const struct owned_walk *w, cons
 	return NULL;
 }
 
+static int override_planned(const struct uct_run *run, const struct uct_store *store,
+			    const unsigned char *sha256, const char *hostport)
+{
+	size_t i;
+
+	for (i = 0; i < run->n_changes; i++)
+		if (run->changes[i].store == store && run->changes[i].action != UCT_CH_REMOVE &&
+		    memcmp(run->changes[i].sha256, sha256, UCT_SHA256_LEN) == 0 &&
+		    strcmp(run->changes[i].hostports, hostport) == 0)
+			return 1;
+	return 0;
+}
+
 /* Plan additions for install: what each endpoint needs that the store
  * neither holds as ours nor already trusts some other way. */
 static int plan_adds(struct uct_run *run, size_t s, const struct owned_walk *owned)
@@ -275,6 +288,11 @@ static int plan_adds(struct uct_run *run, size_t s, const struct owned_walk *own
 		hp = hostport_of(&run->eps.v[i]);
 		if (hp == NULL)
 			return -1;
+		if (is_override(store) && override_planned(run, store, want.cert->sha256, hp)) {
+			/* One line per host and port, whatever the paths on it. */
+			free(hp);
+			continue;
+		}
 		ch = is_override(store) ? NULL : find_change(run, store, want.cert->sha256, UCT_CH_ADD);
 		if (ch == NULL)
 			ch = find_change(run, store, want.cert->sha256, UCT_CH_UPDATE);
