@@ -686,6 +686,19 @@ static void notice(struct uct_run *run, const char *text)
 		uct_strv_push(&run->notices, text);
 }
 
+/* The profile directory of a store, for people: the override store's own
+ * path is the file inside it, so take the profile's NSS database when the
+ * group has one. Borrowed from the store. */
+static const char *profile_path(const struct uct_run *run, const struct uct_store *store)
+{
+	size_t s;
+
+	for (s = 0; s < run->n_stores; s++)
+		if (!is_override(run->stores[s]) && strcmp(run->stores[s]->group, store->group) == 0)
+			return run->stores[s]->path;
+	return store->path;
+}
+
 static void collect_notices(struct uct_run *run)
 {
 	char *line;
@@ -709,7 +722,7 @@ static void collect_notices(struct uct_run *run)
 			line = uct_asprintf("Firefox is running with the profile in %s: close Firefox "
 					    "and run 'uccx-trust install' again (it also happens at "
 					    "the next login)",
-					    ch->store->path);
+					    profile_path(run, ch->store));
 			if (line != NULL)
 				notice(run, line);
 			free(line);
