@@ -360,6 +360,46 @@ static void json_store(FILE *out, const struct uct_store *st, int failed)
 	fputc('}', out);
 }
 
+/* What `status` shows: the local record of installed objects, approved
+ * certificates and the last run. Times are Unix seconds, as elsewhere. */
+static void json_state(FILE *out, const struct uct_run *run)
+{
+	const struct uct_state *st = &run->state;
+	int first = 1, f2;
+	size_t i;
+
+	fputc('{', out);
+	json_kv_str(out, "dir", run->state_dir, &first);
+	json_kv_int(out, "last_run", st->last_run, &first);
+	json_kv_str(out, "last_command", st->last_command, &first);
+	json_kv_int(out, "last_exit", st->last_exit, &first);
+	json_kv_str(out, "last_summary", st->last_summary, &first);
+	json_key(out, "installed", &first);
+	fputc('[', out);
+	for (i = 0; i < st->n_installed; i++) {
+		f2 = 1;
+		fputs(i > 0 ? ",{" : "{", out);
+		json_kv_str(out, "store", st->installed[i].store_id, &f2);
+		json_kv_str(out, "trust", uct_trust_name(st->installed[i].trust), &f2);
+		json_fp(out, "sha256", st->installed[i].sha256, &f2);
+		json_kv_str(out, "endpoints", st->installed[i].hostports, &f2);
+		fputc('}', out);
+	}
+	fputc(']', out);
+	json_key(out, "approved", &first);
+	fputc('[', out);
+	for (i = 0; i < st->n_seen; i++) {
+		f2 = 1;
+		fputs(i > 0 ? ",{" : "{", out);
+		json_kv_str(out, "endpoint", st->seen[i].hostport, &f2);
+		json_fp(out, "sha256", st->seen[i].sha256, &f2);
+		json_kv_int(out, "not_valid_after", st->seen[i].not_after, &f2);
+		json_kv_int(out, "first_seen", st->seen[i].first_seen, &f2);
+		fputc('}', out);
+	}
+	fputs("]}", out);
+}
+
 void uct_report_json(FILE *out, const struct uct_run *run, const struct uct_err *err, int exit_code)
 {
 	char now[32];
@@ -419,6 +459,10 @@ void uct_report_json(FILE *out, const struct uct_run *run, const struct uct_err 
 	fputc(']', out);
 	json_strv(out, "actions", &run->notices, &first);
 	json_strv(out, "problems", &run->problems, &first);
+	if (run->cfg != NULL && run->cfg->command == UCT_CMD_STATUS) {
+		json_key(out, "state", &first);
+		json_state(out, run);
+	}
 	fputs("}\n", out);
 	free(host);
 	free(user);
