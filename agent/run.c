@@ -359,7 +359,7 @@ static int plan_removals(struct uct_run *run, size_t s, const struct owned_walk 
 		if (!entry_is_ours(run, store, e))
 			continue;
 		rec = uct_state_find_installed(&run->state, store->id, e->sha256);
-		if (run->cfg->command == UCT_CMD_INSTALL) {
+		if (run->cfg->command != UCT_CMD_REMOVE) {
 			/* Without a record we cannot tell what it served: keep it. */
 			if (rec == NULL || !entry_replaced(run, s, rec))
 				continue;
@@ -503,9 +503,10 @@ static int process_store(struct uct_run *run, size_t s)
 			goto fail;
 		verify_all(run, s, before);
 	}
-	if (cmd == UCT_CMD_INSTALL && plan_adds(run, s, &owned) < 0)
+	/* check plans as install would, to report it; it never applies. */
+	if (cmd != UCT_CMD_REMOVE && plan_adds(run, s, &owned) < 0)
 		goto nomem;
-	if ((cmd == UCT_CMD_INSTALL || cmd == UCT_CMD_REMOVE) && plan_removals(run, s, &owned) < 0)
+	if (plan_removals(run, s, &owned) < 0)
 		goto nomem;
 	memcpy(after, before, run->eps.n * sizeof(*after));
 	if (cmd == UCT_CMD_CHECK || !store_has_work(run, store)) {
