@@ -12,9 +12,9 @@ lab_start "$lab" selfsigned --stall uccx2
 new_home "$home"
 agent_args "$home" "$lab" "$T_WORK/state-stall"
 t0=$(ms_now)
-run_agent_json install
+run_agent_json check
 ms=$(($(ms_now) - t0))
-check "stalled uccx2: install exits 1" [ "$RC" -eq 1 ]
+check "stalled uccx2: check exits 1" [ "$RC" -eq 1 ]
 # All handshakes run in parallel: the run takes one connect timeout (2 s),
 # not one per endpoint. Bound: 1.2 x 2 s plus 0.6 s for the rest of the run.
 check "stalled uccx2: the run ends within one connect timeout ($ms ms < 3000)" [ "$ms" -lt 3000 ]
@@ -22,6 +22,8 @@ check "stalled uccx2: its 6 endpoints are unreachable, with fetch 'timeout'" \
 	[ "$(jq_py "$JSON" 'sum(e["verdict"] == "unreachable" and e["fetch"] == "timeout" for e in d["endpoints"] if e["host"] == "uccx2.lab.example")')" -eq 6 ]
 check "stalled uccx2: the reason is in plain words" \
 	eval 'jq_py "$JSON" "d[\"endpoints\"][6][\"fetch_detail\"]" | grep -q "accepted the connection but the TLS handshake did not finish in time"'
+run_agent_json install
+check "stalled uccx2: install exits 1" [ "$RC" -eq 1 ]
 check "stalled uccx2: uccx1 and socialminer are trusted (7 endpoints)" \
 	[ "$(jq_py "$JSON" 'sum(e["verdict"] == "trusted" for e in d["endpoints"])')" -eq 7 ]
 check "stalled uccx2: 3 certificates installed in each database" \
@@ -29,6 +31,8 @@ check "stalled uccx2: 3 certificates installed in each database" \
 run_agent install
 check "stalled uccx2: the text report says UNREACHABLE for uccx2:8445" \
 	grep -q "UNREACHABLE  https://uccx2.lab.example:8445/" <<<"$OUT"
+check "stalled uccx2: the state approves nothing for uccx2" \
+	eval '! grep -q "^seen	uccx2" "$T_WORK/state-stall/state"'
 lab_stop "$lab"
 
 # ---- a server that is down (connection refused): at once ----
