@@ -157,6 +157,19 @@ cli status --home "$home" --state-dir "$state" --json
 check "remove without nodes: the state records nothing installed" \
 	[ "$(jq_py "$STDOUT" '[len(d["state"]["installed"]), d["state"]["last_command"]]')" = "[0, 'remove']" ]
 
+# ---- a relative --home is under the working directory, never $HOME ----
+mkdir -p "$T_WORK/cwd" "$T_WORK/real-home"
+new_home "$T_WORK/cwd/rel-home"
+agent_args rel-home "$lab" "$T_WORK/state-rel"
+set +e
+OUT=$(cd "$T_WORK/cwd" && HOME=$T_WORK/real-home "$AGENT" install "${A[@]}" 2>&1)
+RC=$?
+set -e
+check "relative --home: install exits 0" [ "$RC" -eq 0 ] || echo "$OUT"
+check "relative --home: the certificates are in that home" \
+	eval '[ "$(nss_count_ours "$T_WORK/cwd/rel-home/.pki/nssdb")" -gt 0 ] && [ "$(nss_count_ours "$(ff_profile "$T_WORK/cwd/rel-home")")" -gt 0 ]'
+check "relative --home: nothing written to \$HOME" [ ! -e "$T_WORK/real-home/.pki" ]
+
 # ---- the exit code contract ----
 home=$T_WORK/home-exit
 new_home "$home"
