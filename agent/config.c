@@ -581,7 +581,8 @@ static int cfg_flag(struct uct_config *cli, uint64_t *set, int argc, char **argv
 	*set |= (uint64_t)1 << f->setting;
 	if (cfg_is_list_flag(f->setting))
 		return cfg_apply_list(cli, f->setting, value, where, UCT_E_USAGE, err);
-	return cfg_apply(cli, f->setting, value != NULL ? value : "", where, UCT_E_USAGE, err);
+	/* A switch given on the command line means yes (the file spells it out). */
+	return cfg_apply(cli, f->setting, value != NULL ? value : "yes", where, UCT_E_USAGE, err);
 }
 
 static int cfg_parse_args(struct uct_config *cli, uint64_t *set, int argc, char **argv,

@@ -294,6 +294,8 @@ const char *uct_config_usage(void)
 	       "                        /etc/uccx-trust/agent.ini when it exists). Flags\n"
 	       "                        override the file; a list flag (--node, --pin, ...)\n"
 	       "                        replaces the file's list. See examples/agent.ini.\n"
+	       "  UCCX_TRUST_LOCK_WAIT  seconds install/remove wait for another run\n"
+	       "                        (default 60), then exit 3\n"
 	       "\n"
 	       "Examples:\n"
 	       "  Login script (each user, settings in /etc/uccx-trust/agent.ini):\n"

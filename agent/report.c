@@ -361,18 +361,19 @@ static void json_store(FILE *out, const struct uct_store *st, int failed)
 	fputc('}', out);
 }
 
-/* For `status`: the state file as data. */
-static void json_state(FILE *out, const struct uct_state *st)
+/* What `status` shows: the local record of installed objects, approved
+ * certificates and the last run. Times are Unix seconds, as elsewhere. */
+static void json_state(FILE *out, const struct uct_run *run)
 {
-	char when[32];
+	const struct uct_state *st = &run->state;
 	int first = 1, f2;
 	size_t i;
 
 	fputc('{', out);
-	iso_time(st->last_run, when, sizeof(when));
-	json_kv_str(out, "last_run", st->last_run ? when : NULL, &first);
+	json_kv_str(out, "dir", run->state_dir, &first);
+	json_kv_int(out, "last_run", st->last_run, &first);
 	json_kv_str(out, "last_command", st->last_command, &first);
-	json_kv_int(out, "last_exit_code", st->last_exit, &first);
+	json_kv_int(out, "last_exit", st->last_exit, &first);
 	json_kv_str(out, "last_summary", st->last_summary, &first);
 	json_key(out, "installed", &first);
 	fputc('[', out);
@@ -471,7 +472,7 @@ void uct_report_json_ex(FILE *out, const struct uct_run *run, const struct uct_e
 	json_strv(out, "problems", &run->problems, &first);
 	if (run->cfg != NULL && run->cfg->command == UCT_CMD_STATUS) {
 		json_key(out, "state", &first);
-		json_state(out, &run->state);
+		json_state(out, run);
 	}
 	fputs("}\n", out);
 	free(host);

@@ -78,6 +78,24 @@ static char *hostport_of(const struct uct_endpoint *ep)
 	return uct_asprintf("%s:%d", ep->host, ep->port);
 }
 
+/* 1 when the comma-separated list holds item as a whole element: a plain
+ * substring test would take "a.example.com:443" for "ca.example.com:443"
+ * or "host:443" for "host:4431". */
+static int hostports_have(const char *list, const char *item)
+{
+	size_t len = strlen(item);
+	const char *p = list;
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, item, len) == 0 && (p[len] == ',' || p[len] == '\0'))
+			return 1;
+		p = strchr(p, ',');
+		if (p != NULL)
+			p++;
+	}
+	return 0;
+}
+
 /* ---- loading inputs ---- */
 
 static int load_ca_files(struct uct_run *run, struct uct_err *err)
@@ -233,6 +251,19 @@ static const struct uct_store_entry *owned_find(const struct owned_walk *w, cons
 	return NULL;
 }
 
+static int override_planned(const struct uct_run *run, const struct uct_store *store,
+			    const unsigned char *sha256, const char *hostport)
+{
+	size_t i;
+
+	for (i = 0; i < run->n_changes; i++)
+		if (run->changes[i].store == store && run->changes[i].action != UCT_CH_REMOVE &&
+		    memcmp(run->changes[i].sha256, sha256, UCT_SHA256_LEN) == 0 &&
+		    strcmp(run->changes[i].hostports, hostport) == 0)
+			return 1;
+	return 0;
+}
+
 /* Plan additions for install: what each endpoint needs that the store
  * neither holds as ours nor already trusts some other way. */
 static int plan_adds(struct uct_run *run, size_t s, const struct owned_walk *owned)
@@ -260,10 +291,20 @@ static int plan_adds(struct uct_run *run, size_t s, const struct owned_walk *own
 		hp = hostport_of(&run->eps.v[i]);
 		if (hp == NULL)
 			return -1;
+		if (is_override(store) && override_planned(run, store, want.cert->sha256, hp)) {
+			/* One line per host and port, whatever the paths on it. */
+			free(hp);
+			continue;
+		}
 		ch = is_override(store) ? NULL : find_change(run, store, want.cert->sha256, UCT_CH_ADD);
 		if (ch == NULL)
 			ch = find_change(run, store, want.cert->sha256, UCT_CH_UPDATE);
 		if (ch != NULL && !is_override(store)) {
+			/* Two endpoints on one port (finesse and cfadmin) list it once. */
+			if (hostports_have(ch->hostports, hp)) {
+				free(hp);
+				continue;
+			}
 			merged = uct_asprintf("%s,%s", ch->hostports, hp);
 			free(hp);
 			if (merged == NULL)
@@ -294,7 +335,7 @@ static int entry_replaced(const struct uct_run *run, size_t s, const struct uct_
 		hp = hostport_of(&run->eps.v[i]);
 		if (hp == NULL)
 			return 0;
-		if (strstr(rec->hostports, hp) != NULL) {
+		if (hostports_have(rec->hostports, hp)) {
 			served++;
 			store_want(run, run->stores[s], i, &want);
 			if (run->res[i].target->status != UCT_FETCH_OK || !uct_approval_ok(run->res[i].an.approval))
@@ -519,7 +560,7 @@ static int change_deferred_for(const struct uct_run *run, const struct uct_store
 	snprintf(hp, sizeof(hp), "%s:%d", ep->host, ep->port);
 	for (i = 0; i < run->n_changes; i++)
 		if (run->changes[i].store == store && run->changes[i].status == UCT_CS_DEFERRED &&
-		    strstr(run->changes[i].hostports, hp) != NULL)
+		    hostports_have(run->changes[i].hostports, hp))
 			return 1;
 	return 0;
 }
@@ -649,6 +690,19 @@ static void notice(struct uct_run *run, const char *text)
 		uct_strv_push(&run->notices, text);
 }
 
+/* The profile directory of a store, for people: the override store's own
+ * path is the file inside it, so take the profile's NSS database when the
+ * group has one. Borrowed from the store. */
+static const char *profile_path(const struct uct_run *run, const struct uct_store *store)
+{
+	size_t s;
+
+	for (s = 0; s < run->n_stores; s++)
+		if (!is_override(run->stores[s]) && strcmp(run->stores[s]->group, store->group) == 0)
+			return run->stores[s]->path;
+	return store->path;
+}
+
 static void collect_notices(struct uct_run *run)
 {
 	char *line;
@@ -659,11 +713,20 @@ static void collect_notices(struct uct_run *run)
 		const struct uct_change *ch = &run->changes[i];
 		if (ch->status == UCT_CS_DONE && ch->action != UCT_CH_REMOVE)
 			done = 1;
+		if (ch->status == UCT_CS_FAILED && ch->error[0] != '\0') {
+			/* Once per store and cause (a Primary Password fails every
+			 * change of that profile the same way), so the summary names
+			 * the profile that was left alone. */
+			line = uct_asprintf("%s: %s", ch->store->path, ch->error);
+			if (line != NULL && !uct_strv_contains(&run->problems, line))
+				uct_strv_push(&run->problems, line);
+			free(line);
+		}
 		if (ch->status == UCT_CS_DEFERRED) {
 			line = uct_asprintf("Firefox is running with the profile in %s: close Firefox "
 					    "and run 'uccx-trust install' again (it also happens at "
 					    "the next login)",
-					    ch->store->path);
+					    profile_path(run, ch->store));
 			if (line != NULL)
 				notice(run, line);
 			free(line);
@@ -804,6 +867,28 @@ static int discover(struct uct_run *run, struct uct_err *err)
 	return 0;
 }
 
+/*
+ * How long a writer waits for another run's lock: 60 s, long enough for a
+ * run stuck on a slow server; UCCX_TRUST_LOCK_WAIT (seconds, 0 to 3600)
+ * changes it, for a login script that would rather not wait at all.
+ */
+static long lock_wait_ms(void)
+{
+	const char *env = getenv("UCCX_TRUST_LOCK_WAIT");
+	char *end;
+	double s;
+
+	if (env == NULL || env[0] == '\0')
+		return 60000;
+	s = strtod(env, &end);
+	if (*end != '\0' || !(s >= 0 && s <= 3600)) {
+		uct_log(UCT_LOG_WARN, "UCCX_TRUST_LOCK_WAIT='%s' is not 0 to 3600 seconds; waiting 60 s",
+			env);
+		return 60000;
+	}
+	return (long)(s * 1000);
+}
+
 int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uct_err *err)
 {
 	struct uct_lock *lock = NULL;
@@ -822,7 +907,7 @@ int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uc
 	if (cmd == UCT_CMD_INSTALL || cmd == UCT_CMD_REMOVE) {
 		/* One writer at a time: a second run waits, then gives up cleanly. */
 		lock_path = uct_asprintf("%s/lock", run->state_dir);
-		if (lock_path == NULL || uct_lock_acquire(lock_path, 60000, &lock, err) < 0)
+		if (lock_path == NULL || uct_lock_acquire(lock_path, lock_wait_ms(), &lock, err) < 0)
 			goto out;
 	}
 	if (load_state(run, err) < 0)

@@ -23,7 +23,7 @@
 
 struct disc {
 	const struct uct_discover_opts *opts;
-	const char *home;
+	char *home; /* absolute */
 	struct uct_store **stores;
 	size_t n;
 	size_t cap;
@@ -478,15 +478,26 @@ static int disc_machine(struct disc *d, unsigned mask)
 
 /* ---- entry points ------------------------------------------------------ */
 
-static const char *disc_home(const struct uct_discover_opts *opts)
+/* The home to manage, absolute. A relative --home is taken from the working
+ * directory, as certutil takes -d: falling back to the user's own home
+ * would write into a home the caller did not name. Newly allocated, or NULL
+ * when there is none. */
+static char *disc_home(const struct uct_discover_opts *opts)
 {
 	const struct passwd *pw;
 	const char *home = opts->home ? opts->home : getenv("HOME");
+	char *cwd, *abs;
 
+	if (opts->home != NULL && opts->home[0] != '\0' && opts->home[0] != '/') {
+		cwd = getcwd(NULL, 0);
+		abs = cwd ? uct_asprintf("%s/%s", cwd, opts->home) : NULL;
+		free(cwd);
+		return abs;
+	}
 	if (home != NULL && home[0] == '/')
-		return home;
+		return uct_strdup(home);
 	pw = getpwuid(getuid());
-	return pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
+	return pw && pw->pw_dir && pw->pw_dir[0] == '/' ? uct_strdup(pw->pw_dir) : NULL;
 }
 
 /* An explicit database as the user may write it for certutil: "sql:DIR" or
@@ -587,6 +598,7 @@ int uct_stores_discover(const struct uct_discover_opts *opts, struct uct_store *
 		goto out;
 	rc = 0;
 out:
+	free(d.home);
 	uct_strv_clear(&d.seen);
 	uct_strv_clear(&d.groups);
 	if (rc != 0) {

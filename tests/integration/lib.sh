@@ -91,3 +91,37 @@ nss_count_ours() { nss_ours "$1" | grep -c . || true; }
 nss_flags_for() { # DB CN-substring -> the flags of our cert whose nickname has it
 	nss_ours "$1" | awk -F'\t' -v s="$2" 'index($1, s) { print $2 }' | sort -u | paste -sd' '
 }
+
+# run_agent_json CMD [extra...]: runs the agent with A and --json; sets RC,
+# JSON (standard output only) and ERR (standard error).
+run_agent_json() {
+	set +e
+	JSON=$("$AGENT" "$@" "${A[@]}" --json 2>"$T_WORK/stderr")
+	RC=$?
+	set -e
+	ERR=$(cat "$T_WORK/stderr")
+}
+
+# jq_py JSON EXPR: evaluates the Python expression EXPR over the document d
+# (JSON text), prints the result; fails when JSON does not parse.
+jq_py() {
+	python3 -c 'import json, sys
+d = json.loads(sys.argv[1])
+print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# fp_tag FP: the tag our NSS nicknames carry for a SHA-256 fingerprint (its
+# first 4 bytes, lowercase hex).
+fp_tag() { echo "$1" | tr -d ':' | tr 'A-F' 'a-f' | cut -c1-8; }
+# lab_fp LAB HOST:PORT: the SHA-256 of the leaf that listener serves.
+lab_fp() { awk -v hp="$2" '$1 == hp { print $2 }' "$1/fingerprints.txt"; }
+# nss_has DB FP: how many of our certificates in DB carry that fingerprint.
+nss_has() { nss_ours "$1" | grep -c " $(fp_tag "$2")	" || true; }
+# override_lines PROFILE: the number of override lines in cert_override.txt.
+override_lines() {
+	local n
+	n=$(grep -c 'OID.2.16.840.1.101.3.4.2.1' "$1/cert_override.txt" 2>/dev/null || true)
+	echo "${n:-0}"
+}
+# ms_now: a monotonic-enough clock in milliseconds, for wall-time bounds.
+ms_now() { echo $(($(date +%s%N) / 1000000)); }
