@@ -232,10 +232,16 @@ static void decide_approval(const struct uct_analyse_ctx *ctx, const char *host,
 	uct_fp_format(out->leaf->sha256, fp);
 	if (ctx->cfg->mode == UCT_MODE_PINNED) {
 		out->approval = UCT_AP_REFUSED_UNPINNED;
+		/* A private CA whose root the server does not send cannot match a
+		 * pinned root: say how to give the root instead. */
 		snprintf(out->reason, sizeof(out->reason),
 			 "no certificate of the chain matches a configured pin (server certificate "
-			 "%s): not installed; if it is genuine, add it to pins",
-			 fp);
+			 "%s); if it is genuine, add it to pins%s",
+			 fp,
+			 (out->findings & UCT_F_INCOMPLETE_CHAIN)
+				 ? ", or give the CA's root certificate with --ca-file (the server "
+				   "does not send it)"
+				 : "");
 		return;
 	}
 	snprintf(hostport, sizeof(hostport), "%s:%d", host, port);
@@ -253,8 +259,8 @@ static void decide_approval(const struct uct_analyse_ctx *ctx, const char *host,
 		fmt_date(seen->first_seen, date, sizeof(date));
 		snprintf(out->reason, sizeof(out->reason),
 			 "the server now presents a different certificate (%.23s...) than the one "
-			 "approved on %s, and it is not a normal renewal: not installed; if the "
-			 "change is expected, run again with --accept-change or pin it",
+			 "approved on %s, and it is not a normal renewal; if the change is "
+			 "expected, run again with --accept-change or pin it",
 			 fp, date);
 	}
 }

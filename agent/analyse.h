@@ -74,7 +74,7 @@ struct uct_analysis {
 	/* Whether any trust on this PC can make each browser load the page. */
 	int chromium_fixable, firefox_fixable;
 	char chromium_code[64], firefox_code[64]; /* browser error when not fixable */
-	char reason[256];         /* plain words: why not installed / not fixable */
+	char reason[384];         /* plain words: why not installed / not fixable */
 	char server_advice[256];  /* what to do on the server, when that is the fix */
 };
 
