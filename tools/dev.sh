@@ -10,7 +10,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${UCT_BUILD:-$top/build}
 
 packages=(build-essential cmake pkg-config libnss3-dev libnss3-tools libcurl4-openssl-dev
-	  libssl-dev libinih-dev check openssl curl ca-certificates)
+	  libssl-dev libinih-dev check openssl curl ca-certificates
+	  python3 chromium firefox-esr util-linux)
 
 deps() {
 	local missing=()
