@@ -38,7 +38,11 @@ trap 'rm -rf "$work"' EXIT
 } >"$work/hosts"
 
 unshare --mount --propagation private -- bash -c '
-	mount --bind "$1" /etc/hosts || exit 1
+	if ! mount --bind "$1" /etc/hosts; then
+		echo "not ok - cannot give the browsers their own /etc/hosts (unshare/mount)"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
 	shift
 	exec /usr/bin/python3 "$@"' _ "$work/hosts" "$here/browser_matrix.py" \
 	--build "$BUILD" --work "$work" --matrix "${UCT_BROWSER_MATRIX:-$BUILD/browser-matrix.md}" "$@"
