@@ -232,7 +232,7 @@ const char *uct_config_usage(void)
 	       "  status    Show what uccx-trust installed and when (no network).\n"
 	       "  doctor    Check, then explain per endpoint what is wrong (on this PC or on\n"
 	       "            the server) and the next step; --bundle FILE also writes a\n"
-	       "            support bundle (tar.gz) for the helpdesk.\n"
+	       "            support bundle (one text file) for the helpdesk.\n"
 	       "\n"
 	       "Exit codes:\n"
 	       "  0  every endpoint is trusted (check: nothing to do)\n"
