@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "machine.h"
+#include "plan.h"
 #include "run.h"
 
 const char *uct_verdict_name(enum uct_verdict v)
@@ -45,55 +46,6 @@ const char *uct_change_status_name(enum uct_change_status s)
 	case UCT_CS_DEFERRED: return "deferred";
 	}
 	return "planned";
-}
-
-static int is_override(const struct uct_store *store)
-{
-	return strcmp(store->ops->name, "ff-override") == 0;
-}
-
-/* What this store should hold for endpoint i, or want->cert == NULL. */
-static void store_want(const struct uct_run *run, const struct uct_store *store, size_t i,
-		       struct uct_want *want)
-{
-	const struct uct_analysis *an = &run->res[i].an;
-
-	memset(want, 0, sizeof(*want));
-	if (uct_store_is_machine(store)) {
-		uct_machine_want(an, want);
-	} else if (is_override(store)) {
-		if (an->firefox_override) {
-			want->cert = an->leaf;
-			want->trust = UCT_TRUST_OVERRIDE;
-		}
-	} else if (store->browser == UCT_BROWSER_FIREFOX) {
-		*want = an->firefox;
-	} else {
-		*want = an->chromium;
-	}
-}
-
-static char *hostport_of(const struct uct_endpoint *ep)
-{
-	return uct_asprintf("%s:%d", ep->host, ep->port);
-}
-
-/* 1 when the comma-separated list holds item as a whole element: a plain
- * substring test would take "a.example.com:443" for "ca.example.com:443"
- * or "host:443" for "host:4431". */
-static int hostports_have(const char *list, const char *item)
-{
-	size_t len = strlen(item);
-	const char *p = list;
-
-	while (p != NULL && *p != '\0') {
-		if (strncmp(p, item, len) == 0 && (p[len] == ',' || p[len] == '\0'))
-			return 1;
-		p = strchr(p, ',');
-		if (p != NULL)
-			p++;
-	}
-	return 0;
 }
 
 /* ---- loading inputs ---- */
@@ -161,225 +113,6 @@ static int fetch_all(struct uct_run *run, struct uct_err *err)
 
 /* ---- per store ---- */
 
-struct owned_walk {
-	struct uct_store_entry *v;
-	size_t n;
-};
-
-static int collect_owned(const struct uct_store_entry *entry, void *ctx)
-{
-	struct owned_walk *w = ctx;
-	struct uct_store_entry *grown = realloc(w->v, (w->n + 1) * sizeof(*grown));
-
-	if (grown == NULL)
-		return -1;
-	w->v = grown;
-	w->v[w->n] = *entry;
-	/* Strings are borrowed for the callback only. */
-	w->v[w->n].label = NULL;
-	w->v[w->n].host = entry->host != NULL ? uct_strdup(entry->host) : NULL;
-	w->n++;
-	return 0;
-}
-
-static void owned_free(struct owned_walk *w)
-{
-	size_t i;
-
-	for (i = 0; i < w->n; i++)
-		free((char *)w->v[i].host);
-	free(w->v);
-}
-
-/* An entry is ours when the store tags it (NSS) or, for the override
- * file, which has no room for a tag, when the state says we wrote it. */
-static int entry_is_ours(const struct uct_run *run, const struct uct_store *store,
-			 const struct uct_store_entry *e)
-{
-	if (!is_override(store))
-		return 1;
-	return uct_state_find_installed(&run->state, store->id, e->sha256) != NULL;
-}
-
-static struct uct_change *add_change(struct uct_run *run, const struct uct_store *store,
-				     enum uct_change_action action, const unsigned char *sha256,
-				     enum uct_trust trust, const char *subject,
-				     const char *hostport)
-{
-	struct uct_change *grown = realloc(run->changes, (run->n_changes + 1) * sizeof(*grown));
-	struct uct_change *ch;
-
-	if (grown == NULL)
-		return NULL;
-	run->changes = grown;
-	ch = &run->changes[run->n_changes++];
-	memset(ch, 0, sizeof(*ch));
-	ch->store = store;
-	ch->action = action;
-	ch->trust = trust;
-	memcpy(ch->sha256, sha256, UCT_SHA256_LEN);
-	ch->subject = uct_strdup(subject != NULL ? subject : "");
-	ch->hostports = uct_strdup(hostport != NULL ? hostport : "");
-	return ch;
-}
-
-static struct uct_change *find_change(struct uct_run *run, const struct uct_store *store,
-				      const unsigned char *sha256, enum uct_change_action action)
-{
-	size_t i;
-
-	for (i = 0; i < run->n_changes; i++)
-		if (run->changes[i].store == store && run->changes[i].action == action &&
-		    memcmp(run->changes[i].sha256, sha256, UCT_SHA256_LEN) == 0)
-			return &run->changes[i];
-	return NULL;
-}
-
-static const struct uct_store_entry *owned_find(const struct owned_walk *w, const unsigned char *sha,
-						const char *host, int port)
-{
-	size_t i;
-
-	for (i = 0; i < w->n; i++) {
-		if (memcmp(w->v[i].sha256, sha, UCT_SHA256_LEN) != 0)
-			continue;
-		if (host != NULL && w->v[i].host != NULL &&
-		    (strcasecmp(w->v[i].host, host) != 0 || w->v[i].port != port))
-			continue;
-		return &w->v[i];
-	}
-	return NULL;
-}
-
-static int override_planned(const struct uct_run *run, const struct uct_store *store,
-			    const unsigned char *sha256, const char *hostport)
-{
-	size_t i;
-
-	for (i = 0; i < run->n_changes; i++)
-		if (run->changes[i].store == store && run->changes[i].action != UCT_CH_REMOVE &&
-		    memcmp(run->changes[i].sha256, sha256, UCT_SHA256_LEN) == 0 &&
-		    strcmp(run->changes[i].hostports, hostport) == 0)
-			return 1;
-	return 0;
-}
-
-/* Plan additions for install: what each endpoint needs that the store
- * neither holds as ours nor already trusts some other way. */
-static int plan_adds(struct uct_run *run, size_t s, const struct owned_walk *owned)
-{
-	struct uct_store *store = run->stores[s];
-	const struct uct_verify_result *vr = &run->vr_before[s * run->eps.n];
-	const struct uct_store_entry *have;
-	struct uct_change *ch;
-	struct uct_want want;
-	char *hp, *merged;
-	size_t i;
-
-	for (i = 0; i < run->eps.n; i++) {
-		store_want(run, store, i, &want);
-		if (want.cert == NULL)
-			continue;
-		have = owned_find(owned, want.cert->sha256, is_override(store) ? run->eps.v[i].host : NULL,
-				  run->eps.v[i].port);
-		if (have != NULL && have->trust == want.trust && entry_is_ours(run, store, have))
-			continue;
-		/* Trusted already by something not ours (an enterprise root the
-		 * user installed): leave the store alone. */
-		if (have == NULL && vr[i].trusted && !is_override(store))
-			continue;
-		hp = hostport_of(&run->eps.v[i]);
-		if (hp == NULL)
-			return -1;
-		if (is_override(store) && override_planned(run, store, want.cert->sha256, hp)) {
-			/* One line per host and port, whatever the paths on it. */
-			free(hp);
-			continue;
-		}
-		ch = is_override(store) ? NULL : find_change(run, store, want.cert->sha256, UCT_CH_ADD);
-		if (ch == NULL)
-			ch = find_change(run, store, want.cert->sha256, UCT_CH_UPDATE);
-		if (ch != NULL && !is_override(store)) {
-			/* Two endpoints on one port (finesse and cfadmin) list it once. */
-			if (hostports_have(ch->hostports, hp)) {
-				free(hp);
-				continue;
-			}
-			merged = uct_asprintf("%s,%s", ch->hostports, hp);
-			free(hp);
-			if (merged == NULL)
-				return -1;
-			free(ch->hostports);
-			ch->hostports = merged;
-			continue;
-		}
-		ch = add_change(run, store, have != NULL ? UCT_CH_UPDATE : UCT_CH_ADD, want.cert->sha256,
-				want.trust, want.cert->subject, hp);
-		free(hp);
-		if (ch == NULL)
-			return -1;
-	}
-	return 0;
-}
-
-/* 1 when every endpoint the state says this object served was reached now
- * and wants something else in this store: the object was replaced. */
-static int entry_replaced(const struct uct_run *run, size_t s, const struct uct_installed *rec)
-{
-	struct uct_want want;
-	char *hp;
-	size_t i;
-	int served = 0, still = 0;
-
-	for (i = 0; i < run->eps.n; i++) {
-		hp = hostport_of(&run->eps.v[i]);
-		if (hp == NULL)
-			return 0;
-		if (hostports_have(rec->hostports, hp)) {
-			served++;
-			store_want(run, run->stores[s], i, &want);
-			if (run->res[i].target->status != UCT_FETCH_OK || !uct_approval_ok(run->res[i].an.approval))
-				still++;
-			else if (want.cert != NULL &&
-				 memcmp(want.cert->sha256, rec->sha256, UCT_SHA256_LEN) == 0)
-				still++;
-		}
-		free(hp);
-	}
-	return served > 0 && still == 0;
-}
-
-static int plan_removals(struct uct_run *run, size_t s, const struct owned_walk *owned)
-{
-	struct uct_store *store = run->stores[s];
-	const struct uct_installed *rec;
-	char hp[300];
-	size_t k;
-
-	for (k = 0; k < owned->n; k++) {
-		const struct uct_store_entry *e = &owned->v[k];
-
-		if (!entry_is_ours(run, store, e))
-			continue;
-		rec = uct_state_find_installed(&run->state, store->id, e->sha256);
-		if (run->cfg->command != UCT_CMD_REMOVE) {
-			/* Without a record we cannot tell what it served: keep it. */
-			if (rec == NULL || !entry_replaced(run, s, rec))
-				continue;
-			/* An override line is replaced in place by the add. */
-			if (is_override(store))
-				continue;
-		}
-		if (e->host != NULL)
-			snprintf(hp, sizeof(hp), "%s:%d", e->host, e->port);
-		else
-			snprintf(hp, sizeof(hp), "%s", rec != NULL ? rec->hostports : "");
-		if (add_change(run, store, UCT_CH_REMOVE, e->sha256, e->trust, NULL, hp) == NULL)
-			return -1;
-	}
-	return 0;
-}
-
 /* Find the certificate with this fingerprint among the fetched chains. */
 static const struct uct_cert *cert_by_sha(const struct uct_run *run, const unsigned char *sha)
 {
@@ -416,7 +149,7 @@ static void apply_one(struct uct_run *run, struct uct_store *store, struct uct_c
 		fake_cert(&fake, ch->sha256);
 		anchor.cert = &fake;
 	}
-	if (is_override(store)) {
+	if (uct_store_is_override(store)) {
 		host = uct_strdup(ch->hostports);
 		colon = host != NULL ? strrchr(host, ':') : NULL;
 		if (colon != NULL) {
@@ -438,7 +171,7 @@ static void apply_one(struct uct_run *run, struct uct_store *store, struct uct_c
 		}
 		return;
 	}
-	ch->status = err.code == UCT_E_LOCKED && is_override(store) ? UCT_CS_DEFERRED : UCT_CS_FAILED;
+	ch->status = err.code == UCT_E_LOCKED && uct_store_is_override(store) ? UCT_CS_DEFERRED : UCT_CS_FAILED;
 	snprintf(ch->error, sizeof(ch->error), "%s", err.msg);
 }
 
@@ -489,7 +222,7 @@ static int process_store(struct uct_run *run, size_t s)
 	struct uct_store *store = run->stores[s];
 	struct uct_verify_result *before = &run->vr_before[s * run->eps.n];
 	struct uct_verify_result *after = &run->vr_after[s * run->eps.n];
-	struct owned_walk owned = {0};
+	struct uct_owned owned = {0};
 	struct uct_err err = {0};
 	enum uct_command cmd = run->cfg->command;
 	size_t i;
@@ -502,14 +235,14 @@ static int process_store(struct uct_run *run, size_t s)
 	} else {
 		if (store->ops->open(store, 0, &err) < 0)
 			goto fail;
-		if (store->ops->list(store, collect_owned, &owned, &err) < 0)
+		if (store->ops->list(store, uct_owned_collect, &owned, &err) < 0)
 			goto fail;
 		verify_all(run, s, before);
 	}
 	/* check plans exactly what install would do, and applies nothing. */
-	if ((cmd == UCT_CMD_INSTALL || cmd == UCT_CMD_CHECK) && plan_adds(run, s, &owned) < 0)
+	if ((cmd == UCT_CMD_INSTALL || cmd == UCT_CMD_CHECK) && uct_plan_adds(run, s, &owned) < 0)
 		goto nomem;
-	if (cmd != UCT_CMD_STATUS && plan_removals(run, s, &owned) < 0)
+	if (cmd != UCT_CMD_STATUS && uct_plan_removals(run, s, &owned) < 0)
 		goto nomem;
 	memcpy(after, before, run->eps.n * sizeof(*after));
 	if (cmd == UCT_CMD_CHECK || !store_has_work(run, store)) {
@@ -517,7 +250,7 @@ static int process_store(struct uct_run *run, size_t s)
 		goto out;
 	}
 	if (store->ops->open(store, 1, &err) < 0) {
-		if (err.code == UCT_E_LOCKED && is_override(store)) {
+		if (err.code == UCT_E_LOCKED && uct_store_is_override(store)) {
 			for (i = 0; i < run->n_changes; i++)
 				if (run->changes[i].store == store)
 					run->changes[i].status = UCT_CS_DEFERRED;
@@ -545,7 +278,7 @@ fail:
 		}
 out:
 	store->ops->close(store);
-	owned_free(&owned);
+	uct_owned_free(&owned);
 	return rc;
 }
 
@@ -560,7 +293,7 @@ static int change_deferred_for(const struct uct_run *run, const struct uct_store
 	snprintf(hp, sizeof(hp), "%s:%d", ep->host, ep->port);
 	for (i = 0; i < run->n_changes; i++)
 		if (run->changes[i].store == store && run->changes[i].status == UCT_CS_DEFERRED &&
-		    hostports_have(run->changes[i].hostports, hp))
+		    uct_hostports_have(run->changes[i].hostports, hp))
 			return 1;
 	return 0;
 }
@@ -588,11 +321,11 @@ static enum uct_verdict group_verdict(const struct uct_run *run, size_t i, const
 		if (!vr[s * run->eps.n + i].trusted) {
 			if (code[0] == '\0' && vr[s * run->eps.n + i].code[0] != '\0')
 				snprintf(code, code_len, "%s", vr[s * run->eps.n + i].code);
-			if (is_override(st) && change_deferred_for(run, st, r->ep))
+			if (uct_store_is_override(st) && change_deferred_for(run, st, r->ep))
 				deferred = 1;
 			continue;
 		}
-		if (is_override(st))
+		if (uct_store_is_override(st))
 			override_ok = 1;
 		else
 			nss_ok = 1;
@@ -698,7 +431,7 @@ static const char *profile_path(const struct uct_run *run, const struct uct_stor
 	size_t s;
 
 	for (s = 0; s < run->n_stores; s++)
-		if (!is_override(run->stores[s]) && strcmp(run->stores[s]->group, store->group) == 0)
+		if (!uct_store_is_override(run->stores[s]) && strcmp(run->stores[s]->group, store->group) == 0)
 			return run->stores[s]->path;
 	return store->path;
 }
@@ -762,7 +495,7 @@ static void update_state(struct uct_run *run)
 		if (r->target->status != UCT_FETCH_OK || r->an.leaf == NULL ||
 		    !uct_approval_ok(r->an.approval))
 			continue;
-		hp = hostport_of(r->ep);
+		hp = uct_endpoint_hostport(r->ep);
 		if (hp != NULL)
 			uct_state_set_seen(&run->state, hp, r->an.leaf, run->started);
 		free(hp);

@@ -1,0 +1,277 @@
+/*
+ * plan.c: what one store must gain or lose for this run: additions for
+ * what each endpoint needs and the store does not already trust, and the
+ * removal of objects the agent installed that were replaced (renewal) or,
+ * for `remove`, all of them. Pure decisions over struct uct_run: nothing
+ * here touches a store, so the planning is unit-tested with no database.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "machine.h"
+#include "plan.h"
+
+int uct_store_is_override(const struct uct_store *store)
+{
+	return strcmp(store->ops->name, "ff-override") == 0;
+}
+
+/* What this store should hold for endpoint i, or want->cert == NULL. */
+void uct_plan_want(const struct uct_run *run, const struct uct_store *store, size_t i,
+		       struct uct_want *want)
+{
+	const struct uct_analysis *an = &run->res[i].an;
+
+	memset(want, 0, sizeof(*want));
+	if (uct_store_is_machine(store)) {
+		uct_machine_want(an, want);
+	} else if (uct_store_is_override(store)) {
+		if (an->firefox_override) {
+			want->cert = an->leaf;
+			want->trust = UCT_TRUST_OVERRIDE;
+		}
+	} else if (store->browser == UCT_BROWSER_FIREFOX) {
+		*want = an->firefox;
+	} else {
+		*want = an->chromium;
+	}
+}
+
+char *uct_endpoint_hostport(const struct uct_endpoint *ep)
+{
+	return uct_asprintf("%s:%d", ep->host, ep->port);
+}
+
+/* 1 when the comma-separated list holds item as a whole element: a plain
+ * substring test would take "a.example.com:443" for "ca.example.com:443"
+ * or "host:443" for "host:4431". */
+int uct_hostports_have(const char *list, const char *item)
+{
+	size_t len = strlen(item);
+	const char *p = list;
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, item, len) == 0 && (p[len] == ',' || p[len] == '\0'))
+			return 1;
+		p = strchr(p, ',');
+		if (p != NULL)
+			p++;
+	}
+	return 0;
+}
+
+int uct_owned_collect(const struct uct_store_entry *entry, void *ctx)
+{
+	struct uct_owned *w = ctx;
+	struct uct_store_entry *grown = realloc(w->v, (w->n + 1) * sizeof(*grown));
+
+	if (grown == NULL)
+		return -1;
+	w->v = grown;
+	w->v[w->n] = *entry;
+	/* Strings are borrowed for the callback only. */
+	w->v[w->n].label = NULL;
+	w->v[w->n].host = entry->host != NULL ? uct_strdup(entry->host) : NULL;
+	w->n++;
+	return 0;
+}
+
+void uct_owned_free(struct uct_owned *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		free((char *)w->v[i].host);
+	free(w->v);
+}
+
+/* An entry is ours when the store tags it (NSS) or, for the override
+ * file, which has no room for a tag, when the state says we wrote it. */
+static int entry_is_ours(const struct uct_run *run, const struct uct_store *store,
+			 const struct uct_store_entry *e)
+{
+	if (!uct_store_is_override(store))
+		return 1;
+	return uct_state_find_installed(&run->state, store->id, e->sha256) != NULL;
+}
+
+static struct uct_change *add_change(struct uct_run *run, const struct uct_store *store,
+				     enum uct_change_action action, const unsigned char *sha256,
+				     enum uct_trust trust, const char *subject,
+				     const char *hostport)
+{
+	struct uct_change *grown = realloc(run->changes, (run->n_changes + 1) * sizeof(*grown));
+	struct uct_change *ch;
+
+	if (grown == NULL)
+		return NULL;
+	run->changes = grown;
+	ch = &run->changes[run->n_changes++];
+	memset(ch, 0, sizeof(*ch));
+	ch->store = store;
+	ch->action = action;
+	ch->trust = trust;
+	memcpy(ch->sha256, sha256, UCT_SHA256_LEN);
+	ch->subject = uct_strdup(subject != NULL ? subject : "");
+	ch->hostports = uct_strdup(hostport != NULL ? hostport : "");
+	return ch;
+}
+
+static struct uct_change *find_change(struct uct_run *run, const struct uct_store *store,
+				      const unsigned char *sha256, enum uct_change_action action)
+{
+	size_t i;
+
+	for (i = 0; i < run->n_changes; i++)
+		if (run->changes[i].store == store && run->changes[i].action == action &&
+		    memcmp(run->changes[i].sha256, sha256, UCT_SHA256_LEN) == 0)
+			return &run->changes[i];
+	return NULL;
+}
+
+static const struct uct_store_entry *owned_find(const struct uct_owned *w, const unsigned char *sha,
+						const char *host, int port)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++) {
+		if (memcmp(w->v[i].sha256, sha, UCT_SHA256_LEN) != 0)
+			continue;
+		if (host != NULL && w->v[i].host != NULL &&
+		    (strcasecmp(w->v[i].host, host) != 0 || w->v[i].port != port))
+			continue;
+		return &w->v[i];
+	}
+	return NULL;
+}
+
+static int override_planned(const struct uct_run *run, const struct uct_store *store,
+			    const unsigned char *sha256, const char *hostport)
+{
+	size_t i;
+
+	for (i = 0; i < run->n_changes; i++)
+		if (run->changes[i].store == store && run->changes[i].action != UCT_CH_REMOVE &&
+		    memcmp(run->changes[i].sha256, sha256, UCT_SHA256_LEN) == 0 &&
+		    strcmp(run->changes[i].hostports, hostport) == 0)
+			return 1;
+	return 0;
+}
+
+/* Plan additions for install: what each endpoint needs that the store
+ * neither holds as ours nor already trusts some other way. */
+int uct_plan_adds(struct uct_run *run, size_t s, const struct uct_owned *owned)
+{
+	struct uct_store *store = run->stores[s];
+	const struct uct_verify_result *vr = &run->vr_before[s * run->eps.n];
+	const struct uct_store_entry *have;
+	struct uct_change *ch;
+	struct uct_want want;
+	char *hp, *merged;
+	size_t i;
+
+	for (i = 0; i < run->eps.n; i++) {
+		uct_plan_want(run, store, i, &want);
+		if (want.cert == NULL)
+			continue;
+		have = owned_find(owned, want.cert->sha256, uct_store_is_override(store) ? run->eps.v[i].host : NULL,
+				  run->eps.v[i].port);
+		if (have != NULL && have->trust == want.trust && entry_is_ours(run, store, have))
+			continue;
+		/* Trusted already by something not ours (an enterprise root the
+		 * user installed): leave the store alone. */
+		if (have == NULL && vr[i].trusted && !uct_store_is_override(store))
+			continue;
+		hp = uct_endpoint_hostport(&run->eps.v[i]);
+		if (hp == NULL)
+			return -1;
+		if (uct_store_is_override(store) && override_planned(run, store, want.cert->sha256, hp)) {
+			/* One line per host and port, whatever the paths on it. */
+			free(hp);
+			continue;
+		}
+		ch = uct_store_is_override(store) ? NULL : find_change(run, store, want.cert->sha256, UCT_CH_ADD);
+		if (ch == NULL)
+			ch = find_change(run, store, want.cert->sha256, UCT_CH_UPDATE);
+		if (ch != NULL && !uct_store_is_override(store)) {
+			/* Two endpoints on one port (finesse and cfadmin) list it once. */
+			if (uct_hostports_have(ch->hostports, hp)) {
+				free(hp);
+				continue;
+			}
+			merged = uct_asprintf("%s,%s", ch->hostports, hp);
+			free(hp);
+			if (merged == NULL)
+				return -1;
+			free(ch->hostports);
+			ch->hostports = merged;
+			continue;
+		}
+		ch = add_change(run, store, have != NULL ? UCT_CH_UPDATE : UCT_CH_ADD, want.cert->sha256,
+				want.trust, want.cert->subject, hp);
+		free(hp);
+		if (ch == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+/* 1 when every endpoint the state says this object served was reached now
+ * and wants something else in this store: the object was replaced. */
+static int entry_replaced(const struct uct_run *run, size_t s, const struct uct_installed *rec)
+{
+	struct uct_want want;
+	char *hp;
+	size_t i;
+	int served = 0, still = 0;
+
+	for (i = 0; i < run->eps.n; i++) {
+		hp = uct_endpoint_hostport(&run->eps.v[i]);
+		if (hp == NULL)
+			return 0;
+		if (uct_hostports_have(rec->hostports, hp)) {
+			served++;
+			uct_plan_want(run, run->stores[s], i, &want);
+			if (run->res[i].target->status != UCT_FETCH_OK || !uct_approval_ok(run->res[i].an.approval))
+				still++;
+			else if (want.cert != NULL &&
+				 memcmp(want.cert->sha256, rec->sha256, UCT_SHA256_LEN) == 0)
+				still++;
+		}
+		free(hp);
+	}
+	return served > 0 && still == 0;
+}
+
+int uct_plan_removals(struct uct_run *run, size_t s, const struct uct_owned *owned)
+{
+	struct uct_store *store = run->stores[s];
+	const struct uct_installed *rec;
+	char hp[300];
+	size_t k;
+
+	for (k = 0; k < owned->n; k++) {
+		const struct uct_store_entry *e = &owned->v[k];
+
+		if (!entry_is_ours(run, store, e))
+			continue;
+		rec = uct_state_find_installed(&run->state, store->id, e->sha256);
+		if (run->cfg->command != UCT_CMD_REMOVE) {
+			/* Without a record we cannot tell what it served: keep it. */
+			if (rec == NULL || !entry_replaced(run, s, rec))
+				continue;
+			/* An override line is replaced in place by the add. */
+			if (uct_store_is_override(store))
+				continue;
+		}
+		if (e->host != NULL)
+			snprintf(hp, sizeof(hp), "%s:%d", e->host, e->port);
+		else
+			snprintf(hp, sizeof(hp), "%s", rec != NULL ? rec->hostports : "");
+		if (add_change(run, store, UCT_CH_REMOVE, e->sha256, e->trust, NULL, hp) == NULL)
+			return -1;
+	}
+	return 0;
+}

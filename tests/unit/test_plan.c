@@ -1,0 +1,289 @@
+/*
+ * test_plan.c: what a store is asked to gain or lose, decided from the
+ * analysis, the store's own objects, what it already trusts and the state:
+ * additions merged per certificate, nothing for what is already there,
+ * replacement on renewal only when every endpoint served moved on, and
+ * one Firefox exception per host and port. No database is involved.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+
+#define HOST "uccx1.lab.example"
+
+static const struct uct_store_ops nss_ops = {.name = "nss"};
+static const struct uct_store_ops override_ops = {.name = "ff-override"};
+
+/* A run of three endpoints on one host: 443, 8445 (finesse) and 8445
+ * (cfadmin), all reached, against one store. */
+struct fixture {
+	struct uct_config cfg;
+	struct uct_run run;
+	struct uct_endpoint eps[3];
+	struct uct_fetch_target targets[2];
+	struct uct_ep_result res[3];
+	struct uct_store store;
+	struct uct_store *stores[1];
+	struct uct_verify_result vr[3];
+	struct uct_cert cert_new, cert_old;
+	struct uct_owned owned;
+};
+
+static struct fixture fx;
+
+static void cert_init(struct uct_cert *c, unsigned char fill, const char *subject)
+{
+	memset(c, 0, sizeof(*c));
+	memset(c->sha256, fill, UCT_SHA256_LEN);
+	c->subject = (char *)subject;
+}
+
+static void setup(void)
+{
+	static char host[] = HOST, p1[] = "/", p2[] = "/cfadmin";
+	static char n0[] = "appadmin", n1[] = "finesse", n2[] = "cfadmin";
+	size_t i;
+
+	memset(&fx, 0, sizeof(fx));
+	fx.cfg.command = UCT_CMD_INSTALL;
+	cert_init(&fx.cert_new, 0xaa, "CN=" HOST " (new)");
+	cert_init(&fx.cert_old, 0x55, "CN=" HOST " (old)");
+	fx.eps[0] = (struct uct_endpoint){.name = n0, .host = host, .port = 443, .path = p1, .target = 0};
+	fx.eps[1] = (struct uct_endpoint){.name = n1, .host = host, .port = 8445, .path = p1, .target = 1};
+	fx.eps[2] = (struct uct_endpoint){.name = n2, .host = host, .port = 8445, .path = p2, .target = 1};
+	for (i = 0; i < 2; i++)
+		fx.targets[i].status = UCT_FETCH_OK;
+	for (i = 0; i < 3; i++) {
+		fx.res[i].ep = &fx.eps[i];
+		fx.res[i].target = &fx.targets[fx.eps[i].target];
+		fx.res[i].an.leaf = &fx.cert_new;
+		fx.res[i].an.approval = UCT_AP_FIRST_USE;
+		fx.res[i].an.chromium = (struct uct_want){&fx.cert_new, UCT_TRUST_PEER};
+		fx.res[i].an.firefox_override = 1;
+	}
+	fx.store = (struct uct_store){.ops = &nss_ops, .id = "nss:/home/u/.pki/nssdb",
+				      .path = "/home/u/.pki/nssdb", .group = "chromium",
+				      .browser = UCT_BROWSER_CHROMIUM};
+	fx.stores[0] = &fx.store;
+	fx.run.cfg = &fx.cfg;
+	fx.run.eps.v = fx.eps;
+	fx.run.eps.n = 3;
+	fx.run.targets = fx.targets;
+	fx.run.eps.n_targets = 2;
+	fx.run.res = fx.res;
+	fx.run.stores = fx.stores;
+	fx.run.n_stores = 1;
+	fx.run.vr_before = fx.vr;
+}
+
+static void teardown(void)
+{
+	size_t i;
+
+	for (i = 0; i < fx.run.n_changes; i++) {
+		free(fx.run.changes[i].subject);
+		free(fx.run.changes[i].hostports);
+	}
+	free(fx.run.changes);
+	uct_owned_free(&fx.owned);
+	uct_state_free(&fx.run.state);
+}
+
+static void own(const struct uct_cert *c, enum uct_trust trust, const char *host, int port)
+{
+	struct uct_store_entry e = {.trust = trust, .host = host, .port = port};
+
+	memcpy(e.sha256, c->sha256, UCT_SHA256_LEN);
+	ck_assert_int_eq(uct_owned_collect(&e, &fx.owned), 0);
+}
+
+static void plan(void)
+{
+	if (fx.cfg.command != UCT_CMD_REMOVE)
+		ck_assert_int_eq(uct_plan_adds(&fx.run, 0, &fx.owned), 0);
+	ck_assert_int_eq(uct_plan_removals(&fx.run, 0, &fx.owned), 0);
+}
+
+static const struct uct_change *change(size_t i)
+{
+	ck_assert_uint_gt(fx.run.n_changes, i);
+	return &fx.run.changes[i];
+}
+
+START_TEST(test_fresh_store_one_add_per_certificate)
+{
+	plan();
+	ck_assert_uint_eq(fx.run.n_changes, 1);
+	ck_assert_int_eq(change(0)->action, UCT_CH_ADD);
+	ck_assert_int_eq(change(0)->trust, UCT_TRUST_PEER);
+	ck_assert_mem_eq(change(0)->sha256, fx.cert_new.sha256, UCT_SHA256_LEN);
+	/* Two paths on one port are one endpoint of the store's object. */
+	ck_assert_str_eq(change(0)->hostports, HOST ":443," HOST ":8445");
+}
+END_TEST
+
+START_TEST(test_already_ours_changes_nothing)
+{
+	own(&fx.cert_new, UCT_TRUST_PEER, NULL, 0);
+	plan();
+	ck_assert_uint_eq(fx.run.n_changes, 0);
+}
+END_TEST
+
+START_TEST(test_other_trust_is_an_update)
+{
+	own(&fx.cert_new, UCT_TRUST_PEER_ONLY, NULL, 0);
+	plan();
+	ck_assert_uint_eq(fx.run.n_changes, 1);
+	ck_assert_int_eq(change(0)->action, UCT_CH_UPDATE);
+	ck_assert_int_eq(change(0)->trust, UCT_TRUST_PEER);
+}
+END_TEST
+
+START_TEST(test_trusted_by_something_else_is_left_alone)
+{
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		fx.vr[i].trusted = 1;
+	plan();
+	ck_assert_uint_eq(fx.run.n_changes, 0);
+}
+END_TEST
+
+START_TEST(test_renewal_replaces_the_old_object)
+{
+	own(&fx.cert_old, UCT_TRUST_PEER, NULL, 0);
+	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.cert_old.sha256,
+						 UCT_TRUST_PEER, HOST ":443," HOST ":8445"), 0);
+	plan();
+	ck_assert_uint_eq(fx.run.n_changes, 2);
+	ck_assert_int_eq(change(0)->action, UCT_CH_ADD);
+	ck_assert_int_eq(change(1)->action, UCT_CH_REMOVE);
+	ck_assert_mem_eq(change(1)->sha256, fx.cert_old.sha256, UCT_SHA256_LEN);
+}
+END_TEST
+
+START_TEST(test_old_object_kept_while_an_endpoint_is_unreachable)
+{
+	own(&fx.cert_old, UCT_TRUST_PEER, NULL, 0);
+	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.cert_old.sha256,
+						 UCT_TRUST_PEER, HOST ":443," HOST ":8445"), 0);
+	/* 8445 did not answer: it may still present the old certificate. */
+	fx.targets[1].status = UCT_FETCH_TIMEOUT;
+	fx.res[1].an.chromium.cert = fx.res[2].an.chromium.cert = NULL;
+	plan();
+	ck_assert_uint_eq(fx.run.n_changes, 1);
+	ck_assert_int_eq(change(0)->action, UCT_CH_ADD);
+}
+END_TEST
+
+START_TEST(test_old_object_kept_when_the_change_is_refused)
+{
+	size_t i;
+
+	own(&fx.cert_old, UCT_TRUST_PEER, NULL, 0);
+	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.cert_old.sha256,
+						 UCT_TRUST_PEER, HOST ":443," HOST ":8445"), 0);
+	for (i = 0; i < 3; i++) {
+		fx.res[i].an.approval = UCT_AP_REFUSED_CHANGED;
+		fx.res[i].an.chromium.cert = NULL;
+	}
+	plan();
+	ck_assert_uint_eq(fx.run.n_changes, 0);
+}
+END_TEST
+
+START_TEST(test_unrecorded_object_is_kept)
+{
+	/* Tagged but not in the state (a lost state file): what it served is
+	 * unknown, so install keeps it. */
+	own(&fx.cert_old, UCT_TRUST_PEER, NULL, 0);
+	plan();
+	ck_assert_uint_eq(fx.run.n_changes, 1);
+	ck_assert_int_eq(change(0)->action, UCT_CH_ADD);
+}
+END_TEST
+
+START_TEST(test_remove_takes_everything_of_ours)
+{
+	fx.cfg.command = UCT_CMD_REMOVE;
+	own(&fx.cert_old, UCT_TRUST_PEER, NULL, 0);
+	own(&fx.cert_new, UCT_TRUST_ROOT, NULL, 0);
+	plan();
+	ck_assert_uint_eq(fx.run.n_changes, 2);
+	ck_assert_int_eq(change(0)->action, UCT_CH_REMOVE);
+	ck_assert_int_eq(change(1)->action, UCT_CH_REMOVE);
+}
+END_TEST
+
+START_TEST(test_one_override_per_host_and_port)
+{
+	fx.store.ops = &override_ops;
+	fx.store.id = "ff-override:/home/u/.mozilla/firefox/p";
+	fx.store.browser = UCT_BROWSER_FIREFOX;
+	plan();
+	ck_assert_uint_eq(fx.run.n_changes, 2);
+	ck_assert_str_eq(change(0)->hostports, HOST ":443");
+	ck_assert_str_eq(change(1)->hostports, HOST ":8445");
+	ck_assert_int_eq(change(0)->trust, UCT_TRUST_OVERRIDE);
+}
+END_TEST
+
+START_TEST(test_override_lines_not_ours_are_never_removed)
+{
+	/* The override file cannot carry a tag: without a state record the
+	 * line is the user's, even on `remove`. */
+	fx.store.ops = &override_ops;
+	fx.store.id = "ff-override:/home/u/.mozilla/firefox/p";
+	fx.store.browser = UCT_BROWSER_FIREFOX;
+	fx.cfg.command = UCT_CMD_REMOVE;
+	own(&fx.cert_old, UCT_TRUST_OVERRIDE, HOST, 443);
+	plan();
+	ck_assert_uint_eq(fx.run.n_changes, 0);
+	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.cert_old.sha256,
+						 UCT_TRUST_OVERRIDE, HOST ":443"), 0);
+	plan();
+	ck_assert_uint_eq(fx.run.n_changes, 1);
+	ck_assert_str_eq(change(0)->hostports, HOST ":443");
+}
+END_TEST
+
+START_TEST(test_hostports_whole_elements)
+{
+	ck_assert(uct_hostports_have("a.example.com:443,b.example.com:8445", "b.example.com:8445"));
+	ck_assert(!uct_hostports_have("ca.example.com:443", "a.example.com:443"));
+	ck_assert(!uct_hostports_have("host.example.com:4431", "host.example.com:443"));
+	ck_assert(!uct_hostports_have("", "host.example.com:443"));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("plan");
+	TCase *tc = tcase_create("store");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_fresh_store_one_add_per_certificate);
+	tcase_add_test(tc, test_already_ours_changes_nothing);
+	tcase_add_test(tc, test_other_trust_is_an_update);
+	tcase_add_test(tc, test_trusted_by_something_else_is_left_alone);
+	tcase_add_test(tc, test_renewal_replaces_the_old_object);
+	tcase_add_test(tc, test_old_object_kept_while_an_endpoint_is_unreachable);
+	tcase_add_test(tc, test_old_object_kept_when_the_change_is_refused);
+	tcase_add_test(tc, test_unrecorded_object_is_kept);
+	tcase_add_test(tc, test_remove_takes_everything_of_ours);
+	tcase_add_test(tc, test_one_override_per_host_and_port);
+	tcase_add_test(tc, test_override_lines_not_ours_are_never_removed);
+	tcase_add_test(tc, test_hostports_whole_elements);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
