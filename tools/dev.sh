@@ -3,6 +3,7 @@
 # (the agent against the built-in lab) or the whole test suite.
 #   tools/dev.sh demo    build, start the lab, run uccx-trust check/install/check
 #   tools/dev.sh test    build with -Werror and run every test (ctest)
+#   tools/dev.sh win     cross-compile the Windows agent into build-win
 #   tools/dev.sh deps    only install the Debian packages
 set -euo pipefail
 
@@ -10,7 +11,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${UCT_BUILD:-$top/build}
 
 packages=(build-essential cmake pkg-config libnss3-dev libnss3-tools libcurl4-openssl-dev
-	  libssl-dev libinih-dev check openssl curl ca-certificates)
+	  libssl-dev libinih-dev check openssl curl ca-certificates
+	  gcc-mingw-w64-x86-64 wine wine64 wixl)
 
 deps() {
 	local missing=()
@@ -29,6 +31,14 @@ deps() {
 build() {
 	cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUCT_WERROR=ON >/dev/null
 	cmake --build "$build" -j"$(nproc)"
+}
+
+# The Windows agent, cross-compiled next to the Linux build ("$build-win"),
+# where tests/integration/test_wine.sh finds it.
+build_win() {
+	cmake -S "$top" -B "$build-win" -DCMAKE_TOOLCHAIN_FILE="$top/cmake/mingw-w64.cmake" \
+	      -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUCT_WERROR=ON >/dev/null
+	cmake --build "$build-win" -j"$(nproc)"
 }
 
 demo() {
@@ -70,6 +80,7 @@ tests() {
 case "${1:-}" in
 deps) deps ;;
 demo) deps; build; demo ;;
-test) deps; build; shift; tests "$@" ;;
-*) echo "usage: tools/dev.sh demo|test|deps" >&2; exit 2 ;;
+test) deps; build; build_win; shift; tests "$@" ;;
+win) deps; build_win ;;
+*) echo "usage: tools/dev.sh demo|test|win|deps" >&2; exit 2 ;;
 esac

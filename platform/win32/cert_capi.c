@@ -247,6 +247,15 @@ static void capi_key(const CERT_INFO *ci, struct uct_cert *cert)
 	/* RSA: modulus bits; EC: 256 for P-256, as OpenSSL's EVP_PKEY_get_bits. */
 	cert->key_bits = (int)CertGetPublicKeyLength(X509_ASN_ENCODING,
 						     (CERT_PUBLIC_KEY_INFO *)&ci->SubjectPublicKeyInfo);
+	/* Wine answers 0 for EC keys: the field size follows from the
+	 * uncompressed point (04 || X || Y); P-521's 66-byte coordinates hold
+	 * 521 bits. */
+	if (cert->key_type == UCT_KEY_EC && cert->key_bits == 0) {
+		DWORD pt = ci->SubjectPublicKeyInfo.PublicKey.cbData;
+
+		if (pt > 1 && ci->SubjectPublicKeyInfo.PublicKey.pbData[0] == 0x04)
+			cert->key_bits = (pt - 1) / 2 == 66 ? 521 : (int)((pt - 1) / 2 * 8);
+	}
 	if (cert->key_type == UCT_KEY_ED && cert->key_bits == 0)
 		cert->key_bits = strcmp(oid, "1.3.101.112") == 0 ? 256 : 456;
 }
@@ -374,7 +383,7 @@ static int64_t capi_time(const FILETIME *ft)
 	return (int64_t)(t.QuadPart / 10000000ULL) - 11644473600LL;
 }
 
-static int capi_sha256(const unsigned char *data, size_t len, unsigned char out[UCT_SHA256_LEN])
+int uct_capi_sha256(const unsigned char *data, size_t len, unsigned char out[UCT_SHA256_LEN])
 {
 	BCRYPT_ALG_HANDLE alg = NULL;
 	BCRYPT_HASH_HANDLE hash = NULL;
@@ -425,7 +434,7 @@ static int capi_fill(const CERT_CONTEXT *ctx, struct uct_cert *cert)
 						       (CERT_NAME_BLOB *)&ci->Subject,
 						       (CERT_NAME_BLOB *)&ci->Issuer) ? 1 : 0;
 	cert->self_signed = cert->self_issued && capi_verify_sig(ctx, ctx);
-	return capi_sha256(cert->der, cert->der_len, cert->sha256);
+	return uct_capi_sha256(cert->der, cert->der_len, cert->sha256);
 }
 
 int uct_cert_parse(const unsigned char *der, size_t len, struct uct_cert **out,

@@ -115,6 +115,13 @@ static void fetch_status(struct fetch_job *job, DWORD e, const char *step)
 	{
 		struct uct_err err = {0};
 
+		/* Name what failed: WinHttpSendRequest covers connect and handshake. */
+		if (job->status == UCT_FETCH_REFUSED)
+			step = "cannot connect";
+		else if (job->status == UCT_FETCH_DNS)
+			step = "the name does not resolve";
+		else if (job->status == UCT_FETCH_TIMEOUT)
+			step = "no answer in time";
 		uct_win_err(&err, UCT_E_NET, e, "%s", step);
 		snprintf(job->detail, sizeof(job->detail), "%s", err.msg);
 	}

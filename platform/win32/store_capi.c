@@ -157,10 +157,20 @@ static enum uct_trust capi_trust_of_name(const wchar_t *name, int which)
 	return which == CAPI_PEOPLE ? UCT_TRUST_PEER_ONLY : UCT_TRUST_ROOT;
 }
 
+/* The copy of cert in hs, or NULL. For removing what an earlier run
+ * installed, the run may know only the SHA-256 (cert->der NULL). */
 static const CERT_CONTEXT *capi_find(HCERTSTORE hs, const struct uct_cert *cert)
 {
 	const CERT_CONTEXT *probe, *found;
+	unsigned char sha[UCT_SHA256_LEN];
 
+	if (cert->der == NULL) {
+		for (found = NULL; (found = CertEnumCertificatesInStore(hs, found)) != NULL;)
+			if (uct_capi_sha256(found->pbCertEncoded, found->cbCertEncoded, sha) == 0 &&
+			    memcmp(sha, cert->sha256, UCT_SHA256_LEN) == 0)
+				return found; /* the enumeration's reference becomes the caller's */
+		return NULL;
+	}
 	probe = CertCreateCertificateContext(X509_ASN_ENCODING, cert->der, (DWORD)cert->der_len);
 	if (probe == NULL)
 		return NULL;
@@ -232,23 +242,29 @@ static int capi_remove_except(struct capi_impl *im, const struct uct_cert *cert,
 			      struct uct_err *err)
 {
 	const CERT_CONTEXT *found;
+	char fp[UCT_FP_STRLEN];
+	const char *what = cert->subject;
 	int i;
 
+	if (what == NULL) {
+		uct_fp_format(cert->sha256, fp);
+		what = fp;
+	}
 	for (i = 0; i < CAPI_N; i++) {
 		if (i == keep || (found = capi_find(im->stores[i], cert)) == NULL)
 			continue;
 		if (!capi_is_tagged(found)) {
 			uct_log(UCT_LOG_INFO, "%ls holds %s, not installed by uccx-trust: left alone",
-				capi_store_names[i], cert->subject);
+				capi_store_names[i], what);
 			CertFreeCertificateContext(found);
 			continue;
 		}
 		/* CertDeleteCertificateFromStore frees found, even on failure. */
 		if (!CertDeleteCertificateFromStore(found))
 			return uct_win_err(err, UCT_E_SYSTEM, GetLastError(),
-					   "cannot remove %s from %ls", cert->subject,
+					   "cannot remove %s from %ls", what,
 					   capi_store_names[i]);
-		uct_log(UCT_LOG_INFO, "removed %s from %ls", cert->subject, capi_store_names[i]);
+		uct_log(UCT_LOG_INFO, "removed %s from %ls", what, capi_store_names[i]);
 		if (capi_commit(im->stores[i], "certificate store", err) < 0)
 			return -1;
 	}
@@ -402,6 +418,8 @@ static int capi_verify(struct uct_store *store, const struct uct_chain *chain, c
 	CERT_CHAIN_POLICY_PARA pp;
 	CERT_CHAIN_POLICY_STATUS ps;
 	SSL_EXTRA_CERT_CHAIN_POLICY_PARA ssl;
+	CERT_CHAIN_ENGINE_CONFIG ecfg;
+	HCERTCHAINENGINE engine = NULL;
 	wchar_t *whost = NULL;
 	size_t i;
 	int rc = -1;
@@ -432,8 +450,19 @@ static int capi_verify(struct uct_store *store, const struct uct_chain *chain, c
 	para.RequestedUsage.dwType = USAGE_MATCH_TYPE_AND;
 	para.RequestedUsage.Usage.cUsageIdentifier = 1;
 	para.RequestedUsage.Usage.rgpszUsageIdentifier = &server_auth;
-	if (!CertGetCertificateChain(im->machine ? HCCE_LOCAL_MACHINE : HCCE_CURRENT_USER, leaf,
-				     NULL, extra, &para, 0, NULL, &cc)) {
+	/*
+	 * A new engine each time: the default engines cache the stores, and a
+	 * verification right after this run's own change must see it (Wine's
+	 * default engine never noticed; Windows' resyncs only eventually).
+	 */
+	memset(&ecfg, 0, sizeof(ecfg));
+	ecfg.cbSize = sizeof(ecfg);
+	ecfg.dwFlags = im->machine ? CERT_CHAIN_USE_LOCAL_MACHINE_STORE : 0;
+	if (!CertCreateCertificateChainEngine(&ecfg, &engine)) {
+		uct_win_err(err, UCT_E_CRYPTO, GetLastError(), "cannot start chain building");
+		goto out;
+	}
+	if (!CertGetCertificateChain(engine, leaf, NULL, extra, &para, 0, NULL, &cc)) {
 		uct_win_err(err, UCT_E_CRYPTO, GetLastError(), "cannot build the chain for %s", host);
 		goto out;
 	}
@@ -465,6 +494,8 @@ static int capi_verify(struct uct_store *store, const struct uct_chain *chain, c
 out:
 	if (cc != NULL)
 		CertFreeCertificateChain(cc);
+	if (engine != NULL)
+		CertFreeCertificateChainEngine(engine);
 	if (leaf != NULL)
 		CertFreeCertificateContext(leaf);
 	if (extra != NULL)

@@ -26,6 +26,9 @@ char *uct_win_getenv(const char *name);
 int uct_capi_parse_any(const char *buf, size_t len, const char *what, struct uct_chain *chain,
 		       struct uct_err *err);
 
+/* SHA-256 of data with BCrypt. 0, or -1 when BCrypt fails. */
+int uct_capi_sha256(const unsigned char *data, size_t len, unsigned char out[UCT_SHA256_LEN]);
+
 /* The Windows certificate stores (Root, TrustedPeople, CA) of the machine
  * (machine = 1) or of the current user, as one store (store_capi.c). */
 struct uct_store *uct_store_capi_new(int machine, struct uct_err *err);
