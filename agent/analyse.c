@@ -3,6 +3,7 @@
  * following the browser behaviour measured in DESIGN.md and its trust
  * safety rules. Pure: no I/O, so the whole table of cases is unit-tested.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -64,6 +65,20 @@ int uct_approval_ok(enum uct_approval ap)
 	return ap != UCT_AP_NONE && ap != UCT_AP_REFUSED_CHANGED && ap != UCT_AP_REFUSED_UNPINNED;
 }
 
+/* SHA-1 or MD5 in a signature algorithm name, in any case: OpenSSL says
+ * "sha1WithRSAEncryption", "ecdsa-with-SHA1". (No strcasestr: it is not in
+ * the C library on every platform.) */
+static int sig_alg_weak(const char *alg)
+{
+	char lower[sizeof(((struct uct_cert *)0)->sig_alg)];
+	size_t i;
+
+	for (i = 0; alg[i] != '\0' && i + 1 < sizeof(lower); i++)
+		lower[i] = (char)tolower((unsigned char)alg[i]);
+	lower[i] = '\0';
+	return strstr(lower, "sha1") != NULL || strstr(lower, "md5") != NULL;
+}
+
 static void fmt_date(int64_t t, char *buf, size_t len)
 {
 	time_t tt = (time_t)t;
@@ -104,7 +119,7 @@ static unsigned leaf_findings(const struct uct_cert *leaf, const char *host, int
 		f |= UCT_F_WEAK_KEY;
 	if (leaf->is_ca)
 		f |= UCT_F_CA_LEAF;
-	if (strcasestr(leaf->sig_alg, "sha1") != NULL || strcasestr(leaf->sig_alg, "md5") != NULL)
+	if (sig_alg_weak(leaf->sig_alg))
 		f |= UCT_F_WEAK_SIGNATURE;
 	if (leaf->has_eku && !leaf->eku_server_auth)
 		f |= UCT_F_NO_SERVER_AUTH;

@@ -13,7 +13,7 @@
 int uct_cfg_ieq(const char *a, const char *b);
 /* Set err to "WHERE: message" with code; returns -1. */
 int uct_cfg_fail(struct uct_err *err, int code, const char *where, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+	__attribute__((format(UCT_PRINTF_FORMAT, 4, 5)));
 /* Set err to UCT_E_NOMEM; returns -1. */
 int uct_cfg_nomem(struct uct_err *err);
 /* The name in names[0..n) closest to word (edit distance <= 2), or NULL;

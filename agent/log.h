@@ -6,13 +6,20 @@
 #ifndef UCT_LOG_H
 #define UCT_LOG_H
 
+/* The printf dialect checked by -Wformat. The Windows build sets it to
+ * gnu_printf: to mingw's gcc plain "printf" means the Microsoft CRT's, which
+ * has no %zu, while the build uses mingw's C99-conforming stdio. */
+#ifndef UCT_PRINTF_FORMAT
+#define UCT_PRINTF_FORMAT printf
+#endif
+
 enum uct_log_level { UCT_LOG_ERROR = 0, UCT_LOG_WARN, UCT_LOG_INFO, UCT_LOG_DEBUG };
 
 typedef void (*uct_log_sink)(enum uct_log_level level, const char *msg, void *ctx);
 
 /* Route messages at or above max_level (ERROR is highest) to sink. */
 void uct_log_set_sink(uct_log_sink sink, void *ctx, enum uct_log_level max_level);
-void uct_log(enum uct_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void uct_log(enum uct_log_level level, const char *fmt, ...) __attribute__((format(UCT_PRINTF_FORMAT, 2, 3)));
 /* A ready sink writing "uccx-trust: level: msg\n" to stderr (ctx unused). */
 void uct_log_stderr(enum uct_log_level level, const char *msg, void *ctx);
 

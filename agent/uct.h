@@ -9,6 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The printf dialect checked by -Wformat. The Windows build sets it to
+ * gnu_printf: to mingw's gcc plain "printf" means the Microsoft CRT's, which
+ * has no %zu, while the build uses mingw's C99-conforming stdio. */
+#ifndef UCT_PRINTF_FORMAT
+#define UCT_PRINTF_FORMAT printf
+#endif
+
 #define UCT_VERSION "0.1.0"
 #define UCT_JSON_SCHEMA 1
 
@@ -42,7 +49,7 @@ struct uct_err {
 /* Set err (if not already set). Always returns -1 so callers can
  * `return uct_err_set(...)`. err may be NULL. */
 int uct_err_set(struct uct_err *err, int code, long native, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+	__attribute__((format(UCT_PRINTF_FORMAT, 4, 5)));
 void uct_err_clear(struct uct_err *err);
 /* Name of a code, e.g. "config" for UCT_E_CONFIG (static string). */
 const char *uct_err_name(int code);
@@ -61,7 +68,7 @@ void uct_strv_clear(struct uct_strv *sv); /* frees members, NULL-safe */
 /* strdup that returns NULL for NULL. */
 char *uct_strdup(const char *s);
 /* Formats into a newly allocated string; NULL on failure. */
-char *uct_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *uct_asprintf(const char *fmt, ...) __attribute__((format(UCT_PRINTF_FORMAT, 1, 2)));
 
 /* ---- certificates ------------------------------------------------------ */
 

@@ -3,6 +3,7 @@
 # (the agent against the built-in lab) or the whole test suite.
 #   tools/dev.sh demo    build, start the lab, run uccx-trust check/install/check
 #   tools/dev.sh test    build with -Werror and run every test (ctest)
+#   tools/dev.sh win     cross-compile the Windows agent into build-win
 #   tools/dev.sh deps    only install the Debian packages
 set -euo pipefail
 
@@ -12,7 +13,8 @@ build=${UCT_BUILD:-$top/build}
 packages=(build-essential cmake pkg-config libnss3-dev libnss3-tools libcurl4-openssl-dev
 	  libssl-dev libinih-dev check openssl curl ca-certificates
 	  libmicrohttpd-dev libjansson-dev libsqlite3-dev time python3
-	  dpkg-dev rpm file chromium firefox-esr util-linux)
+	  dpkg-dev rpm file chromium firefox-esr util-linux
+	  gcc-mingw-w64-x86-64 wine wine64 wixl)
 
 deps() {
 	local missing=()
@@ -31,6 +33,14 @@ deps() {
 build() {
 	cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUCT_WERROR=ON >/dev/null
 	cmake --build "$build" -j"$(nproc)"
+}
+
+# The Windows agent, cross-compiled next to the Linux build ("$build-win"),
+# where tests/integration/test_wine.sh finds it.
+build_win() {
+	cmake -S "$top" -B "$build-win" -DCMAKE_TOOLCHAIN_FILE="$top/cmake/mingw-w64.cmake" \
+	      -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUCT_WERROR=ON >/dev/null
+	cmake --build "$build-win" -j"$(nproc)"
 }
 
 demo() {
@@ -100,6 +110,7 @@ tests() {
 case "${1:-}" in
 deps) deps ;;
 demo) deps; build; demo ;;
-test) deps; build; shift; tests "$@" ;;
-*) echo "usage: tools/dev.sh demo|test|deps" >&2; exit 2 ;;
+test) deps; build; build_win; shift; tests "$@" ;;
+win) deps; build_win ;;
+*) echo "usage: tools/dev.sh demo|test|win|deps" >&2; exit 2 ;;
 esac

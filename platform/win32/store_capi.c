@@ -1,0 +1,555 @@
+/*
+ * store_capi.c: the Windows certificate stores as one uct_store. Per the
+ * trust table of DESIGN.md, an approved CA and a self-signed CA:FALSE
+ * server certificate go to Root, a CA:TRUE self-signed certificate and a
+ * private CA's leaf to TrustedPeople (trusted leaves for Chrome and Edge,
+ * never an anchor that could sign for other names), an approved
+ * intermediate to CA. LocalMachine needs administrator rights and asks
+ * nothing; CurrentUser\Root shows a dialog no program can suppress.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "win.h"
+
+#include <wincrypt.h>
+
+#include "log.h"
+
+/* Every certificate the agent installs has a friendly name starting with
+ * this; nothing without it is ever listed, changed or removed. The name is
+ * "uccx-trust <trust> <subject CN or host>". */
+#define CAPI_TAG L"uccx-trust "
+#define CAPI_TAG_LEN 11
+
+enum capi_which { CAPI_ROOT = 0, CAPI_PEOPLE, CAPI_CA, CAPI_N };
+static const wchar_t *const capi_store_names[CAPI_N] = {L"Root", L"TrustedPeople", L"CA"};
+
+struct capi_impl {
+	int machine;           /* LocalMachine, else CurrentUser */
+	int rw;
+	HCERTSTORE stores[CAPI_N]; /* NULL when closed */
+};
+
+static DWORD capi_location(const struct capi_impl *im)
+{
+	return im->machine ? CERT_SYSTEM_STORE_LOCAL_MACHINE : CERT_SYSTEM_STORE_CURRENT_USER;
+}
+
+static void capi_close(struct uct_store *store)
+{
+	struct capi_impl *im;
+	int i;
+
+	if (store == NULL || (im = store->impl) == NULL)
+		return;
+	for (i = 0; i < CAPI_N; i++) {
+		if (im->stores[i] == NULL)
+			continue;
+		/* Wine drops uncommitted changes of a system store at close. */
+		if (im->rw)
+			CertControlStore(im->stores[i], 0, CERT_STORE_CTRL_COMMIT, NULL);
+		CertCloseStore(im->stores[i], 0);
+		im->stores[i] = NULL;
+	}
+	im->rw = 0;
+}
+
+static int capi_open(struct uct_store *store, int rw, struct uct_err *err)
+{
+	struct capi_impl *im = store->impl;
+	DWORD flags;
+	int i;
+
+	if (im->stores[0] != NULL && (im->rw || !rw))
+		return 0;
+	capi_close(store);
+	for (i = 0; i < CAPI_N; i++) {
+		/* TrustedPeople may not exist yet on a fresh PC: create on write. */
+		flags = capi_location(im) | (rw ? 0 : CERT_STORE_READONLY_FLAG | CERT_STORE_OPEN_EXISTING_FLAG);
+		im->stores[i] = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0, flags,
+					      capi_store_names[i]);
+		if (im->stores[i] == NULL && !rw) {
+			/* Read-only: an absent store is an empty one. */
+			im->stores[i] = CertOpenStore(CERT_STORE_PROV_MEMORY, 0, 0, 0, NULL);
+		}
+		if (im->stores[i] == NULL) {
+			DWORD e = GetLastError();
+
+			capi_close(store);
+			if (e == ERROR_ACCESS_DENIED)
+				return uct_win_err(err, UCT_E_SYSTEM, e,
+						   "cannot open %s\\%ls for writing (run as administrator)",
+						   im->machine ? "LocalMachine" : "CurrentUser",
+						   capi_store_names[i]);
+			return uct_win_err(err, UCT_E_SYSTEM, e, "cannot open the %ls store",
+					   capi_store_names[i]);
+		}
+	}
+	im->rw = rw;
+	return 0;
+}
+
+static int capi_require_open(struct uct_store *store, int rw, struct uct_err *err)
+{
+	struct capi_impl *im = store->impl;
+
+	if (im->stores[0] == NULL || (rw && !im->rw))
+		return capi_open(store, rw, err);
+	return 0;
+}
+
+/* The friendly name of ctx, newly allocated, or NULL. */
+static wchar_t *capi_friendly(const CERT_CONTEXT *ctx)
+{
+	DWORD size = 0;
+	wchar_t *name;
+
+	if (!CertGetCertificateContextProperty(ctx, CERT_FRIENDLY_NAME_PROP_ID, NULL, &size) ||
+	    size < sizeof(wchar_t))
+		return NULL;
+	name = calloc(1, size + sizeof(wchar_t));
+	if (name != NULL && !CertGetCertificateContextProperty(ctx, CERT_FRIENDLY_NAME_PROP_ID, name,
+							       &size)) {
+		free(name);
+		return NULL;
+	}
+	return name;
+}
+
+static int capi_is_tagged(const CERT_CONTEXT *ctx)
+{
+	wchar_t *name = capi_friendly(ctx);
+	int tagged = name != NULL && wcsncmp(name, CAPI_TAG, CAPI_TAG_LEN) == 0;
+
+	free(name);
+	return tagged;
+}
+
+/* Which store holds a certificate trusted this way. */
+static int capi_which_for(const struct uct_anchor *anchor)
+{
+	switch (anchor->trust) {
+	case UCT_TRUST_ROOT:
+		return anchor->cert->self_signed ? CAPI_ROOT : CAPI_CA;
+	case UCT_TRUST_PEER:
+		/* A self-signed CA:FALSE certificate is its own anchor and can
+		 * sign nothing; a CA's leaf in Root would not be an anchor. */
+		return anchor->cert->self_signed && !anchor->cert->is_ca ? CAPI_ROOT : CAPI_PEOPLE;
+	case UCT_TRUST_PEER_ONLY:
+		return CAPI_PEOPLE;
+	default:
+		return -1;
+	}
+}
+
+static enum uct_trust capi_trust_of_name(const wchar_t *name, int which)
+{
+	const wchar_t *t = name + CAPI_TAG_LEN;
+
+	if (wcsncmp(t, L"peer-only ", 10) == 0)
+		return UCT_TRUST_PEER_ONLY;
+	if (wcsncmp(t, L"peer ", 5) == 0)
+		return UCT_TRUST_PEER;
+	if (wcsncmp(t, L"root ", 5) == 0)
+		return UCT_TRUST_ROOT;
+	return which == CAPI_PEOPLE ? UCT_TRUST_PEER_ONLY : UCT_TRUST_ROOT;
+}
+
+/* The copy of cert in hs, or NULL. For removing what an earlier run
+ * installed, the run may know only the SHA-256 (cert->der NULL). */
+static const CERT_CONTEXT *capi_find(HCERTSTORE hs, const struct uct_cert *cert)
+{
+	const CERT_CONTEXT *probe, *found;
+	unsigned char sha[UCT_SHA256_LEN];
+
+	if (cert->der == NULL) {
+		for (found = NULL; (found = CertEnumCertificatesInStore(hs, found)) != NULL;)
+			if (uct_capi_sha256(found->pbCertEncoded, found->cbCertEncoded, sha) == 0 &&
+			    memcmp(sha, cert->sha256, UCT_SHA256_LEN) == 0)
+				return found; /* the enumeration's reference becomes the caller's */
+		return NULL;
+	}
+	probe = CertCreateCertificateContext(X509_ASN_ENCODING, cert->der, (DWORD)cert->der_len);
+	if (probe == NULL)
+		return NULL;
+	found = CertFindCertificateInStore(hs, X509_ASN_ENCODING, 0, CERT_FIND_EXISTING, probe, NULL);
+	CertFreeCertificateContext(probe);
+	return found;
+}
+
+/* Tag ctx and restrict it to server authentication, so that a trusted
+ * self-signed certificate can never sign code or mail. */
+static int capi_set_props(const CERT_CONTEXT *ctx, const struct uct_anchor *anchor,
+			  struct uct_err *err)
+{
+	char *label;
+	wchar_t *wlabel;
+	CRYPT_DATA_BLOB blob;
+	CERT_ENHKEY_USAGE eku;
+	LPSTR server_auth = szOID_PKIX_KP_SERVER_AUTH;
+	BYTE *enc = NULL;
+	DWORD enc_len = 0;
+	int rc = -1;
+
+	label = uct_asprintf("uccx-trust %s %s", uct_trust_name(anchor->trust),
+			     anchor->host != NULL ? anchor->host
+			     : anchor->cert->subject_cn != NULL ? anchor->cert->subject_cn
+								: "certificate");
+	wlabel = uct_win_wide(label);
+	free(label);
+	if (wlabel == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+	blob.pbData = (BYTE *)wlabel;
+	blob.cbData = (DWORD)((wcslen(wlabel) + 1) * sizeof(wchar_t));
+	if (!CertSetCertificateContextProperty(ctx, CERT_FRIENDLY_NAME_PROP_ID, 0, &blob)) {
+		uct_win_err(err, UCT_E_SYSTEM, GetLastError(), "cannot name the certificate");
+		goto out;
+	}
+	eku.cUsageIdentifier = 1;
+	eku.rgpszUsageIdentifier = &server_auth;
+	if (!CryptEncodeObjectEx(X509_ASN_ENCODING, X509_ENHANCED_KEY_USAGE, &eku,
+				 CRYPT_ENCODE_ALLOC_FLAG, NULL, &enc, &enc_len)) {
+		uct_win_err(err, UCT_E_CRYPTO, GetLastError(), "cannot encode the purposes");
+		goto out;
+	}
+	blob.pbData = enc;
+	blob.cbData = enc_len;
+	if (!CertSetCertificateContextProperty(ctx, CERT_ENHKEY_USAGE_PROP_ID, 0, &blob)) {
+		uct_win_err(err, UCT_E_SYSTEM, GetLastError(),
+			    "cannot restrict the certificate to server authentication");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (enc != NULL)
+		LocalFree(enc);
+	free(wlabel);
+	return rc;
+}
+
+static int capi_commit(HCERTSTORE hs, const char *what, struct uct_err *err)
+{
+	if (!CertControlStore(hs, 0, CERT_STORE_CTRL_COMMIT, NULL))
+		return uct_win_err(err, UCT_E_SYSTEM, GetLastError(), "cannot save the %s", what);
+	return 0;
+}
+
+/* Remove tagged copies of cert from every store but keep (so that a change
+ * of trust moves it rather than leaving it in two places). */
+static int capi_remove_except(struct capi_impl *im, const struct uct_cert *cert, int keep,
+			      struct uct_err *err)
+{
+	const CERT_CONTEXT *found;
+	char fp[UCT_FP_STRLEN];
+	const char *what = cert->subject;
+	int i;
+
+	if (what == NULL) {
+		uct_fp_format(cert->sha256, fp);
+		what = fp;
+	}
+	for (i = 0; i < CAPI_N; i++) {
+		if (i == keep || (found = capi_find(im->stores[i], cert)) == NULL)
+			continue;
+		if (!capi_is_tagged(found)) {
+			uct_log(UCT_LOG_INFO, "%ls holds %s, not installed by uccx-trust: left alone",
+				capi_store_names[i], what);
+			CertFreeCertificateContext(found);
+			continue;
+		}
+		/* CertDeleteCertificateFromStore frees found, even on failure. */
+		if (!CertDeleteCertificateFromStore(found))
+			return uct_win_err(err, UCT_E_SYSTEM, GetLastError(),
+					   "cannot remove %s from %ls", what,
+					   capi_store_names[i]);
+		uct_log(UCT_LOG_INFO, "removed %s from %ls", what, capi_store_names[i]);
+		if (capi_commit(im->stores[i], "certificate store", err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int capi_add(struct uct_store *store, const struct uct_anchor *anchor, struct uct_err *err)
+{
+	struct capi_impl *im = store->impl;
+	const CERT_CONTEXT *ctx = NULL;
+	int which, rc = -1;
+
+	if (capi_require_open(store, 1, err) < 0)
+		return -1;
+	if (anchor == NULL || anchor->cert == NULL || (which = capi_which_for(anchor)) < 0)
+		return uct_err_set(err, UCT_E_USAGE, 0,
+				   "a Windows store holds peer, peer-only or root trust, not %s",
+				   anchor ? uct_trust_name(anchor->trust) : "nothing");
+	ctx = capi_find(im->stores[which], anchor->cert);
+	if (ctx != NULL && !capi_is_tagged(ctx)) {
+		/* The user or an administrator put it there: theirs to keep. */
+		uct_log(UCT_LOG_INFO, "%ls already holds %s (not ours): left unchanged",
+			capi_store_names[which], anchor->cert->subject);
+		CertFreeCertificateContext(ctx);
+		return 0;
+	}
+	if (ctx == NULL &&
+	    !CertAddEncodedCertificateToStore(im->stores[which], X509_ASN_ENCODING, anchor->cert->der,
+					      (DWORD)anchor->cert->der_len,
+					      CERT_STORE_ADD_REPLACE_EXISTING, &ctx)) {
+		DWORD e = GetLastError();
+
+		if (e == ERROR_CANCELLED || e == (DWORD)SCARD_W_CANCELLED_BY_USER)
+			return uct_win_err(err, UCT_E_SYSTEM, e,
+					   "the user declined adding %s to the %ls store",
+					   anchor->cert->subject, capi_store_names[which]);
+		return uct_win_err(err, UCT_E_SYSTEM, e, "cannot add %s to the %ls store",
+				   anchor->cert->subject, capi_store_names[which]);
+	}
+	if (capi_set_props(ctx, anchor, err) < 0 ||
+	    capi_commit(im->stores[which], "certificate store", err) < 0)
+		goto out;
+	uct_log(UCT_LOG_INFO, "added %s to %s\\%ls as %s", anchor->cert->subject,
+		im->machine ? "LocalMachine" : "CurrentUser", capi_store_names[which],
+		uct_trust_name(anchor->trust));
+	rc = capi_remove_except(im, anchor->cert, which, err);
+out:
+	CertFreeCertificateContext(ctx);
+	return rc;
+}
+
+static int capi_remove(struct uct_store *store, const struct uct_anchor *anchor,
+		       struct uct_err *err)
+{
+	if (capi_require_open(store, 1, err) < 0)
+		return -1;
+	if (anchor == NULL || anchor->cert == NULL)
+		return uct_err_set(err, UCT_E_USAGE, 0, "nothing to remove");
+	return capi_remove_except(store->impl, anchor->cert, -1, err);
+}
+
+static int capi_list(struct uct_store *store, uct_entry_cb cb, void *ctx, struct uct_err *err)
+{
+	struct capi_impl *im = store->impl;
+	const CERT_CONTEXT *c;
+	struct uct_store_entry entry;
+	struct uct_cert *cert;
+	wchar_t *name;
+	char *label;
+	int i, stop = 0;
+
+	if (capi_require_open(store, 0, err) < 0)
+		return -1;
+	for (i = 0; i < CAPI_N && !stop; i++) {
+		for (c = NULL; !stop && (c = CertEnumCertificatesInStore(im->stores[i], c)) != NULL;) {
+			name = capi_friendly(c);
+			if (name == NULL || wcsncmp(name, CAPI_TAG, CAPI_TAG_LEN) != 0) {
+				free(name);
+				continue;
+			}
+			memset(&entry, 0, sizeof(entry));
+			if (uct_cert_parse(c->pbCertEncoded, c->cbCertEncoded, &cert, NULL) == 0) {
+				memcpy(entry.sha256, cert->sha256, UCT_SHA256_LEN);
+				uct_cert_free(cert);
+				entry.trust = capi_trust_of_name(name, i);
+				label = uct_win_utf8(name);
+				entry.label = label;
+				stop = cb(&entry, ctx) != 0;
+				free(label);
+			}
+			free(name);
+		}
+		if (c != NULL)
+			CertFreeCertificateContext(c);
+	}
+	return 0;
+}
+
+/* A stable name for a chain-policy error, as reports show it. */
+static void capi_error_name(DWORD e, char *buf, size_t len)
+{
+	static const struct {
+		DWORD code;
+		const char *name;
+	} names[] = {
+		{(DWORD)CERT_E_UNTRUSTEDROOT, "CERT_E_UNTRUSTEDROOT"},
+		{(DWORD)CERT_E_CHAINING, "CERT_E_CHAINING"},
+		{(DWORD)CERT_E_EXPIRED, "CERT_E_EXPIRED"},
+		{(DWORD)CERT_E_CN_NO_MATCH, "CERT_E_CN_NO_MATCH"},
+		{(DWORD)CERT_E_WRONG_USAGE, "CERT_E_WRONG_USAGE"},
+		{(DWORD)CERT_E_REVOKED, "CERT_E_REVOKED"},
+		{(DWORD)TRUST_E_CERT_SIGNATURE, "TRUST_E_CERT_SIGNATURE"},
+		{(DWORD)CERT_E_INVALID_NAME, "CERT_E_INVALID_NAME"},
+		{(DWORD)TRUST_E_BASIC_CONSTRAINTS, "TRUST_E_BASIC_CONSTRAINTS"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].code == e) {
+			snprintf(buf, len, "%s", names[i].name);
+			return;
+		}
+	snprintf(buf, len, "0x%08lX", (unsigned long)e);
+}
+
+/*
+ * Chrome and Edge accept a leaf found in TrustedPeople for the names it
+ * carries (DESIGN.md, trust table); crypt32's SSL policy knows nothing of
+ * that, so the rule is applied here as those browsers do.
+ */
+static int capi_trusted_leaf(struct capi_impl *im, const struct uct_cert *leaf, const char *host)
+{
+	const CERT_CONTEXT *found = capi_find(im->stores[CAPI_PEOPLE], leaf);
+	int64_t now = uct_now();
+
+	if (found == NULL)
+		return 0;
+	CertFreeCertificateContext(found);
+	return uct_cert_matches_host(leaf, host) && now >= leaf->not_before && now <= leaf->not_after;
+}
+
+static int capi_verify(struct uct_store *store, const struct uct_chain *chain, const char *host,
+		       int port, struct uct_verify_result *out, struct uct_err *err)
+{
+	struct capi_impl *im = store->impl;
+	const CERT_CONTEXT *leaf = NULL;
+	const CERT_CHAIN_CONTEXT *cc = NULL;
+	HCERTSTORE extra = NULL;
+	CERT_CHAIN_PARA para;
+	LPSTR server_auth = szOID_PKIX_KP_SERVER_AUTH;
+	CERT_CHAIN_POLICY_PARA pp;
+	CERT_CHAIN_POLICY_STATUS ps;
+	SSL_EXTRA_CERT_CHAIN_POLICY_PARA ssl;
+	CERT_CHAIN_ENGINE_CONFIG ecfg;
+	HCERTCHAINENGINE engine = NULL;
+	wchar_t *whost = NULL;
+	size_t i;
+	int rc = -1;
+
+	(void)port;
+	memset(out, 0, sizeof(*out));
+	if (capi_require_open(store, 0, err) < 0)
+		return -1;
+	if (chain == NULL || chain->n == 0) {
+		snprintf(out->code, sizeof(out->code), "NO_CHAIN");
+		return 0;
+	}
+	/* The intermediates the server sent, as a browser would use them. */
+	extra = CertOpenStore(CERT_STORE_PROV_MEMORY, 0, 0, 0, NULL);
+	leaf = CertCreateCertificateContext(X509_ASN_ENCODING, chain->certs[0]->der,
+					    (DWORD)chain->certs[0]->der_len);
+	whost = uct_win_wide(host);
+	if (extra == NULL || leaf == NULL || whost == NULL) {
+		uct_win_err(err, UCT_E_CRYPTO, GetLastError(), "cannot prepare the verification");
+		goto out;
+	}
+	for (i = 1; i < chain->n; i++)
+		CertAddEncodedCertificateToStore(extra, X509_ASN_ENCODING, chain->certs[i]->der,
+						 (DWORD)chain->certs[i]->der_len,
+						 CERT_STORE_ADD_USE_EXISTING, NULL);
+	memset(&para, 0, sizeof(para));
+	para.cbSize = sizeof(para);
+	para.RequestedUsage.dwType = USAGE_MATCH_TYPE_AND;
+	para.RequestedUsage.Usage.cUsageIdentifier = 1;
+	para.RequestedUsage.Usage.rgpszUsageIdentifier = &server_auth;
+	/*
+	 * A new engine each time: the default engines cache the stores, and a
+	 * verification right after this run's own change must see it (Wine's
+	 * default engine never noticed; Windows' resyncs only eventually).
+	 */
+	memset(&ecfg, 0, sizeof(ecfg));
+	ecfg.cbSize = sizeof(ecfg);
+	ecfg.dwFlags = im->machine ? CERT_CHAIN_USE_LOCAL_MACHINE_STORE : 0;
+	if (!CertCreateCertificateChainEngine(&ecfg, &engine)) {
+		uct_win_err(err, UCT_E_CRYPTO, GetLastError(), "cannot start chain building");
+		goto out;
+	}
+	if (!CertGetCertificateChain(engine, leaf, NULL, extra, &para, 0, NULL, &cc)) {
+		uct_win_err(err, UCT_E_CRYPTO, GetLastError(), "cannot build the chain for %s", host);
+		goto out;
+	}
+	memset(&ssl, 0, sizeof(ssl));
+	ssl.cbSize = sizeof(ssl);
+	ssl.dwAuthType = AUTHTYPE_SERVER;
+	ssl.pwszServerName = whost;
+	memset(&pp, 0, sizeof(pp));
+	pp.cbSize = sizeof(pp);
+	pp.pvExtraPolicyPara = &ssl;
+	memset(&ps, 0, sizeof(ps));
+	ps.cbSize = sizeof(ps);
+	if (!CertVerifyCertificateChainPolicy(CERT_CHAIN_POLICY_SSL, cc, &pp, &ps)) {
+		uct_win_err(err, UCT_E_CRYPTO, GetLastError(), "cannot verify the chain for %s", host);
+		goto out;
+	}
+	if (ps.dwError == 0) {
+		out->trusted = 1;
+	} else if (capi_trusted_leaf(im, chain->certs[0], host)) {
+		out->trusted = 1;
+		snprintf(out->detail, sizeof(out->detail),
+			 "trusted as a server certificate in TrustedPeople (Chrome and Edge)");
+	} else {
+		capi_error_name(ps.dwError, out->code, sizeof(out->code));
+		snprintf(out->detail, sizeof(out->detail), "Windows does not trust the chain (%s)",
+			 out->code);
+	}
+	rc = 0;
+out:
+	if (cc != NULL)
+		CertFreeCertificateChain(cc);
+	if (engine != NULL)
+		CertFreeCertificateChainEngine(engine);
+	if (leaf != NULL)
+		CertFreeCertificateContext(leaf);
+	if (extra != NULL)
+		CertCloseStore(extra, 0);
+	free(whost);
+	return rc;
+}
+
+static void capi_destroy(struct uct_store *store)
+{
+	if (store == NULL)
+		return;
+	capi_close(store);
+	free(store->impl);
+	free(store->id);
+	free(store->path);
+	free(store->group);
+	free(store);
+}
+
+static const struct uct_store_ops capi_ops = {
+	.name = "capi",
+	.open = capi_open,
+	.list = capi_list,
+	.add = capi_add,
+	.remove = capi_remove,
+	.verify = capi_verify,
+	.close = capi_close,
+	.destroy = capi_destroy,
+};
+
+struct uct_store *uct_store_capi_new(int machine, struct uct_err *err)
+{
+	struct uct_store *store = calloc(1, sizeof(*store));
+	struct capi_impl *im = calloc(1, sizeof(*im));
+	const char *where = machine ? "LocalMachine" : "CurrentUser";
+
+	if (store == NULL || im == NULL) {
+		free(store);
+		free(im);
+		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+		return NULL;
+	}
+	im->machine = machine;
+	store->ops = &capi_ops;
+	store->impl = im;
+	store->browser = UCT_BROWSER_SYSTEM;
+	store->id = uct_asprintf("capi:%s", where);
+	store->path = uct_asprintf("%s\\Root,TrustedPeople,CA", where);
+	store->group = uct_strdup("windows");
+	if (store->id == NULL || store->path == NULL || store->group == NULL) {
+		capi_destroy(store);
+		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+		return NULL;
+	}
+	return store;
+}

@@ -1,0 +1,36 @@
+/*
+ * win.h: helpers shared by the Windows implementation of platform.h:
+ * UTF-8 <-> UTF-16 conversion (the agent speaks UTF-8, Windows' W calls
+ * UTF-16) and errors carrying GetLastError()'s text. Private to win32/.
+ */
+#ifndef UCT_WIN_H
+#define UCT_WIN_H
+
+#include <windows.h>
+
+#include "platform.h"
+
+/* New UTF-16 copy of a UTF-8 string, NULL on failure (or for NULL). */
+wchar_t *uct_win_wide(const char *utf8);
+/* New UTF-8 copy of a UTF-16 string, NULL on failure (or for NULL). */
+char *uct_win_utf8(const wchar_t *wide);
+/* Set err with code, the Windows error e as native value, and the message
+ * followed by Windows' own words for e. Returns -1. */
+int uct_win_err(struct uct_err *err, int code, DWORD e, const char *fmt, ...)
+	__attribute__((format(gnu_printf, 4, 5)));
+/* The value of an environment variable as UTF-8, newly allocated; NULL when unset. */
+char *uct_win_getenv(const char *name);
+
+/* Append every certificate of a PEM text or one DER certificate in buf to
+ * chain (cert_capi.c); what names the source in errors. */
+int uct_capi_parse_any(const char *buf, size_t len, const char *what, struct uct_chain *chain,
+		       struct uct_err *err);
+
+/* SHA-256 of data with BCrypt. 0, or -1 when BCrypt fails. */
+int uct_capi_sha256(const unsigned char *data, size_t len, unsigned char out[UCT_SHA256_LEN]);
+
+/* The Windows certificate stores (Root, TrustedPeople, CA) of the machine
+ * (machine = 1) or of the current user, as one store (store_capi.c). */
+struct uct_store *uct_store_capi_new(int machine, struct uct_err *err);
+
+#endif
