@@ -1,0 +1,190 @@
+/*
+ * http_winhttp.c: the Windows side of reporting: one POST with WinHTTP
+ * (verification on, through the Windows stores), random report ids from
+ * BCrypt, and the directory helpers of the report spool.
+ */
+#include <windows.h>
+#include <bcrypt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <winhttp.h>
+
+#include "log.h"
+#include "win.h"
+
+int uct_random_bytes(void *buf, size_t n, struct uct_err *err)
+{
+	NTSTATUS st = BCryptGenRandom(NULL, buf, (ULONG)n, BCRYPT_USE_SYSTEM_PREFERRED_RNG);
+
+	if (!BCRYPT_SUCCESS(st))
+		return uct_err_set(err, UCT_E_SYSTEM, (long)st, "BCryptGenRandom failed");
+	return 0;
+}
+
+/* The --connect-to line for host:port, as curl reads it, or 0. */
+static int http_connect_to(const struct uct_strv *lines, const wchar_t *host, int port,
+			   char *to_host, size_t to_len, int *to_port)
+{
+	char *h = uct_win_utf8(host), want[300];
+	size_t i, n;
+	int found = 0;
+
+	if (h == NULL || lines == NULL) {
+		free(h);
+		return 0;
+	}
+	n = (size_t)snprintf(want, sizeof(want), "%s:%d:", h, port);
+	for (i = 0; i < lines->n && !found; i++) {
+		const char *rest, *colon;
+
+		if (strncasecmp(lines->v[i], want, n) != 0)
+			continue;
+		rest = lines->v[i] + n;
+		colon = strrchr(rest, ':');
+		if (colon == NULL || (size_t)(colon - rest) >= to_len)
+			continue;
+		memcpy(to_host, rest, (size_t)(colon - rest));
+		to_host[colon - rest] = '\0';
+		*to_port = atoi(colon + 1);
+		found = *to_port > 0;
+	}
+	free(h);
+	return found;
+}
+
+int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err *err)
+{
+	wchar_t *wurl = uct_win_wide(req->url), *wto = NULL, *headers = NULL, host[256], path[2048];
+	HINTERNET session = NULL, conn = NULL, hreq = NULL;
+	char to_host[256], *hdr = NULL;
+	URL_COMPONENTS uc;
+	DWORD code = 0, size = sizeof(code), t = (DWORD)req->timeout_ms;
+	int to_port = 0, rc = -1;
+
+	*status = 0;
+	if (wurl == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+	memset(&uc, 0, sizeof(uc));
+	uc.dwStructSize = sizeof(uc);
+	uc.lpszHostName = host;
+	uc.dwHostNameLength = sizeof(host) / sizeof(host[0]);
+	uc.lpszUrlPath = path;
+	uc.dwUrlPathLength = sizeof(path) / sizeof(path[0]);
+	if (!WinHttpCrackUrl(wurl, 0, 0, &uc) ||
+	    (uc.nScheme != INTERNET_SCHEME_HTTP && uc.nScheme != INTERNET_SCHEME_HTTPS)) {
+		uct_err_set(err, UCT_E_NET, 0, "%s: not an http or https URL", req->url);
+		goto out;
+	}
+	if (req->ca_file != NULL)
+		/* WinHTTP verifies through the Windows stores only. */
+		uct_log(UCT_LOG_WARN, "report_ca is not used on Windows: the collector's "
+				      "certificate must chain to the Windows certificate store");
+	session = WinHttpOpen(L"uccx-trust/" UCT_VERSION, WINHTTP_ACCESS_TYPE_AUTOMATIC_PROXY,
+			      WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS, 0);
+	if (session == NULL)
+		session = WinHttpOpen(L"uccx-trust/" UCT_VERSION, WINHTTP_ACCESS_TYPE_DEFAULT_PROXY,
+				      WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS, 0);
+	if (session == NULL) {
+		uct_win_err(err, UCT_E_NET, GetLastError(), "cannot start WinHTTP");
+		goto out;
+	}
+	WinHttpSetTimeouts(session, (int)t, (int)t, (int)t, (int)t);
+	/* As with the fetch, a mapped name is reached at its mapped address. */
+	if (http_connect_to(req->connect_to, host, uc.nPort, to_host, sizeof(to_host), &to_port))
+		wto = uct_win_wide(to_host);
+	conn = WinHttpConnect(session, wto != NULL ? wto : host,
+			      (INTERNET_PORT)(wto != NULL ? to_port : uc.nPort), 0);
+	hreq = conn ? WinHttpOpenRequest(conn, L"POST", path, NULL, WINHTTP_NO_REFERER,
+					 WINHTTP_DEFAULT_ACCEPT_TYPES,
+					 uc.nScheme == INTERNET_SCHEME_HTTPS ? WINHTTP_FLAG_SECURE : 0)
+		    : NULL;
+	hdr = uct_asprintf("Content-Type: application/json\r\n%s%s%s",
+			   req->token ? "Authorization: Bearer " : "", req->token ? req->token : "",
+			   req->token ? "\r\n" : "");
+	headers = uct_win_wide(hdr);
+	if (hreq == NULL || headers == NULL) {
+		uct_win_err(err, UCT_E_NET, GetLastError(), "%s", req->url);
+		goto out;
+	}
+	if (!WinHttpSendRequest(hreq, headers, (DWORD)-1L, (LPVOID)req->body, (DWORD)req->len,
+				(DWORD)req->len, 0) ||
+	    !WinHttpReceiveResponse(hreq, NULL) ||
+	    !WinHttpQueryHeaders(hreq, WINHTTP_QUERY_STATUS_CODE | WINHTTP_QUERY_FLAG_NUMBER,
+				 WINHTTP_HEADER_NAME_BY_INDEX, &code, &size, WINHTTP_NO_HEADER_INDEX)) {
+		uct_win_err(err, UCT_E_NET, GetLastError(), "%s", req->url);
+		goto out;
+	}
+	*status = (long)code;
+	rc = 0;
+out:
+	if (hreq != NULL)
+		WinHttpCloseHandle(hreq);
+	if (conn != NULL)
+		WinHttpCloseHandle(conn);
+	if (session != NULL)
+		WinHttpCloseHandle(session);
+	free(headers);
+	free(hdr);
+	free(wto);
+	free(wurl);
+	return rc;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int uct_dir_list(const char *dir, struct uct_strv *names, struct uct_err *err)
+{
+	char *pattern = uct_asprintf("%s\\*", dir), *name;
+	wchar_t *wpattern = uct_win_wide(pattern);
+	WIN32_FIND_DATAW fd;
+	HANDLE h;
+	DWORD e;
+
+	free(pattern);
+	if (wpattern == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+	h = FindFirstFileW(wpattern, &fd);
+	free(wpattern);
+	if (h == INVALID_HANDLE_VALUE) {
+		e = GetLastError();
+		if (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND)
+			return 0;
+		return uct_win_err(err, UCT_E_IO, e, "cannot read %s", dir);
+	}
+	do {
+		if (fd.dwFileAttributes & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_REPARSE_POINT))
+			continue;
+		name = uct_win_utf8(fd.cFileName);
+		if (name == NULL || (name[0] != '.' && uct_strv_push(names, name) < 0)) {
+			free(name);
+			FindClose(h);
+			return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+		}
+		free(name);
+	} while (FindNextFileW(h, &fd));
+	FindClose(h);
+	qsort(names->v, names->n, sizeof(*names->v), cmp_names);
+	return 0;
+}
+
+int uct_file_remove(const char *path, struct uct_err *err)
+{
+	wchar_t *wpath = uct_win_wide(path);
+	DWORD e;
+
+	if (wpath == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+	if (!DeleteFileW(wpath)) {
+		e = GetLastError();
+		free(wpath);
+		if (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND)
+			return 0;
+		return uct_win_err(err, UCT_E_IO, e, "cannot remove %s", path);
+	}
+	free(wpath);
+	return 0;
+}
