@@ -296,7 +296,7 @@ static void decide_fixable(const char *host, struct uct_analysis *out)
 			 "server, a wrong name in the configuration, or a man in the middle)",
 			 cert_name(out->leaf), host);
 		snprintf(out->server_advice, sizeof(out->server_advice),
-			 "regenerate the server certificate with %s in its Subject Alternative Name, "
+			 "regenerate its certificate with %s in its Subject Alternative Name, "
 			 "or use the name it was issued for",
 			 host);
 		return;
@@ -312,8 +312,8 @@ static void decide_fixable(const char *host, struct uct_analysis *out)
 		snprintf(out->reason, sizeof(out->reason), "the certificate %s %s",
 			 (f & UCT_F_EXPIRED) ? "expired on" : "is not valid before", date);
 		snprintf(out->server_advice, sizeof(out->server_advice),
-			 "regenerate or renew the certificate on the server (OS Administration > "
-			 "Security > Certificate Management) and check the server's clock");
+			 "regenerate or renew its certificate (Cisco Unified OS Administration > "
+			 "Security > Certificate Management) and check its clock");
 		return;
 	}
 	if (f & (UCT_F_UNKNOWN_CRITICAL | UCT_F_NO_SERVER_AUTH)) {
@@ -338,8 +338,8 @@ static void decide_fixable(const char *host, struct uct_analysis *out)
 			 "the certificate has no Subject Alternative Name: Chrome and Edge reject it "
 			 "whatever is installed; Firefox only with an exception");
 		snprintf(out->server_advice, sizeof(out->server_advice),
-			 "regenerate the certificate on the server with a Subject Alternative Name "
-			 "for %s, or have it signed by a CA",
+			 "regenerate its certificate with a Subject Alternative Name for %s, or "
+			 "have it signed by a CA",
 			 host);
 	}
 }
