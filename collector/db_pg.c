@@ -204,6 +204,23 @@ static int pg_ready(PGconn *conn, struct col_err *err)
 	return 0;
 }
 
+/*
+ * The first statement of a read: an idle connection whose server restarted
+ * still looks fine until used, so a failure that leaves it dead is retried
+ * once on a new connection (reads can be repeated safely).
+ */
+static PGresult *pg_first(PGconn *conn, const char *sql, const struct pg_params *p)
+{
+	PGresult *res = PQexecParams(conn, sql, p ? p->n : 0, NULL, p ? p->v : NULL, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(res);
+
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK || PQstatus(conn) == CONNECTION_OK)
+		return res;
+	PQclear(res);
+	PQreset(conn);
+	return PQexecParams(conn, sql, p ? p->n : 0, NULL, p ? p->v : NULL, NULL, NULL, 0);
+}
+
 static void pg_close(struct col_db *base)
 {
 	struct pg_db *db = (struct pg_db *)base;
@@ -494,9 +511,15 @@ static int pg_hosts_json(struct col_db *base, const struct col_host_query *q, in
 	pg_where(q, &p, where, sizeof(where));
 	pthread_mutex_lock(&db->rd_lock);
 	/* One snapshot for the count and the page, as in SQLite. */
-	if (pg_ready(db->rd, err) < 0 ||
-	    pg_exec(db->rd, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err) < 0)
+	if (pg_ready(db->rd, err) < 0)
 		goto fail;
+	res = pg_first(db->rd, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", NULL);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		pg_fail(db->rd, res, "hosts query", err);
+		PQclear(res);
+		goto fail;
+	}
+	PQclear(res);
 	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM hosts%s", where);
 	res = pg_query(db->rd, sql, &p);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
@@ -552,7 +575,7 @@ static int pg_host_json(struct col_db *base, const char *name, char **out, struc
 	pthread_mutex_lock(&db->rd_lock);
 	if (pg_ready(db->rd, err) < 0)
 		goto fail;
-	res = pg_query(db->rd,
+	res = pg_first(db->rd,
 		       "SELECT " PG_HOST_COLUMNS ", (SELECT body FROM reports WHERE id = report_id)"
 		       " FROM hosts WHERE name = $1", &p);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -593,8 +616,9 @@ static int pg_endpoints_json(struct col_db *base, char **out, struct col_err *er
 	}
 	/* SQLite sorts NULL first; the view does not depend on it, but the
 	 * same order keeps the two stores' answers comparable row by row. */
-	res = PQexec(db->rd, "SELECT url, sha256, COUNT(*), MIN(not_after) FROM host_endpoints"
-			     " GROUP BY url, sha256 ORDER BY url, COUNT(*) DESC, sha256 NULLS FIRST");
+	res = pg_first(db->rd, "SELECT url, sha256, COUNT(*), MIN(not_after) FROM host_endpoints"
+			       " GROUP BY url, sha256 ORDER BY url, COUNT(*) DESC, sha256 NULLS FIRST",
+		       NULL);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		pg_fail(db->rd, res, "endpoints query", err);
 		pthread_mutex_unlock(&db->rd_lock);
@@ -628,12 +652,12 @@ static int pg_stats(struct col_db *base, struct col_db_stats *s, struct col_err 
 		return -1;
 	}
 	/* One statement: one snapshot for the five gauges. */
-	res = PQexec(db->rd,
+	res = pg_first(db->rd,
 		     "SELECT (SELECT COUNT(*) FROM reports), (SELECT COUNT(*) FROM hosts),"
 		     " (SELECT COUNT(*) FROM hosts WHERE state = 'problem'),"
 		     " (SELECT COUNT(DISTINCT url) FROM host_endpoints),"
 		     " (SELECT COUNT(*) FROM (SELECT url FROM host_endpoints WHERE sha256 IS NOT NULL"
-		     "  GROUP BY url HAVING COUNT(DISTINCT sha256) > 1) AS several)");
+		     "  GROUP BY url HAVING COUNT(DISTINCT sha256) > 1) AS several)", NULL);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		rc = pg_fail(db->rd, res, "statistics", err);
 	} else {
