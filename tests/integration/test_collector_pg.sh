@@ -34,6 +34,16 @@ sed 's/^/# api: /' "$W/api.out"
 check "test_collector.sh passes against PostgreSQL" \
 	test "$rc" -eq 0 -a "$(grep -c '^ok - ' "$W/api.out")" -ge 50
 
+# ---- the store's unit tests against PostgreSQL ----
+pg_sql postgres "CREATE DATABASE uct_unit"
+set +e
+UCT_TEST_PG_URL=$(pg_url uct_unit) CK_DEFAULT_TIMEOUT=60 "$BUILD/collector/test_collector_db" \
+	>"$W/unit.out" 2>&1
+rc=$?
+set -e
+sed 's/^/# unit: /' "$W/unit.out"
+check "test_collector_db (batches, queries, concurrent writer) passes on PostgreSQL" test "$rc" -eq 0
+
 # ---- two collectors sharing one database ----
 head -c 24 /dev/urandom | base64 >"$W/agent.tok"
 head -c 24 /dev/urandom | base64 >"$W/admin.tok"
