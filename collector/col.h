@@ -1,6 +1,7 @@
 /*
- * col.h: the collector's internal interfaces: report validation, the SQLite
- * store, the group-commit writer, configuration and the HTTP front end.
+ * col.h: the collector's internal interfaces: report validation, the store
+ * (SQLite or PostgreSQL), the group-commit writer, configuration and the
+ * HTTP front end.
  * Everything here is linked into the static core that the unit tests use.
  */
 #ifndef COL_H
@@ -72,15 +73,24 @@ void col_report_free(struct col_report *r); /* NULL-safe */
 int col_parse_time(const char *s, int64_t *out);
 void col_format_time(int64_t t, char buf[32]);
 
-/* ---- db.c: the SQLite store ---- */
+/* ---- db.c: the store, SQLite (db_sqlite.c) or PostgreSQL (db_pg.c) ---- */
 
 struct col_db;
 
 enum col_sync { COL_SYNC_FULL, COL_SYNC_NORMAL };
 
-/* Opens (creating or migrating) the database file; *out is the caller's. */
-int col_db_open(const char *path, enum col_sync sync, struct col_db **out, struct col_err *err);
+/*
+ * Opens the store named by target: a postgresql:// (or postgres://) URL as
+ * libpq reads it, otherwise a SQLite file path. The schema is created or
+ * migrated on open. *out is the caller's; -1 with err (COL_REJ_STORAGE) when
+ * the database cannot be reached or its schema is newer than ours.
+ */
+int col_db_open(const char *target, enum col_sync sync, struct col_db **out, struct col_err *err);
 void col_db_close(struct col_db *db); /* NULL-safe */
+/* "sqlite" or "postgresql" (static). */
+const char *col_db_backend_name(const struct col_db *db);
+/* target for logs: a password in a URL is replaced by "***"; buf is truncated to len. */
+void col_db_target_display(const char *target, char *buf, size_t len);
 
 /*
  * Stores a batch of reports in one transaction. dup[i] is set to 1 for a
@@ -102,7 +112,7 @@ struct col_host_query {
 
 /*
  * The three queries answer JSON text (malloc'd, the caller's) so the HTTP
- * layer never sees SQLite. -1 with err on a database error.
+ * layer never sees the database; both stores answer the same documents. -1 with err on a database error.
  */
 int col_db_hosts_json(struct col_db *db, const struct col_host_query *q, int64_t now, char **out,
 		      struct col_err *err);

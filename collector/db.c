@@ -1,358 +1,151 @@
 /*
- * db.c: the collector's SQLite store: one file in WAL mode, a write
- * connection owned by the writer thread and a read connection shared by the
- * HTTP threads under a mutex. Every statement binds its values.
+ * db.c: picks the store from the --db target (a postgresql:// URL or a
+ * SQLite file path), dispatches the col_db_* calls to it, and builds the
+ * API's JSON documents from rows so both stores answer byte for byte alike.
  */
-#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-#include <sqlite3.h>
+#include "db_backend.h"
 
-#include "col.h"
-
-#define DB_SCHEMA_VERSION 1
-
-struct col_db {
-	sqlite3 *wr, *rd;
-	pthread_mutex_t rd_lock;
-	sqlite3_stmt *ins_report, *upsert_host, *del_eps, *ins_ep;
+/* libpq accepts both URI schemes. Anything else is a SQLite file path, as
+ * before PostgreSQL support, so existing configurations keep working. */
+static const struct {
+	const char *prefix;
+	const struct col_db_ops *ops;
+} db_schemes[] = {
+	{.prefix = "postgresql://", .ops = &col_db_pg_ops},
+	{.prefix = "postgres://", .ops = &col_db_pg_ops},
 };
 
-/* Version 1. hosts holds the latest report's summary per host name, and
- * host_endpoints that report's endpoints, so that the fleet views never
- * parse stored documents. */
-static const char db_schema_v1[] =
-	"CREATE TABLE reports ("
-	"  id TEXT NOT NULL UNIQUE,"
-	"  host TEXT NOT NULL,"
-	"  received_at INTEGER NOT NULL,"
-	"  report_time INTEGER NOT NULL,"
-	"  body TEXT NOT NULL);"
-	"CREATE INDEX reports_host ON reports(host, report_time);"
-	"CREATE TABLE hosts ("
-	"  name TEXT PRIMARY KEY,"
-	"  report_id TEXT NOT NULL,"
-	"  report_time INTEGER NOT NULL,"
-	"  received_at INTEGER NOT NULL,"
-	"  agent_version TEXT NOT NULL,"
-	"  state TEXT NOT NULL CHECK (state IN ('trusted', 'problem')),"
-	"  endpoints INTEGER NOT NULL,"
-	"  problem_endpoints INTEGER NOT NULL,"
-	"  next_expiry INTEGER);"
-	"CREATE INDEX hosts_state ON hosts(state, name);"
-	"CREATE INDEX hosts_expiry ON hosts(next_expiry);"
-	"CREATE TABLE host_endpoints ("
-	"  host TEXT NOT NULL,"
-	"  url TEXT NOT NULL,"
-	"  sha256 TEXT,"
-	"  not_after INTEGER,"
-	"  verdict TEXT NOT NULL,"
-	"  PRIMARY KEY (host, url)) WITHOUT ROWID;"
-	"CREATE INDEX host_endpoints_url ON host_endpoints(url, sha256, not_after);";
-
-static int db_fail(sqlite3 *h, const char *what, struct col_err *err)
+static const struct col_db_ops *db_pick(const char *target)
 {
-	col_err_set(err, COL_REJ_STORAGE, "%s: %s", what, h ? sqlite3_errmsg(h) : "out of memory");
-	return -1;
+	size_t i;
+
+	for (i = 0; i < sizeof(db_schemes) / sizeof(db_schemes[0]); i++)
+		if (strncmp(target, db_schemes[i].prefix, strlen(db_schemes[i].prefix)) == 0)
+			return db_schemes[i].ops;
+	return &col_db_sqlite_ops;
 }
 
-static int db_exec(sqlite3 *h, const char *sql, struct col_err *err)
+int col_db_open(const char *target, enum col_sync sync, struct col_db **out, struct col_err *err)
 {
-	char *msg = NULL;
-
-	if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		col_err_set(err, COL_REJ_STORAGE, "%s", msg ? msg : "sqlite error");
-		sqlite3_free(msg);
-		return -1;
-	}
-	return 0;
-}
-
-static int db_user_version(sqlite3 *h, int *out, struct col_err *err)
-{
-	sqlite3_stmt *st;
-
-	if (sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-		return db_fail(h, "user_version", err);
-	*out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-	sqlite3_finalize(st);
-	return 0;
-}
-
-/* Migrations run in one transaction each, so a crash leaves the old version. */
-static int db_migrate(sqlite3 *h, struct col_err *err)
-{
-	int version;
-
-	if (db_user_version(h, &version, err) < 0)
-		return -1;
-	if (version > DB_SCHEMA_VERSION) {
-		col_err_set(err, COL_REJ_STORAGE,
-			    "database schema version %d is newer than this collector's (%d)", version,
-			    DB_SCHEMA_VERSION);
-		return -1;
-	}
-	if (version == 0) {
-		if (db_exec(h, "BEGIN IMMEDIATE", err) < 0)
-			return -1;
-		if (db_exec(h, db_schema_v1, err) < 0 || db_exec(h, "PRAGMA user_version = 1", err) < 0) {
-			sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
-			return -1;
-		}
-		if (db_exec(h, "COMMIT", err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int db_connect(const char *path, sqlite3 **out, struct col_err *err)
-{
-	sqlite3 *h = NULL;
-
-	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK) {
-		db_fail(h, path, err);
-		sqlite3_close(h);
-		return -1;
-	}
-	sqlite3_busy_timeout(h, 10000);
-	*out = h;
-	return 0;
-}
-
-int col_db_open(const char *path, enum col_sync sync, struct col_db **out, struct col_err *err)
-{
-	struct col_db *db;
-	const char *mode;
+	const struct col_db_ops *ops = db_pick(target);
+	int rc;
 
 	*out = NULL;
-	db = calloc(1, sizeof(*db));
-	if (db == NULL) {
-		col_err_set(err, COL_REJ_STORAGE, "out of memory");
-		return -1;
-	}
-	pthread_mutex_init(&db->rd_lock, NULL);
-	if (db_connect(path, &db->wr, err) < 0)
-		goto err;
-	/*
-	 * WAL: readers never block the writer. With synchronous=FULL each
-	 * commit is fsync'ed before it returns, so a 202 survives power loss;
-	 * NORMAL survives a killed process but not power loss. Group commit
-	 * keeps FULL affordable: one fsync per batch.
-	 */
-	mode = sync == COL_SYNC_FULL ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL";
-	if (db_exec(db->wr, "PRAGMA journal_mode = WAL", err) < 0 || db_exec(db->wr, mode, err) < 0 ||
-	    db_exec(db->wr, "PRAGMA foreign_keys = ON", err) < 0 || db_migrate(db->wr, err) < 0)
-		goto err;
-	if (sqlite3_prepare_v2(db->wr,
-			       "INSERT OR IGNORE INTO reports (id, host, received_at, report_time, body)"
-			       " VALUES (?1, ?2, ?3, ?4, ?5)", -1, &db->ins_report, NULL) != SQLITE_OK ||
-	    /* A report delivered late (the agent spools when offline) must not
-	     * replace a newer one: the update only happens for a later time. */
-	    sqlite3_prepare_v2(db->wr,
-			       "INSERT INTO hosts (name, report_id, report_time, received_at,"
-			       " agent_version, state, endpoints, problem_endpoints, next_expiry)"
-			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-			       " ON CONFLICT(name) DO UPDATE SET report_id = excluded.report_id,"
-			       " report_time = excluded.report_time, received_at = excluded.received_at,"
-			       " agent_version = excluded.agent_version, state = excluded.state,"
-			       " endpoints = excluded.endpoints,"
-			       " problem_endpoints = excluded.problem_endpoints,"
-			       " next_expiry = excluded.next_expiry"
-			       " WHERE excluded.report_time >= hosts.report_time", -1, &db->upsert_host,
-			       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db->wr, "DELETE FROM host_endpoints WHERE host = ?1", -1, &db->del_eps,
-			       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db->wr,
-			       "INSERT OR REPLACE INTO host_endpoints (host, url, sha256, not_after, verdict)"
-			       " VALUES (?1, ?2, ?3, ?4, ?5)", -1, &db->ins_ep, NULL) != SQLITE_OK) {
-		db_fail(db->wr, "prepare", err);
-		goto err;
-	}
-	if (db_connect(path, &db->rd, err) < 0 || db_exec(db->rd, "PRAGMA query_only = ON", err) < 0)
-		goto err;
-	*out = db;
-	return 0;
-err:
-	col_db_close(db);
-	return -1;
+	rc = ops->open(target, sync, out, err);
+	if (rc == 0)
+		(*out)->ops = ops;
+	return rc;
 }
 
 void col_db_close(struct col_db *db)
 {
-	if (db == NULL)
-		return;
-	sqlite3_finalize(db->ins_report);
-	sqlite3_finalize(db->upsert_host);
-	sqlite3_finalize(db->del_eps);
-	sqlite3_finalize(db->ins_ep);
-	sqlite3_close(db->rd);
-	sqlite3_close(db->wr);
-	pthread_mutex_destroy(&db->rd_lock);
-	free(db);
+	if (db != NULL)
+		db->ops->close(db);
 }
 
-static int db_step_done(sqlite3 *h, sqlite3_stmt *st, const char *what, struct col_err *err)
+const char *col_db_backend_name(const struct col_db *db)
 {
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(h, what, err);
-	return 0;
-}
-
-static int db_insert_one(struct col_db *db, const struct col_report *r, int *dup, int64_t now,
-			 struct col_err *err)
-{
-	sqlite3_stmt *st = db->ins_report;
-	size_t i;
-
-	sqlite3_bind_text(st, 1, r->report_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, r->host_name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_int64(st, 4, r->time);
-	sqlite3_bind_text(st, 5, r->body, (int)r->body_len, SQLITE_STATIC);
-	if (db_step_done(db->wr, st, "insert report", err) < 0)
-		return -1;
-	*dup = sqlite3_changes(db->wr) == 0;
-	if (*dup)
-		return 0;
-
-	st = db->upsert_host;
-	sqlite3_bind_text(st, 1, r->host_name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, r->report_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, r->time);
-	sqlite3_bind_int64(st, 4, now);
-	sqlite3_bind_text(st, 5, r->agent_version, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, r->problem ? "problem" : "trusted", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, (int64_t)r->n_endpoints);
-	sqlite3_bind_int64(st, 8, (int64_t)r->n_problem_endpoints);
-	if (r->next_expiry > 0)
-		sqlite3_bind_int64(st, 9, r->next_expiry);
-	else
-		sqlite3_bind_null(st, 9);
-	if (db_step_done(db->wr, st, "update host", err) < 0)
-		return -1;
-	if (sqlite3_changes(db->wr) == 0)
-		return 0; /* an older report: kept, but not the host's state */
-
-	sqlite3_bind_text(db->del_eps, 1, r->host_name, -1, SQLITE_STATIC);
-	if (db_step_done(db->wr, db->del_eps, "delete endpoints", err) < 0)
-		return -1;
-	for (i = 0; i < r->n_endpoints; i++) {
-		const struct col_endpoint *ep = &r->endpoints[i];
-		st = db->ins_ep;
-		sqlite3_bind_text(st, 1, r->host_name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, ep->url, -1, SQLITE_STATIC);
-		if (ep->sha256[0] != '\0') {
-			sqlite3_bind_text(st, 3, ep->sha256, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 4, ep->not_after);
-		} else {
-			sqlite3_bind_null(st, 3);
-			sqlite3_bind_null(st, 4);
-		}
-		sqlite3_bind_text(st, 5, ep->verdict, -1, SQLITE_STATIC);
-		if (db_step_done(db->wr, st, "insert endpoint", err) < 0)
-			return -1;
-	}
-	return 0;
+	return db->ops->name;
 }
 
 int col_db_insert_batch(struct col_db *db, struct col_report *const *reports, size_t n, int *dup,
 			int64_t received_at, struct col_err *err)
 {
-	size_t i;
-
-	if (db_exec(db->wr, "BEGIN IMMEDIATE", err) < 0)
-		return -1;
-	for (i = 0; i < n; i++)
-		if (db_insert_one(db, reports[i], &dup[i], received_at, err) < 0)
-			goto err;
-	/* Two reports of one batch with the same id: the second is a duplicate,
-	 * which INSERT OR IGNORE already reported through changes(). */
-	if (db_exec(db->wr, "COMMIT", err) < 0)
-		goto err;
-	return 0;
-err:
-	sqlite3_exec(db->wr, "ROLLBACK", NULL, NULL, NULL);
-	return -1;
+	return db->ops->insert_batch(db, reports, n, dup, received_at, err);
 }
 
-/* ---- queries ---- */
-
-static json_t *db_col_json(sqlite3_stmt *st, int i)
+int col_db_hosts_json(struct col_db *db, const struct col_host_query *q, int64_t now, char **out,
+		      struct col_err *err)
 {
-	switch (sqlite3_column_type(st, i)) {
-	case SQLITE_NULL: return json_null();
-	case SQLITE_INTEGER: return json_integer(sqlite3_column_int64(st, i));
-	default: return json_string((const char *)sqlite3_column_text(st, i));
+	return db->ops->hosts_json(db, q, now, out, err);
+}
+
+int col_db_host_json(struct col_db *db, const char *name, char **out, struct col_err *err)
+{
+	return db->ops->host_json(db, name, out, err);
+}
+
+int col_db_endpoints_json(struct col_db *db, char **out, struct col_err *err)
+{
+	return db->ops->endpoints_json(db, out, err);
+}
+
+int col_db_stats(struct col_db *db, struct col_db_stats *st, struct col_err *err)
+{
+	return db->ops->stats(db, st, err);
+}
+
+/*
+ * A URL may carry a password (user:secret@host, or password=secret in the
+ * query string). Logs and error messages show the target with both replaced,
+ * since start-up logs end up in the journal, readable by more people.
+ */
+void col_db_target_display(const char *target, char *buf, size_t len)
+{
+	const char *auth, *end, *at = NULL, *colon = NULL, *p;
+	size_t o = 0;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	if (db_pick(target) == &col_db_sqlite_ops || (auth = strstr(target, "://")) == NULL) {
+		snprintf(buf, len, "%s", target);
+		return;
 	}
+	auth += 3;
+	end = auth + strcspn(auth, "/?#");
+	for (p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	for (p = auth; at != NULL && p < at; p++)
+		if (*p == ':') {
+			colon = p;
+			break;
+		}
+#define DB_PUT(s, n)                                                                     \
+	do {                                                                             \
+		size_t n_ = (n);                                                         \
+		if (o + n_ >= len)                                                       \
+			n_ = len - 1 - o;                                                \
+		memcpy(buf + o, (s), n_);                                                \
+		o += n_;                                                                 \
+		buf[o] = '\0';                                                           \
+	} while (0)
+	if (colon != NULL) {
+		DB_PUT(target, (size_t)(colon + 1 - target));
+		DB_PUT("***", 3);
+		p = at;
+	} else {
+		p = target;
+	}
+	/* The query string: password=VALUE up to the next '&'. */
+	while (*p != '\0') {
+		const char *kw = strstr(p, "password=");
+		if (kw == NULL || (kw != target && kw[-1] != '?' && kw[-1] != '&')) {
+			if (kw == NULL) {
+				DB_PUT(p, strlen(p));
+				break;
+			}
+			DB_PUT(p, (size_t)(kw + 9 - p));
+			p = kw + 9;
+			continue;
+		}
+		DB_PUT(p, (size_t)(kw + 9 - p));
+		DB_PUT("***", 3);
+		p = kw + 9 + strcspn(kw + 9, "&#");
+	}
+#undef DB_PUT
 }
 
-static json_t *db_time_json(sqlite3_stmt *st, int i)
+/* ---- the JSON documents, shared by the backends ---- */
+
+int col_db_dump(json_t *root, char **out, struct col_err *err)
 {
-	char buf[32];
-
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
-		return json_null();
-	col_format_time(sqlite3_column_int64(st, i), buf);
-	return json_string(buf);
-}
-
-#define DB_HOST_COLUMNS \
-	"name, state, report_id, report_time, received_at, agent_version, endpoints," \
-	" problem_endpoints, next_expiry"
-
-static json_t *db_host_row(sqlite3_stmt *st)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "name", db_col_json(st, 0));
-	json_object_set_new(o, "state", db_col_json(st, 1));
-	json_object_set_new(o, "report_id", db_col_json(st, 2));
-	json_object_set_new(o, "report_time", db_time_json(st, 3));
-	json_object_set_new(o, "received_at", db_time_json(st, 4));
-	json_object_set_new(o, "agent_version", db_col_json(st, 5));
-	json_object_set_new(o, "endpoints", db_col_json(st, 6));
-	json_object_set_new(o, "problem_endpoints", db_col_json(st, 7));
-	json_object_set_new(o, "next_expiry", db_time_json(st, 8));
-	json_object_set_new(o, "next_expiry_epoch", db_col_json(st, 8));
-	return o;
-}
-
-/* The WHERE clause for a host query; binds follow in db_bind_where. */
-static void db_where(const struct col_host_query *q, char *buf, size_t len)
-{
-	snprintf(buf, len, " WHERE 1 = 1%s%s%s", q->state ? " AND state = :state" : "",
-		 q->expiring_before ? " AND next_expiry <= :before" : "",
-		 q->endpoint ? " AND name IN (SELECT host FROM host_endpoints WHERE url = :url)" : "");
-}
-
-static void db_bind_where(sqlite3_stmt *st, const struct col_host_query *q)
-{
-	int i;
-
-	if ((i = sqlite3_bind_parameter_index(st, ":state")) > 0)
-		sqlite3_bind_text(st, i, q->state, -1, SQLITE_STATIC);
-	if ((i = sqlite3_bind_parameter_index(st, ":before")) > 0)
-		sqlite3_bind_int64(st, i, q->expiring_before);
-	if ((i = sqlite3_bind_parameter_index(st, ":url")) > 0)
-		sqlite3_bind_text(st, i, q->endpoint, -1, SQLITE_STATIC);
-	if ((i = sqlite3_bind_parameter_index(st, ":after")) > 0)
-		sqlite3_bind_text(st, i, q->after, -1, SQLITE_STATIC);
-	if ((i = sqlite3_bind_parameter_index(st, ":limit")) > 0)
-		sqlite3_bind_int64(st, i, (int64_t)q->limit + 1);
-	if ((i = sqlite3_bind_parameter_index(st, ":offset")) > 0)
-		sqlite3_bind_int64(st, i, (int64_t)q->offset);
-}
-
-static int db_dump(json_t *root, char **out, struct col_err *err)
-{
-	*out = json_dumps(root, JSON_COMPACT);
+	*out = root != NULL ? json_dumps(root, JSON_COMPACT) : NULL;
 	json_decref(root);
 	if (*out == NULL) {
 		col_err_set(err, COL_REJ_STORAGE, "out of memory");
@@ -361,207 +154,109 @@ static int db_dump(json_t *root, char **out, struct col_err *err)
 	return 0;
 }
 
-int col_db_hosts_json(struct col_db *db, const struct col_host_query *q, int64_t now, char **out,
-		      struct col_err *err)
+static json_t *db_time_json(int64_t t)
 {
-	char where[256], sql[768];
-	sqlite3_stmt *st = NULL;
-	json_t *root = json_object(), *hosts = json_array();
-	size_t n = 0;
-	int rc;
+	char buf[32];
 
-	(void)now;
+	col_format_time(t, buf);
+	return json_string(buf);
+}
+
+json_t *col_db_host_row_json(const struct col_db_host_row *h)
+{
+	json_t *o = json_object();
+
+	if (o == NULL)
+		return NULL;
+	json_object_set_new(o, "name", json_string(h->name));
+	json_object_set_new(o, "state", json_string(h->state));
+	json_object_set_new(o, "report_id", json_string(h->report_id));
+	json_object_set_new(o, "report_time", db_time_json(h->report_time));
+	json_object_set_new(o, "received_at", db_time_json(h->received_at));
+	json_object_set_new(o, "agent_version", json_string(h->agent_version));
+	json_object_set_new(o, "endpoints", json_integer(h->endpoints));
+	json_object_set_new(o, "problem_endpoints", json_integer(h->problem_endpoints));
+	json_object_set_new(o, "next_expiry", h->next_expiry ? db_time_json(h->next_expiry)
+							     : json_null());
+	json_object_set_new(o, "next_expiry_epoch",
+			    h->next_expiry ? json_integer(h->next_expiry) : json_null());
+	return o;
+}
+
+int col_db_hosts_page_json(int64_t total, json_t *hosts, int more, const struct col_host_query *q,
+			   char **out, struct col_err *err)
+{
+	json_t *root = json_object();
+	size_t n = json_array_size(hosts);
+
 	*out = NULL;
-	db_where(q, where, sizeof(where));
-	pthread_mutex_lock(&db->rd_lock);
-	/* One read transaction: the count and the page see the same snapshot. */
-	sqlite3_exec(db->rd, "BEGIN", NULL, NULL, NULL);
-	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM hosts%s", where);
-	if (sqlite3_prepare_v2(db->rd, sql, -1, &st, NULL) != SQLITE_OK)
-		goto err;
-	db_bind_where(st, q);
-	if (sqlite3_step(st) != SQLITE_ROW)
-		goto err;
-	json_object_set_new(root, "total", json_integer(sqlite3_column_int64(st, 0)));
-	sqlite3_finalize(st);
-	st = NULL;
-
-	if (q->problems_first)
-		snprintf(sql, sizeof(sql),
-			 "SELECT " DB_HOST_COLUMNS " FROM hosts%s"
-			 " ORDER BY state, name LIMIT :limit OFFSET :offset", where);
-	else
-		snprintf(sql, sizeof(sql),
-			 "SELECT " DB_HOST_COLUMNS " FROM hosts%s%s ORDER BY name LIMIT :limit", where,
-			 q->after ? " AND name > :after" : "");
-	if (sqlite3_prepare_v2(db->rd, sql, -1, &st, NULL) != SQLITE_OK)
-		goto err;
-	db_bind_where(st, q);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < q->limit) {
-		json_array_append_new(hosts, db_host_row(st));
-		n++;
+	if (root == NULL || hosts == NULL) {
+		json_decref(root);
+		json_decref(hosts);
+		col_err_set(err, COL_REJ_STORAGE, "out of memory");
+		return -1;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		goto err;
-	/* We asked for limit + 1 rows: a row left over means another page. */
-	if (rc == SQLITE_ROW && n > 0) {
-		json_t *last = json_array_get(hosts, n - 1);
+	json_object_set_new(root, "total", json_integer(total));
+	/* The stores ask for limit + 1 rows: a row left over means another page. */
+	if (more && n > 0) {
 		if (q->problems_first)
 			json_object_set_new(root, "next_offset", json_integer((json_int_t)(q->offset + n)));
 		else
-			json_object_set(root, "next_after", json_object_get(last, "name"));
+			json_object_set(root, "next_after",
+					json_object_get(json_array_get(hosts, n - 1), "name"));
 	}
-	sqlite3_finalize(st);
-	sqlite3_exec(db->rd, "COMMIT", NULL, NULL, NULL);
-	pthread_mutex_unlock(&db->rd_lock);
 	json_object_set_new(root, "limit", json_integer((json_int_t)q->limit));
 	json_object_set_new(root, "hosts", hosts);
-	return db_dump(root, out, err);
-err:
-	db_fail(db->rd, "hosts query", err);
-	sqlite3_finalize(st);
-	sqlite3_exec(db->rd, "ROLLBACK", NULL, NULL, NULL);
-	pthread_mutex_unlock(&db->rd_lock);
-	json_decref(root);
-	json_decref(hosts);
-	return -1;
+	return col_db_dump(root, out, err);
 }
 
-int col_db_host_json(struct col_db *db, const char *name, char **out, struct col_err *err)
+int col_db_endpoints_add(json_t *list, const char *url, const char *sha256, int64_t hosts,
+			 int64_t not_after)
 {
-	sqlite3_stmt *st = NULL;
-	json_t *root = NULL, *report;
-	int rc;
+	size_t n = json_array_size(list);
+	json_t *cur = n > 0 ? json_array_get(list, n - 1) : NULL, *fp;
 
-	*out = NULL;
-	pthread_mutex_lock(&db->rd_lock);
-	if (sqlite3_prepare_v2(db->rd,
-			       "SELECT " DB_HOST_COLUMNS ", (SELECT body FROM reports WHERE id = report_id)"
-			       " FROM hosts WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
-		goto err;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		sqlite3_finalize(st);
-		pthread_mutex_unlock(&db->rd_lock);
+	if (cur == NULL || strcmp(json_string_value(json_object_get(cur, "url")), url) != 0) {
+		if ((cur = json_object()) == NULL || json_array_append_new(list, cur) < 0)
+			return -1;
+		json_object_set_new(cur, "url", json_string(url));
+		json_object_set_new(cur, "hosts", json_integer(0));
+		json_object_set_new(cur, "hosts_without_certificate", json_integer(0));
+		json_object_set_new(cur, "fingerprints", json_array());
+	}
+	json_object_set_new(cur, "hosts",
+			    json_integer(json_integer_value(json_object_get(cur, "hosts")) + hosts));
+	if (sha256 == NULL) {
+		json_object_set_new(cur, "hosts_without_certificate", json_integer(hosts));
 		return 0;
 	}
-	if (rc != SQLITE_ROW)
-		goto err;
-	root = json_object();
-	json_object_set_new(root, "host", db_host_row(st));
-	report = json_loads((const char *)sqlite3_column_text(st, 9), 0, NULL);
-	json_object_set_new(root, "report", report ? report : json_null());
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&db->rd_lock);
-	return db_dump(root, out, err);
-err:
-	db_fail(db->rd, "host query", err);
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&db->rd_lock);
-	return -1;
+	if ((fp = json_object()) == NULL)
+		return -1;
+	json_object_set_new(fp, "sha256", json_string(sha256));
+	json_object_set_new(fp, "hosts", json_integer(hosts));
+	json_object_set_new(fp, "not_after", db_time_json(not_after));
+	return json_array_append_new(json_object_get(cur, "fingerprints"), fp);
 }
 
-int col_db_endpoints_json(struct col_db *db, char **out, struct col_err *err)
+int col_db_endpoints_finish(json_t *list, char **out, struct col_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	json_t *root = json_object(), *list = json_array(), *cur = NULL, *fps = NULL;
-	const char *url;
-	int rc;
+	json_t *root = json_object(), *ep;
+	size_t i;
 
-	*out = NULL;
-	pthread_mutex_lock(&db->rd_lock);
-	if (sqlite3_prepare_v2(db->rd,
-			       "SELECT url, sha256, COUNT(*), MIN(not_after) FROM host_endpoints"
-			       " GROUP BY url, sha256 ORDER BY url, COUNT(*) DESC, sha256", -1, &st,
-			       NULL) != SQLITE_OK)
-		goto err;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		url = (const char *)sqlite3_column_text(st, 0);
-		if (cur == NULL || strcmp(json_string_value(json_object_get(cur, "url")), url) != 0) {
-			cur = json_object();
-			fps = json_array();
-			json_object_set_new(cur, "url", json_string(url));
-			json_object_set_new(cur, "hosts", json_integer(0));
-			json_object_set_new(cur, "hosts_without_certificate", json_integer(0));
-			json_object_set_new(cur, "fingerprints", fps);
-			json_array_append_new(list, cur);
-		}
-		json_object_set_new(cur, "hosts",
-				    json_integer(json_integer_value(json_object_get(cur, "hosts")) +
-						 sqlite3_column_int64(st, 2)));
-		if (sqlite3_column_type(st, 1) == SQLITE_NULL) {
-			json_object_set_new(cur, "hosts_without_certificate",
-					    json_integer(sqlite3_column_int64(st, 2)));
-			continue;
-		}
-		json_t *fp = json_object();
-		json_object_set_new(fp, "sha256", db_col_json(st, 1));
-		json_object_set_new(fp, "hosts", db_col_json(st, 2));
-		json_object_set_new(fp, "not_after", db_time_json(st, 3));
-		json_array_append_new(fps, fp);
+	if (root == NULL || list == NULL) {
+		json_decref(root);
+		json_decref(list);
+		col_err_set(err, COL_REJ_STORAGE, "out of memory");
+		return -1;
 	}
-	if (rc != SQLITE_DONE)
-		goto err;
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&db->rd_lock);
-	{
-		size_t i;
-		json_t *ep;
-		json_array_foreach(list, i, ep) {
-			int several = json_array_size(json_object_get(ep, "fingerprints")) > 1;
-			json_object_set_new(ep, "several_fingerprints", json_boolean(several));
-			/* Hosts that see different certificates for one URL: either
-			 * a renewal on its way through the fleet or an interception. */
-			json_object_set_new(ep, "flag",
-					    several ? json_string("rotation or man in the middle")
-						    : json_null());
-		}
+	json_array_foreach(list, i, ep) {
+		int several = json_array_size(json_object_get(ep, "fingerprints")) > 1;
+		json_object_set_new(ep, "several_fingerprints", json_boolean(several));
+		/* Hosts that see different certificates for one URL: either a
+		 * renewal on its way through the fleet or an interception. */
+		json_object_set_new(ep, "flag",
+				    several ? json_string("rotation or man in the middle") : json_null());
 	}
 	json_object_set_new(root, "endpoints", list);
-	return db_dump(root, out, err);
-err:
-	db_fail(db->rd, "endpoints query", err);
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&db->rd_lock);
-	json_decref(root);
-	json_decref(list);
-	return -1;
-}
-
-static int db_count(sqlite3 *h, const char *sql, int64_t *out)
-{
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*out = sqlite3_column_int64(st, 0);
-		rc = 0;
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int col_db_stats(struct col_db *db, struct col_db_stats *s, struct col_err *err)
-{
-	int rc;
-
-	memset(s, 0, sizeof(*s));
-	pthread_mutex_lock(&db->rd_lock);
-	sqlite3_exec(db->rd, "BEGIN", NULL, NULL, NULL);
-	rc = db_count(db->rd, "SELECT COUNT(*) FROM reports", &s->reports) |
-	     db_count(db->rd, "SELECT COUNT(*) FROM hosts", &s->hosts) |
-	     db_count(db->rd, "SELECT COUNT(*) FROM hosts WHERE state = 'problem'",
-		      &s->problem_hosts) |
-	     db_count(db->rd, "SELECT COUNT(DISTINCT url) FROM host_endpoints", &s->endpoints) |
-	     db_count(db->rd,
-		      "SELECT COUNT(*) FROM (SELECT url FROM host_endpoints WHERE sha256 IS NOT NULL"
-		      " GROUP BY url HAVING COUNT(DISTINCT sha256) > 1)", &s->multi_fp_endpoints);
-	if (rc != 0)
-		db_fail(db->rd, "statistics", err);
-	sqlite3_exec(db->rd, "COMMIT", NULL, NULL, NULL);
-	pthread_mutex_unlock(&db->rd_lock);
-	return rc != 0 ? -1 : 0;
+	return col_db_dump(root, out, err);
 }

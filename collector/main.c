@@ -50,7 +50,7 @@ int main(int argc, char **argv)
 	struct col_db *db = NULL;
 	struct col_writer *writer = NULL;
 	struct col_server *server = NULL;
-	char *cert = NULL, *key = NULL;
+	char *cert = NULL, *key = NULL, db_shown[512];
 	sigset_t stop;
 	unsigned port = 0;
 	int sig = 0, rc = 1;
@@ -101,8 +101,9 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	col_db_target_display(cfg.db_path, db_shown, sizeof(db_shown));
 	if (col_db_open(cfg.db_path, cfg.sync, &db, &err) < 0) {
-		col_log("error", "database %s: %s", cfg.db_path, err.msg);
+		col_log("error", "database %s: %s", db_shown, err.msg);
 		goto out;
 	}
 	if (col_writer_start(db, &writer, &err) < 0) {
@@ -119,9 +120,9 @@ int main(int argc, char **argv)
 	}
 	if (cert == NULL)
 		col_log("warning", "no --tls-cert/--tls-key: plain HTTP, loopback only");
-	col_log("info", "listening on %s://%.*s:%u, database %s, synchronous=%s",
+	col_log("info", "listening on %s://%.*s:%u, database %s (%s), synchronous=%s",
 		cert ? "https" : "http", (int)(strrchr(cfg.listen, ':') - cfg.listen), cfg.listen,
-		port, cfg.db_path,
+		port, db_shown, col_db_backend_name(db),
 		cfg.sync == COL_SYNC_FULL ? "full" : "normal");
 
 	while (sigwait(&stop, &sig) != 0)

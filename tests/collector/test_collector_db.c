@@ -1,7 +1,9 @@
 /*
- * test_collector_db.c: the SQLite store and the group-commit writer: batch
- * insert with duplicates, a late older report, the fleet queries, schema
- * versions on reopen, and many threads submitting at once.
+ * test_collector_db.c: the stores and the group-commit writer: batch insert
+ * with duplicates, a late older report, the fleet queries, schema versions
+ * on reopen, many threads submitting at once, and passwords masked in the
+ * --db target. SQLite by default; PostgreSQL when UCT_TEST_PG_URL names an
+ * empty database (test_collector_pg.sh does).
  */
 #include <check.h>
 #include <pthread.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "col.h"
@@ -18,12 +21,27 @@
 #define FP_B "BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB"
 
 static char dir[64], path[128];
+static const char *target; /* what col_db_open is given: path or the PostgreSQL URL */
 
 static void setup(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/col-db-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/collector.db", dir);
+	target = getenv("UCT_TEST_PG_URL");
+	if (target != NULL) {
+		/* Each test starts from an empty database, as with a new file. */
+		PGconn *c = PQconnectdb(target);
+		PGresult *res;
+		ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
+		res = PQexec(c, "SET client_min_messages = warning;"
+			       " DROP TABLE IF EXISTS reports, hosts, host_endpoints, schema_version");
+		ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s", PQerrorMessage(c));
+		PQclear(res);
+		PQfinish(c);
+	} else {
+		target = path;
+	}
 }
 
 static void teardown(void)
@@ -75,7 +93,7 @@ START_TEST(test_batch_and_queries)
 	struct col_db_stats st;
 	char *out;
 
-	ck_assert_int_eq(col_db_open(path, COL_SYNC_FULL, &db, &err), 0);
+	ck_assert_int_eq(col_db_open(target, COL_SYNC_FULL, &db, &err), 0);
 	v[0] = make(1, "pc1", "2026-01-01T00:00:00Z", "trusted", FP_A);
 	v[1] = make(2, "pc2", "2026-01-01T00:00:00Z", "not-trusted", FP_B);
 	v[2] = make(1, "pc1", "2026-01-01T00:00:00Z", "trusted", FP_A); /* same id, same batch */
@@ -186,7 +204,7 @@ START_TEST(test_writer_concurrent)
 	uint64_t batches;
 	int i;
 
-	ck_assert_int_eq(col_db_open(path, COL_SYNC_FULL, &db, &err), 0);
+	ck_assert_int_eq(col_db_open(target, COL_SYNC_FULL, &db, &err), 0);
 	ck_assert_int_eq(col_writer_start(db, &w, &err), 0);
 	for (i = 0; i < 8; i++) {
 		s[i] = (struct submitter){.w = w, .first = i * 100, .n = 100};
@@ -208,6 +226,37 @@ START_TEST(test_writer_concurrent)
 }
 END_TEST
 
+/* Passwords in a --db URL never reach a log line. */
+START_TEST(test_target_display)
+{
+	static const struct {
+		const char *target, *shown;
+	} cases[] = {
+		{"/var/lib/uccx-trust-collector/collector.db", "/var/lib/uccx-trust-collector/collector.db"},
+		{"postgresql://col:s3cret@db.example:5432/uct", "postgresql://col:***@db.example:5432/uct"},
+		{"postgres://col:s3cret@db.example/uct", "postgres://col:***@db.example/uct"},
+		{"postgresql://col@db.example/uct", "postgresql://col@db.example/uct"},
+		{"postgresql://col:p@ss@db.example/uct", "postgresql://col:***@db.example/uct"},
+		{"postgresql://db.example/uct?password=s3cret&sslmode=verify-full",
+		 "postgresql://db.example/uct?password=***&sslmode=verify-full"},
+		{"postgresql://db.example/uct?sslmode=require&password=s3cret",
+		 "postgresql://db.example/uct?sslmode=require&password=***"},
+		{"postgresql://db.example/uct?application_name=xpassword=1",
+		 "postgresql://db.example/uct?application_name=xpassword=1"},
+		{"postgresql://db.example/a@b", "postgresql://db.example/a@b"},
+	};
+	char buf[128], small[12];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		col_db_target_display(cases[i].target, buf, sizeof(buf));
+		ck_assert_str_eq(buf, cases[i].shown);
+	}
+	col_db_target_display("postgresql://col:s3cret@db.example/uct", small, sizeof(small));
+	ck_assert_str_eq(small, "postgresql:");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("collector_db");
@@ -217,8 +266,10 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_batch_and_queries);
-	tcase_add_test(tc, test_schema_versions);
+	if (getenv("UCT_TEST_PG_URL") == NULL)
+		tcase_add_test(tc, test_schema_versions); /* pokes at the SQLite file */
 	tcase_add_test(tc, test_writer_concurrent);
+	tcase_add_test(tc, test_target_display);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

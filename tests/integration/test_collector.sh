@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_collector.sh: the real uccx-trust-collector on 127.0.0.1 with a
-# temporary SQLite file, driven with curl: ingestion, rejections, fleet
-# queries, metrics, crash durability, graceful shutdown and TLS.
+# temporary SQLite file (or the empty database UCT_COLLECTOR_DB names), driven
+# with curl: ingestion, rejections, fleet queries, metrics, crash durability,
+# graceful shutdown and TLS. test_collector_pg.sh runs it against PostgreSQL.
 . "$(dirname "$0")/lib.sh"
 
 COL=$BUILD/uccx-trust-collector
@@ -13,6 +14,8 @@ AGENT_TOK=$(cat "$W/agent.tok")
 ADMIN_TOK=$(cat "$W/admin.tok")
 COL_PID=
 COL_SCHEME=http
+COL_DB=${UCT_COLLECTOR_DB:-$W/col.db}
+COL_DB_SHOWN=${UCT_COLLECTOR_DB_SHOWN:-$COL_DB} # as the start-up log shows it
 
 stop_collector() {
 	[ -n "$COL_PID" ] || return 0
@@ -26,7 +29,7 @@ trap 'stop_collector; cleanup' EXIT
 start_collector() {
 	local _
 	: >"$W/col.log"
-	"$COL" --listen 127.0.0.1:0 --db "$W/col.db" --agent-token-file "$W/agent.tok" \
+	"$COL" --listen 127.0.0.1:0 --db "$COL_DB" --agent-token-file "$W/agent.tok" \
 		--admin-token-file "$W/admin.tok" "$@" 2>"$W/col.log" &
 	COL_PID=$!
 	for _ in $(seq 100); do
@@ -88,14 +91,14 @@ check "an unknown flag exits 2" test "$rc" -eq 2
 cat >"$W/collector.ini" <<INI
 [collector]
 listen = 127.0.0.1:0
-db = $W/col.db
+db = $COL_DB
 agent_token_file = $W/agent.tok
 admin_token_file = $W/admin.tok
 INI
 "$COL" --config "$W/collector.ini" 2>"$W/col.log" &
 COL_PID=$!
 for _ in $(seq 100); do grep -q 'listening' "$W/col.log" && break; sleep 0.05; done
-check "starts from an INI file" grep -q "database $W/col.db" "$W/col.log"
+check "starts from an INI file" grep -qF "database $COL_DB_SHOWN " "$W/col.log"
 stop_collector
 
 start_collector

@@ -1,0 +1,71 @@
+/*
+ * db_backend.h: the contract between db.c, which picks a store from the
+ * --db target, and the store backends (db_sqlite.c, db_pg.c), plus the JSON
+ * builders they share so that every backend answers the API identically.
+ */
+#ifndef COL_DB_BACKEND_H
+#define COL_DB_BACKEND_H
+
+#include <jansson.h>
+
+#include "col.h"
+
+/*
+ * One store implementation. Each function has the contract of the col_db_*
+ * function of the same name in col.h; open receives the --db target as
+ * given (a file path or a URL) and returns a struct that begins with
+ * struct col_db.
+ */
+struct col_db_ops {
+	const char *name; /* "sqlite", "postgresql" */
+	int (*open)(const char *target, enum col_sync sync, struct col_db **out, struct col_err *err);
+	void (*close)(struct col_db *db); /* NULL-safe */
+	int (*insert_batch)(struct col_db *db, struct col_report *const *reports, size_t n, int *dup,
+			    int64_t received_at, struct col_err *err);
+	int (*hosts_json)(struct col_db *db, const struct col_host_query *q, int64_t now, char **out,
+			  struct col_err *err);
+	int (*host_json)(struct col_db *db, const char *name, char **out, struct col_err *err);
+	int (*endpoints_json)(struct col_db *db, char **out, struct col_err *err);
+	int (*stats)(struct col_db *db, struct col_db_stats *st, struct col_err *err);
+};
+
+/* Every backend's handle starts with this, so db.c can dispatch. */
+struct col_db {
+	const struct col_db_ops *ops;
+};
+
+extern const struct col_db_ops col_db_sqlite_ops;
+extern const struct col_db_ops col_db_pg_ops;
+
+/* A hosts row as both backends read it; next_expiry 0 means none (null). */
+struct col_db_host_row {
+	const char *name, *state, *report_id, *agent_version;
+	int64_t report_time, received_at, endpoints, problem_endpoints, next_expiry;
+};
+
+/* The host object of the API (a new reference; NULL when out of memory). */
+json_t *col_db_host_row_json(const struct col_db_host_row *h);
+
+/*
+ * Builds {"total", "next_after"|"next_offset", "limit", "hosts"} from the
+ * page's host objects (hosts is stolen); more says a row past the page was
+ * seen. *out is the caller's; -1 only when out of memory.
+ */
+int col_db_hosts_page_json(int64_t total, json_t *hosts, int more, const struct col_host_query *q,
+			   char **out, struct col_err *err);
+
+/*
+ * The endpoints view is built from the rows of
+ *   SELECT url, sha256, COUNT(*), MIN(not_after) FROM host_endpoints
+ *   GROUP BY url, sha256 ORDER BY url, COUNT(*) DESC, sha256 (NULL first)
+ * fed one by one (sha256 NULL: the hosts without a certificate), then
+ * finished into the document (list is stolen; *out is the caller's).
+ */
+int col_db_endpoints_add(json_t *list, const char *url, const char *sha256, int64_t hosts,
+			 int64_t not_after);
+int col_db_endpoints_finish(json_t *list, char **out, struct col_err *err);
+
+/* Dumps root compactly into *out (root is stolen); -1 when out of memory. */
+int col_db_dump(json_t *root, char **out, struct col_err *err);
+
+#endif
