@@ -11,6 +11,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <openssl/ssl.h>
+
 #include "cert_ossl.h"
 #include "curl_dl.h"
 #include "log.h"
@@ -59,7 +61,11 @@ struct fetch_job {
 	struct uct_fetch_target *target;
 	char errbuf[CURL_ERROR_SIZE];
 	int done;
+	struct uct_chain sent;   /* the server's chain, from fetch_on_chain */
+	struct uct_err sent_err; /* why a certificate of it cannot be read */
 };
+
+static CURLcode fetch_on_ssl_ctx(CURL *easy, void *ssl_ctx, void *job);
 
 /* Options shared by the chain fetch and the issuer download. */
 static int fetch_common_opts(CURL *easy, const struct uct_net_opts *opts,
@@ -125,7 +131,7 @@ static CURL *fetch_job_easy(struct fetch_job *job, const struct uct_net_opts *op
 	rc |= cu->easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "https");
 	/*
 	 * Only the handshake matters: CONNECT_ONLY stops after TLS, and
-	 * libcurl still records the peer's chain for CERTINFO. Verification
+	 * fetch_on_chain records the server's chain during it. Verification
 	 * is off because this only collects what the server sends; the
 	 * analysis decides what to trust. SNI is the URL's host, which
 	 * --connect-to does not change.
@@ -133,7 +139,10 @@ static CURL *fetch_job_easy(struct fetch_job *job, const struct uct_net_opts *op
 	rc |= cu->easy_setopt(easy, CURLOPT_CONNECT_ONLY, 1L);
 	rc |= cu->easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
 	rc |= cu->easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
-	rc |= cu->easy_setopt(easy, CURLOPT_CERTINFO, 1L);
+	rc |= cu->easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, fetch_on_ssl_ctx);
+	rc |= cu->easy_setopt(easy, CURLOPT_SSL_CTX_DATA, job);
+	/* A resumed session would not send the chain again. */
+	rc |= cu->easy_setopt(easy, CURLOPT_SSL_SESSIONID_CACHE, 0L);
 	rc |= cu->easy_setopt(easy, CURLOPT_PRIVATE, job);
 	if (rc != CURLE_OK || fetch_common_opts(easy, opts, connect_to, job->errbuf) < 0)
 		goto err;
@@ -159,37 +168,59 @@ static void fetch_set(struct uct_fetch_target *t, enum uct_fetch_status status, 
 	va_end(ap);
 }
 
-/* The "Cert:" entries of CERTINFO, leaf first, as PEM text. */
+/*
+ * OpenSSL calls this with the chain the server sent (leaf first) as the
+ * "untrusted" certificates to verify. It records them and accepts: the
+ * fetch only collects (VERIFYPEER is off, so libcurl ignores the verdict
+ * anyway) and the analysis decides what to trust. Reading the chain here
+ * replaces CERTINFO, for which libcurl prints every certificate as text
+ * and PEM: a third of the fetch's CPU time. It cannot be read after the
+ * transfer: a CONNECT_ONLY handle is detached from its connection then.
+ */
+static int fetch_on_chain(X509_STORE_CTX *store, void *arg)
+{
+	struct fetch_job *job = arg;
+	STACK_OF(X509) *sent = X509_STORE_CTX_get0_untrusted(store);
+	int i;
+
+	uct_chain_clear(&job->sent);
+	uct_err_clear(&job->sent_err);
+	for (i = 0; sent != NULL && i < sk_X509_num(sent); i++) {
+		if (uct_ossl_push_x509(sk_X509_value(sent, i), &job->sent, &job->sent_err) < 0) {
+			uct_chain_clear(&job->sent);
+			break;
+		}
+	}
+	return 1;
+}
+
+/* libcurl hands over each connection's SSL_CTX before the handshake. */
+static CURLcode fetch_on_ssl_ctx(CURL *easy, void *ssl_ctx, void *job)
+{
+	(void)easy;
+	SSL_CTX_set_cert_verify_callback(ssl_ctx, fetch_on_chain, job);
+	return CURLE_OK;
+}
+
+/* Hand the recorded chain to the target after a completed handshake. */
 static int fetch_read_chain(struct fetch_job *job)
 {
 	struct uct_fetch_target *t = job->target;
-	struct curl_certinfo *ci = NULL;
-	struct curl_slist *field;
-	struct uct_err err = {0};
-	int i;
 
-	if (cu->easy_getinfo(job->easy, CURLINFO_CERTINFO, &ci) != CURLE_OK || ci == NULL ||
-	    ci->num_of_certs <= 0) {
+	if (job->sent_err.code != UCT_E_NONE) {
+		fetch_set(t, UCT_FETCH_ERROR, "%s:%d sent a certificate that cannot be read: %s",
+			  t->host, t->port, job->sent_err.msg);
+		return -1;
+	}
+	if (job->sent.n == 0) {
 		fetch_set(t, UCT_FETCH_ERROR,
 			  "%s:%d completed the handshake but no certificate was recorded", t->host,
 			  t->port);
 		return -1;
 	}
-	for (i = 0; i < ci->num_of_certs; i++) {
-		for (field = ci->certinfo[i]; field != NULL; field = field->next)
-			if (strncmp(field->data, "Cert:", 5) == 0)
-				break;
-		if (field == NULL ||
-		    uct_ossl_parse_any((const unsigned char *)field->data + 5,
-				       strlen(field->data + 5), "server certificate", &t->chain,
-				       &err) < 0) {
-			uct_chain_clear(&t->chain);
-			fetch_set(t, UCT_FETCH_ERROR,
-				  "%s:%d sent a certificate that cannot be read: %s", t->host,
-				  t->port, field ? err.msg : "no PEM in CERTINFO");
-			return -1;
-		}
-	}
+	uct_chain_clear(&t->chain);
+	t->chain = job->sent;
+	memset(&job->sent, 0, sizeof(job->sent));
 	t->status = UCT_FETCH_OK;
 	return 0;
 }
@@ -415,6 +446,7 @@ int uct_fetch_chains(struct uct_fetch_target *targets, size_t n, const struct uc
 	rc = 0;
 out:
 	for (i = 0; jobs != NULL && i < n; i++) {
+		uct_chain_clear(&jobs[i].sent); /* a handshake that did not complete */
 		if (jobs[i].easy == NULL)
 			continue;
 		cu->multi_remove_handle(multi, jobs[i].easy);
