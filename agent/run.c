@@ -658,6 +658,11 @@ int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uc
 	}
 	if (cmd != UCT_CMD_REMOVE && fetch_all(run, err) < 0)
 		goto out;
+	/*
+	 * The network phase is over: unload the HTTP library before the stores
+	 * are opened, where memory peaks (a report sent later loads it again).
+	 */
+	uct_net_release();
 	if (cmd == UCT_CMD_REMOVE) {
 		run->targets = calloc(run->eps.n_targets + 1, sizeof(*run->targets));
 		if (run->targets == NULL)

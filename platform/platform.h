@@ -260,7 +260,17 @@ int uct_dir_list(const char *dir, struct uct_strv *names, struct uct_err *err);
 /* Remove a file; a missing one is not an error. */
 int uct_file_remove(const char *path, struct uct_err *err);
 
-/* Library set-up for the process (curl_global_init, ...). */
+/*
+ * End of the network phase: the fetch, AIA and report functions above load
+ * their HTTP library on first use; this unloads it. On Linux that is
+ * libcurl with its dependency tree (about 4 MiB of pages), so uct_run calls
+ * it before opening the trust stores, where the run's memory peaks. A later
+ * network call loads the library again. Call it only while no network call
+ * is running. Safe to call at any time otherwise, and repeatedly.
+ */
+void uct_net_release(void);
+
+/* Process set-up (signals) and clean-up (releases the network library). */
 int uct_platform_init(struct uct_err *err);
 void uct_platform_cleanup(void);
 

@@ -373,8 +373,7 @@ int uct_cert_parse(const unsigned char *der, size_t len, struct uct_cert **out,
 	return rc;
 }
 
-/* Append one X509 (re-encoded as DER) to chain. */
-static int ossl_push_x509(X509 *x, struct uct_chain *chain, struct uct_err *err)
+int uct_ossl_push_x509(X509 *x, struct uct_chain *chain, struct uct_err *err)
 {
 	unsigned char *der = NULL;
 	struct uct_cert *cert;
@@ -408,7 +407,7 @@ static int ossl_parse_pem(const unsigned char *buf, size_t len, const char *what
 	ERR_clear_error();
 	/* PEM_read_bio_X509 skips blocks of other types (keys, CRLs). */
 	while (rc == 0 && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-		rc = ossl_push_x509(x, chain, err);
+		rc = uct_ossl_push_x509(x, chain, err);
 		X509_free(x);
 	}
 	e = ERR_peek_last_error();

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include <openssl/x509.h>
+
 #include "uct.h"
 
 /*
@@ -19,5 +21,12 @@
  */
 int uct_ossl_parse_any(const unsigned char *buf, size_t len, const char *what,
 		       struct uct_chain *chain, struct uct_err *err);
+
+/*
+ * Append x (borrowed: the caller still frees it) to chain as a new
+ * uct_cert, filled from x itself and its DER encoding. On failure nothing
+ * is appended and err says why.
+ */
+int uct_ossl_push_x509(X509 *x, struct uct_chain *chain, struct uct_err *err);
 
 #endif

@@ -5,16 +5,16 @@
  */
 #include <errno.h>
 #include <stdarg.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
-#include <curl/curl.h>
+#include <openssl/ssl.h>
 
 #include "cert_ossl.h"
+#include "curl_dl.h"
 #include "log.h"
 #include "platform.h"
 
@@ -30,25 +30,20 @@ static const struct uct_net_opts fetch_default_opts = {
 	.total_timeout_ms = FETCH_DEFAULT_TOTAL_MS,
 };
 
-static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
-static CURLcode fetch_init_rc = CURLE_FAILED_INIT;
-
 /*
- * curl_global_init is not thread-safe and must run once per process; doing
- * it here keeps the fetch usable from tests and tools that never call
- * uct_platform_init. A later curl_global_init elsewhere only counts up.
+ * The libcurl table, set by fetch_ready at each public entry point before
+ * any helper below runs (curl_dl.c loads the library on first use and
+ * always hands back the same table).
  */
-static void fetch_global_init(void)
-{
-	fetch_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
+static const struct uct_curl_api *cu;
 
 static int fetch_ready(struct uct_err *err)
 {
-	pthread_once(&fetch_once, fetch_global_init);
-	if (fetch_init_rc != CURLE_OK)
-		return uct_err_set(err, UCT_E_NET, fetch_init_rc, "libcurl cannot start: %s",
-				   curl_easy_strerror(fetch_init_rc));
+	const struct uct_curl_api *api = uct_curl_load(err);
+
+	if (api == NULL)
+		return -1;
+	cu = api;
 	return 0;
 }
 
@@ -66,7 +61,11 @@ struct fetch_job {
 	struct uct_fetch_target *target;
 	char errbuf[CURL_ERROR_SIZE];
 	int done;
+	struct uct_chain sent;   /* the server's chain, from fetch_on_chain */
+	struct uct_err sent_err; /* why a certificate of it cannot be read */
 };
+
+static CURLcode fetch_on_ssl_ctx(CURL *easy, void *ssl_ctx, void *job);
 
 /* Options shared by the chain fetch and the issuer download. */
 static int fetch_common_opts(CURL *easy, const struct uct_net_opts *opts,
@@ -80,16 +79,16 @@ static int fetch_common_opts(CURL *easy, const struct uct_net_opts *opts,
 
 	errbuf[0] = '\0';
 	/* No SIGALRM for DNS timeouts: the agent may run threads. */
-	rc |= curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-	rc |= curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
+	rc |= cu->easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	rc |= cu->easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
 	/* The connect timeout covers TCP and the TLS handshake. */
-	rc |= curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
-	rc |= curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, total_ms);
+	rc |= cu->easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+	rc |= cu->easy_setopt(easy, CURLOPT_TIMEOUT_MS, total_ms);
 	if (connect_to != NULL)
-		rc |= curl_easy_setopt(easy, CURLOPT_CONNECT_TO, connect_to);
+		rc |= cu->easy_setopt(easy, CURLOPT_CONNECT_TO, connect_to);
 	/* Without an explicit proxy libcurl reads http(s)_proxy/no_proxy. */
 	if (opts->proxy != NULL)
-		rc |= curl_easy_setopt(easy, CURLOPT_PROXY, opts->proxy);
+		rc |= cu->easy_setopt(easy, CURLOPT_PROXY, opts->proxy);
 	return rc == CURLE_OK ? 0 : -1;
 }
 
@@ -100,9 +99,9 @@ static struct curl_slist *fetch_connect_to(const struct uct_net_opts *opts, int 
 
 	*failed = 0;
 	for (i = 0; opts->connect_to != NULL && i < opts->connect_to->n; i++) {
-		grown = curl_slist_append(list, opts->connect_to->v[i]);
+		grown = cu->slist_append(list, opts->connect_to->v[i]);
 		if (grown == NULL) {
-			curl_slist_free_all(list);
+			cu->slist_free_all(list);
 			*failed = 1;
 			return NULL;
 		}
@@ -125,30 +124,33 @@ static CURL *fetch_job_easy(struct fetch_job *job, const struct uct_net_opts *op
 	 * unusual path (spaces, non-ASCII) would only make the URL invalid.
 	 */
 	url = uct_asprintf("https://%s%s%s:%d/", v6 ? "[" : "", t->host, v6 ? "]" : "", t->port);
-	easy = curl_easy_init();
+	easy = cu->easy_init();
 	if (url == NULL || easy == NULL)
 		goto err;
-	rc |= curl_easy_setopt(easy, CURLOPT_URL, url);
-	rc |= curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "https");
+	rc |= cu->easy_setopt(easy, CURLOPT_URL, url);
+	rc |= cu->easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "https");
 	/*
 	 * Only the handshake matters: CONNECT_ONLY stops after TLS, and
-	 * libcurl still records the peer's chain for CERTINFO. Verification
+	 * fetch_on_chain records the server's chain during it. Verification
 	 * is off because this only collects what the server sends; the
 	 * analysis decides what to trust. SNI is the URL's host, which
 	 * --connect-to does not change.
 	 */
-	rc |= curl_easy_setopt(easy, CURLOPT_CONNECT_ONLY, 1L);
-	rc |= curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
-	rc |= curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
-	rc |= curl_easy_setopt(easy, CURLOPT_CERTINFO, 1L);
-	rc |= curl_easy_setopt(easy, CURLOPT_PRIVATE, job);
+	rc |= cu->easy_setopt(easy, CURLOPT_CONNECT_ONLY, 1L);
+	rc |= cu->easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
+	rc |= cu->easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
+	rc |= cu->easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, fetch_on_ssl_ctx);
+	rc |= cu->easy_setopt(easy, CURLOPT_SSL_CTX_DATA, job);
+	/* A resumed session would not send the chain again. */
+	rc |= cu->easy_setopt(easy, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+	rc |= cu->easy_setopt(easy, CURLOPT_PRIVATE, job);
 	if (rc != CURLE_OK || fetch_common_opts(easy, opts, connect_to, job->errbuf) < 0)
 		goto err;
 	free(url);
 	return easy;
 err:
 	free(url);
-	curl_easy_cleanup(easy);
+	cu->easy_cleanup(easy);
 	return NULL;
 }
 
@@ -166,37 +168,59 @@ static void fetch_set(struct uct_fetch_target *t, enum uct_fetch_status status, 
 	va_end(ap);
 }
 
-/* The "Cert:" entries of CERTINFO, leaf first, as PEM text. */
+/*
+ * OpenSSL calls this with the chain the server sent (leaf first) as the
+ * "untrusted" certificates to verify. It records them and accepts: the
+ * fetch only collects (VERIFYPEER is off, so libcurl ignores the verdict
+ * anyway) and the analysis decides what to trust. Reading the chain here
+ * replaces CERTINFO, for which libcurl prints every certificate as text
+ * and PEM: a third of the fetch's CPU time. It cannot be read after the
+ * transfer: a CONNECT_ONLY handle is detached from its connection then.
+ */
+static int fetch_on_chain(X509_STORE_CTX *store, void *arg)
+{
+	struct fetch_job *job = arg;
+	STACK_OF(X509) *sent = X509_STORE_CTX_get0_untrusted(store);
+	int i;
+
+	uct_chain_clear(&job->sent);
+	uct_err_clear(&job->sent_err);
+	for (i = 0; sent != NULL && i < sk_X509_num(sent); i++) {
+		if (uct_ossl_push_x509(sk_X509_value(sent, i), &job->sent, &job->sent_err) < 0) {
+			uct_chain_clear(&job->sent);
+			break;
+		}
+	}
+	return 1;
+}
+
+/* libcurl hands over each connection's SSL_CTX before the handshake. */
+static CURLcode fetch_on_ssl_ctx(CURL *easy, void *ssl_ctx, void *job)
+{
+	(void)easy;
+	SSL_CTX_set_cert_verify_callback(ssl_ctx, fetch_on_chain, job);
+	return CURLE_OK;
+}
+
+/* Hand the recorded chain to the target after a completed handshake. */
 static int fetch_read_chain(struct fetch_job *job)
 {
 	struct uct_fetch_target *t = job->target;
-	struct curl_certinfo *ci = NULL;
-	struct curl_slist *field;
-	struct uct_err err = {0};
-	int i;
 
-	if (curl_easy_getinfo(job->easy, CURLINFO_CERTINFO, &ci) != CURLE_OK || ci == NULL ||
-	    ci->num_of_certs <= 0) {
+	if (job->sent_err.code != UCT_E_NONE) {
+		fetch_set(t, UCT_FETCH_ERROR, "%s:%d sent a certificate that cannot be read: %s",
+			  t->host, t->port, job->sent_err.msg);
+		return -1;
+	}
+	if (job->sent.n == 0) {
 		fetch_set(t, UCT_FETCH_ERROR,
 			  "%s:%d completed the handshake but no certificate was recorded", t->host,
 			  t->port);
 		return -1;
 	}
-	for (i = 0; i < ci->num_of_certs; i++) {
-		for (field = ci->certinfo[i]; field != NULL; field = field->next)
-			if (strncmp(field->data, "Cert:", 5) == 0)
-				break;
-		if (field == NULL ||
-		    uct_ossl_parse_any((const unsigned char *)field->data + 5,
-				       strlen(field->data + 5), "server certificate", &t->chain,
-				       &err) < 0) {
-			uct_chain_clear(&t->chain);
-			fetch_set(t, UCT_FETCH_ERROR,
-				  "%s:%d sent a certificate that cannot be read: %s", t->host,
-				  t->port, field ? err.msg : "no PEM in CERTINFO");
-			return -1;
-		}
-	}
+	uct_chain_clear(&t->chain);
+	t->chain = job->sent;
+	memset(&job->sent, 0, sizeof(job->sent));
 	t->status = UCT_FETCH_OK;
 	return 0;
 }
@@ -231,14 +255,14 @@ static void fetch_classify(struct fetch_job *job, CURLcode rc, const struct uct_
 	long connect_code = 0, os_errno = 0;
 	char *peer_ip = NULL;
 
-	curl_easy_getinfo(job->easy, CURLINFO_HTTP_CONNECTCODE, &connect_code);
-	curl_easy_getinfo(job->easy, CURLINFO_OS_ERRNO, &os_errno);
+	cu->easy_getinfo(job->easy, CURLINFO_HTTP_CONNECTCODE, &connect_code);
+	cu->easy_getinfo(job->easy, CURLINFO_OS_ERRNO, &os_errno);
 	/*
 	 * libcurl 7.88 leaves CONNECT_TIME at 0 until TLS is done too, but it
 	 * records the peer's address as soon as TCP is up: that tells a
 	 * firewall dropping packets from a server that never answers TLS.
 	 */
-	curl_easy_getinfo(job->easy, CURLINFO_PRIMARY_IP, &peer_ip);
+	cu->easy_getinfo(job->easy, CURLINFO_PRIMARY_IP, &peer_ip);
 	if (rc == CURLE_OK) {
 		fetch_read_chain(job);
 	} else if (rc == CURLE_COULDNT_RESOLVE_HOST) {
@@ -280,10 +304,10 @@ static void fetch_classify(struct fetch_job *job, CURLcode rc, const struct uct_
 	} else if (fetch_is_tls_error(rc)) {
 		fetch_set(t, UCT_FETCH_TLS,
 			  "TLS handshake with %s:%d failed (is this port serving HTTPS?): %s",
-			  t->host, t->port, job->errbuf[0] ? job->errbuf : curl_easy_strerror(rc));
+			  t->host, t->port, job->errbuf[0] ? job->errbuf : cu->easy_strerror(rc));
 	} else {
 		fetch_set(t, UCT_FETCH_ERROR, "%s:%d: %s%s%s", t->host, t->port,
-			  curl_easy_strerror(rc), job->errbuf[0] ? ": " : "", job->errbuf);
+			  cu->easy_strerror(rc), job->errbuf[0] ? ": " : "", job->errbuf);
 	}
 }
 
@@ -331,11 +355,11 @@ static void fetch_run(CURLM *multi, size_t pending, int64_t start, int64_t deadl
 	int64_t now;
 
 	while (pending > 0 && (now = fetch_now_ms()) < deadline) {
-		curl_multi_perform(multi, &running);
-		while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
+		cu->multi_perform(multi, &running);
+		while ((msg = cu->multi_info_read(multi, &left)) != NULL) {
 			if (msg->msg != CURLMSG_DONE)
 				continue;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&job);
+			cu->easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&job);
 			job->done = 1;
 			job->target->elapsed_ms = (long)(fetch_now_ms() - start);
 			fetch_classify(job, msg->data.result, opts);
@@ -349,7 +373,7 @@ static void fetch_run(CURLM *multi, size_t pending, int64_t start, int64_t deadl
 		now = fetch_now_ms();
 		if (now >= deadline)
 			break;
-		curl_multi_poll(multi, NULL, 0, (int)(deadline - now < 100 ? deadline - now : 100),
+		cu->multi_poll(multi, NULL, 0, (int)(deadline - now < 100 ? deadline - now : 100),
 				NULL);
 	}
 }
@@ -378,7 +402,7 @@ int uct_fetch_chains(struct uct_fetch_target *targets, size_t n, const struct uc
 		return -1;
 	connect_to = fetch_connect_to(opts, &failed);
 	jobs = calloc(n, sizeof(*jobs));
-	multi = curl_multi_init();
+	multi = cu->multi_init();
 	if (failed || jobs == NULL || multi == NULL) {
 		uct_err_set(err, UCT_E_NOMEM, 0, "cannot set up the fetch");
 		goto out;
@@ -396,7 +420,7 @@ int uct_fetch_chains(struct uct_fetch_target *targets, size_t n, const struct uc
 		jobs[i].target = &targets[i];
 		jobs[i].easy = fetch_job_easy(&jobs[i], opts, connect_to);
 		if (jobs[i].easy == NULL ||
-		    curl_multi_add_handle(multi, jobs[i].easy) != CURLM_OK) {
+		    cu->multi_add_handle(multi, jobs[i].easy) != CURLM_OK) {
 			uct_err_set(err, UCT_E_NET, 0, "cannot set up the fetch of %s:%d",
 				    targets[i].host, targets[i].port);
 			goto out;
@@ -422,13 +446,14 @@ int uct_fetch_chains(struct uct_fetch_target *targets, size_t n, const struct uc
 	rc = 0;
 out:
 	for (i = 0; jobs != NULL && i < n; i++) {
+		uct_chain_clear(&jobs[i].sent); /* a handshake that did not complete */
 		if (jobs[i].easy == NULL)
 			continue;
-		curl_multi_remove_handle(multi, jobs[i].easy);
-		curl_easy_cleanup(jobs[i].easy);
+		cu->multi_remove_handle(multi, jobs[i].easy);
+		cu->easy_cleanup(jobs[i].easy);
 	}
-	curl_multi_cleanup(multi);
-	curl_slist_free_all(connect_to);
+	cu->multi_cleanup(multi);
+	cu->slist_free_all(connect_to);
 	free(jobs);
 	return rc;
 }
@@ -457,27 +482,27 @@ static size_t fetch_body_write(char *data, size_t size, size_t nmemb, void *ctx)
 static CURL *fetch_issuer_easy(const char *url, const struct uct_net_opts *opts,
 			       struct curl_slist *connect_to, struct fetch_body *body, char *errbuf)
 {
-	CURL *easy = curl_easy_init();
+	CURL *easy = cu->easy_init();
 	CURLcode rc = CURLE_OK;
 
 	if (easy == NULL)
 		return NULL;
-	rc |= curl_easy_setopt(easy, CURLOPT_URL, url);
+	rc |= cu->easy_setopt(easy, CURLOPT_URL, url);
 	/*
 	 * AIA URLs are usually plain http (the certificate is checked by its
 	 * signature afterwards, so the transport need not be trusted); https
 	 * keeps libcurl's normal verification.
 	 */
-	rc |= curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	rc |= curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	rc |= curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
-	rc |= curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 3L);
-	rc |= curl_easy_setopt(easy, CURLOPT_FAILONERROR, 1L);
-	rc |= curl_easy_setopt(easy, CURLOPT_MAXFILESIZE, FETCH_ISSUER_MAX);
-	rc |= curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, fetch_body_write);
-	rc |= curl_easy_setopt(easy, CURLOPT_WRITEDATA, body);
+	rc |= cu->easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	rc |= cu->easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	rc |= cu->easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
+	rc |= cu->easy_setopt(easy, CURLOPT_MAXREDIRS, 3L);
+	rc |= cu->easy_setopt(easy, CURLOPT_FAILONERROR, 1L);
+	rc |= cu->easy_setopt(easy, CURLOPT_MAXFILESIZE, FETCH_ISSUER_MAX);
+	rc |= cu->easy_setopt(easy, CURLOPT_WRITEFUNCTION, fetch_body_write);
+	rc |= cu->easy_setopt(easy, CURLOPT_WRITEDATA, body);
 	if (rc != CURLE_OK || fetch_common_opts(easy, opts, connect_to, errbuf) < 0) {
-		curl_easy_cleanup(easy);
+		cu->easy_cleanup(easy);
 		return NULL;
 	}
 	return easy;
@@ -506,14 +531,14 @@ int uct_fetch_issuer(const char *url, const struct uct_net_opts *opts, struct uc
 		uct_err_set(err, UCT_E_NOMEM, 0, "cannot set up the download of %s", url);
 		goto out;
 	}
-	rc = curl_easy_perform(easy);
+	rc = cu->easy_perform(easy);
 	if (body->overflow || rc == CURLE_FILESIZE_EXCEEDED) {
 		uct_err_set(err, UCT_E_NET, rc, "%s: larger than %ld bytes: not a certificate", url,
 			    FETCH_ISSUER_MAX);
 		goto out;
 	}
 	if (rc != CURLE_OK) {
-		uct_err_set(err, UCT_E_NET, rc, "%s: %s%s%s", url, curl_easy_strerror(rc),
+		uct_err_set(err, UCT_E_NET, rc, "%s: %s%s%s", url, cu->easy_strerror(rc),
 			    errbuf[0] ? ": " : "", errbuf);
 		goto out;
 	}
@@ -525,8 +550,8 @@ int uct_fetch_issuer(const char *url, const struct uct_net_opts *opts, struct uc
 	ret = 0;
 out:
 	uct_chain_clear(&chain);
-	curl_easy_cleanup(easy);
-	curl_slist_free_all(connect_to);
+	cu->easy_cleanup(easy);
+	cu->slist_free_all(connect_to);
 	free(body);
 	return ret;
 }

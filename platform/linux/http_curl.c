@@ -3,7 +3,6 @@
  * (verification on, unlike the chain fetch), the random report ids, and
  * the small directory helpers the report spool needs.
  */
-#include <curl/curl.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "curl_dl.h"
 #include "platform.h"
 
 int uct_random_bytes(void *buf, size_t n, struct uct_err *err)
@@ -44,15 +44,15 @@ static size_t http_discard(char *ptr, size_t size, size_t nmemb, void *ctx)
 	return size * nmemb;
 }
 
-static struct curl_slist *http_connect_to(const struct uct_strv *lines)
+static struct curl_slist *http_connect_to(const struct uct_curl_api *cu, const struct uct_strv *lines)
 {
 	struct curl_slist *list = NULL, *grown;
 	size_t i;
 
 	for (i = 0; lines != NULL && i < lines->n; i++) {
-		grown = curl_slist_append(list, lines->v[i]);
+		grown = cu->slist_append(list, lines->v[i]);
 		if (grown == NULL) {
-			curl_slist_free_all(list);
+			cu->slist_free_all(list);
 			return NULL;
 		}
 		list = grown;
@@ -67,56 +67,60 @@ int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err 
 	CURL *curl;
 	CURLcode rc;
 	int ret = -1;
+	const struct uct_curl_api *cu;
 
 	*status = 0;
-	curl = curl_easy_init();
+	cu = uct_curl_load(err);
+	if (cu == NULL)
+		return -1;
+	curl = cu->easy_init();
 	if (curl == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, 0, "cannot start an HTTP request");
-	headers = curl_slist_append(NULL, "Content-Type: application/json");
+	headers = cu->slist_append(NULL, "Content-Type: application/json");
 	if (headers != NULL && req->token != NULL) {
 		auth = uct_asprintf("Authorization: Bearer %s", req->token);
-		grown = auth != NULL ? curl_slist_append(headers, auth) : NULL;
+		grown = auth != NULL ? cu->slist_append(headers, auth) : NULL;
 		if (grown == NULL) {
 			uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
 			goto out;
 		}
 		headers = grown;
 	}
-	connect_to = http_connect_to(req->connect_to);
+	connect_to = http_connect_to(cu, req->connect_to);
 	if (headers == NULL || (req->connect_to != NULL && req->connect_to->n > 0 && connect_to == NULL)) {
 		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
 		goto out;
 	}
-	curl_easy_setopt(curl, CURLOPT_URL, req->url);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https,http");
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req->body);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, req->timeout_ms);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, req->timeout_ms);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, http_discard);
-	curl_easy_setopt(curl, CURLOPT_USERAGENT, "uccx-trust/" UCT_VERSION);
+	cu->easy_setopt(curl, CURLOPT_URL, req->url);
+	cu->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https,http");
+	cu->easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	cu->easy_setopt(curl, CURLOPT_POSTFIELDS, req->body);
+	cu->easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len);
+	cu->easy_setopt(curl, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+	cu->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, req->timeout_ms);
+	cu->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	cu->easy_setopt(curl, CURLOPT_WRITEFUNCTION, http_discard);
+	cu->easy_setopt(curl, CURLOPT_USERAGENT, "uccx-trust/" UCT_VERSION);
 	if (req->ca_file != NULL)
-		curl_easy_setopt(curl, CURLOPT_CAINFO, req->ca_file);
+		cu->easy_setopt(curl, CURLOPT_CAINFO, req->ca_file);
 	if (connect_to != NULL)
-		curl_easy_setopt(curl, CURLOPT_CONNECT_TO, connect_to);
+		cu->easy_setopt(curl, CURLOPT_CONNECT_TO, connect_to);
 	if (req->proxy != NULL)
-		curl_easy_setopt(curl, CURLOPT_PROXY, req->proxy);
-	rc = curl_easy_perform(curl);
+		cu->easy_setopt(curl, CURLOPT_PROXY, req->proxy);
+	rc = cu->easy_perform(curl);
 	if (rc != CURLE_OK) {
 		uct_err_set(err, UCT_E_NET, rc, "%s: %s", req->url,
-			    errbuf[0] ? errbuf : curl_easy_strerror(rc));
+			    errbuf[0] ? errbuf : cu->easy_strerror(rc));
 		goto out;
 	}
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+	cu->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
 	ret = 0;
 out:
-	curl_slist_free_all(headers);
-	curl_slist_free_all(connect_to);
+	cu->slist_free_all(headers);
+	cu->slist_free_all(connect_to);
 	free(auth);
-	curl_easy_cleanup(curl);
+	cu->easy_cleanup(curl);
 	return ret;
 }
 

@@ -3,6 +3,7 @@
  * profile) as a trust store, driven through the NSS library with one
  * NSS_InitContext at a time (see DESIGN.md, "NSS facts").
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +144,29 @@ static int nss_init_new_db(struct uct_store *store, struct uct_err *err)
 	return rc;
 }
 
+/*
+ * Each NSS_InitContext loads the softoken with its SQLite and freebl, and
+ * each NSS_ShutdownContext unloads them again: 2-3 ms of mapping and
+ * relocation per database, three or more times a run. Holding one extra
+ * reference on the modules NSS itself loaded keeps them mapped between
+ * contexts; the next init only counts the reference up. NSS supports
+ * modules that outlive a shutdown (its NSS_DISABLE_UNLOAD setting does the
+ * same) and re-initialises them with C_Initialize. RTLD_NOLOAD never loads
+ * anything: a module that is not loaded yet is pinned after a later open.
+ * The references last until the process exits; the pages are those already
+ * resident while a database is open.
+ */
+static void nss_pin_modules(void)
+{
+	static const char *const sonames[] = {"libsoftokn3.so", "libfreeblpriv3.so"};
+	static void *pinned[2];
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (pinned[i] == NULL)
+			pinned[i] = dlopen(sonames[i], RTLD_LAZY | RTLD_LOCAL | RTLD_NOLOAD);
+}
+
 static NSSInitContext *nss_init(const char *dir, int rw, int nodb)
 {
 	PRUint32 flags = NSS_INIT_NOMODDB | NSS_INIT_NOROOTINIT | NSS_INIT_OPTIMIZESPACE;
@@ -199,6 +223,7 @@ static int nss_open(struct uct_store *store, int rw, struct uct_err *err)
 	}
 	impl->rw = rw;
 	nss_open_store = store;
+	nss_pin_modules();
 	if (creating && rw && nss_init_new_db(store, err) == -1) {
 		store->ops->close(store);
 		return -1;

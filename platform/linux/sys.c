@@ -17,7 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 
 #include "platform.h"
 
@@ -420,18 +419,14 @@ int64_t uct_monotonic_ms(void)
 
 int uct_platform_init(struct uct_err *err)
 {
-	CURLcode rc;
-
+	(void)err;
 	/* A server that closes mid-handshake must give an error, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
-	rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (rc != CURLE_OK)
-		return uct_err_set(err, UCT_E_SYSTEM, rc, "cannot initialise libcurl: %s",
-				   curl_easy_strerror(rc));
+	/* libcurl is loaded by the first network call, not here (curl_dl.c). */
 	return 0;
 }
 
 void uct_platform_cleanup(void)
 {
-	curl_global_cleanup();
+	uct_net_release();
 }

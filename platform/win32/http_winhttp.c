@@ -188,3 +188,8 @@ int uct_file_remove(const char *path, struct uct_err *err)
 	free(wpath);
 	return 0;
 }
+
+/* WinHTTP is part of Windows and always loaded: nothing to release. */
+void uct_net_release(void)
+{
+}

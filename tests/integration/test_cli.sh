@@ -190,6 +190,26 @@ check "exit 3: a system error (state directory under a file)" [ "$RC" -eq 3 ]
 check "exit 3 --json: one document with the error and exit_code 3" \
 	eval 'one_json "$JSON" && [ "$(jq_py "$JSON" "[d[\"error\"][\"code\"], d[\"exit_code\"]]")" = "['"'"'io'"'"', 3]" ]'
 check "exit 3: the message names the path" grep -qF "$T_WORK/a-file" <<<"$ERR"
+
+# libcurl is loaded only when the network phase starts: without it the run
+# stops with a system error that names the package to install. A private
+# mount namespace hides the library from this run only (needs root).
+curl_so=$(ldconfig -p | awk '$1 == "libcurl.so.4" { print $NF; exit }')
+if [ -n "$curl_so" ] && unshare -m true 2>/dev/null; then
+	agent_args "$home" "$lab" "$T_WORK/state-nocurl"
+	set +e
+	OUT=$(unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' sh \
+		"$(readlink -f "$curl_so")" "$AGENT" check "${A[@]}" 2>&1)
+	RC=$?
+	set -e
+	check "exit 3 without libcurl.so.4" [ "$RC" -eq 3 ]
+	check "without libcurl: the message says to install libcurl4" \
+		grep -qF "install the libcurl4 package" <<<"$OUT"
+	run_agent check
+	check "with libcurl again: the same run works (exit 0 or 1)" eval '[ "$RC" -le 1 ]'
+else
+	ok "# SKIP libcurl missing: needs root for a mount namespace"
+fi
 lab_stop "$lab"
 
 finish
