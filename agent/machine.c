@@ -10,6 +10,11 @@
 
 int uct_store_is_machine(const struct uct_store *store)
 {
+	/* Not the Windows stores, although they are the machine's: the store
+	 * itself puts each trust where Chrome and Edge read it as narrowly as
+	 * they allow (a CA:TRUE leaf in TrustedPeople, never Root). */
+	if (strcmp(store->ops->name, "capi") == 0)
+		return 0;
 	return store->browser == UCT_BROWSER_SYSTEM || strcmp(store->ops->name, "ff-policy") == 0;
 }
 
