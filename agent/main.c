@@ -40,6 +40,8 @@ int main(int argc, char **argv)
 	struct uct_config cfg;
 	struct uct_run run;
 	struct uct_err err = {0};
+	void *log_ctx = NULL;
+	uct_log_sink log_sink;
 	size_t i;
 	int code;
 
@@ -62,7 +64,8 @@ int main(int argc, char **argv)
 		uct_config_free(&cfg);
 		return 0;
 	}
-	uct_log_set_sink(uct_log_stderr, NULL,
+	log_sink = uct_platform_log_sink(&log_ctx);
+	uct_log_set_sink(log_sink, log_ctx,
 			 cfg.quiet ? UCT_LOG_ERROR : cfg.verbose ? UCT_LOG_DEBUG : UCT_LOG_WARN);
 	for (i = 0; i < cfg.warnings.n && !cfg.quiet; i++)
 		fprintf(stderr, "uccx-trust: warning: %s\n", cfg.warnings.v[i]);

@@ -586,6 +586,7 @@ static int discover(struct uct_run *run, struct uct_err *err)
 		.nss_dbs = &run->cfg->nss_dbs,
 		.browsers = run->cfg->browsers,
 		.create_chromium_db = run->cfg->command == UCT_CMD_INSTALL || run->cfg->command == UCT_CMD_CHECK,
+		.quiet = run->cfg->quiet,
 	};
 	size_t cells;
 

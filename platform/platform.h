@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "log.h"
 #include "uct.h"
 
 /* ---- certificates --------------------------------------------------- */
@@ -167,6 +168,8 @@ struct uct_discover_opts {
 	const struct uct_strv *nss_dbs; /* explicit databases: when non-empty, only these */
 	unsigned browsers;              /* mask of enum uct_browser; 0 = all */
 	int create_chromium_db;         /* create ~/.pki/nssdb when missing (on first write) */
+	int quiet;                      /* unattended: never a store that asks the user
+					   (Windows' CurrentUser\\Root); refused with UCT_E_USAGE */
 };
 
 /* Find the stores of this user (and machine, for UCT_BROWSER_SYSTEM when
@@ -269,6 +272,12 @@ int uct_file_remove(const char *path, struct uct_err *err);
  * is running. Safe to call at any time otherwise, and repeatedly.
  */
 void uct_net_release(void);
+
+/* The operating system's log sink for main() to pass to uct_log_set_sink()
+ * (log.h), with its context in *ctx: Linux, stderr; Windows, stderr plus the
+ * Event Log (source "uccx-trust") and agent.log in the state directory.
+ * Never fails: a part that cannot be opened is skipped. */
+uct_log_sink uct_platform_log_sink(void **ctx);
 
 /* Process set-up (signals) and clean-up (releases the network library). */
 int uct_platform_init(struct uct_err *err);

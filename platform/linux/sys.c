@@ -417,6 +417,14 @@ int64_t uct_monotonic_ms(void)
 
 /* ---- process set-up ----------------------------------------------------- */
 
+/* Interactive runs and systemd units alike: stderr reaches the terminal or
+ * the journal. */
+uct_log_sink uct_platform_log_sink(void **ctx)
+{
+	*ctx = NULL;
+	return uct_log_stderr;
+}
+
 int uct_platform_init(struct uct_err *err)
 {
 	(void)err;

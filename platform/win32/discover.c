@@ -30,6 +30,12 @@ int uct_stores_discover(const struct uct_discover_opts *opts, struct uct_store *
 	if (mask == 0 || (mask & (UCT_BROWSER_SYSTEM | UCT_BROWSER_CHROMIUM))) {
 		if (uct_is_privileged()) {
 			stores[*n] = uct_store_capi_new(1, err);
+		} else if ((mask & UCT_BROWSER_SYSTEM) && opts->quiet) {
+			free(stores);
+			return uct_err_set(err, UCT_E_USAGE, 0,
+					   "--quiet cannot use this user's certificate stores: Windows "
+					   "asks the user to confirm each root added there. Run elevated "
+					   "(the machine's stores), or without --quiet");
 		} else if (mask & UCT_BROWSER_SYSTEM) {
 			stores[*n] = uct_store_capi_new(0, err);
 		} else {

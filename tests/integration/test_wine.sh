@@ -2,7 +2,8 @@
 # test_wine.sh: the Windows build (mingw-w64) run under Wine against the lab:
 # the crypt32 parser agrees with the OpenSSL one, install puts certificates
 # into LocalMachine stores where crypt32 itself then trusts them, renewal
-# replaces, remove takes out only what is ours; the MSI installs and uninstalls.
+# replaces, remove takes out only what is ours; messages reach the Event Log
+# and agent.log (the MSI: test_wine_msi.sh).
 . "$(dirname "$0")/lib.sh"
 
 WIN=${UCT_WIN_BUILD_DIR:-${UCT_SOURCE_DIR:?}/build-win}
@@ -134,5 +135,18 @@ check "selfsigned-ca: none in Root (it could sign for any name)" [ "$(listed | g
 wrun remove
 check "selfsigned-ca: remove leaves nothing of ours" [ -z "$(listed)" ]
 lab_stop "$lab"
+
+# ---- the log sink: the Event Log (source uccx-trust) and agent.log --------------
+# Wine's ReportEventW is a stub that traces each message on the eventlog
+# channel: enough to see that the agent called it with the text.
+mkdir -p "$WINEPREFIX/drive_c/ProgramData/uccx-trust"
+set +e
+OUT=$(WINEDEBUG=trace+eventlog timeout 120 wine "$EXE" check --node nothere.invalid --connect-timeout 2 \
+	--timeout 4 --verbose --state-dir 'C:\uct-state-log' 2>&1 | tr -d '\r')
+set -e
+check "log: each message goes to ReportEventW" \
+	grep -q 'trace:eventlog:ReportEventW L"nothere.invalid:443: dns' <<<"$OUT"
+check "log: and to %ProgramData%\\uccx-trust\\agent.log" \
+	grep -q 'debug: nothere.invalid:443: dns' "$WINEPREFIX/drive_c/ProgramData/uccx-trust/agent.log"
 
 finish

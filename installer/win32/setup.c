@@ -1,0 +1,413 @@
+/*
+ * setup.c: uccx-trust-setup.exe, the MSI's custom actions in one small
+ * program (wixl has no IniFile or ScheduledTask elements): write agent.ini
+ * from the MSI properties, run the agent once, register and delete the
+ * scheduled runs with schtasks.exe, take the trust out at uninstall, and
+ * start the agent without a console window at each user's logon.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "win.h" /* windows.h, before shellapi.h */
+
+#include <shellapi.h>
+
+/* What the agent may take at most when run from the installer: the MSI
+ * waits for it, and a server that does not answer costs one connect timeout. */
+#define SETUP_AGENT_WAIT_MS (5 * 60 * 1000)
+#define SETUP_SCHTASKS_WAIT_MS (60 * 1000)
+
+/* Exit codes of this program (the MSI fails the install on non-zero from
+ * "install": a bad property must not leave a half-configured PC). */
+#define SETUP_OK 0
+#define SETUP_USAGE 2
+#define SETUP_FAILED 3
+
+static const char *const setup_tasks[] = {"uccx-trust\\machine-startup", "uccx-trust\\machine-daily"};
+
+static char *setup_dir;     /* %ProgramData%\uccx-trust */
+static char *setup_exe_dir; /* where this program (and uccx-trust.exe) lives */
+
+/* One line to %ProgramData%\uccx-trust\setup.log: the only trace a silent
+ * install leaves besides msiexec's own log. */
+static void setup_log(const char *fmt, ...) __attribute__((format(gnu_printf, 1, 2)));
+static void setup_log(const char *fmt, ...)
+{
+	char *path = uct_asprintf("%s\\setup.log", setup_dir);
+	wchar_t *wdir = uct_win_wide(setup_dir), *wpath = uct_win_wide(path);
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	FILE *f = NULL;
+	va_list ap;
+
+	if (wdir != NULL)
+		CreateDirectoryW(wdir, NULL);
+	if (wpath != NULL)
+		f = _wfopen(wpath, L"a");
+	if (f != NULL) {
+		gmtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		fprintf(f, "%s setup: ", stamp);
+		va_start(ap, fmt);
+		vfprintf(f, fmt, ap);
+		va_end(ap);
+		fputc('\n', f);
+		fclose(f);
+	}
+	free(wdir);
+	free(wpath);
+	free(path);
+}
+
+/* Run a command line without a window, waiting at most wait_ms. Returns the
+ * exit code, or -1 when it could not start or did not finish in time. */
+static long setup_spawn(const char *cmdline, long wait_ms)
+{
+	STARTUPINFOW si = {.cb = sizeof(si)};
+	PROCESS_INFORMATION pi;
+	wchar_t *wcmd = uct_win_wide(cmdline);
+	DWORD code = 0;
+	long rc = -1;
+
+	if (wcmd == NULL)
+		return -1;
+	if (!CreateProcessW(NULL, wcmd, NULL, NULL, FALSE, CREATE_NO_WINDOW, NULL, NULL, &si, &pi)) {
+		setup_log("could not start %s (Windows error %lu)", cmdline, GetLastError());
+		free(wcmd);
+		return -1;
+	}
+	if (WaitForSingleObject(pi.hProcess, (DWORD)wait_ms) == WAIT_OBJECT_0 &&
+	    GetExitCodeProcess(pi.hProcess, &code))
+		rc = (long)code;
+	else
+		setup_log("%s did not finish within %ld s: left running", cmdline, wait_ms / 1000);
+	CloseHandle(pi.hThread);
+	CloseHandle(pi.hProcess);
+	free(wcmd);
+	return rc;
+}
+
+/* A host name as the INI and the agent expect it: letters, digits, dots,
+ * hyphens. Anything else in a property is a mistake to report, not to
+ * write into the configuration. */
+static int setup_host_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 253)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* NODES is a list separated by spaces, commas or semicolons; the INI wants
+ * one comma-separated line. NULL (logged) when a name is not a host name. */
+static char *setup_nodes_line(const char *nodes)
+{
+	const char *p = nodes, *start;
+	char *line = uct_strdup(""), *grown;
+
+	while (line != NULL && *p != '\0') {
+		while (*p == ' ' || *p == ',' || *p == ';' || *p == '\t')
+			p++;
+		start = p;
+		while (*p != '\0' && *p != ' ' && *p != ',' && *p != ';' && *p != '\t')
+			p++;
+		if (p == start)
+			break;
+		if (!setup_host_ok(start, (size_t)(p - start))) {
+			setup_log("NODES: '%.*s' is not a host name", (int)(p - start), start);
+			free(line);
+			return NULL;
+		}
+		grown = uct_asprintf("%s%s%.*s", line, line[0] ? ", " : "", (int)(p - start), start);
+		free(line);
+		line = grown;
+	}
+	return line;
+}
+
+static int setup_url_ok(const char *url)
+{
+	const char *p;
+
+	if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
+		return 0;
+	for (p = url; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || *p == ';' || *p == '#' || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int setup_yes(const char *v)
+{
+	return v != NULL && (strcmp(v, "1") == 0 || _stricmp(v, "yes") == 0 ||
+			     _stricmp(v, "true") == 0);
+}
+
+/* Write agent.ini from the properties. With none given (a repair, an
+ * upgrade) an existing file is kept as it is. */
+static int setup_configure(const char *nodes, const char *sm, const char *url, const char *keep)
+{
+	char *path = uct_asprintf("%s\\agent.ini", setup_dir);
+	char *line = NULL, *text = NULL;
+	wchar_t *wpath = uct_win_wide(path);
+	struct uct_err err = {0};
+	int rc = SETUP_FAILED;
+
+	if (path == NULL || wpath == NULL)
+		goto out;
+	if (nodes[0] == '\0' && sm[0] == '\0' && url[0] == '\0' &&
+	    GetFileAttributesW(wpath) != INVALID_FILE_ATTRIBUTES) {
+		setup_log("no NODES, SOCIALMINER or COLLECTOR_URL given: %s kept", path);
+		rc = SETUP_OK;
+		goto out;
+	}
+	line = setup_nodes_line(nodes);
+	if (line == NULL || (sm[0] != '\0' && !setup_host_ok(sm, strlen(sm)))) {
+		setup_log("SOCIALMINER or NODES is not a host name: nothing written");
+		rc = SETUP_USAGE;
+		goto out;
+	}
+	if (url[0] != '\0' && !setup_url_ok(url)) {
+		setup_log("COLLECTOR_URL '%s' is not an http(s) URL without spaces: nothing written", url);
+		rc = SETUP_USAGE;
+		goto out;
+	}
+	text = uct_asprintf("; agent.ini: written by the uccx-trust installer from its properties\n"
+			    "; (NODES, SOCIALMINER, COLLECTOR_URL, KEEP_CERTS). Edit freely: a\n"
+			    "; repair or upgrade without those properties keeps this file.\n"
+			    "\n[uccx]\n%s%s%s%s%s%s\n[agent]\nkeep_on_uninstall = %s\n"
+			    "\n[report]\n%s%s%s",
+			    line[0] ? "nodes = " : "; no NODES given\n", line, line[0] ? "\n" : "",
+			    sm[0] ? "socialminer = " : "", sm, sm[0] ? "\n" : "",
+			    setup_yes(keep) ? "yes" : "no", url[0] ? "url = " : "", url,
+			    url[0] ? "\n" : "");
+	if (text == NULL || uct_file_write_atomic(path, text, strlen(text), 0644, &err) < 0) {
+		setup_log("could not write %s: %s", path, err.msg);
+		goto out;
+	}
+	setup_log("wrote %s: nodes '%s', socialminer '%s', report url '%s', keep_on_uninstall %s",
+		  path, line, sm, url, setup_yes(keep) ? "yes" : "no");
+	rc = SETUP_OK;
+out:
+	free(text);
+	free(line);
+	free(wpath);
+	free(path);
+	return rc;
+}
+
+static void setup_agent(const char *args)
+{
+	char *cmd = uct_asprintf("\"%s\\uccx-trust.exe\" %s", setup_exe_dir, args);
+	long rc;
+
+	if (cmd == NULL)
+		return;
+	rc = setup_spawn(cmd, SETUP_AGENT_WAIT_MS);
+	/* 1 (an endpoint not trusted or unreachable) is an answer, not a
+	 * failure of the installation: the scheduled runs try again. */
+	setup_log("uccx-trust.exe %s: exit code %ld", args, rc);
+	free(cmd);
+}
+
+static char *setup_schtasks(void)
+{
+	char *root = uct_win_getenv("SystemRoot");
+	char *exe = uct_asprintf("%s\\System32\\schtasks.exe", root ? root : "C:\\Windows");
+
+	free(root);
+	return exe;
+}
+
+/*
+ * The machine's scheduled runs, as SYSTEM: at start-up and daily. Each
+ * user's run at logon (Firefox profiles) is the HKLM Run value the MSI
+ * writes itself. schtasks.exe's exit code is logged, not enforced: a
+ * task service that is off must not fail the install.
+ */
+static void setup_tasks_add(void)
+{
+	static const char *const when[] = {"/SC ONSTART", "/SC DAILY /ST 09:00"};
+	char *schtasks = setup_schtasks(), *cmd;
+	size_t i;
+
+	for (i = 0; schtasks != NULL && i < 2; i++) {
+		cmd = uct_asprintf("\"%s\" /Create /F /TN \"%s\" %s /RU SYSTEM /RL HIGHEST "
+				   "/TR \"\\\"%s\\uccx-trust.exe\\\" install --quiet\"",
+				   schtasks, setup_tasks[i], when[i], setup_exe_dir);
+		if (cmd != NULL)
+			setup_log("schtasks /Create %s: exit code %ld", setup_tasks[i],
+				  setup_spawn(cmd, SETUP_SCHTASKS_WAIT_MS));
+		free(cmd);
+	}
+	free(schtasks);
+}
+
+static void setup_tasks_remove(void)
+{
+	char *schtasks = setup_schtasks(), *cmd;
+	size_t i;
+
+	for (i = 0; schtasks != NULL && i < 2; i++) {
+		cmd = uct_asprintf("\"%s\" /Delete /F /TN \"%s\"", schtasks, setup_tasks[i]);
+		if (cmd != NULL)
+			setup_log("schtasks /Delete %s: exit code %ld", setup_tasks[i],
+				  setup_spawn(cmd, SETUP_SCHTASKS_WAIT_MS));
+		free(cmd);
+	}
+	free(schtasks);
+}
+
+static int setup_keep_handler(void *ctx, const char *section, const char *key, const char *value,
+			      int line)
+{
+	(void)line;
+	if (strcmp(section, "agent") == 0 && strcmp(key, "keep_on_uninstall") == 0)
+		*(int *)ctx = setup_yes(value) || _stricmp(value, "on") == 0;
+	return 0;
+}
+
+/* Delete the files of a directory (the agent's state: agent.ini, the record
+ * of what it installed, the report spool), one level of subdirectories deep,
+ * then the directory. Reparse points are removed, never followed. */
+static void setup_rmtree(const wchar_t *dir, int depth)
+{
+	WIN32_FIND_DATAW fd;
+	wchar_t pattern[MAX_PATH], child[MAX_PATH];
+	HANDLE h;
+
+	if (_snwprintf(pattern, MAX_PATH, L"%ls\\*", dir) < 0)
+		return;
+	h = FindFirstFileW(pattern, &fd);
+	while (h != INVALID_HANDLE_VALUE) {
+		if (wcscmp(fd.cFileName, L".") != 0 && wcscmp(fd.cFileName, L"..") != 0 &&
+		    _snwprintf(child, MAX_PATH, L"%ls\\%ls", dir, fd.cFileName) > 0) {
+			if ((fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) &&
+			    !(fd.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) && depth > 0)
+				setup_rmtree(child, depth - 1);
+			else if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)
+				RemoveDirectoryW(child);
+			else
+				DeleteFileW(child);
+		}
+		if (!FindNextFileW(h, &fd)) {
+			FindClose(h);
+			h = INVALID_HANDLE_VALUE;
+		}
+	}
+	RemoveDirectoryW(dir);
+}
+
+static void setup_uninstall(const char *keep_prop)
+{
+	char *ini = uct_asprintf("%s\\agent.ini", setup_dir);
+	wchar_t *wdir;
+	int keep = setup_yes(keep_prop);
+
+	setup_tasks_remove();
+	if (!keep && ini != NULL)
+		uct_ini_parse(ini, setup_keep_handler, &keep, NULL);
+	free(ini);
+	if (keep) {
+		/* The record of what was installed stays, so that a later
+		 * install, then uninstall, can still take it out. */
+		setup_log("KEEP_CERTS / keep_on_uninstall: trust and %s left in place", setup_dir);
+		return;
+	}
+	setup_agent("remove --quiet");
+	wdir = uct_win_wide(setup_dir);
+	if (wdir != NULL)
+		setup_rmtree(wdir, 2);
+	free(wdir);
+}
+
+/* Each user's logon run (HKLM Run): the agent for this user's Firefox
+ * profiles, without a console window flashing on the desktop. */
+static void setup_user_run(void)
+{
+	char *cmd = uct_asprintf("\"%s\\uccx-trust.exe\" install --quiet --browser firefox",
+				 setup_exe_dir);
+
+	if (cmd != NULL)
+		setup_spawn(cmd, SETUP_AGENT_WAIT_MS);
+	free(cmd);
+}
+
+/* "--name=value" arguments: an empty MSI property then arrives as an empty
+ * value instead of a missing argument. */
+static const char *setup_arg(int argc, char **argv, const char *name)
+{
+	size_t n = strlen(name);
+	int i;
+
+	for (i = 2; i < argc; i++)
+		if (strncmp(argv[i], name, n) == 0 && argv[i][n] == '=')
+			return argv[i] + n + 1;
+	return "";
+}
+
+static int setup_main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "";
+	char *base = uct_win_getenv("ProgramData");
+	wchar_t self[MAX_PATH];
+	DWORD n = GetModuleFileNameW(NULL, self, MAX_PATH);
+	int rc = SETUP_OK;
+
+	while (n > 0 && self[n - 1] != L'\\')
+		n--;
+	self[n > 0 ? n - 1 : 0] = L'\0';
+	setup_exe_dir = uct_win_utf8(self);
+	setup_dir = uct_asprintf("%s\\uccx-trust", base ? base : "C:\\ProgramData");
+	free(base);
+	if (setup_dir == NULL || setup_exe_dir == NULL)
+		return SETUP_FAILED;
+	if (strcmp(cmd, "install") == 0) {
+		rc = setup_configure(setup_arg(argc, argv, "--nodes"),
+				     setup_arg(argc, argv, "--socialminer"),
+				     setup_arg(argc, argv, "--collector-url"),
+				     setup_arg(argc, argv, "--keep-certs"));
+		if (rc == SETUP_OK) {
+			setup_agent("install --quiet");
+			setup_tasks_add();
+		}
+	} else if (strcmp(cmd, "uninstall") == 0) {
+		setup_uninstall(setup_arg(argc, argv, "--keep-certs"));
+	} else if (strcmp(cmd, "user-run") == 0) {
+		setup_user_run();
+	} else {
+		rc = SETUP_USAGE;
+	}
+	free(setup_dir);
+	free(setup_exe_dir);
+	return rc;
+}
+
+int main(void)
+{
+	int argc = 0, i, rc = SETUP_FAILED;
+	wchar_t **wargv = CommandLineToArgvW(GetCommandLineW(), &argc);
+	char **argv = calloc((size_t)argc + 1, sizeof(*argv));
+
+	for (i = 0; wargv != NULL && argv != NULL && i < argc; i++)
+		if ((argv[i] = uct_win_utf8(wargv[i])) == NULL)
+			goto out;
+	if (wargv != NULL && argv != NULL)
+		rc = setup_main(argc, argv);
+out:
+	for (i = 0; argv != NULL && i < argc; i++)
+		free(argv[i]);
+	free(argv);
+	LocalFree(wargv);
+	return rc;
+}
