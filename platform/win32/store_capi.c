@@ -406,10 +406,9 @@ static int capi_trusted_leaf(struct capi_impl *im, const struct uct_cert *leaf, 
 	return uct_cert_matches_host(leaf, host) && now >= leaf->not_before && now <= leaf->not_after;
 }
 
-static int capi_verify(struct uct_store *store, const struct uct_chain *chain, const char *host,
-		       int port, struct uct_verify_result *out, struct uct_err *err)
+int uct_capi_chain_check(const struct uct_chain *chain, const char *host, int machine,
+			 DWORD *policy_error, char *code, size_t code_len, struct uct_err *err)
 {
-	struct capi_impl *im = store->impl;
 	const CERT_CONTEXT *leaf = NULL;
 	const CERT_CHAIN_CONTEXT *cc = NULL;
 	HCERTSTORE extra = NULL;
@@ -424,14 +423,9 @@ static int capi_verify(struct uct_store *store, const struct uct_chain *chain, c
 	size_t i;
 	int rc = -1;
 
-	(void)port;
-	memset(out, 0, sizeof(*out));
-	if (capi_require_open(store, 0, err) < 0)
-		return -1;
-	if (chain == NULL || chain->n == 0) {
-		snprintf(out->code, sizeof(out->code), "NO_CHAIN");
-		return 0;
-	}
+	*policy_error = 0;
+	if (code_len > 0)
+		code[0] = '\0';
 	/* The intermediates the server sent, as a browser would use them. */
 	extra = CertOpenStore(CERT_STORE_PROV_MEMORY, 0, 0, 0, NULL);
 	leaf = CertCreateCertificateContext(X509_ASN_ENCODING, chain->certs[0]->der,
@@ -457,7 +451,7 @@ static int capi_verify(struct uct_store *store, const struct uct_chain *chain, c
 	 */
 	memset(&ecfg, 0, sizeof(ecfg));
 	ecfg.cbSize = sizeof(ecfg);
-	ecfg.dwFlags = im->machine ? CERT_CHAIN_USE_LOCAL_MACHINE_STORE : 0;
+	ecfg.dwFlags = machine ? CERT_CHAIN_USE_LOCAL_MACHINE_STORE : 0;
 	if (!CertCreateCertificateChainEngine(&ecfg, &engine)) {
 		uct_win_err(err, UCT_E_CRYPTO, GetLastError(), "cannot start chain building");
 		goto out;
@@ -479,17 +473,9 @@ static int capi_verify(struct uct_store *store, const struct uct_chain *chain, c
 		uct_win_err(err, UCT_E_CRYPTO, GetLastError(), "cannot verify the chain for %s", host);
 		goto out;
 	}
-	if (ps.dwError == 0) {
-		out->trusted = 1;
-	} else if (capi_trusted_leaf(im, chain->certs[0], host)) {
-		out->trusted = 1;
-		snprintf(out->detail, sizeof(out->detail),
-			 "trusted as a server certificate in TrustedPeople (Chrome and Edge)");
-	} else {
-		capi_error_name(ps.dwError, out->code, sizeof(out->code));
-		snprintf(out->detail, sizeof(out->detail), "Windows does not trust the chain (%s)",
-			 out->code);
-	}
+	*policy_error = ps.dwError;
+	if (ps.dwError != 0)
+		capi_error_name(ps.dwError, code, code_len);
 	rc = 0;
 out:
 	if (cc != NULL)
@@ -502,6 +488,37 @@ out:
 		CertCloseStore(extra, 0);
 	free(whost);
 	return rc;
+}
+
+static int capi_verify(struct uct_store *store, const struct uct_chain *chain, const char *host,
+		       int port, struct uct_verify_result *out, struct uct_err *err)
+{
+	struct capi_impl *im = store->impl;
+	DWORD policy_error;
+
+	(void)port;
+	memset(out, 0, sizeof(*out));
+	if (capi_require_open(store, 0, err) < 0)
+		return -1;
+	if (chain == NULL || chain->n == 0) {
+		snprintf(out->code, sizeof(out->code), "NO_CHAIN");
+		return 0;
+	}
+	if (uct_capi_chain_check(chain, host, im->machine, &policy_error, out->code,
+				 sizeof(out->code), err) < 0)
+		return -1;
+	if (policy_error == 0) {
+		out->trusted = 1;
+	} else if (capi_trusted_leaf(im, chain->certs[0], host)) {
+		out->trusted = 1;
+		out->code[0] = '\0';
+		snprintf(out->detail, sizeof(out->detail),
+			 "trusted as a server certificate in TrustedPeople (Chrome and Edge)");
+	} else {
+		snprintf(out->detail, sizeof(out->detail), "Windows does not trust the chain (%s)",
+			 out->code);
+	}
+	return 0;
 }
 
 static void capi_destroy(struct uct_store *store)
