@@ -37,6 +37,26 @@ static DWORD capi_location(const struct capi_impl *im)
 	return im->machine ? CERT_SYSTEM_STORE_LOCAL_MACHINE : CERT_SYSTEM_STORE_CURRENT_USER;
 }
 
+static int capi_is_tagged(const CERT_CONTEXT *ctx);
+
+/* 1 when the machine's Root or CA store holds a certificate of ours: what
+ * Firefox imports as enterprise roots (TrustedPeople it does not read). */
+static int capi_has_roots(struct capi_impl *im)
+{
+	const CERT_CONTEXT *c;
+	int i, found = 0;
+
+	for (i = 0; i < CAPI_N && !found; i++) {
+		if (i == CAPI_PEOPLE || im->stores[i] == NULL)
+			continue;
+		for (c = NULL; !found && (c = CertEnumCertificatesInStore(im->stores[i], c)) != NULL;)
+			found = capi_is_tagged(c);
+		if (c != NULL)
+			CertFreeCertificateContext(c);
+	}
+	return found;
+}
+
 static void capi_close(struct uct_store *store)
 {
 	struct capi_impl *im;
@@ -44,6 +64,10 @@ static void capi_close(struct uct_store *store)
 
 	if (store == NULL || (im = store->impl) == NULL)
 		return;
+	/* After a change to the machine's stores, Firefox's policy follows:
+	 * on while the agent has roots there, off (if it set it) after. */
+	if (im->rw && im->machine && im->stores[0] != NULL)
+		uct_win_ffpolicy_apply(capi_has_roots(im));
 	for (i = 0; i < CAPI_N; i++) {
 		if (im->stores[i] == NULL)
 			continue;

@@ -41,4 +41,11 @@ struct uct_store *uct_store_capi_new(int machine, struct uct_err *err);
 int uct_capi_chain_check(const struct uct_chain *chain, const char *host, int machine,
 			 DWORD *policy_error, char *code, size_t code_len, struct uct_err *err);
 
+/* The Firefox policy ImportEnterpriseRoots (ffpolicy_win.c), machine-wide:
+ * wanted = 1 sets it to 1 when absent and records that the agent did;
+ * wanted = 0 removes it only when the agent set it and it is still 1. An
+ * administrator's value is never changed. Failures are logged (warning):
+ * Firefox 120+ imports the roots without it. */
+void uct_win_ffpolicy_apply(int wanted);
+
 #endif
