@@ -4,18 +4,225 @@
  * run (a package manager runs as SYSTEM) manages LocalMachine. The user's
  * own stores are used only when asked for (--browser system without
  * administrator rights): adding to CurrentUser\Root shows a confirmation
- * dialog that no program can suppress.
+ * dialog that no program can suppress. In user scope, each Firefox profile
+ * of %APPDATA%\Mozilla\Firefox\profiles.ini gets its exception file
+ * (cert_override.txt), for what no root can fix in Firefox.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 #include "win.h"
 
+/* A growing list of stores (a profile count is not known in advance). */
+struct wdisc {
+	struct uct_store **v;
+	size_t n;
+	size_t cap;
+	struct uct_strv groups; /* Firefox group names in use */
+};
+
+/* One [ProfileN] section of profiles.ini. */
+struct wdisc_profile {
+	char *section;
+	char *name;
+	char *path;
+	int is_relative; /* 1, 0, or -1 when the key is absent */
+};
+
+struct wdisc_ini {
+	struct wdisc_profile *v;
+	size_t n;
+};
+
+static int wdisc_push(struct wdisc *d, struct uct_store *store, struct uct_err *err)
+{
+	struct uct_store **grown;
+	size_t cap;
+
+	if (d->n == d->cap) {
+		cap = d->cap ? d->cap * 2 : 4;
+		grown = realloc(d->v, cap * sizeof(*grown));
+		if (grown == NULL) {
+			store->ops->destroy(store);
+			return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+		}
+		d->v = grown;
+		d->cap = cap;
+	}
+	d->v[d->n++] = store;
+	return 0;
+}
+
+static int wdisc_is_dir(const char *path)
+{
+	wchar_t *wpath = uct_win_wide(path);
+	DWORD attr = wpath != NULL ? GetFileAttributesW(wpath) : INVALID_FILE_ATTRIBUTES;
+
+	free(wpath);
+	return attr != INVALID_FILE_ATTRIBUTES && (attr & FILE_ATTRIBUTE_DIRECTORY);
+}
+
+/* uct_ini_parse handler: keeps Name, Path and IsRelative of [ProfileN]
+ * sections; [General], [InstallHASH] and the rest are ignored. */
+static int wdisc_ini_handler(void *ctx, const char *section, const char *key, const char *value,
+			     int line)
+{
+	struct wdisc_ini *ini = ctx;
+	struct wdisc_profile *p = NULL, *grown;
+	char **slot = NULL;
+
+	(void)line;
+	if (strncasecmp(section, "Profile", 7) != 0)
+		return 0;
+	for (size_t i = 0; i < ini->n && p == NULL; i++)
+		if (strcmp(ini->v[i].section, section) == 0)
+			p = &ini->v[i];
+	if (p == NULL) {
+		grown = realloc(ini->v, (ini->n + 1) * sizeof(*grown));
+		if (grown == NULL)
+			return -1;
+		ini->v = grown;
+		p = &ini->v[ini->n];
+		memset(p, 0, sizeof(*p));
+		p->is_relative = -1;
+		if ((p->section = uct_strdup(section)) == NULL)
+			return -1;
+		ini->n++;
+	}
+	if (strcasecmp(key, "Name") == 0)
+		slot = &p->name;
+	else if (strcasecmp(key, "Path") == 0)
+		slot = &p->path;
+	else if (strcasecmp(key, "IsRelative") == 0)
+		p->is_relative = strcmp(value, "1") == 0;
+	if (slot != NULL) {
+		free(*slot);
+		if ((*slot = uct_strdup(value)) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+static void wdisc_ini_clear(struct wdisc_ini *ini)
+{
+	for (size_t i = 0; i < ini->n; i++) {
+		free(ini->v[i].section);
+		free(ini->v[i].name);
+		free(ini->v[i].path);
+	}
+	free(ini->v);
+	memset(ini, 0, sizeof(*ini));
+}
+
+/* "firefox:<name>", unless another profile took it: then the directory's
+ * name, then its path (as on Linux). New string, or NULL. */
+static char *wdisc_group(struct wdisc *d, const char *name, const char *dir)
+{
+	const char *base = strrchr(dir, '\\') ? strrchr(dir, '\\') + 1 : dir;
+	const char *tries[] = {name && name[0] ? name : base, base, dir};
+	char *group = NULL;
+
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		free(group);
+		group = uct_asprintf("firefox:%s", tries[i]);
+		if (group == NULL || !uct_strv_contains(&d->groups, group))
+			break;
+	}
+	if (group != NULL && uct_strv_push(&d->groups, group) != 0) {
+		free(group);
+		group = NULL;
+	}
+	return group;
+}
+
+/* An absolute Windows path: "C:\..." or "\\server\...". */
+static int wdisc_absolute(const char *path)
+{
+	return (path[0] != '\0' && path[1] == ':') || (path[0] == '\\' && path[1] == '\\');
+}
+
+/* The exception file of every profile of this user's profiles.ini. Firefox
+ * writes relative paths with '/' ("Profiles/abcd.default-release"). */
+static int wdisc_firefox(struct wdisc *d, struct uct_err *err)
+{
+	struct wdisc_ini ini = {0};
+	struct uct_err e = {0};
+	struct uct_store *store;
+	char *appdata = uct_win_getenv("APPDATA"), *root = NULL, *file = NULL, *dir, *group;
+	int relative, rc = -1;
+
+	if (appdata == NULL) {
+		uct_log(UCT_LOG_INFO, "APPDATA is not set: no Firefox profiles to look for");
+		return 0;
+	}
+	root = uct_asprintf("%s\\Mozilla\\Firefox", appdata);
+	file = root != NULL ? uct_asprintf("%s\\profiles.ini", root) : NULL;
+	if (file == NULL) {
+		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	if (uct_ini_parse(file, wdisc_ini_handler, &ini, &e) != 0) {
+		/* The handler stops the parse only when out of memory. */
+		if (e.code == UCT_E_NOMEM || e.code == UCT_E_NONE) {
+			uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+			goto out;
+		}
+		if (e.native == ENOENT)
+			uct_log(UCT_LOG_DEBUG, "%s: none", file);
+		else
+			uct_log(UCT_LOG_WARN, "%s (using what was read)", e.msg);
+	}
+	for (size_t i = 0; i < ini.n; i++) {
+		const struct wdisc_profile *p = &ini.v[i];
+
+		if (p->path == NULL || p->path[0] == '\0') {
+			uct_log(UCT_LOG_INFO, "%s: [%s] has no Path, skipped", file, p->section);
+			continue;
+		}
+		relative = p->is_relative >= 0 ? p->is_relative : !wdisc_absolute(p->path);
+		dir = relative ? uct_asprintf("%s\\%s", root, p->path) : uct_strdup(p->path);
+		if (dir == NULL) {
+			uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+			goto out;
+		}
+		for (char *c = dir; *c; c++)
+			if (*c == '/')
+				*c = '\\';
+		if (!wdisc_is_dir(dir)) {
+			uct_log(UCT_LOG_INFO, "Firefox profile %s: %s does not exist, skipped",
+				p->name ? p->name : p->section, dir);
+			free(dir);
+			continue;
+		}
+		group = wdisc_group(d, p->name, dir);
+		uct_err_clear(&e);
+		store = group != NULL ? uct_store_override_new(dir, group, &e) : NULL;
+		free(group);
+		free(dir);
+		if (store == NULL) {
+			uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+			goto out;
+		}
+		if (wdisc_push(d, store, err) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	wdisc_ini_clear(&ini);
+	free(file);
+	free(root);
+	free(appdata);
+	return rc;
+}
+
 int uct_stores_discover(const struct uct_discover_opts *opts, struct uct_store ***out, size_t *n,
 			struct uct_err *err)
 {
-	struct uct_store **stores;
+	struct wdisc d = {0};
+	struct uct_store *store = NULL;
 	unsigned mask = opts->browsers;
 
 	*out = NULL;
@@ -24,37 +231,42 @@ int uct_stores_discover(const struct uct_discover_opts *opts, struct uct_store *
 		return uct_err_set(err, UCT_E_USAGE, 0,
 				   "--nss-db is for Linux: on Windows the browsers use the Windows "
 				   "certificate stores");
-	stores = calloc(2, sizeof(*stores));
-	if (stores == NULL)
-		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
 	if (mask == 0 || (mask & (UCT_BROWSER_SYSTEM | UCT_BROWSER_CHROMIUM))) {
 		if (uct_is_privileged()) {
-			stores[*n] = uct_store_capi_new(1, err);
+			store = uct_store_capi_new(1, err);
 		} else if ((mask & UCT_BROWSER_SYSTEM) && opts->quiet) {
-			free(stores);
 			return uct_err_set(err, UCT_E_USAGE, 0,
 					   "--quiet cannot use this user's certificate stores: Windows "
 					   "asks the user to confirm each root added there. Run elevated "
 					   "(the machine's stores), or without --quiet");
 		} else if (mask & UCT_BROWSER_SYSTEM) {
-			stores[*n] = uct_store_capi_new(0, err);
+			store = uct_store_capi_new(0, err);
 		} else {
 			uct_log(UCT_LOG_WARN,
 				"not running as administrator: the machine's certificate stores "
 				"cannot be changed (run elevated, or pass --browser system to use "
 				"this user's stores, which asks the user to confirm)");
-			stores[*n] = (struct uct_store *)NULL;
 		}
-		if (stores[*n] != NULL)
-			(*n)++;
-		else if (err != NULL && err->code != UCT_E_NONE) {
-			free(stores);
-			*n = 0;
+		if (store == NULL && err != NULL && err->code != UCT_E_NONE)
 			return -1;
-		}
+		if (store != NULL && wdisc_push(&d, store, err) != 0)
+			goto err;
 	}
-	*out = stores;
+	/* A profile is a file in the user's own folder: user scope only, as
+	 * on Linux (an elevated or SYSTEM run never writes there). */
+	if (opts->scope == UCT_STORES_USER && (mask == 0 || (mask & UCT_BROWSER_FIREFOX)) &&
+	    wdisc_firefox(&d, err) != 0)
+		goto err;
+	uct_strv_clear(&d.groups);
+	if (d.v == NULL && (d.v = calloc(1, sizeof(*d.v))) == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+	*out = d.v;
+	*n = d.n;
 	return 0;
+err:
+	uct_strv_clear(&d.groups);
+	uct_stores_free(d.v, d.n);
+	return -1;
 }
 
 void uct_stores_free(struct uct_store **stores, size_t n)
@@ -75,14 +287,5 @@ struct uct_store *uct_store_nss_new(const char *dir, const char *group, enum uct
 	(void)group;
 	(void)browser;
 	uct_err_set(err, UCT_E_USAGE, 0, "%s: NSS databases are not managed on Windows", dir);
-	return NULL;
-}
-
-struct uct_store *uct_store_override_new(const char *profile_dir, const char *group,
-					 struct uct_err *err)
-{
-	(void)group;
-	uct_err_set(err, UCT_E_USAGE, 0, "%s: Firefox exceptions are not yet managed on Windows",
-		    profile_dir);
 	return NULL;
 }

@@ -37,6 +37,26 @@ static DWORD capi_location(const struct capi_impl *im)
 	return im->machine ? CERT_SYSTEM_STORE_LOCAL_MACHINE : CERT_SYSTEM_STORE_CURRENT_USER;
 }
 
+static int capi_is_tagged(const CERT_CONTEXT *ctx);
+
+/* 1 when the machine's Root or CA store holds a certificate of ours: what
+ * Firefox imports as enterprise roots (TrustedPeople it does not read). */
+static int capi_has_roots(struct capi_impl *im)
+{
+	const CERT_CONTEXT *c;
+	int i, found = 0;
+
+	for (i = 0; i < CAPI_N && !found; i++) {
+		if (i == CAPI_PEOPLE || im->stores[i] == NULL)
+			continue;
+		for (c = NULL; !found && (c = CertEnumCertificatesInStore(im->stores[i], c)) != NULL;)
+			found = capi_is_tagged(c);
+		if (c != NULL)
+			CertFreeCertificateContext(c);
+	}
+	return found;
+}
+
 static void capi_close(struct uct_store *store)
 {
 	struct capi_impl *im;
@@ -44,6 +64,10 @@ static void capi_close(struct uct_store *store)
 
 	if (store == NULL || (im = store->impl) == NULL)
 		return;
+	/* After a change to the machine's stores, Firefox's policy follows:
+	 * on while the agent has roots there, off (if it set it) after. */
+	if (im->rw && im->machine && im->stores[0] != NULL)
+		uct_win_ffpolicy_apply(capi_has_roots(im));
 	for (i = 0; i < CAPI_N; i++) {
 		if (im->stores[i] == NULL)
 			continue;
@@ -406,10 +430,9 @@ static int capi_trusted_leaf(struct capi_impl *im, const struct uct_cert *leaf, 
 	return uct_cert_matches_host(leaf, host) && now >= leaf->not_before && now <= leaf->not_after;
 }
 
-static int capi_verify(struct uct_store *store, const struct uct_chain *chain, const char *host,
-		       int port, struct uct_verify_result *out, struct uct_err *err)
+int uct_capi_chain_check(const struct uct_chain *chain, const char *host, int machine,
+			 DWORD *policy_error, char *code, size_t code_len, struct uct_err *err)
 {
-	struct capi_impl *im = store->impl;
 	const CERT_CONTEXT *leaf = NULL;
 	const CERT_CHAIN_CONTEXT *cc = NULL;
 	HCERTSTORE extra = NULL;
@@ -424,14 +447,9 @@ static int capi_verify(struct uct_store *store, const struct uct_chain *chain, c
 	size_t i;
 	int rc = -1;
 
-	(void)port;
-	memset(out, 0, sizeof(*out));
-	if (capi_require_open(store, 0, err) < 0)
-		return -1;
-	if (chain == NULL || chain->n == 0) {
-		snprintf(out->code, sizeof(out->code), "NO_CHAIN");
-		return 0;
-	}
+	*policy_error = 0;
+	if (code_len > 0)
+		code[0] = '\0';
 	/* The intermediates the server sent, as a browser would use them. */
 	extra = CertOpenStore(CERT_STORE_PROV_MEMORY, 0, 0, 0, NULL);
 	leaf = CertCreateCertificateContext(X509_ASN_ENCODING, chain->certs[0]->der,
@@ -457,7 +475,7 @@ static int capi_verify(struct uct_store *store, const struct uct_chain *chain, c
 	 */
 	memset(&ecfg, 0, sizeof(ecfg));
 	ecfg.cbSize = sizeof(ecfg);
-	ecfg.dwFlags = im->machine ? CERT_CHAIN_USE_LOCAL_MACHINE_STORE : 0;
+	ecfg.dwFlags = machine ? CERT_CHAIN_USE_LOCAL_MACHINE_STORE : 0;
 	if (!CertCreateCertificateChainEngine(&ecfg, &engine)) {
 		uct_win_err(err, UCT_E_CRYPTO, GetLastError(), "cannot start chain building");
 		goto out;
@@ -479,17 +497,9 @@ static int capi_verify(struct uct_store *store, const struct uct_chain *chain, c
 		uct_win_err(err, UCT_E_CRYPTO, GetLastError(), "cannot verify the chain for %s", host);
 		goto out;
 	}
-	if (ps.dwError == 0) {
-		out->trusted = 1;
-	} else if (capi_trusted_leaf(im, chain->certs[0], host)) {
-		out->trusted = 1;
-		snprintf(out->detail, sizeof(out->detail),
-			 "trusted as a server certificate in TrustedPeople (Chrome and Edge)");
-	} else {
-		capi_error_name(ps.dwError, out->code, sizeof(out->code));
-		snprintf(out->detail, sizeof(out->detail), "Windows does not trust the chain (%s)",
-			 out->code);
-	}
+	*policy_error = ps.dwError;
+	if (ps.dwError != 0)
+		capi_error_name(ps.dwError, code, code_len);
 	rc = 0;
 out:
 	if (cc != NULL)
@@ -502,6 +512,37 @@ out:
 		CertCloseStore(extra, 0);
 	free(whost);
 	return rc;
+}
+
+static int capi_verify(struct uct_store *store, const struct uct_chain *chain, const char *host,
+		       int port, struct uct_verify_result *out, struct uct_err *err)
+{
+	struct capi_impl *im = store->impl;
+	DWORD policy_error;
+
+	(void)port;
+	memset(out, 0, sizeof(*out));
+	if (capi_require_open(store, 0, err) < 0)
+		return -1;
+	if (chain == NULL || chain->n == 0) {
+		snprintf(out->code, sizeof(out->code), "NO_CHAIN");
+		return 0;
+	}
+	if (uct_capi_chain_check(chain, host, im->machine, &policy_error, out->code,
+				 sizeof(out->code), err) < 0)
+		return -1;
+	if (policy_error == 0) {
+		out->trusted = 1;
+	} else if (capi_trusted_leaf(im, chain->certs[0], host)) {
+		out->trusted = 1;
+		out->code[0] = '\0';
+		snprintf(out->detail, sizeof(out->detail),
+			 "trusted as a server certificate in TrustedPeople (Chrome and Edge)");
+	} else {
+		snprintf(out->detail, sizeof(out->detail), "Windows does not trust the chain (%s)",
+			 out->code);
+	}
+	return 0;
 }
 
 static void capi_destroy(struct uct_store *store)

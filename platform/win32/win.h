@@ -33,4 +33,19 @@ int uct_capi_sha256(const unsigned char *data, size_t len, unsigned char out[UCT
  * (machine = 1) or of the current user, as one store (store_capi.c). */
 struct uct_store *uct_store_capi_new(int machine, struct uct_err *err);
 
+/* Build and check chain for host as Windows' SSL policy does, with the
+ * machine's chain engine (machine = 1) or the current user's (which sees
+ * the machine's stores too). *policy_error is 0 when Windows trusts it,
+ * else the CERT_E_ / TRUST_E_ code, named in code. TrustedPeople is not
+ * consulted. -1 with err set only when the check cannot run. */
+int uct_capi_chain_check(const struct uct_chain *chain, const char *host, int machine,
+			 DWORD *policy_error, char *code, size_t code_len, struct uct_err *err);
+
+/* The Firefox policy ImportEnterpriseRoots (ffpolicy_win.c), machine-wide:
+ * wanted = 1 sets it to 1 when absent and records that the agent did;
+ * wanted = 0 removes it only when the agent set it and it is still 1. An
+ * administrator's value is never changed. Failures are logged (warning):
+ * Firefox 120+ imports the roots without it. */
+void uct_win_ffpolicy_apply(int wanted);
+
 #endif

@@ -1,8 +1,11 @@
 /*
  * store_override.c: the "ff-override" trust store, one Firefox profile's
- * cert_override.txt. Firefox refuses every NSS trust flag for a CA:TRUE
- * self-signed server certificate (MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY)
- * and for a certificate without SAN; an exception line here is the only fix.
+ * cert_override.txt, on every platform: parsing, formatting and merging the
+ * lines here; reading, writing and the profile lock are the system's
+ * (override_os.h, implemented in platform/linux and platform/win32).
+ * Firefox refuses every NSS trust flag for a CA:TRUE self-signed server
+ * certificate (MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY) and for a
+ * certificate without SAN; an exception line here is the only fix.
  *
  * The line Firefox 153 accepts (DESIGN.md, measured), tabs shown as \t:
  *     host:port:\tOID.2.16.840.1.101.3.4.2.1\tAA:BB:...:FF\t
@@ -22,18 +25,13 @@
  * refuse with UCT_E_LOCKED instead, and the agent defers the action.
  */
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <unistd.h>
+#include <strings.h>
 
 #include "log.h"
+#include "override_os.h"
 #include "platform.h"
 
 #define OVR_FILE "cert_override.txt"
@@ -41,8 +39,11 @@
 #define OVR_HEADER                                                                         \
 	"# PSM Certificate Override Settings file\n"                                       \
 	"# This is a generated file!  Do not edit.\n"
-/* A profile's override file is a few KiB; anything past this is not one. */
-#define OVR_MAX_SIZE (16u * 1024 * 1024)
+#ifdef _WIN32
+#define OVR_SEP "\\"
+#else
+#define OVR_SEP "/"
+#endif
 #define OVR_HOST_MAX 255
 
 struct ovr_impl {
@@ -87,69 +88,6 @@ static int ovr_buf_add(struct ovr_buf *b, const char *s, size_t n)
 
 /* ---- profile lock: is Firefox running on this profile? ---------------- */
 
-/* Firefox on Linux makes `lock` a symlink to "IP:+PID". A dangling link from
- * a crash names a dead PID; kill(pid, 0) tells (EPERM: alive, not ours). */
-static int ovr_lock_link_alive(const char *profile_dir, long *pid)
-{
-	char path[PATH_MAX], target[256];
-	const char *plus;
-	char *end;
-	ssize_t len;
-
-	if (snprintf(path, sizeof(path), "%s/lock", profile_dir) >= (int)sizeof(path))
-		return 0;
-	len = readlink(path, target, sizeof(target) - 1);
-	if (len < 0)
-		return 0;
-	target[len] = '\0';
-	plus = strrchr(target, '+');
-	if (plus == NULL)
-		return 0;
-	errno = 0;
-	*pid = strtol(plus + 1, &end, 10);
-	if (errno != 0 || end == plus + 1 || *end != '\0' || *pid <= 0 || *pid > INT_MAX)
-		return 0;
-	return kill((pid_t)*pid, 0) == 0 || errno == EPERM;
-}
-
-/* The running Firefox also holds an fcntl write lock on `.parentlock`. This
- * check works across PID namespaces (Flatpak), where the PID in the symlink
- * means nothing to us. F_GETLK does not see our own process's locks, which is
- * what we want. */
-static int ovr_parentlock_held(const char *profile_dir, long *pid)
-{
-	struct flock fl;
-	char path[PATH_MAX];
-	int fd, held = 0;
-
-	if (snprintf(path, sizeof(path), "%s/.parentlock", profile_dir) >= (int)sizeof(path))
-		return 0;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK) {
-		held = 1;
-		*pid = fl.l_pid;
-	}
-	close(fd);
-	return held;
-}
-
-/* 1 when a Firefox process runs on profile_dir (logged with its PID). */
-static int ovr_profile_busy(const char *profile_dir)
-{
-	long pid = 0;
-
-	if (ovr_lock_link_alive(profile_dir, &pid) || ovr_parentlock_held(profile_dir, &pid)) {
-		uct_log(UCT_LOG_DEBUG, "Firefox (pid %ld) holds profile %s", pid, profile_dir);
-		return 1;
-	}
-	return 0;
-}
-
 static int ovr_busy_error(struct uct_store *store, struct uct_err *err)
 {
 	struct ovr_impl *impl = store->impl;
@@ -159,59 +97,7 @@ static int ovr_busy_error(struct uct_store *store, struct uct_err *err)
 			   impl->profile_dir);
 }
 
-/* ---- reading and parsing the file ------------------------------------- */
-
-/* Read the whole file, refusing a symlink. A missing file is *out = NULL with
- * success; otherwise *out is a NUL-terminated buffer owned by the caller. */
-static int ovr_read(const char *path, char **out, size_t *len, struct uct_err *err)
-{
-	struct stat st;
-	char *buf = NULL;
-	size_t got = 0;
-	ssize_t r;
-	int fd;
-
-	*out = NULL;
-	*len = 0;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0 && errno == ENOENT)
-		return 0;
-	if (fd < 0 && errno == ELOOP)
-		return uct_err_set(err, UCT_E_IO, ELOOP,
-				   "%s is a symbolic link: refusing to use it (remove the link)", path);
-	if (fd < 0)
-		return uct_err_set(err, UCT_E_IO, errno, "cannot open %s: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > OVR_MAX_SIZE) {
-		uct_err_set(err, UCT_E_IO, 0, "%s is not a regular file of sensible size", path);
-		goto err;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (buf == NULL) {
-		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory reading %s", path);
-		goto err;
-	}
-	while (got < (size_t)st.st_size) {
-		r = read(fd, buf + got, (size_t)st.st_size - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			uct_err_set(err, UCT_E_IO, errno, "cannot read %s: %s", path, strerror(errno));
-			goto err;
-		}
-		if (r == 0)
-			break; /* shrank while we read: take what is there */
-		got += (size_t)r;
-	}
-	buf[got] = '\0';
-	close(fd);
-	*out = buf;
-	*len = got;
-	return 0;
-err:
-	free(buf);
-	close(fd);
-	return -1;
-}
+/* ---- parsing the file -------------------------------------------------- */
 
 /* Length of the line at p (without its '\n') and the offset of the next. */
 static size_t ovr_line_len(const char *p, const char *end, size_t *next)
@@ -285,92 +171,15 @@ static int ovr_line_is_for(const struct ovr_line *ln, const char *host, int port
 
 /* ---- writing ----------------------------------------------------------- */
 
-/* Replace path with data: a temporary file in the same directory, fsync,
- * rename. rename() replaces a symlink itself rather than writing through it,
- * so a link planted after our check still cannot redirect the write. */
-static int ovr_write_atomic(const char *path, const char *data, size_t len, struct uct_err *err)
-{
-	char tmp[PATH_MAX], dir[PATH_MAX];
-	const char *slash;
-	size_t off = 0;
-	ssize_t w;
-	int fd, dfd;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.uct-XXXXXX", path) >= (int)sizeof(tmp))
-		return uct_err_set(err, UCT_E_IO, 0, "path too long: %s", path);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return uct_err_set(err, UCT_E_IO, errno, "cannot create a file next to %s: %s",
-				   path, strerror(errno));
-	if (fchmod(fd, 0600) != 0)
-		goto err_errno;
-	while (off < len) {
-		w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			goto err_errno;
-		off += (size_t)w;
-	}
-	if (fsync(fd) != 0)
-		goto err_errno;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto err_errno;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0)
-		goto err_errno;
-	/* Make the rename itself durable. */
-	slash = strrchr(path, '/');
-	if (slash != NULL && (size_t)(slash - path) < sizeof(dir)) {
-		memcpy(dir, path, (size_t)(slash - path));
-		dir[slash - path] = '\0';
-		dfd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-	}
-	return 0;
-err_errno:
-	uct_err_set(err, UCT_E_IO, errno, "cannot write %s: %s", path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return -1;
-}
-
-/* Refuse a symlink (or anything but a regular file) at the override path:
- * the agent must not be steered into writing elsewhere. */
-static int ovr_check_target(const char *path, struct uct_err *err)
-{
-	struct stat st;
-
-	if (lstat(path, &st) != 0)
-		return errno == ENOENT ? 0
-				       : uct_err_set(err, UCT_E_IO, errno, "cannot inspect %s: %s",
-						     path, strerror(errno));
-	if (S_ISLNK(st.st_mode))
-		return uct_err_set(err, UCT_E_IO, ELOOP,
-				   "%s is a symbolic link: refusing to write through it (remove the link)",
-				   path);
-	if (!S_ISREG(st.st_mode))
-		return uct_err_set(err, UCT_E_IO, 0, "%s is not a regular file", path);
-	return 0;
-}
-
 /* Re-check the lock just before writing, then write. */
 static int ovr_commit(struct uct_store *store, const struct ovr_buf *b, struct uct_err *err)
 {
 	struct ovr_impl *impl = store->impl;
 
-	store->busy = ovr_profile_busy(impl->profile_dir);
+	store->busy = uct_ovr_os_busy(impl->profile_dir);
 	if (store->busy)
 		return ovr_busy_error(store, err);
-	if (ovr_check_target(store->path, err) != 0)
-		return -1;
-	return ovr_write_atomic(store->path, b->p ? b->p : "", b->len, err);
+	return uct_ovr_os_write(store->path, b->p ? b->p : "", b->len, err);
 }
 
 /* ---- the operations ---------------------------------------------------- */
@@ -428,7 +237,7 @@ static int ovr_open(struct uct_store *store, int rw, struct uct_err *err)
 
 	(void)rw;
 	(void)err;
-	store->busy = ovr_profile_busy(impl->profile_dir);
+	store->busy = uct_ovr_os_busy(impl->profile_dir);
 	return 0;
 }
 
@@ -440,7 +249,7 @@ static int ovr_list(struct uct_store *store, uct_entry_cb cb, void *ctx, struct 
 	char *data;
 	size_t len, off = 0, next, n;
 
-	if (ovr_read(store->path, &data, &len, err) != 0)
+	if (uct_ovr_os_read(store->path, &data, &len, err) != 0)
 		return -1;
 	while (data != NULL && off < len) {
 		n = ovr_line_len(data + off, data + len, &next);
@@ -520,7 +329,7 @@ static int ovr_add(struct uct_store *store, const struct uct_anchor *anchor, str
 				   store->id, uct_trust_name(anchor->trust));
 	if (ovr_format_line(anchor->host, anchor->port, anchor->cert->sha256, mine, sizeof(mine)) != 0)
 		return uct_err_set(err, UCT_E_USAGE, 0, "host name too long: %s", anchor->host);
-	if (ovr_read(store->path, &data, &len, err) != 0)
+	if (uct_ovr_os_read(store->path, &data, &len, err) != 0)
 		return -1;
 	if (ovr_rewrite_add(data ? data : "", len, anchor->host, anchor->port, mine, &out,
 			    &changed) != 0) {
@@ -548,7 +357,7 @@ static int ovr_remove(struct uct_store *store, const struct uct_anchor *anchor, 
 
 	if (ovr_check_anchor(anchor, err) != 0)
 		return -1;
-	if (ovr_read(store->path, &data, &len, err) != 0)
+	if (uct_ovr_os_read(store->path, &data, &len, err) != 0)
 		return -1;
 	if (data == NULL)
 		return 0; /* no file: nothing to remove */
@@ -575,6 +384,7 @@ out:
 static int ovr_verify(struct uct_store *store, const struct uct_chain *chain, const char *host,
 		      int port, struct uct_verify_result *out, struct uct_err *err)
 {
+	struct uct_verify_result sys;
 	struct ovr_line ln;
 	char *data;
 	size_t len, off = 0, next, n;
@@ -583,7 +393,7 @@ static int ovr_verify(struct uct_store *store, const struct uct_chain *chain, co
 	memset(out, 0, sizeof(*out));
 	if (chain == NULL || chain->n == 0 || host == NULL)
 		return uct_err_set(err, UCT_E_USAGE, 0, "verify needs a chain and a host");
-	if (ovr_read(store->path, &data, &len, err) != 0)
+	if (uct_ovr_os_read(store->path, &data, &len, err) != 0)
 		return -1;
 	while (data != NULL && off < len && !out->trusted) {
 		n = ovr_line_len(data + off, data + len, &next);
@@ -599,6 +409,14 @@ static int ovr_verify(struct uct_store *store, const struct uct_chain *chain, co
 	free(data);
 	if (out->trusted)
 		return 0;
+	/* Firefox looks for an exception only when its own verification fails. */
+	memset(&sys, 0, sizeof(sys));
+	if (uct_ovr_os_verify(chain, host, &sys, err) != 0)
+		return -1;
+	if (sys.trusted || (!other && sys.code[0] != '\0')) {
+		*out = sys;
+		return 0;
+	}
 	snprintf(out->code, sizeof(out->code), "OVERRIDE_MISSING");
 	snprintf(out->detail, sizeof(out->detail),
 		 other ? "the Firefox exception for %s:%d is for another certificate"
@@ -669,7 +487,7 @@ struct uct_store *uct_store_override_new(const char *profile_dir, const char *gr
 	store->browser = UCT_BROWSER_FIREFOX;
 	impl->profile_dir = uct_strdup(profile_dir);
 	store->id = uct_asprintf("ff-override:%s", profile_dir);
-	store->path = uct_asprintf("%s/%s", profile_dir, OVR_FILE);
+	store->path = uct_asprintf("%s" OVR_SEP "%s", profile_dir, OVR_FILE);
 	store->group = uct_strdup(group ? group : "firefox");
 	if (impl->profile_dir == NULL || store->id == NULL || store->path == NULL ||
 	    store->group == NULL) {
@@ -677,6 +495,6 @@ struct uct_store *uct_store_override_new(const char *profile_dir, const char *gr
 		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
 		return NULL;
 	}
-	store->busy = ovr_profile_busy(profile_dir);
+	store->busy = uct_ovr_os_busy(profile_dir);
 	return store;
 }
