@@ -25,7 +25,7 @@ enum setting {
 	S_ROLES, S_BROWSERS, S_NSS_DBS, S_STATE_DIR,
 	S_MODE, S_PINS, S_CA_FILES, S_ACCEPT_CHANGE,
 	S_CONNECT_TIMEOUT, S_TIMEOUT, S_PROXY, S_CONNECT_TO,
-	S_REPORT_URL, S_REPORT_TOKEN, S_REPORT_CA,
+	S_REPORT_URL, S_REPORT_TOKEN, S_REPORT_CA, S_REPORT_PIN, S_STATUS_REPORT,
 	S_HOME, S_SCOPE, S_KEEP, S_BUNDLE, S_JSON, S_QUIET, S_VERBOSE, S_HELP, S_VERSION, S_CONFIG,
 	S_COUNT
 };
@@ -56,6 +56,7 @@ static const struct file_key {
 	{"report", "url", S_REPORT_URL, 0},
 	{"report", "token_file", S_REPORT_TOKEN, 0},
 	{"report", "ca", S_REPORT_CA, 0},
+	{"report", "pin", S_REPORT_PIN, 0},
 };
 #define N_FILE_KEYS (sizeof(file_keys) / sizeof(file_keys[0]))
 
@@ -95,6 +96,8 @@ static const struct flag {
 	{"report-url", 0, S_REPORT_URL, 1},
 	{"report-token-file", 0, S_REPORT_TOKEN, 1},
 	{"report-ca", 0, S_REPORT_CA, 1},
+	{"report-pin", 0, S_REPORT_PIN, 1},
+	{"report", 0, S_STATUS_REPORT, 0},
 };
 #define N_FLAGS (sizeof(flags) / sizeof(flags[0]))
 
@@ -302,6 +305,34 @@ static int cfg_set_scope(struct uct_config *cfg, const char *value, const char *
 	return 0;
 }
 
+/* [report] pin: what libcurl's CURLOPT_PINNEDPUBLICKEY takes as hashes,
+ * "sha256//" and the base64 SHA-256 of the collector's public key (SPKI),
+ * several separated by ';' for a key rollover. Checked here so that a typo
+ * is a configuration error, not a report that silently never leaves. */
+static int cfg_check_key_pin(const char *v, const char *where, int code, struct uct_err *err)
+{
+	const char *p = v, *end;
+	size_t n, i;
+
+	for (;;) {
+		end = strchr(p, ';');
+		n = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (n != 8 + 44 || strncmp(p, "sha256//", 8) != 0 || p[8 + 43] != '=')
+			goto bad;
+		for (i = 8; i < 8 + 43; i++)
+			if (!isalnum((unsigned char)p[i]) && p[i] != '+' && p[i] != '/')
+				goto bad;
+		if (end == NULL)
+			return 0;
+		p = end + 1;
+	}
+bad:
+	return uct_cfg_fail(err, code, where,
+			    "'%s' is not a public key pin: write sha256// and the base64 SHA-256 "
+			    "of the collector's public key (44 characters, see the manual page)",
+			    v);
+}
+
 /* Apply one value (one item, for a list) of setting s. */
 static int cfg_apply(struct uct_config *cfg, enum setting s, const char *v, const char *where,
 		     int code, struct uct_err *err)
@@ -335,6 +366,11 @@ static int cfg_apply(struct uct_config *cfg, enum setting s, const char *v, cons
 	case S_REPORT_URL: return cfg_set_optional(&cfg->report_url, v, err);
 	case S_REPORT_TOKEN: return cfg_set_optional(&cfg->report_token_file, v, err);
 	case S_REPORT_CA: return cfg_set_optional(&cfg->report_ca, v, err);
+	case S_REPORT_PIN:
+		if (cfg_check_key_pin(v, where, code, err) < 0)
+			return -1;
+		return cfg_set_optional(&cfg->report_pin, v, err);
+	case S_STATUS_REPORT: cfg->status_report = 1; return 0;
 	case S_JSON: cfg->json = 1; return 0;
 	case S_QUIET: cfg->quiet = 1; return 0;
 	case S_VERBOSE: cfg->verbose = 1; return 0;
@@ -645,6 +681,8 @@ static void cfg_move(struct uct_config *dst, struct uct_config *src, enum settin
 	case S_REPORT_URL: MOVE_STR(report_url); break;
 	case S_REPORT_TOKEN: MOVE_STR(report_token_file); break;
 	case S_REPORT_CA: MOVE_STR(report_ca); break;
+	case S_REPORT_PIN: MOVE_STR(report_pin); break;
+	case S_STATUS_REPORT: dst->status_report = 1; break;
 	case S_HOME: MOVE_STR(home); break;
 	case S_SCOPE: dst->scope = src->scope; break;
 	case S_BUNDLE: MOVE_STR(bundle_path); break;
@@ -723,6 +761,14 @@ static int cfg_validate(struct uct_config *cfg, const struct file_ctx *fc, uint6
 				   "machine scope needs root: run it with sudo, or use --scope user");
 	if (cfg->bundle_path != NULL && cfg->command != UCT_CMD_DOCTOR)
 		return uct_err_set(err, UCT_E_USAGE, 0, "--bundle goes with the doctor command");
+	if (cfg->status_report && cfg->command != UCT_CMD_STATUS)
+		return uct_err_set(err, UCT_E_USAGE, 0,
+				   "--report goes with the status command (check, install and "
+				   "remove report by themselves when [report] url is set)");
+	if (cfg->status_report && (cfg->report_url == NULL || cfg->report_url[0] == '\0'))
+		return uct_err_set(err, UCT_E_CONFIG, 0,
+				   "status --report: no collector: set url in [report] or give "
+				   "--report-url");
 	if (cfg->command != UCT_CMD_CHECK && cfg->command != UCT_CMD_INSTALL &&
 	    cfg->command != UCT_CMD_DOCTOR)
 		return 0;
@@ -817,6 +863,7 @@ void uct_config_free(struct uct_config *cfg)
 	free(cfg->report_url);
 	free(cfg->report_token_file);
 	free(cfg->report_ca);
+	free(cfg->report_pin);
 	uct_strv_clear(&cfg->warnings);
 	uct_config_init(cfg);
 }

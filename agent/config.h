@@ -53,10 +53,12 @@ struct uct_config {
 	char *bundle_path;        /* doctor --bundle FILE: the support bundle to write */
 	int json, quiet, verbose;
 	int help, version;
-	/* [report] (the collector); unused until reporting exists */
+	/* [report]: the collector (agent/send.c) */
 	char *report_url;
 	char *report_token_file;
 	char *report_ca;
+	char *report_pin;         /* "sha256//BASE64[;sha256//...]": the collector's key */
+	int status_report;        /* status --report: send the state as a report */
 	/* Warnings found while loading (e.g. a short name where an FQDN
 	 * belongs, when not fatal); printed by main. */
 	struct uct_strv warnings;

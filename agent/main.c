@@ -95,7 +95,9 @@ int main(int argc, char **argv)
 		else if (!cfg.quiet)
 			uct_report_text(stdout, &run, cfg.verbose);
 	}
-	if (cfg.command != UCT_CMD_STATUS)
+	/* status only reports when asked: it runs at every login and changes
+	 * nothing, so the fleet would otherwise fill with identical reports. */
+	if (cfg.command != UCT_CMD_STATUS || cfg.status_report)
 		report_to_collector(&cfg, &run, code);
 	uct_run_free(&run);
 	uct_config_free(&cfg);

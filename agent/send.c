@@ -127,7 +127,7 @@ static int deliver_one(const struct uct_config *cfg, const char *path, const cha
 		       long budget_ms, struct uct_send_result *out)
 {
 	struct uct_http_post req = {
-		.url = cfg->report_url, .token = token, .ca_file = cfg->report_ca,
+		.url = cfg->report_url, .token = token, .ca_file = cfg->report_ca, .pin = cfg->report_pin,
 		.timeout_ms = budget_ms, .connect_to = &cfg->connect_to, .proxy = cfg->proxy,
 	};
 	struct uct_err err = {0};

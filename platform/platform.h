@@ -246,6 +246,8 @@ struct uct_http_post {
 	const char *url;
 	const char *token;   /* sent as "Authorization: Bearer TOKEN"; NULL: none */
 	const char *ca_file; /* the collector's CA or certificate; NULL: the system's trust */
+	const char *pin;     /* "sha256//BASE64[;...]": the server's public key must match
+			      * one (on top of the chain check); NULL: no pin */
 	const char *body;
 	size_t len;
 	long timeout_ms;     /* the whole request, connection included */

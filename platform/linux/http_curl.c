@@ -104,11 +104,21 @@ int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err 
 	cu->easy_setopt(curl, CURLOPT_USERAGENT, "uccx-trust/" UCT_VERSION);
 	if (req->ca_file != NULL)
 		cu->easy_setopt(curl, CURLOPT_CAINFO, req->ca_file);
+	if (req->pin != NULL)
+		cu->easy_setopt(curl, CURLOPT_PINNEDPUBLICKEY, req->pin);
 	if (connect_to != NULL)
 		cu->easy_setopt(curl, CURLOPT_CONNECT_TO, connect_to);
 	if (req->proxy != NULL)
 		cu->easy_setopt(curl, CURLOPT_PROXY, req->proxy);
 	rc = cu->easy_perform(curl);
+	if (rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH) {
+		/* Not a transient failure: say plainly what to compare. */
+		uct_err_set(err, UCT_E_NET, rc,
+			    "%s: pin mismatch: the collector's public key is not the one "
+			    "[report] pin names",
+			    req->url);
+		goto out;
+	}
 	if (rc != CURLE_OK) {
 		uct_err_set(err, UCT_E_NET, rc, "%s: %s", req->url,
 			    errbuf[0] ? errbuf : cu->easy_strerror(rc));

@@ -76,6 +76,12 @@ int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err 
 		uct_err_set(err, UCT_E_NET, 0, "%s: not an http or https URL", req->url);
 		goto out;
 	}
+	if (req->pin != NULL) {
+		/* Sending unpinned would defeat the pin: refuse, the report waits. */
+		uct_err_set(err, UCT_E_NET, 0, "%s: [report] pin is not supported on Windows yet",
+			    req->url);
+		goto out;
+	}
 	if (req->ca_file != NULL)
 		/* WinHTTP verifies through the Windows stores only. */
 		uct_log(UCT_LOG_WARN, "report_ca is not used on Windows: the collector's "

@@ -17,7 +17,7 @@ if [ "${1:-}" != --inner ]; then
 	# Build both packages from the build tree.
 	(cd "$BUILD" && cpack -G "DEB;RPM" -B "$T_WORK/pkg" >"$T_WORK/cpack.log" 2>&1) ||
 		{ cat "$T_WORK/cpack.log"; exit 1; }
-	deb=$(ls "$T_WORK"/pkg/*.deb) rpm=$(ls "$T_WORK"/pkg/*.rpm)
+	deb=$(ls "$T_WORK"/pkg/uccx-trust_*.deb) rpm=$(ls "$T_WORK"/pkg/uccx-trust-[0-9]*.rpm)
 	check ".deb built" test -s "$deb"
 	check ".rpm built" test -s "$rpm"
 	rpm -qlp --scripts "$rpm" >"$T_WORK/rpm.txt" 2>/dev/null

@@ -1,0 +1,107 @@
+# dashboard_check.py: opens the collector's dashboard in headless Chromium
+# (chromium_cdp.py's pipe driver), types the admin token into the page's own
+# form, waits for the fleet, prints what the page shows as JSON and saves a
+# full-page PNG screenshot. Used by test_dashboard.sh.
+import argparse
+import base64
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from chromium_cdp import BrowserError, Chromium  # noqa: E402
+
+# What the test asserts on, read from the rendered page (not from the API).
+SCRAPE = r"""(() => {
+  const vis = (id) => { const e = document.getElementById(id); return !!e && !e.classList.contains('hidden') && e.offsetParent !== null; };
+  const rows = (id) => Array.from(document.querySelectorAll('#' + id + ' tr')).map(
+      (tr) => Array.from(tr.cells).map((td) => td.innerText.trim()));
+  const chart = document.querySelector('#chart svg');
+  return {
+    login_visible: vis('login'), app_visible: vis('app'),
+    updated: (document.getElementById('updated') || {}).textContent || '',
+    cards: ['c-hosts', 'c-problems', 'c-endpoints', 'c-multi'].map((i) => document.getElementById(i).textContent),
+    hosts: rows('hosts'), endpoints: rows('eps'),
+    chart_bars: chart ? chart.querySelectorAll('rect').length : 0,
+    chart_labels: chart ? Array.from(chart.querySelectorAll('text')).map((t) => t.textContent) : [],
+    chart_colours: chart ? Array.from(chart.querySelectorAll('rect')).map((r) => r.getAttribute('fill')) : [],
+    token_in_storage: sessionStorage.getItem('uct-admin') !== null,
+    overflow_x: document.documentElement.scrollWidth > document.documentElement.clientWidth,
+  };
+})()"""
+
+
+def evaluate(b, expr):
+    out = b.call("Runtime.evaluate", {"expression": expr, "returnByValue": True})
+    if "exceptionDetails" in out:
+        raise BrowserError("page script failed: %s" % out["exceptionDetails"].get("text"))
+    return out.get("result", {}).get("value")
+
+
+def wait_for(b, expr, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if evaluate(b, expr):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--url", required=True)
+    ap.add_argument("--token-file", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--png", required=True)
+    ap.add_argument("--width", type=int, default=1280)
+    args = ap.parse_args()
+    token = open(args.token_file).read().strip()
+    result = {"steps": []}
+    home = os.path.join(args.work, "home")
+    os.makedirs(home, exist_ok=True)
+    log = open(os.path.join(args.work, "chromium.log"), "wb")
+    b = Chromium(home, os.path.join(args.work, "profile"), timeout=20.0, log=log)
+    try:
+        result["browser"] = b.version()
+        b._open_tab()
+        b.call("Page.enable")
+        b.call("Emulation.setDeviceMetricsOverride",
+               {"width": args.width, "height": 900, "deviceScaleFactor": 1, "mobile": False})
+        b.call("Page.navigate", {"url": args.url})
+        # A fresh tab has no token: the page must ask for it.
+        result["asked_for_token"] = wait_for(
+            b, "document.readyState === 'complete' && !document.getElementById('login').classList.contains('hidden')", 10)
+        # Type the token as a user would: focus the field, type, press Enter.
+        evaluate(b, "document.getElementById('token').focus(), true")
+        b.call("Input.insertText", {"text": token})
+        for kind in ("keyDown", "keyUp"):
+            b.call("Input.dispatchKeyEvent", {"type": kind, "key": "Enter", "code": "Enter",
+                                              "windowsVirtualKeyCode": 13, "text": "\r" if kind == "keyDown" else ""})
+        result["loaded"] = wait_for(
+            b, "(document.getElementById('updated').textContent || '').startsWith('updated') && "
+               "document.querySelectorAll('#hosts tr').length > 0", 15)
+        result["page"] = evaluate(b, SCRAPE)
+        # Full page: grow the viewport to the content, then capture.
+        metrics = b.call("Page.getLayoutMetrics")
+        size = metrics.get("cssContentSize") or metrics.get("contentSize")
+        height = int(min(max(size["height"], 600), 6000))
+        b.call("Emulation.setDeviceMetricsOverride",
+               {"width": args.width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+        time.sleep(0.3)
+        shot = b.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": False})
+        os.makedirs(os.path.dirname(os.path.abspath(args.png)), exist_ok=True)
+        with open(args.png, "wb") as f:
+            f.write(base64.b64decode(shot["data"]))
+        result["png"] = args.png
+        result["png_height"] = height
+    except BrowserError as e:
+        result["error"] = str(e)
+    finally:
+        b.close()
+    json.dump(result, sys.stdout, indent=1)
+    print()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# test_dashboard.sh: the collector's dashboard in headless Chromium. A lab
+# fleet (the agent's own --json reports from several PCs: trusted ones, one
+# never installed, one behind a different certificate on one port) is posted
+# to a real collector; the page is opened, given the admin token through its
+# form, and must show the fleet. Saves build/artifacts/dashboard.png.
+set -euo pipefail
+
+main() {
+	local here
+	here=$(cd "$(dirname "$0")" && pwd)
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "skipped: the browser suite runs as root (as CI does)"
+		exit 77
+	fi
+	source "$here/../integration/lib.sh"
+	for tool in /usr/bin/python3 chromium; do
+		if ! command -v "$tool" >/dev/null; then
+			not_ok "$tool is missing (tools/dev.sh deps installs it)"
+			finish
+			return 1
+		fi
+	done
+	local W=$T_WORK COL=$BUILD/uccx-trust-collector port= i
+	# Global: the EXIT trap runs after main has returned.
+	COL_PID=
+	trap 'if [ -n "${COL_PID:-}" ]; then kill "$COL_PID" 2>/dev/null || true; wait "$COL_PID" 2>/dev/null || true; fi; cleanup' EXIT
+	head -c 24 /dev/urandom | base64 >"$W/agent.tok"
+	head -c 24 /dev/urandom | base64 >"$W/admin.tok"
+
+	# ---- the fleet: real agent runs against the lab ----
+	lab_start "$W/labA" mixed
+	# Lab B: another key for uccx1:8445 only (a proxy in the middle, or a
+	# renewal half rolled out), expiring in 20 days.
+	lab_start "$W/labB" selfsigned --days-left 20
+	run() { # run NAME CMD HOME [labB-for-8445]: the agent's --json into NAME.json
+		local name=$1 cmd=$2 home=$3 line args
+		args=(--node uccx1.lab.example --node uccx2.lab.example --socialminer socialminer.lab.example
+			--home "$home" --state-dir "$home/state" --connect-timeout 2 --timeout 5)
+		mkdir -p "$home"
+		if [ -n "${4:-}" ]; then
+			args+=(--connect-to "$(grep '^uccx1.lab.example:8445:' "$W/labB/connect-to.txt")")
+		fi
+		while read -r line; do args+=(--connect-to "$line"); done <"$W/labA/connect-to.txt"
+		"$AGENT" "$cmd" --json "${args[@]}" >"$W/$name.json" 2>/dev/null || true
+	}
+	new_home "$W/h-ok"
+	run install install "$W/h-ok"
+	run ok check "$W/h-ok"
+	new_home "$W/h-new"
+	run never check "$W/h-new"
+	run mitm check "$W/h-ok" labB
+	check "the agent wrote JSON reports" python3 -c "
+import json, sys
+for n in ('ok', 'never', 'mitm'):
+    json.load(open('$W/' + n + '.json'))"
+
+	# report_id as the spool adds it; one host name per PC.
+	python3 - "$W" <<'PY'
+import json, sys, uuid
+w = sys.argv[1]
+fleet = [("ok", "agent-pc-01.corp.example"), ("ok", "agent-pc-02.corp.example"),
+         ("ok", "supervisor-pc-01.corp.example"), ("ok", "agent-pc-03.corp.example"),
+         ("never", "agent-pc-17.corp.example"), ("mitm", "branch-pc-04.corp.example")]
+for i, (src, host) in enumerate(fleet):
+    d = json.load(open("%s/%s.json" % (w, src)))
+    d["report_id"] = str(uuid.uuid4())
+    d["host_name"] = host
+    json.dump(d, open("%s/post-%d.json" % (w, i), "w"))
+PY
+
+	# ---- the collector ----
+	"$COL" --listen 127.0.0.1:0 --db "$W/col.db" --agent-token-file "$W/agent.tok" \
+		--admin-token-file "$W/admin.tok" 2>"$W/col.log" &
+	COL_PID=$!
+	for i in $(seq 100); do
+		port=$(sed -n 's/.*listening on http:\/\/[^ ]*:\([0-9]*\),.*/\1/p' "$W/col.log")
+		[ -n "$port" ] && break
+		sleep 0.05
+	done
+	check "the collector listens" test -n "$port"
+	local url=http://127.0.0.1:$port posted=0
+	for i in 0 1 2 3 4 5; do
+		code=$(curl -sS --max-time 20 -o /dev/null -w '%{http_code}' \
+			-H "Authorization: Bearer $(cat "$W/agent.tok")" -H 'Content-Type: application/json' \
+			--data-binary @"$W/post-$i.json" "$url/api/v1/reports" 2>/dev/null || true)
+		[ "$code" = 202 ] && posted=$((posted + 1))
+	done
+	check "six reports accepted" test "$posted" -eq 6
+
+	# ---- the browser ----
+	mkdir -p "$BUILD/artifacts"
+	local png=$BUILD/artifacts/dashboard.png
+	rm -f "$png"
+	timeout 120 python3 "$here/dashboard_check.py" --url "$url/" --token-file "$W/admin.tok" \
+		--work "$W/browser" --png "$png" >"$W/page.json" 2>"$W/page.err" || true
+	py() { python3 -c "import json,sys; r=json.load(open('$W/page.json')); p=r.get('page') or {}; sys.exit(0 if ($1) else 1)" 2>/dev/null; }
+	check "Chromium ran the page without a driver error" py "'error' not in r and r.get('browser')"
+	check "the page asks for the admin token first" py "r.get('asked_for_token')"
+	check "after typing the token the fleet loads" py "r.get('loaded') and p['app_visible'] and not p['login_visible']"
+	check "the token is kept in sessionStorage" py "p['token_in_storage']"
+	check "the cards count 6 hosts, 2 with problems, 13 endpoints, 2 with several fingerprints" \
+		py "p['cards'] == ['6', '2', '13', '2']"
+	check "every host is listed" py "sorted(h[0] for h in p['hosts']) == sorted(['agent-pc-01.corp.example', 'agent-pc-02.corp.example', 'supervisor-pc-01.corp.example', 'agent-pc-03.corp.example', 'agent-pc-17.corp.example', 'branch-pc-04.corp.example'])"
+	check "the problem hosts come first, marked problem" \
+		py "{h[0] for h in p['hosts'][:2]} == {'agent-pc-17.corp.example', 'branch-pc-04.corp.example'} and all(h[1] == 'problem' for h in p['hosts'][:2]) and all(h[1] == 'trusted' for h in p['hosts'][2:])"
+	check "the never-installed host shows 13 of 13 endpoints not trusted" \
+		py "any(h[0] == 'agent-pc-17.corp.example' and h[2] == '13 / 13' for h in p['hosts'])"
+	check "the endpoint seen with two certificates is flagged, first" \
+		py "p['endpoints'][0][0].startswith('https://uccx1.lab.example:8445/') and 'man in the middle' in p['endpoints'][0][3] and p['endpoints'][0][2].count('(') == 2"
+	check "no other endpoint is flagged" py "all(e[3] == '' for e in p['endpoints'][2:])"
+	check "the expiry chart has a bar per certificate, the 20-day one first in orange" \
+		py "p['chart_bars'] >= 4 and p['chart_colours'][0] == '#d97a00' and 'uccx1.lab.example:8445' in p['chart_labels'][0]"
+	check "nothing overflows sideways at 1280 px" py "not p['overflow_x']"
+	check "a PNG screenshot was saved in the build tree" \
+		bash -c "test -s '$png' && head -c 8 '$png' | od -An -c | grep -q 'P   N   G'"
+	if [ "$T_FAIL" -ne 0 ]; then
+		cat "$W/page.json" "$W/page.err" >&2 || true
+	fi
+	finish
+}
+
+main "$@"
+exit $?
