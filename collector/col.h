@@ -56,6 +56,9 @@ struct col_report {
 	int64_t next_expiry;    /* earliest certificate not_after, 0 when none */
 	size_t n_endpoints;
 	struct col_endpoint *endpoints;
+	int state_only;         /* "command": "status" (status --report): the agent's
+				   record, not a run: stored, but the host's fleet
+				   view keeps following its runs */
 	char *body;             /* the document as received, NUL-terminated */
 	size_t body_len;
 };

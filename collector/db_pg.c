@@ -324,7 +324,7 @@ static int pg_insert_one(PGconn *conn, const struct col_report *r, int *dup, int
 		     "insert report", err) < 0)
 		return -1;
 	*dup = rows == 0;
-	if (*dup)
+	if (*dup || r->state_only)
 		return 0;
 
 	memset(&p, 0, sizeof(p));

@@ -225,7 +225,7 @@ static int db_insert_one(struct sqlite_db *db, const struct col_report *r, int *
 	if (db_step_done(db->wr, st, "insert report", err) < 0)
 		return -1;
 	*dup = sqlite3_changes(db->wr) == 0;
-	if (*dup)
+	if (*dup || r->state_only)
 		return 0;
 
 	st = db->upsert_host;

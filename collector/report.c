@@ -195,7 +195,7 @@ static int report_endpoint(json_t *ep, size_t i, struct col_endpoint *out, struc
 static int report_fill(json_t *root, struct col_report *r, struct col_err *err)
 {
 	json_t *schema, *eps, *problems;
-	const char *id, *host, *version, *when;
+	const char *id, *host, *version, *when, *cmd;
 	size_t i;
 
 	if (!json_is_object(root)) {
@@ -238,6 +238,8 @@ static int report_fill(json_t *root, struct col_report *r, struct col_err *err)
 		return -1;
 	}
 
+	cmd = json_string_value(json_object_get(root, "command"));
+	r->state_only = cmd != NULL && strcmp(cmd, "status") == 0;
 	for (i = 0; id[i] != '\0'; i++)
 		r->report_id[i] = (char)tolower((unsigned char)id[i]);
 	r->report_id[i] = '\0';

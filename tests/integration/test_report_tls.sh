@@ -68,6 +68,10 @@ token_file = $W/agent.tok
 ca = $W/tls.crt
 pin = $WRONG;$PIN
 INI
+# The collector orders a host's reports by their time (1 s resolution): the
+# status report must be the newest for the fleet-view check below to mean
+# anything.
+sleep 1.1
 run_agent status --report --config "$W/agent.ini"
 check "status --report exits 0" [ "$RC" -eq 0 ]
 check "status --report sends the waiting reports and its own" \
@@ -85,6 +89,13 @@ assert len(st) == 1, [r["command"] for r in rows]
 s = st[0]["state"]
 assert s["last_command"] == "install" and len(s["installed"]) == 10, s
 ' "$W/col.db"
+
+check "a status report leaves the host's fleet view on its last run" python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["host"]["endpoints"] == 13, d["host"]
+assert d["report"]["command"] != "status", d["report"]["command"]
+' "$(api "/api/v1/hosts/$(hostname)")"
 
 run_agent status --config "$W/agent.ini"
 check "plain status sends nothing" [ "$(metric uccx_collector_reports_stored)" = 4 ]
