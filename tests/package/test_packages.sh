@@ -128,6 +128,33 @@ check "the user's files belong to the user" \
 check "user scope as root for another home is refused" \
 	bash -c "! uccx-trust install --home $uhome ${args[*]} >/dev/null 2>&1"
 
+# A newcomer: the two UCCX names go into the installed configuration, and
+# the next login runs the autostart entry's command as that user, with no
+# option of its own. The user has a Firefox profile, as Firefox leaves it.
+useradd -m uctnew
+nhome=/home/uctnew
+nprof=$nhome/.mozilla/firefox/new.default-release
+runuser -u uctnew -- mkdir -p "$nprof"
+runuser -u uctnew -- certutil -N -d "sql:$nprof" --empty-password
+runuser -u uctnew -- sh -c "printf '[Profile0]\nName=default-release\nIsRelative=1\nPath=new.default-release\nDefault=1\n' >$nhome/.mozilla/firefox/profiles.ini"
+{
+	printf '[uccx]\nnodes = uccx1.lab.example, uccx2.lab.example\n'
+	printf '[network]\nconnect_timeout = 2\ntimeout = 5\nconnect_to = %s\n' \
+		"$(paste -sd, "$lab/connect-to.txt" | sed 's/,/, /g')"
+} >/etc/uccx-trust/agent.ini
+login_cmd=$(sed -n 's/^Exec=//p' /etc/xdg/autostart/uccx-trust.desktop)
+set +e
+runuser -u uctnew -- env HOME=$nhome sh -c "$login_cmd"
+login_rc=$?
+set -e
+check "the login command trusts both nodes for the newcomer (exit 0)" [ "$login_rc" -eq 0 ]
+check "... in the newcomer's Chromium database" \
+	bash -c "[ \$(certutil -L -d sql:$nhome/.pki/nssdb | grep -c '^uccx-trust ') -ge 3 ]"
+check "... and in the newcomer's Firefox profile" \
+	bash -c "[ \$(certutil -L -d sql:$nprof | grep -c '^uccx-trust ') -ge 3 ]"
+check "... with every endpoint reported trusted" \
+	bash -c "runuser -u uctnew -- env HOME=$nhome uccx-trust check --quiet"
+
 # Purge: nothing of ours is left on the machine.
 check "dpkg --purge removes the package" bash -c "dpkg --purge uccx-trust >/dev/null"
 check "no anchor directory left" test ! -e /usr/local/share/ca-certificates/uccx-trust
@@ -140,4 +167,5 @@ if [ -f "$pol" ]; then
 		python3 -c "import json,sys; d=json.load(open('$pol'))['policies']; sys.exit(0 if d=={'DisableTelemetry': True} else 1)"
 fi
 userdel -r uctuser >/dev/null 2>&1 || true
+userdel -r uctnew >/dev/null 2>&1 || true
 echo "inner done"
