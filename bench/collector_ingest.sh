@@ -61,5 +61,19 @@ t=$(curl -sS -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $admin" \
 	"http://127.0.0.1:$port/api/v1/endpoints")
 printf '  %-60s %s\n' "/api/v1/endpoints" "$t"
 
+# The dashboard over that fleet, in headless Chromium: the time from the
+# admin token's Enter key to the fleet on screen (it polls every 0.1 s).
+dash=
+if command -v chromium >/dev/null && [ "${COL_DASHBOARD:-1}" = 1 ]; then
+	timeout 120 python3 "$top/tests/browser/dashboard_check.py" --url "http://127.0.0.1:$port/" \
+		--token-file "$work/admin.tok" --work "$work/browser" \
+		--png "${COL_DASHBOARD_PNG:-$work/dashboard.png}" >"$work/page.json" 2>/dev/null || true
+	dash=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))
+print("%s ms, %s hosts shown, cards %s" % (r["load_ms"], len(r["page"]["hosts"]), "/".join(r["page"]["cards"]))
+	      if r.get("loaded") else "did not load")' "$work/page.json" 2>/dev/null || echo "not measured")
+	echo
+	echo "== the dashboard over $hosts hosts: $dash"
+fi
+
 echo
 echo "reports/s: $rps   p99: $p99   non-2xx: ${non2xx:-0}   stored: $stored   commits: $batches"

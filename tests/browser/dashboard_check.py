@@ -75,12 +75,15 @@ def main():
         # Type the token as a user would: focus the field, type, press Enter.
         evaluate(b, "document.getElementById('token').focus(), true")
         b.call("Input.insertText", {"text": token})
+        # From the Enter key to a fleet on screen: what a user waits for.
+        t_enter = time.monotonic()
         for kind in ("keyDown", "keyUp"):
             b.call("Input.dispatchKeyEvent", {"type": kind, "key": "Enter", "code": "Enter",
                                               "windowsVirtualKeyCode": 13, "text": "\r" if kind == "keyDown" else ""})
         result["loaded"] = wait_for(
             b, "(document.getElementById('updated').textContent || '').startsWith('updated') && "
                "document.querySelectorAll('#hosts tr').length > 0", 15)
+        result["load_ms"] = round((time.monotonic() - t_enter) * 1000)
         result["page"] = evaluate(b, SCRAPE)
         # Full page: grow the viewport to the content, then capture.
         metrics = b.call("Page.getLayoutMetrics")
