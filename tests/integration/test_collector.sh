@@ -261,6 +261,23 @@ get /api/v1/hosts/pc-slow.corp.example
 check "the report finished during shutdown is stored" test "$CODE" = 200
 stop_collector
 
+# ---- a slow client is cut off ----
+# A client that sends half a request and then nothing must not hold a
+# connection: with --timeout 2 the collector closes it on its own.
+start_collector --timeout 2
+exec 7<>"/dev/tcp/127.0.0.1/$PORT"
+printf 'POST /api/v1/reports HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: 100000\r\n\r\n{"sch' "$AGENT_TOK" >&7
+t0=$(date +%s%N)
+set +e
+timeout 10 cat <&7 >/dev/null
+closed=$?
+set -e
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+exec 7<&- 7>&-
+check "a stalled upload is cut off by the idle timeout (after ${ms} ms)" \
+	bash -c "[ $closed -ne 124 ] && [ $ms -ge 1500 ] && [ $ms -lt 6000 ]"
+stop_collector
+
 # ---- TLS ----
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/tls.key" -out "$W/tls.crt" -days 2 \
 	-subj "/CN=collector.test" -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" 2>/dev/null
