@@ -19,6 +19,33 @@ int uct_store_is_override(const struct uct_store *store)
 }
 
 /* What this store should hold for endpoint i, or want->cert == NULL. */
+/* 1 when the store's browser profile has an NSS database of its own. */
+static int group_has_nss(const struct uct_run *run, const struct uct_store *store)
+{
+	size_t s;
+
+	for (s = 0; s < run->n_stores; s++)
+		if (run->stores[s] != store && strcmp(run->stores[s]->group, store->group) == 0 &&
+		    !uct_store_is_override(run->stores[s]))
+			return 1;
+	return 0;
+}
+
+/*
+ * A private CA's leaf trusted without approval is held as a leaf only (NSS
+ * peer trust, Windows TrustedPeople). A Firefox profile with no database of
+ * its own (Firefox on Windows, which reads only the Windows Root and CA
+ * stores; a profile Firefox has not started yet) cannot see that: its
+ * exception for the host and port is the one way, and as narrow as trust
+ * gets.
+ */
+static int override_for_leaf(const struct uct_run *run, const struct uct_store *store,
+			     const struct uct_analysis *an)
+{
+	return an->leaf != NULL && !an->leaf->self_signed && an->chromium.cert == an->leaf &&
+	       !group_has_nss(run, store);
+}
+
 void uct_plan_want(const struct uct_run *run, const struct uct_store *store, size_t i,
 		       struct uct_want *want)
 {
@@ -28,7 +55,7 @@ void uct_plan_want(const struct uct_run *run, const struct uct_store *store, siz
 	if (uct_store_is_machine(store)) {
 		uct_machine_want(an, want);
 	} else if (uct_store_is_override(store)) {
-		if (an->firefox_override) {
+		if (an->firefox_override || override_for_leaf(run, store, an)) {
 			want->cert = an->leaf;
 			want->trust = UCT_TRUST_OVERRIDE;
 		}

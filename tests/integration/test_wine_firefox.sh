@@ -128,4 +128,18 @@ check "an administrator's ImportEnterpriseRoots stays after install and remove" 
 	eval 'policy | grep -q "ImportEnterpriseRoots.*REG_DWORD.*0x1"'
 lab_stop "$lab"
 
+# ---- a private CA's leaf, not approved: Firefox cannot see TrustedPeople --------
+lab=$T_WORK/lab-private-ca
+lab_start "$lab" private-ca
+want=$(expected "$lab")
+wargs "$lab" --scope user --browser firefox
+wrun install
+f=$T_FAIL; check "private CA without approval: the user's run exits 0" [ "$RC" -eq 0 ]; show "$f"
+check "private CA without approval: each profile gets the 11 exceptions, exactly" \
+	eval '[ "$(ours "$P1")" = "$want" ] && [ "$(ours "$P2")" = "$want" ]'
+wrun remove
+check "private CA without approval: remove takes them away" \
+	eval '[ -z "$(ours "$P1")" ] && [ -z "$(ours "$P2")" ]'
+lab_stop "$lab"
+
 finish

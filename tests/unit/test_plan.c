@@ -251,6 +251,45 @@ START_TEST(test_override_lines_not_ours_are_never_removed)
 }
 END_TEST
 
+/* A private CA's leaf held as a leaf only: a Firefox profile without a
+ * database of its own (Windows) needs its exception; one with a database
+ * gets the NSS peer trust instead. */
+START_TEST(test_leaf_only_trust_and_firefox_without_database)
+{
+	static const struct uct_store_ops nss = {.name = "nss"};
+	struct uct_store nssdb = {.ops = &nss, .id = "nss:/p", .group = "firefox:p",
+				  .browser = UCT_BROWSER_FIREFOX};
+	struct uct_store *both[2] = {&fx.store, &nssdb};
+	size_t i;
+
+	fx.store.ops = &override_ops;
+	fx.store.id = "ff-override:/p";
+	fx.store.group = "firefox:p";
+	fx.store.browser = UCT_BROWSER_FIREFOX;
+	for (i = 0; i < 3; i++)
+		fx.res[i].an.firefox_override = 0;
+	plan();
+	ck_assert_uint_eq(fx.run.n_changes, 2);
+	ck_assert_int_eq(change(0)->trust, UCT_TRUST_OVERRIDE);
+
+	/* The same profile with its NSS database: no exception. */
+	teardown();
+	fx.run.changes = NULL;
+	fx.run.n_changes = 0;
+	memset(&fx.owned, 0, sizeof(fx.owned));
+	fx.run.stores = both;
+	fx.run.n_stores = 2;
+	plan();
+	ck_assert_uint_eq(fx.run.n_changes, 0);
+
+	/* A self-signed leaf goes to Root on Windows, which Firefox reads. */
+	fx.run.n_stores = 1;
+	fx.cert_new.self_signed = 1;
+	plan();
+	ck_assert_uint_eq(fx.run.n_changes, 0);
+}
+END_TEST
+
 START_TEST(test_hostports_whole_elements)
 {
 	ck_assert(uct_hostports_have("a.example.com:443,b.example.com:8445", "b.example.com:8445"));
@@ -279,6 +318,7 @@ int main(void)
 	tcase_add_test(tc, test_remove_takes_everything_of_ours);
 	tcase_add_test(tc, test_one_override_per_host_and_port);
 	tcase_add_test(tc, test_override_lines_not_ours_are_never_removed);
+	tcase_add_test(tc, test_leaf_only_trust_and_firefox_without_database);
 	tcase_add_test(tc, test_hostports_whole_elements);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
