@@ -206,6 +206,10 @@ struct uct_store *uct_store_ffpolicy_new(const char *policy_file, const char *ce
 typedef int (*uct_ini_handler)(void *ctx, const char *section, const char *key,
 			       const char *value, int line);
 int uct_ini_parse(const char *path, uct_ini_handler handler, void *ctx, struct uct_err *err);
+/* The same for a file another program writes (Firefox's profiles.ini): a
+ * line that does not parse is logged and skipped instead of failing. */
+int uct_ini_parse_lenient(const char *path, uct_ini_handler handler, void *ctx,
+			  struct uct_err *err);
 
 /* Write data to path atomically (temp file in the same directory, fsync,
  * rename), creating parent directories with mode 0700. Never follows a

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "platform.h"
 
 /* A configuration file is a few hundred bytes; 1 MiB is generous. */
@@ -94,7 +95,8 @@ static int ini_line(const char *path, char *text, int line, char *section, size_
 	return handler(ctx, section, key, value, line);
 }
 
-int uct_ini_parse(const char *path, uct_ini_handler handler, void *ctx, struct uct_err *err)
+static int ini_parse_file(const char *path, uct_ini_handler handler, void *ctx, int lenient,
+			  struct uct_err *err)
 {
 	char section[128] = "";
 	char *buf = NULL, *p, *nl;
@@ -120,9 +122,26 @@ int uct_ini_parse(const char *path, uct_ini_handler handler, void *ctx, struct u
 		else
 			nl = p + strlen(p);
 		rc = ini_line(path, p, line, section, sizeof(section), handler, ctx, err);
+		if (rc != 0 && lenient && err != NULL && err->code == UCT_E_CONFIG) {
+			/* Another program's file: skip what does not parse. */
+			uct_log(UCT_LOG_WARN, "%s (line skipped)", err->msg);
+			uct_err_clear(err);
+			rc = 0;
+		}
 	}
 out:
 	free(buf);
 	return rc;
+}
+
+int uct_ini_parse(const char *path, uct_ini_handler handler, void *ctx, struct uct_err *err)
+{
+	return ini_parse_file(path, handler, ctx, 0, err);
+}
+
+int uct_ini_parse_lenient(const char *path, uct_ini_handler handler, void *ctx,
+			  struct uct_err *err)
+{
+	return ini_parse_file(path, handler, ctx, 1, err);
 }
 

@@ -6,20 +6,19 @@
  * scope: the system anchors, Firefox's policies.json, /etc/pki/nssdb.
  */
 #include <errno.h>
-#include <ini.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/ffprofiles.h"
 #include "log.h"
 #include "platform.h"
 
-/* inih cuts lines at this length (Debian builds it with the default). */
-#define DISC_INI_MAX_LINE 200
 
 struct disc {
 	const struct uct_discover_opts *opts;
@@ -30,20 +29,6 @@ struct disc {
 	struct uct_strv seen;   /* realpaths of directories already given stores */
 	struct uct_strv groups; /* Firefox group names in use */
 	struct uct_err *err;
-};
-
-/* One [ProfileN] section of profiles.ini. */
-struct disc_profile {
-	char *section;
-	char *name;
-	char *path;
-	int is_relative; /* 1, 0, or -1 when the key is absent */
-};
-
-struct disc_ini {
-	struct disc_profile *v;
-	size_t n;
-	int nomem;
 };
 
 static int disc_exists(const char *dir, const char *file, mode_t type)
@@ -162,89 +147,6 @@ out:
 
 /* ---- Firefox ----------------------------------------------------------- */
 
-static struct disc_profile *disc_ini_profile(struct disc_ini *ini, const char *section)
-{
-	struct disc_profile *grown;
-
-	for (size_t i = 0; i < ini->n; i++)
-		if (strcmp(ini->v[i].section, section) == 0)
-			return &ini->v[i];
-	grown = realloc(ini->v, (ini->n + 1) * sizeof(*grown));
-	if (grown == NULL)
-		return NULL;
-	ini->v = grown;
-	memset(&ini->v[ini->n], 0, sizeof(ini->v[0]));
-	ini->v[ini->n].is_relative = -1;
-	ini->v[ini->n].section = uct_strdup(section);
-	if (ini->v[ini->n].section == NULL)
-		return NULL;
-	return &ini->v[ini->n++];
-}
-
-/* inih handler: keeps Name, Path and IsRelative of [ProfileN] sections.
- * [General], [InstallHASH] (the default profile of each installation) and
- * [BackgroundTasksProfiles] are read and ignored. Returns 1 to go on. */
-static int disc_ini_handler(void *user, const char *section, const char *key, const char *value)
-{
-	struct disc_ini *ini = user;
-	struct disc_profile *p;
-	char **slot = NULL;
-
-	if (strncasecmp(section, "Profile", 7) != 0)
-		return 1;
-	p = disc_ini_profile(ini, section);
-	if (p == NULL) {
-		ini->nomem = 1;
-		return 0;
-	}
-	if (strcasecmp(key, "Name") == 0)
-		slot = &p->name;
-	else if (strcasecmp(key, "Path") == 0)
-		slot = &p->path;
-	else if (strcasecmp(key, "IsRelative") == 0)
-		p->is_relative = strcmp(value, "1") == 0;
-	if (slot != NULL) {
-		free(*slot);
-		*slot = uct_strdup(value);
-		if (*slot == NULL)
-			ini->nomem = 1;
-	}
-	return 1;
-}
-
-static void disc_ini_clear(struct disc_ini *ini)
-{
-	for (size_t i = 0; i < ini->n; i++) {
-		free(ini->v[i].section);
-		free(ini->v[i].name);
-		free(ini->v[i].path);
-	}
-	free(ini->v);
-	memset(ini, 0, sizeof(*ini));
-}
-
-/* The group for a profile: "firefox:<name>", unless another profile (the
- * snap's and the deb's are both "default-release") took it; then the
- * directory's name, then its path. Returns a new string, or NULL. */
-static char *disc_group(struct disc *d, const char *name, const char *dir)
-{
-	const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
-	const char *tries[] = {name && name[0] ? name : base, base, dir};
-	char *group = NULL;
-
-	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
-		free(group);
-		group = uct_asprintf("firefox:%s", tries[i]);
-		if (group == NULL || !uct_strv_contains(&d->groups, group))
-			break;
-	}
-	if (group != NULL && uct_strv_push(&d->groups, group) != 0) {
-		free(group);
-		group = NULL;
-	}
-	return group;
-}
-
 /* Both stores of one profile directory: its NSS database (when cert9.db is
  * there) and its override file. */
 static int disc_profile_dir(struct disc *d, const char *dir, const char *name)
@@ -268,7 +170,7 @@ static int disc_profile_dir(struct disc *d, const char *dir, const char *name)
 	seen = disc_seen(d, dir);
 	if (seen != 0)
 		return seen < 0 ? -1 : 0;
-	group = disc_group(d, name, dir);
+	group = uct_ff_group(&d->groups, name, dir, '/');
 	if (group == NULL)
 		return uct_err_set(d->err, UCT_E_NOMEM, 0, "out of memory");
 	if (disc_exists(dir, "cert9.db", S_IFREG)) {
@@ -294,9 +196,9 @@ out:
  * (IsRelative=1) or absolute; without IsRelative, the path's form decides. */
 static int disc_firefox_root(struct disc *d, const char *root)
 {
-	struct disc_ini ini = {0};
+	struct uct_ff_profiles ini = {0};
 	char *file = uct_asprintf("%s/profiles.ini", root), *dir;
-	int line, rc = -1, relative;
+	int rc = -1, relative;
 
 	if (file == NULL)
 		return uct_err_set(d->err, UCT_E_NOMEM, 0, "out of memory");
@@ -305,24 +207,15 @@ static int disc_firefox_root(struct disc *d, const char *root)
 		free(file);
 		return 0;
 	}
-	line = ini_parse(file, disc_ini_handler, &ini);
-	if (ini.nomem || line == -2) {
-		uct_err_set(d->err, UCT_E_NOMEM, 0, "out of memory");
+	if (uct_ff_profiles_read(file, &ini, d->err) != 0)
 		goto out;
-	}
-	if (line != 0)
-		uct_log(UCT_LOG_WARN, "%s: unreadable or bad syntax (line %d): using what was read",
-			file, line);
 	for (size_t i = 0; i < ini.n; i++) {
-		const struct disc_profile *p = &ini.v[i];
+		const struct uct_ff_profile *p = &ini.v[i];
 
 		if (p->path == NULL || p->path[0] == '\0') {
 			uct_log(UCT_LOG_INFO, "%s: [%s] has no Path, skipped", file, p->section);
 			continue;
 		}
-		if (strlen(p->path) >= DISC_INI_MAX_LINE - strlen("Path=") - 1)
-			uct_log(UCT_LOG_WARN, "%s: [%s] Path may be cut at %d characters", file,
-				p->section, DISC_INI_MAX_LINE);
 		relative = p->is_relative >= 0 ? p->is_relative : p->path[0] != '/';
 		dir = relative ? uct_asprintf("%s/%s", root, p->path) : uct_strdup(p->path);
 		if (dir == NULL) {
@@ -336,7 +229,7 @@ static int disc_firefox_root(struct disc *d, const char *root)
 	}
 	rc = 0;
 out:
-	disc_ini_clear(&ini);
+	uct_ff_profiles_clear(&ini);
 	free(file);
 	return rc;
 }

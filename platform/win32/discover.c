@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../common/ffprofiles.h"
 #include "log.h"
 #include "win.h"
 
@@ -22,19 +23,6 @@ struct wdisc {
 	size_t n;
 	size_t cap;
 	struct uct_strv groups; /* Firefox group names in use */
-};
-
-/* One [ProfileN] section of profiles.ini. */
-struct wdisc_profile {
-	char *section;
-	char *name;
-	char *path;
-	int is_relative; /* 1, 0, or -1 when the key is absent */
-};
-
-struct wdisc_ini {
-	struct wdisc_profile *v;
-	size_t n;
 };
 
 static int wdisc_push(struct wdisc *d, struct uct_store *store, struct uct_err *err)
@@ -65,79 +53,6 @@ static int wdisc_is_dir(const char *path)
 	return attr != INVALID_FILE_ATTRIBUTES && (attr & FILE_ATTRIBUTE_DIRECTORY);
 }
 
-/* uct_ini_parse handler: keeps Name, Path and IsRelative of [ProfileN]
- * sections; [General], [InstallHASH] and the rest are ignored. */
-static int wdisc_ini_handler(void *ctx, const char *section, const char *key, const char *value,
-			     int line)
-{
-	struct wdisc_ini *ini = ctx;
-	struct wdisc_profile *p = NULL, *grown;
-	char **slot = NULL;
-
-	(void)line;
-	if (strncasecmp(section, "Profile", 7) != 0)
-		return 0;
-	for (size_t i = 0; i < ini->n && p == NULL; i++)
-		if (strcmp(ini->v[i].section, section) == 0)
-			p = &ini->v[i];
-	if (p == NULL) {
-		grown = realloc(ini->v, (ini->n + 1) * sizeof(*grown));
-		if (grown == NULL)
-			return -1;
-		ini->v = grown;
-		p = &ini->v[ini->n];
-		memset(p, 0, sizeof(*p));
-		p->is_relative = -1;
-		if ((p->section = uct_strdup(section)) == NULL)
-			return -1;
-		ini->n++;
-	}
-	if (strcasecmp(key, "Name") == 0)
-		slot = &p->name;
-	else if (strcasecmp(key, "Path") == 0)
-		slot = &p->path;
-	else if (strcasecmp(key, "IsRelative") == 0)
-		p->is_relative = strcmp(value, "1") == 0;
-	if (slot != NULL) {
-		free(*slot);
-		if ((*slot = uct_strdup(value)) == NULL)
-			return -1;
-	}
-	return 0;
-}
-
-static void wdisc_ini_clear(struct wdisc_ini *ini)
-{
-	for (size_t i = 0; i < ini->n; i++) {
-		free(ini->v[i].section);
-		free(ini->v[i].name);
-		free(ini->v[i].path);
-	}
-	free(ini->v);
-	memset(ini, 0, sizeof(*ini));
-}
-
-/* "firefox:<name>", unless another profile took it: then the directory's
- * name, then its path (as on Linux). New string, or NULL. */
-static char *wdisc_group(struct wdisc *d, const char *name, const char *dir)
-{
-	const char *base = strrchr(dir, '\\') ? strrchr(dir, '\\') + 1 : dir;
-	const char *tries[] = {name && name[0] ? name : base, base, dir};
-	char *group = NULL;
-
-	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
-		free(group);
-		group = uct_asprintf("firefox:%s", tries[i]);
-		if (group == NULL || !uct_strv_contains(&d->groups, group))
-			break;
-	}
-	if (group != NULL && uct_strv_push(&d->groups, group) != 0) {
-		free(group);
-		group = NULL;
-	}
-	return group;
-}
-
 /* An absolute Windows path: "C:\..." or "\\server\...". */
 static int wdisc_absolute(const char *path)
 {
@@ -148,7 +63,7 @@ static int wdisc_absolute(const char *path)
  * writes relative paths with '/' ("Profiles/abcd.default-release"). */
 static int wdisc_firefox(struct wdisc *d, struct uct_err *err)
 {
-	struct wdisc_ini ini = {0};
+	struct uct_ff_profiles ini = {0};
 	struct uct_err e = {0};
 	struct uct_store *store;
 	char *appdata = uct_win_getenv("APPDATA"), *root = NULL, *file = NULL, *dir, *group;
@@ -164,19 +79,10 @@ static int wdisc_firefox(struct wdisc *d, struct uct_err *err)
 		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
 		goto out;
 	}
-	if (uct_ini_parse(file, wdisc_ini_handler, &ini, &e) != 0) {
-		/* The handler stops the parse only when out of memory. */
-		if (e.code == UCT_E_NOMEM || e.code == UCT_E_NONE) {
-			uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-			goto out;
-		}
-		if (e.native == ENOENT)
-			uct_log(UCT_LOG_DEBUG, "%s: none", file);
-		else
-			uct_log(UCT_LOG_WARN, "%s (using what was read)", e.msg);
-	}
+	if (uct_ff_profiles_read(file, &ini, err) != 0)
+		goto out;
 	for (size_t i = 0; i < ini.n; i++) {
-		const struct wdisc_profile *p = &ini.v[i];
+		const struct uct_ff_profile *p = &ini.v[i];
 
 		if (p->path == NULL || p->path[0] == '\0') {
 			uct_log(UCT_LOG_INFO, "%s: [%s] has no Path, skipped", file, p->section);
@@ -197,7 +103,7 @@ static int wdisc_firefox(struct wdisc *d, struct uct_err *err)
 			free(dir);
 			continue;
 		}
-		group = wdisc_group(d, p->name, dir);
+		group = uct_ff_group(&d->groups, p->name, dir, '\\');
 		uct_err_clear(&e);
 		store = group != NULL ? uct_store_override_new(dir, group, &e) : NULL;
 		free(group);
@@ -211,7 +117,7 @@ static int wdisc_firefox(struct wdisc *d, struct uct_err *err)
 	}
 	rc = 0;
 out:
-	wdisc_ini_clear(&ini);
+	uct_ff_profiles_clear(&ini);
 	free(file);
 	free(root);
 	free(appdata);
