@@ -91,6 +91,16 @@ demo() {
 	echo "== the collector's view of the fleet (GET /api/v1/hosts)"
 	curl -s -H "Authorization: Bearer $(cat "$work/admin.token")" \
 		"http://127.0.0.1:$port/api/v1/hosts" | python3 -m json.tool
+	# The dashboard as IT sees it, rendered by headless Chromium.
+	if command -v chromium >/dev/null 2>&1; then
+		if timeout 120 python3 "$top/tests/browser/dashboard_check.py" \
+			--url "http://127.0.0.1:$port/" --token-file "$work/admin.token" \
+			--work "$work/browser" --png "$work/dashboard.png" >"$work/dashboard.json" 2>/dev/null &&
+			grep -q '"loaded": true' "$work/dashboard.json"; then
+			echo
+			echo "== the collector's dashboard: $work/dashboard.png"
+		fi
+	fi
 	echo
 	echo "The demo home is $home: certutil -L -d sql:$home/.pki/nssdb shows what was"
 	echo "installed for Chromium, $prof holds the Firefox profile."
