@@ -394,8 +394,7 @@ out:
 int uct_fetch_issuer(const char *url, const struct uct_net_opts *opts, struct uct_cert **out,
 		     struct uct_err *err)
 {
-	wchar_t *wurl = uct_win_wide(url), host[256], path[2048];
-	URL_COMPONENTS uc;
+	struct uct_win_url u;
 	HINTERNET session = NULL, conn = NULL, req = NULL;
 	struct uct_chain chain = {0};
 	char *buf = NULL;
@@ -404,27 +403,16 @@ int uct_fetch_issuer(const char *url, const struct uct_net_opts *opts, struct uc
 	int rc = -1;
 
 	*out = NULL;
-	if (wurl == NULL)
-		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-	memset(&uc, 0, sizeof(uc));
-	uc.dwStructSize = sizeof(uc);
-	uc.lpszHostName = host;
-	uc.dwHostNameLength = sizeof(host) / sizeof(host[0]);
-	uc.lpszUrlPath = path;
-	uc.dwUrlPathLength = sizeof(path) / sizeof(path[0]);
-	if (!WinHttpCrackUrl(wurl, 0, 0, &uc) ||
-	    (uc.nScheme != INTERNET_SCHEME_HTTP && uc.nScheme != INTERNET_SCHEME_HTTPS)) {
-		uct_err_set(err, UCT_E_NET, 0, "%s: not an http or https URL", url);
-		goto out;
-	}
+	if (uct_win_crack_url(url, &u, err) < 0)
+		return -1;
 	session = fetch_session(opts, err);
 	if (session == NULL)
 		goto out;
 	fetch_set_timeouts(session, opts->total_timeout_ms);
-	conn = WinHttpConnect(session, host, uc.nPort, 0);
-	req = conn ? WinHttpOpenRequest(conn, L"GET", path, NULL, WINHTTP_NO_REFERER,
+	conn = WinHttpConnect(session, u.host, u.port, 0);
+	req = conn ? WinHttpOpenRequest(conn, L"GET", u.path, NULL, WINHTTP_NO_REFERER,
 					WINHTTP_DEFAULT_ACCEPT_TYPES,
-					uc.nScheme == INTERNET_SCHEME_HTTPS ? WINHTTP_FLAG_SECURE : 0)
+					u.secure ? WINHTTP_FLAG_SECURE : 0)
 		   : NULL;
 	if (req == NULL) {
 		uct_win_err(err, UCT_E_NET, GetLastError(), "%s", url);
@@ -433,7 +421,7 @@ int uct_fetch_issuer(const char *url, const struct uct_net_opts *opts, struct uc
 	/* What the download brings is only used if its signature links up. */
 	flags = SECURITY_FLAG_IGNORE_UNKNOWN_CA | SECURITY_FLAG_IGNORE_CERT_DATE_INVALID |
 		SECURITY_FLAG_IGNORE_CERT_CN_INVALID | SECURITY_FLAG_IGNORE_CERT_WRONG_USAGE;
-	if (uc.nScheme == INTERNET_SCHEME_HTTPS)
+	if (u.secure)
 		WinHttpSetOption(req, WINHTTP_OPTION_SECURITY_FLAGS, &flags, sizeof(flags));
 	if (!WinHttpSendRequest(req, WINHTTP_NO_ADDITIONAL_HEADERS, 0, WINHTTP_NO_REQUEST_DATA, 0, 0,
 				0) ||
@@ -476,6 +464,5 @@ out:
 		WinHttpCloseHandle(conn);
 	if (session != NULL)
 		WinHttpCloseHandle(session);
-	free(wurl);
 	return rc;
 }

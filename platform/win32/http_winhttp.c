@@ -55,27 +55,16 @@ static int http_connect_to(const struct uct_strv *lines, const wchar_t *host, in
 
 int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err *err)
 {
-	wchar_t *wurl = uct_win_wide(req->url), *wto = NULL, *headers = NULL, host[256], path[2048];
+	wchar_t *wto = NULL, *headers = NULL;
 	HINTERNET session = NULL, conn = NULL, hreq = NULL;
 	char to_host[256], *hdr = NULL;
-	URL_COMPONENTS uc;
+	struct uct_win_url u;
 	DWORD code = 0, size = sizeof(code), t = (DWORD)req->timeout_ms;
 	int to_port = 0, rc = -1;
 
 	*status = 0;
-	if (wurl == NULL)
-		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-	memset(&uc, 0, sizeof(uc));
-	uc.dwStructSize = sizeof(uc);
-	uc.lpszHostName = host;
-	uc.dwHostNameLength = sizeof(host) / sizeof(host[0]);
-	uc.lpszUrlPath = path;
-	uc.dwUrlPathLength = sizeof(path) / sizeof(path[0]);
-	if (!WinHttpCrackUrl(wurl, 0, 0, &uc) ||
-	    (uc.nScheme != INTERNET_SCHEME_HTTP && uc.nScheme != INTERNET_SCHEME_HTTPS)) {
-		uct_err_set(err, UCT_E_NET, 0, "%s: not an http or https URL", req->url);
-		goto out;
-	}
+	if (uct_win_crack_url(req->url, &u, err) < 0)
+		return -1;
 	if (req->pin != NULL) {
 		/* Sending unpinned would defeat the pin: refuse, the report waits. */
 		uct_err_set(err, UCT_E_NET, 0, "%s: [report] pin is not supported on Windows yet",
@@ -97,13 +86,13 @@ int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err 
 	}
 	WinHttpSetTimeouts(session, (int)t, (int)t, (int)t, (int)t);
 	/* As with the fetch, a mapped name is reached at its mapped address. */
-	if (http_connect_to(req->connect_to, host, uc.nPort, to_host, sizeof(to_host), &to_port))
+	if (http_connect_to(req->connect_to, u.host, u.port, to_host, sizeof(to_host), &to_port))
 		wto = uct_win_wide(to_host);
-	conn = WinHttpConnect(session, wto != NULL ? wto : host,
-			      (INTERNET_PORT)(wto != NULL ? to_port : uc.nPort), 0);
-	hreq = conn ? WinHttpOpenRequest(conn, L"POST", path, NULL, WINHTTP_NO_REFERER,
+	conn = WinHttpConnect(session, wto != NULL ? wto : u.host,
+			      (INTERNET_PORT)(wto != NULL ? to_port : u.port), 0);
+	hreq = conn ? WinHttpOpenRequest(conn, L"POST", u.path, NULL, WINHTTP_NO_REFERER,
 					 WINHTTP_DEFAULT_ACCEPT_TYPES,
-					 uc.nScheme == INTERNET_SCHEME_HTTPS ? WINHTTP_FLAG_SECURE : 0)
+					 u.secure ? WINHTTP_FLAG_SECURE : 0)
 		    : NULL;
 	hdr = uct_asprintf("Content-Type: application/json\r\n%s%s%s",
 			   req->token ? "Authorization: Bearer " : "", req->token ? req->token : "",
@@ -133,7 +122,6 @@ out:
 	free(headers);
 	free(hdr);
 	free(wto);
-	free(wurl);
 	return rc;
 }
 

@@ -7,6 +7,7 @@
 #define UCT_WIN_H
 
 #include <windows.h>
+#include <winhttp.h>
 
 #include "platform.h"
 
@@ -20,6 +21,17 @@ int uct_win_err(struct uct_err *err, int code, DWORD e, const char *fmt, ...)
 	__attribute__((format(gnu_printf, 4, 5)));
 /* The value of an environment variable as UTF-8, newly allocated; NULL when unset. */
 char *uct_win_getenv(const char *name);
+
+/* An http or https URL split the way WinHTTP takes it. */
+struct uct_win_url {
+	wchar_t host[256];
+	wchar_t path[2048];
+	INTERNET_PORT port;
+	int secure; /* https */
+};
+/* Split url into out; UCT_E_NET when it is not an http or https URL,
+ * UCT_E_NOMEM when out of memory. */
+int uct_win_crack_url(const char *url, struct uct_win_url *out, struct uct_err *err);
 
 /* Append every certificate of a PEM text or one DER certificate in buf to
  * chain (cert_capi.c); what names the source in errors. */

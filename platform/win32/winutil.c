@@ -86,3 +86,27 @@ char *uct_win_getenv(const char *name)
 	free(wname);
 	return out;
 }
+
+int uct_win_crack_url(const char *url, struct uct_win_url *out, struct uct_err *err)
+{
+	wchar_t *wurl = uct_win_wide(url);
+	URL_COMPONENTS uc;
+	BOOL ok;
+
+	if (wurl == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+	memset(out, 0, sizeof(*out));
+	memset(&uc, 0, sizeof(uc));
+	uc.dwStructSize = sizeof(uc);
+	uc.lpszHostName = out->host;
+	uc.dwHostNameLength = sizeof(out->host) / sizeof(out->host[0]);
+	uc.lpszUrlPath = out->path;
+	uc.dwUrlPathLength = sizeof(out->path) / sizeof(out->path[0]);
+	ok = WinHttpCrackUrl(wurl, 0, 0, &uc);
+	free(wurl);
+	if (!ok || (uc.nScheme != INTERNET_SCHEME_HTTP && uc.nScheme != INTERNET_SCHEME_HTTPS))
+		return uct_err_set(err, UCT_E_NET, 0, "%s: not an http or https URL", url);
+	out->port = uc.nPort;
+	out->secure = uc.nScheme == INTERNET_SCHEME_HTTPS;
+	return 0;
+}
