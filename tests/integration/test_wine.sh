@@ -136,6 +136,39 @@ wrun remove
 check "selfsigned-ca: remove leaves nothing of ours" [ -z "$(listed)" ]
 lab_stop "$lab"
 
+# ---- reporting: the Windows agent posts its result to the collector ------------
+COL=$BUILD/uccx-trust-collector
+head -c 24 /dev/urandom | base64 >"$T_WORK/agent.tok"
+head -c 24 /dev/urandom | base64 >"$T_WORK/admin.tok"
+cp "$T_WORK/agent.tok" "$WINEPREFIX/drive_c/agent.tok"
+"$COL" --listen 127.0.0.1:0 --db "$T_WORK/col.db" --agent-token-file "$T_WORK/agent.tok" \
+	--admin-token-file "$T_WORK/admin.tok" 2>"$T_WORK/col.log" &
+col=$!
+port=
+for _ in $(seq 100); do
+	port=$(sed -n 's/.*listening on http:\/\/[^ ]*:\([0-9]*\),.*/\1/p' "$T_WORK/col.log")
+	[ -n "$port" ] && break
+	sleep 0.05
+done
+lab=$T_WORK/lab-report
+lab_start "$lab" selfsigned
+wargs "$lab" --report-url "http://127.0.0.1:$port/api/v1/reports" --report-token-file 'C:\agent.tok'
+wrun check
+check "report: the Windows agent's report reaches the collector" \
+	grep -q "Report: 1 sent to the collector, 0 waiting" <<<"$OUT"
+check "report: the collector shows the host with its 13 endpoints" python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["total"] == 1 and d["hosts"][0]["endpoints"] == 13, d
+' "$(curl -sS --max-time 10 -H "Authorization: Bearer $(cat "$T_WORK/admin.tok")" \
+	"http://127.0.0.1:$port/api/v1/hosts")"
+kill "$col" 2>/dev/null || true
+wait "$col" 2>/dev/null || true
+wrun check
+check "report: with the collector gone the report waits in the spool" \
+	grep -q "waiting for the next run" <<<"$OUT"
+lab_stop "$lab"
+
 # ---- the log sink: the Event Log (source uccx-trust) and agent.log --------------
 # Wine's ReportEventW is a stub that traces each message on the eventlog
 # channel: enough to see that the agent called it with the text.
