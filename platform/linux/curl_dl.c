@@ -109,3 +109,22 @@ void uct_net_release(void)
 	}
 	pthread_mutex_unlock(&curl_dl_lock);
 }
+
+struct curl_slist *uct_curl_list(const struct uct_curl_api *cu, const struct uct_strv *lines,
+				 int *failed)
+{
+	struct curl_slist *list = NULL, *grown;
+	size_t i;
+
+	*failed = 0;
+	for (i = 0; lines != NULL && i < lines->n; i++) {
+		grown = cu->slist_append(list, lines->v[i]);
+		if (grown == NULL) {
+			cu->slist_free_all(list);
+			*failed = 1;
+			return NULL;
+		}
+		list = grown;
+	}
+	return list;
+}

@@ -39,4 +39,9 @@ struct uct_curl_api {
  */
 const struct uct_curl_api *uct_curl_load(struct uct_err *err);
 
+/* A curl_slist of the strings of lines (--connect-to), NULL for none. When
+ * out of memory returns NULL and sets *failed. Free with slist_free_all. */
+struct curl_slist *uct_curl_list(const struct uct_curl_api *cu, const struct uct_strv *lines,
+				 int *failed);
+
 #endif

@@ -92,24 +92,6 @@ static int fetch_common_opts(CURL *easy, const struct uct_net_opts *opts,
 	return rc == CURLE_OK ? 0 : -1;
 }
 
-static struct curl_slist *fetch_connect_to(const struct uct_net_opts *opts, int *failed)
-{
-	struct curl_slist *list = NULL, *grown;
-	size_t i;
-
-	*failed = 0;
-	for (i = 0; opts->connect_to != NULL && i < opts->connect_to->n; i++) {
-		grown = cu->slist_append(list, opts->connect_to->v[i]);
-		if (grown == NULL) {
-			cu->slist_free_all(list);
-			*failed = 1;
-			return NULL;
-		}
-		list = grown;
-	}
-	return list;
-}
-
 static CURL *fetch_job_easy(struct fetch_job *job, const struct uct_net_opts *opts,
 			    struct curl_slist *connect_to)
 {
@@ -400,7 +382,7 @@ int uct_fetch_chains(struct uct_fetch_target *targets, size_t n, const struct uc
 		opts = &fetch_default_opts;
 	if (fetch_ready(err) < 0)
 		return -1;
-	connect_to = fetch_connect_to(opts, &failed);
+	connect_to = uct_curl_list(cu, opts->connect_to, &failed);
 	jobs = calloc(n, sizeof(*jobs));
 	multi = cu->multi_init();
 	if (failed || jobs == NULL || multi == NULL) {
@@ -524,7 +506,7 @@ int uct_fetch_issuer(const char *url, const struct uct_net_opts *opts, struct uc
 		opts = &fetch_default_opts;
 	if (fetch_ready(err) < 0)
 		return -1;
-	connect_to = fetch_connect_to(opts, &failed);
+	connect_to = uct_curl_list(cu, opts->connect_to, &failed);
 	body = calloc(1, sizeof(*body));
 	if (failed || body == NULL ||
 	    (easy = fetch_issuer_easy(url, opts, connect_to, body, errbuf)) == NULL) {

@@ -44,25 +44,10 @@ static size_t http_discard(char *ptr, size_t size, size_t nmemb, void *ctx)
 	return size * nmemb;
 }
 
-static struct curl_slist *http_connect_to(const struct uct_curl_api *cu, const struct uct_strv *lines)
-{
-	struct curl_slist *list = NULL, *grown;
-	size_t i;
-
-	for (i = 0; lines != NULL && i < lines->n; i++) {
-		grown = cu->slist_append(list, lines->v[i]);
-		if (grown == NULL) {
-			cu->slist_free_all(list);
-			return NULL;
-		}
-		list = grown;
-	}
-	return list;
-}
-
 int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err *err)
 {
 	struct curl_slist *headers = NULL, *connect_to = NULL, *grown;
+	int failed;
 	char errbuf[CURL_ERROR_SIZE] = "", *auth = NULL;
 	CURL *curl;
 	CURLcode rc;
@@ -86,8 +71,8 @@ int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err 
 		}
 		headers = grown;
 	}
-	connect_to = http_connect_to(cu, req->connect_to);
-	if (headers == NULL || (req->connect_to != NULL && req->connect_to->n > 0 && connect_to == NULL)) {
+	connect_to = uct_curl_list(cu, req->connect_to, &failed);
+	if (headers == NULL || failed) {
 		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
 		goto out;
 	}
