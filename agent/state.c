@@ -10,74 +10,23 @@
 #include <string.h>
 
 #include "log.h"
+#include "records.h"
 #include "state.h"
 
 #define STATE_MAGIC "uccx-trust-state\t1"
 #define STATE_MAX (4u << 20)
 
-static void hex_encode(const unsigned char *in, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hex[in[i] >> 4];
-		out[2 * i + 1] = hex[in[i] & 0xf];
-	}
-	out[2 * n] = '\0';
-}
-
-static int parse_trust(const char *s, enum uct_trust *out)
-{
-	static const enum uct_trust all[] = {UCT_TRUST_PEER, UCT_TRUST_PEER_ONLY, UCT_TRUST_ROOT,
-					     UCT_TRUST_OVERRIDE};
-	size_t i;
-
-	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		if (strcmp(s, uct_trust_name(all[i])) == 0) {
-			*out = all[i];
-			return 0;
-		}
-	}
-	return -1;
-}
-
-static int parse_i64(const char *s, int64_t *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	return (errno != 0 || end == s || *end != '\0') ? -1 : 0;
-}
-
-/* Split line at tabs into at most max fields; returns the count. */
-static size_t split_tabs(char *line, char **fields, size_t max)
-{
-	size_t n = 0;
-	char *p = line;
-
-	while (n < max) {
-		fields[n++] = p;
-		p = strchr(p, '\t');
-		if (p == NULL)
-			break;
-		*p++ = '\0';
-	}
-	return n;
-}
-
 static int load_line(struct uct_state *st, char *line)
 {
 	char *f[6];
-	size_t n = split_tabs(line, f, 6);
+	size_t n = uct_rec_split(line, f, 6);
 	unsigned char fp[UCT_SHA256_LEN];
 	enum uct_trust trust;
 	struct uct_seen *seen;
 	int64_t v;
 
 	if (strcmp(f[0], "last") == 0 && n == 5) {
-		if (parse_i64(f[1], &st->last_run) < 0 || parse_i64(f[2], &v) < 0)
+		if (uct_rec_parse_i64(f[1], &st->last_run) < 0 || uct_rec_parse_i64(f[2], &v) < 0)
 			return -1;
 		st->last_exit = (int)v;
 		free(st->last_command);
@@ -96,7 +45,8 @@ static int load_line(struct uct_state *st, char *line)
 		seen = &st->seen[st->n_seen];
 		memset(seen, 0, sizeof(*seen));
 		memcpy(seen->sha256, fp, sizeof(fp));
-		if (parse_i64(f[3], &seen->not_after) < 0 || parse_i64(f[4], &seen->first_seen) < 0)
+		if (uct_rec_parse_i64(f[3], &seen->not_after) < 0 ||
+		    uct_rec_parse_i64(f[4], &seen->first_seen) < 0)
 			return -1;
 		seen->hostport = uct_strdup(f[1]);
 		seen->names = uct_strdup(f[5]);
@@ -104,7 +54,7 @@ static int load_line(struct uct_state *st, char *line)
 		return (seen->hostport && seen->names) ? 0 : -1;
 	}
 	if (strcmp(f[0], "installed") == 0 && n == 5) {
-		if (uct_fp_parse(f[2], fp) < 0 || parse_trust(f[3], &trust) < 0)
+		if (uct_fp_parse(f[2], fp) < 0 || uct_rec_parse_trust(f[3], &trust) < 0)
 			return -1;
 		return uct_state_add_installed(st, f[1], fp, trust, f[4]);
 	}
@@ -163,34 +113,6 @@ int uct_state_load(const char *path, struct uct_state *st, int *damaged, struct 
 	return 0;
 }
 
-static int append(char **buf, size_t *len, size_t *cap, const char *text)
-{
-	size_t add = strlen(text);
-	char *grown;
-
-	if (*len + add + 1 > *cap) {
-		*cap = (*len + add + 1) * 2;
-		grown = realloc(*buf, *cap);
-		if (grown == NULL)
-			return -1;
-		*buf = grown;
-	}
-	memcpy(*buf + *len, text, add + 1);
-	*len += add;
-	return 0;
-}
-
-/* Tabs and newlines would break the record format: fold them to spaces. */
-static char *clean_field(const char *s)
-{
-	char *copy = uct_strdup(s != NULL ? s : ""), *p;
-
-	for (p = copy; p != NULL && *p != '\0'; p++)
-		if (*p == '\t' || *p == '\n' || *p == '\r')
-			*p = ' ';
-	return copy;
-}
-
 int uct_state_save(const char *path, const struct uct_state *st, struct uct_err *err)
 {
 	char *buf = NULL, *line = NULL, *cmd = NULL, *sum = NULL;
@@ -198,30 +120,30 @@ int uct_state_save(const char *path, const struct uct_state *st, struct uct_err 
 	size_t len = 0, cap = 0, i;
 	int rc = -1;
 
-	if (append(&buf, &len, &cap, STATE_MAGIC "\n# Written by uccx-trust; do not edit.\n") < 0)
+	if (uct_rec_append(&buf, &len, &cap, STATE_MAGIC "\n# Written by uccx-trust; do not edit.\n") < 0)
 		goto nomem;
-	cmd = clean_field(st->last_command);
-	sum = clean_field(st->last_summary);
+	cmd = uct_rec_clean(st->last_command);
+	sum = uct_rec_clean(st->last_summary);
 	if (cmd == NULL || sum == NULL)
 		goto nomem;
 	line = uct_asprintf("last\t%" PRId64 "\t%d\t%s\t%s\n", st->last_run, st->last_exit, cmd, sum);
-	if (line == NULL || append(&buf, &len, &cap, line) < 0)
+	if (line == NULL || uct_rec_append(&buf, &len, &cap, line) < 0)
 		goto nomem;
 	for (i = 0; i < st->n_seen; i++) {
 		free(line);
-		hex_encode(st->seen[i].sha256, UCT_SHA256_LEN, hex);
+		uct_rec_hex(st->seen[i].sha256, UCT_SHA256_LEN, hex);
 		line = uct_asprintf("seen\t%s\t%s\t%" PRId64 "\t%" PRId64 "\t%s\n", st->seen[i].hostport,
 				    hex, st->seen[i].not_after, st->seen[i].first_seen,
 				    st->seen[i].names);
-		if (line == NULL || append(&buf, &len, &cap, line) < 0)
+		if (line == NULL || uct_rec_append(&buf, &len, &cap, line) < 0)
 			goto nomem;
 	}
 	for (i = 0; i < st->n_installed; i++) {
 		free(line);
-		hex_encode(st->installed[i].sha256, UCT_SHA256_LEN, hex);
+		uct_rec_hex(st->installed[i].sha256, UCT_SHA256_LEN, hex);
 		line = uct_asprintf("installed\t%s\t%s\t%s\t%s\n", st->installed[i].store_id, hex,
 				    uct_trust_name(st->installed[i].trust), st->installed[i].hostports);
-		if (line == NULL || append(&buf, &len, &cap, line) < 0)
+		if (line == NULL || uct_rec_append(&buf, &len, &cap, line) < 0)
 			goto nomem;
 	}
 	rc = uct_file_write_atomic(path, buf, len, 0600, err);

@@ -1,0 +1,29 @@
+/*
+ * records.h: the tab-separated, one-record-a-line text files the agent
+ * keeps in its state directory (the state, the verification cache): small
+ * helpers to write and read them.
+ */
+#ifndef UCT_RECORDS_H
+#define UCT_RECORDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "platform.h"
+
+/* Append text to the growing buffer *buf (length *len, capacity *cap),
+ * keeping it NUL-terminated. -1 when out of memory (*buf is kept). */
+int uct_rec_append(char **buf, size_t *len, size_t *cap, const char *text);
+/* A copy of s (NULL: "") with tabs and line breaks folded to spaces, so it
+ * fits in one field. NULL when out of memory. */
+char *uct_rec_clean(const char *s);
+/* Split line in place at tabs into at most max fields; returns the count. */
+size_t uct_rec_split(char *line, char **fields, size_t max);
+/* A whole decimal integer. -1 when s is not one. */
+int uct_rec_parse_i64(const char *s, int64_t *out);
+/* n bytes as lowercase hex into out (2n + 1 bytes). */
+void uct_rec_hex(const unsigned char *in, size_t n, char *out);
+/* A trust level by its uct_trust_name(). -1 when s names none. */
+int uct_rec_parse_trust(const char *s, enum uct_trust *out);
+
+#endif
