@@ -25,7 +25,7 @@ enum setting {
 	S_ROLES, S_BROWSERS, S_NSS_DBS, S_STATE_DIR,
 	S_MODE, S_PINS, S_CA_FILES, S_ACCEPT_CHANGE,
 	S_CONNECT_TIMEOUT, S_TIMEOUT, S_PROXY, S_CONNECT_TO,
-	S_REPORT_URL, S_REPORT_TOKEN, S_REPORT_CA, S_REPORT_PIN, S_STATUS_REPORT,
+	S_REPORT_URL, S_REPORT_TOKEN, S_REPORT_CA, S_REPORT_PIN, S_STATUS_REPORT, S_RECHECK,
 	S_HOME, S_SCOPE, S_KEEP, S_BUNDLE, S_JSON, S_QUIET, S_VERBOSE, S_HELP, S_VERSION, S_CONFIG,
 	S_COUNT
 };
@@ -98,6 +98,7 @@ static const struct flag {
 	{"report-ca", 0, S_REPORT_CA, 1},
 	{"report-pin", 0, S_REPORT_PIN, 1},
 	{"report", 0, S_STATUS_REPORT, 0},
+	{"recheck", 0, S_RECHECK, 0},
 };
 #define N_FLAGS (sizeof(flags) / sizeof(flags[0]))
 
@@ -371,6 +372,7 @@ static int cfg_apply(struct uct_config *cfg, enum setting s, const char *v, cons
 			return -1;
 		return cfg_set_optional(&cfg->report_pin, v, err);
 	case S_STATUS_REPORT: cfg->status_report = 1; return 0;
+	case S_RECHECK: cfg->recheck = 1; return 0;
 	case S_JSON: cfg->json = 1; return 0;
 	case S_QUIET: cfg->quiet = 1; return 0;
 	case S_VERBOSE: cfg->verbose = 1; return 0;
@@ -683,6 +685,7 @@ static void cfg_move(struct uct_config *dst, struct uct_config *src, enum settin
 	case S_REPORT_CA: MOVE_STR(report_ca); break;
 	case S_REPORT_PIN: MOVE_STR(report_pin); break;
 	case S_STATUS_REPORT: dst->status_report = 1; break;
+	case S_RECHECK: dst->recheck = 1; break;
 	case S_HOME: MOVE_STR(home); break;
 	case S_SCOPE: dst->scope = src->scope; break;
 	case S_BUNDLE: MOVE_STR(bundle_path); break;

@@ -46,6 +46,7 @@ struct uct_config {
 	struct uct_strv connect_to;
 	char *proxy;              /* NULL: libcurl's environment */
 	int accept_change;
+	int recheck;              /* --recheck: verify every database again (no cache) */
 	char *state_dir;          /* NULL: platform default */
 	char *home;               /* NULL: $HOME (where user stores are found) */
 	enum uct_scope scope;     /* resolved by uct_config_load: USER or MACHINE */

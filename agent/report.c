@@ -346,7 +346,7 @@ static void json_change(FILE *out, const struct uct_change *ch)
 	fputc('}', out);
 }
 
-static void json_store(FILE *out, const struct uct_store *st, int failed)
+static void json_store(FILE *out, const struct uct_store *st, int failed, int64_t checked_at)
 {
 	int first = 1;
 
@@ -358,6 +358,11 @@ static void json_store(FILE *out, const struct uct_store *st, int failed)
 	json_kv_str(out, "path", st->path, &first);
 	json_kv_bool(out, "busy", st->busy, &first);
 	json_kv_bool(out, "failed", failed, &first);
+	/* An earlier run's time when that run's answers were used again. */
+	if (checked_at > 0)
+		json_kv_int(out, "verified_at", checked_at, &first);
+	else
+		json_kv_str(out, "verified_at", NULL, &first);
 	fputc('}', out);
 }
 
@@ -449,7 +454,8 @@ void uct_report_json_ex(FILE *out, const struct uct_run *run, const struct uct_e
 	for (i = 0; i < run->n_stores; i++) {
 		if (i > 0)
 			fputc(',', out);
-		json_store(out, run->stores[i], run->store_failed ? run->store_failed[i] : 0);
+		json_store(out, run->stores[i], run->store_failed ? run->store_failed[i] : 0,
+			   run->store_checked_at ? run->store_checked_at[i] : 0);
 	}
 	fputc(']', out);
 	json_key(out, "endpoints", &first);

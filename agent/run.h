@@ -12,6 +12,7 @@
 #include "endpoints.h"
 #include "platform.h"
 #include "state.h"
+#include "vcache.h"
 
 enum uct_verdict {
 	UCT_V_UNKNOWN = 0,
@@ -69,12 +70,15 @@ struct uct_run {
 	struct uct_verify_result *vr_before; /* n_stores x eps.n */
 	struct uct_verify_result *vr_after;
 	int *store_failed;               /* per store: could not be opened/used */
+	int64_t *store_checked_at;       /* per store: when its answers were obtained; 0: not read */
 	struct uct_ep_result *res;       /* eps.n */
 	struct uct_change *changes;
 	size_t n_changes;
 	struct uct_strv notices; /* what the user must do */
 	struct uct_strv problems; /* store and system errors, for people */
 	int state_damaged;
+	struct uct_vcache vcache; /* answers of unchanged stores, from earlier runs */
+	int vcache_on;            /* use it (not with --recheck) */
 	int exit_code;
 	int64_t started;
 	int64_t elapsed_ms;

@@ -138,6 +138,11 @@ struct uct_store_ops {
 	/* Would this store let a browser accept chain for host:port now? */
 	int (*verify)(struct uct_store *, const struct uct_chain *chain, const char *host,
 		      int port, struct uct_verify_result *out, struct uct_err *);
+	/* Optional (NULL: answers of this store are never kept between runs).
+	 * A digest of everything list and verify depend on (the store's
+	 * content, the library's version), read while the store is closed; -1
+	 * when it cannot be summed up now (a write in progress). */
+	int (*digest)(struct uct_store *, unsigned char out[UCT_SHA256_LEN], struct uct_err *);
 	/* Release native handles; the store can be opened again later. NULL-safe. */
 	void (*close)(struct uct_store *);
 	/* Free the store itself (calls close first). NULL-safe. */

@@ -22,6 +22,7 @@
 #include <sslerr.h>
 
 #include "log.h"
+#include "nss_digest.h"
 #include "platform.h"
 
 /* Every certificate the agent installs carries a nickname with this prefix;
@@ -767,6 +768,13 @@ out:
 	return rc;
 }
 
+/* The digest lives in nss_digest.c (plain file reading and OpenSSL). */
+static int nss_digest(struct uct_store *store, unsigned char out[UCT_SHA256_LEN],
+		      struct uct_err *err)
+{
+	return uct_nss_db_digest(store->path, store->browser, out, err);
+}
+
 static const struct uct_store_ops nss_ops = {
 	.name = "nss",
 	.open = nss_open,
@@ -774,6 +782,7 @@ static const struct uct_store_ops nss_ops = {
 	.add = nss_add,
 	.remove = nss_remove,
 	.verify = nss_verify,
+	.digest = nss_digest,
 	.close = nss_close,
 	.destroy = nss_destroy,
 };
