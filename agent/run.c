@@ -303,6 +303,18 @@ static void remember_store(struct uct_run *run, struct uct_store *store,
 	}
 }
 
+/*
+ * Open a store for real. The network phase is over by then: the HTTP
+ * library is unloaded first, because memory peaks while a store is open (a
+ * report sent later loads it again). A run that opens no store (every
+ * answer kept from the last run) leaves it for the exit to unmap.
+ */
+static int open_store(struct uct_store *store, int rw, struct uct_err *err)
+{
+	uct_net_release();
+	return store->ops->open(store, rw, err);
+}
+
 /* Everything for one store, opened once and closed before the next. */
 static int process_store(struct uct_run *run, size_t s)
 {
@@ -325,7 +337,7 @@ static int process_store(struct uct_run *run, size_t s)
 		   !recall_store(run, store, digest, &owned, before, &run->store_checked_at[s])) {
 		uct_owned_free(&owned);
 		memset(&owned, 0, sizeof(owned));
-		if (store->ops->open(store, 0, &err) < 0)
+		if (open_store(store, 0, &err) < 0)
 			goto fail;
 		if (store->ops->list(store, uct_owned_collect, &owned, &err) < 0)
 			goto fail;
@@ -350,7 +362,7 @@ static int process_store(struct uct_run *run, size_t s)
 	}
 	/* This run changes the store: what it showed before no longer holds. */
 	uct_vcache_drop(&run->vcache, store->id);
-	if (store->ops->open(store, 1, &err) < 0) {
+	if (open_store(store, 1, &err) < 0) {
 		if (err.code == UCT_E_LOCKED && uct_store_is_override(store)) {
 			for (i = 0; i < run->n_changes; i++)
 				if (run->changes[i].store == store)
@@ -796,11 +808,6 @@ int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uc
 	}
 	if (cmd != UCT_CMD_REMOVE && fetch_all(run, err) < 0)
 		goto out;
-	/*
-	 * The network phase is over: unload the HTTP library before the stores
-	 * are opened, where memory peaks (a report sent later loads it again).
-	 */
-	uct_net_release();
 	if (cmd == UCT_CMD_REMOVE) {
 		run->targets = calloc(run->eps.n_targets + 1, sizeof(*run->targets));
 		if (run->targets == NULL)

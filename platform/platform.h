@@ -290,7 +290,8 @@ void uct_net_release(void);
  * Never fails: a part that cannot be opened is skipped. */
 uct_log_sink uct_platform_log_sink(void **ctx);
 
-/* Process set-up (signals) and clean-up (releases the network library). */
+/* Process set-up (signals) and clean-up before exit (nothing at present:
+ * the exit itself unmaps a network library still loaded). */
 int uct_platform_init(struct uct_err *err);
 void uct_platform_cleanup(void);
 

@@ -436,5 +436,7 @@ int uct_platform_init(struct uct_err *err)
 
 void uct_platform_cleanup(void)
 {
-	uct_net_release();
+	/* libcurl, if still loaded, is left to the process exit: unmapping
+	 * it library by library (dlclose) costs about a millisecond that the
+	 * exit does for free, and it holds nothing that must be flushed. */
 }
