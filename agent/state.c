@@ -14,6 +14,7 @@
 #include "state.h"
 
 #define STATE_MAGIC "uccx-trust-state\t1"
+#define LAST_MAGIC "uccx-trust-last-run\t1"
 #define STATE_MAX (4u << 20)
 
 static int load_line(struct uct_state *st, char *line)
@@ -61,43 +62,131 @@ static int load_line(struct uct_state *st, char *line)
 	return -1;
 }
 
+/* The record lines (seen, installed) as the state file holds them. NULL
+ * when out of memory. */
+static char *records_text(const struct uct_state *st)
+{
+	char hex[UCT_SHA256_LEN * 2 + 1];
+	char *buf = NULL, *line = NULL;
+	size_t len = 0, cap = 0, i;
+
+	if (uct_rec_append(&buf, &len, &cap, "") < 0)
+		return NULL;
+	for (i = 0; i < st->n_seen; i++) {
+		uct_rec_hex(st->seen[i].sha256, UCT_SHA256_LEN, hex);
+		line = uct_asprintf("seen\t%s\t%s\t%" PRId64 "\t%" PRId64 "\t%s\n", st->seen[i].hostport,
+				    hex, st->seen[i].not_after, st->seen[i].first_seen,
+				    st->seen[i].names);
+		if (line == NULL || uct_rec_append(&buf, &len, &cap, line) < 0)
+			goto nomem;
+		free(line);
+	}
+	for (i = 0; i < st->n_installed; i++) {
+		uct_rec_hex(st->installed[i].sha256, UCT_SHA256_LEN, hex);
+		line = uct_asprintf("installed\t%s\t%s\t%s\t%s\n", st->installed[i].store_id, hex,
+				    uct_trust_name(st->installed[i].trust), st->installed[i].hostports);
+		if (line == NULL || uct_rec_append(&buf, &len, &cap, line) < 0)
+			goto nomem;
+		free(line);
+	}
+	return buf;
+nomem:
+	free(line);
+	free(buf);
+	return NULL;
+}
+
+/* The "last" line: when the last run was, how it ended. */
+static char *last_line(const struct uct_state *st)
+{
+	char *cmd = uct_rec_clean(st->last_command), *sum = uct_rec_clean(st->last_summary);
+	char *line = NULL;
+
+	if (cmd != NULL && sum != NULL)
+		line = uct_asprintf("last\t%" PRId64 "\t%d\t%s\t%s\n", st->last_run, st->last_exit,
+				    cmd, sum);
+	free(cmd);
+	free(sum);
+	return line;
+}
+
+/* Read the lines of text (magic first) into st; -1 on the first bad line. */
+static int parse_text(struct uct_state *st, char *text, size_t len, const char *magic)
+{
+	char *line, *next;
+	int lineno = 0;
+
+	/* A NUL inside the text is damage (a torn write, a wrong file). */
+	if (len == 0 || memchr(text, '\0', len) != NULL)
+		return -1;
+	for (line = text; line != NULL && *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		if (++lineno == 1) {
+			if (strcmp(line, magic) != 0)
+				return -1;
+			continue;
+		}
+		if (*line != '#' && *line != '\0' && load_line(st, line) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The outcome of the latest run, from PATH.last, when it is newer than
+ * what the state file says. That file is a convenience: damage is ignored. */
+static void load_last(const char *path, struct uct_state *st)
+{
+	struct uct_state last = {0};
+	struct uct_err rerr = {0};
+	char *file = uct_asprintf("%s.last", path), *text = NULL;
+	size_t len;
+
+	if (file == NULL || uct_file_read(file, STATE_MAX, &text, &len, &rerr) < 0)
+		goto out;
+	if (parse_text(&last, text, len, LAST_MAGIC) < 0 || last.n_seen > 0 || last.n_installed > 0) {
+		uct_log(UCT_LOG_INFO, "%s is damaged: the last run's outcome is not known", file);
+		goto out;
+	}
+	if (last.last_command != NULL && last.last_run >= st->last_run) {
+		free(st->last_command);
+		free(st->last_summary);
+		st->last_run = last.last_run;
+		st->last_exit = last.last_exit;
+		st->last_command = last.last_command;
+		st->last_summary = last.last_summary;
+		last.last_command = last.last_summary = NULL;
+	}
+out:
+	uct_state_free(&last);
+	free(text);
+	free(file);
+}
+
 int uct_state_load(const char *path, struct uct_state *st, int *damaged, struct uct_err *err)
 {
-	char *text = NULL, *line, *next, *aside = NULL;
+	char *text = NULL, *aside = NULL;
 	size_t len;
 	struct uct_err rerr = {0};
-	int bad = 0, lineno = 0;
+	int bad;
 
 	memset(st, 0, sizeof(*st));
 	*damaged = 0;
 	if (uct_file_read(path, STATE_MAX, &text, &len, &rerr) < 0) {
-		if (rerr.native == ENOENT)
-			return 0;
-		return uct_err_set(err, rerr.code, rerr.native, "%s", rerr.msg);
-	}
-	/* A NUL inside the text is damage (a torn write, a wrong file). */
-	if (len == 0 || memchr(text, '\0', len) != NULL)
-		bad = 1;
-	for (line = text; !bad && line != NULL && *line != '\0'; line = next) {
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
-		lineno++;
-		if (lineno == 1) {
-			if (strcmp(line, STATE_MAGIC) != 0)
-				bad = 1;
-			continue;
-		}
-		if (*line == '#' || *line == '\0')
-			continue;
-		if (load_line(st, line) < 0) {
-			bad = 1;
-			break;
-		}
-	}
-	free(text);
-	if (!bad)
+		if (rerr.native != ENOENT)
+			return uct_err_set(err, rerr.code, rerr.native, "%s", rerr.msg);
+		load_last(path, st);
 		return 0;
+	}
+	bad = parse_text(st, text, len, STATE_MAGIC) < 0;
+	free(text);
+	if (!bad) {
+		/* What is on disk, so that a save can tell whether it must write. */
+		st->saved_records = records_text(st);
+		load_last(path, st);
+		return 0;
+	}
 	/*
 	 * A damaged state must not decide trust. Set it aside for the helpdesk
 	 * and start afresh: the agent's own NSS objects are still recognised by
@@ -113,48 +202,46 @@ int uct_state_load(const char *path, struct uct_state *st, int *damaged, struct 
 	return 0;
 }
 
-int uct_state_save(const char *path, const struct uct_state *st, struct uct_err *err)
+/*
+ * The records decide trust (what was approved, what is ours): when they
+ * change they are written durably. A run that changed none of them (the
+ * login run) only replaces PATH.last, with no wait for the disk: losing it
+ * loses nothing but the time of that run.
+ */
+int uct_state_save(const char *path, struct uct_state *st, struct uct_err *err)
 {
-	char *buf = NULL, *line = NULL, *cmd = NULL, *sum = NULL;
-	char hex[UCT_SHA256_LEN * 2 + 1];
-	size_t len = 0, cap = 0, i;
+	char *records = records_text(st), *last = last_line(st), *buf = NULL, *file = NULL;
+	size_t len = 0, cap = 0;
 	int rc = -1;
 
-	if (uct_rec_append(&buf, &len, &cap, STATE_MAGIC "\n# Written by uccx-trust; do not edit.\n") < 0)
+	if (records == NULL || last == NULL)
 		goto nomem;
-	cmd = uct_rec_clean(st->last_command);
-	sum = uct_rec_clean(st->last_summary);
-	if (cmd == NULL || sum == NULL)
-		goto nomem;
-	line = uct_asprintf("last\t%" PRId64 "\t%d\t%s\t%s\n", st->last_run, st->last_exit, cmd, sum);
-	if (line == NULL || uct_rec_append(&buf, &len, &cap, line) < 0)
-		goto nomem;
-	for (i = 0; i < st->n_seen; i++) {
-		free(line);
-		uct_rec_hex(st->seen[i].sha256, UCT_SHA256_LEN, hex);
-		line = uct_asprintf("seen\t%s\t%s\t%" PRId64 "\t%" PRId64 "\t%s\n", st->seen[i].hostport,
-				    hex, st->seen[i].not_after, st->seen[i].first_seen,
-				    st->seen[i].names);
-		if (line == NULL || uct_rec_append(&buf, &len, &cap, line) < 0)
+	if (st->saved_records != NULL && strcmp(records, st->saved_records) == 0) {
+		file = uct_asprintf("%s.last", path);
+		if (file == NULL || uct_rec_append(&buf, &len, &cap, LAST_MAGIC "\n") < 0 ||
+		    uct_rec_append(&buf, &len, &cap, last) < 0)
 			goto nomem;
+		rc = uct_file_write_replace(file, buf, len, 0600, err);
+		goto out;
 	}
-	for (i = 0; i < st->n_installed; i++) {
-		free(line);
-		uct_rec_hex(st->installed[i].sha256, UCT_SHA256_LEN, hex);
-		line = uct_asprintf("installed\t%s\t%s\t%s\t%s\n", st->installed[i].store_id, hex,
-				    uct_trust_name(st->installed[i].trust), st->installed[i].hostports);
-		if (line == NULL || uct_rec_append(&buf, &len, &cap, line) < 0)
-			goto nomem;
-	}
+	if (uct_rec_append(&buf, &len, &cap, STATE_MAGIC "\n# Written by uccx-trust; do not edit.\n") < 0 ||
+	    uct_rec_append(&buf, &len, &cap, last) < 0 ||
+	    uct_rec_append(&buf, &len, &cap, records) < 0)
+		goto nomem;
 	rc = uct_file_write_atomic(path, buf, len, 0600, err);
+	if (rc == 0) {
+		free(st->saved_records);
+		st->saved_records = records;
+		records = NULL;
+	}
 	goto out;
 nomem:
 	uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory writing the state file");
 out:
-	free(line);
-	free(cmd);
-	free(sum);
+	free(records);
+	free(last);
 	free(buf);
+	free(file);
 	return rc;
 }
 
@@ -176,6 +263,7 @@ void uct_state_free(struct uct_state *st)
 	free(st->installed);
 	free(st->last_command);
 	free(st->last_summary);
+	free(st->saved_records);
 	memset(st, 0, sizeof(*st));
 }
 

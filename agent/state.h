@@ -36,14 +36,18 @@ struct uct_state {
 	int last_exit;
 	char *last_command;
 	char *last_summary; /* one line: "11/13 endpoints trusted" */
+	char *saved_records; /* the records as last read or written (internal) */
 };
 
 /* Load path into st (cleared on entry). A missing file is an empty state.
  * A damaged file is renamed to PATH.damaged, st is left empty and
  * *damaged is set (the caller warns); only I/O errors fail. */
 int uct_state_load(const char *path, struct uct_state *st, int *damaged, struct uct_err *err);
-/* Write st to path atomically (mode 0600). */
-int uct_state_save(const char *path, const struct uct_state *st, struct uct_err *err);
+/* Write st to path atomically and durably (mode 0600) when its records
+ * changed since loaded or saved; otherwise only the last run's outcome, to
+ * PATH.last (atomic, not waited for: its loss costs nothing). Loading
+ * takes the newer outcome of the two files. */
+int uct_state_save(const char *path, struct uct_state *st, struct uct_err *err);
 void uct_state_free(struct uct_state *st); /* NULL-safe; leaves st empty */
 
 /* Lookups return borrowed pointers into st, or NULL. */

@@ -410,7 +410,7 @@ int uct_vcache_save(const char *path, const struct uct_vcache *c, struct uct_err
 	for (i = 0; i < c->n; i++)
 		if (record_text(&c->stores[i], &buf, &len, &cap) < 0)
 			goto nomem;
-	rc = uct_file_write_atomic(path, buf, len, 0600, err);
+	rc = uct_file_write_replace(path, buf, len, 0600, err);
 	free(buf);
 	return rc;
 nomem:

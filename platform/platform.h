@@ -221,6 +221,11 @@ int uct_ini_parse_lenient(const char *path, uct_ini_handler handler, void *ctx,
  * symlink at path. */
 int uct_file_write_atomic(const char *path, const void *data, size_t len, int mode,
 			  struct uct_err *err);
+/* The same without waiting for the disk: a reader sees the old or the new
+ * content, but a power cut may lose both. For files whose loss costs
+ * nothing (the verification cache, the last run's outcome). */
+int uct_file_write_replace(const char *path, const void *data, size_t len, int mode,
+			   struct uct_err *err);
 /* Read a whole file (at most max bytes) into a new NUL-terminated buffer. */
 int uct_file_read(const char *path, size_t max, char **out, size_t *len, struct uct_err *err);
 

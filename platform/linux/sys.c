@@ -151,7 +151,8 @@ static void sys_sync_dir(const char *path)
 	free(dir);
 }
 
-int uct_file_write_atomic(const char *path, const void *data, size_t len, int mode,
+/* Temp file, rename; durable: the data and the rename reach the disk first. */
+static int sys_write_file(const char *path, const void *data, size_t len, int mode, int durable,
 			  struct uct_err *err)
 {
 	static unsigned counter;
@@ -181,7 +182,7 @@ int uct_file_write_atomic(const char *path, const void *data, size_t len, int mo
 	}
 	/* The umask must not make a state file unreadable to its owner. */
 	if (fchmod(fd, (mode_t)(mode & 07777)) < 0 || sys_write_all(fd, data, len) < 0 ||
-	    fsync(fd) < 0) {
+	    (durable && fsync(fd) < 0)) {
 		sys_write_error(path, errno, err);
 		goto err;
 	}
@@ -195,7 +196,8 @@ int uct_file_write_atomic(const char *path, const void *data, size_t len, int mo
 		sys_write_error(path, errno, err);
 		goto err;
 	}
-	sys_sync_dir(path);
+	if (durable)
+		sys_sync_dir(path);
 	free(tmp);
 	return 0;
 err:
@@ -204,6 +206,18 @@ err:
 	unlink(tmp);
 	free(tmp);
 	return -1;
+}
+
+int uct_file_write_atomic(const char *path, const void *data, size_t len, int mode,
+			  struct uct_err *err)
+{
+	return sys_write_file(path, data, len, mode, 1, err);
+}
+
+int uct_file_write_replace(const char *path, const void *data, size_t len, int mode,
+			   struct uct_err *err)
+{
+	return sys_write_file(path, data, len, mode, 0, err);
 }
 
 /* ---- run lock ---------------------------------------------------------- */

@@ -126,7 +126,8 @@ static int win_write_error(const char *path, DWORD e, struct uct_err *err)
 	return uct_win_err(err, UCT_E_IO, e, "cannot write %s", path);
 }
 
-int uct_file_write_atomic(const char *path, const void *data, size_t len, int mode,
+/* Temp file, MoveFileEx; durable: flushed and written through first. */
+static int win_write_file(const char *path, const void *data, size_t len, int mode, int durable,
 			  struct uct_err *err)
 {
 	static unsigned counter;
@@ -175,14 +176,15 @@ int uct_file_write_atomic(const char *path, const void *data, size_t len, int mo
 		p += put;
 		len -= put;
 	}
-	if (!FlushFileBuffers(h)) {
+	if (durable && !FlushFileBuffers(h)) {
 		win_write_error(path, GetLastError(), err);
 		goto out;
 	}
 	CloseHandle(h);
 	h = INVALID_HANDLE_VALUE;
 	/* MoveFileEx replaces the target in one step, as rename() does. */
-	if (!MoveFileExW(wtmp, wpath, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
+	if (!MoveFileExW(wtmp, wpath,
+			 MOVEFILE_REPLACE_EXISTING | (durable ? MOVEFILE_WRITE_THROUGH : 0))) {
 		win_write_error(path, GetLastError(), err);
 		goto out;
 	}
@@ -196,6 +198,18 @@ out:
 	free(tmp);
 	free(wpath);
 	return rc;
+}
+
+int uct_file_write_atomic(const char *path, const void *data, size_t len, int mode,
+			  struct uct_err *err)
+{
+	return win_write_file(path, data, len, mode, 1, err);
+}
+
+int uct_file_write_replace(const char *path, const void *data, size_t len, int mode,
+			   struct uct_err *err)
+{
+	return win_write_file(path, data, len, mode, 0, err);
 }
 
 /* ---- run lock ---------------------------------------------------------- */

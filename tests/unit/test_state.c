@@ -95,6 +95,89 @@ START_TEST(test_missing_is_empty)
 }
 END_TEST
 
+/* Reads a whole small file into buf; -1 when it does not exist. */
+static int slurp(const char *file, char *buf, size_t size)
+{
+	FILE *f = fopen(file, "r");
+	size_t n;
+
+	if (f == NULL)
+		return -1;
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return 0;
+}
+
+/* A run that changes no record only writes the outcome, to PATH.last; a
+ * run that changes one writes the state. Loading takes the newer outcome. */
+START_TEST(test_unchanged_records_write_only_the_outcome)
+{
+	struct uct_testcert *tc = uct_testcert_make(&(struct uct_testcert_spec){.cn = "uccx1.lab.example"});
+	struct uct_cert *leaf = uct_testcert_to_uct(tc);
+	struct uct_state st = {0}, back;
+	struct uct_err err = {0};
+	char before[4096], after[4096], last_path[160];
+	int damaged;
+
+	snprintf(last_path, sizeof(last_path), "%s.last", path);
+	ck_assert_int_eq(uct_state_set_seen(&st, "uccx1.lab.example:8445", leaf, 1000), 0);
+	st.last_run = 2000;
+	st.last_command = strdup("install");
+	st.last_summary = strdup("13/13 endpoints trusted, 5 changes");
+	ck_assert_int_eq(uct_state_save(path, &st, &err), 0);
+	ck_assert_int_eq(slurp(path, before, sizeof(before)), 0);
+	ck_assert_int_ne(access(last_path, F_OK), 0);
+
+	/* The login run: the same records, a new outcome. */
+	ck_assert_int_eq(uct_state_set_seen(&st, "uccx1.lab.example:8445", leaf, 3000), 0);
+	st.last_run = 3000;
+	free(st.last_summary);
+	st.last_summary = strdup("13/13 endpoints trusted, 0 changes");
+	ck_assert_int_eq(uct_state_save(path, &st, &err), 0);
+	ck_assert_int_eq(slurp(path, after, sizeof(after)), 0);
+	ck_assert_str_eq(after, before);
+	ck_assert_int_eq(access(last_path, F_OK), 0);
+	ck_assert_int_eq(uct_state_load(path, &back, &damaged, &err), 0);
+	ck_assert_int_eq(back.last_run, 3000);
+	ck_assert_str_eq(back.last_summary, "13/13 endpoints trusted, 0 changes");
+	ck_assert_int_eq(back.n_seen, 1);
+	ck_assert_int_eq(back.seen[0].first_seen, 1000);
+
+	/* A record changes: the state is written, with the outcome. */
+	ck_assert_int_eq(uct_state_add_installed(&back, "nss:/db", leaf->sha256, UCT_TRUST_PEER,
+						 "uccx1.lab.example:8445"), 0);
+	back.last_run = 4000;
+	ck_assert_int_eq(uct_state_save(path, &back, &err), 0);
+	ck_assert_int_eq(slurp(path, after, sizeof(after)), 0);
+	ck_assert_ptr_nonnull(strstr(after, "installed\tnss:/db\t"));
+	ck_assert_ptr_nonnull(strstr(after, "last\t4000\t"));
+	uct_state_free(&back);
+	ck_assert_int_eq(uct_state_load(path, &back, &damaged, &err), 0);
+	ck_assert_int_eq(back.last_run, 4000);
+
+	/* A damaged PATH.last costs only the outcome it held. */
+	uct_state_free(&back);
+	ck_assert_int_eq(slurp(last_path, after, sizeof(after)), 0);
+	{
+		FILE *f = fopen(last_path, "w");
+
+		ck_assert_ptr_nonnull(f);
+		fputs("uccx-trust-last-run\t1\nlast\tnot-a-time\n", f);
+		fclose(f);
+	}
+	ck_assert_int_eq(uct_state_load(path, &back, &damaged, &err), 0);
+	ck_assert_int_eq(damaged, 0);
+	ck_assert_int_eq(back.last_run, 4000);
+	ck_assert_int_eq(back.n_installed, 1);
+
+	uct_state_free(&st);
+	uct_state_free(&back);
+	uct_cert_free(leaf);
+	uct_testcert_free(tc);
+}
+END_TEST
+
 static const char *const damaged_texts[] = {
 	"garbage\n",
 	"uccx-trust-state\t1\nseen\tx:1\tnot-a-fingerprint\t0\t0\tx\n",
@@ -134,6 +217,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_missing_is_empty);
+	tcase_add_test(tc, test_unchanged_records_write_only_the_outcome);
 	tcase_add_loop_test(tc, test_damaged_is_set_aside, 0,
 			    (int)(sizeof(damaged_texts) / sizeof(damaged_texts[0])));
 	suite_add_tcase(s, tc);
