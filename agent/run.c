@@ -304,14 +304,16 @@ static void remember_store(struct uct_run *run, struct uct_store *store,
 }
 
 /*
- * Open a store for real. The network phase is over by then: the HTTP
- * library is unloaded first, because memory peaks while a store is open (a
- * report sent later loads it again). A run that opens no store (every
- * answer kept from the last run) leaves it for the exit to unmap.
+ * Open a store for real. The network phase is over by then: before an NSS
+ * database, the HTTP library is unloaded, because memory peaks while NSS is
+ * loaded (a report sent later loads it again). A run that opens no NSS
+ * database (every answer kept from the last run) leaves it for the exit to
+ * unmap; a Firefox exception file is only a text file.
  */
 static int open_store(struct uct_store *store, int rw, struct uct_err *err)
 {
-	uct_net_release();
+	if (strcmp(store->ops->name, "nss") == 0)
+		uct_net_release();
 	return store->ops->open(store, rw, err);
 }
 
