@@ -808,6 +808,10 @@ int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uc
 		if (uct_endpoints_build(cfg, &run->eps, err) < 0)
 			goto out;
 	}
+	/* The stores first: one that cannot be used fails the run before any
+	 * server is asked. */
+	if (discover(run, err) < 0)
+		goto out;
 	if (cmd != UCT_CMD_REMOVE && fetch_all(run, err) < 0)
 		goto out;
 	if (cmd == UCT_CMD_REMOVE) {
@@ -815,7 +819,7 @@ int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uc
 		if (run->targets == NULL)
 			goto out;
 	}
-	if (analyse_all(run, err) < 0 || discover(run, err) < 0)
+	if (analyse_all(run, err) < 0)
 		goto out;
 	for (s = 0; s < run->n_stores; s++)
 		if (process_store(run, s) < 0)
