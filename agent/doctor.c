@@ -305,8 +305,10 @@ int uct_doctor_main(struct uct_config *cfg, FILE *out, int log_level)
 	int failed, code;
 
 	uct_log_set_sink(doctor_log_sink, &dl, UCT_LOG_DEBUG);
-	/* The pipeline runs a check: doctor changes nothing. */
+	/* The pipeline runs a check: doctor changes nothing. Someone is looking
+	 * at a problem now: every database is verified again, no kept answer. */
 	cfg->command = UCT_CMD_CHECK;
+	cfg->recheck = 1;
 	failed = uct_run_execute(&run, cfg, &err) < 0;
 	if (failed)
 		code = (err.code == UCT_E_USAGE || err.code == UCT_E_CONFIG) ? 2 : 3;

@@ -101,8 +101,12 @@ check "damaged cache: written again whole" grep -q "^store	nss:$CHROME	[0-9a-f]\
 run_agent install --verbose
 check "damaged cache: the next run uses the new one" [ "$(reused)" -eq 2 ]
 
-# ---- --recheck opens every database ----
+# ---- --recheck and doctor open every database ----
 run_agent install --verbose --recheck
 check "--recheck: no database from the cache" [ "$(reused)" -eq 0 ]
+run_agent install --verbose
+check "the run after --recheck uses the cache again" [ "$(reused)" -eq 2 ]
+run_agent doctor --verbose
+check "doctor verifies every database again (0 reused), exit 0" eval '[ "$(reused)" -eq 0 ] && [ "$RC" -eq 0 ]'
 
 finish
