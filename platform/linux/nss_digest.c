@@ -53,7 +53,8 @@ out:
 /*
  * What list and verify depend on: the certificates and trust of cert9.db
  * (with a write-ahead log, if some program left one), the NSS version that
- * verifies, the browser whose rules apply. key4.db holds keys only, and
+ * verifies, the agent's version (its reading of the answers may change) and
+ * the browser whose rules apply. key4.db holds keys only, and
  * pkcs11.txt is not read (NSS_INIT_NOMODDB). A journal means a write is
  * under way or was cut short: no digest then.
  */
@@ -78,6 +79,7 @@ int uct_nss_db_digest(const char *dir, enum uct_browser browser_id,
 	}
 	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
 	    EVP_DigestUpdate(md, version, strlen(version) + 1) != 1 ||
+	    EVP_DigestUpdate(md, UCT_VERSION, sizeof(UCT_VERSION)) != 1 ||
 	    EVP_DigestUpdate(md, browser, strlen(browser) + 1) != 1)
 		goto out;
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
