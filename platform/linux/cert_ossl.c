@@ -338,6 +338,9 @@ static int ossl_cert_new(X509 *x, const unsigned char *der, size_t len, struct u
 	ossl_time(X509_get0_notAfter(x), &cert->not_after);
 	if (ossl_fill(x, cert) < 0)
 		goto nomem;
+	/* Kept for uct_cert_signed_by: its public key is already decoded. */
+	if (X509_up_ref(x) == 1)
+		cert->native = x;
 	*out = cert;
 	return 0;
 nomem:
@@ -502,9 +505,9 @@ out:
 /*
  * The analysis asks the same question several times per endpoint (walking
  * to the root, then along the approved path) and again for every endpoint
- * that shares a chain; each answer costs two certificate decodes and a
- * signature check. Answers depend only on the two encodings, so a few are
- * remembered, by fingerprint.
+ * that shares a chain; each answer costs a signature check (20-30 us with
+ * RSA), plus two certificate decodes for a cert without its X509. Answers
+ * depend only on the two encodings, so a few are remembered, by fingerprint.
  */
 #define OSSL_SIGNED_MEMO 32
 
@@ -550,10 +553,44 @@ static void ossl_signed_remember(const struct uct_cert *child, const struct uct_
 	pthread_mutex_unlock(&ossl_signed_lock);
 }
 
+void *uct_cert_native_ref(void *native)
+{
+	/* A failed up-ref leaves the copy without a handle, which is valid:
+	 * uct_cert_signed_by then decodes the DER. */
+	if (native == NULL || X509_up_ref(native) != 1)
+		return NULL;
+	return native;
+}
+
+void uct_cert_native_free(void *native)
+{
+	X509_free(native);
+}
+
+void uct_ossl_signed_forget(void)
+{
+	pthread_mutex_lock(&ossl_signed_lock);
+	ossl_signed_memo_n = 0;
+	ossl_signed_memo_next = 0;
+	pthread_mutex_unlock(&ossl_signed_lock);
+}
+
+/* The parser's X509 for cert (borrowed, *owned NULL), or one decoded from
+ * its DER now (*owned set: the caller frees it). NULL when it does not decode. */
+static X509 *ossl_x509_of(const struct uct_cert *cert, X509 **owned)
+{
+	const unsigned char *p = cert->der;
+
+	*owned = NULL;
+	if (cert->native != NULL)
+		return cert->native;
+	*owned = d2i_X509(NULL, &p, (long)cert->der_len);
+	return *owned;
+}
+
 int uct_cert_signed_by(const struct uct_cert *child, const struct uct_cert *issuer)
 {
-	const unsigned char *p;
-	X509 *c = NULL, *i = NULL;
+	X509 *c, *i, *c_owned = NULL, *i_owned = NULL;
 	EVP_PKEY *key;
 	int ok = 0;
 
@@ -561,10 +598,8 @@ int uct_cert_signed_by(const struct uct_cert *child, const struct uct_cert *issu
 		return 0;
 	if (ossl_signed_recall(child, issuer, &ok))
 		return ok;
-	p = child->der;
-	c = d2i_X509(NULL, &p, (long)child->der_len);
-	p = issuer->der;
-	i = d2i_X509(NULL, &p, (long)issuer->der_len);
+	c = ossl_x509_of(child, &c_owned);
+	i = ossl_x509_of(issuer, &i_owned);
 	if (c == NULL || i == NULL)
 		goto out;
 	if (X509_NAME_cmp(X509_get_issuer_name(c), X509_get_subject_name(i)) != 0)
@@ -573,8 +608,8 @@ int uct_cert_signed_by(const struct uct_cert *child, const struct uct_cert *issu
 	ok = key != NULL && X509_verify(c, key) == 1;
 out:
 	ERR_clear_error();
-	X509_free(c);
-	X509_free(i);
+	X509_free(c_owned);
+	X509_free(i_owned);
 	if (c != NULL && i != NULL)
 		ossl_signed_remember(child, issuer, ok);
 	return ok;

@@ -24,9 +24,13 @@ int uct_ossl_parse_any(const unsigned char *buf, size_t len, const char *what,
 
 /*
  * Append x (borrowed: the caller still frees it) to chain as a new
- * uct_cert, filled from x itself and its DER encoding. On failure nothing
- * is appended and err says why.
+ * uct_cert, filled from x itself and its DER encoding, holding a reference
+ * to x. On failure nothing is appended and err says why.
  */
 int uct_ossl_push_x509(X509 *x, struct uct_chain *chain, struct uct_err *err);
+
+/* Forget the remembered uct_cert_signed_by answers (tests compare the
+ * answers with and without decoded certificates). */
+void uct_ossl_signed_forget(void);
 
 #endif
