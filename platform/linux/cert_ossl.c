@@ -376,19 +376,73 @@ int uct_cert_parse(const unsigned char *der, size_t len, struct uct_cert **out,
 	return rc;
 }
 
-int uct_ossl_push_x509(X509 *x, struct uct_chain *chain, struct uct_err *err)
+void uct_ossl_seen_clear(struct uct_ossl_seen *seen)
 {
+	size_t k;
+
+	if (seen == NULL)
+		return;
+	for (k = 0; k < seen->n; k++)
+		uct_cert_free(seen->certs[k]);
+	free(seen->certs);
+	seen->certs = NULL;
+	seen->n = 0;
+}
+
+/* The certificate of seen whose encoding is der, or NULL. */
+static const struct uct_cert *ossl_seen_find(const struct uct_ossl_seen *seen,
+					     const unsigned char *der, size_t len)
+{
+	size_t k;
+
+	for (k = 0; seen != NULL && k < seen->n; k++)
+		if (seen->certs[k]->der_len == len && memcmp(seen->certs[k]->der, der, len) == 0)
+			return seen->certs[k];
+	return NULL;
+}
+
+/* Remember a copy of cert in seen; without memory it is simply not remembered. */
+static void ossl_seen_add(struct uct_ossl_seen *seen, const struct uct_cert *cert)
+{
+	struct uct_cert **grown, *copy;
+
+	if (seen == NULL || (copy = uct_cert_dup(cert)) == NULL)
+		return;
+	grown = realloc(seen->certs, (seen->n + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		uct_cert_free(copy);
+		return;
+	}
+	seen->certs = grown;
+	seen->certs[seen->n++] = copy;
+}
+
+/*
+ * The cert is filled from x itself: decoding the DER again would decode the
+ * public key again, one of OpenSSL 3's slowest steps.
+ */
+int uct_ossl_push_x509(X509 *x, struct uct_chain *chain, struct uct_ossl_seen *seen,
+		       struct uct_err *err)
+{
+	const struct uct_cert *known;
 	unsigned char *der = NULL;
 	struct uct_cert *cert;
 	int len = i2d_X509(x, &der);
 
 	if (len <= 0)
 		return uct_err_set(err, UCT_E_PARSE, 0, "cannot encode a certificate");
-	/* Filled from x itself: decoding the DER again would decode the public
-	 * key again, one of OpenSSL 3's slowest steps. */
-	if (ossl_cert_new(x, der, (size_t)len, &cert, err) < 0) {
+	known = ossl_seen_find(seen, der, (size_t)len);
+	if (known != NULL) {
+		cert = uct_cert_dup(known);
+		if (cert == NULL) {
+			OPENSSL_free(der);
+			return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+		}
+	} else if (ossl_cert_new(x, der, (size_t)len, &cert, err) < 0) {
 		OPENSSL_free(der);
 		return -1;
+	} else {
+		ossl_seen_add(seen, cert);
 	}
 	OPENSSL_free(der);
 	if (uct_chain_push(chain, cert) < 0)
@@ -410,7 +464,7 @@ static int ossl_parse_pem(const unsigned char *buf, size_t len, const char *what
 	ERR_clear_error();
 	/* PEM_read_bio_X509 skips blocks of other types (keys, CRLs). */
 	while (rc == 0 && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-		rc = uct_ossl_push_x509(x, chain, err);
+		rc = uct_ossl_push_x509(x, chain, NULL, err);
 		X509_free(x);
 	}
 	e = ERR_peek_last_error();
