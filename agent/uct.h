@@ -87,6 +87,7 @@ enum uct_key_type { UCT_KEY_OTHER = 0, UCT_KEY_RSA, UCT_KEY_EC, UCT_KEY_ED };
  * One parsed certificate, filled by the platform's parser (OpenSSL on Linux,
  * crypt32 on Windows) so that the analysis is the same code everywhere.
  * All strings and arrays are owned by the struct; free with uct_cert_free().
+ * A struct made by hand (tests, calloc) leaves native NULL.
  */
 struct uct_cert {
 	unsigned char *der;
@@ -113,9 +114,21 @@ struct uct_cert {
 	int unknown_critical; /* a critical extension the browsers do not know */
 	char *aia_ca_issuers; /* first caIssuers URL, NULL when absent */
 	unsigned char sha256[UCT_SHA256_LEN];
+	/*
+	 * The platform's decoded certificate (an X509 *, a PCCERT_CONTEXT),
+	 * one reference owned by this struct, or NULL. Decoding is the costly
+	 * part of a signature check with OpenSSL 3 (the public key), so the
+	 * parser keeps what it decoded and uct_cert_signed_by reuses it.
+	 * Opaque here: only platform/ looks inside; NULL is always valid.
+	 */
+	void *native;
 };
 
 void uct_cert_free(struct uct_cert *cert); /* NULL-safe */
+/* A new, independent copy of cert (strings, arrays, DER, and another
+ * reference to the native handle): freeing either leaves the other valid.
+ * NULL when cert is NULL or memory runs out. Owned by the caller. */
+struct uct_cert *uct_cert_dup(const struct uct_cert *cert);
 /* Uppercase colon-separated SHA-256 into buf (UCT_FP_STRLEN bytes). */
 void uct_fp_format(const unsigned char sha256[UCT_SHA256_LEN], char *buf);
 /* Parse a fingerprint: 64 hex digits, colons/spaces and case optional.

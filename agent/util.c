@@ -1,6 +1,7 @@
 /*
- * util.c: errors, owned-string arrays, fingerprints and host-name rules
- * shared by every module. Portable C99, no platform calls.
+ * util.c: errors, owned-string arrays, certificates, fingerprints and
+ * host-name rules shared by every module. Portable C99; the only platform
+ * calls are the reference counting of a certificate's native handle.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "platform.h"
 #include "uct.h"
 
 int uct_err_set(struct uct_err *err, int code, long native, const char *fmt, ...)
@@ -130,7 +132,51 @@ void uct_cert_free(struct uct_cert *cert)
 	uct_strv_clear(&cert->san_dns);
 	uct_strv_clear(&cert->san_ip);
 	free(cert->aia_ca_issuers);
+	uct_cert_native_free(cert->native);
 	free(cert);
+}
+
+static int cert_strv_copy(struct uct_strv *dst, const struct uct_strv *src)
+{
+	size_t i;
+
+	for (i = 0; i < src->n; i++)
+		if (uct_strv_push(dst, src->v[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/* A copy a failing strdup could miss: a NULL that was not NULL in src. */
+#define CERT_DUP_LOST(field) (src->field != NULL && cert->field == NULL)
+
+struct uct_cert *uct_cert_dup(const struct uct_cert *src)
+{
+	struct uct_cert *cert;
+
+	if (src == NULL || (cert = malloc(sizeof(*cert))) == NULL)
+		return NULL;
+	/* Scalars and the fingerprint by value; every pointer is replaced
+	 * below before anything can fail, so a failure frees only copies. */
+	*cert = *src;
+	cert->der = NULL;
+	cert->subject = uct_strdup(src->subject);
+	cert->issuer = uct_strdup(src->issuer);
+	cert->subject_cn = uct_strdup(src->subject_cn);
+	cert->serial_hex = uct_strdup(src->serial_hex);
+	cert->aia_ca_issuers = uct_strdup(src->aia_ca_issuers);
+	memset(&cert->san_dns, 0, sizeof(cert->san_dns));
+	memset(&cert->san_ip, 0, sizeof(cert->san_ip));
+	cert->native = uct_cert_native_ref(src->native);
+	if (src->der != NULL && (cert->der = malloc(src->der_len)) != NULL)
+		memcpy(cert->der, src->der, src->der_len);
+	if (CERT_DUP_LOST(der) || CERT_DUP_LOST(subject) || CERT_DUP_LOST(issuer) ||
+	    CERT_DUP_LOST(subject_cn) || CERT_DUP_LOST(serial_hex) ||
+	    CERT_DUP_LOST(aia_ca_issuers) || cert_strv_copy(&cert->san_dns, &src->san_dns) < 0 ||
+	    cert_strv_copy(&cert->san_ip, &src->san_ip) < 0) {
+		uct_cert_free(cert);
+		return NULL;
+	}
+	return cert;
 }
 
 void uct_fp_format(const unsigned char sha256[UCT_SHA256_LEN], char *buf)
@@ -330,8 +376,6 @@ int uct_cert_matches_host(const struct uct_cert *cert, const char *host)
 }
 
 /* Names used in reports and JSON: stable, lower-case. */
-#include "platform.h"
-
 const char *uct_fetch_status_name(enum uct_fetch_status s)
 {
 	switch (s) {

@@ -25,6 +25,12 @@ int uct_cert_read_file(const char *path, struct uct_chain *chain, struct uct_err
 /* 1 when child's signature verifies with issuer's public key and child's
  * issuer name equals issuer's subject; 0 otherwise. */
 int uct_cert_signed_by(const struct uct_cert *child, const struct uct_cert *issuer);
+/* The handle a parser keeps in struct uct_cert.native (X509 * with
+ * OpenSSL, PCCERT_CONTEXT with crypt32): _ref returns one more reference
+ * to it (the same pointer), _free releases one. Both NULL-safe; used by
+ * uct_cert_dup and uct_cert_free. */
+void *uct_cert_native_ref(void *native);
+void uct_cert_native_free(void *native);
 
 /* ---- network -------------------------------------------------------- */
 

@@ -338,6 +338,9 @@ static int ossl_cert_new(X509 *x, const unsigned char *der, size_t len, struct u
 	ossl_time(X509_get0_notAfter(x), &cert->not_after);
 	if (ossl_fill(x, cert) < 0)
 		goto nomem;
+	/* Kept for uct_cert_signed_by: its public key is already decoded. */
+	if (X509_up_ref(x) == 1)
+		cert->native = x;
 	*out = cert;
 	return 0;
 nomem:
@@ -373,19 +376,73 @@ int uct_cert_parse(const unsigned char *der, size_t len, struct uct_cert **out,
 	return rc;
 }
 
-int uct_ossl_push_x509(X509 *x, struct uct_chain *chain, struct uct_err *err)
+void uct_ossl_seen_clear(struct uct_ossl_seen *seen)
 {
+	size_t k;
+
+	if (seen == NULL)
+		return;
+	for (k = 0; k < seen->n; k++)
+		uct_cert_free(seen->certs[k]);
+	free(seen->certs);
+	seen->certs = NULL;
+	seen->n = 0;
+}
+
+/* The certificate of seen whose encoding is der, or NULL. */
+static const struct uct_cert *ossl_seen_find(const struct uct_ossl_seen *seen,
+					     const unsigned char *der, size_t len)
+{
+	size_t k;
+
+	for (k = 0; seen != NULL && k < seen->n; k++)
+		if (seen->certs[k]->der_len == len && memcmp(seen->certs[k]->der, der, len) == 0)
+			return seen->certs[k];
+	return NULL;
+}
+
+/* Remember a copy of cert in seen; without memory it is simply not remembered. */
+static void ossl_seen_add(struct uct_ossl_seen *seen, const struct uct_cert *cert)
+{
+	struct uct_cert **grown, *copy;
+
+	if (seen == NULL || (copy = uct_cert_dup(cert)) == NULL)
+		return;
+	grown = realloc(seen->certs, (seen->n + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		uct_cert_free(copy);
+		return;
+	}
+	seen->certs = grown;
+	seen->certs[seen->n++] = copy;
+}
+
+/*
+ * The cert is filled from x itself: decoding the DER again would decode the
+ * public key again, one of OpenSSL 3's slowest steps.
+ */
+int uct_ossl_push_x509(X509 *x, struct uct_chain *chain, struct uct_ossl_seen *seen,
+		       struct uct_err *err)
+{
+	const struct uct_cert *known;
 	unsigned char *der = NULL;
 	struct uct_cert *cert;
 	int len = i2d_X509(x, &der);
 
 	if (len <= 0)
 		return uct_err_set(err, UCT_E_PARSE, 0, "cannot encode a certificate");
-	/* Filled from x itself: decoding the DER again would decode the public
-	 * key again, one of OpenSSL 3's slowest steps. */
-	if (ossl_cert_new(x, der, (size_t)len, &cert, err) < 0) {
+	known = ossl_seen_find(seen, der, (size_t)len);
+	if (known != NULL) {
+		cert = uct_cert_dup(known);
+		if (cert == NULL) {
+			OPENSSL_free(der);
+			return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+		}
+	} else if (ossl_cert_new(x, der, (size_t)len, &cert, err) < 0) {
 		OPENSSL_free(der);
 		return -1;
+	} else {
+		ossl_seen_add(seen, cert);
 	}
 	OPENSSL_free(der);
 	if (uct_chain_push(chain, cert) < 0)
@@ -407,7 +464,7 @@ static int ossl_parse_pem(const unsigned char *buf, size_t len, const char *what
 	ERR_clear_error();
 	/* PEM_read_bio_X509 skips blocks of other types (keys, CRLs). */
 	while (rc == 0 && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-		rc = uct_ossl_push_x509(x, chain, err);
+		rc = uct_ossl_push_x509(x, chain, NULL, err);
 		X509_free(x);
 	}
 	e = ERR_peek_last_error();
@@ -502,9 +559,9 @@ out:
 /*
  * The analysis asks the same question several times per endpoint (walking
  * to the root, then along the approved path) and again for every endpoint
- * that shares a chain; each answer costs two certificate decodes and a
- * signature check. Answers depend only on the two encodings, so a few are
- * remembered, by fingerprint.
+ * that shares a chain; each answer costs a signature check (20-30 us with
+ * RSA), plus two certificate decodes for a cert without its X509. Answers
+ * depend only on the two encodings, so a few are remembered, by fingerprint.
  */
 #define OSSL_SIGNED_MEMO 32
 
@@ -550,10 +607,44 @@ static void ossl_signed_remember(const struct uct_cert *child, const struct uct_
 	pthread_mutex_unlock(&ossl_signed_lock);
 }
 
+void *uct_cert_native_ref(void *native)
+{
+	/* A failed up-ref leaves the copy without a handle, which is valid:
+	 * uct_cert_signed_by then decodes the DER. */
+	if (native == NULL || X509_up_ref(native) != 1)
+		return NULL;
+	return native;
+}
+
+void uct_cert_native_free(void *native)
+{
+	X509_free(native);
+}
+
+void uct_ossl_signed_forget(void)
+{
+	pthread_mutex_lock(&ossl_signed_lock);
+	ossl_signed_memo_n = 0;
+	ossl_signed_memo_next = 0;
+	pthread_mutex_unlock(&ossl_signed_lock);
+}
+
+/* The parser's X509 for cert (borrowed, *owned NULL), or one decoded from
+ * its DER now (*owned set: the caller frees it). NULL when it does not decode. */
+static X509 *ossl_x509_of(const struct uct_cert *cert, X509 **owned)
+{
+	const unsigned char *p = cert->der;
+
+	*owned = NULL;
+	if (cert->native != NULL)
+		return cert->native;
+	*owned = d2i_X509(NULL, &p, (long)cert->der_len);
+	return *owned;
+}
+
 int uct_cert_signed_by(const struct uct_cert *child, const struct uct_cert *issuer)
 {
-	const unsigned char *p;
-	X509 *c = NULL, *i = NULL;
+	X509 *c, *i, *c_owned = NULL, *i_owned = NULL;
 	EVP_PKEY *key;
 	int ok = 0;
 
@@ -561,10 +652,8 @@ int uct_cert_signed_by(const struct uct_cert *child, const struct uct_cert *issu
 		return 0;
 	if (ossl_signed_recall(child, issuer, &ok))
 		return ok;
-	p = child->der;
-	c = d2i_X509(NULL, &p, (long)child->der_len);
-	p = issuer->der;
-	i = d2i_X509(NULL, &p, (long)issuer->der_len);
+	c = ossl_x509_of(child, &c_owned);
+	i = ossl_x509_of(issuer, &i_owned);
 	if (c == NULL || i == NULL)
 		goto out;
 	if (X509_NAME_cmp(X509_get_issuer_name(c), X509_get_subject_name(i)) != 0)
@@ -573,8 +662,8 @@ int uct_cert_signed_by(const struct uct_cert *child, const struct uct_cert *issu
 	ok = key != NULL && X509_verify(c, key) == 1;
 out:
 	ERR_clear_error();
-	X509_free(c);
-	X509_free(i);
+	X509_free(c_owned);
+	X509_free(i_owned);
 	if (c != NULL && i != NULL)
 		ossl_signed_remember(child, issuer, ok);
 	return ok;

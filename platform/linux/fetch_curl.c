@@ -63,6 +63,7 @@ struct fetch_job {
 	int done;
 	struct uct_chain sent;   /* the server's chain, from fetch_on_chain */
 	struct uct_err sent_err; /* why a certificate of it cannot be read */
+	struct uct_ossl_seen *seen; /* shared by the jobs of one fetch */
 };
 
 static CURLcode fetch_on_ssl_ctx(CURL *easy, void *ssl_ctx, void *job);
@@ -152,7 +153,9 @@ static void fetch_set(struct uct_fetch_target *t, enum uct_fetch_status status, 
 
 /*
  * OpenSSL calls this with the chain the server sent (leaf first) as the
- * "untrusted" certificates to verify. It records them and accepts: the
+ * "untrusted" certificates to verify. It records them (a certificate that
+ * another handshake of this fetch already sent is copied, not filled again:
+ * libcurl runs every callback in this thread) and accepts: the
  * fetch only collects (VERIFYPEER is off, so libcurl ignores the verdict
  * anyway) and the analysis decides what to trust. Reading the chain here
  * replaces CERTINFO, for which libcurl prints every certificate as text
@@ -168,7 +171,8 @@ static int fetch_on_chain(X509_STORE_CTX *store, void *arg)
 	uct_chain_clear(&job->sent);
 	uct_err_clear(&job->sent_err);
 	for (i = 0; sent != NULL && i < sk_X509_num(sent); i++) {
-		if (uct_ossl_push_x509(sk_X509_value(sent, i), &job->sent, &job->sent_err) < 0) {
+		if (uct_ossl_push_x509(sk_X509_value(sent, i), &job->sent, job->seen,
+				       &job->sent_err) < 0) {
 			uct_chain_clear(&job->sent);
 			break;
 		}
@@ -317,8 +321,7 @@ static void fetch_copy_result(struct uct_fetch_target *dst, const struct uct_fet
 	dst->elapsed_ms = src->elapsed_ms;
 	memcpy(dst->detail, src->detail, sizeof(dst->detail));
 	for (i = 0; i < src->chain.n; i++) {
-		if (uct_cert_parse(src->chain.certs[i]->der, src->chain.certs[i]->der_len, &cert,
-				   NULL) < 0 ||
+		if ((cert = uct_cert_dup(src->chain.certs[i])) == NULL ||
 		    uct_chain_push(&dst->chain, cert) < 0) {
 			uct_chain_clear(&dst->chain);
 			fetch_set(dst, UCT_FETCH_ERROR, "out of memory");
@@ -363,6 +366,7 @@ static void fetch_run(CURLM *multi, size_t pending, int64_t start, int64_t deadl
 int uct_fetch_chains(struct uct_fetch_target *targets, size_t n, const struct uct_net_opts *opts,
 		     struct uct_err *err)
 {
+	struct uct_ossl_seen seen = {0};
 	struct fetch_job *jobs = NULL;
 	struct curl_slist *connect_to = NULL;
 	CURLM *multi = NULL;
@@ -400,6 +404,7 @@ int uct_fetch_chains(struct uct_fetch_target *targets, size_t n, const struct uc
 			continue;
 		}
 		jobs[i].target = &targets[i];
+		jobs[i].seen = &seen;
 		jobs[i].easy = fetch_job_easy(&jobs[i], opts, connect_to);
 		if (jobs[i].easy == NULL ||
 		    cu->multi_add_handle(multi, jobs[i].easy) != CURLM_OK) {
@@ -437,6 +442,7 @@ out:
 	cu->multi_cleanup(multi);
 	cu->slist_free_all(connect_to);
 	free(jobs);
+	uct_ossl_seen_clear(&seen);
 	return rc;
 }
 

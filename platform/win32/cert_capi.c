@@ -460,7 +460,9 @@ int uct_cert_parse(const unsigned char *der, size_t len, struct uct_cert **out,
 	memcpy(cert->der, ctx->pbCertEncoded, cert->der_len);
 	if (capi_fill(ctx, cert) < 0)
 		goto nomem;
-	CertFreeCertificateContext(ctx);
+	/* The context is kept (the cert owns its reference now) so that
+	 * uct_cert_signed_by need not decode the certificate again. */
+	cert->native = (void *)ctx;
 	*out = cert;
 	return 0;
 nomem:
@@ -574,22 +576,46 @@ int uct_cert_read_file(const char *path, struct uct_chain *chain, struct uct_err
 	return rc;
 }
 
+void *uct_cert_native_ref(void *native)
+{
+	return native == NULL ? NULL : (void *)CertDuplicateCertificateContext(native);
+}
+
+void uct_cert_native_free(void *native)
+{
+	if (native != NULL)
+		CertFreeCertificateContext(native);
+}
+
+/* The parser's context for cert (borrowed, *owned NULL), or one made from
+ * its DER now (*owned set: the caller frees it). NULL when it does not decode. */
+static const CERT_CONTEXT *capi_context_of(const struct uct_cert *cert, const CERT_CONTEXT **owned)
+{
+	*owned = NULL;
+	if (cert->native != NULL)
+		return cert->native;
+	if (cert->der == NULL)
+		return NULL;
+	*owned = CertCreateCertificateContext(X509_ASN_ENCODING, cert->der, (DWORD)cert->der_len);
+	return *owned;
+}
+
 int uct_cert_signed_by(const struct uct_cert *child, const struct uct_cert *issuer)
 {
-	const CERT_CONTEXT *c = NULL, *i = NULL;
+	const CERT_CONTEXT *c, *i, *c_owned = NULL, *i_owned = NULL;
 	int ok = 0;
 
 	if (child == NULL || issuer == NULL)
 		return 0;
-	c = CertCreateCertificateContext(X509_ASN_ENCODING, child->der, (DWORD)child->der_len);
-	i = CertCreateCertificateContext(X509_ASN_ENCODING, issuer->der, (DWORD)issuer->der_len);
+	c = capi_context_of(child, &c_owned);
+	i = capi_context_of(issuer, &i_owned);
 	if (c != NULL && i != NULL &&
 	    CertCompareCertificateName(X509_ASN_ENCODING, &c->pCertInfo->Issuer,
 				       &i->pCertInfo->Subject))
 		ok = capi_verify_sig(c, i);
-	if (c != NULL)
-		CertFreeCertificateContext(c);
-	if (i != NULL)
-		CertFreeCertificateContext(i);
+	if (c_owned != NULL)
+		CertFreeCertificateContext(c_owned);
+	if (i_owned != NULL)
+		CertFreeCertificateContext(i_owned);
 	return ok;
 }

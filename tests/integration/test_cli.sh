@@ -194,7 +194,9 @@ check "exit 3: the message names the path" grep -qF "$T_WORK/a-file" <<<"$ERR"
 # libcurl is loaded only when the network phase starts: without it the run
 # stops with a system error that names the package to install. A private
 # mount namespace hides the library from this run only (needs root).
-curl_so=$(ldconfig -p | awk '$1 == "libcurl.so.4" { print $NF; exit }')
+# awk reads to the end: leaving early could kill ldconfig with SIGPIPE,
+# which pipefail would turn into the end of this script.
+curl_so=$(ldconfig -p | awk '$1 == "libcurl.so.4" && !found { print $NF; found = 1 }')
 if [ -n "$curl_so" ] && unshare -m true 2>/dev/null; then
 	agent_args "$home" "$lab" "$T_WORK/state-nocurl"
 	set +e

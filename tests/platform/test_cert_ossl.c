@@ -11,6 +11,7 @@
 
 #include <openssl/evp.h>
 
+#include "linux/cert_ossl.h"
 #include "platform.h"
 #include "testcert.h"
 
@@ -402,6 +403,148 @@ START_TEST(test_read_errors)
 }
 END_TEST
 
+/* A copy of cert without the parser's X509: what a cert made elsewhere
+ * (a test, a cache) looks like to uct_cert_signed_by. */
+static struct uct_cert *without_handle(const struct uct_cert *cert)
+{
+	struct uct_cert *copy = uct_cert_dup(cert);
+
+	ck_assert_ptr_nonnull(copy);
+	uct_cert_native_free(copy->native);
+	copy->native = NULL;
+	return copy;
+}
+
+/* A copy holds its own reference to the X509: it outlives the original. */
+START_TEST(test_dup_keeps_handle)
+{
+	struct uct_testcert *ca = uct_testcert_make(
+		&(struct uct_testcert_spec){.cn = "Lab CA", .is_ca = 1, .no_san = 1});
+	struct uct_testcert *leaf = uct_testcert_make(&(struct uct_testcert_spec){
+		.cn = "a.lab.example", .issuer = ca, .aia_url = "http://pki.lab.example/ca.crt"});
+	struct uct_cert *c_ca = uct_testcert_to_uct(ca), *c_leaf = uct_testcert_to_uct(leaf);
+	struct uct_cert *copy;
+
+	ck_assert_ptr_nonnull(c_ca);
+	ck_assert_ptr_nonnull(c_leaf);
+	ck_assert_ptr_nonnull(c_leaf->native);
+	copy = uct_cert_dup(c_leaf);
+	ck_assert_ptr_nonnull(copy);
+	/* The same decoded certificate, one more reference to it. */
+	ck_assert_ptr_eq(copy->native, c_leaf->native);
+	ck_assert_ptr_ne(copy->der, c_leaf->der);
+	uct_cert_free(c_leaf);
+
+	ck_assert_str_eq(copy->subject, "CN=a.lab.example");
+	ck_assert_str_eq(copy->aia_ca_issuers, "http://pki.lab.example/ca.crt");
+	ck_assert_mem_eq(copy->der, leaf->der, leaf->der_len);
+	uct_ossl_signed_forget();
+	ck_assert_int_eq(uct_cert_signed_by(copy, c_ca), 1);
+	uct_cert_free(copy);
+	uct_cert_free(c_ca);
+	uct_testcert_free(leaf);
+	uct_testcert_free(ca);
+}
+END_TEST
+
+/*
+ * A private CA as a UCCX deployment has one: a root, an issuing CA, five
+ * server leaves, and the impostors of test_signed_by. Every pair is asked
+ * with the parser's X509s, with certs decoded from DER, and mixed: the
+ * answers must be the same, and right.
+ */
+enum { H_ROOT, H_MID, H_TWIN, H_SELF, H_LEAF0, H_N = H_LEAF0 + 5 };
+
+START_TEST(test_signed_by_handles)
+{
+	struct uct_testcert *tc[H_N];
+	struct uct_cert *with[H_N], *without[H_N];
+	char cn[64];
+	int c, i, expect, k;
+
+	tc[H_ROOT] = uct_testcert_make(&(struct uct_testcert_spec){
+		.cn = "Lab Root CA", .is_ca = 1, .no_san = 1});
+	tc[H_MID] = uct_testcert_make(&(struct uct_testcert_spec){
+		.cn = "Lab Issuing CA", .is_ca = 1, .no_san = 1, .issuer = tc[H_ROOT],
+		.key_slot = 1});
+	/* The issuing CA's name on another key, also signed by the root. */
+	tc[H_TWIN] = uct_testcert_make(&(struct uct_testcert_spec){
+		.cn = "Lab Issuing CA", .is_ca = 1, .no_san = 1, .issuer = tc[H_ROOT],
+		.key_slot = 2});
+	tc[H_SELF] = uct_testcert_make(&(struct uct_testcert_spec){
+		.cn = "socialminer.lab.example", .key_type = UCT_TESTCERT_EC});
+	for (k = 0; k < 5; k++) {
+		snprintf(cn, sizeof(cn), "uccx%d.lab.example", k + 1);
+		tc[H_LEAF0 + k] = uct_testcert_make(&(struct uct_testcert_spec){
+			.cn = cn, .issuer = tc[H_MID], .key_slot = 3});
+	}
+	for (k = 0; k < H_N; k++) {
+		ck_assert_ptr_nonnull(tc[k]);
+		with[k] = uct_testcert_to_uct(tc[k]);
+		ck_assert_ptr_nonnull(with[k]);
+		ck_assert_ptr_nonnull(with[k]->native);
+		without[k] = without_handle(with[k]);
+	}
+	for (c = 0; c < H_N; c++) {
+		for (i = 0; i < H_N; i++) {
+			expect = (c == H_ROOT && i == H_ROOT) || (c == H_SELF && i == H_SELF) ||
+				 ((c == H_MID || c == H_TWIN) && i == H_ROOT) ||
+				 (c >= H_LEAF0 && i == H_MID);
+			uct_ossl_signed_forget();
+			ck_assert_msg(uct_cert_signed_by(with[c], with[i]) == expect,
+				      "%d by %d with handles", c, i);
+			uct_ossl_signed_forget();
+			ck_assert_msg(uct_cert_signed_by(without[c], without[i]) == expect,
+				      "%d by %d decoded", c, i);
+			uct_ossl_signed_forget();
+			ck_assert_msg(uct_cert_signed_by(with[c], without[i]) == expect,
+				      "%d by %d, issuer decoded", c, i);
+			uct_ossl_signed_forget();
+			ck_assert_msg(uct_cert_signed_by(without[c], with[i]) == expect,
+				      "%d by %d, child decoded", c, i);
+		}
+	}
+	/* With its X509 the DER is not decoded again: damaged bytes do not
+	 * change the answer. Without it, they do. */
+	with[H_LEAF0]->der[with[H_LEAF0]->der_len / 2] ^= 0xFF;
+	without[H_LEAF0]->der[without[H_LEAF0]->der_len / 2] ^= 0xFF;
+	uct_ossl_signed_forget();
+	ck_assert_int_eq(uct_cert_signed_by(with[H_LEAF0], with[H_MID]), 1);
+	uct_ossl_signed_forget();
+	ck_assert_int_eq(uct_cert_signed_by(without[H_LEAF0], without[H_MID]), 0);
+	for (k = 0; k < H_N; k++) {
+		uct_cert_free(with[k]);
+		uct_cert_free(without[k]);
+		uct_testcert_free(tc[k]);
+	}
+}
+END_TEST
+
+/* Every way in keeps the X509: DER, a PEM bundle. */
+START_TEST(test_parsers_keep_handle)
+{
+	struct uct_testcert *tc = uct_testcert_make(&(struct uct_testcert_spec){.cn = "k.lab.example"});
+	struct uct_chain chain = {0};
+	struct uct_err err = {0};
+	struct uct_cert *cert;
+	char pem[] = "/tmp/uct-handle-XXXXXX";
+	int fd = mkstemp(pem);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(uct_cert_parse(tc->der, tc->der_len, &cert, &err), 0);
+	ck_assert_ptr_nonnull(cert->native);
+	uct_cert_free(cert);
+	ck_assert_int_eq(uct_testcert_write_pem(tc, pem), 0);
+	ck_assert_int_eq(uct_cert_read_file(pem, &chain, &err), 0);
+	ck_assert_uint_eq(chain.n, 1);
+	ck_assert_ptr_nonnull(chain.certs[0]->native);
+	uct_chain_clear(&chain);
+	unlink(pem);
+	uct_testcert_free(tc);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cert_ossl");
@@ -416,6 +559,9 @@ int main(void)
 	tcase_add_test(tc, test_parse_errors);
 	tcase_add_test(tc, test_read_bundle);
 	tcase_add_test(tc, test_read_errors);
+	tcase_add_test(tc, test_dup_keeps_handle);
+	tcase_add_test(tc, test_signed_by_handles);
+	tcase_add_test(tc, test_parsers_keep_handle);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -21,6 +21,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "linux/cert_ossl.h"
 #include "platform.h"
 #include "testcert.h"
 
@@ -254,6 +255,70 @@ START_TEST(test_chain_as_sent)
 	ck_assert_int_eq(a.handshakes, 1);
 	ck_assert_int_eq(b.handshakes, 1);
 	targets_clear(t, 3);
+}
+END_TEST
+
+/*
+ * Two ports of one node send the same issuing CA, and a third target shares
+ * a port: each chain gets its own copy of every certificate (filled once,
+ * holding the parser's X509), and clearing one chain leaves the others whole.
+ */
+START_TEST(test_shared_certs)
+{
+	struct uct_testcert *leaf2 = uct_testcert_make(&(struct uct_testcert_spec){
+		.cn = "uccx1.lab.example", .issuer = mid, .key_slot = 3});
+	struct server a, b;
+	struct uct_fetch_target t[3] = {
+		{.host = "uccx1.lab.example", .port = 8445},
+		{.host = "uccx1.lab.example", .port = 8444},
+		{.host = "uccx1.lab.example", .port = 8445},
+	};
+	struct uct_net_opts opts;
+	struct uct_err err = {0};
+	const struct uct_cert *m1, *m2, *m3;
+	size_t i;
+
+	ck_assert_ptr_nonnull(leaf2);
+	tls_server_start(&a, leaf, mid);
+	tls_server_start(&b, leaf2, mid);
+	map("uccx1.lab.example", 8445, a.port);
+	map("uccx1.lab.example", 8444, b.port);
+	opts = net_opts(2000, 5000);
+	ck_assert_int_eq(uct_fetch_chains(t, 3, &opts, &err), 0);
+	server_stop(&a);
+	server_stop(&b);
+	for (i = 0; i < 3; i++) {
+		ck_assert_msg(t[i].status == UCT_FETCH_OK, "%s", t[i].detail);
+		ck_assert_uint_eq(t[i].chain.n, 2);
+		ck_assert_ptr_nonnull(t[i].chain.certs[0]->native);
+		ck_assert_ptr_nonnull(t[i].chain.certs[1]->native);
+	}
+	ck_assert_mem_eq(t[1].chain.certs[0]->der, leaf2->der, leaf2->der_len);
+	m1 = t[0].chain.certs[1];
+	m2 = t[1].chain.certs[1];
+	m3 = t[2].chain.certs[1];
+	ck_assert_ptr_ne(m1, m2);
+	ck_assert_ptr_ne(m1, m3);
+	ck_assert_ptr_ne(m1->subject, m2->subject);
+	ck_assert_ptr_ne(m1->der, m3->der);
+	ck_assert_str_eq(m2->subject, m1->subject);
+	ck_assert_mem_eq(m2->sha256, m1->sha256, UCT_SHA256_LEN);
+	ck_assert_int_eq(m2->is_ca, 1);
+	/* Each handshake decodes its own X509; sharing the first one's shows
+	 * that the second handshake's copy was not filled again. */
+	ck_assert_ptr_eq(m2->native, m1->native);
+	ck_assert_ptr_eq(m3->native, m1->native);
+	ck_assert_ptr_ne(t[1].chain.certs[0]->native, t[0].chain.certs[0]->native);
+
+	uct_chain_clear(&t[0].chain);
+	uct_ossl_signed_forget();
+	ck_assert_int_eq(uct_cert_signed_by(t[1].chain.certs[0], m2), 1);
+	ck_assert_int_eq(uct_cert_signed_by(t[2].chain.certs[0], m3), 1);
+	ck_assert_str_eq(m2->subject, "CN=Lab Intermediate CA");
+	ck_assert_str_eq(m3->subject, "CN=Lab Intermediate CA");
+	ck_assert_mem_eq(m3->der, mid->der, mid->der_len);
+	targets_clear(t, 3);
+	uct_testcert_free(leaf2);
 }
 END_TEST
 
@@ -563,6 +628,7 @@ int main(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_chain_as_sent);
+	tcase_add_test(tc, test_shared_certs);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_invalid_target);
 	tcase_add_test(tc, test_timeout_handshake);

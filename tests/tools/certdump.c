@@ -18,6 +18,39 @@ static void dump_strv(const char *name, const struct uct_strv *sv)
 	printf("\n");
 }
 
+/* The same check on copies whose originals are gone: a copy holds its own
+ * reference to the parser's decoded certificate. */
+static int signed_by_copies(const struct uct_cert *child, const struct uct_cert *issuer)
+{
+	struct uct_cert *c = uct_cert_dup(child), *i = uct_cert_dup(issuer);
+	struct uct_cert *c2 = uct_cert_dup(c), *i2 = uct_cert_dup(i);
+	int ok;
+
+	uct_cert_free(c);
+	uct_cert_free(i);
+	ok = c2 != NULL && i2 != NULL ? uct_cert_signed_by(c2, i2) : -1;
+	uct_cert_free(c2);
+	uct_cert_free(i2);
+	return ok;
+}
+
+/* The same check on copies without the parser's handle: decoded from DER. */
+static int signed_by_decoded(const struct uct_cert *child, const struct uct_cert *issuer)
+{
+	struct uct_cert *c = uct_cert_dup(child), *i = uct_cert_dup(issuer);
+	int ok = -1;
+
+	if (c != NULL && i != NULL) {
+		uct_cert_native_free(c->native);
+		uct_cert_native_free(i->native);
+		c->native = i->native = NULL;
+		ok = uct_cert_signed_by(c, i);
+	}
+	uct_cert_free(c);
+	uct_cert_free(i);
+	return ok;
+}
+
 static void dump_cert(const struct uct_cert *c, const struct uct_cert *prev)
 {
 	char fp[UCT_FP_STRLEN];
@@ -41,7 +74,8 @@ static void dump_cert(const struct uct_cert *c, const struct uct_cert *prev)
 	printf("unknown_critical: %d\n", c->unknown_critical);
 	printf("aia_ca_issuers: %s\n", c->aia_ca_issuers ? c->aia_ca_issuers : "(null)");
 	if (prev != NULL)
-		printf("signs_previous: %d\n", uct_cert_signed_by(prev, c));
+		printf("signs_previous: %d copies: %d decoded: %d\n", uct_cert_signed_by(prev, c),
+		       signed_by_copies(prev, c), signed_by_decoded(prev, c));
 }
 
 int main(int argc, char **argv)
