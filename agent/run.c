@@ -4,7 +4,6 @@
  * contexts must never overlap in one process (DESIGN.md, NSS facts).
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "log.h"
 #include "machine.h"
 #include "plan.h"
+#include "recall.h"
 #include "run.h"
 
 const char *uct_verdict_name(enum uct_verdict v)
@@ -217,92 +217,6 @@ static void store_problem(struct uct_run *run, const struct uct_store *store, co
 	free(line);
 }
 
-/* ---- answers kept between runs (vcache.h) ---- */
-
-/* The store's digest now, or 0 when it has none (not cached, a write in
- * progress: then it is simply opened). */
-static int store_digest(const struct uct_run *run, struct uct_store *store,
-			unsigned char digest[UCT_SHA256_LEN])
-{
-	struct uct_err err = {0};
-
-	if (!run->vcache_on || store->ops->digest == NULL || store->created)
-		return 0;
-	if (store->ops->digest(store, digest, &err) < 0) {
-		uct_log(UCT_LOG_DEBUG, "%s: verifying again: %s", store->path, err.msg);
-		return 0;
-	}
-	return 1;
-}
-
-/*
- * What the store showed in an earlier run when its content was the same:
- * our objects and, for every endpoint reached now, the answer for its
- * chain and name. 1 when everything is there (owned and before filled).
- */
-static int recall_store(struct uct_run *run, const struct uct_store *store,
-			const unsigned char digest[UCT_SHA256_LEN], struct uct_owned *owned,
-			struct uct_verify_result *before, int64_t *checked_at)
-{
-	const struct uct_vcache_store *rec =
-		uct_vcache_find(&run->vcache, store->id, digest, run->started);
-	const struct uct_verify_result *known;
-	size_t i;
-
-	if (rec == NULL)
-		return 0;
-	for (i = 0; i < run->eps.n; i++) {
-		const struct uct_fetch_target *t = run->res[i].target;
-
-		memset(&before[i], 0, sizeof(before[i]));
-		if (t->status != UCT_FETCH_OK || t->chain.n == 0)
-			continue;
-		known = uct_vcache_answer(rec, &t->chain, run->eps.v[i].host, run->started);
-		if (known == NULL)
-			return 0;
-		before[i] = *known;
-	}
-	for (i = 0; i < rec->n_owned; i++)
-		if (uct_owned_collect(&rec->owned[i], owned) < 0)
-			return 0;
-	uct_log(UCT_LOG_DEBUG, "%s: unchanged since it was verified %" PRId64 " s ago; "
-			       "those answers are used (--recheck verifies again)",
-		store->path, run->started - rec->checked_at);
-	*checked_at = rec->checked_at;
-	return 1;
-}
-
-/*
- * Keep what the store showed, under the digest taken before it was
- * opened, only if the content is still the same after it was closed (a
- * browser could have written in between).
- */
-static void remember_store(struct uct_run *run, struct uct_store *store,
-			   const unsigned char digest[UCT_SHA256_LEN], const struct uct_owned *owned,
-			   const struct uct_verify_result *before)
-{
-	unsigned char now[UCT_SHA256_LEN];
-	struct uct_vcache_store *rec;
-	size_t i;
-
-	if (!store_digest(run, store, now) || memcmp(now, digest, sizeof(now)) != 0)
-		return;
-	rec = uct_vcache_put(&run->vcache, store->id, digest, run->started, owned->v, owned->n);
-	for (i = 0; rec != NULL && i < run->eps.n; i++) {
-		const struct uct_fetch_target *t = run->res[i].target;
-
-		if (t->status != UCT_FETCH_OK || t->chain.n == 0)
-			continue;
-		/* A failure of the verification itself is not the store's answer. */
-		if (strcmp(before[i].code, "VERIFY_FAILED") == 0 ||
-		    uct_vcache_add_answer(&run->vcache, rec, &t->chain, run->eps.v[i].host,
-					  &before[i]) < 0) {
-			uct_vcache_drop(&run->vcache, store->id);
-			return;
-		}
-	}
-}
-
 /*
  * Open a store for real. The network phase is over by then: before an NSS
  * database, the HTTP library is unloaded, because memory peaks while NSS is
@@ -327,7 +241,7 @@ static int process_store(struct uct_run *run, size_t s)
 	struct uct_err err = {0};
 	enum uct_command cmd = run->cfg->command;
 	unsigned char digest[UCT_SHA256_LEN];
-	int digested = store_digest(run, store, digest), read_now = 0;
+	int digested = uct_recall_digest(run, store, digest), read_now = 0;
 	size_t i;
 	int rc = -1;
 
@@ -335,8 +249,7 @@ static int process_store(struct uct_run *run, size_t s)
 		/* Nothing to read yet: every endpoint is untrusted there. */
 		for (i = 0; i < run->eps.n; i++)
 			snprintf(before[i].code, sizeof(before[i].code), "NO_DATABASE");
-	} else if (!digested ||
-		   !recall_store(run, store, digest, &owned, before, &run->store_checked_at[s])) {
+	} else if (!digested || !uct_recall_store(run, s, digest, &owned)) {
 		uct_owned_free(&owned);
 		memset(&owned, 0, sizeof(owned));
 		if (open_store(store, 0, &err) < 0)
@@ -357,7 +270,7 @@ static int process_store(struct uct_run *run, size_t s)
 		if (read_now && digested && cmd != UCT_CMD_CHECK) {
 			/* check changes nothing, not even the cache. */
 			store->ops->close(store);
-			remember_store(run, store, digest, &owned, before);
+			uct_remember_store(run, s, digest, &owned);
 		}
 		rc = 0;
 		goto out;
@@ -675,34 +588,6 @@ static int load_state(struct uct_run *run, struct uct_err *err)
 	return rc;
 }
 
-static char *vcache_path(const struct uct_run *run)
-{
-	return uct_asprintf("%s/verify-cache", run->state_dir);
-}
-
-static int load_vcache(struct uct_run *run)
-{
-	char *path = vcache_path(run);
-	int rc = path != NULL ? uct_vcache_load(path, &run->vcache) : -1;
-
-	free(path);
-	return rc;
-}
-
-/* The cache only ever saves work: failing to write it is worth a line in
- * the log, not a failed run. */
-static void save_vcache(struct uct_run *run)
-{
-	struct uct_err err = {0};
-	char *path;
-
-	if (!run->vcache.dirty || (path = vcache_path(run)) == NULL)
-		return;
-	if (uct_vcache_save(path, &run->vcache, &err) < 0)
-		uct_log(UCT_LOG_INFO, "verification cache not saved: %s", err.msg);
-	free(path);
-}
-
 static int analyse_all(struct uct_run *run, struct uct_err *err)
 {
 	struct uct_analyse_ctx actx = {
@@ -793,7 +678,7 @@ int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uc
 	if (load_state(run, err) < 0)
 		goto out;
 	run->vcache_on = !cfg->recheck && cmd != UCT_CMD_REMOVE;
-	if (run->vcache_on && load_vcache(run) < 0) {
+	if (run->vcache_on && uct_recall_load(run) < 0) {
 		uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
 		goto out;
 	}
@@ -834,7 +719,7 @@ int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uc
 		update_state(run);
 		if (save_state(run, err) < 0)
 			goto out;
-		save_vcache(run);
+		uct_recall_save(run);
 	}
 	rc = 0;
 out:

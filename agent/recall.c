@@ -1,0 +1,127 @@
+/*
+ * recall.c: a run's use of the verification cache (vcache.h): the digest
+ * of a store, the answers recalled for it instead of opening it, and what
+ * is kept after a run read it.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "plan.h"
+#include "recall.h"
+
+static char *vcache_path(const struct uct_run *run)
+{
+	return uct_asprintf("%s/verify-cache", run->state_dir);
+}
+
+int uct_recall_load(struct uct_run *run)
+{
+	char *path = vcache_path(run);
+	int rc = path != NULL ? uct_vcache_load(path, &run->vcache) : -1;
+
+	free(path);
+	return rc;
+}
+
+/* The cache only ever saves work: failing to write it is worth a line in
+ * the log, not a failed run. */
+void uct_recall_save(struct uct_run *run)
+{
+	struct uct_err err = {0};
+	char *path;
+
+	if (!run->vcache.dirty || (path = vcache_path(run)) == NULL)
+		return;
+	if (uct_vcache_save(path, &run->vcache, &err) < 0)
+		uct_log(UCT_LOG_INFO, "verification cache not saved: %s", err.msg);
+	free(path);
+}
+
+/* The store's digest now, or 0 when it has none (not cached, a write in
+ * progress: then it is simply opened). */
+int uct_recall_digest(const struct uct_run *run, struct uct_store *store,
+		      unsigned char digest[UCT_SHA256_LEN])
+{
+	struct uct_err err = {0};
+
+	if (!run->vcache_on || store->ops->digest == NULL || store->created)
+		return 0;
+	if (store->ops->digest(store, digest, &err) < 0) {
+		uct_log(UCT_LOG_DEBUG, "%s: verifying again: %s", store->path, err.msg);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * What the store showed in an earlier run when its content was the same:
+ * our objects and, for every endpoint reached now, the answer for its
+ * chain and name. 1 when everything is there (owned and before filled).
+ */
+int uct_recall_store(struct uct_run *run, size_t s, const unsigned char digest[UCT_SHA256_LEN],
+		     struct uct_owned *owned)
+{
+	const struct uct_store *store = run->stores[s];
+	struct uct_verify_result *before = &run->vr_before[s * run->eps.n];
+	const struct uct_vcache_store *rec =
+		uct_vcache_find(&run->vcache, store->id, digest, run->started);
+	const struct uct_verify_result *known;
+	size_t i;
+
+	if (rec == NULL)
+		return 0;
+	for (i = 0; i < run->eps.n; i++) {
+		const struct uct_fetch_target *t = run->res[i].target;
+
+		memset(&before[i], 0, sizeof(before[i]));
+		if (t->status != UCT_FETCH_OK || t->chain.n == 0)
+			continue;
+		known = uct_vcache_answer(rec, &t->chain, run->eps.v[i].host, run->started);
+		if (known == NULL)
+			return 0;
+		before[i] = *known;
+	}
+	for (i = 0; i < rec->n_owned; i++)
+		if (uct_owned_collect(&rec->owned[i], owned) < 0)
+			return 0;
+	uct_log(UCT_LOG_DEBUG, "%s: unchanged since it was verified %" PRId64 " s ago; "
+			       "those answers are used (--recheck verifies again)",
+		store->path, run->started - rec->checked_at);
+	run->store_checked_at[s] = rec->checked_at;
+	return 1;
+}
+
+/*
+ * Keep what the store showed, under the digest taken before it was
+ * opened, only if the content is still the same after it was closed (a
+ * browser could have written in between).
+ */
+void uct_remember_store(struct uct_run *run, size_t s, const unsigned char digest[UCT_SHA256_LEN],
+			const struct uct_owned *owned)
+{
+	struct uct_store *store = run->stores[s];
+	const struct uct_verify_result *before = &run->vr_before[s * run->eps.n];
+	unsigned char now[UCT_SHA256_LEN];
+	struct uct_vcache_store *rec;
+	size_t i;
+
+	if (!uct_recall_digest(run, store, now) || memcmp(now, digest, sizeof(now)) != 0)
+		return;
+	rec = uct_vcache_put(&run->vcache, store->id, digest, run->started, owned->v, owned->n);
+	for (i = 0; rec != NULL && i < run->eps.n; i++) {
+		const struct uct_fetch_target *t = run->res[i].target;
+
+		if (t->status != UCT_FETCH_OK || t->chain.n == 0)
+			continue;
+		/* A failure of the verification itself is not the store's answer. */
+		if (strcmp(before[i].code, "VERIFY_FAILED") == 0 ||
+		    uct_vcache_add_answer(&run->vcache, rec, &t->chain, run->eps.v[i].host,
+					  &before[i]) < 0) {
+			uct_vcache_drop(&run->vcache, store->id);
+			return;
+		}
+	}
+}

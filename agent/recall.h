@@ -1,0 +1,31 @@
+/*
+ * recall.h: how a run uses the verification cache (vcache.h): a store
+ * byte for byte unchanged since an earlier run is not opened; the answers
+ * it gave then are used.
+ */
+#ifndef UCT_RECALL_H
+#define UCT_RECALL_H
+
+#include "plan.h"
+#include "run.h"
+
+/* Load the cache of run->state_dir into run->vcache. -1 only when out of
+ * memory (a missing or damaged file is an empty cache). */
+int uct_recall_load(struct uct_run *run);
+/* Write run->vcache back when it changed; a failure is only logged. */
+void uct_recall_save(struct uct_run *run);
+/* 1 with the store's digest in digest, 0 when the store has none now
+ * (not cached, not created yet, a write in progress, caching off). */
+int uct_recall_digest(const struct uct_run *run, struct uct_store *store,
+		      unsigned char digest[UCT_SHA256_LEN]);
+/* 1 when the cache holds what store s showed with this digest: its
+ * objects appended to owned, run->vr_before and run->store_checked_at[s]
+ * filled for every endpoint reached. 0: open the store. */
+int uct_recall_store(struct uct_run *run, size_t s, const unsigned char digest[UCT_SHA256_LEN],
+		     struct uct_owned *owned);
+/* Keep what store s showed (owned, run->vr_before) under digest, taken
+ * before it was opened, if it is still the same now that it is closed. */
+void uct_remember_store(struct uct_run *run, size_t s, const unsigned char digest[UCT_SHA256_LEN],
+			const struct uct_owned *owned);
+
+#endif
