@@ -104,273 +104,43 @@ static const struct flag {
 
 static const char *const commands[] = {"", "check", "install", "remove", "status", "doctor"};
 
-/* ---- setters shared by the file and the flags ------------------------------ */
-
-static int cfg_push_pin(struct uct_config *cfg, const unsigned char fp[UCT_SHA256_LEN])
-{
-	unsigned char(*grown)[UCT_SHA256_LEN];
-	size_t i;
-
-	for (i = 0; i < cfg->n_pins; i++)
-		if (memcmp(cfg->pins[i], fp, UCT_SHA256_LEN) == 0)
-			return 0;
-	grown = realloc(cfg->pins, (cfg->n_pins + 1) * sizeof(*grown));
-	if (grown == NULL)
-		return -1;
-	cfg->pins = grown;
-	memcpy(cfg->pins[cfg->n_pins++], fp, UCT_SHA256_LEN);
-	return 0;
-}
-
-static int cfg_replace(char **slot, const char *value, struct uct_err *err)
-{
-	char *copy = uct_strdup(value);
-
-	if (copy == NULL)
-		return uct_cfg_nomem(err);
-	free(*slot);
-	*slot = copy;
-	return 0;
-}
-
-static int cfg_set_role(struct uct_config *cfg, const char *item, const char *where, int code,
-			struct uct_err *err)
-{
-	static const struct { const char *name; unsigned mask; } roles[] = {
-		{"agent", UCT_ROLE_AGENT}, {"supervisor", UCT_ROLE_SUPERVISOR},
-		{"reporting", UCT_ROLE_REPORTING}, {"admin", UCT_ROLE_ADMIN},
-		{"all", UCT_ROLE_ALL},
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
-		if (uct_cfg_ieq(item, roles[i].name)) {
-			cfg->roles |= roles[i].mask;
-			return 0;
-		}
-	}
-	return uct_cfg_fail(err, code, where,
-			"unknown role '%s' (roles: agent, supervisor, reporting, admin, all)", item);
-}
-
-static int cfg_set_browser(struct uct_config *cfg, const char *item, const char *where,
-			   int code, struct uct_err *err)
-{
-	/* Chrome keeps its trust in the same ~/.pki/nssdb as Chromium. */
-	if (uct_cfg_ieq(item, "chromium") || uct_cfg_ieq(item, "chrome"))
-		cfg->browsers |= UCT_BROWSER_CHROMIUM;
-	else if (uct_cfg_ieq(item, "firefox"))
-		cfg->browsers |= UCT_BROWSER_FIREFOX;
-	else if (uct_cfg_ieq(item, "system"))
-		cfg->browsers |= UCT_BROWSER_SYSTEM;
-	else
-		return uct_cfg_fail(err, code, where,
-				"unknown browser '%s' (browsers: chromium, firefox, system)", item);
-	return 0;
-}
-
-static int cfg_set_node(struct uct_config *cfg, const char *item, const char *where, int code,
-			struct uct_err *err)
-{
-	char *host, *warning;
-
-	if (uct_cfg_check_host(item, where, code, err) < 0)
-		return -1;
-	host = uct_cfg_lower(item);
-	if (host == NULL)
-		return uct_cfg_nomem(err);
-	if (uct_strv_contains(&cfg->nodes, host)) {
-		warning = uct_asprintf("%s: node '%s' is listed twice; it is checked once", where,
-				       host);
-		if (warning != NULL)
-			uct_strv_push(&cfg->warnings, warning);
-		free(warning);
-		free(host);
-		return 0;
-	}
-	if (uct_strv_push(&cfg->nodes, host) < 0) {
-		free(host);
-		return uct_cfg_nomem(err);
-	}
-	free(host);
-	return 0;
-}
-
-static int cfg_set_url(struct uct_config *cfg, const char *item, const char *where, int code,
-		       struct uct_err *err)
-{
-	struct uct_err why = {0};
-	char *host = NULL, *path = NULL;
-	int port;
-
-	if (uct_url_parse(item, &host, &port, &path, &why) < 0)
-		return uct_cfg_fail(err, why.code == UCT_E_NOMEM ? UCT_E_NOMEM : code, where, "%s",
-				why.msg);
-	free(host);
-	free(path);
-	if (!uct_strv_contains(&cfg->urls, item) && uct_strv_push(&cfg->urls, item) < 0)
-		return uct_cfg_nomem(err);
-	return 0;
-}
-
-static int cfg_set_pin(struct uct_config *cfg, const char *item, const char *where, int code,
-		       struct uct_err *err)
-{
-	unsigned char fp[UCT_SHA256_LEN];
-
-	if (uct_fp_parse(item, fp) < 0)
-		return uct_cfg_fail(err, code, where,
-				"'%s' is not a SHA-256 fingerprint (64 hex digits, colons optional; "
-				"get it with: openssl x509 -noout -fingerprint -sha256 -in "
-				"cert.pem)", item);
-	if (cfg_push_pin(cfg, fp) < 0)
-		return uct_cfg_nomem(err);
-	return 0;
-}
-
-static int cfg_push_path(struct uct_strv *sv, const char *item, const char *what,
-			 const char *where, int code, struct uct_err *err)
-{
-	if (*item == '\0')
-		return uct_cfg_fail(err, code, where, "the %s is empty", what);
-	if (uct_strv_push(sv, item) < 0)
-		return uct_cfg_nomem(err);
-	return 0;
-}
-
-static int cfg_set_host_scalar(char **slot, const char *value, const char *where, int code,
-			       struct uct_err *err)
-{
-	char *host;
-
-	if (*value == '\0') {
-		free(*slot);
-		*slot = NULL;
-		return 0;
-	}
-	if (uct_cfg_check_host(value, where, code, err) < 0)
-		return -1;
-	host = uct_cfg_lower(value);
-	if (host == NULL)
-		return uct_cfg_nomem(err);
-	free(*slot);
-	*slot = host;
-	return 0;
-}
-
-/* An optional string: empty means "not set". */
-static int cfg_set_optional(char **slot, const char *value, struct uct_err *err)
-{
-	if (*value == '\0') {
-		free(*slot);
-		*slot = NULL;
-		return 0;
-	}
-	return cfg_replace(slot, value, err);
-}
-
-static int cfg_set_mode(struct uct_config *cfg, const char *value, const char *where, int code,
-			struct uct_err *err)
-{
-	if (uct_cfg_ieq(value, "tofu"))
-		cfg->mode = UCT_MODE_TOFU;
-	else if (uct_cfg_ieq(value, "pinned"))
-		cfg->mode = UCT_MODE_PINNED;
-	else
-		return uct_cfg_fail(err, code, where, "unknown trust mode '%s' (modes: tofu, pinned)",
-				value);
-	return 0;
-}
-
-static int cfg_set_proxy(struct uct_config *cfg, const char *value, struct uct_err *err)
-{
-	/* libcurl reads an empty proxy string as "no proxy at all", which is
-	 * what "direct" means; an empty setting keeps the environment's. */
-	if (uct_cfg_ieq(value, "direct") || uct_cfg_ieq(value, "none"))
-		return cfg_replace(&cfg->proxy, "", err);
-	return cfg_set_optional(&cfg->proxy, value, err);
-}
-
-static int cfg_set_scope(struct uct_config *cfg, const char *value, const char *where, int code,
-			 struct uct_err *err)
-{
-	if (uct_cfg_ieq(value, "user"))
-		cfg->scope = UCT_SCOPE_USER;
-	else if (uct_cfg_ieq(value, "machine"))
-		cfg->scope = UCT_SCOPE_MACHINE;
-	else if (uct_cfg_ieq(value, "auto"))
-		cfg->scope = UCT_SCOPE_AUTO;
-	else
-		return uct_cfg_fail(err, code, where,
-				"unknown scope '%s' (scopes: user, machine, auto)", value);
-	return 0;
-}
-
-/* [report] pin: what libcurl's CURLOPT_PINNEDPUBLICKEY takes as hashes,
- * "sha256//" and the base64 SHA-256 of the collector's public key (SPKI),
- * several separated by ';' for a key rollover. Checked here so that a typo
- * is a configuration error, not a report that silently never leaves. */
-static int cfg_check_key_pin(const char *v, const char *where, int code, struct uct_err *err)
-{
-	const char *p = v, *end;
-	size_t n, i;
-
-	for (;;) {
-		end = strchr(p, ';');
-		n = end != NULL ? (size_t)(end - p) : strlen(p);
-		if (n != 8 + 44 || strncmp(p, "sha256//", 8) != 0 || p[8 + 43] != '=')
-			goto bad;
-		for (i = 8; i < 8 + 43; i++)
-			if (!isalnum((unsigned char)p[i]) && p[i] != '+' && p[i] != '/')
-				goto bad;
-		if (end == NULL)
-			return 0;
-		p = end + 1;
-	}
-bad:
-	return uct_cfg_fail(err, code, where,
-			    "'%s' is not a public key pin: write sha256// and the base64 SHA-256 "
-			    "of the collector's public key (44 characters, see the manual page)",
-			    v);
-}
-
 /* Apply one value (one item, for a list) of setting s. */
 static int cfg_apply(struct uct_config *cfg, enum setting s, const char *v, const char *where,
 		     int code, struct uct_err *err)
 {
 	switch (s) {
-	case S_NODES: return cfg_set_node(cfg, v, where, code, err);
-	case S_SOCIALMINER: return cfg_set_host_scalar(&cfg->socialminer, v, where, code, err);
-	case S_URLS: return cfg_set_url(cfg, v, where, code, err);
-	case S_ROLES: return cfg_set_role(cfg, v, where, code, err);
-	case S_BROWSERS: return cfg_set_browser(cfg, v, where, code, err);
+	case S_NODES: return uct_cfg_set_node(cfg, v, where, code, err);
+	case S_SOCIALMINER: return uct_cfg_set_host_scalar(&cfg->socialminer, v, where, code, err);
+	case S_URLS: return uct_cfg_set_url(cfg, v, where, code, err);
+	case S_ROLES: return uct_cfg_set_role(cfg, v, where, code, err);
+	case S_BROWSERS: return uct_cfg_set_browser(cfg, v, where, code, err);
 	case S_NSS_DBS:
-		return cfg_push_path(&cfg->nss_dbs, v, "NSS database directory", where, code, err);
+		return uct_cfg_push_path(&cfg->nss_dbs, v, "NSS database directory", where, code, err);
 	case S_CA_FILES:
-		return cfg_push_path(&cfg->ca_files, v, "CA file name", where, code, err);
-	case S_STATE_DIR: return cfg_set_optional(&cfg->state_dir, v, err);
-	case S_HOME: return cfg_set_optional(&cfg->home, v, err);
-	case S_SCOPE: return cfg_set_scope(cfg, v, where, code, err);
+		return uct_cfg_push_path(&cfg->ca_files, v, "CA file name", where, code, err);
+	case S_STATE_DIR: return uct_cfg_set_optional(&cfg->state_dir, v, err);
+	case S_HOME: return uct_cfg_set_optional(&cfg->home, v, err);
+	case S_SCOPE: return uct_cfg_set_scope(cfg, v, where, code, err);
 	case S_KEEP: return uct_cfg_bool(v, &cfg->keep_on_uninstall, where, code, err);
-	case S_BUNDLE: return cfg_set_optional(&cfg->bundle_path, v, err);
-	case S_CONFIG: return cfg_replace(&cfg->config_path, v, err);
-	case S_MODE: return cfg_set_mode(cfg, v, where, code, err);
-	case S_PINS: return cfg_set_pin(cfg, v, where, code, err);
+	case S_BUNDLE: return uct_cfg_set_optional(&cfg->bundle_path, v, err);
+	case S_CONFIG: return uct_cfg_replace(&cfg->config_path, v, err);
+	case S_MODE: return uct_cfg_set_mode(cfg, v, where, code, err);
+	case S_PINS: return uct_cfg_set_pin(cfg, v, where, code, err);
 	case S_ACCEPT_CHANGE: return uct_cfg_bool(v, &cfg->accept_change, where, code, err);
 	case S_CONNECT_TIMEOUT: return uct_cfg_seconds(v, &cfg->connect_timeout_ms, where, code, err);
 	case S_TIMEOUT: return uct_cfg_seconds(v, &cfg->total_timeout_ms, where, code, err);
-	case S_PROXY: return cfg_set_proxy(cfg, v, err);
+	case S_PROXY: return uct_cfg_set_proxy(cfg, v, err);
 	case S_CONNECT_TO:
 		if (uct_cfg_check_connect_to(v, where, code, err) < 0)
 			return -1;
 		return uct_strv_push(&cfg->connect_to, v) < 0 ? uct_cfg_nomem(err) : 0;
-	case S_REPORT_URL: return cfg_set_optional(&cfg->report_url, v, err);
-	case S_REPORT_TOKEN: return cfg_set_optional(&cfg->report_token_file, v, err);
-	case S_REPORT_CA: return cfg_set_optional(&cfg->report_ca, v, err);
+	case S_REPORT_URL: return uct_cfg_set_optional(&cfg->report_url, v, err);
+	case S_REPORT_TOKEN: return uct_cfg_set_optional(&cfg->report_token_file, v, err);
+	case S_REPORT_CA: return uct_cfg_set_optional(&cfg->report_ca, v, err);
 	case S_REPORT_PIN:
-		if (cfg_check_key_pin(v, where, code, err) < 0)
+		if (uct_cfg_check_key_pin(v, where, code, err) < 0)
 			return -1;
-		return cfg_set_optional(&cfg->report_pin, v, err);
+		return uct_cfg_set_optional(&cfg->report_pin, v, err);
 	case S_STATUS_REPORT: cfg->status_report = 1; return 0;
 	case S_RECHECK: cfg->recheck = 1; return 0;
 	case S_JSON: cfg->json = 1; return 0;

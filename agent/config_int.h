@@ -33,4 +33,34 @@ int uct_cfg_bool(const char *item, int *out, const char *where, int code, struct
 int uct_cfg_check_connect_to(const char *item, const char *where, int code,
 			     struct uct_err *err);
 
+/* ---- setters shared by the file and the flags (config_set.c) ----
+ * Each returns 0, or -1 with err = "WHERE: what is wrong; the fix" and code
+ * (UCT_E_NOMEM when memory runs out). Lists append (once each). */
+int uct_cfg_replace(char **slot, const char *value, struct uct_err *err);
+/* An optional string: empty means "not set". */
+int uct_cfg_set_optional(char **slot, const char *value, struct uct_err *err);
+/* A host name that may be cleared with an empty value, lower-cased. */
+int uct_cfg_set_host_scalar(char **slot, const char *value, const char *where, int code,
+			    struct uct_err *err);
+int uct_cfg_push_path(struct uct_strv *sv, const char *item, const char *what,
+		      const char *where, int code, struct uct_err *err);
+int uct_cfg_set_role(struct uct_config *cfg, const char *item, const char *where, int code,
+		     struct uct_err *err);
+int uct_cfg_set_browser(struct uct_config *cfg, const char *item, const char *where, int code,
+			struct uct_err *err);
+int uct_cfg_set_node(struct uct_config *cfg, const char *item, const char *where, int code,
+		     struct uct_err *err);
+int uct_cfg_set_url(struct uct_config *cfg, const char *item, const char *where, int code,
+		    struct uct_err *err);
+int uct_cfg_set_pin(struct uct_config *cfg, const char *item, const char *where, int code,
+		    struct uct_err *err);
+int uct_cfg_set_mode(struct uct_config *cfg, const char *value, const char *where, int code,
+		     struct uct_err *err);
+/* "direct" or "none": no proxy at all; empty: the environment's. */
+int uct_cfg_set_proxy(struct uct_config *cfg, const char *value, struct uct_err *err);
+int uct_cfg_set_scope(struct uct_config *cfg, const char *value, const char *where, int code,
+		      struct uct_err *err);
+/* [report] pin: "sha256//" and a base64 SHA-256, several joined by ';'. */
+int uct_cfg_check_key_pin(const char *v, const char *where, int code, struct uct_err *err);
+
 #endif
