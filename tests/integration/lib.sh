@@ -15,6 +15,7 @@ T_LABS=()
 
 cleanup() {
 	local d
+	col_stop
 	for d in "${T_LABS[@]}"; do
 		"$LAB" --stop --out "$d" >/dev/null 2>&1 || true
 	done
@@ -32,6 +33,43 @@ check() { # check DESCRIPTION COMMAND...
 finish() {
 	echo "$T_PASS passed, $T_FAIL failed"
 	[ "$T_FAIL" -eq 0 ]
+}
+
+# ---- the collector, for the reporting tests ----
+COL=$BUILD/uccx-trust-collector
+COL_PID=
+COL_PORT=
+# col_tokens: fresh agent and admin tokens in $T_WORK/agent.tok, admin.tok.
+col_tokens() {
+	head -c 24 /dev/urandom | base64 >"$T_WORK/agent.tok"
+	head -c 24 /dev/urandom | base64 >"$T_WORK/admin.tok"
+}
+# col_start PORT DB [collector flags...]: the collector on 127.0.0.1:PORT
+# (0: a free port) with those tokens, its log in $T_WORK/col.log; sets
+# COL_PID, and COL_PORT from its "listening on" line. Fails when it is not
+# listening within 5 s.
+col_start() {
+	local port=$1 db=$2 _
+	shift 2
+	: >"$T_WORK/col.log"
+	"$COL" --listen "127.0.0.1:$port" --db "$db" --agent-token-file "$T_WORK/agent.tok" \
+		--admin-token-file "$T_WORK/admin.tok" "$@" 2>"$T_WORK/col.log" &
+	COL_PID=$!
+	COL_PORT=
+	for _ in $(seq 100); do
+		COL_PORT=$(sed -n 's/.*listening on [a-z]*:\/\/[^ ]*:\([0-9]*\),.*/\1/p' "$T_WORK/col.log")
+		[ -n "$COL_PORT" ] && break
+		kill -0 "$COL_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	[ -n "$COL_PORT" ]
+}
+# col_stop: stop the collector of col_start, if one runs.
+col_stop() {
+	[ -n "$COL_PID" ] || return 0
+	kill "$COL_PID" 2>/dev/null || true
+	wait "$COL_PID" 2>/dev/null || true
+	COL_PID=
 }
 
 # lab_start DIR SCENARIO [uccx-lab options...]: start a lab in DIR, daemonised.

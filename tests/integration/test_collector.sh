@@ -5,39 +5,20 @@
 # graceful shutdown and TLS. test_collector_pg.sh runs it against PostgreSQL.
 . "$(dirname "$0")/lib.sh"
 
-COL=$BUILD/uccx-trust-collector
 SAMPLE=$UCT_SOURCE_DIR/tests/collector/sample-report.json
 W=$T_WORK
-head -c 24 /dev/urandom | base64 >"$W/agent.tok"
-head -c 24 /dev/urandom | base64 >"$W/admin.tok"
+col_tokens
 AGENT_TOK=$(cat "$W/agent.tok")
 ADMIN_TOK=$(cat "$W/admin.tok")
-COL_PID=
 COL_SCHEME=http
 COL_DB=${UCT_COLLECTOR_DB:-$W/col.db}
 COL_DB_SHOWN=${UCT_COLLECTOR_DB_SHOWN:-$COL_DB} # as the start-up log shows it
 
-stop_collector() {
-	[ -n "$COL_PID" ] || return 0
-	kill "$COL_PID" 2>/dev/null || true
-	wait "$COL_PID" 2>/dev/null || true
-	COL_PID=
-}
-trap 'stop_collector; cleanup' EXIT
-
-# start_collector [flags...]: starts it on a free port; sets COL_PID and URL.
+stop_collector() { col_stop; }
+# start_collector [flags...]: starts it on a free port; sets PORT and URL.
 start_collector() {
-	local _
-	: >"$W/col.log"
-	"$COL" --listen 127.0.0.1:0 --db "$COL_DB" --agent-token-file "$W/agent.tok" \
-		--admin-token-file "$W/admin.tok" "$@" 2>"$W/col.log" &
-	COL_PID=$!
-	for _ in $(seq 100); do
-		PORT=$(sed -n 's/.*listening on [a-z]*:\/\/[^ ]*:\([0-9]*\),.*/\1/p' "$W/col.log")
-		[ -n "$PORT" ] && break
-		kill -0 "$COL_PID" 2>/dev/null || break
-		sleep 0.05
-	done
+	col_start 0 "$COL_DB" "$@"
+	PORT=$COL_PORT
 	URL=$COL_SCHEME://127.0.0.1:$PORT
 	[ -n "$PORT" ]
 }

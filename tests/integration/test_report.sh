@@ -5,37 +5,14 @@
 # and reporting never changes the run's outcome.
 . "$(dirname "$0")/lib.sh"
 
-COL=$BUILD/uccx-trust-collector
 W=$T_WORK
-head -c 24 /dev/urandom | base64 >"$W/agent.tok"
-head -c 24 /dev/urandom | base64 >"$W/admin.tok"
+col_tokens
 echo "not-the-token-of-this-collector" >"$W/wrong.tok"
-COL_PID=
 PORT=
 
-stop_collector() {
-	[ -n "$COL_PID" ] || return 0
-	kill "$COL_PID" 2>/dev/null || true
-	wait "$COL_PID" 2>/dev/null || true
-	COL_PID=
-}
-trap 'stop_collector; cleanup' EXIT
-
 # start_collector: on PORT if set (a restart keeps the agent's URL), else a free one.
-start_collector() {
-	local _
-	: >"$W/col.log"
-	"$COL" --listen "127.0.0.1:${PORT:-0}" --db "$W/col.db" --agent-token-file "$W/agent.tok" \
-		--admin-token-file "$W/admin.tok" 2>"$W/col.log" &
-	COL_PID=$!
-	for _ in $(seq 100); do
-		grep -q "listening on" "$W/col.log" && break
-		kill -0 "$COL_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	PORT=$(sed -n 's/.*listening on [a-z]*:\/\/[^ ]*:\([0-9]*\),.*/\1/p' "$W/col.log")
-	[ -n "$PORT" ]
-}
+start_collector() { col_start "${PORT:-0}" "$W/col.db" && PORT=$COL_PORT; }
+stop_collector() { col_stop; }
 api() { curl -sS --max-time 10 -H "Authorization: Bearer $(cat "$W/admin.tok")" "http://127.0.0.1:$PORT$1"; }
 metric() { api /metrics | awk -v m="$1" '$1 == m { print $2 }'; }
 spool_count() { find "$W/state/spool" -maxdepth 1 -type f -name '*.json' 2>/dev/null | wc -l; }

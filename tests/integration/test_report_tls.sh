@@ -5,12 +5,8 @@
 # mismatch"), and 'status --report', which sends the state and the spool.
 . "$(dirname "$0")/lib.sh"
 
-COL=$BUILD/uccx-trust-collector
 W=$T_WORK
-head -c 24 /dev/urandom | base64 >"$W/agent.tok"
-head -c 24 /dev/urandom | base64 >"$W/admin.tok"
-COL_PID=
-trap '[ -n "$COL_PID" ] && kill "$COL_PID" 2>/dev/null; wait 2>/dev/null; cleanup' EXIT
+col_tokens
 
 # The collector's certificate, and an unrelated key for the wrong pin.
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/tls.key" -out "$W/tls.crt" -days 2 \
@@ -22,14 +18,8 @@ pin_of_cert() { openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outf
 PIN="sha256//$(pin_of_cert "$W/tls.crt")"
 WRONG="sha256//$(openssl pkey -in "$W/other.key" -pubout -outform der | openssl dgst -sha256 -binary | base64)"
 
-"$COL" --listen 127.0.0.1:0 --db "$W/col.db" --agent-token-file "$W/agent.tok" \
-	--admin-token-file "$W/admin.tok" --tls-cert "$W/tls.crt" --tls-key "$W/tls.key" 2>"$W/col.log" &
-COL_PID=$!
-for _ in $(seq 100); do
-	PORT=$(sed -n 's/.*listening on https:\/\/[^ ]*:\([0-9]*\),.*/\1/p' "$W/col.log")
-	[ -n "$PORT" ] && break
-	sleep 0.05
-done
+col_start 0 "$W/col.db" --tls-cert "$W/tls.crt" --tls-key "$W/tls.key" || true
+PORT=$COL_PORT
 check "the collector listens with TLS" test -n "$PORT"
 URL=https://127.0.0.1:$PORT
 api() { curl -sS --max-time 10 --cacert "$W/tls.crt" -H "Authorization: Bearer $(cat "$W/admin.tok")" "$URL$1"; }
