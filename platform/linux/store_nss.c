@@ -22,6 +22,7 @@
 #include <sslerr.h>
 
 #include "log.h"
+#include "nss_calls.h"
 #include "nss_digest.h"
 #include "platform.h"
 
@@ -199,6 +200,8 @@ static int nss_open(struct uct_store *store, int rw, struct uct_err *err)
 				   store->path, nss_open_store->path);
 	if (impl->ctx != NULL)
 		store->ops->close(store); /* upgrading to read-write */
+	if (uct_nss_load(err) < 0)
+		return -1;
 
 	creating = !nss_db_exists(store->path);
 	if (creating && rw && nss_make_dir(store->path, err) == -1)

@@ -28,6 +28,11 @@ if [ "${1:-}" != --inner ]; then
 		bash -c "rpm -qcp '$rpm' 2>/dev/null | grep -qx /etc/uccx-trust/agent.ini"
 	dpkg-deb -I "$deb" conffiles >"$T_WORK/conffiles"
 	check ".deb: agent.ini is a conffile" grep -qx /etc/uccx-trust/agent.ini "$T_WORK/conffiles"
+	# libcurl and NSS are loaded with dlopen: no automatic dependency sees them.
+	check ".deb: depends on libcurl4 and libnss3" \
+		bash -c "dpkg-deb -f '$deb' Depends | grep -q 'libcurl4' && dpkg-deb -f '$deb' Depends | grep -q 'libnss3'"
+	check ".rpm: requires libcurl.so.4 and libnss3.so" \
+		bash -c "rpm -qRp '$rpm' 2>/dev/null | grep -q 'libcurl.so.4' && rpm -qRp '$rpm' 2>/dev/null | grep -q 'libnss3.so'"
 	check ".deb: the shipped config names no server" \
 		bash -c "dpkg-deb --fsys-tarfile '$deb' | tar -xO ./etc/uccx-trust/agent.ini | grep -Eq '^;nodes ='"
 	# The rest runs isolated; its ok/not ok lines are counted here.
