@@ -231,8 +231,13 @@ static int open_store(struct uct_store *store, int rw, struct uct_err *err)
 	return store->ops->open(store, rw, err);
 }
 
-/* Everything for one store, opened once and closed before the next. */
-static int process_store(struct uct_run *run, size_t s)
+/*
+ * Everything for one store, opened once and closed before the next. A store
+ * that cannot be read or written is a problem of that store: it is reported
+ * and the run goes on with the others. Only what would fail every store
+ * (out of memory, a system library missing) ends the run: -1 with run_err.
+ */
+static int process_store(struct uct_run *run, size_t s, struct uct_err *run_err)
 {
 	struct uct_store *store = run->stores[s];
 	struct uct_verify_result *before = &run->vr_before[s * run->eps.n];
@@ -300,11 +305,22 @@ nomem:
 fail:
 	run->store_failed[s] = 1;
 	store_problem(run, store, &err);
+	/* Its verdicts say why, rather than another store's code. */
+	for (i = 0; i < run->eps.n; i++) {
+		if (!before[i].trusted && before[i].code[0] == '\0')
+			snprintf(before[i].code, sizeof(before[i].code), "STORE_FAILED");
+		if (!after[i].trusted && after[i].code[0] == '\0')
+			snprintf(after[i].code, sizeof(after[i].code), "STORE_FAILED");
+	}
 	for (i = 0; i < run->n_changes; i++)
 		if (run->changes[i].store == store && run->changes[i].status == UCT_CS_PLANNED) {
 			run->changes[i].status = UCT_CS_FAILED;
 			snprintf(run->changes[i].error, sizeof(run->changes[i].error), "%s", err.msg);
 		}
+	if (err.code == UCT_E_NOMEM || err.code == UCT_E_SYSTEM)
+		uct_err_set(run_err, err.code, err.native, "%s", err.msg);
+	else
+		rc = 0;
 out:
 	store->ops->close(store);
 	uct_owned_free(&owned);
@@ -707,7 +723,7 @@ int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uc
 	if (analyse_all(run, err) < 0)
 		goto out;
 	for (s = 0; s < run->n_stores; s++)
-		if (process_store(run, s) < 0)
+		if (process_store(run, s, err) < 0)
 			goto out;
 	if (compute_verdicts(run) < 0) {
 		uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");

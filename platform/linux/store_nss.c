@@ -222,6 +222,13 @@ static int nss_open(struct uct_store *store, int rw, struct uct_err *err)
 			return uct_err_set(err, UCT_E_LOCKED, PR_GetError(),
 					   "NSS database %s stayed busy (locked by a browser or "
 					   "another program): try again later", store->path);
+		if (PR_GetError() == SEC_ERROR_BAD_DATABASE)
+			return uct_err_set(err, UCT_E_NSS, PR_GetError(),
+					   "NSS database %s is damaged or not an NSS database "
+					   "(SEC_ERROR_BAD_DATABASE): with the browser closed, move "
+					   "cert9.db and key4.db aside and start the browser once (it "
+					   "makes new ones), then run again",
+					   store->path);
 		return uct_err_set(err, UCT_E_NSS, PR_GetError(), "cannot open NSS database %s: %s",
 				   store->path, PR_ErrorToName(PR_GetError()));
 	}

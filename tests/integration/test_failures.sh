@@ -240,6 +240,35 @@ check "Primary Password: Chromium and the other profile have their 5" \
 run_agent install
 check "Primary Password: the text report has a problem line for it" \
 	grep -q "^problem: $locked: .*Primary Password" <<<"$OUT"
+
+# ---- a damaged Firefox database: reported with the fix, the others done ----
+home=$T_WORK/home-bad
+new_home "$home"
+bad=$(ff_profile "$home")
+head -c 4096 /dev/urandom >"$bad/cert9.db"
+agent_args "$home" "$lab" "$T_WORK/state-bad"
+run_agent_json install
+check "damaged database: install exits 1, not 3" [ "$RC" -eq 1 ]
+check "damaged database: the problem names it and says how to fix it" \
+	eval 'jq_py "$JSON" "\"\\n\".join(d[\"problems\"])" | grep -q "^$bad: .*damaged.*move cert9.db and key4.db aside"'
+check "damaged database: its profile says STORE_FAILED, Chromium is trusted" \
+	[ "$(jq_py "$JSON" 'sorted(set((b["profile"], b["verdict"], b["code"]) for e in d["endpoints"] for b in e["browsers"]))')" = "[('chromium', 'trusted', None), ('firefox:default-release', 'not-trusted', 'STORE_FAILED')]" ]
+check "damaged database: Chromium's got its 5 certificates" [ "$(nss_count_ours "$home/.pki/nssdb")" -eq 5 ]
+
+# ---- NSS missing: it is loaded when a database is opened ----
+nss_so=$(ldconfig -p | awk '$1 == "libnss3.so" && !found { print $NF; found = 1 }')
+if [ -n "$nss_so" ] && unshare -m true 2>/dev/null; then
+	agent_args "$home" "$lab" "$T_WORK/state-nonss"
+	set +e
+	OUT=$(unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' sh \
+		"$(readlink -f "$nss_so")" "$AGENT" check "${A[@]}" 2>&1)
+	RC=$?
+	set -e
+	check "exit 3 without libnss3.so, with the package to install" \
+		eval '[ "$RC" -eq 3 ] && grep -qF "install the libnss3 package" <<<"$OUT"'
+else
+	ok "# SKIP NSS missing: needs root for a mount namespace"
+fi
 lab_stop "$lab"
 
 finish
