@@ -64,10 +64,10 @@ static int digest_library(EVP_MD_CTX *md, const char *path)
 	id[2] = (long long)st.st_size;
 	id[3] = (long long)st.st_mtim.tv_sec;
 	id[4] = (long long)st.st_mtim.tv_nsec;
-	return EVP_DigestUpdate(md, path, strlen(path) + 1) == 1 &&
-			       EVP_DigestUpdate(md, id, sizeof(id)) == 1
-		       ? 0
-		       : -1;
+	if (EVP_DigestUpdate(md, path, strlen(path) + 1) != 1 ||
+	    EVP_DigestUpdate(md, id, sizeof(id)) != 1)
+		return -1;
+	return 0;
 }
 
 /*
