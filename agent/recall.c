@@ -100,10 +100,9 @@ int uct_recall_store(struct uct_run *run, size_t s, const unsigned char digest[U
  * browser could have written in between).
  */
 void uct_remember_store(struct uct_run *run, size_t s, const unsigned char digest[UCT_SHA256_LEN],
-			const struct uct_owned *owned)
+			const struct uct_owned *owned, const struct uct_verify_result *results)
 {
 	struct uct_store *store = run->stores[s];
-	const struct uct_verify_result *before = &run->vr_before[s * run->eps.n];
 	unsigned char now[UCT_SHA256_LEN];
 	struct uct_vcache_store *rec;
 	size_t i;
@@ -117,9 +116,9 @@ void uct_remember_store(struct uct_run *run, size_t s, const unsigned char diges
 		if (t->status != UCT_FETCH_OK || t->chain.n == 0)
 			continue;
 		/* A failure of the verification itself is not the store's answer. */
-		if (strcmp(before[i].code, "VERIFY_FAILED") == 0 ||
+		if (strcmp(results[i].code, "VERIFY_FAILED") == 0 ||
 		    uct_vcache_add_answer(&run->vcache, rec, &t->chain, run->eps.v[i].host,
-					  &before[i]) < 0) {
+					  &results[i]) < 0) {
 			uct_vcache_drop(&run->vcache, store->id);
 			return;
 		}

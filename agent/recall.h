@@ -23,9 +23,10 @@ int uct_recall_digest(const struct uct_run *run, struct uct_store *store,
  * filled for every endpoint reached. 0: open the store. */
 int uct_recall_store(struct uct_run *run, size_t s, const unsigned char digest[UCT_SHA256_LEN],
 		     struct uct_owned *owned);
-/* Keep what store s showed (owned, run->vr_before) under digest, taken
- * before it was opened, if it is still the same now that it is closed. */
+/* Keep what store s showed (owned, and results: one per endpoint) under
+ * digest, taken before it was opened, if it is still the same now that it
+ * is closed. */
 void uct_remember_store(struct uct_run *run, size_t s, const unsigned char digest[UCT_SHA256_LEN],
-			const struct uct_owned *owned);
+			const struct uct_owned *owned, const struct uct_verify_result *results);
 
 #endif

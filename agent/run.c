@@ -232,6 +232,37 @@ static int open_store(struct uct_store *store, int rw, struct uct_err *err)
 }
 
 /*
+ * After a run changed a store, read it once more as the next run would and
+ * keep what it shows, so that the login run that follows (often a `check`,
+ * which never writes the cache) finds it unchanged and need not open it.
+ */
+static void reread_store(struct uct_run *run, size_t s)
+{
+	struct uct_store *store = run->stores[s];
+	unsigned char digest[UCT_SHA256_LEN];
+	struct uct_verify_result *seen = NULL;
+	struct uct_owned owned = {0};
+	struct uct_err err = {0};
+
+	store->ops->close(store);
+	if (!uct_recall_digest(run, store, digest) ||
+	    (seen = calloc(run->eps.n + 1, sizeof(*seen))) == NULL)
+		goto out;
+	if (open_store(store, 0, &err) < 0 ||
+	    store->ops->list(store, uct_owned_collect, &owned, &err) < 0) {
+		uct_log(UCT_LOG_DEBUG, "%s: not read again: %s", store->path, err.msg);
+		goto out;
+	}
+	verify_all(run, s, seen);
+	store->ops->close(store);
+	uct_remember_store(run, s, digest, &owned, seen);
+out:
+	store->ops->close(store);
+	uct_owned_free(&owned);
+	free(seen);
+}
+
+/*
  * Everything for one store, opened once and closed before the next. A store
  * that cannot be read or written is a problem of that store: it is reported
  * and the run goes on with the others. Only what would fail every store
@@ -275,7 +306,7 @@ static int process_store(struct uct_run *run, size_t s, struct uct_err *run_err)
 		if (read_now && digested && cmd != UCT_CMD_CHECK) {
 			/* check changes nothing, not even the cache. */
 			store->ops->close(store);
-			uct_remember_store(run, s, digest, &owned);
+			uct_remember_store(run, s, digest, &owned, before);
 		}
 		rc = 0;
 		goto out;
@@ -298,6 +329,8 @@ static int process_store(struct uct_run *run, size_t s, struct uct_err *run_err)
 			apply_one(run, store, &run->changes[i]);
 	verify_all(run, s, after);
 	run->store_checked_at[s] = run->started;
+	if (run->vcache_on)
+		reread_store(run, s);
 	rc = 0;
 	goto out;
 nomem:
