@@ -35,6 +35,7 @@ void uct_recall_save(struct uct_run *run)
 
 	if (!run->vcache.dirty || (path = vcache_path(run)) == NULL)
 		return;
+	uct_vcache_prune(&run->vcache, run->started);
 	if (uct_vcache_save(path, &run->vcache, &err) < 0)
 		uct_log(UCT_LOG_INFO, "verification cache not saved: %s", err.msg);
 	free(path);

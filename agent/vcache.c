@@ -138,6 +138,21 @@ void uct_vcache_drop(struct uct_vcache *c, const char *store_id)
 	c->dirty = 1;
 }
 
+void uct_vcache_prune(struct uct_vcache *c, int64_t now)
+{
+	size_t i = 0;
+
+	while (i < c->n) {
+		if (now - c->stores[i].checked_at > UCT_VCACHE_MAX_AGE) {
+			record_clear(&c->stores[i]);
+			c->stores[i] = c->stores[--c->n];
+			c->dirty = 1;
+		} else {
+			i++;
+		}
+	}
+}
+
 struct uct_vcache_store *uct_vcache_put(struct uct_vcache *c, const char *store_id,
 					const unsigned char digest[UCT_SHA256_LEN],
 					int64_t checked_at, const struct uct_store_entry *owned,

@@ -75,5 +75,8 @@ int uct_vcache_add_answer(struct uct_vcache *c, struct uct_vcache_store *rec,
 			  const struct uct_verify_result *result);
 /* Forget the record of store_id (its content changed in this run). */
 void uct_vcache_drop(struct uct_vcache *c, const char *store_id);
+/* Forget the records too old to be used at now (a profile deleted since,
+ * a store no longer managed), so that the file stays small. */
+void uct_vcache_prune(struct uct_vcache *c, int64_t now);
 
 #endif

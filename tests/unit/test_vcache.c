@@ -194,6 +194,24 @@ START_TEST(test_put_replaces_and_drop_forgets)
 }
 END_TEST
 
+START_TEST(test_prune_forgets_what_is_too_old)
+{
+	struct uct_vcache c;
+
+	fill(&c);
+	ck_assert_ptr_nonnull(uct_vcache_put(&c, "nss:/new", digest_b, T0 + 2 * DAY, NULL, 0));
+	c.dirty = 0;
+	uct_vcache_prune(&c, T0 + UCT_VCACHE_MAX_AGE);
+	ck_assert_int_eq(c.n, 2);
+	ck_assert_int_eq(c.dirty, 0);
+	uct_vcache_prune(&c, T0 + UCT_VCACHE_MAX_AGE + 1);
+	ck_assert_int_eq(c.n, 1);
+	ck_assert_int_eq(c.dirty, 1);
+	ck_assert_str_eq(c.stores[0].store_id, "nss:/new");
+	uct_vcache_free(&c);
+}
+END_TEST
+
 static const char *const damaged_texts[] = {
 	"",
 	"something else\n",
@@ -258,6 +276,7 @@ int main(void)
 	tcase_add_test(tc, test_other_question);
 	tcase_add_test(tc, test_validity_edges);
 	tcase_add_test(tc, test_put_replaces_and_drop_forgets);
+	tcase_add_test(tc, test_prune_forgets_what_is_too_old);
 	tcase_add_loop_test(tc, test_damaged_is_ignored, 0,
 			    (int)(sizeof(damaged_texts) / sizeof(damaged_texts[0])));
 	tcase_add_test(tc, test_missing_is_empty);
