@@ -119,6 +119,24 @@ run_agent() {
 	set -e
 }
 
+# run_agent_without SONAME CMD [extra...]: runs the agent as run_agent does
+# (sets RC and OUT) with the library SONAME hidden: bound to /dev/null in a
+# private mount namespace, for this run only. Returns 1 without running it
+# when that cannot be done here (not root, library not found).
+# awk reads to the end: leaving early could kill ldconfig with SIGPIPE,
+# which pipefail would turn into the end of the script.
+run_agent_without() {
+	local soname=$1 so
+	shift
+	so=$(ldconfig -p | awk -v n="$soname" '$1 == n && !found { print $NF; found = 1 }')
+	[ -n "$so" ] && unshare -m true 2>/dev/null || return 1
+	set +e
+	OUT=$(unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' sh \
+		"$(readlink -f "$so")" "$AGENT" "$@" "${A[@]}" 2>&1)
+	RC=$?
+	set -e
+}
+
 # nss_flags DBDIR NICKNAME-PREFIX: the trust flags of our certificates, one
 # "nickname<TAB>flags" line each, sorted.
 nss_ours() {

@@ -192,18 +192,9 @@ check "exit 3 --json: one document with the error and exit_code 3" \
 check "exit 3: the message names the path" grep -qF "$T_WORK/a-file" <<<"$ERR"
 
 # libcurl is loaded only when the network phase starts: without it the run
-# stops with a system error that names the package to install. A private
-# mount namespace hides the library from this run only (needs root).
-# awk reads to the end: leaving early could kill ldconfig with SIGPIPE,
-# which pipefail would turn into the end of this script.
-curl_so=$(ldconfig -p | awk '$1 == "libcurl.so.4" && !found { print $NF; found = 1 }')
-if [ -n "$curl_so" ] && unshare -m true 2>/dev/null; then
-	agent_args "$home" "$lab" "$T_WORK/state-nocurl"
-	set +e
-	OUT=$(unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' sh \
-		"$(readlink -f "$curl_so")" "$AGENT" check "${A[@]}" 2>&1)
-	RC=$?
-	set -e
+# stops with a system error that names the package to install.
+agent_args "$home" "$lab" "$T_WORK/state-nocurl"
+if run_agent_without libcurl.so.4 check; then
 	check "exit 3 without libcurl.so.4" [ "$RC" -eq 3 ]
 	check "without libcurl: the message says to install libcurl4" \
 		grep -qF "install the libcurl4 package" <<<"$OUT"

@@ -256,14 +256,8 @@ check "damaged database: its profile says STORE_FAILED, Chromium is trusted" \
 check "damaged database: Chromium's got its 5 certificates" [ "$(nss_count_ours "$home/.pki/nssdb")" -eq 5 ]
 
 # ---- NSS missing: it is loaded when a database is opened ----
-nss_so=$(ldconfig -p | awk '$1 == "libnss3.so" && !found { print $NF; found = 1 }')
-if [ -n "$nss_so" ] && unshare -m true 2>/dev/null; then
-	agent_args "$home" "$lab" "$T_WORK/state-nonss"
-	set +e
-	OUT=$(unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' sh \
-		"$(readlink -f "$nss_so")" "$AGENT" check "${A[@]}" 2>&1)
-	RC=$?
-	set -e
+agent_args "$home" "$lab" "$T_WORK/state-nonss"
+if run_agent_without libnss3.so check; then
 	check "exit 3 without libnss3.so, with the package to install" \
 		eval '[ "$RC" -eq 3 ] && grep -qF "install the libnss3 package" <<<"$OUT"'
 else
