@@ -45,8 +45,8 @@ struct uct_state {
 int uct_state_load(const char *path, struct uct_state *st, int *damaged, struct uct_err *err);
 /* Write st to path atomically and durably (mode 0600) when its records
  * changed since loaded or saved; otherwise only the last run's outcome, to
- * PATH.last (atomic, not waited for: its loss costs nothing). Loading
- * takes the newer outcome of the two files. */
+ * PATH.last (atomic, not waited for: its loss costs nothing, and failing to
+ * write it is only logged). Loading takes the newer outcome of the two. */
 int uct_state_save(const char *path, struct uct_state *st, struct uct_err *err);
 void uct_state_free(struct uct_state *st); /* NULL-safe; leaves st empty */
 

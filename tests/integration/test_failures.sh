@@ -255,6 +255,32 @@ check "damaged database: its profile says STORE_FAILED, Chromium is trusted" \
 	[ "$(jq_py "$JSON" 'sorted(set((b["profile"], b["verdict"], b["code"]) for e in d["endpoints"] for b in e["browsers"]))')" = "[('chromium', 'trusted', None), ('firefox:default-release', 'not-trusted', 'STORE_FAILED')]" ]
 check "damaged database: Chromium's got its 5 certificates" [ "$(nss_count_ours "$home/.pki/nssdb")" -eq 5 ]
 
+# ---- a full disk under the state directory ----
+# The login run (nothing to change) only records its outcome: a full disk
+# costs that record and a warning, not the run. A private mount namespace
+# puts the state directory on a full 256 KiB tmpfs for one run (needs root).
+home=$T_WORK/home-full
+new_home "$home"
+agent_args "$home" "$lab" "$T_WORK/state-full"
+run_agent install
+run_agent install
+cp -a "$T_WORK/state-full" "$T_WORK/state-full.copy"
+if unshare -m true 2>/dev/null; then
+	set +e
+	OUT=$(unshare -m sh -c 'mount -t tmpfs -o size=256k tmpfs "$1" && cp -a "$2"/. "$1"/ &&
+		{ dd if=/dev/zero of="$1/filler" bs=4k 2>/dev/null; true; } && shift 2 && exec "$@"' sh \
+		"$T_WORK/state-full" "$T_WORK/state-full.copy" "$AGENT" install "${A[@]}" 2>&1)
+	RC=$?
+	set -e
+	check "full disk: the login run still exits 0" [ "$RC" -eq 0 ]
+	check "full disk: it warns that the outcome is not recorded" \
+		grep -q "outcome of this run is not recorded: .*No space left" <<<"$OUT"
+	check "full disk: the state on the real disk is untouched" \
+		cmp -s "$T_WORK/state-full/state" "$T_WORK/state-full.copy/state"
+else
+	ok "# SKIP full disk: needs root for a mount namespace"
+fi
+
 # ---- NSS missing: it is loaded when a database is opened ----
 agent_args "$home" "$lab" "$T_WORK/state-nonss"
 if run_agent_without libnss3.so check; then
