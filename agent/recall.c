@@ -70,17 +70,16 @@ int uct_recall_store(struct uct_run *run, size_t s, const unsigned char digest[U
 	const struct uct_vcache_store *rec =
 		uct_vcache_find(&run->vcache, store->id, digest, run->started);
 	const struct uct_verify_result *known;
+	const struct uct_chain *chain;
 	size_t i;
 
 	if (rec == NULL)
 		return 0;
 	for (i = 0; i < run->eps.n; i++) {
-		const struct uct_fetch_target *t = run->res[i].target;
-
 		memset(&before[i], 0, sizeof(before[i]));
-		if (t->status != UCT_FETCH_OK || t->chain.n == 0)
+		if ((chain = uct_run_chain(run, i)) == NULL)
 			continue;
-		known = uct_vcache_answer(rec, &t->chain, run->eps.v[i].host, run->started);
+		known = uct_vcache_answer(rec, chain, run->eps.v[i].host, run->started);
 		if (known == NULL)
 			return 0;
 		before[i] = *known;
@@ -105,6 +104,7 @@ void uct_remember_store(struct uct_run *run, size_t s, const unsigned char diges
 {
 	struct uct_store *store = run->stores[s];
 	unsigned char now[UCT_SHA256_LEN];
+	const struct uct_chain *chain;
 	struct uct_vcache_store *rec;
 	size_t i;
 
@@ -112,13 +112,11 @@ void uct_remember_store(struct uct_run *run, size_t s, const unsigned char diges
 		return;
 	rec = uct_vcache_put(&run->vcache, store->id, digest, run->started, owned->v, owned->n);
 	for (i = 0; rec != NULL && i < run->eps.n; i++) {
-		const struct uct_fetch_target *t = run->res[i].target;
-
-		if (t->status != UCT_FETCH_OK || t->chain.n == 0)
+		if ((chain = uct_run_chain(run, i)) == NULL)
 			continue;
 		/* A failure of the verification itself is not the store's answer. */
 		if (strcmp(results[i].code, "VERIFY_FAILED") == 0 ||
-		    uct_vcache_add_answer(&run->vcache, rec, &t->chain, run->eps.v[i].host,
+		    uct_vcache_add_answer(&run->vcache, rec, chain, run->eps.v[i].host,
 					  &results[i]) < 0) {
 			uct_vcache_drop(&run->vcache, store->id);
 			return;

@@ -186,20 +186,26 @@ static int store_has_work(const struct uct_run *run, const struct uct_store *sto
 	return 0;
 }
 
+const struct uct_chain *uct_run_chain(const struct uct_run *run, size_t i)
+{
+	const struct uct_fetch_target *t = run->res[i].target;
+
+	return t->status == UCT_FETCH_OK && t->chain.n > 0 ? &t->chain : NULL;
+}
+
 static void verify_all(struct uct_run *run, size_t s, struct uct_verify_result *out)
 {
 	struct uct_store *store = run->stores[s];
+	const struct uct_chain *chain;
 	struct uct_err err;
 	size_t i;
 
 	for (i = 0; i < run->eps.n; i++) {
-		const struct uct_fetch_target *t = run->res[i].target;
-
 		memset(&out[i], 0, sizeof(out[i]));
-		if (t->status != UCT_FETCH_OK || t->chain.n == 0)
+		if ((chain = uct_run_chain(run, i)) == NULL)
 			continue;
 		uct_err_clear(&err);
-		if (store->ops->verify(store, &t->chain, run->eps.v[i].host, run->eps.v[i].port,
+		if (store->ops->verify(store, chain, run->eps.v[i].host, run->eps.v[i].port,
 				       &out[i], &err) < 0) {
 			out[i].trusted = 0;
 			snprintf(out[i].code, sizeof(out[i].code), "VERIFY_FAILED");
@@ -232,34 +238,36 @@ static int open_store(struct uct_store *store, int rw, struct uct_err *err)
 }
 
 /*
- * After a run changed a store, read it once more as the next run would and
- * keep what it shows, so that the login run that follows (often a `check`,
- * which never writes the cache) finds it unchanged and need not open it.
+ * After a run changed a store: verify it as the next run will read it,
+ * opened afresh read-only, and keep what it shows, so that the login run
+ * that follows (often a `check`, which never writes the cache) finds it
+ * unchanged and need not open it. 1 when after was filled; 0 (no digest,
+ * not readable now) leaves the verification to the caller.
  */
-static void reread_store(struct uct_run *run, size_t s)
+static int reread_store(struct uct_run *run, size_t s, struct uct_verify_result *after)
 {
 	struct uct_store *store = run->stores[s];
 	unsigned char digest[UCT_SHA256_LEN];
-	struct uct_verify_result *seen = NULL;
 	struct uct_owned owned = {0};
 	struct uct_err err = {0};
+	int done = 0;
 
 	store->ops->close(store);
-	if (!uct_recall_digest(run, store, digest) ||
-	    (seen = calloc(run->eps.n + 1, sizeof(*seen))) == NULL)
-		goto out;
+	if (!uct_recall_digest(run, store, digest))
+		return 0;
 	if (open_store(store, 0, &err) < 0 ||
 	    store->ops->list(store, uct_owned_collect, &owned, &err) < 0) {
 		uct_log(UCT_LOG_DEBUG, "%s: not read again: %s", store->path, err.msg);
 		goto out;
 	}
-	verify_all(run, s, seen);
+	verify_all(run, s, after);
+	done = 1;
 	store->ops->close(store);
-	uct_remember_store(run, s, digest, &owned, seen);
+	uct_remember_store(run, s, digest, &owned, after);
 out:
 	store->ops->close(store);
 	uct_owned_free(&owned);
-	free(seen);
+	return done;
 }
 
 /*
@@ -327,10 +335,9 @@ static int process_store(struct uct_run *run, size_t s, struct uct_err *run_err)
 	for (i = 0; i < run->n_changes; i++)
 		if (run->changes[i].store == store)
 			apply_one(run, store, &run->changes[i]);
-	verify_all(run, s, after);
+	if (!reread_store(run, s, after))
+		verify_all(run, s, after);
 	run->store_checked_at[s] = run->started;
-	if (run->vcache_on)
-		reread_store(run, s);
 	rc = 0;
 	goto out;
 nomem:

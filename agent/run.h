@@ -93,4 +93,8 @@ struct uct_run {
 int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uct_err *err);
 void uct_run_free(struct uct_run *run); /* NULL-safe */
 
+/* The chain that endpoint i of run is verified with: what its server sent,
+ * or NULL when it was not reached. Borrowed from run. */
+const struct uct_chain *uct_run_chain(const struct uct_run *run, size_t i);
+
 #endif

@@ -127,15 +127,20 @@ const struct uct_verify_result *uct_vcache_answer(const struct uct_vcache_store 
 
 /* ---- recording ---- */
 
+/* Free rec (one of c's) and fill its place with the last record. */
+static void record_remove(struct uct_vcache *c, struct uct_vcache_store *rec)
+{
+	record_clear(rec);
+	*rec = c->stores[--c->n];
+	c->dirty = 1;
+}
+
 void uct_vcache_drop(struct uct_vcache *c, const char *store_id)
 {
 	struct uct_vcache_store *rec = record_of(c, store_id);
 
-	if (rec == NULL)
-		return;
-	record_clear(rec);
-	*rec = c->stores[--c->n];
-	c->dirty = 1;
+	if (rec != NULL)
+		record_remove(c, rec);
 }
 
 void uct_vcache_prune(struct uct_vcache *c, int64_t now)
@@ -143,13 +148,10 @@ void uct_vcache_prune(struct uct_vcache *c, int64_t now)
 	size_t i = 0;
 
 	while (i < c->n) {
-		if (now - c->stores[i].checked_at > UCT_VCACHE_MAX_AGE) {
-			record_clear(&c->stores[i]);
-			c->stores[i] = c->stores[--c->n];
-			c->dirty = 1;
-		} else {
+		if (now - c->stores[i].checked_at > UCT_VCACHE_MAX_AGE)
+			record_remove(c, &c->stores[i]);
+		else
 			i++;
-		}
 	}
 }
 
