@@ -224,20 +224,6 @@ static void store_problem(struct uct_run *run, const struct uct_store *store, co
 }
 
 /*
- * Open a store for real. The network phase is over by then: before an NSS
- * database, the HTTP library is unloaded, because memory peaks while NSS is
- * loaded (a report sent later loads it again). A run that opens no NSS
- * database (every answer kept from the last run) leaves it for the exit to
- * unmap; a Firefox exception file is only a text file.
- */
-static int open_store(struct uct_store *store, int rw, struct uct_err *err)
-{
-	if (strcmp(store->ops->name, "nss") == 0)
-		uct_net_release();
-	return store->ops->open(store, rw, err);
-}
-
-/*
  * After a run changed a store: verify it as the next run will read it,
  * opened afresh read-only, and keep what it shows, so that the login run
  * that follows (often a `check`, which never writes the cache) finds it
@@ -255,7 +241,7 @@ static int reread_store(struct uct_run *run, size_t s, struct uct_verify_result 
 	store->ops->close(store);
 	if (!uct_recall_digest(run, store, digest))
 		return 0;
-	if (open_store(store, 0, &err) < 0 ||
+	if (store->ops->open(store, 0, &err) < 0 ||
 	    store->ops->list(store, uct_owned_collect, &owned, &err) < 0) {
 		uct_log(UCT_LOG_DEBUG, "%s: not read again: %s", store->path, err.msg);
 		goto out;
@@ -296,7 +282,7 @@ static int process_store(struct uct_run *run, size_t s, struct uct_err *run_err)
 	} else if (!digested || !uct_recall_store(run, s, digest, &owned)) {
 		uct_owned_free(&owned);
 		memset(&owned, 0, sizeof(owned));
-		if (open_store(store, 0, &err) < 0)
+		if (store->ops->open(store, 0, &err) < 0)
 			goto fail;
 		if (store->ops->list(store, uct_owned_collect, &owned, &err) < 0)
 			goto fail;
@@ -321,7 +307,7 @@ static int process_store(struct uct_run *run, size_t s, struct uct_err *run_err)
 	}
 	/* This run changes the store: what it showed before no longer holds. */
 	uct_vcache_drop(&run->vcache, store->id);
-	if (open_store(store, 1, &err) < 0) {
+	if (store->ops->open(store, 1, &err) < 0) {
 		if (err.code == UCT_E_LOCKED && uct_store_is_override(store)) {
 			for (i = 0; i < run->n_changes; i++)
 				if (run->changes[i].store == store)

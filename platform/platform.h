@@ -288,8 +288,8 @@ int uct_file_remove(const char *path, struct uct_err *err);
 /*
  * End of the network phase: the fetch, AIA and report functions above load
  * their HTTP library on first use; this unloads it. On Linux that is
- * libcurl with its dependency tree (about 4 MiB of pages), so uct_run calls
- * it before opening the trust stores, where the run's memory peaks. A later
+ * libcurl with its dependency tree (about 4 MiB of pages), so the NSS store
+ * calls it before it loads NSS, where the run's memory peaks. A later
  * network call loads the library again. Call it only while no network call
  * is running. Safe to call at any time otherwise, and repeatedly.
  */
