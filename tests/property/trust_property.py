@@ -20,6 +20,7 @@
 # printed; UCT_PROPERTY_SEED or --seed repeats a run, UCT_PROPERTY_FULL=1 or
 # --full takes the whole product of the axes (long).
 import argparse
+import concurrent.futures
 import json
 import os
 import random
@@ -29,6 +30,7 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True  # nothing left in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "browser"))
@@ -311,15 +313,32 @@ class Wine:
     def start(self):
         rc, _, err = self.w(["wineboot", "-i"], timeout=240)
         # One wineserver for the whole run: each wine call then starts fast.
-        subprocess.Popen(["wineserver", "-p"], env=self.env).wait(timeout=30)
-        return rc == 0
+        subprocess.run(["wineserver", "-p"], env=self.env, timeout=30, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        # The first use of crypt32 in a prefix imports the host's roots: slow, once.
+        wrc, _, _ = self.w([self.check, "list"], timeout=300)
+        return rc == 0 and wrc == 0
 
     def stop(self):
-        run(["wineserver", "-k"], env=self.env, timeout=30)
+        subprocess.run(["wineserver", "-k"], env=self.env, timeout=30, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
 
     def w(self, args, timeout=120):
-        rc, out, err = run(["wine"] + args, timeout=timeout, env=self.env)
-        return rc, out.replace("\r", ""), err.replace("\r", "")
+        """Runs a Windows program. Its output goes to files, not pipes: the
+        Wine services it starts keep its descriptors open long after it
+        exits, and reading a pipe to its end would wait for them."""
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            p = subprocess.Popen(["wine"] + args, env=self.env, stdin=subprocess.DEVNULL,
+                                 stdout=out, stderr=err)
+            try:
+                rc = p.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+                rc = -1
+            out.seek(0)
+            err.seek(0)
+            return rc, out.read().replace("\r", ""), err.read().replace("\r", "")
 
 
 def part_wine(wine, shape, certs, port, work, res):
@@ -364,37 +383,43 @@ def part_wine(wine, shape, certs, port, work, res):
 
 # ---- the shapes, one line each ---------------------------------------------------------
 
-def run_shapes(part, shapes, work, wine=None):
-    passed = failed = 0
-    for shape in shapes:
-        t0 = time.monotonic()
-        res = Result()
+def check_shape(part, shape, work, wine):
+    """Makes, serves and checks one shape; returns (passed, its lines)."""
+    t0 = time.monotonic()
+    res = Result()
+    try:
+        certs = Certs(SHAPECERT, shape, work)
+        server = Server(certs.served_pem, certs.served_key, shape.host)
+    except (subprocess.CalledProcessError, OSError) as e:
+        res.fail.append("cannot make or serve the shape: %s" % e)
+        server = None
+    if server is not None:
         try:
-            certs = Certs(SHAPECERT, shape, work)
-            server = Server(certs.served_pem, certs.served_key, shape.host)
-        except (subprocess.CalledProcessError, OSError) as e:
-            res.fail.append("cannot make or serve the shape: %s" % e)
-            server = None
-        if server is not None:
-            try:
-                if part == "linux":
-                    part_linux(shape, certs, server.port, os.path.join(work, shape.ident), res)
-                else:
-                    part_wine(wine, shape, certs, server.port, os.path.join(work, shape.ident), res)
-            finally:
-                server.close()
-        ms = int((time.monotonic() - t0) * 1000)
-        if res.fail:
-            failed += 1
-            print("not ok - %s %s (%d ms)" % (shape.ident, shape.describe(), ms))
-            for f in res.fail:
-                print("#   " + f)
-        else:
-            passed += 1
-            print("ok - %s %s: %s refused everywhere%s (%d ms)" % (
-                shape.ident, shape.describe(), VICTIM,
-                "; " + "; ".join(sorted(set(res.notes))) if res.notes else "", ms))
-        sys.stdout.flush()
+            if part == "linux":
+                part_linux(shape, certs, server.port, os.path.join(work, shape.ident), res)
+            else:
+                part_wine(wine, shape, certs, server.port, os.path.join(work, shape.ident), res)
+        finally:
+            server.close()
+    ms = int((time.monotonic() - t0) * 1000)
+    if res.fail:
+        return False, ["not ok - %s %s (%d ms)" % (shape.ident, shape.describe(), ms)] + \
+            ["#   " + f for f in res.fail]
+    notes = "; " + "; ".join(sorted(set(res.notes))) if res.notes else ""
+    return True, ["ok - %s %s: %s refused everywhere%s (%d ms)" % (
+        shape.ident, shape.describe(), VICTIM, notes, ms)]
+
+
+def run_shapes(part, shapes, work, wine=None, jobs=1):
+    """One line per shape, in order. The Linux part checks shapes in
+    parallel (each has its own homes, state and namespaces); the Wine part
+    one at a time (one prefix, whose stores must be empty between shapes)."""
+    passed = failed = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        for ok, lines in pool.map(lambda s: check_shape(part, s, work, wine), shapes):
+            passed, failed = passed + ok, failed + (not ok)
+            print("\n".join(lines))
+            sys.stdout.flush()
     return passed, failed
 
 
@@ -404,6 +429,7 @@ def main():
     ap.add_argument("--seed", type=int, default=int(os.environ.get("UCT_PROPERTY_SEED", "0") or 0))
     ap.add_argument("--full", action="store_true", default=os.environ.get("UCT_PROPERTY_FULL") == "1")
     ap.add_argument("--only", help="run only the shapes whose name contains this")
+    ap.add_argument("--jobs", type=int, default=int(os.environ.get("UCT_PROPERTY_JOBS", "2")))
     ap.add_argument("--dir")
     ap.add_argument("--probe", action="append", default=[])
     argv = sys.argv[1:]
@@ -442,7 +468,8 @@ def main():
                 print("not ok - a fresh Wine prefix starts (wineboot -i)")
                 print("0 passed, 1 failed")
                 return 1
-        passed, failed = run_shapes(args.part, shapes, work, wine)
+        passed, failed = run_shapes(args.part, shapes, work, wine,
+                                    args.jobs if args.part == "linux" else 1)
     finally:
         if wine is not None:
             wine.stop()

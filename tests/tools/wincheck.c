@@ -4,6 +4,16 @@
  *   wincheck verify HOST FILE.pem   does LocalMachine trust that chain for HOST?
  *   wincheck list                   every uccx-trust certificate: store, name,
  *                                   SHA-1 thumbprint, purposes
+ *   wincheck verify-strict HOST FILE.pem [HOST FILE.pem]...
+ *                                   one line per pair: "root" when the chain
+ *                                   passes the SSL policy for HOST, has no
+ *                                   error status and ends at a certificate
+ *                                   of LocalMachine\Root; "peer" when the
+ *                                   leaf itself is in TrustedPeople (what
+ *                                   Chrome and Edge accept); else "untrusted"
+ *                                   and the codes. Wine's policy alone
+ *                                   accepts partial chains (DESIGN.md).
+ *   wincheck delete SHA1            delete that uccx-trust certificate
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,12 +124,143 @@ static int wc_list(void)
 	return 0;
 }
 
+/* The first certificate of a PEM file, the others added to extra. */
+static const CERT_CONTEXT *wc_load(const char *path, HCERTSTORE extra)
+{
+	static char pem[65536];
+	BYTE der[16384];
+	DWORD n, len;
+	FILE *fp = fopen(path, "rb");
+	const char *p, *e;
+	const CERT_CONTEXT *leaf = NULL;
+
+	if (fp == NULL)
+		return NULL;
+	len = (DWORD)fread(pem, 1, sizeof(pem) - 1, fp);
+	fclose(fp);
+	pem[len] = '\0';
+	for (p = pem; (p = strstr(p, "-----BEGIN CERTIFICATE-----")) != NULL; p = e) {
+		e = strstr(p, "-----END CERTIFICATE-----");
+		if (e == NULL)
+			break;
+		e += 25;
+		n = sizeof(der);
+		if (!CryptStringToBinaryA(p, (DWORD)(e - p), CRYPT_STRING_BASE64HEADER, der, &n, NULL,
+					  NULL))
+			break;
+		if (leaf == NULL)
+			leaf = CertCreateCertificateContext(X509_ASN_ENCODING, der, n);
+		else
+			CertAddEncodedCertificateToStore(extra, X509_ASN_ENCODING, der, n,
+							 CERT_STORE_ADD_USE_EXISTING, NULL);
+	}
+	return leaf;
+}
+
+/* Is this very certificate in that LocalMachine store? */
+static int wc_in_store(const wchar_t *name, const CERT_CONTEXT *cert)
+{
+	HCERTSTORE hs = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
+				      CERT_SYSTEM_STORE_LOCAL_MACHINE | CERT_STORE_READONLY_FLAG, name);
+	const CERT_CONTEXT *found;
+
+	if (hs == NULL)
+		return 0;
+	found = CertFindCertificateInStore(hs, X509_ASN_ENCODING, 0, CERT_FIND_EXISTING, cert, NULL);
+	if (found != NULL)
+		CertFreeCertificateContext(found);
+	CertCloseStore(hs, 0);
+	return found != NULL;
+}
+
+static void wc_strict_one(const char *host, const char *path)
+{
+	HCERTSTORE extra = CertOpenStore(CERT_STORE_PROV_MEMORY, 0, 0, 0, NULL);
+	const CERT_CONTEXT *leaf = wc_load(path, extra), *top;
+	const CERT_CHAIN_CONTEXT *cc = NULL;
+	CERT_CHAIN_ENGINE_CONFIG ecfg = {.cbSize = sizeof(ecfg)};
+	HCERTCHAINENGINE engine = NULL;
+	CERT_CHAIN_PARA para = {.cbSize = sizeof(para)};
+	SSL_EXTRA_CERT_CHAIN_POLICY_PARA ssl = {.cbSize = sizeof(ssl)};
+	CERT_CHAIN_POLICY_PARA pp = {.cbSize = sizeof(pp)};
+	CERT_CHAIN_POLICY_STATUS ps = {.cbSize = sizeof(ps)};
+	const CERT_SIMPLE_CHAIN *sc;
+	wchar_t whost[256];
+
+	ecfg.dwFlags = CERT_CHAIN_USE_LOCAL_MACHINE_STORE;
+	if (leaf == NULL || !CertCreateCertificateChainEngine(&ecfg, &engine) ||
+	    !CertGetCertificateChain(engine, leaf, NULL, extra, &para, 0, NULL, &cc)) {
+		printf("untrusted cannot-build-chain %s\n", path);
+		goto out;
+	}
+	MultiByteToWideChar(CP_UTF8, 0, host, -1, whost, 256);
+	ssl.dwAuthType = AUTHTYPE_SERVER;
+	ssl.pwszServerName = whost;
+	pp.pvExtraPolicyPara = &ssl;
+	if (!CertVerifyCertificateChainPolicy(CERT_CHAIN_POLICY_SSL, cc, &pp, &ps))
+		ps.dwError = (DWORD)-1;
+	sc = cc->rgpChain[0];
+	top = sc->rgpElement[sc->cElement - 1]->pCertContext;
+	if (ps.dwError == 0 && cc->TrustStatus.dwErrorStatus == 0 && wc_in_store(L"Root", top))
+		printf("root depth %lu\n", (unsigned long)sc->cElement);
+	else if (wc_in_store(L"TrustedPeople", leaf))
+		printf("peer\n");
+	else
+		printf("untrusted policy 0x%08lX chain 0x%08lX depth %lu top-in-root %d\n",
+		       (unsigned long)ps.dwError, (unsigned long)cc->TrustStatus.dwErrorStatus,
+		       (unsigned long)sc->cElement, wc_in_store(L"Root", top));
+out:
+	if (cc != NULL)
+		CertFreeCertificateChain(cc);
+	if (engine != NULL)
+		CertFreeCertificateChainEngine(engine);
+	if (leaf != NULL)
+		CertFreeCertificateContext(leaf);
+	CertCloseStore(extra, 0);
+}
+
+static int wc_delete(const char *sha1)
+{
+	static const wchar_t *const names[] = {L"Root", L"TrustedPeople", L"CA"};
+	BYTE thumb[20];
+	CRYPT_HASH_BLOB blob = {.cbData = sizeof(thumb), .pbData = thumb};
+	const CERT_CONTEXT *c;
+	HCERTSTORE hs;
+	DWORD i, n = sizeof(thumb);
+	int gone = 0;
+
+	if (!CryptStringToBinaryA(sha1, 0, CRYPT_STRING_HEX, thumb, &n, NULL, NULL) || n != 20)
+		return 2;
+	for (i = 0; i < 3; i++) {
+		hs = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0, CERT_SYSTEM_STORE_LOCAL_MACHINE,
+				   names[i]);
+		if (hs == NULL)
+			continue;
+		while ((c = CertFindCertificateInStore(hs, X509_ASN_ENCODING, 0, CERT_FIND_SHA1_HASH,
+						       &blob, NULL)) != NULL && CertDeleteCertificateFromStore(c))
+			gone++;
+		CertControlStore(hs, 0, CERT_STORE_CTRL_COMMIT, NULL);
+		CertCloseStore(hs, 0);
+	}
+	return gone > 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+	int i;
+
+	if (argc >= 4 && argc % 2 == 0 && strcmp(argv[1], "verify-strict") == 0) {
+		for (i = 2; i + 1 < argc; i += 2)
+			wc_strict_one(argv[i], argv[i + 1]);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "delete") == 0)
+		return wc_delete(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "verify") == 0)
 		return wc_verify(argv[2], argv[3]);
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
 		return wc_list();
-	fprintf(stderr, "usage: wincheck verify HOST FILE.pem | wincheck list\n");
+	fprintf(stderr, "usage: wincheck verify HOST FILE.pem | wincheck list | "
+			"wincheck verify-strict HOST FILE.pem... | wincheck delete SHA1\n");
 	return 2;
 }
