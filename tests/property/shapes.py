@@ -41,8 +41,7 @@ class Shape:
 
     @property
     def host(self):
-        # An IP-only certificate is used by its address.
-        return "127.0.0.1" if self.san == "ip" else "uccx." + self.domain
+        return "uccx." + self.domain
 
     def describe(self):
         if self.version == 1:
@@ -162,7 +161,8 @@ class Certs:
         if bc.endswith("-pl0"):
             bc, pathlen = bc[:-4], ["pathlen=0"]
         san = {"none": "none", "dns": "DNS:" + s.host, "wildcard": "DNS:*." + s.domain,
-               "ip": "IP:127.0.0.1"}[s.san]
+               # The agent takes names only: an address next to the name.
+               "ip": "DNS:%s,IP:127.0.0.1" % s.host}[s.san]
         args = ["cn=" + s.host, "ou=" + s.ident, "bc=" + bc, "ku=" + s.ku, "eku=" + s.eku,
                 "san=" + san, "key=" + s.key] + pathlen
         if s.nc:
