@@ -168,6 +168,7 @@ START_TEST(test_fields)
 	ck_assert_int_eq(cert->key_type, c->key_type);
 	ck_assert_int_eq(cert->key_bits, c->key_bits);
 	ck_assert_str_eq(cert->sig_alg, c->sig_alg);
+	ck_assert_int_eq(cert->version, spec.version ? spec.version : 3);
 	ck_assert_int_eq(cert->has_basic_constraints, c->has_bc);
 	ck_assert_int_eq(cert->is_ca, c->is_ca);
 	ck_assert_int_eq(cert->has_key_usage, c->has_ku);
