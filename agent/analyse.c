@@ -29,6 +29,7 @@ const char *uct_finding_name(unsigned finding)
 	case UCT_F_WEAK_SIGNATURE: return "weak-signature";
 	case UCT_F_INCOMPLETE_CHAIN: return "incomplete-chain";
 	case UCT_F_NO_SERVER_AUTH: return "no-server-auth";
+	case UCT_F_NO_CA_FALSE: return "no-ca-false";
 	}
 	return "unknown";
 }
@@ -117,8 +118,10 @@ static unsigned leaf_findings(const struct uct_cert *leaf, const char *host, int
 		f |= UCT_F_NOT_YET_VALID;
 	if (leaf->key_type == UCT_KEY_RSA && leaf->key_bits < 2048)
 		f |= UCT_F_WEAK_KEY;
-	if (leaf->is_ca)
+	if (uct_cert_ca_claim(leaf) == UCT_CLAIM_CA)
 		f |= UCT_F_CA_LEAF;
+	else if (uct_cert_ca_claim(leaf) == UCT_CLAIM_NONE)
+		f |= UCT_F_NO_CA_FALSE;
 	if (sig_alg_weak(leaf->sig_alg))
 		f |= UCT_F_WEAK_SIGNATURE;
 	if (leaf->has_eku && !leaf->eku_server_auth)
@@ -137,7 +140,10 @@ static const struct uct_cert *find_issuer(const struct uct_cert *cert, const str
 			continue;
 		for (i = 0; i < lists[l]->n; i++) {
 			const struct uct_cert *cand = lists[l]->certs[i];
-			if (cand != cert && cand->is_ca && uct_cert_signed_by(cert, cand))
+			/* Only a certificate that says CA:TRUE is an issuer
+			 * here: one that says nothing is never a root. */
+			if (cand != cert && uct_cert_ca_claim(cand) == UCT_CLAIM_CA &&
+			    uct_cert_signed_by(cert, cand))
 				return cand;
 		}
 	}
@@ -350,34 +356,51 @@ static void set_want(struct uct_want *w, const struct uct_cert *cert, enum uct_t
 	w->trust = trust;
 }
 
-/* DESIGN.md's trust table, one row per kind of chain. */
+/*
+ * DESIGN.md's trust table, one row per kind of chain. Trust that lets a
+ * key sign (NSS "C") is given only where uct_cert_may_be_issuer allows it:
+ * to a leaf that says CA:FALSE, or to a CA a pin or a CA file approved.
+ * Every other leaf is trusted as that server only ("P,,"), and Firefox,
+ * which ignores "P" on a server certificate, gets an exception instead.
+ */
 static void decide_wants(struct uct_analysis *out, const struct uct_cert *anchor)
 {
 	const struct uct_cert *leaf = out->leaf;
-	int ca_anchor = anchor != NULL && anchor != leaf && anchor->is_ca;
+	/* An approved CA above the leaf; approved_anchor only walks issuers
+	 * that say CA:TRUE. */
+	int ca_anchor = anchor != NULL && anchor != leaf && uct_cert_may_be_issuer(anchor, 1) &&
+			uct_cert_ca_claim(anchor) == UCT_CLAIM_CA;
+	/* A pinned self-signed leaf is approved as its own CA. */
+	int leaf_approved = anchor == leaf && leaf->self_signed;
+	int leaf_signs = uct_cert_may_be_issuer(leaf, leaf_approved);
 
 	if (out->chromium_fixable) {
 		if (ca_anchor)
 			set_want(&out->chromium, anchor, UCT_TRUST_ROOT);
-		else if (!leaf->is_ca)
-			set_want(&out->chromium, leaf, UCT_TRUST_PEER);
-		else if (anchor == leaf && leaf->self_signed)
+		else if (!leaf_signs)
+			/* CA:TRUE unapproved, or a certificate that does not
+			 * say CA:FALSE: trusted as this server only. */
+			set_want(&out->chromium, leaf, UCT_TRUST_PEER_ONLY);
+		else if (uct_cert_ca_claim(leaf) == UCT_CLAIM_CA)
 			/* A pinned self-signed CA:TRUE certificate may become a root. */
 			set_want(&out->chromium, leaf, UCT_TRUST_ROOT);
 		else
-			/* CA:TRUE without approval: trusted as this server only. */
-			set_want(&out->chromium, leaf, UCT_TRUST_PEER_ONLY);
+			set_want(&out->chromium, leaf, UCT_TRUST_PEER);
 	}
 	if (!out->firefox_fixable)
 		return;
 	/* Firefox rejects a CA:TRUE end-entity and a SAN-less certificate
-	 * whatever the trust flags: only the per-host override works. */
-	if (leaf->is_ca || (out->findings & UCT_F_NO_SAN))
+	 * whatever the trust flags, and takes a leaf that does not say
+	 * CA:FALSE only with "C", which would let its key sign for any name:
+	 * only the per-host override is left. */
+	if (uct_cert_ca_claim(leaf) == UCT_CLAIM_CA || (out->findings & UCT_F_NO_SAN))
 		out->firefox_override = 1;
 	else if (ca_anchor)
 		set_want(&out->firefox, anchor, UCT_TRUST_ROOT);
-	else
+	else if (uct_cert_may_be_issuer(leaf, 0))
 		set_want(&out->firefox, leaf, UCT_TRUST_PEER);
+	else
+		out->firefox_override = 1;
 }
 
 void uct_analyse(const struct uct_analyse_ctx *ctx, const char *host, int port,
@@ -397,7 +420,8 @@ void uct_analyse(const struct uct_analyse_ctx *ctx, const char *host, int port,
 	if (out->leaf->unknown_critical)
 		out->findings |= UCT_F_UNKNOWN_CRITICAL;
 	if (out->leaf->self_signed) {
-		out->kind = out->leaf->is_ca ? UCT_CK_SELF_SIGNED_CA : UCT_CK_SELF_SIGNED;
+		out->kind = uct_cert_ca_claim(out->leaf) == UCT_CLAIM_CA ? UCT_CK_SELF_SIGNED_CA
+									  : UCT_CK_SELF_SIGNED;
 	} else {
 		out->kind = UCT_CK_PRIVATE_CA;
 		out->root = find_root(out->leaf, chain, ctx->ca_certs);

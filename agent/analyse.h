@@ -25,6 +25,11 @@
 #define UCT_F_WEAK_SIGNATURE 0x0100u /* SHA-1 or MD5 signature */
 #define UCT_F_INCOMPLETE_CHAIN 0x0200u /* a private CA whose root is not known */
 #define UCT_F_NO_SERVER_AUTH 0x0400u /* EKU present without serverAuth */
+/* The server's certificate does not say CA:FALSE (X.509 v1, or no
+ * basicConstraints): browsers would let its key sign for any name if it
+ * were trusted as a CA, so it is trusted as this server only. */
+#define UCT_F_NO_CA_FALSE 0x0800u
+#define UCT_F_LAST UCT_F_NO_CA_FALSE /* the highest bit: loops over findings end here */
 
 #define UCT_EXPIRING_DAYS 30
 
@@ -33,7 +38,7 @@ const char *uct_finding_name(unsigned finding);
 
 enum uct_chain_kind {
 	UCT_CK_NONE = 0,        /* no chain (unreachable) */
-	UCT_CK_SELF_SIGNED,     /* self-signed, CA:FALSE */
+	UCT_CK_SELF_SIGNED,     /* self-signed, CA:FALSE or saying nothing (v1, no BC) */
 	UCT_CK_SELF_SIGNED_CA,  /* self-signed, CA:TRUE (appliance style) */
 	UCT_CK_PRIVATE_CA,      /* issued by a CA */
 };

@@ -69,6 +69,19 @@ static const char *doctor_browser(const struct uct_group_verdict *gv)
 	return gv->group;
 }
 
+/* Why the machine-wide stores take nothing for a leaf, in plain words. */
+static const char *doctor_machine_why(const struct uct_cert *leaf)
+{
+	if (leaf == NULL)
+		return "it is signed by a private CA";
+	switch (uct_cert_ca_claim(leaf)) {
+	case UCT_CLAIM_CA: return "it says CA:TRUE";
+	case UCT_CLAIM_NONE: return "it does not say CA:FALSE, so its key could sign for any site";
+	case UCT_CLAIM_END_ENTITY: break;
+	}
+	return "it is signed by a private CA";
+}
+
 /* 1 when a machine store of this group can hold nothing for the endpoint:
  * the user's own run at login does it. */
 static int doctor_machine_cannot(const struct uct_run *run, size_t i, const char *group)
@@ -102,8 +115,7 @@ static void doctor_not_trusted(FILE *out, const struct uct_run *run, size_t i)
 			fprintf(out, "      The machine-wide stores do not take this certificate (%s);\n"
 				     "      the user's own run at login installs it for their browsers,\n"
 				     "      or approve its CA (ca_files) or pin it (pins) for the machine.\n",
-				r->an.leaf && r->an.leaf->is_ca ? "it says CA:TRUE"
-								 : "it is signed by a private CA");
+				doctor_machine_why(r->an.leaf));
 		else if (gv->after == UCT_V_NOT_TRUSTED)
 			install = 1;
 	}

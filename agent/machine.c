@@ -28,14 +28,18 @@ void uct_machine_want(const struct uct_analysis *an, struct uct_want *want)
 	/* A root only when a pin or a CA file approved it: a first-use CA
 	 * would let whoever answered first sign for any name, machine-wide. */
 	if (an->chromium.trust == UCT_TRUST_ROOT &&
-	    (an->approval == UCT_AP_PINNED || an->approval == UCT_AP_CA_FILE)) {
+	    (an->approval == UCT_AP_PINNED || an->approval == UCT_AP_CA_FILE) &&
+	    uct_cert_may_be_issuer(cert, 1)) {
 		*want = an->chromium;
 		return;
 	}
-	/* A self-signed CA:FALSE certificate is its own anchor for OpenSSL and
-	 * Firefox, and signs nothing else. A private CA's leaf is not: OpenSSL
-	 * accepts a non-self-signed anchor only with partial chains, which no
-	 * program enables by default. A CA:TRUE leaf never goes here unpinned. */
-	if (an->chromium.trust == UCT_TRUST_PEER && cert->self_signed && !cert->is_ca)
+	/* A self-signed certificate that says CA:FALSE is its own anchor for
+	 * OpenSSL and Firefox, and signs nothing else. A private CA's leaf is
+	 * not: OpenSSL accepts a non-self-signed anchor only with partial
+	 * chains, which no program enables by default. A CA:TRUE leaf never
+	 * goes here unpinned, nor one that says nothing (v1, no
+	 * basicConstraints): every file here is an issuer for every program. */
+	if (an->chromium.trust == UCT_TRUST_PEER && cert->self_signed &&
+	    uct_cert_may_be_issuer(cert, 0))
 		*want = an->chromium;
 }

@@ -70,12 +70,15 @@ static void text_endpoint(FILE *out, const struct uct_ep_result *r, int verbose)
 	}
 	if (r->verdict != UCT_V_TRUSTED && an->reason[0] != '\0')
 		fprintf(out, "               why: %s\n", an->reason);
-	for (bit = 1; bit <= UCT_F_NO_SERVER_AUTH; bit <<= 1)
+	for (bit = 1; bit <= UCT_F_LAST; bit <<= 1)
 		if ((an->findings & bit) && (bit == UCT_F_WEAK_KEY || bit == UCT_F_EXPIRING ||
-					     bit == UCT_F_WEAK_SIGNATURE))
+					     bit == UCT_F_WEAK_SIGNATURE || bit == UCT_F_NO_CA_FALSE))
 			fprintf(out, "               note: %s%s\n", uct_finding_name(bit),
 				bit == UCT_F_WEAK_KEY ? " (RSA key under 2048 bits: replace it on the server)"
-						      : "");
+				: bit == UCT_F_NO_CA_FALSE
+					? " (the certificate does not say CA:FALSE: trusted for this "
+					  "server only, Firefox through an exception)"
+					: "");
 	if (verbose && an->leaf != NULL) {
 		uct_fp_format(an->leaf->sha256, fp);
 		iso_time(an->leaf->not_after, date, sizeof(date));
@@ -300,7 +303,7 @@ static void json_endpoint(FILE *out, const struct uct_ep_result *r)
 	json_kv_int(out, "chain_length", (int64_t)r->target->chain.n, &first);
 	json_key(out, "findings", &first);
 	fputc('[', out);
-	for (bit = 1, f2 = 1; bit <= UCT_F_NO_SERVER_AUTH; bit <<= 1) {
+	for (bit = 1, f2 = 1; bit <= UCT_F_LAST; bit <<= 1) {
 		if (!(an->findings & bit))
 			continue;
 		if (!f2)

@@ -375,6 +375,20 @@ static int change_deferred_for(const struct uct_run *run, const struct uct_store
  * the browser rules of DESIGN.md decide (Firefox never accepts a CA:TRUE
  * leaf or a SAN-less certificate from NSS trust, only from an override).
  */
+/* The error Firefox shows when its database trusts the certificate but
+ * Firefox still refuses it (measured with Firefox ESR 153, DESIGN.md). */
+static const char *firefox_refusal(const struct uct_analysis *an)
+{
+	switch (uct_cert_ca_claim(an->leaf)) {
+	case UCT_CLAIM_CA: return "MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY";
+	case UCT_CLAIM_NONE:
+		return an->leaf->self_signed ? "MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT"
+					     : "SEC_ERROR_UNKNOWN_ISSUER";
+	case UCT_CLAIM_END_ENTITY: break;
+	}
+	return "SSL_ERROR_BAD_CERT_DOMAIN";
+}
+
 static enum uct_verdict group_verdict(const struct uct_run *run, size_t i, const char *group,
 				      const struct uct_verify_result *vr, char *code, size_t code_len)
 {
@@ -411,12 +425,14 @@ static enum uct_verdict group_verdict(const struct uct_run *run, size_t i, const
 			snprintf(code, code_len, "%s", an->firefox_code);
 			return UCT_V_CANNOT_FIX;
 		}
-		if (override_ok || (nss_ok && !an->leaf->is_ca && !(an->findings & UCT_F_NO_SAN)))
+		/* Where the analysis wants an exception, Firefox's own
+		 * database cannot stand in for it: Firefox refuses a CA:TRUE
+		 * server certificate and one without SAN whatever the flags,
+		 * and takes one that does not say CA:FALSE only with "C". */
+		if (override_ok || (nss_ok && !an->firefox_override && !(an->findings & UCT_F_NO_SAN)))
 			return UCT_V_TRUSTED;
 		if (nss_ok && code[0] == '\0')
-			snprintf(code, code_len, "%s",
-				 an->leaf->is_ca ? "MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY"
-						 : "SSL_ERROR_BAD_CERT_DOMAIN");
+			snprintf(code, code_len, "%s", firefox_refusal(an));
 		return deferred ? UCT_V_DEFERRED : UCT_V_NOT_TRUSTED;
 	}
 	if (!fixable) {

@@ -103,8 +103,9 @@ struct uct_cert {
 	enum uct_key_type key_type;
 	int key_bits;       /* RSA modulus bits, EC field bits */
 	char sig_alg[48];   /* e.g. "sha256WithRSAEncryption" */
-	int has_basic_constraints;
-	int is_ca;          /* basicConstraints cA */
+	int version;        /* X.509 version as people count it: 1, 2 or 3; 0 unknown */
+	int has_basic_constraints; /* exactly one basicConstraints that decodes */
+	int is_ca;          /* basicConstraints cA; 0 when the extension is absent */
 	int has_key_usage;
 	unsigned key_usage; /* UCT_KU_* */
 	int has_eku;
@@ -125,6 +126,29 @@ struct uct_cert {
 };
 
 void uct_cert_free(struct uct_cert *cert); /* NULL-safe */
+
+/* What a certificate explicitly says about signing other certificates. */
+enum uct_ca_claim {
+	/* Nothing: X.509 v1 or v2, or v3 without basicConstraints. Browsers
+	 * then let a trusted certificate's key sign for any name (NSS takes
+	 * a v1 certificate trusted with "C" as a CA; Chromium does not check
+	 * an anchor's own constraints). */
+	UCT_CLAIM_NONE = 0,
+	UCT_CLAIM_END_ENTITY, /* v3, basicConstraints with cA FALSE */
+	UCT_CLAIM_CA,         /* v3, basicConstraints with cA TRUE */
+};
+enum uct_ca_claim uct_cert_ca_claim(const struct uct_cert *cert);
+/*
+ * The one rule for trust that lets a certificate's key act as an issuer
+ * (NSS "C", the Windows Root store, the Linux system anchors, Firefox's
+ * Certificates.Install). 1 when cert may hold such trust: an explicit
+ * CA:FALSE (its own constraint keeps its key from signing anything, so the
+ * trust covers this certificate only), or an explicit CA:TRUE that a pin or
+ * a CA file approved as a CA (ca_approved). Never for a certificate that
+ * says nothing: trust is decided from what it says, not from what it
+ * leaves out. 0 for NULL.
+ */
+int uct_cert_may_be_issuer(const struct uct_cert *cert, int ca_approved);
 /* A new, independent copy of cert (strings, arrays, DER, and another
  * reference to the native handle): freeing either leaves the other valid.
  * NULL when cert is NULL or memory runs out. Owned by the caller. */

@@ -149,6 +149,26 @@ static int cert_strv_copy(struct uct_strv *dst, const struct uct_strv *src)
 /* A copy a failing strdup could miss: a NULL that was not NULL in src. */
 #define CERT_DUP_LOST(field) (src->field != NULL && cert->field == NULL)
 
+enum uct_ca_claim uct_cert_ca_claim(const struct uct_cert *cert)
+{
+	/* Extensions exist only from version 3 on (RFC 5280 4.1.2.9); a v1 or
+	 * v2 encoding that carries some anyway says nothing a verifier must
+	 * honour, so it is read as saying nothing. */
+	if (cert == NULL || cert->version != 3 || !cert->has_basic_constraints)
+		return UCT_CLAIM_NONE;
+	return cert->is_ca ? UCT_CLAIM_CA : UCT_CLAIM_END_ENTITY;
+}
+
+int uct_cert_may_be_issuer(const struct uct_cert *cert, int ca_approved)
+{
+	switch (uct_cert_ca_claim(cert)) {
+	case UCT_CLAIM_END_ENTITY: return 1;
+	case UCT_CLAIM_CA: return ca_approved != 0;
+	case UCT_CLAIM_NONE: return 0;
+	}
+	return 0;
+}
+
 struct uct_cert *uct_cert_dup(const struct uct_cert *src)
 {
 	struct uct_cert *cert;

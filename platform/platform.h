@@ -87,9 +87,10 @@ int uct_fetch_issuer(const char *url, const struct uct_net_opts *opts,
  */
 enum uct_trust {
 	UCT_TRUST_NONE = 0,
-	UCT_TRUST_PEER,      /* "CP,,": a self-signed or private-CA leaf, CA:FALSE */
-	UCT_TRUST_PEER_ONLY, /* "P,,": a CA:TRUE self-signed leaf, as this server only */
-	UCT_TRUST_ROOT,      /* "C,,": an approved CA */
+	UCT_TRUST_PEER,      /* "CP,,": a leaf that says CA:FALSE explicitly (v3) */
+	UCT_TRUST_PEER_ONLY, /* "P,,": any other leaf (CA:TRUE unapproved, no
+				basicConstraints, v1), as this server only */
+	UCT_TRUST_ROOT,      /* "C,,": an approved CA that says CA:TRUE */
 	UCT_TRUST_OVERRIDE,  /* Firefox cert_override.txt line for host:port */
 };
 const char *uct_trust_name(enum uct_trust t); /* "peer", "peer-only", "root", "override" */
@@ -108,6 +109,26 @@ struct uct_anchor {
 	const char *host; /* endpoint host and port: used by overrides and */
 	int port;         /* to build the tag; 0 for anchors shared by several */
 };
+
+/* 1 for a trust under which the certificate's key can act as an issuer in
+ * some store: PEER (NSS "CP,,", Windows Root for a self-signed certificate,
+ * the system anchors) and ROOT. */
+int uct_trust_lets_sign(enum uct_trust trust);
+/*
+ * Every store's add calls this first: 0 when anchor's trust is within what
+ * its certificate allows (uct_cert_may_be_issuer; a ROOT is taken as
+ * approved), else -1 with UCT_E_USAGE and a message naming the store
+ * (store_id), the certificate, why and what to do. Nothing is written.
+ */
+int uct_anchor_check(const struct uct_anchor *anchor, const char *store_id, struct uct_err *err);
+
+/* The LocalMachine store of Windows an anchor goes to: ROOT (anchors,
+ * issuers for every program), TrustedPeople (self-signed leaves trusted
+ * for themselves by Chrome and Edge), CA (intermediates); NONE when no
+ * Windows store may hold it (an override, or trust wider than the
+ * certificate allows). */
+enum uct_win_store { UCT_WIN_NONE = -1, UCT_WIN_ROOT = 0, UCT_WIN_PEOPLE, UCT_WIN_CA };
+enum uct_win_store uct_win_store_for(const struct uct_anchor *anchor);
 
 /* One object the agent itself installed earlier (recognised by its tag). */
 struct uct_store_entry {

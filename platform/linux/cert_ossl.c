@@ -217,6 +217,9 @@ static void ossl_constraints(X509 *x, struct uct_cert *cert)
 	EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL);
 	int i;
 
+	/* X509_get_ext_d2i gives NULL for an extension that is absent, that
+	 * does not decode, or that appears more than once: each is a
+	 * certificate that does not say CA:FALSE, and is trusted as one. */
 	if (bc != NULL) {
 		cert->has_basic_constraints = 1;
 		cert->is_ca = bc->ca != 0;
@@ -305,6 +308,9 @@ static int ossl_fill(X509 *x, struct uct_cert *cert)
 		return -1;
 	ossl_key(x, cert);
 	ossl_sig_alg(x, cert);
+	/* The encoded value counts from 0 (v1); anything else is unknown. */
+	if (X509_get_version(x) >= X509_VERSION_1 && X509_get_version(x) <= X509_VERSION_3)
+		cert->version = (int)X509_get_version(x) + 1;
 	ossl_constraints(x, cert);
 	cert->unknown_critical = ossl_unknown_critical(x);
 	ossl_aia(x, cert);

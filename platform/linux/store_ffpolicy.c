@@ -177,7 +177,8 @@ static int ffp_list(struct uct_store *store, uct_entry_cb cb, void *ctx, struct 
 		uct_err_clear(&rerr);
 		if (uct_cert_read_file(path, &chain, &rerr) == 0 && chain.n == 1 &&
 		    memcmp(chain.certs[0]->sha256, entry.sha256, UCT_SHA256_LEN) == 0)
-			entry.trust = chain.certs[0]->is_ca ? UCT_TRUST_ROOT : UCT_TRUST_PEER;
+			entry.trust = uct_cert_ca_claim(chain.certs[0]) == UCT_CLAIM_CA
+					      ? UCT_TRUST_ROOT : UCT_TRUST_PEER;
 		uct_chain_clear(&chain);
 		entry.label = path;
 		if (cb(&entry, ctx) != 0)
@@ -188,21 +189,24 @@ static int ffp_list(struct uct_store *store, uct_entry_cb cb, void *ctx, struct 
 }
 
 /* Firefox imports a policy certificate as a trusted CA, so the same rule
- * as the system anchors holds: an approved root, or a self-signed CA:FALSE
- * certificate that can sign nothing else. */
+ * as the system anchors holds: an approved root, or a self-signed
+ * certificate that says CA:FALSE and so can sign nothing else. */
 static int ffp_add(struct uct_store *store, const struct uct_anchor *anchor, struct uct_err *err)
 {
-	const struct uct_cert *cert = anchor->cert;
+	const struct uct_cert *cert;
 	json_t *doc = NULL, *install, *item;
 	char *path;
 	size_t i;
 	int rc = -1;
 
-	if (!(anchor->trust == UCT_TRUST_ROOT ||
-	      (anchor->trust == UCT_TRUST_PEER && !cert->is_ca && cert->self_signed)))
+	if (uct_anchor_check(anchor, store->id, err) < 0)
+		return -1;
+	cert = anchor->cert;
+	if (!uct_trust_lets_sign(anchor->trust) ||
+	    (anchor->trust == UCT_TRUST_PEER && !cert->self_signed))
 		return uct_err_set(err, UCT_E_USAGE, 0,
-				   "Firefox's policy installs CAs: only an approved root or a "
-				   "self-signed CA:FALSE certificate goes there");
+				   "%s: Firefox's policy installs CAs: only an approved root or a "
+				   "self-signed certificate that says CA:FALSE goes there", store->id);
 	path = uct_machine_file(ffp_cert_dir(store), cert->sha256, ".pem");
 	if (path == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");

@@ -523,6 +523,8 @@ static int nss_add(struct uct_store *store, const struct uct_anchor *anchor, str
 	if (anchor == NULL || anchor->cert == NULL || nss_trust_string(anchor->trust) == NULL)
 		return uct_err_set(err, UCT_E_USAGE, 0, "an NSS database holds peer, peer-only or "
 				   "root trust, not %s", anchor ? uct_trust_name(anchor->trust) : "nothing");
+	if (uct_anchor_check(anchor, store->id, err) < 0)
+		return -1;
 	if ((slot = PK11_GetInternalKeySlot()) == NULL)
 		return nss_fail(err, UCT_E_NSS, "no internal key slot");
 	cert = nss_find(slot, anchor->cert);

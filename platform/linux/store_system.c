@@ -240,7 +240,8 @@ static int system_list(struct uct_store *store, uct_entry_cb cb, void *ctx, stru
 		 * name (so remove can still take it out), with no trust. */
 		if (uct_cert_read_file(path, &chain, &rerr) == 0 && chain.n == 1 &&
 		    memcmp(chain.certs[0]->sha256, entry.sha256, UCT_SHA256_LEN) == 0)
-			entry.trust = chain.certs[0]->is_ca ? UCT_TRUST_ROOT : UCT_TRUST_PEER;
+			entry.trust = uct_cert_ca_claim(chain.certs[0]) == UCT_CLAIM_CA
+					      ? UCT_TRUST_ROOT : UCT_TRUST_PEER;
 		else
 			uct_log(UCT_LOG_WARN, "%s: not the certificate its name says", path);
 		uct_chain_clear(&chain);
@@ -255,25 +256,31 @@ static int system_list(struct uct_store *store, uct_entry_cb cb, void *ctx, stru
 
 /*
  * Only what OpenSSL's verifier and the trust-safety rules (DESIGN.md) let
- * the machine trust: an approved CA as a root, or a self-signed CA:FALSE
- * certificate (which OpenSSL accepts as its own anchor and which can sign
- * nothing else). A CA:TRUE certificate is never a system anchor without
- * approval: it could sign for any name on every program of the machine.
+ * the machine trust: an approved CA as a root, or a self-signed certificate
+ * that says CA:FALSE (which OpenSSL accepts as its own anchor and which can
+ * sign nothing else). Every file here is an anchor for every program of
+ * the machine, so a certificate that could sign for other names (CA:TRUE
+ * without approval, no basicConstraints, X.509 v1) never goes here.
  */
 static int system_add(struct uct_store *store, const struct uct_anchor *anchor,
 		      struct uct_err *err)
 {
-	const struct uct_cert *cert = anchor->cert;
+	const struct uct_cert *cert;
 	char *path;
 	int rc;
 
-	if (anchor->trust == UCT_TRUST_PEER && (cert->is_ca || !cert->self_signed))
+	if (uct_anchor_check(anchor, store->id, err) < 0)
+		return -1;
+	cert = anchor->cert;
+	if (!uct_trust_lets_sign(anchor->trust))
+		return uct_err_set(err, UCT_E_USAGE, 0, "%s: the system store holds roots and "
+				   "self-signed server certificates only, not %s trust", store->id,
+				   uct_trust_name(anchor->trust));
+	if (anchor->trust == UCT_TRUST_PEER && !cert->self_signed)
 		return uct_err_set(err, UCT_E_USAGE, 0,
-				   "%s: only a self-signed CA:FALSE certificate can be a system "
-				   "anchor without approval", cert->subject ? cert->subject : "?");
-	if (anchor->trust != UCT_TRUST_PEER && anchor->trust != UCT_TRUST_ROOT)
-		return uct_err_set(err, UCT_E_USAGE, 0, "the system store holds roots and "
-				   "self-signed server certificates only");
+				   "%s: %.200s is not self-signed, so OpenSSL would not take it as "
+				   "an anchor; only its approved CA can be one",
+				   store->id, cert->subject ? cert->subject : "?");
 	path = uct_machine_file(store->path, cert->sha256, ".crt");
 	if (path == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");

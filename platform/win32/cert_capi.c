@@ -291,6 +291,16 @@ static void capi_sig_alg(const CERT_CONTEXT *ctx, struct uct_cert *cert)
 	snprintf(cert->sig_alg, sizeof(cert->sig_alg), "%s", oid);
 }
 
+static DWORD capi_ext_count(const CERT_INFO *ci, const char *oid)
+{
+	DWORD i, n = 0;
+
+	for (i = 0; i < ci->cExtension; i++)
+		if (strcmp(ci->rgExtension[i].pszObjId, oid) == 0)
+			n++;
+	return n;
+}
+
 static void capi_constraints(const CERT_INFO *ci, struct uct_cert *cert)
 {
 	CERT_BASIC_CONSTRAINTS2_INFO *bc = NULL;
@@ -299,7 +309,12 @@ static void capi_constraints(const CERT_INFO *ci, struct uct_cert *cert)
 	BYTE ku[2] = {0, 0};
 	DWORD size = 0, i;
 
+	/* CertFindExtension returns the first of several: a certificate that
+	 * carries basicConstraints twice says nothing reliable (browsers
+	 * reject it), so it is read as saying nothing, as OpenSSL does. */
 	ext = CertFindExtension(szOID_BASIC_CONSTRAINTS2, ci->cExtension, ci->rgExtension);
+	if (capi_ext_count(ci, szOID_BASIC_CONSTRAINTS2) > 1)
+		ext = NULL;
 	if (ext != NULL && CryptDecodeObjectEx(CAPI_ENC, X509_BASIC_CONSTRAINTS2, ext->Value.pbData,
 					       ext->Value.cbData, CRYPT_DECODE_ALLOC_FLAG, NULL,
 					       &bc, &size)) {
@@ -427,6 +442,9 @@ static int capi_fill(const CERT_CONTEXT *ctx, struct uct_cert *cert)
 	cert->not_after = capi_time(&ci->NotAfter);
 	capi_key(ci, cert);
 	capi_sig_alg(ctx, cert);
+	/* CERT_V1 is 0: people count from 1. */
+	if (ci->dwVersion <= CERT_V3)
+		cert->version = (int)ci->dwVersion + 1;
 	capi_constraints(ci, cert);
 	cert->unknown_critical = capi_unknown_critical(ci);
 	capi_aia(ci, cert);

@@ -116,7 +116,7 @@ int uct_ovr_os_verify(const struct uct_chain *chain, const char *host,
 	if (chain == NULL || chain->n == 0)
 		return 0;
 	leaf = chain->certs[0];
-	if (leaf->is_ca || leaf->san_dns.n + leaf->san_ip.n == 0)
+	if (uct_cert_ca_claim(leaf) == UCT_CLAIM_CA || leaf->san_dns.n + leaf->san_ip.n == 0)
 		return 0;
 	if (uct_capi_chain_check(chain, host, 0, &policy_error, out->code, sizeof(out->code),
 				 err) < 0)

@@ -151,21 +151,17 @@ static int capi_is_tagged(const CERT_CONTEXT *ctx)
 	return tagged;
 }
 
-/* Which store holds a certificate trusted this way. */
+/* Which store holds a certificate trusted this way (the portable rule,
+ * platform/common/anchor.c); -1 for none. */
 static int capi_which_for(const struct uct_anchor *anchor)
 {
-	switch (anchor->trust) {
-	case UCT_TRUST_ROOT:
-		return anchor->cert->self_signed ? CAPI_ROOT : CAPI_CA;
-	case UCT_TRUST_PEER:
-		/* A self-signed CA:FALSE certificate is its own anchor and can
-		 * sign nothing; a CA's leaf in Root would not be an anchor. */
-		return anchor->cert->self_signed && !anchor->cert->is_ca ? CAPI_ROOT : CAPI_PEOPLE;
-	case UCT_TRUST_PEER_ONLY:
-		return CAPI_PEOPLE;
-	default:
-		return -1;
+	switch (uct_win_store_for(anchor)) {
+	case UCT_WIN_ROOT: return CAPI_ROOT;
+	case UCT_WIN_PEOPLE: return CAPI_PEOPLE;
+	case UCT_WIN_CA: return CAPI_CA;
+	case UCT_WIN_NONE: break;
 	}
+	return -1;
 }
 
 static enum uct_trust capi_trust_of_name(const wchar_t *name, int which)
@@ -303,10 +299,13 @@ static int capi_add(struct uct_store *store, const struct uct_anchor *anchor, st
 
 	if (capi_require_open(store, 1, err) < 0)
 		return -1;
-	if (anchor == NULL || anchor->cert == NULL || (which = capi_which_for(anchor)) < 0)
+	/* The check first: its message says why a certificate is refused. */
+	if (uct_anchor_check(anchor, store->id, err) < 0)
+		return -1;
+	if ((which = capi_which_for(anchor)) < 0)
 		return uct_err_set(err, UCT_E_USAGE, 0,
 				   "a Windows store holds peer, peer-only or root trust, not %s",
-				   anchor ? uct_trust_name(anchor->trust) : "nothing");
+				   uct_trust_name(anchor->trust));
 	ctx = capi_find(im->stores[which], anchor->cert);
 	if (ctx != NULL && !capi_is_tagged(ctx)) {
 		/* The user or an administrator put it there: theirs to keep. */

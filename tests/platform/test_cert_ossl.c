@@ -116,6 +116,21 @@ static const struct cert_case cases[] = {
 	 0, "CN=utc1960.lab.example", "utc1960.lab.example", UCT_KEY_RSA, 2048,
 	 "sha256WithRSAEncryption", 1, 0, 1, KU_LEAF, 1, 1, 1, 1, 0, "utc1960.lab.example", NULL,
 	 1, 0, NULL, T_1960, T_2020},
+	{"X.509 v1: no extensions at all",
+	 {.cn = "v1.lab.example", .version = 1},
+	 0, "CN=v1.lab.example", "v1.lab.example", UCT_KEY_RSA, 2048, "sha256WithRSAEncryption",
+	 0, 0, 0, 0, 0, 0, 1, 1, 0, NULL, NULL, 0, 0, NULL, 0, 0},
+	{"CA:TRUE pathlen 0, not critical, name constraints",
+	 {.cn = "Constrained CA", .is_ca = 1, .with_pathlen = 1, .bc_not_critical = 1,
+	  .no_san = 1, .name_constraints = "critical,permitted;DNS:.lab.example"},
+	 0, "CN=Constrained CA", "Constrained CA", UCT_KEY_RSA, 2048, "sha256WithRSAEncryption",
+	 1, 1, 1, KU_CA, 0, 0, 1, 1, 0, NULL, NULL, 0, 0, NULL, 0, 0},
+	{"keyCertSign without basicConstraints, anyExtendedKeyUsage",
+	 {.cn = "kcs.lab.example", .no_basic_constraints = 1,
+	  .key_usage = UCT_KU_KEY_CERT_SIGN | UCT_KU_DIGITAL_SIGNATURE, .eku = UCT_TESTCERT_EKU_ANY},
+	 0, "CN=kcs.lab.example", "kcs.lab.example", UCT_KEY_RSA, 2048, "sha256WithRSAEncryption",
+	 0, 0, 1, UCT_KU_KEY_CERT_SIGN | UCT_KU_DIGITAL_SIGNATURE, 1, 0, 1, 1, 0, "kcs.lab.example",
+	 NULL, 1, 0, NULL, 0, 0},
 	{"no CN, UTF-8 organisation",
 	 {.org = "\xe5\x8c\x97\xe4\xba\xac Contact, Ltd", .sans = sans_one},
 	 0, "O=\xe5\x8c\x97\xe4\xba\xac Contact\\, Ltd", NULL, UCT_KEY_RSA, 2048,
@@ -153,6 +168,7 @@ START_TEST(test_fields)
 	ck_assert_int_eq(cert->key_type, c->key_type);
 	ck_assert_int_eq(cert->key_bits, c->key_bits);
 	ck_assert_str_eq(cert->sig_alg, c->sig_alg);
+	ck_assert_int_eq(cert->version, spec.version ? spec.version : 3);
 	ck_assert_int_eq(cert->has_basic_constraints, c->has_bc);
 	ck_assert_int_eq(cert->is_ca, c->is_ca);
 	ck_assert_int_eq(cert->has_key_usage, c->has_ku);
@@ -233,6 +249,40 @@ START_TEST(test_signed_by)
 	uct_testcert_free(twin);
 	uct_testcert_free(renamed);
 	uct_testcert_free(leaf);
+}
+END_TEST
+
+/* Any certificate can sign, whatever it says about itself: the factory must
+ * make the attack a test checks for (a v1 or no-basicConstraints key
+ * signing for another name). */
+START_TEST(test_signed_by_non_ca)
+{
+	static const struct uct_testcert_spec issuers[] = {
+		{.cn = "v1.lab.example", .version = 1},
+		{.cn = "v2.lab.example", .version = 2, .key_slot = 1},
+		{.cn = "nobc.lab.example", .no_basic_constraints = 1, .key_slot = 2},
+		{.cn = "leaf.lab.example", .key_slot = 3},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(issuers) / sizeof(issuers[0]); i++) {
+		struct uct_testcert *issuer = uct_testcert_make(&issuers[i]);
+		struct uct_testcert *victim = uct_testcert_make(&(struct uct_testcert_spec){
+			.cn = "www.victimbank.example", .issuer = issuer,
+			.key_type = UCT_TESTCERT_EC});
+		struct uct_cert *c_issuer = uct_testcert_to_uct(issuer);
+		struct uct_cert *c_victim = uct_testcert_to_uct(victim);
+
+		ck_assert_msg(c_issuer != NULL && c_victim != NULL, "%s", issuers[i].cn);
+		ck_assert_int_eq(X509_get_version(issuer->x509),
+				 issuers[i].version ? issuers[i].version - 1 : X509_VERSION_3);
+		ck_assert_str_eq(c_victim->issuer, c_issuer->subject);
+		ck_assert_int_eq(uct_cert_signed_by(c_victim, c_issuer), 1);
+		uct_cert_free(c_issuer);
+		uct_cert_free(c_victim);
+		uct_testcert_free(issuer);
+		uct_testcert_free(victim);
+	}
 }
 END_TEST
 
@@ -556,6 +606,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_fields, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_serial_and_ip6);
 	tcase_add_test(tc, test_signed_by);
+	tcase_add_test(tc, test_signed_by_non_ca);
 	tcase_add_test(tc, test_parse_errors);
 	tcase_add_test(tc, test_read_bundle);
 	tcase_add_test(tc, test_read_errors);

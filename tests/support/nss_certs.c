@@ -50,6 +50,7 @@ static struct uct_cert *to_uct(X509 *x, int is_ca, const char *san)
 	BIO_free(bio);
 	if (X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof(cn)) > 0)
 		c->subject_cn = strdup(cn);
+	c->version = 3; /* tnss_cert_make writes v3 with basicConstraints */
 	c->is_ca = is_ca;
 	c->has_basic_constraints = 1;
 	if (san != NULL)

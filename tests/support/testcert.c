@@ -1,6 +1,6 @@
 /*
  * testcert.c: the test suite's certificate factory (see testcert.h). Builds
- * X.509 v3 certificates with OpenSSL from a small spec, with cached keys so
+ * X.509 certificates (v3, or v1/v2 without extensions) with OpenSSL from a small spec, with cached keys so
  * that a table of fifty certificates costs two RSA key generations.
  */
 #include <arpa/inet.h>
@@ -175,6 +175,20 @@ out:
 	return rc;
 }
 
+static int tc_basic_constraints(X509 *x, X509V3_CTX *ctx, const struct uct_testcert_spec *spec)
+{
+	const char *crit = spec->bc_not_critical ? "" : "critical,";
+	char buf[128];
+
+	if (spec->no_basic_constraints)
+		return 0;
+	if (spec->is_ca && (spec->pathlen > 0 || spec->with_pathlen))
+		snprintf(buf, sizeof(buf), "%sCA:TRUE,pathlen:%d", crit, spec->pathlen);
+	else
+		snprintf(buf, sizeof(buf), "%sCA:%s", crit, spec->is_ca ? "TRUE" : "FALSE");
+	return tc_ext(x, ctx, NID_basic_constraints, buf);
+}
+
 static int tc_extensions(X509 *x, X509 *issuer_x, const struct uct_testcert_spec *spec)
 {
 	static const char *const eku[] = {
@@ -182,28 +196,26 @@ static int tc_extensions(X509 *x, X509 *issuer_x, const struct uct_testcert_spec
 		[UCT_TESTCERT_EKU_NONE] = NULL,
 		[UCT_TESTCERT_EKU_SERVER] = "serverAuth",
 		[UCT_TESTCERT_EKU_CLIENT] = "clientAuth",
+		[UCT_TESTCERT_EKU_ANY] = "anyExtendedKeyUsage",
 	};
 	X509V3_CTX ctx;
 	char buf[512];
 
 	X509V3_set_ctx(&ctx, issuer_x, x, NULL, NULL, 0);
-	if (!spec->no_basic_constraints) {
-		if (spec->is_ca && spec->pathlen > 0)
-			snprintf(buf, sizeof(buf), "critical,CA:TRUE,pathlen:%d", spec->pathlen);
-		else
-			snprintf(buf, sizeof(buf), "critical,CA:%s",
-				 spec->is_ca ? "TRUE" : "FALSE");
-		if (tc_ext(x, &ctx, NID_basic_constraints, buf) < 0)
-			return -1;
-	}
-	if (tc_key_usage(x, &ctx, spec) < 0)
+	if (tc_basic_constraints(x, &ctx, spec) < 0 || tc_key_usage(x, &ctx, spec) < 0)
 		return -1;
 	if (!(spec->eku == UCT_TESTCERT_EKU_DEFAULT && spec->is_ca) && eku[spec->eku] != NULL &&
 	    tc_ext(x, &ctx, NID_ext_key_usage, eku[spec->eku]) < 0)
 		return -1;
 	if (tc_san(x, &ctx, spec) < 0 || tc_ext(x, &ctx, NID_subject_key_identifier, "hash") < 0)
 		return -1;
+	if (spec->name_constraints != NULL &&
+	    tc_ext(x, &ctx, NID_name_constraints, spec->name_constraints) < 0)
+		return -1;
+	/* A v1 issuer (or one built without it) has no key identifier to
+	 * point at; the chain is then found by name alone. */
 	if (spec->issuer != NULL &&
+	    X509_get_ext_by_NID(issuer_x, NID_subject_key_identifier, -1) >= 0 &&
 	    tc_ext(x, &ctx, NID_authority_key_identifier, "keyid:always") < 0)
 		return -1;
 	if (spec->aia_url != NULL) {
@@ -233,6 +245,16 @@ static int tc_names(X509 *x, const struct uct_testcert_spec *spec)
 	return X509_set_issuer_name(x, name) ? 0 : -1;
 }
 
+/* The X509_VERSION_* value of the spec (which counts from 1). */
+static long tc_version(const struct uct_testcert_spec *spec)
+{
+	if (spec->version == 1)
+		return X509_VERSION_1;
+	if (spec->version == 2)
+		return X509_VERSION_2;
+	return X509_VERSION_3;
+}
+
 static int tc_fill(X509 *x, EVP_PKEY *key, const struct uct_testcert_spec *spec)
 {
 	int64_t now = (int64_t)time(NULL);
@@ -248,7 +270,7 @@ static int tc_fill(X509 *x, EVP_PKEY *key, const struct uct_testcert_spec *spec)
 			return -1;
 		serial = (serial >> 1) | 1; /* positive, never zero */
 	}
-	if (!X509_set_version(x, X509_VERSION_3) ||
+	if (!X509_set_version(x, tc_version(spec)) ||
 	    !ASN1_INTEGER_set_uint64(X509_get_serialNumber(x), serial) ||
 	    !X509_set_pubkey(x, key))
 		return -1;
@@ -272,7 +294,8 @@ struct uct_testcert *uct_testcert_make(const struct uct_testcert_spec *spec)
 	tc->x509 = X509_new();
 	if (tc->key == NULL || tc->x509 == NULL || tc_fill(tc->x509, tc->key, spec) < 0)
 		goto err;
-	if (tc_extensions(tc->x509, spec->issuer ? spec->issuer->x509 : tc->x509, spec) < 0)
+	if (tc_version(spec) == X509_VERSION_3 &&
+	    tc_extensions(tc->x509, spec->issuer ? spec->issuer->x509 : tc->x509, spec) < 0)
 		goto err;
 	if (spec->issuer != NULL) {
 		sign_key = spec->issuer->key;

@@ -38,6 +38,7 @@ enum uct_testcert_eku {
 	UCT_TESTCERT_EKU_NONE,        /* no extension */
 	UCT_TESTCERT_EKU_SERVER,      /* serverAuth only */
 	UCT_TESTCERT_EKU_CLIENT,      /* clientAuth only: not usable for a web server */
+	UCT_TESTCERT_EKU_ANY,         /* anyExtendedKeyUsage only */
 };
 
 /* Key algorithms (spec.key_type). */
@@ -60,11 +61,25 @@ struct uct_testcert_spec {
 	 * set no_san to omit the extension entirely. */
 	const char *const *sans;
 	int no_san;
-	/* basicConstraints cA:TRUE (critical); pathlen when pathlen > 0. */
+	/* basicConstraints cA:TRUE (critical); pathLenConstraint when
+	 * pathlen > 0, or when with_pathlen is set (then 0 is encoded too).
+	 * Without is_ca the extension says cA:FALSE explicitly. */
 	int is_ca;
 	int pathlen;
-	/* Omit basicConstraints (an old-style v3 certificate). */
+	int with_pathlen;
+	/* Mark basicConstraints not critical (common in the wild). */
+	int bc_not_critical;
+	/* Omit basicConstraints (an old-style v3 certificate: it says nothing
+	 * about being a CA). Combine with key_usage = UCT_KU_KEY_CERT_SIGN
+	 * for "keyCertSign without CA". */
 	int no_basic_constraints;
+	/* X.509 version 1, 2 or 3; 0 means 3. Versions 1 and 2 have no
+	 * extensions at all (the encoding has no room for them), so every
+	 * extension field of this spec is ignored for them. */
+	int version;
+	/* nameConstraints in openssl.cnf syntax, NULL for none, e.g.
+	 * "critical,permitted;DNS:.lab.example". */
+	const char *name_constraints;
 	enum uct_testcert_key key_type;
 	int key_bits;
 	/* Pick another cached key of the same kind (0..3): distinct keys
@@ -84,7 +99,11 @@ struct uct_testcert_spec {
 	enum uct_testcert_eku eku;
 	/* AIA caIssuers URI, NULL for none. */
 	const char *aia_url;
-	/* The signer; NULL: self-signed. */
+	/* The signer; NULL: self-signed. Any certificate may sign, whatever
+	 * it says about itself (v1, no basicConstraints, CA:FALSE): that is
+	 * how a test makes the attack of a key that signs for other names.
+	 * An issuer without a subjectKeyIdentifier gives no
+	 * authorityKeyIdentifier. */
 	const struct uct_testcert *issuer;
 	/* Self-issued (issuer name = subject) but signed with a different key:
 	 * self_issued without self_signed. Ignored when issuer is set. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "analyse.h"
+#include "machine.h"
 #include "platform.h"
 #include "testcert.h"
 
@@ -239,6 +240,296 @@ START_TEST(test_table)
 }
 END_TEST
 
+/*
+ * Trust safety per certificate shape (finding 1 of the hostile-input
+ * review): only a leaf that says CA:FALSE, or a CA a pin or a CA file
+ * approved, may get a trust under which its key signs (NSS "C", Windows
+ * Root, the system anchors). Each row: what each kind of store is asked to
+ * hold, unapproved (first use) and approved (pinned or CA file).
+ */
+enum issuer_kind { ISS_SELF, ISS_CA, ISS_CA_V1 };
+
+struct scase {
+	const char *name;
+	struct uct_testcert_spec leaf;
+	enum issuer_kind issuer;
+	enum approval_src approval_src; /* APP_NONE: tofu first use */
+	/* expectations */
+	enum uct_approval approval;
+	enum want_cert chromium;
+	enum uct_trust chromium_trust;
+	enum want_cert firefox;
+	enum uct_trust firefox_trust;
+	int override;
+	enum want_cert machine;
+	enum uct_trust machine_trust;
+	enum uct_win_store win; /* where the Chromium anchor goes on Windows */
+	unsigned findings_set, findings_clear;
+};
+
+#define KCS (UCT_KU_KEY_CERT_SIGN | UCT_KU_DIGITAL_SIGNATURE)
+#define NO_CA_FALSE UCT_F_NO_CA_FALSE
+
+static const struct scase shapes[] = {
+	/* Self-signed. */
+	{"v1 (a v1 has no SAN: Firefox override only)", {.cn = HOST, .version = 1}, ISS_SELF,
+	 APP_NONE, UCT_AP_FIRST_USE, W_NONE, UCT_TRUST_NONE, W_NONE, UCT_TRUST_NONE, 1, W_NONE,
+	 UCT_TRUST_NONE, UCT_WIN_NONE, NO_CA_FALSE | UCT_F_NO_SAN, UCT_F_CA_LEAF},
+	{"v1 pinned", {.cn = HOST, .version = 1}, ISS_SELF, APP_PIN_LEAF, UCT_AP_PINNED, W_NONE,
+	 UCT_TRUST_NONE, W_NONE, UCT_TRUST_NONE, 1, W_NONE, UCT_TRUST_NONE, UCT_WIN_NONE,
+	 NO_CA_FALSE, 0},
+	{"v3 without basicConstraints", {.cn = HOST, .no_basic_constraints = 1}, ISS_SELF,
+	 APP_NONE, UCT_AP_FIRST_USE, W_LEAF, UCT_TRUST_PEER_ONLY, W_NONE, UCT_TRUST_NONE, 1, W_NONE,
+	 UCT_TRUST_NONE, UCT_WIN_PEOPLE, NO_CA_FALSE, UCT_F_CA_LEAF | UCT_F_NO_SAN},
+	{"v3 without basicConstraints, pinned", {.cn = HOST, .no_basic_constraints = 1}, ISS_SELF,
+	 APP_PIN_LEAF, UCT_AP_PINNED, W_LEAF, UCT_TRUST_PEER_ONLY, W_NONE, UCT_TRUST_NONE, 1,
+	 W_NONE, UCT_TRUST_NONE, UCT_WIN_PEOPLE, NO_CA_FALSE, 0},
+	{"keyCertSign without basicConstraints",
+	 {.cn = HOST, .no_basic_constraints = 1, .key_usage = KCS}, ISS_SELF, APP_NONE,
+	 UCT_AP_FIRST_USE, W_LEAF, UCT_TRUST_PEER_ONLY, W_NONE, UCT_TRUST_NONE, 1, W_NONE,
+	 UCT_TRUST_NONE, UCT_WIN_PEOPLE, NO_CA_FALSE, 0},
+	{"keyCertSign without basicConstraints, pinned",
+	 {.cn = HOST, .no_basic_constraints = 1, .key_usage = KCS}, ISS_SELF, APP_PIN_LEAF,
+	 UCT_AP_PINNED, W_LEAF, UCT_TRUST_PEER_ONLY, W_NONE, UCT_TRUST_NONE, 1, W_NONE,
+	 UCT_TRUST_NONE, UCT_WIN_PEOPLE, NO_CA_FALSE, 0},
+	{"v2 with a SAN-less name", {.cn = HOST, .version = 2}, ISS_SELF, APP_NONE,
+	 UCT_AP_FIRST_USE, W_NONE, UCT_TRUST_NONE, W_NONE, UCT_TRUST_NONE, 1, W_NONE,
+	 UCT_TRUST_NONE, UCT_WIN_NONE, NO_CA_FALSE, 0},
+	{"CA:FALSE", {.cn = HOST}, ISS_SELF, APP_NONE, UCT_AP_FIRST_USE, W_LEAF, UCT_TRUST_PEER,
+	 W_LEAF, UCT_TRUST_PEER, 0, W_LEAF, UCT_TRUST_PEER, UCT_WIN_ROOT, 0,
+	 NO_CA_FALSE | UCT_F_CA_LEAF},
+	{"CA:FALSE, pinned", {.cn = HOST}, ISS_SELF, APP_PIN_LEAF, UCT_AP_PINNED, W_LEAF,
+	 UCT_TRUST_PEER, W_LEAF, UCT_TRUST_PEER, 0, W_LEAF, UCT_TRUST_PEER, UCT_WIN_ROOT, 0,
+	 NO_CA_FALSE},
+	{"CA:FALSE, not critical", {.cn = HOST, .bc_not_critical = 1}, ISS_SELF, APP_NONE,
+	 UCT_AP_FIRST_USE, W_LEAF, UCT_TRUST_PEER, W_LEAF, UCT_TRUST_PEER, 0, W_LEAF,
+	 UCT_TRUST_PEER, UCT_WIN_ROOT, 0, NO_CA_FALSE},
+	{"CA:FALSE with keyCertSign: CA:FALSE still binds the key", {.cn = HOST, .key_usage = KCS},
+	 ISS_SELF, APP_NONE, UCT_AP_FIRST_USE, W_LEAF, UCT_TRUST_PEER, W_LEAF, UCT_TRUST_PEER, 0,
+	 W_LEAF, UCT_TRUST_PEER, UCT_WIN_ROOT, 0, NO_CA_FALSE},
+	{"CA:TRUE", {.cn = HOST, .is_ca = 1}, ISS_SELF, APP_NONE, UCT_AP_FIRST_USE, W_LEAF,
+	 UCT_TRUST_PEER_ONLY, W_NONE, UCT_TRUST_NONE, 1, W_NONE, UCT_TRUST_NONE, UCT_WIN_PEOPLE,
+	 UCT_F_CA_LEAF, NO_CA_FALSE},
+	{"CA:TRUE, pinned: a root", {.cn = HOST, .is_ca = 1}, ISS_SELF, APP_PIN_LEAF,
+	 UCT_AP_PINNED, W_LEAF, UCT_TRUST_ROOT, W_NONE, UCT_TRUST_NONE, 1, W_LEAF, UCT_TRUST_ROOT,
+	 UCT_WIN_ROOT, UCT_F_CA_LEAF, NO_CA_FALSE},
+	{"CA:TRUE pathlen 0", {.cn = HOST, .is_ca = 1, .with_pathlen = 1}, ISS_SELF, APP_NONE,
+	 UCT_AP_FIRST_USE, W_LEAF, UCT_TRUST_PEER_ONLY, W_NONE, UCT_TRUST_NONE, 1, W_NONE,
+	 UCT_TRUST_NONE, UCT_WIN_PEOPLE, UCT_F_CA_LEAF, 0},
+	{"CA:TRUE pathlen 0, pinned", {.cn = HOST, .is_ca = 1, .with_pathlen = 1}, ISS_SELF,
+	 APP_PIN_LEAF, UCT_AP_PINNED, W_LEAF, UCT_TRUST_ROOT, W_NONE, UCT_TRUST_NONE, 1, W_LEAF,
+	 UCT_TRUST_ROOT, UCT_WIN_ROOT, UCT_F_CA_LEAF, 0},
+	/* Leaves of a private CA. */
+	{"CA leaf, CA:FALSE", {.cn = HOST}, ISS_CA, APP_NONE, UCT_AP_FIRST_USE, W_LEAF,
+	 UCT_TRUST_PEER, W_LEAF, UCT_TRUST_PEER, 0, W_NONE, UCT_TRUST_NONE, UCT_WIN_PEOPLE, 0,
+	 NO_CA_FALSE},
+	{"CA leaf, CA:FALSE, root pinned", {.cn = HOST}, ISS_CA, APP_PIN_ROOT, UCT_AP_PINNED,
+	 W_ROOT, UCT_TRUST_ROOT, W_ROOT, UCT_TRUST_ROOT, 0, W_ROOT, UCT_TRUST_ROOT, UCT_WIN_ROOT, 0,
+	 NO_CA_FALSE},
+	{"CA leaf without basicConstraints", {.cn = HOST, .no_basic_constraints = 1}, ISS_CA,
+	 APP_NONE, UCT_AP_FIRST_USE, W_LEAF, UCT_TRUST_PEER_ONLY, W_NONE, UCT_TRUST_NONE, 1, W_NONE,
+	 UCT_TRUST_NONE, UCT_WIN_PEOPLE, NO_CA_FALSE, 0},
+	{"CA leaf without basicConstraints, leaf pinned", {.cn = HOST, .no_basic_constraints = 1},
+	 ISS_CA, APP_PIN_LEAF, UCT_AP_PINNED, W_LEAF, UCT_TRUST_PEER_ONLY, W_NONE, UCT_TRUST_NONE, 1,
+	 W_NONE, UCT_TRUST_NONE, UCT_WIN_PEOPLE, NO_CA_FALSE, 0},
+	{"CA leaf without basicConstraints, root pinned", {.cn = HOST, .no_basic_constraints = 1},
+	 ISS_CA, APP_PIN_ROOT, UCT_AP_PINNED, W_ROOT, UCT_TRUST_ROOT, W_ROOT, UCT_TRUST_ROOT, 0,
+	 W_ROOT, UCT_TRUST_ROOT, UCT_WIN_ROOT, NO_CA_FALSE, 0},
+	{"CA leaf without basicConstraints, root from --ca-file",
+	 {.cn = HOST, .no_basic_constraints = 1}, ISS_CA, APP_CA_FILE, UCT_AP_CA_FILE, W_ROOT,
+	 UCT_TRUST_ROOT, W_ROOT, UCT_TRUST_ROOT, 0, W_ROOT, UCT_TRUST_ROOT, UCT_WIN_ROOT,
+	 NO_CA_FALSE, 0},
+	{"CA leaf v1", {.cn = HOST, .version = 1, .no_san = 1}, ISS_CA, APP_NONE,
+	 UCT_AP_FIRST_USE, W_NONE, UCT_TRUST_NONE, W_NONE, UCT_TRUST_NONE, 1, W_NONE,
+	 UCT_TRUST_NONE, UCT_WIN_NONE, NO_CA_FALSE | UCT_F_NO_SAN, 0},
+	/* A v1 CA says nothing either: never a root, pinned or not. */
+	{"v1 root from --ca-file is not a root", {.cn = HOST}, ISS_CA_V1, APP_CA_FILE,
+	 UCT_AP_FIRST_USE, W_LEAF, UCT_TRUST_PEER, W_LEAF, UCT_TRUST_PEER, 0, W_NONE,
+	 UCT_TRUST_NONE, UCT_WIN_PEOPLE, UCT_F_INCOMPLETE_CHAIN, 0},
+	{"v1 root pinned is not a root", {.cn = HOST}, ISS_CA_V1, APP_PIN_ROOT,
+	 UCT_AP_REFUSED_UNPINNED, W_NONE, UCT_TRUST_NONE, W_NONE, UCT_TRUST_NONE, 0, W_NONE,
+	 UCT_TRUST_NONE, UCT_WIN_NONE, UCT_F_INCOMPLETE_CHAIN, 0},
+};
+
+static struct uct_testcert *v1_root;
+
+/* The chain of a shape: the leaf, then its CA and root when issued. */
+static struct uct_testcert *shape_chain(const struct scase *sc, struct uct_chain *chain)
+{
+	struct uct_testcert_spec spec = sc->leaf;
+	struct uct_testcert *leaf;
+
+	make_cas();
+	if (v1_root == NULL)
+		v1_root = uct_testcert_make(&(struct uct_testcert_spec){
+			.cn = "Old v1 Root", .version = 1, .key_slot = 3});
+	ck_assert_ptr_nonnull(v1_root);
+	if (sc->issuer == ISS_CA)
+		spec.issuer = issuing_ca;
+	else if (sc->issuer == ISS_CA_V1)
+		spec.issuer = v1_root;
+	leaf = uct_testcert_make(&spec);
+	ck_assert_ptr_nonnull(leaf);
+	push(chain, leaf);
+	if (sc->issuer == ISS_CA) {
+		push(chain, issuing_ca);
+		push(chain, root_ca);
+	} else if (sc->issuer == ISS_CA_V1) {
+		push(chain, v1_root);
+	}
+	return leaf;
+}
+
+static const struct uct_cert *shape_want(enum want_cert w, const struct uct_chain *chain)
+{
+	return w == W_LEAF ? chain->certs[0] : w == W_ROOT ? chain->certs[chain->n - 1] : NULL;
+}
+
+START_TEST(test_shapes)
+{
+	const struct scase *sc = &shapes[_i];
+	struct uct_chain chain = {0}, ca_certs = {0};
+	struct uct_testcert *leaf = shape_chain(sc, &chain);
+	unsigned char pins[1][UCT_SHA256_LEN];
+	struct uct_config cfg;
+	struct uct_analysis an;
+	struct uct_want machine;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.mode = UCT_MODE_TOFU;
+	if (sc->approval_src == APP_PIN_LEAF || sc->approval_src == APP_PIN_ROOT) {
+		cfg.mode = UCT_MODE_PINNED;
+		memcpy(pins[0],
+		       (sc->approval_src == APP_PIN_LEAF ? chain.certs[0]
+							 : chain.certs[chain.n - 1])->sha256,
+		       UCT_SHA256_LEN);
+		cfg.pins = pins;
+		cfg.n_pins = 1;
+	}
+	if (sc->approval_src == APP_CA_FILE)
+		ck_assert_int_eq(uct_chain_push(&ca_certs, uct_cert_dup(chain.certs[chain.n - 1])), 0);
+	/* A CA file is given, not sent: the server does not send the root. */
+	if (sc->approval_src == APP_CA_FILE && chain.n > 1)
+		uct_cert_free(chain.certs[--chain.n]);
+	uct_analyse(&(struct uct_analyse_ctx){.cfg = &cfg, .ca_certs = &ca_certs, .now = uct_now()},
+		    HOST, 8445, &chain, &an);
+	uct_machine_want(&an, &machine);
+
+	ck_assert_msg(an.approval == sc->approval, "%s: approval %s", sc->name,
+		      uct_approval_name(an.approval));
+	ck_assert_msg((an.findings & sc->findings_set) == sc->findings_set, "%s: findings %#x",
+		      sc->name, an.findings);
+	ck_assert_msg((an.findings & sc->findings_clear) == 0, "%s: findings %#x", sc->name,
+		      an.findings);
+	if (sc->approval_src == APP_CA_FILE && sc->chromium == W_ROOT) {
+		ck_assert_ptr_eq(an.chromium.cert, ca_certs.certs[0]);
+	} else {
+		ck_assert_msg(an.chromium.cert == shape_want(sc->chromium, &chain),
+			      "%s: chromium cert", sc->name);
+	}
+	ck_assert_msg(an.chromium.trust == sc->chromium_trust, "%s: chromium trust %s", sc->name,
+		      uct_trust_name(an.chromium.trust));
+	ck_assert_msg((an.firefox.cert != NULL) == (sc->firefox != W_NONE), "%s: firefox cert",
+		      sc->name);
+	ck_assert_msg(an.firefox.trust == sc->firefox_trust, "%s: firefox trust %s", sc->name,
+		      uct_trust_name(an.firefox.trust));
+	ck_assert_msg(an.firefox_override == sc->override, "%s: override", sc->name);
+	ck_assert_msg((machine.cert != NULL) == (sc->machine != W_NONE) &&
+			      machine.trust == sc->machine_trust,
+		      "%s: machine %s", sc->name, uct_trust_name(machine.trust));
+	ck_assert_msg(uct_win_store_for(&(struct uct_anchor){.cert = an.chromium.cert,
+							      .trust = an.chromium.trust}) == sc->win,
+		      "%s: Windows store %d", sc->name,
+		      (int)uct_win_store_for(&(struct uct_anchor){.cert = an.chromium.cert,
+								  .trust = an.chromium.trust}));
+	/* The class, whatever the row: trust under which a key signs goes
+	 * only to a certificate that says CA:FALSE or to an approved CA:TRUE. */
+	if (uct_trust_lets_sign(an.chromium.trust))
+		ck_assert_msg(uct_cert_ca_claim(an.chromium.cert) == UCT_CLAIM_END_ENTITY ||
+				      (uct_cert_ca_claim(an.chromium.cert) == UCT_CLAIM_CA &&
+				       (an.approval == UCT_AP_PINNED || an.approval == UCT_AP_CA_FILE)),
+			      "%s: chromium trust lets an unconstrained key sign", sc->name);
+	if (uct_trust_lets_sign(an.firefox.trust))
+		ck_assert_msg(uct_cert_ca_claim(an.firefox.cert) != UCT_CLAIM_NONE,
+			      "%s: firefox trust lets an unconstrained key sign", sc->name);
+	uct_chain_clear(&chain);
+	uct_chain_clear(&ca_certs);
+	uct_testcert_free(leaf);
+}
+END_TEST
+
+/* The store-side check: every trust against every claim. */
+START_TEST(test_anchor_check)
+{
+	static const struct {
+		struct uct_testcert_spec spec;
+		int peer_ok, root_ok; /* peer-only and override are always allowed */
+	} rows[] = {
+		{{.cn = HOST}, 1, 1},
+		{{.cn = HOST, .is_ca = 1}, 0, 1},
+		{{.cn = HOST, .no_basic_constraints = 1}, 0, 0},
+		{{.cn = HOST, .version = 1}, 0, 0},
+		{{.cn = HOST, .version = 2}, 0, 0},
+		{{.cn = HOST, .no_basic_constraints = 1, .key_usage = KCS}, 0, 0},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct uct_testcert *tc = uct_testcert_make(&rows[i].spec);
+		struct uct_cert *c = uct_testcert_to_uct(tc);
+		struct uct_err err = {0};
+		int rc;
+
+		ck_assert_ptr_nonnull(c);
+		rc = uct_anchor_check(&(struct uct_anchor){.cert = c, .trust = UCT_TRUST_PEER},
+				      "nss:/db", &err);
+		ck_assert_msg((rc == 0) == rows[i].peer_ok, "row %zu: peer", i);
+		if (rc < 0) {
+			ck_assert_int_eq(err.code, UCT_E_USAGE);
+			ck_assert_ptr_nonnull(strstr(err.msg, "nss:/db"));
+			ck_assert_ptr_nonnull(strstr(err.msg, "sign certificates for any site"));
+		}
+		uct_err_clear(&err);
+		rc = uct_anchor_check(&(struct uct_anchor){.cert = c, .trust = UCT_TRUST_ROOT},
+				      "nss:/db", &err);
+		ck_assert_msg((rc == 0) == rows[i].root_ok, "row %zu: root", i);
+		ck_assert_int_eq(uct_anchor_check(&(struct uct_anchor){.cert = c,
+					.trust = UCT_TRUST_PEER_ONLY}, "nss:/db", &err), 0);
+		ck_assert_int_eq(uct_anchor_check(&(struct uct_anchor){.cert = c,
+					.trust = UCT_TRUST_OVERRIDE}, "nss:/db", &err), 0);
+		uct_cert_free(c);
+		uct_testcert_free(tc);
+	}
+}
+END_TEST
+
+/* Hand-made certificates (version unknown) and v1/v2 encodings that carry
+ * a basicConstraints anyway say nothing a verifier must honour. */
+START_TEST(test_claim_needs_v3)
+{
+	struct uct_cert c;
+
+	memset(&c, 0, sizeof(c));
+	c.has_basic_constraints = 1;
+	ck_assert_int_eq(uct_cert_ca_claim(&c), UCT_CLAIM_NONE);
+	c.version = 1;
+	ck_assert_int_eq(uct_cert_ca_claim(&c), UCT_CLAIM_NONE);
+	c.version = 2;
+	ck_assert_int_eq(uct_cert_ca_claim(&c), UCT_CLAIM_NONE);
+	c.version = 3;
+	ck_assert_int_eq(uct_cert_ca_claim(&c), UCT_CLAIM_END_ENTITY);
+	ck_assert_int_eq(uct_cert_may_be_issuer(&c, 0), 1);
+	c.is_ca = 1;
+	ck_assert_int_eq(uct_cert_ca_claim(&c), UCT_CLAIM_CA);
+	ck_assert_int_eq(uct_cert_may_be_issuer(&c, 0), 0);
+	ck_assert_int_eq(uct_cert_may_be_issuer(&c, 1), 1);
+	c.has_basic_constraints = 0;
+	ck_assert_int_eq(uct_cert_ca_claim(&c), UCT_CLAIM_NONE);
+	ck_assert_int_eq(uct_cert_may_be_issuer(&c, 1), 0);
+	ck_assert_int_eq(uct_cert_may_be_issuer(NULL, 1), 0);
+}
+END_TEST
+
 START_TEST(test_unreachable_has_no_findings)
 {
 	struct uct_config cfg;
@@ -264,6 +555,9 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_table, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_unreachable_has_no_findings);
+	tcase_add_loop_test(tc, test_shapes, 0, (int)(sizeof(shapes) / sizeof(shapes[0])));
+	tcase_add_test(tc, test_anchor_check);
+	tcase_add_test(tc, test_claim_needs_v3);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_NOFORK);
@@ -273,6 +567,7 @@ int main(void)
 	uct_testcert_free(root_ca);
 	uct_testcert_free(issuing_ca);
 	uct_testcert_free(other_ca);
+	uct_testcert_free(v1_root);
 	uct_testcert_cleanup();
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
