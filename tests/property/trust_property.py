@@ -218,7 +218,8 @@ def user_mode(cases, mode, work):
 def user_judge(shape, certs, server, mode, profile, db, flags, verdict, override, answers, res):
     for (signer, _, _, _), (ok, _) in zip(certs.attackers, answers):
         if may_sign(shape, signer, mode):
-            res.notes.append("%s %s: the pinned CA signs (allowed)" % (mode, profile))
+            if ok:
+                res.notes.append("pinned CA:TRUE signs for others in %s (allowed)" % profile)
             continue
         res.expect(not ok, "%s: NSS (%s, %s) ACCEPTS %s signed by the %s key (its trust: %s)"
                    % (mode, profile, db, VICTIM, signer, flags))
@@ -321,6 +322,8 @@ def machine_mode(cases, mode, work):
         verdict = doc["verdicts"].get(endpoint(shape, server), {}).get("system")
         for (signer, _, _, _), probe in zip(certs.attackers, mine):
             if may_sign(shape, signer, mode):
+                if probe["ok"]:
+                    res.notes.append("pinned CA:TRUE signs for others in the system anchors (allowed)")
                 continue
             res.expect(not probe["ok"], "%s: OpenSSL with the system anchors ACCEPTS %s signed by "
                        "the %s key" % (mode, VICTIM, signer))
@@ -421,7 +424,8 @@ def wine_judge(shape, certs, mode, seen, lines, res):
     """lines: crypt32's answer for each attacker, then for the genuine chain."""
     for (signer, _, _, _), line in zip(certs.attackers, lines):
         if may_sign(shape, signer, mode):
-            res.notes.append("%s: the pinned CA signs (allowed)" % mode)
+            if not line.startswith("untrusted"):
+                res.notes.append("pinned CA:TRUE signs for others in LocalMachine (allowed)")
             continue
         res.expect(line.startswith("untrusted"), "%s: crypt32 (LocalMachine) ACCEPTS %s signed by "
                    "the %s key: %s" % (mode, VICTIM, signer, line))
@@ -440,7 +444,7 @@ def shape_lines(shape, res, ms):
         return False, ["not ok - %s %s (%d ms a shape)" % (shape.ident, shape.describe(), ms)] + \
             ["#   " + f for f in res.fail]
     notes = "; " + "; ".join(sorted(set(res.notes))) if res.notes else ""
-    return True, ["ok - %s %s: %s refused everywhere%s (%d ms a shape)" % (
+    return True, ["ok - %s %s: %s refused wherever it must be%s (%d ms a shape)" % (
         shape.ident, shape.describe(), VICTIM, notes, ms)]
 
 
