@@ -144,7 +144,7 @@ def run_sample(agent, tool, work, servers):
                 print("#   " + f)
         else:
             passed += 1
-            print("ok - %s %s: Chromium and Firefox refuse %s; loaded: %s"
+            print("ok - %s %s: Chromium and Firefox refuse %s wherever they must; loaded: %s"
                   % (shape.ident, shape.describe(), VICTIM, ", ".join(loaded[shape.ident]) or "nothing"))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
