@@ -369,12 +369,6 @@ static int change_deferred_for(const struct uct_run *run, const struct uct_store
 	return 0;
 }
 
-/*
- * The verdict of one browser profile for one endpoint, from the stores of
- * the group. A store's own verification is necessary but not sufficient:
- * the browser rules of DESIGN.md decide (Firefox never accepts a CA:TRUE
- * leaf or a SAN-less certificate from NSS trust, only from an override).
- */
 /* The error Firefox shows when its database trusts the certificate but
  * Firefox still refuses it (measured with Firefox ESR 153, DESIGN.md). */
 static const char *firefox_refusal(const struct uct_analysis *an)
@@ -389,6 +383,13 @@ static const char *firefox_refusal(const struct uct_analysis *an)
 	return "SSL_ERROR_BAD_CERT_DOMAIN";
 }
 
+/*
+ * The verdict of one browser profile for one endpoint, from the stores of
+ * the group. A store's own verification is necessary but not sufficient:
+ * the browser rules of DESIGN.md decide (Firefox never accepts a CA:TRUE
+ * leaf, a SAN-less certificate or one that does not say CA:FALSE from NSS
+ * trust, only from an override).
+ */
 static enum uct_verdict group_verdict(const struct uct_run *run, size_t i, const char *group,
 				      const struct uct_verify_result *vr, char *code, size_t code_len)
 {

@@ -701,6 +701,16 @@ static int nss_chromium_trusted_leaf(CERTCertificate *leaf)
 	return CERT_CheckCertValidTimes(leaf, PR_Now(), PR_FALSE) == secCertTimeValid;
 }
 
+/* A self-signed certificate whose own trust is "P" without "C". */
+static int nss_self_signed_peer_only(CERTCertificate *leaf)
+{
+	CERTCertTrust trust;
+
+	if (!leaf->isRoot || CERT_GetCertTrust(leaf, &trust) != SECSuccess)
+		return 0;
+	return (trust.sslFlags & CERTDB_TRUSTED) && !(trust.sslFlags & CERTDB_TRUSTED_CA);
+}
+
 static void nss_check_chain(CERTCertificate *leaf, const char *host, enum uct_browser browser,
 			    struct uct_verify_result *out)
 {
@@ -718,6 +728,16 @@ static void nss_check_chain(CERTCertificate *leaf, const char *host, enum uct_br
 				 "the certificate has no subjectAltName: browsers ignore its CN");
 		} else
 			out->trusted = 1;
+	} else if (browser == UCT_BROWSER_FIREFOX && nss_self_signed_peer_only(leaf) &&
+		   !nss_has_ca_constraint(leaf)) {
+		/* mozilla::pkix takes a server certificate as its own anchor
+		 * only with "C"; "P" alone, which NSS's classic verifier
+		 * accepts, leaves it an untrusted self-signed certificate
+		 * (measured with Firefox ESR 153, whatever its constraints). */
+		out->trusted = 0;
+		snprintf(out->code, sizeof(out->code), "MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT");
+		snprintf(out->detail, sizeof(out->detail),
+			 "Firefox does not take a server certificate trusted with \"P\" alone");
 	} else if (CERT_VerifyCertNow(CERT_GetDefaultCertDB(), leaf, PR_TRUE, certUsageSSLServer,
 			       NULL) != SECSuccess) {
 		nss_verdict(out, "the certificate chain is not trusted");

@@ -26,7 +26,8 @@ class Chromium:
 
     Every wait is bounded; close() kills the whole process group."""
 
-    def __init__(self, home, user_data_dir, timeout=20.0, binary="/usr/lib/chromium/chromium", log=None):
+    def __init__(self, home, user_data_dir, timeout=20.0, binary="/usr/lib/chromium/chromium", log=None,
+                 extra_args=()):
         self.timeout = timeout
         self.buf = b""
         self.next_id = 0
@@ -44,7 +45,8 @@ class Chromium:
                 "--no-first-run", "--no-default-browser-check", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-proxy-server",
                 "--disable-features=Translate,MediaRouter,OptimizationHints",
-                "--user-data-dir=" + user_data_dir, "--remote-debugging-pipe", "about:blank"]
+                "--user-data-dir=" + user_data_dir, "--remote-debugging-pipe"] + list(extra_args) + [
+                "about:blank"]
         # The child must find the pipe on fds 3 (commands) and 4 (replies):
         # bash moves them there (dash takes only one-digit fds), which is safe to do from threads.
         shim = 'exec "$@" 3<&%d 4>&%d %d<&- %d>&-' % (to_child_r, from_child_w, to_child_r, from_child_w)

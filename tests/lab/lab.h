@@ -25,6 +25,9 @@ enum lab_profile {
 	LAB_NOSAN,            /* self-signed, CN only */
 	LAB_EXPIRED,          /* self-signed, expired 30 days ago */
 	LAB_WRONGNAME,        /* self-signed for wrong.DOMAIN */
+	LAB_NOBC,             /* self-signed v3 with SAN, no basicConstraints nor keyUsage */
+	LAB_V1,               /* self-signed X.509 v1: no extensions, so no SAN */
+	LAB_PRIVATE_CA_NOBC,  /* private CA (all three sent), leaf as LAB_NOBC */
 };
 
 enum lab_keytype { LAB_RSA2048 = 0, LAB_RSA1024, LAB_EC256 };

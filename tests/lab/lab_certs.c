@@ -39,6 +39,10 @@ static const struct {
 	{ "rsa1024", { LAB_SELFSIGNED, LAB_SELFSIGNED, LAB_SELFSIGNED }, LAB_RSA1024 },
 	{ "ecdsa", { LAB_SELFSIGNED, LAB_SELFSIGNED, LAB_SELFSIGNED }, LAB_EC256 },
 	{ "mixed", { LAB_SELFSIGNED, LAB_PRIVATE_CA, LAB_SELFSIGNED_CA }, LAB_RSA2048 },
+	{ "nobc", { LAB_NOBC, LAB_NOBC, LAB_NOBC }, LAB_RSA2048 },
+	{ "v1", { LAB_V1, LAB_V1, LAB_V1 }, LAB_RSA2048 },
+	{ "private-ca-nobc", { LAB_PRIVATE_CA_NOBC, LAB_PRIVATE_CA_NOBC, LAB_PRIVATE_CA_NOBC },
+	  LAB_RSA2048 },
 };
 
 static const char *const lab_host_prefix[LAB_NHOSTS] = { "uccx1", "uccx2", "socialminer" };
@@ -83,7 +87,7 @@ int lab_scenario_apply(const char *scenario, const char *domain,
 const char *lab_scenario_names(void)
 {
 	return "selfsigned selfsigned-ca private-ca private-ca-noroot nosan expired "
-	       "wrongname rsa1024 ecdsa mixed";
+	       "wrongname rsa1024 ecdsa mixed nobc v1 private-ca-nobc";
 }
 
 int lab_write_file(const char *path, const char *data, size_t len, int mode)
@@ -254,10 +258,16 @@ out:
 	return rc;
 }
 
+static bool lab_private_ca(enum lab_profile profile)
+{
+	return profile == LAB_PRIVATE_CA || profile == LAB_PRIVATE_CA_NOROOT ||
+	       profile == LAB_PRIVATE_CA_NOBC;
+}
+
 static bool lab_uses_ca(const struct lab_host hosts[LAB_NHOSTS])
 {
 	for (int h = 0; h < LAB_NHOSTS; h++)
-		if (hosts[h].profile == LAB_PRIVATE_CA || hosts[h].profile == LAB_PRIVATE_CA_NOROOT)
+		if (lab_private_ca(hosts[h].profile))
 			return true;
 	return false;
 }
@@ -330,7 +340,9 @@ static X509 *lab_cert_issue(EVP_PKEY *key, const char *cn, const char *ou, X509 
 	if (!BN_rand(serial, 127, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) ||
 	    !BN_to_ASN1_INTEGER(serial, X509_get_serialNumber(cert)))
 		goto err;
-	if (!X509_set_version(cert, 2) ||
+	/* A certificate without extensions is written as X.509 v1, as old
+	 * servers' were (the v1 scenario); every other one is v3. */
+	if (!X509_set_version(cert, exts[0].nid ? X509_VERSION_3 : X509_VERSION_1) ||
 	    !X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, (const unsigned char *)"UCCX Lab",
 					-1, -1, 0) ||
 	    (ou && !X509_NAME_add_entry_by_txt(name, "OU", MBSTRING_UTF8,
@@ -400,7 +412,7 @@ static int lab_leaf_issue(const struct lab_certopts *opts, struct lab_identity *
 	const char *cn = host->name;
 	const char *ou = index == 0 ? "tomcat" : "notification";
 	bool ec = host->keytype == LAB_EC256;
-	bool private_ca = host->profile == LAB_PRIVATE_CA || host->profile == LAB_PRIVATE_CA_NOROOT;
+	bool private_ca = lab_private_ca(host->profile);
 	struct lab_ext exts[8];
 	int n = 0;
 	long nb = opts->renew ? -60 : -DAY;
@@ -422,6 +434,9 @@ static int lab_leaf_issue(const struct lab_certopts *opts, struct lab_identity *
 			ec ? "critical,digitalSignature,keyCertSign"
 			   : "critical,digitalSignature,keyEncipherment,dataEncipherment,keyCertSign" };
 		exts[n++] = (struct lab_ext){ NID_ext_key_usage, "serverAuth,clientAuth" };
+	} else if (host->profile == LAB_NOBC || host->profile == LAB_PRIVATE_CA_NOBC) {
+		/* Old-style: nothing about being a CA, nothing limiting the key. */
+		exts[n++] = (struct lab_ext){ NID_ext_key_usage, "serverAuth" };
 	} else {
 		exts[n++] = (struct lab_ext){ NID_basic_constraints, "critical,CA:FALSE" };
 		exts[n++] = (struct lab_ext){ NID_key_usage,
@@ -433,6 +448,8 @@ static int lab_leaf_issue(const struct lab_certopts *opts, struct lab_identity *
 		exts[n++] = (struct lab_ext){ NID_authority_key_identifier, "keyid:always" };
 	if (host->profile != LAB_NOSAN)
 		exts[n++] = (struct lab_ext){ NID_subject_alt_name, san };
+	if (host->profile == LAB_V1)
+		n = 0;
 	exts[n] = (struct lab_ext){ 0, NULL };
 
 	id->leaf = lab_cert_issue(id->key, cn, ou, private_ca ? ca->issuing : NULL,
@@ -445,7 +462,8 @@ static int lab_leaf_issue(const struct lab_certopts *opts, struct lab_identity *
 	if (private_ca) {
 		if (!sk_X509_push(id->extra, X509_dup(ca->issuing)))
 			return -1;
-		if (host->profile == LAB_PRIVATE_CA && !sk_X509_push(id->extra, X509_dup(ca->root)))
+		if (host->profile != LAB_PRIVATE_CA_NOROOT &&
+		    !sk_X509_push(id->extra, X509_dup(ca->root)))
 			return -1;
 	}
 	return 0;

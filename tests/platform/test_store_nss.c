@@ -19,6 +19,7 @@
 
 #include "nss_certs.h"
 #include "platform.h"
+#include "testcert.h"
 
 /* ---- databases and certutil ------------------------------------------ */
 
@@ -536,6 +537,46 @@ START_TEST(test_misuse_refused)
 }
 END_TEST
 
+/* Defence in depth: the store itself refuses "C" for a certificate that
+ * does not say CA:FALSE (its key would sign any site), writes nothing, and
+ * still takes it as "P,," (this server only). */
+START_TEST(test_issuer_trust_refused)
+{
+	static const struct uct_testcert_spec specs[] = {
+		{.cn = "uccx1.example.com", .no_basic_constraints = 1},
+		{.cn = "uccx1.example.com", .version = 1, .key_slot = 1},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		struct uct_testcert *tc = uct_testcert_make(&specs[i]);
+		struct uct_cert *c = uct_testcert_to_uct(tc);
+		struct uct_store *s = store_new(certutil_db(i == 0 ? "nobc" : "v1"));
+		struct uct_anchor peer = {c, UCT_TRUST_PEER, "uccx1.example.com", 8445};
+		struct uct_anchor root = {c, UCT_TRUST_ROOT, "uccx1.example.com", 8445};
+		struct uct_anchor only = {c, UCT_TRUST_PEER_ONLY, "uccx1.example.com", 8445};
+		struct uct_err err = {0};
+
+		ck_assert_ptr_nonnull(c);
+		store_open(s, 1);
+		ck_assert_int_eq(s->ops->add(s, &peer, &err), -1);
+		ck_assert_int_eq(err.code, UCT_E_USAGE);
+		ck_assert_msg(strstr(err.msg, "sign certificates for any site") != NULL, "%s", err.msg);
+		uct_err_clear(&err);
+		ck_assert_int_eq(s->ops->add(s, &root, &err), -1);
+		ck_assert_int_eq(store_list(s).n, 0);
+		uct_err_clear(&err);
+		ck_assert_msg(s->ops->add(s, &only, &err) == 0, "add: %s", err.msg);
+		ck_assert_int_eq(store_list(s).n, 1);
+		ck_assert_int_eq(store_list(s).trust, UCT_TRUST_PEER_ONLY);
+		s->ops->destroy(s);
+		uct_cert_free(c);
+		uct_testcert_free(tc);
+		ck_assert(!NSS_IsInitialized());
+	}
+}
+END_TEST
+
 /* A Primary Password: nothing is written and the user is told why. */
 START_TEST(test_primary_password)
 {
@@ -709,6 +750,9 @@ static const struct vcase {
 	 "uccx1.example.com", 1, ""},
 	{"CA:TRUE self-signed C,,", SELF_CA, UCT_BROWSER_CHROMIUM, 0, UCT_TRUST_ROOT, 0,
 	 "uccx1.example.com", 1, ""},
+	/* Firefox takes a server certificate as its own anchor only with C. */
+	{"self-signed P,, in Firefox", SELF_LEAF, UCT_BROWSER_FIREFOX, 0, UCT_TRUST_PEER_ONLY, 0,
+	 "uccx1.example.com", 0, "MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT"},
 	{"CA:TRUE self-signed P,, in Firefox", SELF_CA, UCT_BROWSER_FIREFOX, 0,
 	 UCT_TRUST_PEER_ONLY, 0, "uccx1.example.com", 0,
 	 "MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY"},
@@ -781,6 +825,7 @@ static Suite *store_nss_suite(void)
 	tcase_add_test(tc, test_odd_path);
 	tcase_add_test(tc, test_symlink_refused);
 	tcase_add_test(tc, test_misuse_refused);
+	tcase_add_test(tc, test_issuer_trust_refused);
 	tcase_add_test(tc, test_primary_password);
 	tcase_add_test(tc, test_readonly_dir);
 	tcase_add_test(tc, test_many_sequential);
