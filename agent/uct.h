@@ -89,6 +89,10 @@ char *uct_asprintf(const char *fmt, ...) __attribute__((format(UCT_PRINTF_FORMAT
 char *uct_text_escape_n(const char *s, size_t len);
 /* The same for a NUL-terminated string; NULL for NULL or out of memory. */
 char *uct_text_escape(const char *s);
+/* The escaped copy of s (NULL: "") kept in keep, which owns it until
+ * uct_strv_clear(keep): for renderers that print many values in one
+ * statement. Never NULL: out of memory gives a static "(out of memory)". */
+const char *uct_text_keep(struct uct_strv *keep, const char *s);
 /* 1 when the len bytes at s are left unchanged by uct_text_escape_n. */
 int uct_text_is_safe_n(const char *s, size_t len);
 int uct_text_is_safe(const char *s); /* NUL-terminated; NULL is safe */

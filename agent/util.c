@@ -232,6 +232,23 @@ int uct_text_is_safe(const char *s)
 	return s == NULL || uct_text_is_safe_n(s, strlen(s));
 }
 
+const char *uct_text_keep(struct uct_strv *keep, const char *s)
+{
+	char *e = uct_text_escape(s != NULL ? s : "");
+	char **grown;
+
+	if (e == NULL)
+		return "(out of memory)";
+	grown = realloc(keep->v, (keep->n + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		free(e);
+		return "(out of memory)";
+	}
+	keep->v = grown;
+	keep->v[keep->n++] = e;
+	return e;
+}
+
 static char quote_fallback[] = "(value)";
 
 char *uct_text_quote(const char *s, size_t max)
