@@ -57,6 +57,24 @@ static int eps_is_https(const char *url)
 	return 1;
 }
 
+/*
+ * A configured host name in the one form the agent uses everywhere (the
+ * handshake's SNI, certificate matching, verification, overrides, the
+ * state): lower case, without the trailing root dot. Browsers match
+ * "uccx1.example.com." against a certificate for "uccx1.example.com", but
+ * NSS's name check does not, and RFC 6066 keeps the dot out of SNI: kept,
+ * it made the agent install a certificate and then report it NOT TRUSTED.
+ */
+static void eps_normalise(char *host)
+{
+	size_t len = strlen(host), i;
+
+	for (i = 0; i < len; i++)
+		host[i] = (char)tolower((unsigned char)host[i]);
+	if (len > 1 && host[len - 1] == '.')
+		host[len - 1] = '\0';
+}
+
 /* Fails, saying why, unless host is an FQDN. */
 static int url_check_host(const char *url, const char *host, struct uct_err *err)
 {
@@ -97,7 +115,6 @@ int uct_url_parse(const char *url, char **host, int *port, char **path, struct u
 {
 	const char *auth, *end, *hend, *colon = NULL;
 	char *h = NULL;
-	size_t i;
 
 	*host = NULL;
 	*path = NULL;
@@ -132,8 +149,7 @@ int uct_url_parse(const char *url, char **host, int *port, char **path, struct u
 	h = eps_strndup(auth, (size_t)(hend - auth));
 	if (h == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-	for (i = 0; h[i] != '\0'; i++)
-		h[i] = (char)tolower((unsigned char)h[i]);
+	eps_normalise(h);
 	if (url_check_host(url, h, err) < 0)
 		goto err;
 	/* The fragment never reaches the server; a bare query keeps its '/'. */
@@ -227,13 +243,13 @@ static int eps_group(struct uct_endpoints *eps, struct uct_err *err)
 	return 0;
 }
 
-/* Lower-cased copy of a configured host name. */
+/* Normalised copy of a configured host name. */
 static char *eps_lower(const char *s)
 {
-	char *copy = uct_strdup(s), *p;
+	char *copy = uct_strdup(s);
 
-	for (p = copy; p != NULL && *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
+	if (copy != NULL)
+		eps_normalise(copy);
 	return copy;
 }
 

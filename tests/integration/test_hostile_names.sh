@@ -4,7 +4,7 @@
 # escapes, bidi controls and bytes that are not UTF-8. None of it may write
 # a record into the state, make another server "known", break --json, reach
 # the terminal or the support bundle as a control, or cost the collector
-# its report.
+# its report. A host written with a trailing dot is one host.
 . "$(dirname "$0")/lib.sh"
 
 W=$T_WORK
@@ -187,5 +187,29 @@ check "... and the endpoint is known" python3 -c '
 import json, sys
 assert json.loads(sys.argv[1])["endpoints"][0]["approval"] == "known"
 ' "$OUT"
+
+# ---- a host written with the trailing root dot ----
+# Browsers match "good.lab.example." against a certificate for
+# good.lab.example; the agent uses one form, so what it installs it also
+# reports trusted.
+rm -rf "$W/state"
+make_cert good good.lab.example good.lab.example
+serve good
+PG=$PORT
+set +e
+"$AGENT" install --url "https://Good.lab.example.:$PG/" --connect-to "good.lab.example.:$PG:127.0.0.1:$PG" \
+	--connect-to "good.lab.example:$PG:127.0.0.1:$PG" --home "$W/home" --state-dir "$W/state" \
+	--connect-timeout 2 --timeout 5 --json >"$W/dot.json" 2>"$W/err.txt"
+RC=$?
+set -e
+check "a URL with a trailing dot is installed and trusted (exit $RC)" [ "$RC" -eq 0 ]
+check "... reported trusted, under the name without the dot" python3 -c '
+import json, sys
+e = json.load(open(sys.argv[1]))["endpoints"][0]
+assert e["verdict"] == "trusted", e["verdict"]
+assert e["host"] == "good.lab.example", e["host"]
+' "$W/dot.json"
+check "... and recorded under that name" grep -q $'^seen\tgood.lab.example:'"$PG"$'\t' "$W/state/state"
+check "... in the Chromium database" [ "$(nss_has "$W/home/.pki/nssdb" "$(cert_fp "$W/good.pem")")" -eq 1 ]
 
 finish
