@@ -97,15 +97,18 @@ const char *uct_text_keep(struct uct_strv *keep, const char *s);
 int uct_text_is_safe_n(const char *s, size_t len);
 int uct_text_is_safe(const char *s); /* NUL-terminated; NULL is safe */
 /*
- * A value quoted for a message: escaped, and when longer than max bytes cut
- * at a character boundary and followed by "... (N bytes)", so that a huge
+ * A value quoted for a message, into buf (size bytes, UCT_QUOTE_BUF is
+ * always enough): escaped, and when longer than UCT_QUOTE_MAX bytes cut at
+ * a character boundary and followed by "... (N bytes)", so that a huge
  * value never crowds out the reason and the fix of the message around it.
- * Never NULL: out of memory gives a static "(value)". Free with
- * uct_text_quote_free.
+ * Returns buf; NULL s is "".
  */
-char *uct_text_quote(const char *s, size_t max);
-void uct_text_quote_free(char *q);
-#define UCT_QUOTE_MAX 80 /* what messages quote of a configuration value */
+#define UCT_QUOTE_MAX 64
+#define UCT_QUOTE_BUF (UCT_QUOTE_MAX * 4 + 48)
+const char *uct_text_quote(const char *s, char *buf, size_t size);
+/* The same into a buffer of the enclosing block (a compound literal), for
+ * a message argument: uct_err_set(err, ..., "'%s' is ...", UCT_QUOTED(v)). */
+#define UCT_QUOTED(s) uct_text_quote((s), (char[UCT_QUOTE_BUF]){0}, UCT_QUOTE_BUF)
 
 /* ---- certificates ------------------------------------------------------ */
 

@@ -249,30 +249,27 @@ const char *uct_text_keep(struct uct_strv *keep, const char *s)
 	return e;
 }
 
-static char quote_fallback[] = "(value)";
-
-char *uct_text_quote(const char *s, size_t max)
+const char *uct_text_quote(const char *s, char *buf, size_t size)
 {
-	char *esc = uct_text_escape(s != NULL ? s : ""), *out;
-	size_t len, cut;
+	size_t len = s != NULL ? strlen(s) : 0, cut = len, n;
 
-	if (esc == NULL)
-		return quote_fallback;
-	len = strlen(esc);
-	if (len <= max)
-		return esc;
+	if (size == 0)
+		return buf;
+	buf[0] = '\0';
+	if (s == NULL)
+		return buf;
 	/* Cut before a UTF-8 continuation byte, never inside a character. */
-	for (cut = max; cut > 0 && ((unsigned char)esc[cut] & 0xc0) == 0x80; cut--)
-		;
-	out = uct_asprintf("%.*s... (%zu bytes)", (int)cut, esc, strlen(s));
-	free(esc);
-	return out != NULL ? out : quote_fallback;
-}
-
-void uct_text_quote_free(char *q)
-{
-	if (q != quote_fallback)
-		free(q);
+	if (len > UCT_QUOTE_MAX)
+		for (cut = UCT_QUOTE_MAX; cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80; cut--)
+			;
+	/* An escape is at most 4 bytes a byte: cut shorter when buf is small. */
+	while (cut > 0 && text_escape_into((const unsigned char *)s, cut, NULL) + 32 > size)
+		cut--;
+	n = text_escape_into((const unsigned char *)s, cut, buf);
+	buf[n] = '\0';
+	if (cut < len)
+		snprintf(buf + n, size - n, "... (%zu bytes)", len);
+	return buf;
 }
 
 void uct_cert_free(struct uct_cert *cert)

@@ -266,27 +266,28 @@ END_TEST
 /* A 200,000-byte value is quoted short, with its length; a short one whole. */
 START_TEST(test_text_quote)
 {
-	char *big = malloc(200001), *q;
+	char *big = malloc(200001), q[UCT_QUOTE_BUF], small[20];
 
 	ck_assert_ptr_nonnull(big);
 	memset(big, 'u', 200000);
 	big[0] = '\x1b';
 	big[200000] = '\0';
-	q = uct_text_quote(big, UCT_QUOTE_MAX);
+	uct_text_quote(big, q, sizeof(q));
 	ck_assert_uint_lt(strlen(q), UCT_QUOTE_MAX + 40);
 	ck_assert_msg(strstr(q, "... (200000 bytes)") != NULL, "%s", q);
 	ck_assert(strncmp(q, "\\x1B", 4) == 0);
 	assert_safe_text(q);
-	uct_text_quote_free(q);
-	/* Never cut inside a character. */
+	/* Never cut inside a character, even when every byte needs escaping. */
 	memset(big, 'a', 200000);
 	memcpy(big + UCT_QUOTE_MAX - 1, "\xe4\xb8\xad", 3);
-	q = uct_text_quote(big, UCT_QUOTE_MAX);
-	assert_safe_text(q);
-	uct_text_quote_free(q);
-	q = uct_text_quote("short", UCT_QUOTE_MAX);
-	ck_assert_str_eq(q, "short");
-	uct_text_quote_free(q);
+	assert_safe_text(uct_text_quote(big, q, sizeof(q)));
+	memset(big, '\n', 200000);
+	assert_safe_text(uct_text_quote(big, q, sizeof(q)));
+	ck_assert_msg(strstr(q, "... (200000 bytes)") != NULL, "%s", q);
+	uct_text_quote(big, small, sizeof(small));
+	ck_assert_uint_lt(strlen(small), sizeof(small));
+	ck_assert_str_eq(uct_text_quote("short", q, sizeof(q)), "short");
+	ck_assert_str_eq(uct_text_quote(NULL, q, sizeof(q)), "");
 	free(big);
 }
 END_TEST
