@@ -11,42 +11,6 @@ W=$T_WORK
 S_PIDS=()
 trap 'for p in "${S_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; cleanup' EXIT
 
-# san_der NAME...: the DER of a subjectAltName holding each NAME (bytes as
-# given, escapes like \n and \xff decoded) as a dNSName, in hex for
-# openssl's "DER:" extension syntax.
-san_der() {
-	python3 - "$@" <<'PY'
-import sys
-def tlv(tag, body):
-    n = len(body)
-    if n < 0x80:
-        head = bytes([n])
-    elif n < 0x100:
-        head = bytes([0x81, n])
-    else:
-        head = bytes([0x82, n >> 8, n & 0xff])
-    return bytes([tag]) + head + body
-def raw(arg):
-    # \xNN is that byte; \uNNNN is that character in UTF-8.
-    text = arg.encode("utf-8", "surrogateescape").decode("unicode_escape")
-    return b"".join(bytes([ord(c)]) if ord(c) < 0x100 else c.encode() for c in text)
-names = [raw(a) for a in sys.argv[1:]]
-print(tlv(0x30, b"".join(tlv(0x82, n) for n in names)).hex())
-PY
-}
-
-# make_cert NAME CN SAN...: a self-signed CA:FALSE EC certificate and key in
-# $W/NAME.pem and $W/NAME.key with those subjectAltNames, organisation
-# "Lab $ORG" (ORG: CN when unset).
-make_cert() {
-	local name=$1 cn=$2
-	shift 2
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-		-keyout "$W/$name.key" -out "$W/$name.pem" -utf8 -subj "/O=Lab ${ORG:-$cn}/CN=$cn" \
-		-addext "basicConstraints=critical,CA:FALSE" \
-		-addext "keyUsage=critical,digitalSignature" -addext "extendedKeyUsage=serverAuth" \
-		-addext "subjectAltName=DER:$(san_der "$@")" 2>/dev/null
-}
 cert_fp() { openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f'; }
 
 # serve NAME: openssl s_server with NAME's certificate on a free loopback
@@ -96,11 +60,11 @@ new_home "$W/home"
 # ---- a name that writes a record: the attack of the state file ----
 # A man in the middle for uccx1 (its certificate M) first makes another
 # server present a name holding a whole "seen" record approving M.
-make_cert mitm uccx1.lab.example uccx1.lab.example
+named_cert mitm uccx1.lab.example uccx1.lab.example
 serve mitm
 P1=$PORT
 FP_M=$(cert_fp "$W/mitm.pem")
-make_cert inject evil.lab.example evil.lab.example \
+named_cert inject evil.lab.example evil.lab.example \
 	"x\\nseen\\tuccx1.lab.example:$P1\\t$FP_M\\t2000000000\\t1\\tuccx1.lab.example"
 serve inject
 PE=$PORT
@@ -132,7 +96,7 @@ assert d["endpoints"][0]["approval"] == "first-use", d["endpoints"][0]["approval
 
 # ---- names that break output ----
 rm -rf "$W/state"
-ORG=$'\u202eorg\u2066' make_cert ugly evil.lab.example evil.lab.example '\xff\xfe\xc0\xaf.lab.example' \
+ORG=$'\u202eorg\u2066' named_cert ugly evil.lab.example evil.lab.example '\xff\xfe\xc0\xaf.lab.example' \
 	'\x1b]0;owned\x07\x1b[2J' "a\\u202eelpmaxe.lab.example" 'line\u2028two' 'nul\x00.lab.example'
 serve ugly
 PU=$PORT
@@ -193,7 +157,7 @@ assert json.loads(sys.argv[1])["endpoints"][0]["approval"] == "known"
 # good.lab.example; the agent uses one form, so what it installs it also
 # reports trusted.
 rm -rf "$W/state"
-make_cert good good.lab.example good.lab.example
+named_cert good good.lab.example good.lab.example
 serve good
 PG=$PORT
 set +e
