@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,25 @@ char *uct_rec_clean(const char *s)
 			*p = ' ';
 	out = uct_text_escape(copy);
 	free(copy);
+	return out;
+}
+
+char *uct_rec_path(const char *s)
+{
+	const unsigned char *p;
+	char *out, *o;
+
+	s = s != NULL ? s : "";
+	out = malloc(strlen(s) * 4 + 1);
+	if (out == NULL)
+		return NULL;
+	for (p = (const unsigned char *)s, o = out; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			o += sprintf(o, "\\x%02X", *p);
+		else
+			*o++ = (char)*p;
+	}
+	*o = '\0';
 	return out;
 }
 

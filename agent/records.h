@@ -18,6 +18,11 @@ int uct_rec_append(char **buf, size_t *len, size_t *cap, const char *text);
  * then escaped as uct_text_escape does (uct.h): no control byte is left to
  * end a field or a record. NULL when out of memory. */
 char *uct_rec_clean(const char *s);
+/* A copy of a path-like field (a store id) with only its control bytes (C0,
+ * DEL) escaped as "\xNN": other bytes, even ones that are not UTF-8 (a
+ * Latin-1 home directory), are kept so that the id read back is the same.
+ * NULL when out of memory. */
+char *uct_rec_path(const char *s);
 /* 1 when a field read back holds no control byte (C0 or DEL): every writer
  * escapes them, so one found on reading is damage or tampering. */
 int uct_rec_field_ok(const char *s);

@@ -119,10 +119,11 @@ static char *records_text(const struct uct_state *st)
 	if (uct_rec_append(&buf, &len, &cap, "") < 0)
 		return NULL;
 	/*
-	 * Every text field is escaped (uct_rec_clean): names come from a
-	 * server, store ids from paths a profiles.ini named. A tab or line
-	 * break in one of them must never end the field and start a record
-	 * of the attacker's choosing.
+	 * Every text field is escaped: names come from a server
+	 * (uct_rec_clean), store ids from paths a profiles.ini named
+	 * (uct_rec_path: only controls, so that a path that is not UTF-8
+	 * reads back the same). A tab or line break in one of them must
+	 * never end the field and start a record of the attacker's choosing.
 	 */
 	for (i = 0; i < st->n_seen; i++) {
 		uct_rec_hex(st->seen[i].sha256, UCT_SHA256_LEN, hex);
@@ -141,7 +142,7 @@ static char *records_text(const struct uct_state *st)
 	}
 	for (i = 0; i < st->n_installed; i++) {
 		uct_rec_hex(st->installed[i].sha256, UCT_SHA256_LEN, hex);
-		a = uct_rec_clean(st->installed[i].store_id);
+		a = uct_rec_path(st->installed[i].store_id);
 		b = uct_rec_clean(st->installed[i].hostports);
 		line = a != NULL && b != NULL
 			       ? uct_asprintf("installed\t%s\t%s\t%s\t%s\n", a, hex,

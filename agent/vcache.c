@@ -417,7 +417,7 @@ static int record_text(const struct uct_vcache_store *rec, char **buf, size_t *l
 	/* A store id holds a path a profiles.ini named: escaped, so that no
 	 * byte of it ends the record. */
 	uct_rec_hex(rec->digest, UCT_SHA256_LEN, hex);
-	id = uct_rec_clean(rec->store_id);
+	id = uct_rec_path(rec->store_id);
 	line = id != NULL ? uct_asprintf("store\t%s\t%s\t%" PRId64 "\n", id, hex, rec->checked_at)
 			  : NULL;
 	free(id);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "records.h"
 #include "state.h"
 #include "testcert.h"
 
@@ -276,13 +277,42 @@ static void hostile_round_trip(char **names, int n)
 		ck_assert_str_eq(back.seen[i].hostport, hostport);
 		ck_assert_int_eq(back.seen[i].sha256[0], i + 1);
 		ck_assert(uct_text_is_safe(back.seen[i].names));
-		ck_assert(uct_text_is_safe(back.installed[i].store_id));
+		ck_assert(uct_rec_field_ok(back.installed[i].store_id));
 	}
 	ck_assert(uct_text_is_safe(back.last_summary));
 	uct_state_free(&st);
 	uct_state_free(&back);
 	unlink(path);
 }
+
+/* A store id is a path: one that is not UTF-8 reads back byte for byte,
+ * one with a control reads back escaped, and neither breaks the file. */
+START_TEST(test_store_id_paths)
+{
+	static const char *const ids[][2] = {
+		{"nss:/home/jos\xe9/.pki/nssdb", "nss:/home/jos\xe9/.pki/nssdb"},
+		{"nss:/home/u/a\tb\nseen/db", "nss:/home/u/a\\x09b\\x0Aseen/db"},
+		{"capi:LocalMachine\\Root", "capi:LocalMachine\\Root"},
+	};
+	struct uct_state st = {0}, back;
+	struct uct_err err = {0};
+	unsigned char fp[UCT_SHA256_LEN];
+	int damaged = 1;
+	size_t i;
+
+	memset(fp, 0x22, sizeof(fp));
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(uct_state_add_installed(&st, ids[i][0], fp, UCT_TRUST_PEER, ""), 0);
+	ck_assert_int_eq(uct_state_save(path, &st, &err), 0);
+	ck_assert_int_eq(uct_state_load(path, &back, &damaged, &err), 0);
+	ck_assert_int_eq(damaged, 0);
+	ck_assert_int_eq(back.n_installed, 3);
+	for (i = 0; i < 3; i++)
+		ck_assert_str_eq(back.installed[i].store_id, ids[i][1]);
+	uct_state_free(&st);
+	uct_state_free(&back);
+}
+END_TEST
 
 START_TEST(test_hostile_fields_round_trip)
 {
@@ -319,6 +349,7 @@ int main(void)
 	tcase_add_test(tc, test_missing_is_empty);
 	tcase_add_test(tc, test_unchanged_records_write_only_the_outcome);
 	tcase_add_test(tc, test_hostile_fields_round_trip);
+	tcase_add_test(tc, test_store_id_paths);
 	tcase_add_loop_test(tc, test_damaged_is_set_aside, 0,
 			    (int)(sizeof(damaged_texts) / sizeof(damaged_texts[0])));
 	suite_add_tcase(s, tc);
