@@ -127,13 +127,14 @@ static char *capi_name_line(const CERT_NAME_BLOB *blob)
 static char *capi_wide_escaped(const wchar_t *w, size_t n)
 {
 	char *out = calloc(1, 1), *part, *esc, *grown;
-	size_t len = 0, i = 0, add;
+	size_t len = 0, pos = 0, add;
 
-	while (out != NULL && i < n) {
-		part = uct_win_utf8(w + i);
+	/* w[n] is the terminating NUL: each segment ends at a NUL. */
+	while (out != NULL) {
+		part = uct_win_utf8(w + pos);
 		esc = uct_text_escape(part);
 		free(part);
-		i += wcslen(w + i) + 1;
+		pos += wcslen(w + pos);
 		add = esc != NULL ? strlen(esc) : 0;
 		grown = esc != NULL ? realloc(out, len + add + 5) : NULL;
 		if (grown == NULL) {
@@ -144,10 +145,13 @@ static char *capi_wide_escaped(const wchar_t *w, size_t n)
 		out = grown;
 		memcpy(out + len, esc, add);
 		len += add;
-		if (i < n)
-			memcpy(out + len, "\\x00", 4), len += 4;
 		out[len] = '\0';
 		free(esc);
+		if (pos >= n)
+			break;
+		memcpy(out + len, "\\x00", 5);
+		len += 4;
+		pos++;
 	}
 	return out;
 }
