@@ -90,11 +90,16 @@ static void fmt_date(int64_t t, char *buf, size_t len)
 }
 
 /* The names a certificate is for, for messages. */
-static const char *cert_name(const struct uct_cert *cert)
+/* The name a message shows for cert. A name longer than any DNS name
+ * (253) is quoted shortened into buf, so that it cannot push the reason
+ * and the advice out of the message. */
+static const char *cert_name(const struct uct_cert *cert, char *buf, size_t size)
 {
-	if (cert->san_dns.n > 0)
-		return cert->san_dns.v[0];
-	return cert->subject_cn != NULL ? cert->subject_cn : cert->subject;
+	const char *name = cert->san_dns.n > 0	       ? cert->san_dns.v[0]
+			   : cert->subject_cn != NULL ? cert->subject_cn
+						      : cert->subject;
+
+	return name != NULL && strlen(name) > 253 ? uct_text_quote(name, buf, size) : name;
 }
 
 static unsigned leaf_findings(const struct uct_cert *leaf, const char *host, int64_t now)
@@ -300,7 +305,7 @@ static void decide_fixable(const char *host, struct uct_analysis *out)
 		snprintf(out->reason, sizeof(out->reason),
 			 "the certificate is issued for %s, not %s: it is never installed (a wrong "
 			 "server, a wrong name in the configuration, or a man in the middle)",
-			 cert_name(out->leaf), host);
+			 cert_name(out->leaf, (char[UCT_QUOTE_BUF]){0}, UCT_QUOTE_BUF), host);
 		snprintf(out->server_advice, sizeof(out->server_advice),
 			 "regenerate its certificate with %s in its Subject Alternative Name, "
 			 "or use the name it was issued for",

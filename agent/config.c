@@ -232,18 +232,19 @@ static int cfg_unknown_key(struct file_ctx *fc, const char *where, const char *s
 	size_t i, n = 0;
 
 	if (elsewhere != NULL)
-		return uct_cfg_fail(fc->err, UCT_E_CONFIG, where, "'%s' belongs in [%s], not [%s]", key,
-				elsewhere->section, section);
+		return uct_cfg_fail(fc->err, UCT_E_CONFIG, where, "'%s' belongs in [%s], not [%s]",
+				UCT_QUOTED(key), elsewhere->section, UCT_QUOTED(section));
 	for (i = 0; i < N_FILE_KEYS; i++)
 		if (strcmp(file_keys[i].section, section) == 0)
 			names[n++] = file_keys[i].key;
 	hint = uct_cfg_suggest(key, names, n);
 	if (hint != NULL)
 		return uct_cfg_fail(fc->err, UCT_E_CONFIG, where,
-				"unknown key '%s' in [%s] (did you mean '%s'?)", key, section, hint);
+				"unknown key '%s' in [%s] (did you mean '%s'?)",
+				UCT_QUOTED(key), UCT_QUOTED(section), hint);
 	return uct_cfg_fail(fc->err, UCT_E_CONFIG, where,
-			"unknown key '%s' in [%s]; see examples/agent.ini for the keys", key,
-			section);
+			"unknown key '%s' in [%s]; see examples/agent.ini for the keys",
+			UCT_QUOTED(key), UCT_QUOTED(section));
 }
 
 static int cfg_unknown_section(struct file_ctx *fc, const char *where, const char *section,
@@ -254,15 +255,16 @@ static int cfg_unknown_section(struct file_ctx *fc, const char *where, const cha
 
 	if (section[0] == '\0')
 		return uct_cfg_fail(fc->err, UCT_E_CONFIG, where,
-				"'%s' is outside any section; put it under [%s]", key,
+				"'%s' is outside any section; put it under [%s]", UCT_QUOTED(key),
 				home != NULL ? home->section : "uccx");
 	hint = uct_cfg_suggest(section, sections, N_SECTIONS);
 	if (hint != NULL)
 		return uct_cfg_fail(fc->err, UCT_E_CONFIG, where,
-				"unknown section [%s] (did you mean [%s]?)", section, hint);
+				"unknown section [%s] (did you mean [%s]?)",
+				UCT_QUOTED(section), hint);
 	return uct_cfg_fail(fc->err, UCT_E_CONFIG, where,
 			"unknown section [%s] (sections: uccx, agent, trust, network, report)",
-			section);
+			UCT_QUOTED(section));
 }
 
 static int cfg_file_pair(void *ctx, const char *section, const char *key, const char *value,
@@ -288,7 +290,7 @@ static int cfg_file_pair(void *ctx, const char *section, const char *key, const 
 	if (fc->lines[fk->setting] != 0)
 		return uct_cfg_fail(fc->err, UCT_E_CONFIG, where,
 				"'%s' is set twice in [%s] (also on line %d); %s", fk->key,
-				section, fc->lines[fk->setting],
+				UCT_QUOTED(section), fc->lines[fk->setting],
 				fk->is_list ? "put all values on one line, separated by commas"
 					    : "keep one of them");
 	fc->lines[fk->setting] = line;
@@ -325,9 +327,10 @@ static int cfg_unknown_flag(const char *arg, struct uct_err *err)
 	hint = strncmp(arg, "--", 2) == 0 ? uct_cfg_suggest(name, names, N_FLAGS) : NULL;
 	if (hint != NULL)
 		return uct_err_set(err, UCT_E_USAGE, 0,
-				   "unknown option '%s' (did you mean '--%s'?; " SEE_HELP ")", arg,
-				   hint);
-	return uct_err_set(err, UCT_E_USAGE, 0, "unknown option '%s' (" SEE_HELP ")", arg);
+				   "unknown option '%s' (did you mean '--%s'?; " SEE_HELP ")",
+				   UCT_QUOTED(arg), hint);
+	return uct_err_set(err, UCT_E_USAGE, 0, "unknown option '%s' (" SEE_HELP ")",
+			   UCT_QUOTED(arg));
 }
 
 static int cfg_command(struct uct_config *cli, const char *word, struct uct_err *err)
@@ -337,7 +340,8 @@ static int cfg_command(struct uct_config *cli, const char *word, struct uct_err 
 
 	if (cli->command != UCT_CMD_NONE)
 		return uct_err_set(err, UCT_E_USAGE, 0,
-				   "unexpected argument '%s': give one command (" SEE_HELP ")", word);
+				   "unexpected argument '%s': give one command (" SEE_HELP ")",
+				   UCT_QUOTED(word));
 	for (i = 1; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(word, commands[i]) == 0) {
 			cli->command = (enum uct_command)i;
@@ -347,11 +351,12 @@ static int cfg_command(struct uct_config *cli, const char *word, struct uct_err 
 	hint = uct_cfg_suggest(word, commands, sizeof(commands) / sizeof(commands[0]));
 	if (hint != NULL)
 		return uct_err_set(err, UCT_E_USAGE, 0,
-				   "unknown command '%s' (did you mean '%s'?; " SEE_HELP ")", word,
+				   "unknown command '%s' (did you mean '%s'?; " SEE_HELP ")",
+				   UCT_QUOTED(word),
 				   hint);
 	return uct_err_set(err, UCT_E_USAGE, 0,
 			   "unknown command '%s' (commands: check, install, remove, status, doctor; "
-			   SEE_HELP ")", word);
+			   SEE_HELP ")", UCT_QUOTED(word));
 }
 
 static int cfg_is_list_flag(enum setting s)

@@ -55,7 +55,8 @@ int uct_cfg_set_role(struct uct_config *cfg, const char *item, const char *where
 		}
 	}
 	return uct_cfg_fail(err, code, where,
-			"unknown role '%s' (roles: agent, supervisor, reporting, admin, all)", item);
+			"unknown role '%s' (roles: agent, supervisor, reporting, admin, all)",
+			UCT_QUOTED(item));
 }
 
 int uct_cfg_set_browser(struct uct_config *cfg, const char *item, const char *where,
@@ -70,7 +71,8 @@ int uct_cfg_set_browser(struct uct_config *cfg, const char *item, const char *wh
 		cfg->browsers |= UCT_BROWSER_SYSTEM;
 	else
 		return uct_cfg_fail(err, code, where,
-				"unknown browser '%s' (browsers: chromium, firefox, system)", item);
+				"unknown browser '%s' (browsers: chromium, firefox, system)",
+				UCT_QUOTED(item));
 	return 0;
 }
 
@@ -127,7 +129,7 @@ int uct_cfg_set_pin(struct uct_config *cfg, const char *item, const char *where,
 		return uct_cfg_fail(err, code, where,
 				"'%s' is not a SHA-256 fingerprint (64 hex digits, colons optional; "
 				"get it with: openssl x509 -noout -fingerprint -sha256 -in "
-				"cert.pem)", item);
+				"cert.pem)", UCT_QUOTED(item));
 	if (cfg_push_pin(cfg, fp) < 0)
 		return uct_cfg_nomem(err);
 	return 0;
@@ -183,7 +185,7 @@ int uct_cfg_set_mode(struct uct_config *cfg, const char *value, const char *wher
 		cfg->mode = UCT_MODE_PINNED;
 	else
 		return uct_cfg_fail(err, code, where, "unknown trust mode '%s' (modes: tofu, pinned)",
-				value);
+				UCT_QUOTED(value));
 	return 0;
 }
 
@@ -207,7 +209,8 @@ int uct_cfg_set_scope(struct uct_config *cfg, const char *value, const char *whe
 		cfg->scope = UCT_SCOPE_AUTO;
 	else
 		return uct_cfg_fail(err, code, where,
-				"unknown scope '%s' (scopes: user, machine, auto)", value);
+				"unknown scope '%s' (scopes: user, machine, auto)",
+				UCT_QUOTED(value));
 	return 0;
 }
 
@@ -236,5 +239,5 @@ bad:
 	return uct_cfg_fail(err, code, where,
 			    "'%s' is not a public key pin: write sha256// and the base64 SHA-256 "
 			    "of the collector's public key (44 characters, see the manual page)",
-			    v);
+			    UCT_QUOTED(v));
 }

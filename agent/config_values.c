@@ -91,24 +91,28 @@ int uct_cfg_check_host(const char *item, const char *where, int code, struct uct
 	if (strstr(item, "://") != NULL)
 		return uct_cfg_fail(err, code, where,
 				"'%s' is a URL; give the host name only (e.g. uccx1.example.com), "
-				"or list the URL in urls = / --url", item);
+				"or list the URL in urls = / --url", UCT_QUOTED(item));
 	if (uct_is_ip_literal(item))
 		return uct_cfg_fail(err, code, where,
 				"'%s' is an IP address; UCCX servers must be reached by their FQDN "
-				"(e.g. uccx1.example.com) or the certificates will not match", item);
+				"(e.g. uccx1.example.com) or the certificates will not match",
+				UCT_QUOTED(item));
 	if (strchr(item, ':') != NULL)
 		return uct_cfg_fail(err, code, where,
 				"'%s' has a port; give the host name only (the UCCX ports are known)",
-				item);
+				UCT_QUOTED(item));
 	if (strchr(item, ' ') != NULL || strchr(item, '\t') != NULL)
 		return uct_cfg_fail(err, code, where,
-				"'%s' is not one host name; separate names with commas", item);
+				"'%s' is not one host name; separate names with commas",
+				UCT_QUOTED(item));
 	if (strchr(item, '.') == NULL)
 		return uct_cfg_fail(err, code, where,
 				"'%s' is a short name; use the fully qualified name (e.g. "
-				"%s.example.com) so the certificates match", item, item);
+				"%s.example.com) so the certificates match",
+				UCT_QUOTED(item), UCT_QUOTED(item));
 	if (!uct_is_fqdn(item))
-		return uct_cfg_fail(err, code, where, "'%s' is not a valid host name", item);
+		return uct_cfg_fail(err, code, where, "'%s' is not a valid host name",
+				    UCT_QUOTED(item));
 	return 0;
 }
 
@@ -131,10 +135,12 @@ int uct_cfg_seconds(const char *item, long *ms, const char *where, int code,
 	v = strtod(item, &end);
 	if (end == item || *end != '\0' || errno != 0 || v != v)
 		return uct_cfg_fail(err, code, where,
-				"'%s' is not a number of seconds (e.g. 5 or 2.5)", item);
+				"'%s' is not a number of seconds (e.g. 5 or 2.5)",
+				UCT_QUOTED(item));
 	if (v < 0.001 || v > 3600)
 		return uct_cfg_fail(err, code, where,
-				"%s seconds is out of range: use more than 0 and at most 3600", item);
+				"%s seconds is out of range: use more than 0 and at most 3600",
+				UCT_QUOTED(item));
 	*ms = (long)(v * 1000 + 0.5);
 	return 0;
 }
@@ -155,7 +161,7 @@ int uct_cfg_bool(const char *item, int *out, const char *where, int code, struct
 			return 0;
 		}
 	}
-	return uct_cfg_fail(err, code, where, "'%s' is not yes or no", item);
+	return uct_cfg_fail(err, code, where, "'%s' is not yes or no", UCT_QUOTED(item));
 }
 
 /* One port of --connect-to: empty (any) or 1..65535. */
@@ -210,7 +216,7 @@ int uct_cfg_check_connect_to(const char *item, const char *where, int code,
 bad:
 	return uct_cfg_fail(err, code, where,
 			"'%s' is not HOST:PORT:CONNECT-HOST:CONNECT-PORT (e.g. "
-			"uccx1.example.com:8445:127.0.0.1:8445)", item);
+			"uccx1.example.com:8445:127.0.0.1:8445)", UCT_QUOTED(item));
 }
 
 const char *uct_config_usage(void)

@@ -22,6 +22,8 @@ static void doctor_unreachable(FILE *out, const struct uct_ep_result *r)
 {
 	const struct uct_fetch_target *t = r->target;
 	const char *host = r->ep->host;
+	/* Messages and names shown here are escaped (uct.h). */
+	struct uct_strv k = {0};
 
 	switch (t->status) {
 	case UCT_FETCH_DNS:
@@ -47,15 +49,16 @@ static void doctor_unreachable(FILE *out, const struct uct_ep_result *r)
 		fprintf(out, "    Problem (proxy): the proxy refused or failed: %s.\n"
 			     "    Next step: exempt %s from the proxy (no_proxy) or set\n"
 			     "    proxy = direct in [network] of the configuration.\n",
-			t->detail, host);
+			uct_text_keep(&k, t->detail), host);
 		break;
 	default:
 		fprintf(out, "    Problem (server or network): %s.\n"
 			     "    Next step: check the server's web services, and whether a\n"
 			     "    TLS-inspecting proxy sits between this PC and the server.\n",
-			t->detail[0] ? t->detail : "the TLS handshake failed");
+			t->detail[0] ? uct_text_keep(&k, t->detail) : "the TLS handshake failed");
 		break;
 	}
+	uct_strv_clear(&k);
 }
 
 static const char *doctor_browser(const struct uct_group_verdict *gv)
@@ -100,6 +103,7 @@ static int doctor_machine_cannot(const struct uct_run *run, size_t i, const char
 static void doctor_not_trusted(FILE *out, const struct uct_run *run, size_t i)
 {
 	const struct uct_ep_result *r = &run->res[i];
+	struct uct_strv k = {0};
 	int install = 0;
 
 	for (size_t g = 0; g < r->n_gv; g++) {
@@ -107,8 +111,9 @@ static void doctor_not_trusted(FILE *out, const struct uct_run *run, size_t i)
 
 		if (gv->after == UCT_V_TRUSTED)
 			continue;
-		fprintf(out, "    - %s: %s%s%s\n", doctor_browser(gv), uct_verdict_name(gv->after),
-			gv->code[0] ? ", " : "", gv->code);
+		fprintf(out, "    - %s: %s%s%s\n", uct_text_keep(&k, doctor_browser(gv)),
+			uct_verdict_name(gv->after), gv->code[0] ? ", " : "",
+			uct_text_keep(&k, gv->code));
 		if (gv->after == UCT_V_DEFERRED)
 			fprintf(out, "      Next step: close Firefox, then run 'uccx-trust install'.\n");
 		else if (gv->after == UCT_V_NOT_TRUSTED && doctor_machine_cannot(run, i, gv->group))
@@ -123,12 +128,14 @@ static void doctor_not_trusted(FILE *out, const struct uct_run *run, size_t i)
 		fprintf(out, "    Problem (this PC): the certificate is approved but not installed.\n"
 			     "    Next step: run 'uccx-trust install' as this user%s.\n",
 			run->cfg->scope == UCT_SCOPE_MACHINE ? " (machine scope: as root)" : "");
+	uct_strv_clear(&k);
 }
 
 static void doctor_endpoint(FILE *out, const struct uct_run *run, size_t i)
 {
 	const struct uct_ep_result *r = &run->res[i];
 	const struct uct_analysis *an = &r->an;
+	struct uct_strv k = {0};
 
 	fprintf(out, "%s:%d (%s): %s\n", r->ep->host, r->ep->port, r->ep->name,
 		uct_verdict_name(r->verdict));
@@ -141,8 +148,8 @@ static void doctor_endpoint(FILE *out, const struct uct_run *run, size_t i)
 	case UCT_V_CANNOT_FIX:
 		fprintf(out, "    Problem (server): no trust on a PC makes every browser accept it%s%s.\n"
 			     "    Next step, on the server %s: %s\n",
-			an->reason[0] ? ": " : "", an->reason, r->ep->host,
-			an->server_advice[0] ? an->server_advice
+			an->reason[0] ? ": " : "", uct_text_keep(&k, an->reason), r->ep->host,
+			an->server_advice[0] ? uct_text_keep(&k, an->server_advice)
 					     : "install a certificate signed by a CA, with the FQDN "
 					       "in its Subject Alternative Name");
 		break;
@@ -152,7 +159,7 @@ static void doctor_endpoint(FILE *out, const struct uct_run *run, size_t i)
 			     "    administrator (Cisco OS Administration, Certificate Management);\n"
 			     "    if it is right, run 'uccx-trust install --accept-change' or add it\n"
 			     "    to pins in [trust]. If it is not, someone may be intercepting.\n",
-			an->reason[0] ? an->reason : "not approved");
+			an->reason[0] ? uct_text_keep(&k, an->reason) : "not approved");
 		break;
 	default:
 		doctor_not_trusted(out, run, i);
@@ -163,10 +170,12 @@ static void doctor_endpoint(FILE *out, const struct uct_run *run, size_t i)
 			     "on the server.\n", UCT_EXPIRING_DAYS);
 	if (an->findings & UCT_F_WEAK_KEY)
 		fprintf(out, "    Note (server): the key is weak (under 2048 bits): regenerate it.\n");
+	uct_strv_clear(&k);
 }
 
 void uct_doctor_text(FILE *out, const struct uct_run *run)
 {
+	struct uct_strv k = {0};
 	size_t i, bad = 0;
 
 	fprintf(out, "uccx-trust doctor (%s scope, %zu stores)\n\n",
@@ -180,11 +189,12 @@ void uct_doctor_text(FILE *out, const struct uct_run *run)
 			     "uccx-trust again.\n",
 			run->cfg->scope == UCT_SCOPE_MACHINE ? " for the machine" : " for this user");
 	for (i = 0; i < run->problems.n; i++)
-		fprintf(out, "\nStore problem (this PC): %s\n", run->problems.v[i]);
+		fprintf(out, "\nStore problem (this PC): %s\n", uct_text_keep(&k, run->problems.v[i]));
 	for (i = 0; i < run->notices.n; i++)
-		fprintf(out, "\nNote: %s\n", run->notices.v[i]);
+		fprintf(out, "\nNote: %s\n", uct_text_keep(&k, run->notices.v[i]));
 	fprintf(out, "\n%s\n", bad == 0 ? "Everything is trusted: nothing to do."
 				       : "Give this text (or the --bundle file) to the helpdesk.");
+	uct_strv_clear(&k);
 }
 
 /* ---- the support bundle ------------------------------------------------------- */
@@ -218,6 +228,22 @@ static void doctor_pem(FILE *out, const struct uct_cert *cert)
 	fprintf(out, "-----END CERTIFICATE-----\n");
 }
 
+/* A file copied into the bundle (the state, which a person or a program
+ * other than the agent may have edited): line by line, each escaped. */
+static void doctor_lines(FILE *out, char *text)
+{
+	char *line, *next, *safe;
+
+	for (line = text; line != NULL && *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		safe = uct_text_escape(line);
+		fprintf(out, "%s\n", safe != NULL ? safe : "(out of memory)");
+		free(safe);
+	}
+}
+
 static void doctor_section(FILE *out, const char *title)
 {
 	fprintf(out, "\n==== %s ====\n", title);
@@ -229,6 +255,7 @@ int uct_doctor_bundle(const char *path, const struct uct_run *run, const struct 
 	char *host = uct_host_name(), *user = uct_user_name(), *os = uct_os_name();
 	char *state_path, *state = NULL, fp[UCT_FP_STRLEN];
 	struct uct_err serr = {0};
+	struct uct_strv k = {0};
 	FILE *out;
 	size_t i, c;
 	int rc = 0;
@@ -239,22 +266,26 @@ int uct_doctor_bundle(const char *path, const struct uct_run *run, const struct 
 				 strerror(errno));
 		goto done;
 	}
+	/* Every value below may hold what a server or a file put there: each is
+	 * escaped (uct.h), so the bundle reads safely in any terminal. */
 	fprintf(out, "uccx-trust %s support bundle\nhost: %s\nuser: %s\nos: %s\nconfig: %s\n",
-		UCT_VERSION, host ? host : "?", user ? user : "?", os ? os : "?",
-		run->cfg->config_path ? run->cfg->config_path : "(none)");
+		UCT_VERSION, uct_text_keep(&k, host ? host : "?"), uct_text_keep(&k, user ? user : "?"),
+		uct_text_keep(&k, os ? os : "?"),
+		uct_text_keep(&k, run->cfg->config_path ? run->cfg->config_path : "(none)"));
 	doctor_section(out, "explanation");
 	if (run_err != NULL)
-		fprintf(out, "The run failed: %s\n", run_err->msg);
+		fprintf(out, "The run failed: %s\n", uct_text_keep(&k, run_err->msg));
 	else
 		uct_doctor_text(out, run);
 	doctor_section(out, "result.json");
 	uct_report_json(out, run, run_err, exit_code);
 	doctor_section(out, "log");
 	for (i = 0; log != NULL && i < log->n; i++)
-		fprintf(out, "%s\n", log->v[i]);
+		fprintf(out, "%s\n", uct_text_keep(&k, log->v[i]));
 	doctor_section(out, "stores");
 	for (i = 0; i < run->n_stores; i++)
-		fprintf(out, "%s group=%s type=%s%s%s%s\n", run->stores[i]->id, run->stores[i]->group,
+		fprintf(out, "%s group=%s type=%s%s%s%s\n", uct_text_keep(&k, run->stores[i]->id),
+			uct_text_keep(&k, run->stores[i]->group),
 			run->stores[i]->ops->name, run->stores[i]->busy ? " busy" : "",
 			run->stores[i]->created ? " not-yet-created" : "",
 			run->store_failed && run->store_failed[i] ? " FAILED" : "");
@@ -263,25 +294,30 @@ int uct_doctor_bundle(const char *path, const struct uct_run *run, const struct 
 		const struct uct_fetch_target *t = &run->targets[i];
 
 		fprintf(out, "# %s:%d %s%s%s\n", t->host, t->port, uct_fetch_status_name(t->status),
-			t->detail[0] ? ": " : "", t->detail);
+			t->detail[0] ? ": " : "", uct_text_keep(&k, t->detail));
 		for (c = 0; c < t->chain.n; c++) {
 			uct_fp_format(t->chain.certs[c]->sha256, fp);
-			fprintf(out, "# [%zu] %s\n# sha256 %s\n", c, t->chain.certs[c]->subject, fp);
+			fprintf(out, "# [%zu] %s\n# sha256 %s\n", c,
+				uct_text_keep(&k, t->chain.certs[c]->subject), fp);
 			doctor_pem(out, t->chain.certs[c]);
 		}
 	}
 	doctor_section(out, "state file");
 	state_path = run->state_dir ? uct_asprintf("%s/state", run->state_dir) : NULL;
-	if (state_path != NULL && uct_file_read(state_path, 1 << 20, &state, NULL, &serr) == 0)
-		fprintf(out, "# %s\n%s", state_path, state);
-	else
-		fprintf(out, "# %s: %s\n", state_path ? state_path : "?", serr.msg);
+	if (state_path != NULL && uct_file_read(state_path, 1 << 20, &state, NULL, &serr) == 0) {
+		fprintf(out, "# %s\n", uct_text_keep(&k, state_path));
+		doctor_lines(out, state);
+	} else {
+		fprintf(out, "# %s: %s\n", uct_text_keep(&k, state_path ? state_path : "?"),
+			uct_text_keep(&k, serr.msg));
+	}
 	free(state_path);
 	free(state);
 	if (fclose(out) != 0)
 		rc = uct_err_set(err, UCT_E_IO, errno, "cannot write the bundle %s: %s", path,
 				 strerror(errno));
 done:
+	uct_strv_clear(&k);
 	free(host);
 	free(user);
 	free(os);

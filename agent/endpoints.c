@@ -57,6 +57,24 @@ static int eps_is_https(const char *url)
 	return 1;
 }
 
+/*
+ * A configured host name in the one form the agent uses everywhere (the
+ * handshake's SNI, certificate matching, verification, overrides, the
+ * state): lower case, without the trailing root dot. Browsers match
+ * "uccx1.example.com." against a certificate for "uccx1.example.com", but
+ * NSS's name check does not, and RFC 6066 keeps the dot out of SNI: kept,
+ * it made the agent install a certificate and then report it NOT TRUSTED.
+ */
+static void eps_normalise(char *host)
+{
+	size_t len = strlen(host), i;
+
+	for (i = 0; i < len; i++)
+		host[i] = (char)tolower((unsigned char)host[i]);
+	if (len > 1 && host[len - 1] == '.')
+		host[len - 1] = '\0';
+}
+
 /* Fails, saying why, unless host is an FQDN. */
 static int url_check_host(const char *url, const char *host, struct uct_err *err)
 {
@@ -64,14 +82,15 @@ static int url_check_host(const char *url, const char *host, struct uct_err *err
 		return uct_err_set(err, UCT_E_CONFIG, 0,
 				   "'%s': '%s' is an IP address; UCCX servers must be reached by "
 				   "their FQDN (e.g. uccx1.example.com) or the certificates will "
-				   "not match", url, host);
+				   "not match", UCT_QUOTED(url), UCT_QUOTED(host));
 	if (strchr(host, '.') == NULL)
 		return uct_err_set(err, UCT_E_CONFIG, 0,
 				   "'%s': '%s' is a short name; use the fully qualified name (e.g. "
-				   "%s.example.com) so the certificates match", url, host, host);
+				   "%s.example.com) so the certificates match",
+				   UCT_QUOTED(url), UCT_QUOTED(host), UCT_QUOTED(host));
 	if (!uct_is_fqdn(host))
 		return uct_err_set(err, UCT_E_CONFIG, 0, "'%s': '%s' is not a valid host name",
-				   url, host);
+				   UCT_QUOTED(url), UCT_QUOTED(host));
 	return 0;
 }
 
@@ -88,7 +107,8 @@ static int url_parse_port(const char *url, const char *text, size_t len, int *po
 	}
 	if (len == 0 || i < len || value < 1 || value > 65535)
 		return uct_err_set(err, UCT_E_CONFIG, 0,
-				   "'%s': the port must be a number from 1 to 65535", url);
+				   "'%s': the port must be a number from 1 to 65535",
+				   UCT_QUOTED(url));
 	*port = (int)value;
 	return 0;
 }
@@ -97,43 +117,43 @@ int uct_url_parse(const char *url, char **host, int *port, char **path, struct u
 {
 	const char *auth, *end, *hend, *colon = NULL;
 	char *h = NULL;
-	size_t i;
 
 	*host = NULL;
 	*path = NULL;
 	*port = 443;
 	if (!eps_is_https(url))
 		return uct_err_set(err, UCT_E_CONFIG, 0,
-				   "only https URLs can be checked: '%s'%s", url,
+				   "only https URLs can be checked: '%s'%s", UCT_QUOTED(url),
 				   strstr(url, "://") ? "" : " (write it as https://host/...)");
 	auth = url + 8;
 	end = auth + strcspn(auth, "/?#");
 	if (memchr(auth, '@', (size_t)(end - auth)) != NULL)
 		return uct_err_set(err, UCT_E_CONFIG, 0,
-				   "'%s' contains a user name; remove the 'user@' part", url);
+				   "'%s' contains a user name; remove the 'user@' part",
+				   UCT_QUOTED(url));
 	if (*auth == '[') {
 		/* An IPv6 literal: the colons inside the brackets are not a port. */
 		hend = memchr(auth, ']', (size_t)(end - auth));
 		if (hend == NULL)
 			return uct_err_set(err, UCT_E_CONFIG, 0, "'%s': missing ']' after the "
-					   "IPv6 address", url);
+					   "IPv6 address", UCT_QUOTED(url));
 		hend++;
 		if (hend < end && *hend != ':')
-			return uct_err_set(err, UCT_E_CONFIG, 0, "'%s' is not a valid URL", url);
+			return uct_err_set(err, UCT_E_CONFIG, 0, "'%s' is not a valid URL",
+					   UCT_QUOTED(url));
 		colon = hend < end ? hend : NULL;
 	} else {
 		colon = memchr(auth, ':', (size_t)(end - auth));
 		hend = colon != NULL ? colon : end;
 	}
 	if (hend == auth)
-		return uct_err_set(err, UCT_E_CONFIG, 0, "'%s' has no host name", url);
+		return uct_err_set(err, UCT_E_CONFIG, 0, "'%s' has no host name", UCT_QUOTED(url));
 	if (colon != NULL && url_parse_port(url, colon + 1, (size_t)(end - colon - 1), port, err) < 0)
 		return -1;
 	h = eps_strndup(auth, (size_t)(hend - auth));
 	if (h == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-	for (i = 0; h[i] != '\0'; i++)
-		h[i] = (char)tolower((unsigned char)h[i]);
+	eps_normalise(h);
 	if (url_check_host(url, h, err) < 0)
 		goto err;
 	/* The fragment never reaches the server; a bare query keeps its '/'. */
@@ -227,13 +247,13 @@ static int eps_group(struct uct_endpoints *eps, struct uct_err *err)
 	return 0;
 }
 
-/* Lower-cased copy of a configured host name. */
+/* Normalised copy of a configured host name. */
 static char *eps_lower(const char *s)
 {
-	char *copy = uct_strdup(s), *p;
+	char *copy = uct_strdup(s);
 
-	for (p = copy; p != NULL && *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
+	if (copy != NULL)
+		eps_normalise(copy);
 	return copy;
 }
 

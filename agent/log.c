@@ -4,8 +4,10 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "log.h"
+#include "uct.h"
 
 static uct_log_sink log_sink;
 static void *log_ctx;
@@ -20,7 +22,7 @@ void uct_log_set_sink(uct_log_sink sink, void *ctx, enum uct_log_level max_level
 
 void uct_log(enum uct_log_level level, const char *fmt, ...)
 {
-	char msg[1024];
+	char msg[1024], *safe, *p;
 	va_list ap;
 
 	if (log_sink == NULL || level > log_max)
@@ -28,7 +30,15 @@ void uct_log(enum uct_log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_sink(level, msg, log_ctx);
+	/* A message may quote a name or a path from outside: one line of
+	 * printable text reaches the terminal, the journal or the Event Log. */
+	safe = uct_text_escape(msg);
+	if (safe == NULL)
+		for (p = msg; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+				*p = '?';
+	log_sink(level, safe != NULL ? safe : msg, log_ctx);
+	free(safe);
 }
 
 void uct_log_stderr(enum uct_log_level level, const char *msg, void *ctx)

@@ -20,6 +20,16 @@
 #define EXIT_USAGE 2
 #define EXIT_SYSTEM 3
 
+/* A message on stderr: it may quote a value from a file or a server, so it
+ * is escaped (uct.h) before it reaches the terminal. */
+static void say(const char *what, const char *msg)
+{
+	char *safe = uct_text_escape(msg);
+
+	fprintf(stderr, "uccx-trust: %s%s\n", what, safe != NULL ? safe : "(out of memory)");
+	free(safe);
+}
+
 /* Reporting never changes the outcome: it only says how it went. */
 static void report_to_collector(const struct uct_config *cfg, const struct uct_run *run, int code)
 {
@@ -29,7 +39,7 @@ static void report_to_collector(const struct uct_config *cfg, const struct uct_r
 	if (!sent.enabled || cfg->quiet)
 		return;
 	if (sent.problem[0] != '\0')
-		fprintf(stderr, "uccx-trust: report: %s\n", sent.problem);
+		say("report: ", sent.problem);
 	if (!cfg->json)
 		printf("Report: %d sent to the collector, %d waiting for the next run%s\n", sent.sent,
 		       sent.waiting, sent.dropped > 0 ? " (the spool was full: oldest dropped)" : "");
@@ -48,7 +58,7 @@ int main(int argc, char **argv)
 	uct_config_init(&cfg);
 	memset(&run, 0, sizeof(run));
 	if (uct_config_load(&cfg, argc, argv, &err) < 0) {
-		fprintf(stderr, "uccx-trust: %s\n", err.msg);
+		say("", err.msg);
 		if (err.code == UCT_E_USAGE)
 			fprintf(stderr, "Run 'uccx-trust --help' for the commands and options.\n");
 		uct_config_free(&cfg);
@@ -68,9 +78,9 @@ int main(int argc, char **argv)
 	uct_log_set_sink(log_sink, log_ctx,
 			 cfg.quiet ? UCT_LOG_ERROR : cfg.verbose ? UCT_LOG_DEBUG : UCT_LOG_WARN);
 	for (i = 0; i < cfg.warnings.n && !cfg.quiet; i++)
-		fprintf(stderr, "uccx-trust: warning: %s\n", cfg.warnings.v[i]);
+		say("warning: ", cfg.warnings.v[i]);
 	if (uct_platform_init(&err) < 0) {
-		fprintf(stderr, "uccx-trust: %s\n", err.msg);
+		say("", err.msg);
 		uct_config_free(&cfg);
 		return EXIT_SYSTEM;
 	}
@@ -85,7 +95,7 @@ int main(int argc, char **argv)
 		code = (err.code == UCT_E_USAGE || err.code == UCT_E_CONFIG) ? EXIT_USAGE : EXIT_SYSTEM;
 		if (cfg.json)
 			uct_report_json(stdout, &run, &err, code);
-		fprintf(stderr, "uccx-trust: %s\n", err.msg);
+		say("", err.msg);
 	} else {
 		code = cfg.command == UCT_CMD_STATUS ? 0 : run.exit_code;
 		if (cfg.json)

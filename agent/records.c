@@ -2,7 +2,9 @@
  * records.c: helpers for the agent's tab-separated record files
  * (records.h).
  */
+#include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,12 +30,77 @@ int uct_rec_append(char **buf, size_t *len, size_t *cap, const char *text)
 
 char *uct_rec_clean(const char *s)
 {
-	char *copy = uct_strdup(s != NULL ? s : ""), *p;
+	char *copy = uct_strdup(s != NULL ? s : ""), *p, *out;
 
+	/* One-line text (a summary, a verifier's message) reads better with
+	 * its breaks as spaces; every other control is escaped. */
 	for (p = copy; p != NULL && *p != '\0'; p++)
 		if (*p == '\t' || *p == '\n' || *p == '\r')
 			*p = ' ';
-	return copy;
+	out = uct_text_escape(copy);
+	free(copy);
+	return out;
+}
+
+char *uct_rec_path(const char *s)
+{
+	const unsigned char *p;
+	char *out, *o;
+
+	s = s != NULL ? s : "";
+	out = malloc(strlen(s) * 4 + 1);
+	if (out == NULL)
+		return NULL;
+	for (p = (const unsigned char *)s, o = out; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			o += sprintf(o, "\\x%02X", *p);
+		else
+			*o++ = (char)*p;
+	}
+	*o = '\0';
+	return out;
+}
+
+int uct_rec_field_ok(const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+static unsigned hex_digit(char c)
+{
+	return isdigit((unsigned char)c) ? (unsigned)(c - '0')
+					 : (unsigned)(tolower((unsigned char)c) - 'a' + 10);
+}
+
+int uct_rec_parse_sha256(const char *s, unsigned char out[32])
+{
+	size_t i;
+
+	if (strlen(s) != 64 || strspn(s, "0123456789abcdefABCDEF") != 64)
+		return -1;
+	for (i = 0; i < 32; i++)
+		out[i] = (unsigned char)(hex_digit(s[2 * i]) << 4 | hex_digit(s[2 * i + 1]));
+	return 0;
+}
+
+int uct_rec_hostport_ok(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	char host[256];
+	int64_t port;
+
+	if (colon == NULL || (size_t)(colon - s) >= sizeof(host) ||
+	    uct_rec_parse_i64(colon + 1, &port) < 0 || port < 1 || port > 65535 ||
+	    !isdigit((unsigned char)colon[1]))
+		return 0;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	return uct_is_fqdn(host);
 }
 
 size_t uct_rec_split(char *line, char **fields, size_t max)

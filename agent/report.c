@@ -34,6 +34,14 @@ static void iso_time(int64_t t, char *buf, size_t len)
 
 /* ---- text ---- */
 
+/*
+ * Every string shown to a person goes through uct_text_escape (uct.h): a
+ * name, a path or a message may hold what a server or a file put there,
+ * and a terminal must not take it for a control. The escaped copies live
+ * in k until the caller clears it.
+ */
+#define tx(k, s) uct_text_keep((k), (s))
+
 static const char *verdict_words(enum uct_verdict v)
 {
 	switch (v) {
@@ -48,16 +56,17 @@ static const char *verdict_words(enum uct_verdict v)
 	return "UNKNOWN";
 }
 
-static void text_endpoint(FILE *out, const struct uct_ep_result *r, int verbose)
+static void text_endpoint(FILE *out, const struct uct_ep_result *r, int verbose,
+			  struct uct_strv *k)
 {
 	const struct uct_analysis *an = &r->an;
 	char fp[UCT_FP_STRLEN], date[32];
 	size_t g;
 	unsigned bit;
 
-	fprintf(out, "  %-12s %s", verdict_words(r->verdict), r->ep->url);
+	fprintf(out, "  %-12s %s", verdict_words(r->verdict), tx(k, r->ep->url));
 	if (r->target->status != UCT_FETCH_OK) {
-		fprintf(out, "\n               %s\n", r->target->detail);
+		fprintf(out, "\n               %s\n", tx(k, r->target->detail));
 		return;
 	}
 	fprintf(out, "  (%s, %s)\n", uct_chain_kind_name(an->kind), uct_approval_name(an->approval));
@@ -65,11 +74,11 @@ static void text_endpoint(FILE *out, const struct uct_ep_result *r, int verbose)
 		const struct uct_group_verdict *gv = &r->gv[g];
 		if (gv->after == UCT_V_TRUSTED && !verbose && r->verdict == UCT_V_TRUSTED)
 			continue;
-		fprintf(out, "               %-28s %s%s%s\n", gv->group, uct_verdict_name(gv->after),
-			gv->code[0] ? ": " : "", gv->code);
+		fprintf(out, "               %-28s %s%s%s\n", tx(k, gv->group),
+			uct_verdict_name(gv->after), gv->code[0] ? ": " : "", tx(k, gv->code));
 	}
 	if (r->verdict != UCT_V_TRUSTED && an->reason[0] != '\0')
-		fprintf(out, "               why: %s\n", an->reason);
+		fprintf(out, "               why: %s\n", tx(k, an->reason));
 	for (bit = 1; bit <= UCT_F_LAST; bit <<= 1)
 		if ((an->findings & bit) && (bit == UCT_F_WEAK_KEY || bit == UCT_F_EXPIRING ||
 					     bit == UCT_F_WEAK_SIGNATURE || bit == UCT_F_NO_CA_FALSE))
@@ -84,12 +93,13 @@ static void text_endpoint(FILE *out, const struct uct_ep_result *r, int verbose)
 		iso_time(an->leaf->not_after, date, sizeof(date));
 		fprintf(out, "               subject %s\n               issuer  %s\n"
 			     "               sha256  %s\n               expires %s\n",
-			an->leaf->subject, an->leaf->issuer, fp, date);
+			tx(k, an->leaf->subject), tx(k, an->leaf->issuer), fp, date);
 	}
 }
 
 void uct_report_text(FILE *out, const struct uct_run *run, int verbose)
 {
+	struct uct_strv k = {0};
 	size_t i, trusted = 0;
 	char fp[UCT_FP_STRLEN];
 	const char *verb;
@@ -98,7 +108,7 @@ void uct_report_text(FILE *out, const struct uct_run *run, int verbose)
 		command_name(run->cfg->command), run->eps.n, run->eps.n_targets, run->n_stores,
 		run->cfg->mode == UCT_MODE_PINNED ? "pinned" : "tofu");
 	for (i = 0; i < run->eps.n; i++) {
-		text_endpoint(out, &run->res[i], verbose);
+		text_endpoint(out, &run->res[i], verbose, &k);
 		if (run->res[i].verdict == UCT_V_TRUSTED)
 			trusted++;
 	}
@@ -112,20 +122,20 @@ void uct_report_text(FILE *out, const struct uct_run *run, int verbose)
 			if (ch->status == UCT_CS_PLANNED)
 				verb = ch->action == UCT_CH_REMOVE ? "remove" : "add";
 			fprintf(out, "  %-8s %s (%s) %s [%s]%s%s%s\n", verb,
-				ch->subject[0] ? ch->subject : ch->hostports, uct_trust_name(ch->trust),
-				ch->store->path, ch->store->group,
-				ch->status == UCT_CS_FAILED ? " FAILED: " : "",
-				ch->status == UCT_CS_DEFERRED ? " DEFERRED: " : "", ch->error);
+				tx(&k, ch->subject[0] ? ch->subject : ch->hostports),
+				uct_trust_name(ch->trust), tx(&k, ch->store->path),
+				tx(&k, ch->store->group), ch->status == UCT_CS_FAILED ? " FAILED: " : "",
+				ch->status == UCT_CS_DEFERRED ? " DEFERRED: " : "", tx(&k, ch->error));
 		}
 	} else if (run->cfg->command != UCT_CMD_CHECK) {
 		fprintf(out, "\nNothing to change.\n");
 	}
 	for (i = 0; i < run->problems.n; i++)
-		fprintf(out, "%sproblem: %s\n", i == 0 ? "\n" : "", run->problems.v[i]);
+		fprintf(out, "%sproblem: %s\n", i == 0 ? "\n" : "", tx(&k, run->problems.v[i]));
 	if (run->notices.n > 0) {
 		fprintf(out, "\nWhat to do:\n");
 		for (i = 0; i < run->notices.n; i++)
-			fprintf(out, "  - %s\n", run->notices.v[i]);
+			fprintf(out, "  - %s\n", tx(&k, run->notices.v[i]));
 	}
 	if (run->n_stores == 0)
 		fprintf(out, "\nNo browser certificate database was found for this user.\n");
@@ -134,35 +144,40 @@ void uct_report_text(FILE *out, const struct uct_run *run, int verbose)
 	else
 		fprintf(out, "\n%zu of %zu endpoints trusted by every browser profile.\n", trusted,
 			run->eps.n);
+	uct_strv_clear(&k);
 }
 
 void uct_report_status_text(FILE *out, const struct uct_run *run)
 {
 	const struct uct_state *st = &run->state;
+	struct uct_strv k = {0};
 	char date[32], fp[UCT_FP_STRLEN];
 	size_t i;
 
-	fprintf(out, "uccx-trust status (state in %s)\n", run->state_dir);
+	fprintf(out, "uccx-trust status (state in %s)\n", tx(&k, run->state_dir));
 	if (st->last_run == 0) {
 		fprintf(out, "  no run has installed anything yet\n");
+		uct_strv_clear(&k);
 		return;
 	}
 	iso_time(st->last_run, date, sizeof(date));
-	fprintf(out, "  last %s: %s, exit %d: %s\n", st->last_command ? st->last_command : "run", date,
-		st->last_exit, st->last_summary ? st->last_summary : "");
+	fprintf(out, "  last %s: %s, exit %d: %s\n",
+		tx(&k, st->last_command ? st->last_command : "run"), date, st->last_exit,
+		tx(&k, st->last_summary));
 	fprintf(out, "\nInstalled by uccx-trust (%zu):\n", st->n_installed);
 	for (i = 0; i < st->n_installed; i++) {
 		uct_fp_format(st->installed[i].sha256, fp);
 		fprintf(out, "  %-9s %.23s... %s\n            for %s\n",
-			uct_trust_name(st->installed[i].trust), fp, st->installed[i].store_id,
-			st->installed[i].hostports);
+			uct_trust_name(st->installed[i].trust), fp, tx(&k, st->installed[i].store_id),
+			tx(&k, st->installed[i].hostports));
 	}
 	fprintf(out, "\nApproved server certificates (%zu):\n", st->n_seen);
 	for (i = 0; i < st->n_seen; i++) {
 		uct_fp_format(st->seen[i].sha256, fp);
 		iso_time(st->seen[i].not_after, date, sizeof(date));
-		fprintf(out, "  %-40s %.23s... expires %s\n", st->seen[i].hostport, fp, date);
+		fprintf(out, "  %-40s %.23s... expires %s\n", tx(&k, st->seen[i].hostport), fp, date);
 	}
+	uct_strv_clear(&k);
 }
 
 /* ---- JSON ---- */
@@ -170,27 +185,27 @@ void uct_report_status_text(FILE *out, const struct uct_run *run)
 static void json_str(FILE *out, const char *s)
 {
 	const unsigned char *p;
+	char *safe;
 
 	if (s == NULL) {
 		fputs("null", out);
 		return;
 	}
+	/*
+	 * Escaped first (uct.h), so that the document is always valid UTF-8
+	 * whatever bytes a name held: a collector that refuses one bad field
+	 * would otherwise lose the whole report. What is left for JSON to
+	 * escape is the quote and the backslash.
+	 */
+	safe = uct_text_escape(s);
 	fputc('"', out);
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", out); break;
-		case '\\': fputs("\\\\", out); break;
-		case '\n': fputs("\\n", out); break;
-		case '\r': fputs("\\r", out); break;
-		case '\t': fputs("\\t", out); break;
-		default:
-			if (*p < 0x20)
-				fprintf(out, "\\u%04x", *p);
-			else
-				fputc(*p, out);
-		}
+	for (p = (const unsigned char *)(safe != NULL ? safe : "(out of memory)"); *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			fputc('\\', out);
+		fputc(*p, out);
 	}
 	fputc('"', out);
+	free(safe);
 }
 
 static void json_key(FILE *out, const char *key, int *first)

@@ -3,7 +3,9 @@
  * holds one JSON file per run, named so that names sort oldest first; a
  * report leaves it when the collector answers 2xx (a resend of the same
  * report id is harmless: the collector ignores duplicates) or refuses it
- * as malformed, which no resend would change.
+ * as malformed, which no resend would change: it is then set aside in
+ * spool.rejected (bounded), never deleted unseen, so that a report a
+ * collector could not take stays visible to the helpdesk.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -122,23 +124,60 @@ static void problem(struct uct_send_result *out, const char *msg)
 	uct_log(UCT_LOG_WARN, "report: %s", msg);
 }
 
+/*
+ * A report the collector refused: moved to DIR.rejected (at most
+ * UCT_REJECTED_MAX, the oldest dropped), so that it neither blocks the
+ * reports after it nor disappears. Returns the file it was kept in (newly
+ * allocated), or NULL when it could not be kept (it is then removed).
+ */
+static char *set_aside(const char *dir, const char *name, const char *body, size_t len)
+{
+	struct uct_strv kept = {0};
+	struct uct_err err = {0};
+	char *rdir = uct_asprintf("%s.rejected", dir), *old, *dest = NULL;
+	size_t i;
+
+	if (rdir == NULL)
+		return NULL;
+	if (uct_dir_list(rdir, &kept, &err) == 0) {
+		for (i = 0; kept.n >= UCT_REJECTED_MAX && i + UCT_REJECTED_MAX <= kept.n; i++) {
+			old = uct_asprintf("%s/%s", rdir, kept.v[i]);
+			if (old != NULL)
+				uct_file_remove(old, &err);
+			free(old);
+		}
+	}
+	uct_strv_clear(&kept);
+	dest = uct_asprintf("%s/%s", rdir, name);
+	if (dest != NULL && uct_file_write_atomic(dest, body, len, 0600, &err) < 0) {
+		uct_log(UCT_LOG_WARN, "report: cannot keep a refused report: %s", err.msg);
+		free(dest);
+		dest = NULL;
+	}
+	free(rdir);
+	return dest;
+}
+
 /* Post one spooled file. Returns 1 to go on with the next, 0 to stop. */
-static int deliver_one(const struct uct_config *cfg, const char *path, const char *token,
-		       long budget_ms, struct uct_send_result *out)
+static int deliver_one(const struct uct_config *cfg, const char *dir, const char *name,
+		       const char *token, long budget_ms, struct uct_send_result *out)
 {
 	struct uct_http_post req = {
 		.url = cfg->report_url, .token = token, .ca_file = cfg->report_ca, .pin = cfg->report_pin,
 		.timeout_ms = budget_ms, .connect_to = &cfg->connect_to, .proxy = cfg->proxy,
 	};
 	struct uct_err err = {0};
-	char *body = NULL, *msg;
+	char *path = uct_asprintf("%s/%s", dir, name), *body = NULL, *msg, *kept;
 	size_t len;
 	long status;
 	int go_on = 0;
 
+	if (path == NULL)
+		return 0;
 	if (uct_file_read(path, SEND_MAX_BODY, &body, &len, &err) < 0) {
 		problem(out, err.msg);
 		uct_file_remove(path, &err);
+		free(path);
 		return 1;
 	}
 	req.body = body;
@@ -154,13 +193,19 @@ static int deliver_one(const struct uct_config *cfg, const char *path, const cha
 		uct_file_remove(path, &err);
 		go_on = 1;
 	} else if (status == 400 || status == 413) {
-		/* The collector will never accept this document: keeping it
-		 * would block every later report. */
+		/* The collector will never accept this document: left in the
+		 * spool it would block every later report, deleted it would
+		 * hide whatever made it fail. */
 		out->rejected++;
-		msg = uct_asprintf("the collector refused a report as malformed (HTTP %ld): dropped",
-				   status);
+		kept = set_aside(dir, name, body, len);
+		msg = uct_asprintf("the collector refused a report as malformed (HTTP %ld%s); %s%s; "
+				   "later reports go on",
+				   status, status == 413 ? ": too large" : "",
+				   kept != NULL ? "it is kept in " : "it could not be kept",
+				   kept != NULL ? kept : "");
 		problem(out, msg != NULL ? msg : "report refused");
 		free(msg);
+		free(kept);
 		uct_file_remove(path, &err);
 		go_on = 1;
 	} else {
@@ -171,6 +216,7 @@ static int deliver_one(const struct uct_config *cfg, const char *path, const cha
 		free(msg);
 	}
 	free(body);
+	free(path);
 	return go_on;
 }
 
@@ -179,7 +225,7 @@ static void deliver(const struct uct_config *cfg, const char *dir, struct uct_se
 	struct uct_strv names = {0};
 	struct uct_err err = {0};
 	int64_t t0 = uct_monotonic_ms(), left;
-	char *token = NULL, *path;
+	char *token = NULL;
 	size_t i;
 
 	if (cfg->report_token_file != NULL) {
@@ -195,14 +241,8 @@ static void deliver(const struct uct_config *cfg, const char *dir, struct uct_se
 		left = UCT_REPORT_BUDGET_MS - (uct_monotonic_ms() - t0);
 		if (left <= 0)
 			break;
-		path = uct_asprintf("%s/%s", dir, names.v[i]);
-		if (path == NULL)
+		if (!deliver_one(cfg, dir, names.v[i], token, (long)left, out))
 			break;
-		if (!deliver_one(cfg, path, token, (long)left, out)) {
-			free(path);
-			break;
-		}
-		free(path);
 	}
 	uct_strv_clear(&names);
 	names = (struct uct_strv){0};

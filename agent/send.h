@@ -12,6 +12,10 @@
 /* At most this many reports wait in the spool; older ones are dropped
  * (and counted in the next report's "reports_dropped"). */
 #define UCT_SPOOL_MAX 50
+/* Reports the collector refused (400, 413) are set aside next to the
+ * spool, in spool.rejected, for the helpdesk; at most this many, the
+ * oldest dropped. */
+#define UCT_REJECTED_MAX 10
 /* The whole delivery, all spooled reports together, is bounded by this. */
 #define UCT_REPORT_BUDGET_MS 10000
 
@@ -19,7 +23,7 @@ struct uct_send_result {
 	int enabled;   /* a collector is configured */
 	int sent;      /* reports the collector accepted (2xx) */
 	int waiting;   /* left in the spool for a later run */
-	int rejected;  /* refused as malformed (400, 413): dropped */
+	int rejected;  /* refused as malformed (400, 413): set aside in spool.rejected */
 	int dropped;   /* dropped because the spool was full */
 	char problem[512]; /* the last delivery problem, for people */
 };

@@ -17,48 +17,94 @@
 #define LAST_MAGIC "uccx-trust-last-run\t1"
 #define STATE_MAX (4u << 20)
 
-static int load_line(struct uct_state *st, char *line)
+/* 1 when list is empty or a comma-separated list of host:port. */
+static int hostports_ok(const char *list)
 {
-	char *f[6];
-	size_t n = uct_rec_split(line, f, 6);
-	unsigned char fp[UCT_SHA256_LEN];
-	enum uct_trust trust;
-	struct uct_seen *seen;
+	char *copy = uct_strdup(list), *item, *next;
+	int ok = copy != NULL;
+
+	for (item = copy; ok && item != NULL && *item != '\0'; item = next) {
+		if ((next = strchr(item, ',')) != NULL)
+			*next++ = '\0';
+		ok = uct_rec_hostport_ok(item);
+	}
+	free(copy);
+	return ok;
+}
+
+static int load_last_line(struct uct_state *st, char **f)
+{
 	int64_t v;
 
-	if (strcmp(f[0], "last") == 0 && n == 5) {
-		if (uct_rec_parse_i64(f[1], &st->last_run) < 0 || uct_rec_parse_i64(f[2], &v) < 0)
+	/* One outcome per file: a second one is not ours. */
+	if (st->last_command != NULL || uct_rec_parse_i64(f[1], &st->last_run) < 0 ||
+	    uct_rec_parse_i64(f[2], &v) < 0 || v < 0 || v > 255 || !uct_text_is_safe(f[3]) ||
+	    !uct_text_is_safe(f[4]))
+		return -1;
+	st->last_exit = (int)v;
+	st->last_command = uct_strdup(f[3]);
+	st->last_summary = uct_strdup(f[4]);
+	return st->last_command != NULL && st->last_summary != NULL ? 0 : -1;
+}
+
+/*
+ * A seen record decides trust on the next run, so it is read strictly: one
+ * per host:port (a second one could only have been forged into the file),
+ * an exact fingerprint, and names that are the escaped text the writer
+ * puts there.
+ */
+static int load_seen_line(struct uct_state *st, char **f)
+{
+	unsigned char fp[UCT_SHA256_LEN];
+	struct uct_seen *seen;
+
+	if (!uct_rec_hostport_ok(f[1]) || uct_state_find_seen(st, f[1]) != NULL ||
+	    uct_rec_parse_sha256(f[2], fp) < 0 || !uct_text_is_safe(f[5]))
+		return -1;
+	seen = realloc(st->seen, (st->n_seen + 1) * sizeof(*seen));
+	if (seen == NULL)
+		return -1;
+	st->seen = seen;
+	seen = &st->seen[st->n_seen];
+	memset(seen, 0, sizeof(*seen));
+	memcpy(seen->sha256, fp, sizeof(fp));
+	if (uct_rec_parse_i64(f[3], &seen->not_after) < 0 ||
+	    uct_rec_parse_i64(f[4], &seen->first_seen) < 0)
+		return -1;
+	seen->hostport = uct_strdup(f[1]);
+	seen->names = uct_strdup(f[5]);
+	st->n_seen++;
+	return (seen->hostport && seen->names) ? 0 : -1;
+}
+
+static int load_installed_line(struct uct_state *st, char **f)
+{
+	unsigned char fp[UCT_SHA256_LEN];
+	enum uct_trust trust;
+
+	if (*f[1] == '\0' || !uct_rec_field_ok(f[1]) || uct_rec_parse_sha256(f[2], fp) < 0 ||
+	    uct_rec_parse_trust(f[3], &trust) < 0 || !hostports_ok(f[4]) ||
+	    uct_state_find_installed(st, f[1], fp) != NULL)
+		return -1;
+	return uct_state_add_installed(st, f[1], fp, trust, f[4]);
+}
+
+/* One line; -1 when it is not a well-formed record. One field more than
+ * any record has is split off, so that a surplus field is seen. */
+static int load_line(struct uct_state *st, char *line)
+{
+	char *f[7];
+	size_t n = uct_rec_split(line, f, 7), i;
+
+	for (i = 0; i < n; i++)
+		if (!uct_rec_field_ok(f[i]))
 			return -1;
-		st->last_exit = (int)v;
-		free(st->last_command);
-		free(st->last_summary);
-		st->last_command = uct_strdup(f[3]);
-		st->last_summary = uct_strdup(f[4]);
-		return 0;
-	}
-	if (strcmp(f[0], "seen") == 0 && n == 6) {
-		if (uct_fp_parse(f[2], fp) < 0)
-			return -1;
-		seen = realloc(st->seen, (st->n_seen + 1) * sizeof(*seen));
-		if (seen == NULL)
-			return -1;
-		st->seen = seen;
-		seen = &st->seen[st->n_seen];
-		memset(seen, 0, sizeof(*seen));
-		memcpy(seen->sha256, fp, sizeof(fp));
-		if (uct_rec_parse_i64(f[3], &seen->not_after) < 0 ||
-		    uct_rec_parse_i64(f[4], &seen->first_seen) < 0)
-			return -1;
-		seen->hostport = uct_strdup(f[1]);
-		seen->names = uct_strdup(f[5]);
-		st->n_seen++;
-		return (seen->hostport && seen->names) ? 0 : -1;
-	}
-	if (strcmp(f[0], "installed") == 0 && n == 5) {
-		if (uct_fp_parse(f[2], fp) < 0 || uct_rec_parse_trust(f[3], &trust) < 0)
-			return -1;
-		return uct_state_add_installed(st, f[1], fp, trust, f[4]);
-	}
+	if (strcmp(f[0], "last") == 0 && n == 5)
+		return load_last_line(st, f);
+	if (strcmp(f[0], "seen") == 0 && n == 6)
+		return load_seen_line(st, f);
+	if (strcmp(f[0], "installed") == 0 && n == 5)
+		return load_installed_line(st, f);
 	return -1;
 }
 
@@ -67,31 +113,53 @@ static int load_line(struct uct_state *st, char *line)
 static char *records_text(const struct uct_state *st)
 {
 	char hex[UCT_SHA256_LEN * 2 + 1];
-	char *buf = NULL, *line = NULL;
+	char *buf = NULL, *line = NULL, *a = NULL, *b = NULL;
 	size_t len = 0, cap = 0, i;
 
 	if (uct_rec_append(&buf, &len, &cap, "") < 0)
 		return NULL;
+	/*
+	 * Every text field is escaped: names come from a server
+	 * (uct_rec_clean), store ids from paths a profiles.ini named
+	 * (uct_rec_path: only controls, so that a path that is not UTF-8
+	 * reads back the same). A tab or line break in one of them must
+	 * never end the field and start a record of the attacker's choosing.
+	 */
 	for (i = 0; i < st->n_seen; i++) {
 		uct_rec_hex(st->seen[i].sha256, UCT_SHA256_LEN, hex);
-		line = uct_asprintf("seen\t%s\t%s\t%" PRId64 "\t%" PRId64 "\t%s\n", st->seen[i].hostport,
-				    hex, st->seen[i].not_after, st->seen[i].first_seen,
-				    st->seen[i].names);
+		a = uct_rec_clean(st->seen[i].hostport);
+		b = uct_rec_clean(st->seen[i].names);
+		line = a != NULL && b != NULL
+			       ? uct_asprintf("seen\t%s\t%s\t%" PRId64 "\t%" PRId64 "\t%s\n", a, hex,
+					      st->seen[i].not_after, st->seen[i].first_seen, b)
+			       : NULL;
 		if (line == NULL || uct_rec_append(&buf, &len, &cap, line) < 0)
 			goto nomem;
 		free(line);
+		free(a);
+		free(b);
+		a = b = line = NULL;
 	}
 	for (i = 0; i < st->n_installed; i++) {
 		uct_rec_hex(st->installed[i].sha256, UCT_SHA256_LEN, hex);
-		line = uct_asprintf("installed\t%s\t%s\t%s\t%s\n", st->installed[i].store_id, hex,
-				    uct_trust_name(st->installed[i].trust), st->installed[i].hostports);
+		a = uct_rec_path(st->installed[i].store_id);
+		b = uct_rec_clean(st->installed[i].hostports);
+		line = a != NULL && b != NULL
+			       ? uct_asprintf("installed\t%s\t%s\t%s\t%s\n", a, hex,
+					      uct_trust_name(st->installed[i].trust), b)
+			       : NULL;
 		if (line == NULL || uct_rec_append(&buf, &len, &cap, line) < 0)
 			goto nomem;
 		free(line);
+		free(a);
+		free(b);
+		a = b = line = NULL;
 	}
 	return buf;
 nomem:
 	free(line);
+	free(a);
+	free(b);
 	free(buf);
 	return NULL;
 }

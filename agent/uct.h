@@ -70,6 +70,46 @@ char *uct_strdup(const char *s);
 /* Formats into a newly allocated string; NULL on failure. */
 char *uct_asprintf(const char *fmt, ...) __attribute__((format(UCT_PRINTF_FORMAT, 1, 2)));
 
+/* ---- text from outside ------------------------------------------------ */
+
+/*
+ * Every string that came from a server or a file is data. Before it reaches a
+ * terminal, JSON, a report, a log line or a record it goes through this
+ * escaping: the result is valid UTF-8 without C0 or C1 controls, DEL, the
+ * line and paragraph separators U+2028/U+2029 or the bidirectional controls
+ * (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069), which could forge
+ * lines or reorder what a person reads. A forbidden ASCII byte or a byte that
+ * is not part of valid UTF-8 becomes "\xNN", a forbidden character
+ * "\u{XXXX}". A backslash is kept as it is, so escaping is idempotent (text
+ * escaped once is left alone) but not reversible: the result is for display
+ * and comparison, never to be decoded.
+ */
+/* The escaped copy of the len bytes at s (which may hold NULs); NULL when
+ * out of memory. Owned by the caller. */
+char *uct_text_escape_n(const char *s, size_t len);
+/* The same for a NUL-terminated string; NULL for NULL or out of memory. */
+char *uct_text_escape(const char *s);
+/* The escaped copy of s (NULL: "") kept in keep, which owns it until
+ * uct_strv_clear(keep): for renderers that print many values in one
+ * statement. Never NULL: out of memory gives a static "(out of memory)". */
+const char *uct_text_keep(struct uct_strv *keep, const char *s);
+/* 1 when the len bytes at s are left unchanged by uct_text_escape_n. */
+int uct_text_is_safe_n(const char *s, size_t len);
+int uct_text_is_safe(const char *s); /* NUL-terminated; NULL is safe */
+/*
+ * A value quoted for a message, into buf (size bytes, UCT_QUOTE_BUF is
+ * always enough): escaped, and when longer than UCT_QUOTE_MAX bytes cut at
+ * a character boundary and followed by "... (N bytes)", so that a huge
+ * value never crowds out the reason and the fix of the message around it.
+ * Returns buf; NULL s is "".
+ */
+#define UCT_QUOTE_MAX 64
+#define UCT_QUOTE_BUF (UCT_QUOTE_MAX * 4 + 48)
+const char *uct_text_quote(const char *s, char *buf, size_t size);
+/* The same into a buffer of the enclosing block (a compound literal), for
+ * a message argument: uct_err_set(err, ..., "'%s' is ...", UCT_QUOTED(v)). */
+#define UCT_QUOTED(s) uct_text_quote((s), (char[UCT_QUOTE_BUF]){0}, UCT_QUOTE_BUF)
+
 /* ---- certificates ------------------------------------------------------ */
 
 #define UCT_SHA256_LEN 32

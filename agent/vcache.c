@@ -244,11 +244,18 @@ int uct_vcache_add_answer(struct uct_vcache *c, struct uct_vcache_store *rec,
 
 /* ---- the file ---- */
 
+static int answer_same(const struct uct_vcache_answer *a, const struct uct_vcache_answer *b)
+{
+	return a->chain_n == b->chain_n && strcmp(a->host, b->host) == 0 &&
+	       memcmp(a->chain, b->chain, a->chain_n * sizeof(*a->chain)) == 0;
+}
+
 static int load_answer(struct uct_vcache_store *rec, char **f, size_t n)
 {
 	struct uct_vcache_answer *grown, *a;
 	char *fp, *comma;
 	int64_t trusted;
+	size_t i;
 
 	if (n != VCACHE_FIELDS)
 		return -1;
@@ -263,6 +270,8 @@ static int load_answer(struct uct_vcache_store *rec, char **f, size_t n)
 	    trusted < 0 || trusted > 1)
 		return -1;
 	a->result.trusted = (int)trusted;
+	if (!uct_is_fqdn(a->host) || !uct_text_is_safe(f[6]) || !uct_text_is_safe(f[7]))
+		return -1;
 	for (fp = f[5]; fp != NULL; fp = comma) {
 		unsigned char(*chain)[UCT_SHA256_LEN];
 
@@ -272,11 +281,13 @@ static int load_answer(struct uct_vcache_store *rec, char **f, size_t n)
 		if (chain == NULL)
 			return -1;
 		a->chain = chain;
-		if (uct_fp_parse(fp, a->chain[a->chain_n++]) < 0)
+		if (uct_rec_parse_sha256(fp, a->chain[a->chain_n++]) < 0)
 			return -1;
 	}
-	if (a->chain_n == 0)
-		return -1;
+	/* One answer per question: a second could only be forged. */
+	for (i = 0; i + 1 < rec->n_answers; i++)
+		if (answer_same(&rec->answers[i], a))
+			return -1;
 	snprintf(a->result.code, sizeof(a->result.code), "%s", f[6]);
 	snprintf(a->result.detail, sizeof(a->result.detail), "%s", f[7]);
 	return 0;
@@ -287,8 +298,9 @@ static int load_owned(struct uct_vcache_store *rec, char **f, size_t n)
 	struct uct_store_entry e = {0};
 	int64_t port;
 
-	if (n != 5 || uct_fp_parse(f[1], e.sha256) < 0 || uct_rec_parse_trust(f[2], &e.trust) < 0 ||
-	    uct_rec_parse_i64(f[3], &port) < 0 || port < 0 || port > 65535)
+	if (n != 5 || uct_rec_parse_sha256(f[1], e.sha256) < 0 ||
+	    uct_rec_parse_trust(f[2], &e.trust) < 0 || uct_rec_parse_i64(f[3], &port) < 0 ||
+	    port < 0 || port > 65535 || (f[4][0] != '\0' && !uct_is_fqdn(f[4])))
 		return -1;
 	e.port = (int)port;
 	e.host = f[4][0] != '\0' ? f[4] : NULL;
@@ -299,7 +311,8 @@ static int load_store(struct uct_vcache *c, char **f, size_t n)
 {
 	struct uct_vcache_store *grown, *rec;
 
-	if (n != 4)
+	/* One record per store: a second could only be forged. */
+	if (n != 4 || *f[1] == '\0' || record_of(c, f[1]) != NULL)
 		return -1;
 	grown = realloc(c->stores, (c->n + 1) * sizeof(*grown));
 	if (grown == NULL)
@@ -307,7 +320,7 @@ static int load_store(struct uct_vcache *c, char **f, size_t n)
 	c->stores = grown;
 	rec = &c->stores[c->n++];
 	memset(rec, 0, sizeof(*rec));
-	if ((rec->store_id = uct_strdup(f[1])) == NULL || uct_fp_parse(f[2], rec->digest) < 0 ||
+	if ((rec->store_id = uct_strdup(f[1])) == NULL || uct_rec_parse_sha256(f[2], rec->digest) < 0 ||
 	    uct_rec_parse_i64(f[3], &rec->checked_at) < 0)
 		return -1;
 	return 0;
@@ -316,7 +329,12 @@ static int load_store(struct uct_vcache *c, char **f, size_t n)
 static int load_line(struct uct_vcache *c, char *line)
 {
 	char *f[VCACHE_FIELDS + 1];
-	size_t n = uct_rec_split(line, f, VCACHE_FIELDS + 1);
+	size_t n = uct_rec_split(line, f, VCACHE_FIELDS + 1), i;
+
+	/* Every writer escapes control bytes: one here is damage. */
+	for (i = 0; i < n; i++)
+		if (!uct_rec_field_ok(f[i]))
+			return -1;
 
 	if (strcmp(f[0], "store") == 0)
 		return load_store(c, f, n);
@@ -366,21 +384,23 @@ int uct_vcache_load(const char *path, struct uct_vcache *c)
 
 static char *answer_line(const struct uct_vcache_answer *a)
 {
-	char *chain = calloc(a->chain_n, UCT_FP_STRLEN), *code, *detail, *line = NULL;
+	char *chain = calloc(a->chain_n, UCT_FP_STRLEN), *code, *detail, *host, *line = NULL;
 	size_t i;
 
 	code = uct_rec_clean(a->result.code);
 	detail = uct_rec_clean(a->result.detail);
-	if (chain == NULL || code == NULL || detail == NULL)
+	host = uct_rec_clean(a->host);
+	if (chain == NULL || code == NULL || detail == NULL || host == NULL)
 		goto out;
 	for (i = 0; i < a->chain_n; i++) {
 		if (i > 0)
 			strcat(chain, ",");
 		uct_rec_hex(a->chain[i], UCT_SHA256_LEN, chain + strlen(chain));
 	}
-	line = uct_asprintf("answer\t%s\t%" PRId64 "\t%" PRId64 "\t%d\t%s\t%s\t%s\n", a->host,
+	line = uct_asprintf("answer\t%s\t%" PRId64 "\t%" PRId64 "\t%d\t%s\t%s\t%s\n", host,
 			    a->valid_from, a->valid_until, a->result.trusted, chain, code, detail);
 out:
+	free(host);
 	free(chain);
 	free(code);
 	free(detail);
@@ -390,20 +410,29 @@ out:
 static int record_text(const struct uct_vcache_store *rec, char **buf, size_t *len, size_t *cap)
 {
 	char hex[UCT_SHA256_LEN * 2 + 1];
-	char *line;
+	char *line, *id;
 	size_t i;
 	int rc;
 
+	/* A store id holds a path a profiles.ini named: escaped, so that no
+	 * byte of it ends the record. */
 	uct_rec_hex(rec->digest, UCT_SHA256_LEN, hex);
-	line = uct_asprintf("store\t%s\t%s\t%" PRId64 "\n", rec->store_id, hex, rec->checked_at);
+	id = uct_rec_path(rec->store_id);
+	line = id != NULL ? uct_asprintf("store\t%s\t%s\t%" PRId64 "\n", id, hex, rec->checked_at)
+			  : NULL;
+	free(id);
 	rc = line != NULL ? uct_rec_append(buf, len, cap, line) : -1;
 	for (i = 0; rc == 0 && i < rec->n_owned; i++) {
 		const struct uct_store_entry *e = &rec->owned[i];
 
 		free(line);
 		uct_rec_hex(e->sha256, UCT_SHA256_LEN, hex);
-		line = uct_asprintf("owned\t%s\t%s\t%d\t%s\n", hex, uct_trust_name(e->trust), e->port,
-				    e->host != NULL ? e->host : "");
+		/* The host was read from a cert_override.txt: escaped too. */
+		id = uct_rec_clean(e->host);
+		line = id != NULL ? uct_asprintf("owned\t%s\t%s\t%d\t%s\n", hex,
+						 uct_trust_name(e->trust), e->port, id)
+				  : NULL;
+		free(id);
 		rc = line != NULL ? uct_rec_append(buf, len, cap, line) : -1;
 	}
 	for (i = 0; rc == 0 && i < rec->n_answers; i++) {

@@ -55,12 +55,19 @@ static char *ossl_name_line(const X509_NAME *name)
 
 	if (bio == NULL)
 		return NULL;
+	/* The printed name is data from the server: escaped (uct.h) so that
+	 * no byte of it can end a record or reach a terminal as a control. */
 	if (X509_NAME_print_ex(bio, name, 0, flags) >= 0) {
 		len = BIO_get_mem_data(bio, &mem);
-		line = malloc((size_t)len + 1);
-		if (line != NULL) {
-			memcpy(line, mem, (size_t)len);
-			line[len] = '\0';
+		line = uct_text_escape_n(mem, (size_t)len);
+	} else {
+		/* Bytes that are not valid in their string type (bad UTF-8):
+		 * print every non-ASCII byte as \XX rather than fail the parse. */
+		ERR_clear_error();
+		(void)BIO_reset(bio);
+		if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) >= 0) {
+			len = BIO_get_mem_data(bio, &mem);
+			line = uct_text_escape_n(mem, (size_t)len);
 		}
 	}
 	BIO_free(bio);
@@ -83,11 +90,11 @@ static int ossl_subject_cn(X509 *x, struct uct_cert *cert)
 				  X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx)));
 	if (len < 0)
 		return -1;
-	/* A CN with an embedded NUL would read as a shorter, different name. */
-	if (memchr(utf8, '\0', (size_t)len) == NULL)
-		cert->subject_cn = uct_strdup((char *)utf8);
+	/* Escaped, not cut: a CN with an embedded NUL must not read as a
+	 * shorter, different name, and a marked name never matches a host. */
+	cert->subject_cn = uct_text_escape_n((const char *)utf8, (size_t)len);
 	OPENSSL_free(utf8);
-	return 0;
+	return cert->subject_cn == NULL ? -1 : 0;
 }
 
 static int ossl_serial(X509 *x, struct uct_cert *cert)
@@ -106,6 +113,24 @@ static int ossl_serial(X509 *x, struct uct_cert *cert)
 	return cert->serial_hex == NULL ? -1 : 0;
 }
 
+/*
+ * A dNSName as data: a name with an embedded NUL ("a.com\0.evil"), a
+ * control byte or bytes that are not UTF-8 is kept in its escaped form
+ * (uct.h), so that it is shown for what it is, can never end a field of
+ * a record, and never matches a host (a backslash is not a DNS character).
+ */
+static int ossl_push_name(struct uct_strv *sv, const unsigned char *p, int len)
+{
+	char *name = uct_text_escape_n((const char *)p, (size_t)len);
+	int rc;
+
+	if (name == NULL)
+		return -1;
+	rc = uct_strv_push(sv, name);
+	free(name);
+	return rc;
+}
+
 static int ossl_sans(X509 *x, struct uct_cert *cert)
 {
 	GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
@@ -119,10 +144,7 @@ static int ossl_sans(X509 *x, struct uct_cert *cert)
 		if (gn->type == GEN_DNS) {
 			p = ASN1_STRING_get0_data(gn->d.dNSName);
 			len = ASN1_STRING_length(gn->d.dNSName);
-			/* Skip names with an embedded NUL: "a.com\0.evil" tricks. */
-			if (memchr(p, '\0', (size_t)len) != NULL)
-				continue;
-			rc = uct_strv_push(&cert->san_dns, (const char *)p);
+			rc = ossl_push_name(&cert->san_dns, p, len);
 		} else if (gn->type == GEN_IPADD) {
 			p = ASN1_STRING_get0_data(gn->d.iPAddress);
 			len = ASN1_STRING_length(gn->d.iPAddress);
@@ -272,6 +294,16 @@ static int ossl_unknown_critical(X509 *x)
 	return 0;
 }
 
+static int ossl_url_ok(const unsigned char *p, int len)
+{
+	int i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] <= 0x20 || p[i] >= 0x7f)
+			return 0;
+	return len > 0;
+}
+
 static int ossl_aia(X509 *x, struct uct_cert *cert)
 {
 	AUTHORITY_INFO_ACCESS *aia = X509_get_ext_d2i(x, NID_info_access, NULL, NULL);
@@ -286,7 +318,9 @@ static int ossl_aia(X509 *x, struct uct_cert *cert)
 			continue;
 		p = ASN1_STRING_get0_data(ad->location->d.uniformResourceIdentifier);
 		len = ASN1_STRING_length(ad->location->d.uniformResourceIdentifier);
-		if (memchr(p, '\0', (size_t)len) != NULL)
+		/* A URL the agent may fetch: printable ASCII only, never one
+		 * whose bytes would need escaping to be shown. */
+		if (!ossl_url_ok(p, len))
 			continue;
 		cert->aia_ca_issuers = uct_strdup((const char *)p);
 		break;

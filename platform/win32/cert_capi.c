@@ -113,7 +113,47 @@ static char *capi_name_line(const CERT_NAME_BLOB *blob)
 		free(line);
 		return NULL;
 	}
-	return line;
+	/* Data from the server: escaped as on Linux (uct.h). */
+	value = uct_text_escape(line);
+	free(line);
+	return value;
+}
+
+/*
+ * The n UTF-16 units at w (embedded NULs included) as escaped UTF-8, the
+ * form cert_ossl.c gives: a NUL shows as "\x00" and the name, marked,
+ * never reads as a shorter one.
+ */
+static char *capi_wide_escaped(const wchar_t *w, size_t n)
+{
+	char *out = calloc(1, 1), *part, *esc, *grown;
+	size_t len = 0, pos = 0, add;
+
+	/* w[n] is the terminating NUL: each segment ends at a NUL. */
+	while (out != NULL) {
+		part = uct_win_utf8(w + pos);
+		esc = uct_text_escape(part);
+		free(part);
+		pos += wcslen(w + pos);
+		add = esc != NULL ? strlen(esc) : 0;
+		grown = esc != NULL ? realloc(out, len + add + 5) : NULL;
+		if (grown == NULL) {
+			free(esc);
+			free(out);
+			return NULL;
+		}
+		out = grown;
+		memcpy(out + len, esc, add);
+		len += add;
+		out[len] = '\0';
+		free(esc);
+		if (pos >= n)
+			break;
+		memcpy(out + len, "\\x00", 5);
+		len += 4;
+		pos++;
+	}
+	return out;
 }
 
 /* The last CN of the subject (the most specific one), in UTF-8. */
@@ -139,9 +179,10 @@ static int capi_subject_cn(const CERT_INFO *ci, struct uct_cert *cert)
 			rc = -1;
 		} else {
 			CertRDNValueToStrW(cn->dwValueType, (CERT_RDN_VALUE_BLOB *)&cn->Value, w, n);
-			/* A CN with an embedded NUL would read as a shorter, different name. */
-			if (wcslen(w) + 1 == n)
-				cert->subject_cn = uct_win_utf8(w);
+			/* n counts the terminating NUL. */
+			cert->subject_cn = capi_wide_escaped(w, n > 0 ? n - 1 : 0);
+			if (cert->subject_cn == NULL)
+				rc = -1;
 			free(w);
 		}
 	}
@@ -197,7 +238,7 @@ static long capi_der_len(const BYTE **p, const BYTE *end)
 /*
  * subjectAltName read from the DER directly rather than through
  * CryptDecodeObjectEx: its UTF-16 dNSName would hide an embedded NUL
- * ("a.example\0.evil"), and such names must be skipped, as on Linux.
+ * ("a.example\0.evil"), which must show, escaped, as on Linux.
  */
 static int capi_sans(const CERT_EXTENSION *ext, struct uct_cert *cert)
 {
@@ -214,12 +255,10 @@ static int capi_sans(const CERT_EXTENSION *ext, struct uct_cert *cert)
 
 		if ((len = capi_der_len(&p, end)) < 0 || p + len > end)
 			break;
-		if (tag == 0x82 && memchr(p, 0, (size_t)len) == NULL) { /* [2] dNSName */
-			name = malloc((size_t)len + 1);
+		if (tag == 0x82) { /* [2] dNSName, escaped as cert_ossl.c does */
+			name = uct_text_escape_n((const char *)p, (size_t)len);
 			if (name == NULL)
 				return -1;
-			memcpy(name, p, (size_t)len);
-			name[len] = '\0';
 			rc = uct_strv_push(&cert->san_dns, name);
 			free(name);
 		} else if (tag == 0x87 && (len == 4 || len == 16)) { /* [7] iPAddress */
@@ -370,6 +409,7 @@ static void capi_aia(const CERT_INFO *ci, struct uct_cert *cert)
 	CERT_AUTHORITY_INFO_ACCESS *aia = NULL;
 	CERT_EXTENSION *ext;
 	DWORD size = 0, i;
+	const char *p;
 
 	ext = CertFindExtension(szOID_AUTHORITY_INFO_ACCESS, ci->cExtension, ci->rgExtension);
 	if (ext == NULL || !CryptDecodeObjectEx(CAPI_ENC, X509_AUTHORITY_INFO_ACCESS,
@@ -383,6 +423,15 @@ static void capi_aia(const CERT_INFO *ci, struct uct_cert *cert)
 		    ad->AccessLocation.dwAltNameChoice != CERT_ALT_NAME_URL)
 			continue;
 		cert->aia_ca_issuers = uct_win_utf8(ad->AccessLocation.pwszURL);
+		/* A URL the agent may fetch: printable ASCII only, as on Linux. */
+		for (p = cert->aia_ca_issuers; p != NULL && *p != '\0'; p++)
+			if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+				break;
+		if (p != NULL && (*p != '\0' || p == cert->aia_ca_issuers)) {
+			free(cert->aia_ca_issuers);
+			cert->aia_ca_issuers = NULL;
+			continue;
+		}
 		break;
 	}
 	LocalFree(aia);

@@ -181,3 +181,41 @@ override_lines() {
 }
 # ms_now: a monotonic-enough clock in milliseconds, for wall-time bounds.
 ms_now() { echo $(($(date +%s%N) / 1000000)); }
+
+# ---- certificates with names of any bytes (tests of hostile names) ----
+# san_der NAME...: the DER of a subjectAltName holding each NAME (bytes as
+# given, escapes like \n and \xff decoded) as a dNSName, in hex for
+# openssl's "DER:" extension syntax.
+san_der() {
+	python3 - "$@" <<'PY'
+import sys
+def tlv(tag, body):
+    n = len(body)
+    if n < 0x80:
+        head = bytes([n])
+    elif n < 0x100:
+        head = bytes([0x81, n])
+    else:
+        head = bytes([0x82, n >> 8, n & 0xff])
+    return bytes([tag]) + head + body
+def raw(arg):
+    # \xNN is that byte; \uNNNN is that character in UTF-8.
+    text = arg.encode("utf-8", "surrogateescape").decode("unicode_escape")
+    return b"".join(bytes([ord(c)]) if ord(c) < 0x100 else c.encode() for c in text)
+names = [raw(a) for a in sys.argv[1:]]
+print(tlv(0x30, b"".join(tlv(0x82, n) for n in names)).hex())
+PY
+}
+
+# named_cert NAME CN SAN...: a self-signed CA:FALSE EC certificate and key in
+# $T_WORK/NAME.pem and $T_WORK/NAME.key with those subjectAltNames, organisation
+# "Lab $ORG" (ORG: CN when unset).
+named_cert() {
+	local name=$1 cn=$2
+	shift 2
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+		-keyout "$T_WORK/$name.key" -out "$T_WORK/$name.pem" -utf8 -subj "/O=Lab ${ORG:-$cn}/CN=$cn" \
+		-addext "basicConstraints=critical,CA:FALSE" \
+		-addext "keyUsage=critical,digitalSignature" -addext "extendedKeyUsage=serverAuth" \
+		-addext "subjectAltName=DER:$(san_der "$@")" 2>/dev/null
+}

@@ -71,8 +71,19 @@ check "... and leaves the spool" [ "$(spool_count)" -eq 0 ]
 # A malformed report never blocks the others.
 echo '{"schema": 1, "this": "is not a report"}' >"$W/state/spool/0000000001-bad.json"
 run_agent check "${BASE[@]}"
-check "a malformed spooled report is dropped" [ "$(spool_count)" -eq 0 ]
+check "a malformed spooled report leaves the spool" [ "$(spool_count)" -eq 0 ]
 check "... and the run's own report still arrives" [ "$(metric uccx_collector_reports_stored)" = 6 ]
+check "... it is kept aside, not deleted" cmp -s "$W/state/spool.rejected/0000000001-bad.json" - \
+	<<<'{"schema": 1, "this": "is not a report"}'
+check "... and the user is told where" grep -q "refused a report as malformed (HTTP 400); it is kept in $W/state/spool.rejected/0000000001-bad.json" <<<"$OUT"
+# What is set aside is bounded too.
+for i in $(seq -w 1 15); do
+	echo '{"schema": 1}' >"$W/state/spool/00000000$i-bad$i.json"
+done
+run_agent check "${BASE[@]}"
+check "at most 10 refused reports are kept" [ "$(find "$W/state/spool.rejected" -type f | wc -l)" -le 10 ]
+check "... the newest of them" [ -e "$W/state/spool.rejected/0000000015-bad15.json" ]
+check "... and the spool is empty" [ "$(spool_count)" -eq 0 ]
 
 # A wrong token: kept for later, with a hint.
 run_agent check --report-url "http://127.0.0.1:$PORT/api/v1/reports" --report-token-file "$W/wrong.tok"

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/x509v3.h>
 
 #include "linux/cert_ossl.h"
 #include "platform.h"
@@ -283,6 +284,104 @@ START_TEST(test_signed_by_non_ca)
 		uct_testcert_free(issuer);
 		uct_testcert_free(victim);
 	}
+}
+END_TEST
+
+/* ---- hostile names ---- */
+
+static void push_dns(GENERAL_NAMES *gens, const char *bytes, int len)
+{
+	GENERAL_NAME *gn = GENERAL_NAME_new();
+	ASN1_IA5STRING *ia5 = ASN1_IA5STRING_new();
+
+	ck_assert(gn != NULL && ia5 != NULL && ASN1_STRING_set(ia5, bytes, len) == 1);
+	GENERAL_NAME_set0_value(gn, GEN_DNS, ia5);
+	ck_assert(sk_GENERAL_NAME_push(gens, gn) > 0);
+}
+
+/*
+ * A certificate as a hostile server would make it: dNSNames holding a NUL,
+ * a line break with a forged record, bytes that are not UTF-8; a CN with a
+ * terminal escape and a bidi override; an AIA URL with a space. Built from
+ * a test certificate with OpenSSL directly, re-signed with its key.
+ */
+static struct uct_cert *hostile_cert(const char *const *names, const int *lens, size_t n,
+				     const char *aia)
+{
+	struct uct_testcert *tc =
+		uct_testcert_make(&(struct uct_testcert_spec){.cn = "uccx1.lab.example"});
+	X509 *x = X509_dup(tc->x509);
+	X509_NAME *subject = X509_NAME_new();
+	GENERAL_NAMES *gens = sk_GENERAL_NAME_new_null();
+	AUTHORITY_INFO_ACCESS *info = sk_ACCESS_DESCRIPTION_new_null();
+	ACCESS_DESCRIPTION *ad = ACCESS_DESCRIPTION_new();
+	static const char cn[] = "uccx1\x1b[2J\xe2\x80\xae" "elpmaxe";
+	struct uct_cert *cert = NULL;
+	struct uct_err err = {0};
+	unsigned char *der = NULL;
+	int len;
+	size_t i;
+
+	ck_assert(x != NULL && subject != NULL && gens != NULL && info != NULL && ad != NULL);
+	for (i = 0; i < n; i++)
+		push_dns(gens, names[i], lens[i]);
+	ck_assert_int_eq(X509_add1_ext_i2d(x, NID_subject_alt_name, gens, 0, X509V3_ADD_REPLACE), 1);
+	ad->method = OBJ_nid2obj(NID_ad_ca_issuers);
+	GENERAL_NAME_free(ad->location);
+	ad->location = GENERAL_NAME_new();
+	ad->location->type = GEN_URI;
+	ad->location->d.uniformResourceIdentifier = ASN1_IA5STRING_new();
+	ck_assert_int_eq(ASN1_STRING_set(ad->location->d.uniformResourceIdentifier, aia, -1), 1);
+	ck_assert(sk_ACCESS_DESCRIPTION_push(info, ad) > 0);
+	ck_assert_int_eq(X509_add1_ext_i2d(x, NID_info_access, info, 0, X509V3_ADD_REPLACE), 1);
+	ck_assert_int_eq(X509_NAME_add_entry_by_NID(subject, NID_commonName, V_ASN1_UTF8STRING,
+						    (const unsigned char *)cn, (int)strlen(cn), -1, 0),
+			 1);
+	ck_assert_int_eq(X509_set_subject_name(x, subject), 1);
+	ck_assert_int_gt(X509_sign(x, tc->key, EVP_sha256()), 0);
+	len = i2d_X509(x, &der);
+	ck_assert_int_gt(len, 0);
+	ck_assert_int_eq(uct_cert_parse(der, (size_t)len, &cert, &err), 0);
+	OPENSSL_free(der);
+	GENERAL_NAMES_free(gens);
+	AUTHORITY_INFO_ACCESS_free(info);
+	X509_NAME_free(subject);
+	X509_free(x);
+	uct_testcert_free(tc);
+	return cert;
+}
+
+START_TEST(test_hostile_names)
+{
+	static const char *const names[] = {
+		"uccx1.lab.example", "uccx2.lab.example\0.evil", "x\nseen\tuccx2.lab.example:8445",
+		"bad\xff\xfe.lab.example",
+	};
+	static const int lens[] = {17, 23, 29, 17};
+	struct uct_cert *cert = hostile_cert(names, lens, 4, "http://ca.example/a b.crt");
+	size_t i;
+
+	ck_assert_uint_eq(cert->san_dns.n, 4);
+	ck_assert_str_eq(cert->san_dns.v[0], "uccx1.lab.example");
+	ck_assert_str_eq(cert->san_dns.v[1], "uccx2.lab.example\\x00.evil");
+	ck_assert_str_eq(cert->san_dns.v[2], "x\\x0Aseen\\x09uccx2.lab.example:8445");
+	ck_assert_str_eq(cert->san_dns.v[3], "bad\\xFF\\xFE.lab.example");
+	ck_assert_str_eq(cert->subject_cn, "uccx1\\x1B[2J\\u{202E}elpmaxe");
+	ck_assert_msg(uct_text_is_safe(cert->subject), "%s", cert->subject);
+	ck_assert_msg(uct_text_is_safe(cert->issuer), "%s", cert->issuer);
+	for (i = 0; i < cert->san_dns.n; i++)
+		ck_assert(uct_text_is_safe(cert->san_dns.v[i]));
+	/* The marked names match nothing; the plain one still does. */
+	ck_assert(uct_cert_matches_host(cert, "uccx1.lab.example"));
+	ck_assert(!uct_cert_matches_host(cert, "uccx2.lab.example"));
+	/* A URL with a space is never fetched. */
+	ck_assert_ptr_null(cert->aia_ca_issuers);
+	uct_cert_free(cert);
+
+	cert = hostile_cert(names + 1, lens + 1, 1, "http://ca.example/ca.crt");
+	ck_assert(!uct_cert_matches_host(cert, "uccx2.lab.example"));
+	ck_assert_str_eq(cert->aia_ca_issuers, "http://ca.example/ca.crt");
+	uct_cert_free(cert);
 }
 END_TEST
 
@@ -607,6 +706,7 @@ int main(void)
 	tcase_add_test(tc, test_serial_and_ip6);
 	tcase_add_test(tc, test_signed_by);
 	tcase_add_test(tc, test_signed_by_non_ca);
+	tcase_add_test(tc, test_hostile_names);
 	tcase_add_test(tc, test_parse_errors);
 	tcase_add_test(tc, test_read_bundle);
 	tcase_add_test(tc, test_read_errors);

@@ -347,6 +347,75 @@ START_TEST(bad_arg_messages)
 }
 END_TEST
 
+/*
+ * A value of 200,000 bytes (starting with a terminal escape) in a flag or
+ * in the file: the message quotes it shortened, with its length, and still
+ * ends with the reason and the fix.
+ */
+#define HUGE_LEN 200000
+static const struct {
+	const char *flag;   /* NULL: the value is a file line, "%s" the value */
+	const char *prefix; /* before the huge run of 'a' */
+	const char *reason; /* what the message must still end with */
+} huge_cases[] = {
+	{"--node", "", "so the certificates match"},
+	{"--node", "uccx1.", "' is not a valid host name"},
+	{"--url", "https://", "so the certificates match"},
+	{"--timeout", "", "' is not a number of seconds (e.g. 5 or 2.5)"},
+	{"--connect-to", "", "(e.g. uccx1.example.com:8445:127.0.0.1:8445)"},
+	{"--role", "", "(roles: agent, supervisor, reporting, admin, all)"},
+	{"--trust", "", "(modes: tofu, pinned)"},
+	{"--pin", "", "-in cert.pem)"},
+	{"--report-pin", "", "(44 characters, see the manual page)"},
+	{"--browser", "", "(browsers: chromium, firefox, system)"},
+	{"--scope", "", "(scopes: user, machine, auto)"},
+	{"", "--", "(see uccx-trust --help)"},
+	{"", "", "see uccx-trust --help)"},
+	{NULL, "[uccx]\nnodes = ", "so the certificates match"},
+	{NULL, "[uccx]\n", "see examples/agent.ini for the keys"},
+	{NULL, "[network]\ntimeout = ", "' is not a number of seconds (e.g. 5 or 2.5)"},
+};
+
+START_TEST(huge_values_keep_the_reason)
+{
+	char *value = malloc(HUGE_LEN + 64);
+	struct uct_config cfg;
+	struct uct_err err;
+	size_t len;
+	int rc;
+
+	ck_assert_ptr_nonnull(value);
+	len = (size_t)sprintf(value, "%s\x1b[2J", huge_cases[_i].prefix);
+	memset(value + len, 'a', HUGE_LEN);
+	value[len + HUGE_LEN] = '\0';
+	if (huge_cases[_i].flag == NULL) {
+		/* A key of its own when nothing follows the section. */
+		if (value[strlen(huge_cases[_i].prefix) - 1] == '\n')
+			strcat(value, " = 1");
+		write_ini(value);
+		rc = load(&cfg, &err, "check", "--config", ini_path, NULL);
+	} else if (huge_cases[_i].flag[0] == '\0') {
+		rc = load(&cfg, &err, value, "--node", "a.example.com", NULL);
+	} else {
+		rc = load(&cfg, &err, "check", "--node", "a.example.com", huge_cases[_i].flag, value,
+			  NULL);
+	}
+	ck_assert_int_eq(rc, -1);
+	ck_assert_msg(strstr(err.msg, "... (") != NULL && strstr(err.msg, " bytes)") != NULL, "%s",
+		      err.msg);
+	/* Not cut: the message ends with its reason (the buffer holds 511). */
+	ck_assert_uint_lt(strlen(err.msg), sizeof(err.msg) - 1);
+	len = strlen(huge_cases[_i].reason);
+	ck_assert_msg(strlen(err.msg) >= len &&
+			      strcmp(err.msg + strlen(err.msg) - len, huge_cases[_i].reason) == 0,
+		      "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, "\\x1B[2J") != NULL && uct_text_is_safe(err.msg), "%s",
+		      err.msg);
+	uct_config_free(&cfg);
+	free(value);
+}
+END_TEST
+
 START_TEST(connect_to_forms)
 {
 	static const char *const good[] = {
@@ -419,6 +488,8 @@ int main(void)
 	tcase_add_loop_test(tc, bad_file_messages, 0, sizeof(bad_files) / sizeof(bad_files[0]));
 	tcase_add_loop_test(tc, bad_arg_messages, 0, sizeof(bad_args) / sizeof(bad_args[0]));
 	tcase_add_test(tc, connect_to_forms);
+	tcase_add_loop_test(tc, huge_values_keep_the_reason, 0,
+			    sizeof(huge_cases) / sizeof(huge_cases[0]));
 	tcase_add_test(tc, example_file_loads);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -135,6 +135,32 @@ START_TEST(extra_urls_dedupe_and_group)
 }
 END_TEST
 
+/* A node or URL written with the trailing root dot is the same host: one
+ * handshake, one form (no dot) in URLs, SNI, verification and the state. */
+START_TEST(trailing_dot_is_one_host)
+{
+	struct uct_endpoints eps;
+	struct uct_config cfg;
+	struct uct_err err = {0};
+	size_t i;
+
+	uct_config_init(&cfg);
+	cfg.roles = UCT_ROLE_REPORTING;
+	ck_assert_int_eq(uct_strv_push(&cfg.nodes, "UCCX1.example.com."), 0);
+	ck_assert_int_eq(uct_strv_push(&cfg.urls, "https://uccx1.example.com.:8444/"), 0);
+	ck_assert_int_eq(uct_strv_push(&cfg.urls, "https://uccx1.example.com:8444/"), 0);
+	ck_assert_int_eq(uct_endpoints_build(&cfg, &eps, &err), 0);
+	ck_assert_uint_eq(eps.n, 3);
+	ck_assert_str_eq(ep_line(&eps, 1), "cuic https://uccx1.example.com:8444/");
+	for (i = 0; i < eps.n; i++)
+		ck_assert_str_eq(eps.v[i].host, "uccx1.example.com");
+	for (i = 0; i < eps.n_targets; i++)
+		ck_assert_str_eq(eps.targets[i].host, "uccx1.example.com");
+	uct_endpoints_free(&eps);
+	uct_config_free(&cfg);
+}
+END_TEST
+
 START_TEST(nothing_configured)
 {
 	struct uct_endpoints eps;
@@ -167,6 +193,10 @@ static const struct {
 	{"https://a.example.com:1/x/y?z=1#frag", "a.example.com", 1, "/x/y?z=1"},
 	{"https://a.example.com:65535?q", "a.example.com", 65535, "/?q"},
 	{"https://a.example.com#top", "a.example.com", 443, "/"},
+	/* The trailing root dot names the same host: one form everywhere. */
+	{"https://UCCX1.example.com.:8445/desktop", "uccx1.example.com", 8445, "/desktop"},
+	{"https://uccx1.example.com./", "uccx1.example.com", 443, "/"},
+	{"https://uccx1.:8445/", NULL, 0, "'uccx1' is a short name"},
 	{"http://a.example.com/", NULL, 0, "only https URLs can be checked: 'http://a.example.com/'"},
 	{"a.example.com", NULL, 0, "(write it as https://host/...)"},
 	{"https://a.example.com:0/", NULL, 0, "the port must be a number from 1 to 65535"},
@@ -217,6 +247,7 @@ int main(void)
 	tcase_add_test(tc, two_nodes_and_socialminer_all_roles);
 	tcase_add_loop_test(tc, role_filters, 0, sizeof(role_cases) / sizeof(role_cases[0]));
 	tcase_add_test(tc, extra_urls_dedupe_and_group);
+	tcase_add_test(tc, trailing_dot_is_one_host);
 	tcase_add_test(tc, nothing_configured);
 	tcase_add_loop_test(tc, url_parse_table, 0, sizeof(url_cases) / sizeof(url_cases[0]));
 	suite_add_tcase(s, tc);

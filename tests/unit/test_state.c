@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "records.h"
 #include "state.h"
 #include "testcert.h"
 
@@ -178,11 +179,39 @@ START_TEST(test_unchanged_records_write_only_the_outcome)
 }
 END_TEST
 
+#define FP64 "abababababababababababababababababababababababababababababababab"
+#define FP64B "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"
+
 static const char *const damaged_texts[] = {
 	"garbage\n",
 	"uccx-trust-state\t1\nseen\tx:1\tnot-a-fingerprint\t0\t0\tx\n",
 	"uccx-trust-state\t1\ninstalled\tnss:/x\t" "00" "\tpeer\tx:1\n",
 	"uccx-trust-state\t1\nwhat\tis\tthis\n",
+	/* A record forged through a name: a second seen for a known endpoint. */
+	"uccx-trust-state\t1\n"
+	"seen\tuccx1.lab.example:8445\t" FP64 "\t2000000000\t1\tuccx1.lab.example\n"
+	"seen\tuccx1.lab.example:8445\t" FP64B "\t2000000000\t1\tuccx1.lab.example\n",
+	"uccx-trust-state\t1\n"
+	"installed\tnss:/x\t" FP64 "\tpeer\tuccx1.lab.example:8445\n"
+	"installed\tnss:/x\t" FP64 "\troot\t\n",
+	/* Fingerprints: exactly 64 hex digits, nothing uct_fp_parse forgives. */
+	"uccx-trust-state\t1\nseen\tuccx1.lab.example:8445\tsha256:" FP64
+	"\t2000000000\t1\tuccx1.lab.example\n",
+	"uccx-trust-state\t1\nseen\tuccx1.lab.example:8445\t" FP64 "0\t2000000000\t1\tn\n",
+	/* Control bytes and surplus fields. */
+	"uccx-trust-state\t1\nseen\tuccx1.lab.example:8445\t" FP64 "\t2000000000\t1\tn\x1b[2J\n",
+	"uccx-trust-state\t1\nseen\tuccx1.lab.example:8445\t" FP64 "\t2000000000\t1\tn\textra\n",
+	"uccx-trust-state\t1\nseen\tuccx1.lab.example:8445\t" FP64 "\t2000000000\t1\tn\r\n",
+	"uccx-trust-state\t1\ninstalled\tnss:/x\x7f\t" FP64 "\tpeer\tuccx1.lab.example:8445\n",
+	/* Names that are not the escaped text the writer puts there. */
+	"uccx-trust-state\t1\nseen\tuccx1.lab.example:8445\t" FP64 "\t2000000000\t1\ta\xe2\x80\xae" "b\n",
+	"uccx-trust-state\t1\nseen\tuccx1.lab.example:8445\t" FP64 "\t2000000000\t1\ta\xff\n",
+	/* Endpoints that are not host:port. */
+	"uccx-trust-state\t1\nseen\tuccx1.lab.example:0\t" FP64 "\t2000000000\t1\tn\n",
+	"uccx-trust-state\t1\nseen\tuccx1.lab.example\t" FP64 "\t2000000000\t1\tn\n",
+	"uccx-trust-state\t1\ninstalled\tnss:/x\t" FP64 "\tpeer\tuccx1.lab.example:8445,x y:1\n",
+	/* Two outcomes. */
+	"uccx-trust-state\t1\nlast\t1\t0\tcheck\tok\nlast\t2\t0\tcheck\tok\n",
 };
 
 START_TEST(test_damaged_is_set_aside)
@@ -207,6 +236,107 @@ START_TEST(test_damaged_is_set_aside)
 }
 END_TEST
 
+/*
+ * Whatever bytes a server puts in its names and a profiles.ini in its
+ * paths, the state written with them loads back as exactly the records
+ * that were written, and every text field is safe. Each record i carries
+ * the hostile name names[i] for its own endpoint.
+ */
+static void hostile_round_trip(char **names, int n)
+{
+	struct uct_state st = {0}, back;
+	struct uct_err err = {0};
+	char hostport[64], *id;
+	int damaged = 1, i;
+
+	for (i = 0; i < n; i++) {
+		struct uct_cert leaf = {0};
+
+		memset(leaf.sha256, i + 1, sizeof(leaf.sha256));
+		leaf.not_after = 2000000000;
+		ck_assert_int_eq(uct_strv_push(&leaf.san_dns, "uccx1.lab.example"), 0);
+		ck_assert_int_eq(uct_strv_push(&leaf.san_dns, names[i]), 0);
+		snprintf(hostport, sizeof(hostport), "uccx1.lab.example:%d", 1000 + i);
+		ck_assert_int_eq(uct_state_set_seen(&st, hostport, &leaf, 1000), 0);
+		id = uct_asprintf("nss:/home/u/%s", names[i]);
+		ck_assert_int_eq(uct_state_add_installed(&st, id, leaf.sha256, UCT_TRUST_PEER,
+							 hostport), 0);
+		free(id);
+		uct_strv_clear(&leaf.san_dns);
+	}
+	st.last_run = 1000;
+	st.last_command = strdup("install");
+	st.last_summary = strdup(names[0]);
+	ck_assert_int_eq(uct_state_save(path, &st, &err), 0);
+	ck_assert_int_eq(uct_state_load(path, &back, &damaged, &err), 0);
+	ck_assert_int_eq(damaged, 0);
+	ck_assert_int_eq(back.n_seen, n);
+	ck_assert_int_eq(back.n_installed, n);
+	for (i = 0; i < n; i++) {
+		snprintf(hostport, sizeof(hostport), "uccx1.lab.example:%d", 1000 + i);
+		ck_assert_str_eq(back.seen[i].hostport, hostport);
+		ck_assert_int_eq(back.seen[i].sha256[0], i + 1);
+		ck_assert(uct_text_is_safe(back.seen[i].names));
+		ck_assert(uct_rec_field_ok(back.installed[i].store_id));
+	}
+	ck_assert(uct_text_is_safe(back.last_summary));
+	uct_state_free(&st);
+	uct_state_free(&back);
+	unlink(path);
+}
+
+/* A store id is a path: one that is not UTF-8 reads back byte for byte,
+ * one with a control reads back escaped, and neither breaks the file. */
+START_TEST(test_store_id_paths)
+{
+	static const char *const ids[][2] = {
+		{"nss:/home/jos\xe9/.pki/nssdb", "nss:/home/jos\xe9/.pki/nssdb"},
+		{"nss:/home/u/a\tb\nseen/db", "nss:/home/u/a\\x09b\\x0Aseen/db"},
+		{"capi:LocalMachine\\Root", "capi:LocalMachine\\Root"},
+	};
+	struct uct_state st = {0}, back;
+	struct uct_err err = {0};
+	unsigned char fp[UCT_SHA256_LEN];
+	int damaged = 1;
+	size_t i;
+
+	memset(fp, 0x22, sizeof(fp));
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(uct_state_add_installed(&st, ids[i][0], fp, UCT_TRUST_PEER, ""), 0);
+	ck_assert_int_eq(uct_state_save(path, &st, &err), 0);
+	ck_assert_int_eq(uct_state_load(path, &back, &damaged, &err), 0);
+	ck_assert_int_eq(damaged, 0);
+	ck_assert_int_eq(back.n_installed, 3);
+	for (i = 0; i < 3; i++)
+		ck_assert_str_eq(back.installed[i].store_id, ids[i][1]);
+	uct_state_free(&st);
+	uct_state_free(&back);
+}
+END_TEST
+
+START_TEST(test_hostile_fields_round_trip)
+{
+	char *names[255];
+	unsigned seed = 20261204;
+	int b, k, i, len;
+
+	for (b = 1; b < 256; b++)
+		names[b - 1] = uct_asprintf("x%cseen\tuccx2.lab.example:8445\t", b);
+	hostile_round_trip(names, 255);
+	for (b = 0; b < 255; b++) {
+		len = 1 + (int)(rand_r(&seed) % 60);
+		free(names[b]);
+		names[b] = calloc(1, (size_t)len + 1);
+		for (i = 0; i < len; i++)
+			names[b][i] = (char)(1 + rand_r(&seed) % 255);
+	}
+	for (k = 0; k < 255; k += 85)
+		hostile_round_trip(names + k, 85);
+	for (b = 0; b < 255; b++)
+		free(names[b]);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("state");
@@ -218,6 +348,8 @@ int main(void)
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_missing_is_empty);
 	tcase_add_test(tc, test_unchanged_records_write_only_the_outcome);
+	tcase_add_test(tc, test_hostile_fields_round_trip);
+	tcase_add_test(tc, test_store_id_paths);
 	tcase_add_loop_test(tc, test_damaged_is_set_aside, 0,
 			    (int)(sizeof(damaged_texts) / sizeof(damaged_texts[0])));
 	suite_add_tcase(s, tc);

@@ -24,6 +24,10 @@ static const struct {
 	{"*x1.example.com", "uccx1.example.com", 0},
 	{"uccx2.example.com", "uccx1.example.com", 0},
 	{"uccx1.example.co", "uccx1.example.com", 0},
+	/* Names the parser marked (escaped) never match, whatever they hold. */
+	{"uccx1.example.com\\x00.evil", "uccx1.example.com", 0},
+	{"uccx1\\x0Aseen.example.com", "uccx1.example.com", 0},
+	{"uccx1.example.com ", "uccx1.example.com", 0},
 };
 
 START_TEST(test_name_matches)
@@ -177,6 +181,117 @@ START_TEST(test_cert_dup_sparse)
 }
 END_TEST
 
+/* Valid UTF-8 with no character escaping would change: what every
+ * escaped string must be. */
+static void assert_safe_text(const char *s)
+{
+	char *again = uct_text_escape(s);
+
+	ck_assert_ptr_nonnull(again);
+	ck_assert_msg(uct_text_is_safe(s), "not safe: %s", s);
+	/* Idempotent: escaping escaped text changes nothing. */
+	ck_assert_str_eq(again, s);
+	free(again);
+}
+
+static const struct {
+	const char *in, *out;
+} escape_cases[] = {
+	{"uccx1.example.com", "uccx1.example.com"},
+	{"a\nseen\tb\r", "a\\x0Aseen\\x09b\\x0D"},
+	{"\x1b[2Jclear", "\\x1B[2Jclear"},
+	{"del\x7f", "del\\x7F"},
+	{"caf\xc3\xa9 \xe4\xb8\xad\xe6\x96\x87", "caf\xc3\xa9 \xe4\xb8\xad\xe6\x96\x87"},
+	{"c1\xc2\x85", "c1\\u{0085}"},
+	{"ab\xe2\x80\xae" "cd", "ab\\u{202E}cd"},
+	{"line\xe2\x80\xa8sep\xe2\x80\xa9", "line\\u{2028}sep\\u{2029}"},
+	{"\xe2\x81\xa6iso\xe2\x81\xa9", "\\u{2066}iso\\u{2069}"},
+	{"\xe2\x80\x8emark\xe2\x80\x8f", "\\u{200E}mark\\u{200F}"},
+	{"bad\xff", "bad\\xFF"},
+	{"overlong\xc0\xaf", "overlong\\xC0\\xAF"},
+	{"surrogate\xed\xa0\x80", "surrogate\\xED\\xA0\\x80"},
+	{"cut\xe4\xb8", "cut\\xE4\\xB8"},
+	{"big\xf4\x90\x80\x80", "big\\xF4\\x90\\x80\\x80"},
+	{"emoji\xf0\x9f\x94\x92", "emoji\xf0\x9f\x94\x92"},
+	{"back\\slash", "back\\slash"},
+};
+
+START_TEST(test_text_escape_cases)
+{
+	char *out = uct_text_escape(escape_cases[_i].in);
+
+	ck_assert_ptr_nonnull(out);
+	ck_assert_str_eq(out, escape_cases[_i].out);
+	assert_safe_text(out);
+	free(out);
+}
+END_TEST
+
+/* Every byte alone, every pair, and random strings (fixed seed): the
+ * escaped text is always safe, and a NUL is shown, not a cut. */
+START_TEST(test_text_escape_property)
+{
+	unsigned char buf[48];
+	unsigned seed = 4242;
+	char *out;
+	int a, b, k, i, len;
+
+	for (a = 0; a < 256; a++) {
+		for (b = 0; b < 256; b++) {
+			buf[0] = (unsigned char)a;
+			buf[1] = (unsigned char)b;
+			out = uct_text_escape_n((const char *)buf, 2);
+			ck_assert_ptr_nonnull(out);
+			assert_safe_text(out);
+			if (a == 0)
+				ck_assert(strncmp(out, "\\x00", 4) == 0);
+			free(out);
+		}
+	}
+	for (k = 0; k < 20000; k++) {
+		len = (int)(rand_r(&seed) % sizeof(buf));
+		for (i = 0; i < len; i++)
+			buf[i] = (unsigned char)rand_r(&seed);
+		out = uct_text_escape_n((const char *)buf, (size_t)len);
+		ck_assert_ptr_nonnull(out);
+		assert_safe_text(out);
+		/* Text that was already safe is kept byte for byte. */
+		if (uct_text_is_safe_n((const char *)buf, (size_t)len))
+			ck_assert(strlen(out) == (size_t)len && memcmp(out, buf, (size_t)len) == 0);
+		free(out);
+	}
+}
+END_TEST
+
+/* A 200,000-byte value is quoted short, with its length; a short one whole. */
+START_TEST(test_text_quote)
+{
+	char *big = malloc(200001), q[UCT_QUOTE_BUF], small[20];
+
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'u', 200000);
+	big[0] = '\x1b';
+	big[200000] = '\0';
+	uct_text_quote(big, q, sizeof(q));
+	ck_assert_uint_lt(strlen(q), UCT_QUOTE_MAX + 40);
+	ck_assert_msg(strstr(q, "... (200000 bytes)") != NULL, "%s", q);
+	ck_assert(strncmp(q, "\\x1B", 4) == 0);
+	assert_safe_text(q);
+	/* Never cut inside a character, even when every byte needs escaping. */
+	memset(big, 'a', 200000);
+	memcpy(big + UCT_QUOTE_MAX - 1, "\xe4\xb8\xad", 3);
+	assert_safe_text(uct_text_quote(big, q, sizeof(q)));
+	memset(big, '\n', 200000);
+	assert_safe_text(uct_text_quote(big, q, sizeof(q)));
+	ck_assert_msg(strstr(q, "... (200000 bytes)") != NULL, "%s", q);
+	uct_text_quote(big, small, sizeof(small));
+	ck_assert_uint_lt(strlen(small), sizeof(small));
+	ck_assert_str_eq(uct_text_quote("short", q, sizeof(q)), "short");
+	ck_assert_str_eq(uct_text_quote(NULL, q, sizeof(q)), "");
+	free(big);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("util");
@@ -187,6 +302,10 @@ int main(void)
 	tcase_add_loop_test(tc, test_name_matches, 0, (int)(sizeof(name_cases) / sizeof(name_cases[0])));
 	tcase_add_loop_test(tc, test_fqdn, 0, (int)(sizeof(fqdn_cases) / sizeof(fqdn_cases[0])));
 	tcase_add_test(tc, test_fingerprints);
+	tcase_add_loop_test(tc, test_text_escape_cases, 0,
+			    (int)(sizeof(escape_cases) / sizeof(escape_cases[0])));
+	tcase_add_test(tc, test_text_escape_property);
+	tcase_add_test(tc, test_text_quote);
 	tcase_add_test(tc, test_first_error_wins);
 	tcase_add_test(tc, test_cert_dup);
 	tcase_add_test(tc, test_cert_dup_sparse);

@@ -212,6 +212,15 @@ START_TEST(test_prune_forgets_what_is_too_old)
 }
 END_TEST
 
+#define FP11 "1111111111111111111111111111111111111111111111111111111111111111"
+#define VC_HEAD "uccx-trust-verify-cache\t1\n"
+#define VC_STORE "store\tnss:/db\t" FP11 "\t1\n"
+#define VC_ANSWER(host, code, detail) \
+	"answer\t" host "\t0\t9\t1\t" FP11 "\t" code "\t" detail "\n"
+#define VC_GOOD                                                                   \
+	"uccx-trust-verify-cache\t1\n" VC_STORE "owned\t" FP11 "\tpeer\t8445\tuccx1.lab.example\n" \
+	VC_ANSWER("uccx1.lab.example", "SEC_ERROR_X", "d")
+
 static const char *const damaged_texts[] = {
 	"",
 	"something else\n",
@@ -234,7 +243,34 @@ static const char *const damaged_texts[] = {
 	"uccx-trust-verify-cache\t1\nstore\tnss:/db\t"
 	"a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1\t1\n"
 	"owned\t2121212121212121212121212121212121212121212121212121212121212121\tall\t0\t\n",
+	/* Forged or hostile records (VC_GOOD alone loads: test_good_loads). */
+	VC_GOOD VC_STORE,
+	VC_GOOD VC_ANSWER("uccx1.lab.example", "SEC_ERROR_X", "d"),
+	VC_HEAD VC_STORE VC_ANSWER("uccx1.lab.example\x1b[2J", "SEC_ERROR_X", "d"),
+	VC_HEAD VC_STORE VC_ANSWER("uccx1.lab.example", "SEC_ERROR_X", "d\r"),
+	VC_HEAD VC_STORE VC_ANSWER("uccx1.lab.example", "SEC_ERROR_X", "d\xe2\x80\xae" "e"),
+	VC_HEAD VC_STORE VC_ANSWER("not a host", "SEC_ERROR_X", "d"),
+	VC_HEAD VC_STORE VC_ANSWER("uccx1.lab.example", "SEC_ERROR_X", "d\textra"),
+	VC_HEAD VC_STORE "answer\tuccx1.lab.example\t0\t9\t1\tsha256:" FP11 "\tc\td\n",
+	VC_HEAD VC_STORE "owned\t" FP11 "\tpeer\t8445\tevil host\n",
+	"uccx-trust-verify-cache\t1\nstore\tnss:/db\x01\t" FP11 "\t1\n",
 };
+
+START_TEST(test_good_loads)
+{
+	struct uct_vcache c;
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(VC_GOOD, f);
+	fclose(f);
+	ck_assert_int_eq(uct_vcache_load(path, &c), 0);
+	ck_assert_int_eq(c.n, 1);
+	ck_assert_int_eq(c.stores[0].n_answers, 1);
+	ck_assert_int_eq(c.stores[0].n_owned, 1);
+	uct_vcache_free(&c);
+}
+END_TEST
 
 START_TEST(test_damaged_is_ignored)
 {
@@ -277,6 +313,7 @@ int main(void)
 	tcase_add_test(tc, test_validity_edges);
 	tcase_add_test(tc, test_put_replaces_and_drop_forgets);
 	tcase_add_test(tc, test_prune_forgets_what_is_too_old);
+	tcase_add_test(tc, test_good_loads);
 	tcase_add_loop_test(tc, test_damaged_is_ignored, 0,
 			    (int)(sizeof(damaged_texts) / sizeof(damaged_texts[0])));
 	tcase_add_test(tc, test_missing_is_empty);
