@@ -15,6 +15,18 @@
 #define COL_REPORT_SCHEMA 1
 #define COL_MAX_ENDPOINTS 512
 #define COL_FP_LEN 95 /* "AB:CD:..." for 32 bytes */
+/*
+ * How far ahead of the collector's clock a report's time may be (seconds).
+ * Any PC can read the agent token, so a report's "time" is the sender's
+ * word: it is clamped to the receive time plus this, and a report only
+ * loses to the host's shown one when it claims to be older by more than
+ * this. A report dated in the future can then hold a host's state for five
+ * minutes at most, and a real clock skew between a PC and the collector is
+ * still taken as it is.
+ */
+#define COL_TIME_SKEW 300
+#define COL_STR_(x) #x
+#define COL_STR(x) COL_STR_(x)
 
 /* Why a request was turned away; each has a counter in /metrics. */
 enum col_reject {
@@ -97,8 +109,12 @@ void col_db_target_display(const char *target, char *buf, size_t len);
 
 /*
  * Stores a batch of reports in one transaction. dup[i] is set to 1 for a
- * report whose report_id is already stored. Returns 0 only after COMMIT
- * returned; -1 (nothing stored) otherwise.
+ * report whose report_id is already stored. Each report's time is first
+ * clamped, in place, to received_at + COL_TIME_SKEW. A host's state becomes
+ * the report received last, unless that report's time is more than
+ * COL_TIME_SKEW older than the shown one's (a report spooled while offline,
+ * delivered late). Returns 0 only after COMMIT returned; -1 (nothing
+ * stored) otherwise.
  */
 int col_db_insert_batch(struct col_db *db, struct col_report *const *reports, size_t n, int *dup,
 			int64_t received_at, struct col_err *err);

@@ -55,6 +55,14 @@ const char *col_db_backend_name(const struct col_db *db)
 int col_db_insert_batch(struct col_db *db, struct col_report *const *reports, size_t n, int *dup,
 			int64_t received_at, struct col_err *err)
 {
+	size_t i;
+
+	/* A time far in the future would otherwise outrank every later genuine
+	 * report of that host (the stores compare times): only the receive
+	 * time is the collector's own. */
+	for (i = 0; i < n; i++)
+		if (reports[i]->time > received_at + COL_TIME_SKEW)
+			reports[i]->time = received_at + COL_TIME_SKEW;
 	return db->ops->insert_batch(db, reports, n, dup, received_at, err);
 }
 

@@ -13,7 +13,7 @@
 
 #include "db_backend.h"
 
-#define PG_SCHEMA_VERSION 1
+#define PG_SCHEMA_VERSION 2
 /* pg_advisory_xact_lock key serialising schema migrations of instances that
  * start together ("uct-col" in ASCII). */
 #define PG_MIGRATE_LOCK "8463118278192492"
@@ -60,6 +60,19 @@ static const char pg_schema_v1[] =
 	"  PRIMARY KEY (host, url));"
 	"CREATE INDEX host_endpoints_url ON host_endpoints(url, sha256, not_after);"
 	"INSERT INTO schema_version (version) VALUES (1);";
+
+/* Version 2, as in SQLite: report times clamped to the receive time plus
+ * COL_TIME_SKEW, so that a host frozen by a report from the future follows
+ * its next report again. schema_version keeps one row. */
+static const char pg_schema_v2[] =
+	"UPDATE reports SET report_time = received_at + " COL_STR(COL_TIME_SKEW)
+	"  WHERE report_time > received_at + " COL_STR(COL_TIME_SKEW) ";"
+	"UPDATE hosts SET report_time = received_at + " COL_STR(COL_TIME_SKEW)
+	"  WHERE report_time > received_at + " COL_STR(COL_TIME_SKEW) ";"
+	"UPDATE schema_version SET version = 2;";
+
+/* Each migration, index i taking version i to i + 1. */
+static const char *const pg_migrations[PG_SCHEMA_VERSION] = {pg_schema_v1, pg_schema_v2};
 
 /* The SQLSTATE of this thread's last failure, for the writer's retries. */
 static _Thread_local char pg_last_state[6];
@@ -162,8 +175,9 @@ static int pg_migrate(PGconn *conn, struct col_err *err)
 			    PG_SCHEMA_VERSION);
 		goto err;
 	}
-	if (version == 0 && pg_exec(conn, pg_schema_v1, err) < 0)
-		goto err;
+	for (; version < PG_SCHEMA_VERSION; version++)
+		if (pg_exec(conn, pg_migrations[version], err) < 0)
+			goto err;
 	return pg_exec(conn, "COMMIT", err);
 err:
 	PQclear(res);
@@ -341,10 +355,12 @@ static int pg_insert_one(PGconn *conn, const struct col_report *r, int *dup, int
 	else
 		pg_param_text(&p, NULL);
 	/*
-	 * A late report (spooled while offline) must not replace a newer one.
-	 * When two instances race on one host, the second upsert waits on the
-	 * row lock and then evaluates the WHERE against the committed row, so
-	 * the newest report wins whichever commits last.
+	 * The report received last is the host's state, unless it says it is
+	 * older than the shown one by more than the allowed skew (spooled while
+	 * offline, delivered late). Times were clamped on the way in, so a
+	 * report from the future holds its host for the skew at most. When two
+	 * instances race on one host, the second upsert waits on the row lock
+	 * and then evaluates the WHERE against the committed row.
 	 */
 	if (pg_write(conn,
 		     "INSERT INTO hosts (name, report_id, report_time, received_at, agent_version,"
@@ -355,7 +371,8 @@ static int pg_insert_one(PGconn *conn, const struct col_report *r, int *dup, int
 		     " agent_version = excluded.agent_version, state = excluded.state,"
 		     " endpoints = excluded.endpoints, problem_endpoints = excluded.problem_endpoints,"
 		     " next_expiry = excluded.next_expiry"
-		     " WHERE excluded.report_time >= hosts.report_time", &p, &rows, "update host",
+		     " WHERE excluded.report_time >= hosts.report_time - " COL_STR(COL_TIME_SKEW),
+		     &p, &rows, "update host",
 		     err) < 0)
 		return -1;
 	if (rows == 0)

@@ -4,6 +4,7 @@
  * HTTP threads under a mutex. Every statement binds its values.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +13,7 @@
 
 #include "db_backend.h"
 
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 
 struct sqlite_db {
 	struct col_db base; /* first: db.c dispatches through it */
@@ -53,6 +54,21 @@ static const char db_schema_v1[] =
 	"  PRIMARY KEY (host, url)) WITHOUT ROWID;"
 	"CREATE INDEX host_endpoints_url ON host_endpoints(url, sha256, not_after);";
 
+/*
+ * Version 2: report times are clamped to the receive time plus
+ * COL_TIME_SKEW. Rows stored before carry whatever time a report claimed
+ * (a host frozen by a report dated 9999 among them): clamped here, so that
+ * the host's next report wins again.
+ */
+static const char db_schema_v2[] =
+	"UPDATE reports SET report_time = received_at + " COL_STR(COL_TIME_SKEW)
+	"  WHERE report_time > received_at + " COL_STR(COL_TIME_SKEW) ";"
+	"UPDATE hosts SET report_time = received_at + " COL_STR(COL_TIME_SKEW)
+	"  WHERE report_time > received_at + " COL_STR(COL_TIME_SKEW) ";";
+
+/* Each migration, index i taking version i to i + 1. */
+static const char *const db_migrations[DB_SCHEMA_VERSION] = {db_schema_v1, db_schema_v2};
+
 static int db_fail(sqlite3 *h, const char *what, struct col_err *err)
 {
 	col_err_set(err, COL_REJ_STORAGE, "%s: %s", what, h ? sqlite3_errmsg(h) : "out of memory");
@@ -85,6 +101,7 @@ static int db_user_version(sqlite3 *h, int *out, struct col_err *err)
 /* Migrations run in one transaction each, so a crash leaves the old version. */
 static int db_migrate(sqlite3 *h, struct col_err *err)
 {
+	char sql[64];
 	int version;
 
 	if (db_user_version(h, &version, err) < 0)
@@ -95,10 +112,11 @@ static int db_migrate(sqlite3 *h, struct col_err *err)
 			    DB_SCHEMA_VERSION);
 		return -1;
 	}
-	if (version == 0) {
+	for (; version < DB_SCHEMA_VERSION; version++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version + 1);
 		if (db_exec(h, "BEGIN IMMEDIATE", err) < 0)
 			return -1;
-		if (db_exec(h, db_schema_v1, err) < 0 || db_exec(h, "PRAGMA user_version = 1", err) < 0) {
+		if (db_exec(h, db_migrations[version], err) < 0 || db_exec(h, sql, err) < 0) {
 			sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
 		}
@@ -153,8 +171,11 @@ static int sqlite_open(const char *path, enum col_sync sync, struct col_db **out
 	if (sqlite3_prepare_v2(db->wr,
 			       "INSERT OR IGNORE INTO reports (id, host, received_at, report_time, body)"
 			       " VALUES (?1, ?2, ?3, ?4, ?5)", -1, &db->ins_report, NULL) != SQLITE_OK ||
-	    /* A report delivered late (the agent spools when offline) must not
-	     * replace a newer one: the update only happens for a later time. */
+	    /* The report received last is the host's state, unless it says it
+	     * is older than the shown one by more than the allowed skew: one
+	     * spooled while offline and delivered late must not replace a newer
+	     * one. Times are clamped on the way in (col_db_insert_batch), so no
+	     * report holds its host past the skew by claiming a future time. */
 	    sqlite3_prepare_v2(db->wr,
 			       "INSERT INTO hosts (name, report_id, report_time, received_at,"
 			       " agent_version, state, endpoints, problem_endpoints, next_expiry)"
@@ -165,7 +186,8 @@ static int sqlite_open(const char *path, enum col_sync sync, struct col_db **out
 			       " endpoints = excluded.endpoints,"
 			       " problem_endpoints = excluded.problem_endpoints,"
 			       " next_expiry = excluded.next_expiry"
-			       " WHERE excluded.report_time >= hosts.report_time", -1, &db->upsert_host,
+			       " WHERE excluded.report_time >= hosts.report_time - "
+			       COL_STR(COL_TIME_SKEW), -1, &db->upsert_host,
 			       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db->wr, "DELETE FROM host_endpoints WHERE host = ?1", -1, &db->del_eps,
 			       NULL) != SQLITE_OK ||

@@ -98,7 +98,7 @@ START_TEST(test_batch_and_queries)
 	v[1] = make(2, "pc2", "2026-01-01T00:00:00Z", "not-trusted", FP_B);
 	v[2] = make(1, "pc1", "2026-01-01T00:00:00Z", "trusted", FP_A); /* same id, same batch */
 	v[3] = make(3, "pc3", "2026-01-01T00:00:00Z", "unreachable", NULL);
-	ck_assert_int_eq(col_db_insert_batch(db, v, 4, dup, 1000, &err), 0);
+	ck_assert_int_eq(col_db_insert_batch(db, v, 4, dup, 1900000000, &err), 0);
 	ck_assert_int_eq(dup[0], 0);
 	ck_assert_int_eq(dup[2], 1);
 	for (int i = 0; i < 4; i++)
@@ -106,7 +106,7 @@ START_TEST(test_batch_and_queries)
 
 	/* A late report from before the stored one keeps the host as it was. */
 	v[0] = make(4, "pc1", "2025-01-01T00:00:00Z", "not-trusted", FP_B);
-	ck_assert_int_eq(col_db_insert_batch(db, v, 1, dup, 1001, &err), 0);
+	ck_assert_int_eq(col_db_insert_batch(db, v, 1, dup, 1900000001, &err), 0);
 	col_report_free(v[0]);
 
 	ck_assert_int_eq(col_db_stats(db, &st, &err), 0);
@@ -167,6 +167,120 @@ START_TEST(test_schema_versions)
 	sqlite3_close(h);
 	ck_assert_int_eq(col_db_open(path, COL_SYNC_FULL, &db, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "newer"));
+}
+END_TEST
+
+/* The host's row as the API shows it. */
+static char *host_doc(struct col_db *db, const char *name)
+{
+	struct col_err err = {0};
+	char *out;
+
+	ck_assert_int_eq(col_db_host_json(db, name, &out, &err), 0);
+	ck_assert_ptr_nonnull(out);
+	return out;
+}
+
+static void assert_has(const char *doc, const char *part)
+{
+	ck_assert_msg(strstr(doc, part) != NULL, "\"%s\" not in %s", part, doc);
+}
+
+/* A report dated 9999 must not outrank the genuine report that follows it
+ * (any PC holding the agent token can send one). */
+START_TEST(test_future_time)
+{
+	struct col_db *db;
+	struct col_err err = {0};
+	struct col_report *r;
+	char t[32], want[64], *out;
+	int dup;
+	const int64_t now = 1900000000;
+
+	ck_assert_int_eq(col_db_open(target, COL_SYNC_FULL, &db, &err), 0);
+	r = make(1, "pc1", "9999-12-31T23:59:59Z", "trusted", FP_A);
+	ck_assert_int_eq(col_db_insert_batch(db, &r, 1, &dup, now, &err), 0);
+	col_report_free(r);
+	out = host_doc(db, "pc1");
+	col_format_time(now + COL_TIME_SKEW, t);
+	snprintf(want, sizeof(want), "\"report_time\":\"%s\"", t);
+	assert_has(out, want); /* clamped to the receive time plus the skew */
+	free(out);
+
+	/* The genuine report, in the same second: it wins. */
+	col_format_time(now, t);
+	r = make(2, "pc1", t, "not-trusted", FP_B);
+	ck_assert_int_eq(col_db_insert_batch(db, &r, 1, &dup, now, &err), 0);
+	col_report_free(r);
+	out = host_doc(db, "pc1");
+	assert_has(out, "\"report_id\":\"00000000-0000-4000-8000-000000000002\"");
+	assert_has(out, "\"state\":\"problem\"");
+	free(out);
+
+	/* One spooled a day ago and delivered now still does not replace it. */
+	col_format_time(now - 86400, t);
+	r = make(3, "pc1", t, "trusted", FP_A);
+	ck_assert_int_eq(col_db_insert_batch(db, &r, 1, &dup, now + 1, &err), 0);
+	col_report_free(r);
+	out = host_doc(db, "pc1");
+	assert_has(out, "\"report_id\":\"00000000-0000-4000-8000-000000000002\"");
+	free(out);
+
+	/* A clock a minute behind the collector's is still taken as it is. */
+	col_format_time(now - 60, t);
+	r = make(4, "pc1", t, "trusted", FP_A);
+	ck_assert_int_eq(col_db_insert_batch(db, &r, 1, &dup, now + 2, &err), 0);
+	col_report_free(r);
+	out = host_doc(db, "pc1");
+	assert_has(out, "\"report_id\":\"00000000-0000-4000-8000-000000000004\"");
+	free(out);
+	col_db_close(db);
+}
+END_TEST
+
+/* A version 1 database frozen by a report from the future is clamped by the
+ * migration, and the host's next report is shown again. */
+START_TEST(test_migrate_v1_future)
+{
+	struct col_db *db;
+	struct col_err err = {0};
+	struct col_report *r;
+	sqlite3 *h;
+	char t[32], *out;
+	int dup;
+	const int64_t now = 1900000000;
+
+	ck_assert_int_eq(col_db_open(path, COL_SYNC_FULL, &db, &err), 0);
+	r = make(1, "pc1", "2030-01-01T00:00:00Z", "trusted", FP_A);
+	ck_assert_int_eq(col_db_insert_batch(db, &r, 1, &dup, now, &err), 0);
+	col_report_free(r);
+	col_db_close(db);
+	/* What a version 1 collector stored for a report dated 9999. */
+	ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(h, "UPDATE hosts SET report_time = 253402300799;"
+					 " UPDATE reports SET report_time = 253402300799;"
+					 " PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+
+	ck_assert_int_eq(col_db_open(path, COL_SYNC_FULL, &db, &err), 0);
+	col_format_time(now + 600, t);
+	r = make(2, "pc1", t, "not-trusted", FP_B);
+	ck_assert_int_eq(col_db_insert_batch(db, &r, 1, &dup, now + 600, &err), 0);
+	col_report_free(r);
+	out = host_doc(db, "pc1");
+	assert_has(out, "\"report_id\":\"00000000-0000-4000-8000-000000000002\"");
+	free(out);
+	col_db_close(db);
+	ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+	{
+		sqlite3_stmt *st;
+		ck_assert_int_eq(sqlite3_prepare_v2(h, "SELECT MAX(report_time) FROM reports", -1, &st,
+						    NULL), SQLITE_OK);
+		ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+		ck_assert_int_eq(sqlite3_column_int64(st, 0), now + 600);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(h);
 }
 END_TEST
 
@@ -266,8 +380,12 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_batch_and_queries);
-	if (getenv("UCT_TEST_PG_URL") == NULL)
-		tcase_add_test(tc, test_schema_versions); /* pokes at the SQLite file */
+	tcase_add_test(tc, test_future_time);
+	if (getenv("UCT_TEST_PG_URL") == NULL) {
+		/* These poke at the SQLite file. */
+		tcase_add_test(tc, test_schema_versions);
+		tcase_add_test(tc, test_migrate_v1_future);
+	}
 	tcase_add_test(tc, test_writer_concurrent);
 	tcase_add_test(tc, test_target_display);
 	suite_add_tcase(s, tc);

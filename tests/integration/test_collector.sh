@@ -205,6 +205,23 @@ check "metrics: hosts, problems, several fingerprints" bash -c "grep -qx 'uccx_c
 	grep -qx 'uccx_collector_hosts_with_problems 1' '$W/metrics.txt' &&
 	grep -qx 'uccx_collector_endpoints_several_fingerprints 1' '$W/metrics.txt'"
 
+# ---- a report from the future does not freeze its host ----
+# Any PC can read the agent token: a report dated 9999 is clamped to the
+# receive time plus five minutes, and the host's next report replaces it.
+report "$(uuid 9)" pc-future.corp.example trusted |
+	sed 's/"time":"[^"]*"/"time":"9999-12-31T23:59:59Z"/' >"$W/r9.json"
+post "$W/r9.json"
+check "a report dated 9999-12-31 is accepted" test "$CODE" = 202
+get /api/v1/hosts/pc-future.corp.example
+check "its time is clamped to the receive time plus the skew" \
+	test "$(has "$BODY" '"report_time":"9999' && echo y)" != y -a "$CODE" = 200
+report "$(uuid 10)" pc-future.corp.example |
+	sed "s/\"time\":\"[^\"]*\"/\"time\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"/" >"$W/r10.json"
+post "$W/r10.json"
+get /api/v1/hosts/pc-future.corp.example
+check "the genuine report that follows it wins" \
+	test "$(has "$BODY" "\"report_id\":\"$(uuid 10)\"" && has "$BODY" '"state":"problem"' && echo y)" = y
+
 # ---- dashboard ----
 page=$(curl -sS -D "$W/headers" "$URL/")
 check "dashboard: served at / as HTML" grep -qi '^content-type: text/html' "$W/headers"
