@@ -168,7 +168,10 @@ struct col_config {
 	char *agent_token_file, *admin_token_file;
 	enum col_sync sync;
 	unsigned max_connections;
-	unsigned timeout_s;
+	unsigned max_per_address;  /* connections from one client address; 0: no limit */
+	unsigned timeout_s;        /* idle: restarted by every byte */
+	unsigned header_timeout_s; /* the whole of a request's headers */
+	unsigned body_timeout_s;   /* the whole of a report's body */
 	size_t max_body;
 	int help, version;
 };

@@ -1,8 +1,10 @@
 /*
  * http.c: the collector's HTTP API over libmicrohttpd (a thread per
  * connection, so a request can sleep until its report is committed): report
- * ingestion, the fleet queries, Prometheus metrics and the dashboard page.
+ * ingestion, the fleet queries, Prometheus metrics and the dashboard page,
+ * and the deadlines that keep slow clients from holding the connections.
  */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,14 +18,45 @@
 
 #include "col.h"
 
+/*
+ * Where a connection is in its current request. libmicrohttpd's timeout is
+ * an idle timeout, restarted by every byte: a client sending one header
+ * line every few seconds would hold its connection (and one of the
+ * --max-connections) for as long as it likes, without any token. So each
+ * connection also has a deadline for the whole of its request headers and
+ * one for the whole of its body; the reaper thread closes a connection that
+ * misses one.
+ */
+enum http_phase {
+	HTTP_PHASE_HEADERS,     /* from accept or the end of the last request */
+	HTTP_PHASE_BODY,        /* a report's body is being received */
+	HTTP_PHASE_HANDLING,    /* all received: no deadline (the idle timeout stays) */
+};
+
+struct http_conn {
+	struct http_conn *prev, *next;
+	MHD_socket fd;
+	enum http_phase phase;
+	int64_t deadline_ms;    /* monotonic; 0: none */
+	int cut;
+};
+
 struct col_server {
 	struct MHD_Daemon *daemon;
 	struct col_db *db;
 	struct col_writer *writer;
 	const struct col_tokens *agent, *admin;
 	size_t max_body;
+	unsigned header_timeout_ms, body_timeout_ms;
 	atomic_uint_fast64_t received, duplicates, rejected[COL_REJ_COUNT], db_errors;
+	atomic_uint_fast64_t cut_headers, cut_body;
 	atomic_int in_flight;
+	/* The connections and their deadlines, under conns_lock. */
+	pthread_mutex_t conns_lock;
+	pthread_cond_t reaper_wake;
+	pthread_t reaper;
+	int reaper_started, stopping;
+	struct http_conn *conns;
 };
 
 /* One request's state, from its first callback to the completion notice. */
@@ -109,6 +142,111 @@ static int http_authorized(struct MHD_Connection *c, const struct col_tokens *to
 	while (*h == ' ')
 		h++;
 	return col_tokens_match(tokens, h);
+}
+
+/* ---- deadlines ---- */
+
+static int64_t http_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Moves the connection of c to phase, with that phase's deadline. */
+static void http_phase(struct col_server *s, struct MHD_Connection *c, enum http_phase phase)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct http_conn *hc = ci != NULL ? ci->socket_context : NULL;
+
+	if (hc == NULL)
+		return;
+	pthread_mutex_lock(&s->conns_lock);
+	hc->phase = phase;
+	hc->deadline_ms = phase == HTTP_PHASE_HEADERS ? http_now_ms() + s->header_timeout_ms
+			: phase == HTTP_PHASE_BODY    ? http_now_ms() + s->body_timeout_ms
+						      : 0;
+	pthread_mutex_unlock(&s->conns_lock);
+}
+
+/*
+ * Tracks every connection from accept to close. libmicrohttpd reports the
+ * close before it closes the socket, and the reaper only touches a socket
+ * under the same lock, so it never shuts down a descriptor that has been
+ * closed and reused meanwhile.
+ */
+static void http_notify_conn(void *cls, struct MHD_Connection *c, void **socket_context,
+			     enum MHD_ConnectionNotificationCode code)
+{
+	struct col_server *s = cls;
+	struct http_conn *hc = *socket_context;
+	const union MHD_ConnectionInfo *ci;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci == NULL || (hc = calloc(1, sizeof(*hc))) == NULL)
+			return; /* untracked: the idle timeout still applies */
+		hc->fd = ci->connect_fd;
+		hc->phase = HTTP_PHASE_HEADERS;
+		hc->deadline_ms = http_now_ms() + s->header_timeout_ms;
+		pthread_mutex_lock(&s->conns_lock);
+		hc->next = s->conns;
+		if (s->conns != NULL)
+			s->conns->prev = hc;
+		s->conns = hc;
+		pthread_mutex_unlock(&s->conns_lock);
+		*socket_context = hc;
+		return;
+	}
+	if (hc == NULL)
+		return;
+	pthread_mutex_lock(&s->conns_lock);
+	if (hc->prev != NULL)
+		hc->prev->next = hc->next;
+	else
+		s->conns = hc->next;
+	if (hc->next != NULL)
+		hc->next->prev = hc->prev;
+	pthread_mutex_unlock(&s->conns_lock);
+	free(hc);
+	*socket_context = NULL;
+}
+
+/*
+ * Closes the connections past their deadline. Shutting the socket down
+ * makes the connection's own thread see the end of the stream and close it
+ * the usual way (the completion callbacks run, the slot is freed).
+ */
+static void *http_reaper(void *arg)
+{
+	struct col_server *s = arg;
+	struct http_conn *hc;
+	struct timespec ts;
+	int64_t now;
+
+	pthread_mutex_lock(&s->conns_lock);
+	while (!s->stopping) {
+		now = http_now_ms();
+		for (hc = s->conns; hc != NULL; hc = hc->next) {
+			if (hc->cut || hc->deadline_ms == 0 || now < hc->deadline_ms)
+				continue;
+			shutdown(hc->fd, SHUT_RDWR);
+			hc->cut = 1;
+			atomic_fetch_add(hc->phase == HTTP_PHASE_BODY ? &s->cut_body : &s->cut_headers, 1);
+		}
+		/* A deadline is met within a fifth of a second. */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 200 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&s->reaper_wake, &s->conns_lock, &ts);
+	}
+	pthread_mutex_unlock(&s->conns_lock);
+	return NULL;
 }
 
 /* ---- POST /api/v1/reports ---- */
@@ -294,6 +432,13 @@ static enum MHD_Result http_metrics(struct col_server *s, struct MHD_Connection 
 			(unsigned long long)atomic_load(&s->rejected[r]));
 	metric(f, "uccx_collector_db_errors_total", "counter", "Failed database operations.",
 	       atomic_load(&s->db_errors));
+	fprintf(f, "# HELP uccx_collector_connections_cut_total Connections closed because their "
+		   "request headers or body missed the deadline.\n"
+		   "# TYPE uccx_collector_connections_cut_total counter\n"
+		   "uccx_collector_connections_cut_total{phase=\"headers\"} %llu\n"
+		   "uccx_collector_connections_cut_total{phase=\"body\"} %llu\n",
+		(unsigned long long)atomic_load(&s->cut_headers),
+		(unsigned long long)atomic_load(&s->cut_body));
 	metric(f, "uccx_collector_commit_batches_total", "counter",
 	       "Write transactions (each commits a group of reports).",
 	       col_writer_batches(s->writer));
@@ -369,8 +514,13 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
 			return MHD_NO;
 		*con_cls = rq;
 		atomic_fetch_add(&s->in_flight, 1);
-		if (is_report && strcmp(method, MHD_HTTP_METHOD_POST) == 0)
+		/* The headers are in: from here a report's body has its own
+		 * deadline, and anything else none but the idle timeout. */
+		if (is_report && strcmp(method, MHD_HTTP_METHOD_POST) == 0) {
+			http_phase(s, c, HTTP_PHASE_BODY);
 			return http_report_begin(s, c, rq);
+		}
+		http_phase(s, c, HTTP_PHASE_HANDLING);
 		return MHD_YES;
 	}
 	if (is_report && strcmp(method, MHD_HTTP_METHOD_POST) == 0) {
@@ -379,6 +529,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
 			*upload_size = 0;
 			return MHD_YES;
 		}
+		http_phase(s, c, HTTP_PHASE_HANDLING);
 		return http_report_end(s, c, rq);
 	}
 	if (*upload_size > 0) {
@@ -396,27 +547,66 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct col_server *s = cls;
 	struct http_req *rq = *con_cls;
 
-	(void)c;
 	(void)toe;
 	if (rq == NULL)
 		return;
+	/* On a kept-alive connection the next request's headers start now. */
+	http_phase(s, c, HTTP_PHASE_HEADERS);
 	free(rq->body);
 	free(rq);
 	*con_cls = NULL;
 	atomic_fetch_sub(&s->in_flight, 1);
 }
 
+/*
+ * libmicrohttpd logs one line per refused or broken connection: hundreds a
+ * second when a client floods. Each distinct message is logged once per
+ * window, then how many more there were.
+ */
+#define HTTP_LOG_SLOTS 8
+#define HTTP_LOG_WINDOW_S 10
+
 static void http_mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static struct {
+		char msg[160];
+		time_t since;
+		unsigned long more;
+	} seen[HTTP_LOG_SLOTS];
+	static unsigned next;
 	char msg[512];
-	size_t n;
+	size_t n, i;
+	time_t now = time(NULL);
+	unsigned long more = 0;
 
 	(void)cls;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	n = strlen(msg);
 	while (n > 0 && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	col_log("http", "%s", msg);
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < HTTP_LOG_SLOTS; i++)
+		if (strncmp(seen[i].msg, msg, sizeof(seen[i].msg) - 1) == 0)
+			break;
+	if (i < HTTP_LOG_SLOTS && now - seen[i].since < HTTP_LOG_WINDOW_S) {
+		seen[i].more++;
+		pthread_mutex_unlock(&lock);
+		return;
+	}
+	if (i == HTTP_LOG_SLOTS) {
+		i = next++ % HTTP_LOG_SLOTS;
+		snprintf(seen[i].msg, sizeof(seen[i].msg), "%s", msg);
+	}
+	more = seen[i].more;
+	seen[i].since = now;
+	seen[i].more = 0;
+	pthread_mutex_unlock(&lock);
+	if (more > 0)
+		col_log("http", "%s (and %lu more like it in the %d s before)", msg, more,
+			HTTP_LOG_WINDOW_S);
+	else
+		col_log("http", "%s", msg);
 }
 
 int col_server_start(const struct col_server_opts *o, struct col_server **out, unsigned *port,
@@ -445,6 +635,16 @@ int col_server_start(const struct col_server_opts *o, struct col_server **out, u
 	s->agent = o->agent;
 	s->admin = o->admin;
 	s->max_body = o->cfg->max_body;
+	s->header_timeout_ms = o->cfg->header_timeout_s * 1000;
+	s->body_timeout_ms = o->cfg->body_timeout_s * 1000;
+	pthread_mutex_init(&s->conns_lock, NULL);
+	pthread_cond_init(&s->reaper_wake, NULL);
+	if (pthread_create(&s->reaper, NULL, http_reaper, s) != 0) {
+		col_err_set(err, COL_REJ_CONFIG, "cannot start the connection deadline thread");
+		col_server_stop(s);
+		return -1;
+	}
+	s->reaper_started = 1;
 	flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
 		MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
@@ -456,8 +656,11 @@ int col_server_start(const struct col_server_opts *o, struct col_server **out, u
 		MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_CONNECTION_LIMIT, o->cfg->max_connections,
+		/* One address cannot take every connection (0: no limit). */
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->cfg->max_per_address,
 		MHD_OPTION_CONNECTION_TIMEOUT, o->cfg->timeout_s,
 		MHD_OPTION_NOTIFY_COMPLETED, http_completed, s,
+		MHD_OPTION_NOTIFY_CONNECTION, http_notify_conn, s,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 512,
 		o->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, o->tls_cert_pem,
 		MHD_OPTION_HTTPS_MEM_KEY, o->tls_key_pem,
@@ -465,7 +668,7 @@ int col_server_start(const struct col_server_opts *o, struct col_server **out, u
 	if (s->daemon == NULL) {
 		col_err_set(err, COL_REJ_CONFIG, "cannot listen on %s (address in use, or TLS files "
 						 "that do not load)", o->cfg->listen);
-		free(s);
+		col_server_stop(s);
 		return -1;
 	}
 	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -494,7 +697,17 @@ void col_server_stop(struct col_server *s)
 {
 	if (s == NULL)
 		return;
+	/* The daemon first: it closes the connections, which leave the list. */
 	if (s->daemon != NULL)
 		MHD_stop_daemon(s->daemon);
+	if (s->reaper_started) {
+		pthread_mutex_lock(&s->conns_lock);
+		s->stopping = 1;
+		pthread_cond_signal(&s->reaper_wake);
+		pthread_mutex_unlock(&s->conns_lock);
+		pthread_join(s->reaper, NULL);
+	}
+	pthread_cond_destroy(&s->reaper_wake);
+	pthread_mutex_destroy(&s->conns_lock);
 	free(s);
 }

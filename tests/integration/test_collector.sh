@@ -195,7 +195,7 @@ check "endpoints: one fingerprint seen by 3 hosts, not flagged" \
 get /metrics
 printf '%s' "$BODY" >"$W/metrics.txt"
 check "metrics: every line is a comment or NAME{labels} VALUE" \
-	bash -c "! grep -Ev '^(# (HELP|TYPE) [a-z_]+ .+|[a-z_]+(\{reason=\"[a-z_]+\"\})? [0-9]+)$' '$W/metrics.txt'"
+	bash -c "! grep -Ev '^(# (HELP|TYPE) [a-z_]+ .+|[a-z_]+(\{[a-z]+=\"[a-z_]+\"\})? [0-9]+)$' '$W/metrics.txt'"
 check "metrics: reports received" grep -qx 'uccx_collector_reports_received_total 4' "$W/metrics.txt"
 check "metrics: rejected by reason" bash -c "grep -qx 'uccx_collector_reports_rejected_total{reason=\"too_large\"} 2' '$W/metrics.txt' &&
 	grep -qx 'uccx_collector_reports_rejected_total{reason=\"unauthorized\"} 3' '$W/metrics.txt' &&
