@@ -127,7 +127,26 @@ struct col_host_query {
 	int problems_first;       /* order problem hosts before the others */
 	size_t offset;            /* with problems_first, plain offset paging */
 	size_t limit;
+	const char *link;         /* the request's path and filters, escaped ("/api/v1/hosts?..."):
+				     the answer's "next" is this plus the cursor; NULL: no link */
 };
+
+/* GET /api/v1/endpoints: URLs in byte order, a page at a time. */
+#define COL_ENDPOINTS_LIMIT 100     /* default page */
+#define COL_ENDPOINTS_LIMIT_MAX 500
+#define COL_ENDPOINT_FPS_SHOWN 50   /* fingerprints listed per URL, most hosts first */
+struct col_endpoint_query {
+	const char *after;        /* keyset pagination: URLs > after; NULL: from the first */
+	size_t limit;
+	const char *link;         /* as in col_host_query */
+};
+
+/*
+ * Appends s to buf (of size len, NUL-terminated) percent-encoded for a
+ * query string: everything but unreserved characters. Returns 0, or -1
+ * when it does not fit (buf is then left as it was).
+ */
+int col_url_append_escaped(char *buf, size_t len, const char *s);
 
 /*
  * The three queries answer JSON text (malloc'd, the caller's) so the HTTP
@@ -137,7 +156,8 @@ int col_db_hosts_json(struct col_db *db, const struct col_host_query *q, int64_t
 		      struct col_err *err);
 /* 0 and *out NULL when the host is unknown. */
 int col_db_host_json(struct col_db *db, const char *name, char **out, struct col_err *err);
-int col_db_endpoints_json(struct col_db *db, char **out, struct col_err *err);
+int col_db_endpoints_json(struct col_db *db, const struct col_endpoint_query *q, char **out,
+			  struct col_err *err);
 
 struct col_db_stats {
 	int64_t reports, hosts, problem_hosts, endpoints, multi_fp_endpoints;

@@ -617,41 +617,66 @@ fail:
 	return -1;
 }
 
-static int pg_endpoints_json(struct col_db *base, char **out, struct col_err *err)
+static int pg_endpoints_json(struct col_db *base, const struct col_endpoint_query *q, char **out,
+			     struct col_err *err)
 {
 	struct pg_db *db = (struct pg_db *)base;
-	PGresult *res;
+	struct pg_params p = {0};
+	PGresult *res = NULL;
 	json_t *list = json_array();
-	int i;
+	const char *url, *last = NULL;
+	int64_t total;
+	size_t urls = 0;
+	int i, more = 0;
 
 	*out = NULL;
+	pg_param_text(&p, q->after != NULL ? q->after : "");
+	pg_param_int(&p, (int64_t)q->limit + 1);
 	pthread_mutex_lock(&db->rd_lock);
-	if (pg_ready(db->rd, err) < 0) {
-		pthread_mutex_unlock(&db->rd_lock);
-		json_decref(list);
-		return -1;
-	}
-	/* SQLite sorts NULL first; the view does not depend on it, but the
-	 * same order keeps the two stores' answers comparable row by row. */
-	res = pg_first(db->rd, "SELECT url, sha256, COUNT(*), MIN(not_after) FROM host_endpoints"
-			       " GROUP BY url, sha256 ORDER BY url, COUNT(*) DESC, sha256 NULLS FIRST",
-		       NULL);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		pg_fail(db->rd, res, "endpoints query", err);
-		pthread_mutex_unlock(&db->rd_lock);
+	/* One snapshot for the count and the page, as in SQLite. */
+	if (pg_ready(db->rd, err) < 0)
+		goto fail;
+	res = pg_first(db->rd, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", NULL);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		goto err;
-	}
+	PQclear(res);
+	res = PQexec(db->rd, "SELECT COUNT(DISTINCT url) FROM host_endpoints");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		goto err;
+	total = pg_int(res, 0, 0);
+	PQclear(res);
+	/* The page is cut in SQL: the result holds limit + 1 URLs at most. */
+	res = pg_query(db->rd, COL_DB_ENDPOINTS_SQL("$1", "$2"), &p);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		goto err;
+	pg_exec(db->rd, "COMMIT", err);
 	pthread_mutex_unlock(&db->rd_lock);
-	for (i = 0; i < PQntuples(res); i++)
-		if (col_db_endpoints_add(list, pg_text(res, i, 0), pg_text(res, i, 1),
-					 pg_int(res, i, 2), pg_int(res, i, 3)) < 0) {
-			col_err_set(err, COL_REJ_STORAGE, "out of memory");
-			goto err;
+	for (i = 0; i < PQntuples(res); i++) {
+		url = pg_text(res, i, 0);
+		if (last == NULL || strcmp(last, url) != 0) {
+			if (urls == q->limit) {
+				more = 1;
+				break;
+			}
+			urls++;
 		}
+		last = url;
+		if (col_db_endpoints_add(list, url, pg_text(res, i, 1), pg_int(res, i, 2),
+					 pg_int(res, i, 3), pg_int(res, i, 4), pg_int(res, i, 5)) < 0) {
+			col_err_set(err, COL_REJ_STORAGE, "out of memory");
+			PQclear(res);
+			json_decref(list);
+			return -1;
+		}
+	}
 	PQclear(res);
-	return col_db_endpoints_finish(list, out, err);
+	return col_db_endpoints_finish(list, total, more, q, out, err);
 err:
+	pg_fail(db->rd, res, "endpoints query", err);
 	PQclear(res);
+	pg_rollback(db->rd);
+fail:
+	pthread_mutex_unlock(&db->rd_lock);
 	json_decref(list);
 	return -1;
 }

@@ -453,42 +453,6 @@ err:
 	return -1;
 }
 
-static int sqlite_endpoints_json(struct col_db *base, char **out, struct col_err *err)
-{
-	struct sqlite_db *db = (struct sqlite_db *)base;
-	sqlite3_stmt *st = NULL;
-	json_t *list = json_array();
-	int rc;
-
-	*out = NULL;
-	pthread_mutex_lock(&db->rd_lock);
-	if (sqlite3_prepare_v2(db->rd,
-			       "SELECT url, sha256, COUNT(*), MIN(not_after) FROM host_endpoints"
-			       " GROUP BY url, sha256 ORDER BY url, COUNT(*) DESC, sha256", -1, &st,
-			       NULL) != SQLITE_OK)
-		goto err;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (col_db_endpoints_add(list, (const char *)sqlite3_column_text(st, 0),
-					 (const char *)sqlite3_column_text(st, 1),
-					 sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3)) < 0) {
-			col_err_set(err, COL_REJ_STORAGE, "out of memory");
-			goto fail;
-		}
-	}
-	if (rc != SQLITE_DONE)
-		goto err;
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&db->rd_lock);
-	return col_db_endpoints_finish(list, out, err);
-err:
-	db_fail(db->rd, "endpoints query", err);
-fail:
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&db->rd_lock);
-	json_decref(list);
-	return -1;
-}
-
 static int db_count(sqlite3 *h, const char *sql, int64_t *out)
 {
 	sqlite3_stmt *st;
@@ -502,6 +466,61 @@ static int db_count(sqlite3 *h, const char *sql, int64_t *out)
 	}
 	sqlite3_finalize(st);
 	return rc;
+}
+
+static int sqlite_endpoints_json(struct col_db *base, const struct col_endpoint_query *q,
+				 char **out, struct col_err *err)
+{
+	struct sqlite_db *db = (struct sqlite_db *)base;
+	sqlite3_stmt *st = NULL;
+	json_t *list = json_array();
+	const char *url, *last = NULL;
+	int64_t total = 0;
+	size_t urls = 0;
+	int rc, more = 0;
+
+	*out = NULL;
+	pthread_mutex_lock(&db->rd_lock);
+	/* One read transaction: the count and the page see the same snapshot. */
+	sqlite3_exec(db->rd, "BEGIN", NULL, NULL, NULL);
+	if (db_count(db->rd, "SELECT COUNT(DISTINCT url) FROM host_endpoints", &total) < 0 ||
+	    sqlite3_prepare_v2(db->rd, COL_DB_ENDPOINTS_SQL("?1", "?2"), -1, &st, NULL) != SQLITE_OK)
+		goto err;
+	sqlite3_bind_text(st, 1, q->after != NULL ? q->after : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (int64_t)q->limit + 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		url = (const char *)sqlite3_column_text(st, 0);
+		if (last == NULL || strcmp(last, url) != 0) {
+			if (urls == q->limit) {
+				more = 1; /* the first row of the URL past the page */
+				break;
+			}
+			urls++;
+		}
+		if (col_db_endpoints_add(list, url, (const char *)sqlite3_column_text(st, 1),
+					 sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
+					 sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5)) < 0) {
+			col_err_set(err, COL_REJ_STORAGE, "out of memory");
+			goto fail;
+		}
+		/* Borrowed from the list: the column's text changes with the next step. */
+		last = json_string_value(
+			json_object_get(json_array_get(list, json_array_size(list) - 1), "url"));
+	}
+	if (!more && rc != SQLITE_DONE)
+		goto err;
+	sqlite3_finalize(st);
+	sqlite3_exec(db->rd, "COMMIT", NULL, NULL, NULL);
+	pthread_mutex_unlock(&db->rd_lock);
+	return col_db_endpoints_finish(list, total, more, q, out, err);
+err:
+	db_fail(db->rd, "endpoints query", err);
+fail:
+	sqlite3_finalize(st);
+	sqlite3_exec(db->rd, "ROLLBACK", NULL, NULL, NULL);
+	pthread_mutex_unlock(&db->rd_lock);
+	json_decref(list);
+	return -1;
 }
 
 static int sqlite_stats(struct col_db *base, struct col_db_stats *s, struct col_err *err)

@@ -342,13 +342,35 @@ static int http_arg_uint(struct MHD_Connection *c, const char *key, unsigned lon
 	return 1;
 }
 
+/*
+ * The link to the next page: path and the request's own filters (kv: key,
+ * value pairs, NULL values skipped, ended by a NULL key), escaped; the
+ * store appends the cursor. 0, or -1 when it does not fit in buf.
+ */
+static int http_link(char *buf, size_t len, const char *path, const char *const *kv)
+{
+	size_t n;
+
+	snprintf(buf, len, "%s", path);
+	for (; kv[0] != NULL; kv += 2) {
+		if (kv[1] == NULL)
+			continue;
+		n = strlen(buf);
+		if (snprintf(buf + n, len - n, "%s%s=", strchr(buf, '?') ? "&" : "?", kv[0]) >=
+			    (int)(len - n) ||
+		    col_url_append_escaped(buf, len, kv[1]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static enum MHD_Result http_hosts(struct col_server *s, struct MHD_Connection *c)
 {
 	struct col_host_query q = {.limit = 100};
 	struct col_err err = {0};
 	unsigned long v;
 	const char *order;
-	char *out;
+	char *out, lim[24], link[8192];
 	int64_t now = (int64_t)time(NULL);
 	int rc;
 
@@ -372,6 +394,14 @@ static enum MHD_Result http_hosts(struct col_server *s, struct MHD_Connection *c
 	if (order != NULL && strcmp(order, "problems") != 0 && strcmp(order, "name") != 0)
 		return http_error(c, MHD_HTTP_BAD_REQUEST, "order: name or problems");
 	q.problems_first = order != NULL && strcmp(order, "problems") == 0;
+	snprintf(lim, sizeof(lim), "%zu", q.limit);
+	{
+		const char *kv[] = {"state", q.state, "endpoint", q.endpoint, "expiring_within",
+				    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+								"expiring_within"),
+				    "order", order, "limit", lim, NULL};
+		q.link = http_link(link, sizeof(link), API "/hosts", kv) == 0 ? link : NULL;
+	}
 	if (col_db_hosts_json(s->db, &q, now, &out, &err) < 0)
 		return http_reject(s, c, COL_REJ_STORAGE, MHD_HTTP_SERVICE_UNAVAILABLE, err.msg);
 	return http_json(c, MHD_HTTP_OK, out);
@@ -391,10 +421,24 @@ static enum MHD_Result http_host(struct col_server *s, struct MHD_Connection *c,
 
 static enum MHD_Result http_endpoints(struct col_server *s, struct MHD_Connection *c)
 {
+	struct col_endpoint_query q = {.limit = COL_ENDPOINTS_LIMIT};
 	struct col_err err = {0};
-	char *out;
+	unsigned long v;
+	char *out, lim[24], link[256];
+	int rc;
 
-	if (col_db_endpoints_json(s->db, &out, &err) < 0)
+	if ((rc = http_arg_uint(c, "limit", COL_ENDPOINTS_LIMIT_MAX, &v)) < 0 || (rc > 0 && v == 0))
+		return http_error(c, MHD_HTTP_BAD_REQUEST,
+				  "limit: 1 to " COL_STR(COL_ENDPOINTS_LIMIT_MAX));
+	if (rc > 0)
+		q.limit = v;
+	q.after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
+	snprintf(lim, sizeof(lim), "%zu", q.limit);
+	{
+		const char *kv[] = {"limit", lim, NULL};
+		q.link = http_link(link, sizeof(link), API "/endpoints", kv) == 0 ? link : NULL;
+	}
+	if (col_db_endpoints_json(s->db, &q, &out, &err) < 0)
 		return http_reject(s, c, COL_REJ_STORAGE, MHD_HTTP_SERVICE_UNAVAILABLE, err.msg);
 	return http_json(c, MHD_HTTP_OK, out);
 }

@@ -52,6 +52,32 @@ static void teardown(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
+/* A report of host with n endpoints https://e<first + i>/, each with the
+ * certificate fp (a printf format taking the host number). */
+static struct col_report *make_eps(int id, int hostno, int first, int n)
+{
+	char *doc = malloc(256 + (size_t)n * 256), *p;
+	struct col_report *r;
+	struct col_err err = {0};
+	int i;
+
+	ck_assert_ptr_nonnull(doc);
+	p = doc + sprintf(doc,
+			  "{\"schema\":1,\"report_id\":\"00000000-0000-4000-8000-%012d\","
+			  "\"host_name\":\"pc%d\",\"version\":\"0.1.0\","
+			  "\"time\":\"2030-01-01T00:00:00Z\",\"endpoints\":[", id, hostno);
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "%s{\"url\":\"https://e%04d/\",\"verdict\":\"trusted\",\"certificate\":"
+				"{\"sha256\":\"AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:"
+				"AA:AA:AA:AA:AA:AA:AA:AA:%02X:%02X:%02X\",\"not_valid_after\":1900000000}}",
+			     i ? "," : "", first + i, (hostno >> 16) & 255, (hostno >> 8) & 255,
+			     hostno & 255);
+	strcpy(p, "]}");
+	ck_assert_msg(col_report_parse(doc, strlen(doc), &r, &err) == 0, "%s", err.msg);
+	free(doc);
+	return r;
+}
+
 /* A report of host with one endpoint whose certificate is fp (NULL: none). */
 static struct col_report *make(int id, const char *host, const char *time, const char *verdict,
 			       const char *fp)
@@ -136,7 +162,8 @@ START_TEST(test_batch_and_queries)
 	ck_assert_ptr_nonnull(strstr(out, "\"total\":0"));
 	free(out);
 
-	ck_assert_int_eq(col_db_endpoints_json(db, &out, &err), 0);
+	ck_assert_int_eq(col_db_endpoints_json(db, &(struct col_endpoint_query){.limit = 100}, &out,
+					       &err), 0);
 	ck_assert_ptr_nonnull(strstr(out, "\"several_fingerprints\":true"));
 	ck_assert_ptr_nonnull(strstr(out, "\"hosts_without_certificate\":1"));
 	ck_assert_ptr_nonnull(strstr(out, "\"hosts\":3"));
@@ -284,6 +311,55 @@ START_TEST(test_migrate_v1_future)
 }
 END_TEST
 
+/* The endpoints view comes in pages of URLs, each page bounded: at most
+ * COL_ENDPOINT_FPS_SHOWN fingerprints per URL, whatever the fleet sends. */
+START_TEST(test_endpoints_pages)
+{
+	struct col_db *db;
+	struct col_err err = {0};
+	struct col_report *r;
+	struct col_endpoint_query q = {.limit = 7, .link = "/api/v1/endpoints?limit=7"};
+	char *out, after[64];
+	int dup, h, pages = 0, seen = 0;
+
+	ck_assert_int_eq(col_db_open(target, COL_SYNC_FULL, &db, &err), 0);
+	/* 60 hosts with a certificate of their own on https://e0000/, and 20
+	 * URLs each. */
+	for (h = 0; h < 60; h++) {
+		r = make_eps(h + 1, h, 0, 20);
+		ck_assert_int_eq(col_db_insert_batch(db, &r, 1, &dup, 1900000000, &err), 0);
+		col_report_free(r);
+	}
+	for (;;) {
+		ck_assert_int_eq(col_db_endpoints_json(db, &q, &out, &err), 0);
+		ck_assert_msg(pages < 10, "more pages than URLs: %s", out);
+		assert_has(out, "\"total\":20,");
+		if (pages == 0) {
+			/* https://e0000/: 60 hosts, 60 fingerprints, 50 listed. */
+			assert_has(out, "\"url\":\"https://e0000/\",\"hosts\":60,");
+			assert_has(out, "\"fingerprints_total\":60,\"several_fingerprints\":true");
+			ck_assert_ptr_null(strstr(out, ":00:00:3B\"")); /* the 60th is not listed */
+		}
+		for (const char *p = out; (p = strstr(p, "\"url\":")) != NULL; p++)
+			seen++;
+		pages++;
+		const char *next = strstr(out, "\"next_after\":\"");
+		if (next == NULL) {
+			ck_assert_ptr_null(strstr(out, "\"next\":"));
+			free(out);
+			break;
+		}
+		assert_has(out, "\"next\":\"/api/v1/endpoints?limit=7&after=https%3A%2F%2Fe");
+		snprintf(after, sizeof(after), "%.*s", (int)strcspn(next + 14, "\""), next + 14);
+		q.after = after;
+		free(out);
+	}
+	ck_assert_int_eq(pages, 3);
+	ck_assert_int_eq(seen, 20);
+	col_db_close(db);
+}
+END_TEST
+
 struct submitter {
 	struct col_writer *w;
 	int first, n, dups, fails;
@@ -381,6 +457,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_batch_and_queries);
 	tcase_add_test(tc, test_future_time);
+	tcase_add_test(tc, test_endpoints_pages);
 	if (getenv("UCT_TEST_PG_URL") == NULL) {
 		/* These poke at the SQLite file. */
 		tcase_add_test(tc, test_schema_versions);

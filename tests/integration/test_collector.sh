@@ -165,6 +165,16 @@ get "/api/v1/hosts?expiring_within=30"
 check "hosts?expiring_within=30 days: none" has "$BODY" '"total":0'
 get "/api/v1/hosts?limit=2"
 check "pagination: two hosts and a next_after" has "$BODY" '"next_after":"pc-0002.corp.example"'
+check "pagination: a next link keeps the query" has "$BODY" '"next":"/api/v1/hosts?limit=2&after=pc-0002.corp.example"'
+get "/api/v1/hosts?order=problems&limit=1"
+check "pagination: order=problems links the next offset" \
+	has "$BODY" '"next":"/api/v1/hosts?order=problems&limit=1&offset=1"'
+get "/api/v1/hosts?state=trusted&endpoint=https%3A%2F%2Fuccx1.lab.example%2Fappadmin%2Fmain&limit=1"
+check "pagination: the next link keeps the filters, escaped" \
+	has "$BODY" '"next":"/api/v1/hosts?state=trusted&endpoint=https%3A%2F%2Fuccx1.lab.example%2Fappadmin%2Fmain&limit=1&after=pc-0002.corp.example"'
+get "$(jq_py "$BODY" 'd["next"]')"
+check "pagination: following it gives the last trusted host" \
+	test "$(jq_py "$BODY" '[h["name"] for h in d["hosts"]] == ["pc-0003.corp.example"] and "next" not in d')" = True
 get "/api/v1/hosts?limit=2&after=pc-0002.corp.example"
 check "pagination: the next page has the third" \
 	test "$(has "$BODY" pc-0003 && ! has "$BODY" next_after && echo y)" = y
@@ -183,6 +193,14 @@ get "/api/v1/hosts/pc-0003.corp.example"
 check "a late older report is stored but does not change the host" \
 	test "$CODE" = 200 -a "$(has "$BODY" "\"report_id\":\"$(uuid 4)\"" && has "$BODY" '"state":"trusted"' && echo y)" = y
 
+get "/api/v1/endpoints?limit=5"
+check "endpoints: paged by URL, 5 of 13 with a next link" \
+	test "$(jq_py "$BODY" 'len(d["endpoints"]) == 5 and d["total"] == 13 and d["next"] == "/api/v1/endpoints?limit=5&after=" + __import__("urllib.parse").parse.quote(d["endpoints"][-1]["url"], safe="")')" = True
+get "$(jq_py "$BODY" 'd["next"]')"
+check "endpoints: the next page starts after the last URL" \
+	test "$(jq_py "$BODY" 'len(d["endpoints"]) == 5 and "next" in d')" = True
+get "/api/v1/endpoints?limit=501"
+check "endpoints: limit past 500 is refused" test "$CODE" = 400
 get /api/v1/endpoints
 appadmin=$(grep -o '{"url":"https://uccx1.lab.example/appadmin/main"[^]]*][^}]*}' <<<"$BODY")
 check "endpoints: two fingerprints for appadmin, flagged" \
