@@ -195,7 +195,11 @@ void col_db_target_display(const char *target, char *buf, size_t len)
 
 int col_db_dump(json_t *root, char **out, struct col_err *err)
 {
-	*out = root != NULL ? json_dumps(root, JSON_COMPACT) : NULL;
+	/* Every character past ASCII as \uXXXX: the answers carry text from
+	 * the reports (a stored report in full), and a bidirectional override
+	 * or a line separator must stay an escape in a terminal or a log that
+	 * shows the answer, not act on it. */
+	*out = root != NULL ? json_dumps(root, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
 	json_decref(root);
 	if (*out == NULL) {
 		col_err_set(err, COL_REJ_STORAGE, "out of memory");

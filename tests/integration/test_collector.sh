@@ -116,6 +116,8 @@ report "$(uuid 2)" h | sed '0,/"certificate":{[^}]*}/s//"certificate":null/' |
 	bad "fetch ok without a certificate" "endpoints[0].certificate"
 report "$(uuid 2)" h | sed '0,/"sha256":"[^"]*"/s//"sha256":"ABCD"/' | bad "a bad sha256" "sha256"
 report "$(uuid 2)" h | sed 's/^{/{"host_name":"twice",/' | bad "a duplicate key" "duplicate"
+report "$(uuid 2)" h | sed 's/"host_name":"h"/"host_name":"pc\\u202egro.live"/' |
+	bad "a right-to-left override in host_name" "host_name"
 get "/api/v1/hosts/h"
 check "no rejected report was stored" test "$CODE" = 404
 
@@ -218,7 +220,7 @@ check "metrics: reports received" grep -qx 'uccx_collector_reports_received_tota
 check "metrics: rejected by reason" bash -c "grep -qx 'uccx_collector_reports_rejected_total{reason=\"too_large\"} 2' '$W/metrics.txt' &&
 	grep -qx 'uccx_collector_reports_rejected_total{reason=\"unauthorized\"} 3' '$W/metrics.txt' &&
 	grep -qx 'uccx_collector_reports_rejected_total{reason=\"malformed_json\"} 2' '$W/metrics.txt' &&
-	grep -qx 'uccx_collector_reports_rejected_total{reason=\"invalid_report\"} 12' '$W/metrics.txt'"
+	grep -qx 'uccx_collector_reports_rejected_total{reason=\"invalid_report\"} 13' '$W/metrics.txt'"
 check "metrics: hosts, problems, several fingerprints" bash -c "grep -qx 'uccx_collector_hosts 3' '$W/metrics.txt' &&
 	grep -qx 'uccx_collector_hosts_with_problems 1' '$W/metrics.txt' &&
 	grep -qx 'uccx_collector_endpoints_several_fingerprints 1' '$W/metrics.txt'"
@@ -239,6 +241,16 @@ post "$W/r10.json"
 get /api/v1/hosts/pc-future.corp.example
 check "the genuine report that follows it wins" \
 	test "$(has "$BODY" "\"report_id\":\"$(uuid 10)\"" && has "$BODY" '"state":"problem"' && echo y)" = y
+
+# ---- text from a server stays data in the answers ----
+report "$(uuid 11)" pc-text.corp.example |
+	sed '0,/"reason":null/s//"reason":"CN=\\u202eevil \\u0085\\u2028<script>\xe2\x80\xae"/' >"$W/r11.json"
+post "$W/r11.json"
+check "a reason holding an override, a C1 control and markup is accepted" test "$CODE" = 202
+get /api/v1/hosts/pc-text.corp.example
+printf '%s' "$BODY" >"$W/text.json"
+check "the API answers it in ASCII, the override as \\u202e" \
+	bash -c "! LC_ALL=C grep -q \$'[\x80-\xff]' '$W/text.json' && grep -qiF 'CN=\u202eevil \u0085\u2028<script>\u202e' '$W/text.json'"
 
 # ---- dashboard ----
 page=$(curl -sS -D "$W/headers" "$URL/")
