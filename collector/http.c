@@ -598,28 +598,25 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
 			return MHD_NO;
 		*con_cls = rq;
 		atomic_fetch_add(&s->in_flight, 1);
-		/* The headers are in: from here a report's body has its own
-		 * deadline, and anything else none but the idle timeout. */
-		if (is_report && strcmp(method, MHD_HTTP_METHOD_POST) == 0) {
-			http_phase(s, c, HTTP_PHASE_BODY);
+		/* The headers are in: the body, if any, has its own deadline.
+		 * That holds for every request, since a body is read (and
+		 * dropped) on a GET as well, token or not. */
+		http_phase(s, c, HTTP_PHASE_BODY);
+		if (is_report && strcmp(method, MHD_HTTP_METHOD_POST) == 0)
 			return http_report_begin(s, c, rq);
-		}
-		http_phase(s, c, HTTP_PHASE_HANDLING);
 		return MHD_YES;
-	}
-	if (is_report && strcmp(method, MHD_HTTP_METHOD_POST) == 0) {
-		if (*upload_size > 0) {
-			http_report_chunk(s, rq, upload, *upload_size);
-			*upload_size = 0;
-			return MHD_YES;
-		}
-		http_phase(s, c, HTTP_PHASE_HANDLING);
-		return http_report_end(s, c, rq);
 	}
 	if (*upload_size > 0) {
-		*upload_size = 0; /* a body on another request is ignored */
+		if (is_report && strcmp(method, MHD_HTTP_METHOD_POST) == 0)
+			http_report_chunk(s, rq, upload, *upload_size);
+		/* a body on another request is ignored */
+		*upload_size = 0;
 		return MHD_YES;
 	}
+	/* All received: only the idle timeout applies to the answer. */
+	http_phase(s, c, HTTP_PHASE_HANDLING);
+	if (is_report && strcmp(method, MHD_HTTP_METHOD_POST) == 0)
+		return http_report_end(s, c, rq);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0)
 		return http_get(s, c, url);
 	return http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");

@@ -109,27 +109,38 @@ echo "# thirty addresses: $AWAY turned away at once, $HELD held, $OPEN still ope
 check "every slow connection was closed by the server, none past twice the deadline" \
 	test "$OPEN" -eq 0 -a "$(awk -v l="$LAST" -v h="$HDR" 'BEGIN { print (l <= 2 * h + 2) }')" = 1
 
-# ---- a body dribbled a byte at a time, with the agent token ----
-# The idle timeout (30 s) never fires while bytes come; the body deadline does.
-exec 7<>"/dev/tcp/127.0.0.1/$PORT"
-printf 'POST /api/v1/reports HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: 100000\r\n\r\n' \
-	"$AGENT_TOK" >&7
-t0=$(ms_now)
-(for _ in $(seq 40); do printf '{' >&7 2>/dev/null || exit 0; sleep 0.5; done) &
-dribble=$!
-set +e
-timeout 25 cat <&7 >/dev/null
-set -e
-MS=$(($(ms_now) - t0))
-exec 7<&- 7>&-
-kill "$dribble" 2>/dev/null || true
-wait "$dribble" 2>/dev/null || true
+# ---- a body dribbled a byte at a time ----
+# The idle timeout (30 s) never fires while bytes come; the body deadline
+# does, for a report with the agent token and for a GET of the dashboard
+# (no token needed) with a body alike.
+# dribble REQUEST-HEAD: sends it and the blank line that ends the headers,
+# then a byte every 0.5 s; sets MS to when the collector closed the
+# connection (25 s at most).
+dribble() {
+	local pid
+	exec 7<>"/dev/tcp/127.0.0.1/$PORT"
+	printf '%s\r\n\r\n' "$1" >&7
+	t0=$(ms_now)
+	(for _ in $(seq 40); do printf '{' >&7 2>/dev/null || exit 0; sleep 0.5; done) &
+	pid=$!
+	set +e
+	timeout 25 cat <&7 >/dev/null
+	set -e
+	MS=$(($(ms_now) - t0))
+	exec 7<&- 7>&-
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+dribble "$(printf 'POST /api/v1/reports HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: 100000' "$AGENT_TOK")"
 check "a report body dribbled a byte every 0.5 s is cut at the body deadline (${MS} ms)" \
+	test "$MS" -ge $((HDR * 1000 - 500)) -a "$MS" -lt $((HDR * 1000 + 2500))
+dribble "$(printf 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000')"
+check "so is a body dribbled on GET / without a token (${MS} ms)" \
 	test "$MS" -ge $((HDR * 1000 - 500)) -a "$MS" -lt $((HDR * 1000 + 2500))
 
 curl -sS -H "Authorization: Bearer $ADMIN_TOK" "$URL/metrics" >"$W/metrics.txt"
-check "metrics count the connection cut at the body deadline" \
-	grep -qx 'uccx_collector_connections_cut_total{phase="body"} 1' "$W/metrics.txt"
+check "metrics count the two connections cut at the body deadline" \
+	grep -qx 'uccx_collector_connections_cut_total{phase="body"} 2' "$W/metrics.txt"
 check "metrics count the connections cut at the header deadline" \
 	test "$(awk '/^uccx_collector_connections_cut_total\{phase="headers"\}/ { print $2 }' "$W/metrics.txt")" -ge 544
 check "the refused connections are logged a few times, not once each" \
