@@ -47,18 +47,18 @@ slow_phase() {
 }
 slow_end() { wait "$SLOW_PID" || true; SLOW_PID=; }
 # slow_stats NAME: from what slow_clients.py saw, sets AWAY (closed within
-# 1 s: turned away), HELD (closed later or never), OPEN (never closed),
-# LAST (the latest close, seconds), CUT_OK (every held one was closed at
-# the header deadline, +-0.5/1.5 s, after sending at least two lines).
+# half the deadline: turned away), HELD (closed later or never), OPEN (never
+# closed), LAST (the latest close, seconds), CUT_OK (every held one was
+# closed at the header deadline, -0.5/+2.5 s, after sending two lines).
 slow_stats() {
 	eval "$(python3 -c 'import json, sys
 c = json.load(open(sys.argv[1]))
 hdr = float(sys.argv[2])
-held = [x for x in c if x["closed"] is None or x["closed"] >= 1]
+held = [x for x in c if x["closed"] is None or x["closed"] >= hdr / 2]
 print("AWAY=%d HELD=%d OPEN=%d LAST=%s CUT_OK=%s" % (
     len(c) - len(held), len(held), sum(1 for x in c if x["closed"] is None),
     max([x["closed"] or 0 for x in c] + [0]),
-    all(x["closed"] is not None and hdr - 0.5 <= x["closed"] <= hdr + 1.5 and x["lines"] >= 2
+    all(x["closed"] is not None and hdr - 0.5 <= x["closed"] <= hdr + 2.5 and x["lines"] >= 2
         for x in held)))' "$W/$1.json" "$HDR")"
 }
 
