@@ -15,6 +15,18 @@
 #define COL_REPORT_SCHEMA 1
 #define COL_MAX_ENDPOINTS 512
 #define COL_FP_LEN 95 /* "AB:CD:..." for 32 bytes */
+/*
+ * How far ahead of the collector's clock a report's time may be (seconds).
+ * Any PC can read the agent token, so a report's "time" is the sender's
+ * word: it is clamped to the receive time plus this, and a report only
+ * loses to the host's shown one when it claims to be older by more than
+ * this. A report dated in the future can then hold a host's state for five
+ * minutes at most, and a real clock skew between a PC and the collector is
+ * still taken as it is.
+ */
+#define COL_TIME_SKEW 300
+#define COL_STR_(x) #x
+#define COL_STR(x) COL_STR_(x)
 
 /* Why a request was turned away; each has a counter in /metrics. */
 enum col_reject {
@@ -97,8 +109,12 @@ void col_db_target_display(const char *target, char *buf, size_t len);
 
 /*
  * Stores a batch of reports in one transaction. dup[i] is set to 1 for a
- * report whose report_id is already stored. Returns 0 only after COMMIT
- * returned; -1 (nothing stored) otherwise.
+ * report whose report_id is already stored. Each report's time is first
+ * clamped, in place, to received_at + COL_TIME_SKEW. A host's state becomes
+ * the report received last, unless that report's time is more than
+ * COL_TIME_SKEW older than the shown one's (a report spooled while offline,
+ * delivered late). Returns 0 only after COMMIT returned; -1 (nothing
+ * stored) otherwise.
  */
 int col_db_insert_batch(struct col_db *db, struct col_report *const *reports, size_t n, int *dup,
 			int64_t received_at, struct col_err *err);
@@ -111,7 +127,26 @@ struct col_host_query {
 	int problems_first;       /* order problem hosts before the others */
 	size_t offset;            /* with problems_first, plain offset paging */
 	size_t limit;
+	const char *link;         /* the request's path and filters, escaped ("/api/v1/hosts?..."):
+				     the answer's "next" is this plus the cursor; NULL: no link */
 };
+
+/* GET /api/v1/endpoints: URLs in byte order, a page at a time. */
+#define COL_ENDPOINTS_LIMIT 100     /* default page */
+#define COL_ENDPOINTS_LIMIT_MAX 500
+#define COL_ENDPOINT_FPS_SHOWN 50   /* fingerprints listed per URL, most hosts first */
+struct col_endpoint_query {
+	const char *after;        /* keyset pagination: URLs > after; NULL: from the first */
+	size_t limit;
+	const char *link;         /* as in col_host_query */
+};
+
+/*
+ * Appends s to buf (of size len, NUL-terminated) percent-encoded for a
+ * query string: everything but unreserved characters. Returns 0, or -1
+ * when it does not fit (buf is then left as it was).
+ */
+int col_url_append_escaped(char *buf, size_t len, const char *s);
 
 /*
  * The three queries answer JSON text (malloc'd, the caller's) so the HTTP
@@ -121,7 +156,8 @@ int col_db_hosts_json(struct col_db *db, const struct col_host_query *q, int64_t
 		      struct col_err *err);
 /* 0 and *out NULL when the host is unknown. */
 int col_db_host_json(struct col_db *db, const char *name, char **out, struct col_err *err);
-int col_db_endpoints_json(struct col_db *db, char **out, struct col_err *err);
+int col_db_endpoints_json(struct col_db *db, const struct col_endpoint_query *q, char **out,
+			  struct col_err *err);
 
 struct col_db_stats {
 	int64_t reports, hosts, problem_hosts, endpoints, multi_fp_endpoints;
@@ -152,7 +188,10 @@ struct col_config {
 	char *agent_token_file, *admin_token_file;
 	enum col_sync sync;
 	unsigned max_connections;
-	unsigned timeout_s;
+	unsigned max_per_address;  /* connections from one client address; 0: no limit */
+	unsigned timeout_s;        /* idle: restarted by every byte */
+	unsigned header_timeout_s; /* the whole of a request's headers */
+	unsigned body_timeout_s;   /* the whole of a report's body */
 	size_t max_body;
 	int help, version;
 };

@@ -55,7 +55,13 @@ void col_config_usage(FILE *out)
 	      "                           synchronous_commit); normal: SQLite NORMAL, PostgreSQL\n"
 	      "                           synchronous_commit=off (a server crash may lose commits)\n"
 	      "  --max-connections N      concurrent connections (default 512)\n"
+	      "  --max-connections-per-address N\n"
+	      "                           concurrent connections from one client address\n"
+	      "                           (default 32; 0: no limit, behind a proxy that hides\n"
+	      "                           the clients' addresses)\n"
 	      "  --timeout SECONDS        idle connection timeout (default 30)\n"
+	      "  --header-timeout SECONDS a request's headers must arrive within this (default 10)\n"
+	      "  --body-timeout SECONDS   a report's body must arrive within this (default 60)\n"
 	      "  --max-body BYTES         largest accepted report (default 1048576)\n"
 	      "  --help, --version\n",
 	      out);
@@ -102,10 +108,23 @@ static int config_set(struct col_config *cfg, const char *key, const char *value
 		if (n < 1 || n > 65536)
 			goto bad;
 		cfg->max_connections = (unsigned)n;
+	} else if (!strcasecmp(key, "max-connections-per-address") ||
+		   !strcasecmp(key, "max_connections_per_address")) {
+		if (n > 65536)
+			goto bad;
+		cfg->max_per_address = (unsigned)n;
 	} else if (!strcasecmp(key, "timeout")) {
 		if (n < 1 || n > 3600)
 			goto bad;
 		cfg->timeout_s = (unsigned)n;
+	} else if (!strcasecmp(key, "header-timeout") || !strcasecmp(key, "header_timeout")) {
+		if (n < 1 || n > 3600)
+			goto bad;
+		cfg->header_timeout_s = (unsigned)n;
+	} else if (!strcasecmp(key, "body-timeout") || !strcasecmp(key, "body_timeout")) {
+		if (n < 1 || n > 3600)
+			goto bad;
+		cfg->body_timeout_s = (unsigned)n;
 	} else if (!strcasecmp(key, "max-body") || !strcasecmp(key, "max_body")) {
 		if (n < 1024 || n > 64ul * 1024 * 1024)
 			goto bad;
@@ -153,6 +172,9 @@ int col_config_load(int argc, char **argv, struct col_config *cfg, struct col_er
 		{"max-connections", required_argument, NULL, 6},
 		{"timeout", required_argument, NULL, 7},
 		{"max-body", required_argument, NULL, 8},
+		{"max-connections-per-address", required_argument, NULL, 9},
+		{"header-timeout", required_argument, NULL, 10},
+		{"body-timeout", required_argument, NULL, 11},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{0, 0, 0, 0},
@@ -163,7 +185,10 @@ int col_config_load(int argc, char **argv, struct col_config *cfg, struct col_er
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->sync = COL_SYNC_FULL;
 	cfg->max_connections = 512;
+	cfg->max_per_address = 32;
 	cfg->timeout_s = 30;
+	cfg->header_timeout_s = 10;
+	cfg->body_timeout_s = 60;
 	cfg->max_body = 1024 * 1024;
 	/* First pass: only --config, --help and --version, so that the file is
 	 * read before the flags that override it. */

@@ -55,6 +55,14 @@ const char *col_db_backend_name(const struct col_db *db)
 int col_db_insert_batch(struct col_db *db, struct col_report *const *reports, size_t n, int *dup,
 			int64_t received_at, struct col_err *err)
 {
+	size_t i;
+
+	/* A time far in the future would otherwise outrank every later genuine
+	 * report of that host (the stores compare times): only the receive
+	 * time is the collector's own. */
+	for (i = 0; i < n; i++)
+		if (reports[i]->time > received_at + COL_TIME_SKEW)
+			reports[i]->time = received_at + COL_TIME_SKEW;
 	return db->ops->insert_batch(db, reports, n, dup, received_at, err);
 }
 
@@ -69,9 +77,51 @@ int col_db_host_json(struct col_db *db, const char *name, char **out, struct col
 	return db->ops->host_json(db, name, out, err);
 }
 
-int col_db_endpoints_json(struct col_db *db, char **out, struct col_err *err)
+int col_db_endpoints_json(struct col_db *db, const struct col_endpoint_query *q, char **out,
+			  struct col_err *err)
 {
-	return db->ops->endpoints_json(db, out, err);
+	return db->ops->endpoints_json(db, q, out, err);
+}
+
+int col_url_append_escaped(char *buf, size_t len, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = strlen(buf), start = o;
+
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+		int plain = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+			    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_' || ch == '~';
+		if (o + (plain ? 1 : 3) >= len) {
+			buf[start] = '\0';
+			return -1;
+		}
+		if (plain) {
+			buf[o++] = (char)ch;
+		} else {
+			buf[o++] = '%';
+			buf[o++] = hex[ch >> 4];
+			buf[o++] = hex[ch & 15];
+		}
+	}
+	buf[o] = '\0';
+	return 0;
+}
+
+/* link + "&KEY=" + the escaped value, as a new JSON string (NULL: no link). */
+static json_t *db_next_link(const char *link, const char *key, const char *value)
+{
+	size_t len = strlen(link) + strlen(key) + 3 * strlen(value) + 8;
+	char *buf = malloc(len);
+	json_t *j = NULL;
+
+	if (buf == NULL)
+		return NULL;
+	snprintf(buf, len, "%s%s%s=", link, strchr(link, '?') ? "&" : "?", key);
+	if (col_url_append_escaped(buf, len, value) == 0)
+		j = json_string(buf);
+	free(buf);
+	return j;
 }
 
 int col_db_stats(struct col_db *db, struct col_db_stats *st, struct col_err *err)
@@ -145,7 +195,11 @@ void col_db_target_display(const char *target, char *buf, size_t len)
 
 int col_db_dump(json_t *root, char **out, struct col_err *err)
 {
-	*out = root != NULL ? json_dumps(root, JSON_COMPACT) : NULL;
+	/* Every character past ASCII as \uXXXX: the answers carry text from
+	 * the reports (a stored report in full), and a bidirectional override
+	 * or a line separator must stay an escape in a terminal or a log that
+	 * shows the answer, not act on it. */
+	*out = root != NULL ? json_dumps(root, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
 	json_decref(root);
 	if (*out == NULL) {
 		col_err_set(err, COL_REJ_STORAGE, "out of memory");
@@ -199,11 +253,18 @@ int col_db_hosts_page_json(int64_t total, json_t *hosts, int more, const struct 
 	json_object_set_new(root, "total", json_integer(total));
 	/* The stores ask for limit + 1 rows: a row left over means another page. */
 	if (more && n > 0) {
-		if (q->problems_first)
+		char off[24];
+		const char *last = json_string_value(json_object_get(json_array_get(hosts, n - 1), "name"));
+		if (q->problems_first) {
 			json_object_set_new(root, "next_offset", json_integer((json_int_t)(q->offset + n)));
-		else
-			json_object_set(root, "next_after",
-					json_object_get(json_array_get(hosts, n - 1), "name"));
+			snprintf(off, sizeof(off), "%zu", q->offset + n);
+			if (q->link != NULL)
+				json_object_set_new(root, "next", db_next_link(q->link, "offset", off));
+		} else {
+			json_object_set_new(root, "next_after", json_string(last));
+			if (q->link != NULL)
+				json_object_set_new(root, "next", db_next_link(q->link, "after", last));
+		}
 	}
 	json_object_set_new(root, "limit", json_integer((json_int_t)q->limit));
 	json_object_set_new(root, "hosts", hosts);
@@ -211,7 +272,7 @@ int col_db_hosts_page_json(int64_t total, json_t *hosts, int more, const struct 
 }
 
 int col_db_endpoints_add(json_t *list, const char *url, const char *sha256, int64_t hosts,
-			 int64_t not_after)
+			 int64_t not_after, int64_t url_hosts, int64_t url_fps)
 {
 	size_t n = json_array_size(list);
 	json_t *cur = n > 0 ? json_array_get(list, n - 1) : NULL, *fp;
@@ -220,12 +281,11 @@ int col_db_endpoints_add(json_t *list, const char *url, const char *sha256, int6
 		if ((cur = json_object()) == NULL || json_array_append_new(list, cur) < 0)
 			return -1;
 		json_object_set_new(cur, "url", json_string(url));
-		json_object_set_new(cur, "hosts", json_integer(0));
+		json_object_set_new(cur, "hosts", json_integer(url_hosts));
 		json_object_set_new(cur, "hosts_without_certificate", json_integer(0));
 		json_object_set_new(cur, "fingerprints", json_array());
+		json_object_set_new(cur, "fingerprints_total", json_integer(url_fps));
 	}
-	json_object_set_new(cur, "hosts",
-			    json_integer(json_integer_value(json_object_get(cur, "hosts")) + hosts));
 	if (sha256 == NULL) {
 		json_object_set_new(cur, "hosts_without_certificate", json_integer(hosts));
 		return 0;
@@ -238,10 +298,11 @@ int col_db_endpoints_add(json_t *list, const char *url, const char *sha256, int6
 	return json_array_append_new(json_object_get(cur, "fingerprints"), fp);
 }
 
-int col_db_endpoints_finish(json_t *list, char **out, struct col_err *err)
+int col_db_endpoints_finish(json_t *list, int64_t total, int more,
+			    const struct col_endpoint_query *q, char **out, struct col_err *err)
 {
 	json_t *root = json_object(), *ep;
-	size_t i;
+	size_t i, n = json_array_size(list);
 
 	if (root == NULL || list == NULL) {
 		json_decref(root);
@@ -250,13 +311,21 @@ int col_db_endpoints_finish(json_t *list, char **out, struct col_err *err)
 		return -1;
 	}
 	json_array_foreach(list, i, ep) {
-		int several = json_array_size(json_object_get(ep, "fingerprints")) > 1;
+		int several = json_integer_value(json_object_get(ep, "fingerprints_total")) > 1;
 		json_object_set_new(ep, "several_fingerprints", json_boolean(several));
 		/* Hosts that see different certificates for one URL: either a
 		 * renewal on its way through the fleet or an interception. */
 		json_object_set_new(ep, "flag",
 				    several ? json_string("rotation or man in the middle") : json_null());
 	}
+	json_object_set_new(root, "total", json_integer(total));
+	if (more && n > 0) {
+		const char *last = json_string_value(json_object_get(json_array_get(list, n - 1), "url"));
+		json_object_set_new(root, "next_after", json_string(last));
+		if (q->link != NULL)
+			json_object_set_new(root, "next", db_next_link(q->link, "after", last));
+	}
+	json_object_set_new(root, "limit", json_integer((json_int_t)q->limit));
 	json_object_set_new(root, "endpoints", list);
 	return col_db_dump(root, out, err);
 }

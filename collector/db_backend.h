@@ -25,7 +25,8 @@ struct col_db_ops {
 	int (*hosts_json)(struct col_db *db, const struct col_host_query *q, int64_t now, char **out,
 			  struct col_err *err);
 	int (*host_json)(struct col_db *db, const char *name, char **out, struct col_err *err);
-	int (*endpoints_json)(struct col_db *db, char **out, struct col_err *err);
+	int (*endpoints_json)(struct col_db *db, const struct col_endpoint_query *q, char **out,
+			      struct col_err *err);
 	int (*stats)(struct col_db *db, struct col_db_stats *st, struct col_err *err);
 };
 
@@ -55,15 +56,36 @@ int col_db_hosts_page_json(int64_t total, json_t *hosts, int more, const struct 
 			   char **out, struct col_err *err);
 
 /*
- * The endpoints view is built from the rows of
- *   SELECT url, sha256, COUNT(*), MIN(not_after) FROM host_endpoints
- *   GROUP BY url, sha256 ORDER BY url, COUNT(*) DESC, sha256 (NULL first)
- * fed one by one (sha256 NULL: the hosts without a certificate), then
- * finished into the document (list is stolen; *out is the caller's).
+ * The endpoints view is built from the rows of COL_DB_ENDPOINTS_SQL (one
+ * per URL and fingerprint: the hosts without a certificate first, as
+ * sha256 NULL, then at most COL_ENDPOINT_FPS_SHOWN fingerprints by hosts;
+ * url_hosts and url_fps count all of the URL's hosts and fingerprints),
+ * fed one by one, then finished into the page document (list is stolen;
+ * *out is the caller's). more says a URL past the page was seen.
  */
 int col_db_endpoints_add(json_t *list, const char *url, const char *sha256, int64_t hosts,
-			 int64_t not_after);
-int col_db_endpoints_finish(json_t *list, char **out, struct col_err *err);
+			 int64_t not_after, int64_t url_hosts, int64_t url_fps);
+int col_db_endpoints_finish(json_t *list, int64_t total, int more,
+			    const struct col_endpoint_query *q, char **out, struct col_err *err);
+
+/*
+ * The page's rows, for both stores: AFTER and LIMIT are the placeholders
+ * of each dialect ("?1", "$1"). LIMIT is the page size plus one, so that a
+ * row of one more URL tells there is another page. The fingerprints are
+ * cut per URL in SQL so that neither store holds more than the page: a URL
+ * seen with a different certificate by each of 10,000 hosts lists 50.
+ */
+#define COL_DB_ENDPOINTS_SQL(AFTER, LIMIT)                                                        \
+	"SELECT url, sha256, hosts, not_after, url_hosts, url_fps FROM ("                        \
+	" SELECT url, sha256, COUNT(*) AS hosts, MIN(not_after) AS not_after,"                  \
+	"  ROW_NUMBER() OVER (PARTITION BY url ORDER BY (sha256 IS NULL) DESC, COUNT(*) DESC,"  \
+	"   sha256) AS rn,"                                                                      \
+	"  SUM(COUNT(*)) OVER (PARTITION BY url) AS url_hosts,"                                  \
+	"  COUNT(sha256) OVER (PARTITION BY url) AS url_fps"                                     \
+	" FROM host_endpoints WHERE url IN (SELECT DISTINCT url FROM host_endpoints"            \
+	"  WHERE url > " AFTER " ORDER BY url LIMIT " LIMIT ")"                                 \
+	" GROUP BY url, sha256) AS g"                                                            \
+	" WHERE rn <= " COL_STR(COL_ENDPOINT_FPS_SHOWN) " + 1 ORDER BY url, rn"
 
 /* Dumps root compactly into *out (root is stolen); -1 when out of memory. */
 int col_db_dump(json_t *root, char **out, struct col_err *err);

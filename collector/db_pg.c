@@ -13,7 +13,7 @@
 
 #include "db_backend.h"
 
-#define PG_SCHEMA_VERSION 1
+#define PG_SCHEMA_VERSION 2
 /* pg_advisory_xact_lock key serialising schema migrations of instances that
  * start together ("uct-col" in ASCII). */
 #define PG_MIGRATE_LOCK "8463118278192492"
@@ -60,6 +60,19 @@ static const char pg_schema_v1[] =
 	"  PRIMARY KEY (host, url));"
 	"CREATE INDEX host_endpoints_url ON host_endpoints(url, sha256, not_after);"
 	"INSERT INTO schema_version (version) VALUES (1);";
+
+/* Version 2, as in SQLite: report times clamped to the receive time plus
+ * COL_TIME_SKEW, so that a host frozen by a report from the future follows
+ * its next report again. schema_version keeps one row. */
+static const char pg_schema_v2[] =
+	"UPDATE reports SET report_time = received_at + " COL_STR(COL_TIME_SKEW)
+	"  WHERE report_time > received_at + " COL_STR(COL_TIME_SKEW) ";"
+	"UPDATE hosts SET report_time = received_at + " COL_STR(COL_TIME_SKEW)
+	"  WHERE report_time > received_at + " COL_STR(COL_TIME_SKEW) ";"
+	"UPDATE schema_version SET version = 2;";
+
+/* Each migration, index i taking version i to i + 1. */
+static const char *const pg_migrations[PG_SCHEMA_VERSION] = {pg_schema_v1, pg_schema_v2};
 
 /* The SQLSTATE of this thread's last failure, for the writer's retries. */
 static _Thread_local char pg_last_state[6];
@@ -162,8 +175,9 @@ static int pg_migrate(PGconn *conn, struct col_err *err)
 			    PG_SCHEMA_VERSION);
 		goto err;
 	}
-	if (version == 0 && pg_exec(conn, pg_schema_v1, err) < 0)
-		goto err;
+	for (; version < PG_SCHEMA_VERSION; version++)
+		if (pg_exec(conn, pg_migrations[version], err) < 0)
+			goto err;
 	return pg_exec(conn, "COMMIT", err);
 err:
 	PQclear(res);
@@ -341,10 +355,12 @@ static int pg_insert_one(PGconn *conn, const struct col_report *r, int *dup, int
 	else
 		pg_param_text(&p, NULL);
 	/*
-	 * A late report (spooled while offline) must not replace a newer one.
-	 * When two instances race on one host, the second upsert waits on the
-	 * row lock and then evaluates the WHERE against the committed row, so
-	 * the newest report wins whichever commits last.
+	 * The report received last is the host's state, unless it says it is
+	 * older than the shown one by more than the allowed skew (spooled while
+	 * offline, delivered late). Times were clamped on the way in, so a
+	 * report from the future holds its host for the skew at most. When two
+	 * instances race on one host, the second upsert waits on the row lock
+	 * and then evaluates the WHERE against the committed row.
 	 */
 	if (pg_write(conn,
 		     "INSERT INTO hosts (name, report_id, report_time, received_at, agent_version,"
@@ -355,7 +371,8 @@ static int pg_insert_one(PGconn *conn, const struct col_report *r, int *dup, int
 		     " agent_version = excluded.agent_version, state = excluded.state,"
 		     " endpoints = excluded.endpoints, problem_endpoints = excluded.problem_endpoints,"
 		     " next_expiry = excluded.next_expiry"
-		     " WHERE excluded.report_time >= hosts.report_time", &p, &rows, "update host",
+		     " WHERE excluded.report_time >= hosts.report_time - " COL_STR(COL_TIME_SKEW),
+		     &p, &rows, "update host",
 		     err) < 0)
 		return -1;
 	if (rows == 0)
@@ -600,41 +617,66 @@ fail:
 	return -1;
 }
 
-static int pg_endpoints_json(struct col_db *base, char **out, struct col_err *err)
+static int pg_endpoints_json(struct col_db *base, const struct col_endpoint_query *q, char **out,
+			     struct col_err *err)
 {
 	struct pg_db *db = (struct pg_db *)base;
-	PGresult *res;
+	struct pg_params p = {0};
+	PGresult *res = NULL;
 	json_t *list = json_array();
-	int i;
+	const char *url, *last = NULL;
+	int64_t total;
+	size_t urls = 0;
+	int i, more = 0;
 
 	*out = NULL;
+	pg_param_text(&p, q->after != NULL ? q->after : "");
+	pg_param_int(&p, (int64_t)q->limit + 1);
 	pthread_mutex_lock(&db->rd_lock);
-	if (pg_ready(db->rd, err) < 0) {
-		pthread_mutex_unlock(&db->rd_lock);
-		json_decref(list);
-		return -1;
-	}
-	/* SQLite sorts NULL first; the view does not depend on it, but the
-	 * same order keeps the two stores' answers comparable row by row. */
-	res = pg_first(db->rd, "SELECT url, sha256, COUNT(*), MIN(not_after) FROM host_endpoints"
-			       " GROUP BY url, sha256 ORDER BY url, COUNT(*) DESC, sha256 NULLS FIRST",
-		       NULL);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		pg_fail(db->rd, res, "endpoints query", err);
-		pthread_mutex_unlock(&db->rd_lock);
+	/* One snapshot for the count and the page, as in SQLite. */
+	if (pg_ready(db->rd, err) < 0)
+		goto fail;
+	res = pg_first(db->rd, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", NULL);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		goto err;
-	}
+	PQclear(res);
+	res = PQexec(db->rd, "SELECT COUNT(DISTINCT url) FROM host_endpoints");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		goto err;
+	total = pg_int(res, 0, 0);
+	PQclear(res);
+	/* The page is cut in SQL: the result holds limit + 1 URLs at most. */
+	res = pg_query(db->rd, COL_DB_ENDPOINTS_SQL("$1", "$2"), &p);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		goto err;
+	pg_exec(db->rd, "COMMIT", err);
 	pthread_mutex_unlock(&db->rd_lock);
-	for (i = 0; i < PQntuples(res); i++)
-		if (col_db_endpoints_add(list, pg_text(res, i, 0), pg_text(res, i, 1),
-					 pg_int(res, i, 2), pg_int(res, i, 3)) < 0) {
-			col_err_set(err, COL_REJ_STORAGE, "out of memory");
-			goto err;
+	for (i = 0; i < PQntuples(res); i++) {
+		url = pg_text(res, i, 0);
+		if (last == NULL || strcmp(last, url) != 0) {
+			if (urls == q->limit) {
+				more = 1;
+				break;
+			}
+			urls++;
 		}
+		last = url;
+		if (col_db_endpoints_add(list, url, pg_text(res, i, 1), pg_int(res, i, 2),
+					 pg_int(res, i, 3), pg_int(res, i, 4), pg_int(res, i, 5)) < 0) {
+			col_err_set(err, COL_REJ_STORAGE, "out of memory");
+			PQclear(res);
+			json_decref(list);
+			return -1;
+		}
+	}
 	PQclear(res);
-	return col_db_endpoints_finish(list, out, err);
+	return col_db_endpoints_finish(list, total, more, q, out, err);
 err:
+	pg_fail(db->rd, res, "endpoints query", err);
 	PQclear(res);
+	pg_rollback(db->rd);
+fail:
+	pthread_mutex_unlock(&db->rd_lock);
 	json_decref(list);
 	return -1;
 }

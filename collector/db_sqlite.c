@@ -4,6 +4,7 @@
  * HTTP threads under a mutex. Every statement binds its values.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +13,7 @@
 
 #include "db_backend.h"
 
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 
 struct sqlite_db {
 	struct col_db base; /* first: db.c dispatches through it */
@@ -53,6 +54,21 @@ static const char db_schema_v1[] =
 	"  PRIMARY KEY (host, url)) WITHOUT ROWID;"
 	"CREATE INDEX host_endpoints_url ON host_endpoints(url, sha256, not_after);";
 
+/*
+ * Version 2: report times are clamped to the receive time plus
+ * COL_TIME_SKEW. Rows stored before carry whatever time a report claimed
+ * (a host frozen by a report dated 9999 among them): clamped here, so that
+ * the host's next report wins again.
+ */
+static const char db_schema_v2[] =
+	"UPDATE reports SET report_time = received_at + " COL_STR(COL_TIME_SKEW)
+	"  WHERE report_time > received_at + " COL_STR(COL_TIME_SKEW) ";"
+	"UPDATE hosts SET report_time = received_at + " COL_STR(COL_TIME_SKEW)
+	"  WHERE report_time > received_at + " COL_STR(COL_TIME_SKEW) ";";
+
+/* Each migration, index i taking version i to i + 1. */
+static const char *const db_migrations[DB_SCHEMA_VERSION] = {db_schema_v1, db_schema_v2};
+
 static int db_fail(sqlite3 *h, const char *what, struct col_err *err)
 {
 	col_err_set(err, COL_REJ_STORAGE, "%s: %s", what, h ? sqlite3_errmsg(h) : "out of memory");
@@ -85,6 +101,7 @@ static int db_user_version(sqlite3 *h, int *out, struct col_err *err)
 /* Migrations run in one transaction each, so a crash leaves the old version. */
 static int db_migrate(sqlite3 *h, struct col_err *err)
 {
+	char sql[64];
 	int version;
 
 	if (db_user_version(h, &version, err) < 0)
@@ -95,10 +112,11 @@ static int db_migrate(sqlite3 *h, struct col_err *err)
 			    DB_SCHEMA_VERSION);
 		return -1;
 	}
-	if (version == 0) {
+	for (; version < DB_SCHEMA_VERSION; version++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version + 1);
 		if (db_exec(h, "BEGIN IMMEDIATE", err) < 0)
 			return -1;
-		if (db_exec(h, db_schema_v1, err) < 0 || db_exec(h, "PRAGMA user_version = 1", err) < 0) {
+		if (db_exec(h, db_migrations[version], err) < 0 || db_exec(h, sql, err) < 0) {
 			sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
 		}
@@ -153,8 +171,11 @@ static int sqlite_open(const char *path, enum col_sync sync, struct col_db **out
 	if (sqlite3_prepare_v2(db->wr,
 			       "INSERT OR IGNORE INTO reports (id, host, received_at, report_time, body)"
 			       " VALUES (?1, ?2, ?3, ?4, ?5)", -1, &db->ins_report, NULL) != SQLITE_OK ||
-	    /* A report delivered late (the agent spools when offline) must not
-	     * replace a newer one: the update only happens for a later time. */
+	    /* The report received last is the host's state, unless it says it
+	     * is older than the shown one by more than the allowed skew: one
+	     * spooled while offline and delivered late must not replace a newer
+	     * one. Times are clamped on the way in (col_db_insert_batch), so no
+	     * report holds its host past the skew by claiming a future time. */
 	    sqlite3_prepare_v2(db->wr,
 			       "INSERT INTO hosts (name, report_id, report_time, received_at,"
 			       " agent_version, state, endpoints, problem_endpoints, next_expiry)"
@@ -165,7 +186,8 @@ static int sqlite_open(const char *path, enum col_sync sync, struct col_db **out
 			       " endpoints = excluded.endpoints,"
 			       " problem_endpoints = excluded.problem_endpoints,"
 			       " next_expiry = excluded.next_expiry"
-			       " WHERE excluded.report_time >= hosts.report_time", -1, &db->upsert_host,
+			       " WHERE excluded.report_time >= hosts.report_time - "
+			       COL_STR(COL_TIME_SKEW), -1, &db->upsert_host,
 			       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db->wr, "DELETE FROM host_endpoints WHERE host = ?1", -1, &db->del_eps,
 			       NULL) != SQLITE_OK ||
@@ -431,42 +453,6 @@ err:
 	return -1;
 }
 
-static int sqlite_endpoints_json(struct col_db *base, char **out, struct col_err *err)
-{
-	struct sqlite_db *db = (struct sqlite_db *)base;
-	sqlite3_stmt *st = NULL;
-	json_t *list = json_array();
-	int rc;
-
-	*out = NULL;
-	pthread_mutex_lock(&db->rd_lock);
-	if (sqlite3_prepare_v2(db->rd,
-			       "SELECT url, sha256, COUNT(*), MIN(not_after) FROM host_endpoints"
-			       " GROUP BY url, sha256 ORDER BY url, COUNT(*) DESC, sha256", -1, &st,
-			       NULL) != SQLITE_OK)
-		goto err;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (col_db_endpoints_add(list, (const char *)sqlite3_column_text(st, 0),
-					 (const char *)sqlite3_column_text(st, 1),
-					 sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3)) < 0) {
-			col_err_set(err, COL_REJ_STORAGE, "out of memory");
-			goto fail;
-		}
-	}
-	if (rc != SQLITE_DONE)
-		goto err;
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&db->rd_lock);
-	return col_db_endpoints_finish(list, out, err);
-err:
-	db_fail(db->rd, "endpoints query", err);
-fail:
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&db->rd_lock);
-	json_decref(list);
-	return -1;
-}
-
 static int db_count(sqlite3 *h, const char *sql, int64_t *out)
 {
 	sqlite3_stmt *st;
@@ -480,6 +466,61 @@ static int db_count(sqlite3 *h, const char *sql, int64_t *out)
 	}
 	sqlite3_finalize(st);
 	return rc;
+}
+
+static int sqlite_endpoints_json(struct col_db *base, const struct col_endpoint_query *q,
+				 char **out, struct col_err *err)
+{
+	struct sqlite_db *db = (struct sqlite_db *)base;
+	sqlite3_stmt *st = NULL;
+	json_t *list = json_array();
+	const char *url, *last = NULL;
+	int64_t total = 0;
+	size_t urls = 0;
+	int rc, more = 0;
+
+	*out = NULL;
+	pthread_mutex_lock(&db->rd_lock);
+	/* One read transaction: the count and the page see the same snapshot. */
+	sqlite3_exec(db->rd, "BEGIN", NULL, NULL, NULL);
+	if (db_count(db->rd, "SELECT COUNT(DISTINCT url) FROM host_endpoints", &total) < 0 ||
+	    sqlite3_prepare_v2(db->rd, COL_DB_ENDPOINTS_SQL("?1", "?2"), -1, &st, NULL) != SQLITE_OK)
+		goto err;
+	sqlite3_bind_text(st, 1, q->after != NULL ? q->after : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (int64_t)q->limit + 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		url = (const char *)sqlite3_column_text(st, 0);
+		if (last == NULL || strcmp(last, url) != 0) {
+			if (urls == q->limit) {
+				more = 1; /* the first row of the URL past the page */
+				break;
+			}
+			urls++;
+		}
+		if (col_db_endpoints_add(list, url, (const char *)sqlite3_column_text(st, 1),
+					 sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
+					 sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5)) < 0) {
+			col_err_set(err, COL_REJ_STORAGE, "out of memory");
+			goto fail;
+		}
+		/* Borrowed from the list: the column's text changes with the next step. */
+		last = json_string_value(
+			json_object_get(json_array_get(list, json_array_size(list) - 1), "url"));
+	}
+	if (!more && rc != SQLITE_DONE)
+		goto err;
+	sqlite3_finalize(st);
+	sqlite3_exec(db->rd, "COMMIT", NULL, NULL, NULL);
+	pthread_mutex_unlock(&db->rd_lock);
+	return col_db_endpoints_finish(list, total, more, q, out, err);
+err:
+	db_fail(db->rd, "endpoints query", err);
+fail:
+	sqlite3_finalize(st);
+	sqlite3_exec(db->rd, "ROLLBACK", NULL, NULL, NULL);
+	pthread_mutex_unlock(&db->rd_lock);
+	json_decref(list);
+	return -1;
 }
 
 static int sqlite_stats(struct col_db *base, struct col_db_stats *s, struct col_err *err)

@@ -1,8 +1,10 @@
 /*
  * http.c: the collector's HTTP API over libmicrohttpd (a thread per
  * connection, so a request can sleep until its report is committed): report
- * ingestion, the fleet queries, Prometheus metrics and the dashboard page.
+ * ingestion, the fleet queries, Prometheus metrics and the dashboard page,
+ * and the deadlines that keep slow clients from holding the connections.
  */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,14 +18,45 @@
 
 #include "col.h"
 
+/*
+ * Where a connection is in its current request. libmicrohttpd's timeout is
+ * an idle timeout, restarted by every byte: a client sending one header
+ * line every few seconds would hold its connection (and one of the
+ * --max-connections) for as long as it likes, without any token. So each
+ * connection also has a deadline for the whole of its request headers and
+ * one for the whole of its body; the reaper thread closes a connection that
+ * misses one.
+ */
+enum http_phase {
+	HTTP_PHASE_HEADERS,     /* from accept or the end of the last request */
+	HTTP_PHASE_BODY,        /* a report's body is being received */
+	HTTP_PHASE_HANDLING,    /* all received: no deadline (the idle timeout stays) */
+};
+
+struct http_conn {
+	struct http_conn *prev, *next;
+	MHD_socket fd;
+	enum http_phase phase;
+	int64_t deadline_ms;    /* monotonic; 0: none */
+	int cut;
+};
+
 struct col_server {
 	struct MHD_Daemon *daemon;
 	struct col_db *db;
 	struct col_writer *writer;
 	const struct col_tokens *agent, *admin;
 	size_t max_body;
+	unsigned header_timeout_ms, body_timeout_ms;
 	atomic_uint_fast64_t received, duplicates, rejected[COL_REJ_COUNT], db_errors;
+	atomic_uint_fast64_t cut_headers, cut_body;
 	atomic_int in_flight;
+	/* The connections and their deadlines, under conns_lock. */
+	pthread_mutex_t conns_lock;
+	pthread_cond_t reaper_wake;
+	pthread_t reaper;
+	int reaper_started, stopping;
+	struct http_conn *conns;
 };
 
 /* One request's state, from its first callback to the completion notice. */
@@ -67,25 +100,65 @@ static enum MHD_Result http_json(struct MHD_Connection *c, unsigned status, char
 	return http_send(c, status, "application/json", json, strlen(json), 1);
 }
 
-/* {"error": message}, the message JSON-escaped by hand: it is short and
- * may quote a field of the rejected document. */
+/*
+ * Appends the JSON escape of the UTF-8 sequence at *p (advancing it) to out:
+ * ASCII as is (quotes and controls escaped), anything else as \uXXXX, and a
+ * byte that is not valid UTF-8 as \ufffd. An error message may quote the
+ * rejected document (jansson's messages do), which need not be UTF-8.
+ */
+static size_t http_json_char(const unsigned char **p, char *out)
+{
+	const unsigned char *s = *p;
+	unsigned long cp;
+	size_t len = 0, i;
+
+	if (*s < 0x80) {
+		*p = s + 1;
+		if (*s == '"' || *s == '\\')
+			return (size_t)sprintf(out, "\\%c", *s);
+		if (*s < 0x20 || *s == 0x7f)
+			return (size_t)sprintf(out, "\\u%04x", *s);
+		out[0] = (char)*s;
+		return 1;
+	}
+	if ((*s & 0xe0) == 0xc0 && *s >= 0xc2)
+		len = 2;
+	else if ((*s & 0xf0) == 0xe0)
+		len = 3;
+	else if ((*s & 0xf8) == 0xf0 && *s <= 0xf4)
+		len = 4;
+	cp = len ? *s & (0x7f >> len) : 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80) {
+			len = 0;
+			break;
+		}
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (len == 0 || (len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff))) {
+		*p = s + 1;
+		return (size_t)sprintf(out, "\\ufffd");
+	}
+	*p = s + len;
+	if (cp < 0x10000)
+		return (size_t)sprintf(out, "\\u%04lx", cp);
+	cp -= 0x10000;
+	return (size_t)sprintf(out, "\\u%04lx\\u%04lx", 0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
+}
+
+/* {"error": message}, the message JSON-escaped by hand, in ASCII only. */
 static enum MHD_Result http_error(struct MHD_Connection *c, unsigned status, const char *msg)
 {
-	size_t n = strlen(msg), i, o = 0;
-	char *out = malloc(n * 6 + 16);
+	const unsigned char *p = (const unsigned char *)msg;
+	size_t o = 0;
+	char *out = malloc(strlen(msg) * 12 + 16);
 
 	if (out == NULL)
 		return MHD_NO;
 	o += (size_t)sprintf(out, "{\"error\":\"");
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)msg[i];
-		if (ch == '"' || ch == '\\')
-			o += (size_t)sprintf(out + o, "\\%c", ch);
-		else if (ch < 0x20)
-			o += (size_t)sprintf(out + o, "\\u%04x", ch);
-		else
-			out[o++] = (char)ch;
-	}
+	while (*p != '\0')
+		o += http_json_char(&p, out + o);
 	strcpy(out + o, "\"}");
 	return http_json(c, status, out);
 }
@@ -109,6 +182,111 @@ static int http_authorized(struct MHD_Connection *c, const struct col_tokens *to
 	while (*h == ' ')
 		h++;
 	return col_tokens_match(tokens, h);
+}
+
+/* ---- deadlines ---- */
+
+static int64_t http_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Moves the connection of c to phase, with that phase's deadline. */
+static void http_phase(struct col_server *s, struct MHD_Connection *c, enum http_phase phase)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct http_conn *hc = ci != NULL ? ci->socket_context : NULL;
+
+	if (hc == NULL)
+		return;
+	pthread_mutex_lock(&s->conns_lock);
+	hc->phase = phase;
+	hc->deadline_ms = phase == HTTP_PHASE_HEADERS ? http_now_ms() + s->header_timeout_ms
+			: phase == HTTP_PHASE_BODY    ? http_now_ms() + s->body_timeout_ms
+						      : 0;
+	pthread_mutex_unlock(&s->conns_lock);
+}
+
+/*
+ * Tracks every connection from accept to close. libmicrohttpd reports the
+ * close before it closes the socket, and the reaper only touches a socket
+ * under the same lock, so it never shuts down a descriptor that has been
+ * closed and reused meanwhile.
+ */
+static void http_notify_conn(void *cls, struct MHD_Connection *c, void **socket_context,
+			     enum MHD_ConnectionNotificationCode code)
+{
+	struct col_server *s = cls;
+	struct http_conn *hc = *socket_context;
+	const union MHD_ConnectionInfo *ci;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci == NULL || (hc = calloc(1, sizeof(*hc))) == NULL)
+			return; /* untracked: the idle timeout still applies */
+		hc->fd = ci->connect_fd;
+		hc->phase = HTTP_PHASE_HEADERS;
+		hc->deadline_ms = http_now_ms() + s->header_timeout_ms;
+		pthread_mutex_lock(&s->conns_lock);
+		hc->next = s->conns;
+		if (s->conns != NULL)
+			s->conns->prev = hc;
+		s->conns = hc;
+		pthread_mutex_unlock(&s->conns_lock);
+		*socket_context = hc;
+		return;
+	}
+	if (hc == NULL)
+		return;
+	pthread_mutex_lock(&s->conns_lock);
+	if (hc->prev != NULL)
+		hc->prev->next = hc->next;
+	else
+		s->conns = hc->next;
+	if (hc->next != NULL)
+		hc->next->prev = hc->prev;
+	pthread_mutex_unlock(&s->conns_lock);
+	free(hc);
+	*socket_context = NULL;
+}
+
+/*
+ * Closes the connections past their deadline. Shutting the socket down
+ * makes the connection's own thread see the end of the stream and close it
+ * the usual way (the completion callbacks run, the slot is freed).
+ */
+static void *http_reaper(void *arg)
+{
+	struct col_server *s = arg;
+	struct http_conn *hc;
+	struct timespec ts;
+	int64_t now;
+
+	pthread_mutex_lock(&s->conns_lock);
+	while (!s->stopping) {
+		now = http_now_ms();
+		for (hc = s->conns; hc != NULL; hc = hc->next) {
+			if (hc->cut || hc->deadline_ms == 0 || now < hc->deadline_ms)
+				continue;
+			shutdown(hc->fd, SHUT_RDWR);
+			hc->cut = 1;
+			atomic_fetch_add(hc->phase == HTTP_PHASE_BODY ? &s->cut_body : &s->cut_headers, 1);
+		}
+		/* A deadline is met within a fifth of a second. */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 200 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&s->reaper_wake, &s->conns_lock, &ts);
+	}
+	pthread_mutex_unlock(&s->conns_lock);
+	return NULL;
 }
 
 /* ---- POST /api/v1/reports ---- */
@@ -204,13 +382,35 @@ static int http_arg_uint(struct MHD_Connection *c, const char *key, unsigned lon
 	return 1;
 }
 
+/*
+ * The link to the next page: path and the request's own filters (kv: key,
+ * value pairs, NULL values skipped, ended by a NULL key), escaped; the
+ * store appends the cursor. 0, or -1 when it does not fit in buf.
+ */
+static int http_link(char *buf, size_t len, const char *path, const char *const *kv)
+{
+	size_t n;
+
+	snprintf(buf, len, "%s", path);
+	for (; kv[0] != NULL; kv += 2) {
+		if (kv[1] == NULL)
+			continue;
+		n = strlen(buf);
+		if (snprintf(buf + n, len - n, "%s%s=", strchr(buf, '?') ? "&" : "?", kv[0]) >=
+			    (int)(len - n) ||
+		    col_url_append_escaped(buf, len, kv[1]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static enum MHD_Result http_hosts(struct col_server *s, struct MHD_Connection *c)
 {
 	struct col_host_query q = {.limit = 100};
 	struct col_err err = {0};
 	unsigned long v;
 	const char *order;
-	char *out;
+	char *out, lim[24], link[8192];
 	int64_t now = (int64_t)time(NULL);
 	int rc;
 
@@ -234,6 +434,14 @@ static enum MHD_Result http_hosts(struct col_server *s, struct MHD_Connection *c
 	if (order != NULL && strcmp(order, "problems") != 0 && strcmp(order, "name") != 0)
 		return http_error(c, MHD_HTTP_BAD_REQUEST, "order: name or problems");
 	q.problems_first = order != NULL && strcmp(order, "problems") == 0;
+	snprintf(lim, sizeof(lim), "%zu", q.limit);
+	{
+		const char *kv[] = {"state", q.state, "endpoint", q.endpoint, "expiring_within",
+				    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+								"expiring_within"),
+				    "order", order, "limit", lim, NULL};
+		q.link = http_link(link, sizeof(link), API "/hosts", kv) == 0 ? link : NULL;
+	}
 	if (col_db_hosts_json(s->db, &q, now, &out, &err) < 0)
 		return http_reject(s, c, COL_REJ_STORAGE, MHD_HTTP_SERVICE_UNAVAILABLE, err.msg);
 	return http_json(c, MHD_HTTP_OK, out);
@@ -253,10 +461,24 @@ static enum MHD_Result http_host(struct col_server *s, struct MHD_Connection *c,
 
 static enum MHD_Result http_endpoints(struct col_server *s, struct MHD_Connection *c)
 {
+	struct col_endpoint_query q = {.limit = COL_ENDPOINTS_LIMIT};
 	struct col_err err = {0};
-	char *out;
+	unsigned long v;
+	char *out, lim[24], link[256];
+	int rc;
 
-	if (col_db_endpoints_json(s->db, &out, &err) < 0)
+	if ((rc = http_arg_uint(c, "limit", COL_ENDPOINTS_LIMIT_MAX, &v)) < 0 || (rc > 0 && v == 0))
+		return http_error(c, MHD_HTTP_BAD_REQUEST,
+				  "limit: 1 to " COL_STR(COL_ENDPOINTS_LIMIT_MAX));
+	if (rc > 0)
+		q.limit = v;
+	q.after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
+	snprintf(lim, sizeof(lim), "%zu", q.limit);
+	{
+		const char *kv[] = {"limit", lim, NULL};
+		q.link = http_link(link, sizeof(link), API "/endpoints", kv) == 0 ? link : NULL;
+	}
+	if (col_db_endpoints_json(s->db, &q, &out, &err) < 0)
 		return http_reject(s, c, COL_REJ_STORAGE, MHD_HTTP_SERVICE_UNAVAILABLE, err.msg);
 	return http_json(c, MHD_HTTP_OK, out);
 }
@@ -294,6 +516,13 @@ static enum MHD_Result http_metrics(struct col_server *s, struct MHD_Connection 
 			(unsigned long long)atomic_load(&s->rejected[r]));
 	metric(f, "uccx_collector_db_errors_total", "counter", "Failed database operations.",
 	       atomic_load(&s->db_errors));
+	fprintf(f, "# HELP uccx_collector_connections_cut_total Connections closed because their "
+		   "request headers or body missed the deadline.\n"
+		   "# TYPE uccx_collector_connections_cut_total counter\n"
+		   "uccx_collector_connections_cut_total{phase=\"headers\"} %llu\n"
+		   "uccx_collector_connections_cut_total{phase=\"body\"} %llu\n",
+		(unsigned long long)atomic_load(&s->cut_headers),
+		(unsigned long long)atomic_load(&s->cut_body));
 	metric(f, "uccx_collector_commit_batches_total", "counter",
 	       "Write transactions (each commits a group of reports).",
 	       col_writer_batches(s->writer));
@@ -369,22 +598,25 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
 			return MHD_NO;
 		*con_cls = rq;
 		atomic_fetch_add(&s->in_flight, 1);
+		/* The headers are in: the body, if any, has its own deadline.
+		 * That holds for every request, since a body is read (and
+		 * dropped) on a GET as well, token or not. */
+		http_phase(s, c, HTTP_PHASE_BODY);
 		if (is_report && strcmp(method, MHD_HTTP_METHOD_POST) == 0)
 			return http_report_begin(s, c, rq);
 		return MHD_YES;
 	}
-	if (is_report && strcmp(method, MHD_HTTP_METHOD_POST) == 0) {
-		if (*upload_size > 0) {
-			http_report_chunk(s, rq, upload, *upload_size);
-			*upload_size = 0;
-			return MHD_YES;
-		}
-		return http_report_end(s, c, rq);
-	}
 	if (*upload_size > 0) {
-		*upload_size = 0; /* a body on another request is ignored */
+		if (is_report && strcmp(method, MHD_HTTP_METHOD_POST) == 0)
+			http_report_chunk(s, rq, upload, *upload_size);
+		/* a body on another request is ignored */
+		*upload_size = 0;
 		return MHD_YES;
 	}
+	/* All received: only the idle timeout applies to the answer. */
+	http_phase(s, c, HTTP_PHASE_HANDLING);
+	if (is_report && strcmp(method, MHD_HTTP_METHOD_POST) == 0)
+		return http_report_end(s, c, rq);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0)
 		return http_get(s, c, url);
 	return http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
@@ -396,27 +628,66 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct col_server *s = cls;
 	struct http_req *rq = *con_cls;
 
-	(void)c;
 	(void)toe;
 	if (rq == NULL)
 		return;
+	/* On a kept-alive connection the next request's headers start now. */
+	http_phase(s, c, HTTP_PHASE_HEADERS);
 	free(rq->body);
 	free(rq);
 	*con_cls = NULL;
 	atomic_fetch_sub(&s->in_flight, 1);
 }
 
+/*
+ * libmicrohttpd logs one line per refused or broken connection: hundreds a
+ * second when a client floods. Each distinct message is logged once per
+ * window, then how many more there were.
+ */
+#define HTTP_LOG_SLOTS 8
+#define HTTP_LOG_WINDOW_S 10
+
 static void http_mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static struct {
+		char msg[160];
+		time_t since;
+		unsigned long more;
+	} seen[HTTP_LOG_SLOTS];
+	static unsigned next;
 	char msg[512];
-	size_t n;
+	size_t n, i;
+	time_t now = time(NULL);
+	unsigned long more = 0;
 
 	(void)cls;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	n = strlen(msg);
 	while (n > 0 && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	col_log("http", "%s", msg);
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < HTTP_LOG_SLOTS; i++)
+		if (strncmp(seen[i].msg, msg, sizeof(seen[i].msg) - 1) == 0)
+			break;
+	if (i < HTTP_LOG_SLOTS && now - seen[i].since < HTTP_LOG_WINDOW_S) {
+		seen[i].more++;
+		pthread_mutex_unlock(&lock);
+		return;
+	}
+	if (i == HTTP_LOG_SLOTS) {
+		i = next++ % HTTP_LOG_SLOTS;
+		snprintf(seen[i].msg, sizeof(seen[i].msg), "%s", msg);
+	}
+	more = seen[i].more;
+	seen[i].since = now;
+	seen[i].more = 0;
+	pthread_mutex_unlock(&lock);
+	if (more > 0)
+		col_log("http", "%s (and %lu more like it in the %d s before)", msg, more,
+			HTTP_LOG_WINDOW_S);
+	else
+		col_log("http", "%s", msg);
 }
 
 int col_server_start(const struct col_server_opts *o, struct col_server **out, unsigned *port,
@@ -445,6 +716,16 @@ int col_server_start(const struct col_server_opts *o, struct col_server **out, u
 	s->agent = o->agent;
 	s->admin = o->admin;
 	s->max_body = o->cfg->max_body;
+	s->header_timeout_ms = o->cfg->header_timeout_s * 1000;
+	s->body_timeout_ms = o->cfg->body_timeout_s * 1000;
+	pthread_mutex_init(&s->conns_lock, NULL);
+	pthread_cond_init(&s->reaper_wake, NULL);
+	if (pthread_create(&s->reaper, NULL, http_reaper, s) != 0) {
+		col_err_set(err, COL_REJ_CONFIG, "cannot start the connection deadline thread");
+		col_server_stop(s);
+		return -1;
+	}
+	s->reaper_started = 1;
 	flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
 		MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
@@ -456,8 +737,11 @@ int col_server_start(const struct col_server_opts *o, struct col_server **out, u
 		MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_CONNECTION_LIMIT, o->cfg->max_connections,
+		/* One address cannot take every connection (0: no limit). */
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->cfg->max_per_address,
 		MHD_OPTION_CONNECTION_TIMEOUT, o->cfg->timeout_s,
 		MHD_OPTION_NOTIFY_COMPLETED, http_completed, s,
+		MHD_OPTION_NOTIFY_CONNECTION, http_notify_conn, s,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 512,
 		o->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, o->tls_cert_pem,
 		MHD_OPTION_HTTPS_MEM_KEY, o->tls_key_pem,
@@ -465,7 +749,7 @@ int col_server_start(const struct col_server_opts *o, struct col_server **out, u
 	if (s->daemon == NULL) {
 		col_err_set(err, COL_REJ_CONFIG, "cannot listen on %s (address in use, or TLS files "
 						 "that do not load)", o->cfg->listen);
-		free(s);
+		col_server_stop(s);
 		return -1;
 	}
 	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -494,7 +778,17 @@ void col_server_stop(struct col_server *s)
 {
 	if (s == NULL)
 		return;
+	/* The daemon first: it closes the connections, which leave the list. */
 	if (s->daemon != NULL)
 		MHD_stop_daemon(s->daemon);
+	if (s->reaper_started) {
+		pthread_mutex_lock(&s->conns_lock);
+		s->stopping = 1;
+		pthread_cond_signal(&s->reaper_wake);
+		pthread_mutex_unlock(&s->conns_lock);
+		pthread_join(s->reaper, NULL);
+	}
+	pthread_cond_destroy(&s->reaper_wake);
+	pthread_mutex_destroy(&s->conns_lock);
 	free(s);
 }

@@ -100,17 +100,58 @@ static int report_fp_ok(const char *s)
 	return 1;
 }
 
-/* A printable name without control characters, 1..max bytes. */
+/*
+ * Code points that change how the text around them is shown rather than
+ * showing themselves: C0 and C1 controls (terminal escapes), the line and
+ * paragraph separators (U+2028 ends a line in a JavaScript string and in
+ * some viewers), bidirectional embeddings, overrides and isolates (U+202E
+ * shows "pc1<U+202E>moc.evil" as "pc1live.com"), invisible format
+ * characters. A host name or a URL of the fleet views must show as it is.
+ */
+static int report_cp_hidden(unsigned long cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0xad || cp == 0x61c ||
+	       (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+	       (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb);
+}
+
+/*
+ * A name of 1..max bytes that shows as what it is: UTF-8 (jansson has
+ * checked it, but this does not rely on it) without the code points above.
+ */
 static int report_text_ok(const char *s, size_t max)
 {
-	size_t n = strlen(s);
-	const unsigned char *p;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), len, i;
+	unsigned long cp;
 
 	if (n == 0 || n > max)
 		return 0;
-	for (p = (const unsigned char *)s; *p != '\0'; p++)
-		if (*p < 0x20 || *p == 0x7f)
+	while (*p != '\0') {
+		if (*p < 0x80) {
+			cp = *p;
+			len = 1;
+		} else if ((*p & 0xe0) == 0xc0) {
+			cp = *p & 0x1f;
+			len = 2;
+		} else if ((*p & 0xf0) == 0xe0) {
+			cp = *p & 0x0f;
+			len = 3;
+		} else if ((*p & 0xf8) == 0xf0) {
+			cp = *p & 0x07;
+			len = 4;
+		} else {
 			return 0;
+		}
+		for (i = 1; i < len; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if (report_cp_hidden(cp))
+			return 0;
+		p += len;
+	}
 	return 1;
 }
 
@@ -125,8 +166,8 @@ static const char *report_string(json_t *obj, const char *key, size_t max, const
 	}
 	if (!report_text_ok(json_string_value(v), max)) {
 		col_err_set(err, COL_REJ_INVALID_REPORT,
-			    "%s%s: must be 1 to %zu characters without control characters", where, key,
-			    max);
+			    "%s%s: must be 1 to %zu bytes of UTF-8 without control, bidirectional "
+			    "or invisible formatting characters", where, key, max);
 		return NULL;
 	}
 	return json_string_value(v);

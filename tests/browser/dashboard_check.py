@@ -27,6 +27,8 @@ SCRAPE = r"""(() => {
     chart_labels: chart ? Array.from(chart.querySelectorAll('text')).map((t) => t.textContent) : [],
     chart_colours: chart ? Array.from(chart.querySelectorAll('rect')).map((r) => r.getAttribute('fill')) : [],
     token_in_storage: sessionStorage.getItem('uct-admin') !== null,
+    title: document.title,
+    injected: document.querySelectorAll('#app img, #app script, #app iframe').length,
     overflow_x: document.documentElement.scrollWidth > document.documentElement.clientWidth,
   };
 })()"""
@@ -55,6 +57,7 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--png", required=True)
     ap.add_argument("--width", type=int, default=1280)
+    ap.add_argument("--open-host", help="also open this host's drill-down and report what it shows")
     args = ap.parse_args()
     token = open(args.token_file).read().strip()
     result = {"steps": []}
@@ -85,6 +88,17 @@ def main():
                "document.querySelectorAll('#hosts tr').length > 0", 15)
         result["load_ms"] = round((time.monotonic() - t_enter) * 1000)
         result["page"] = evaluate(b, SCRAPE)
+        if args.open_host:
+            # As a click on the host's row does; the name is passed as JSON data.
+            evaluate(b, "showHost(%s).catch(() => {}), true" % json.dumps(args.open_host))
+            wait_for(b, "!document.getElementById('detail').classList.contains('hidden')", 10)
+            result["detail"] = evaluate(b, """(() => ({
+              title: document.getElementById('d-title').textContent,
+              rows: Array.from(document.querySelectorAll('#d-eps tr')).map((tr) => Array.from(tr.cells).map((td) => td.textContent)),
+              json: document.getElementById('d-json').textContent,
+              page_title: document.title,
+              injected: document.querySelectorAll('#app img, #app script, #app iframe').length,
+            }))()""")
         # Full page: grow the viewport to the content, then capture.
         metrics = b.call("Page.getLayoutMetrics")
         size = metrics.get("cssContentSize") or metrics.get("contentSize")

@@ -56,17 +56,26 @@ for n in ('ok', 'never', 'mitm'):
     json.load(open('$W/' + n + '.json'))"
 
 	# report_id as the spool adds it; one host name per PC.
-	python3 - "$W" <<'PY'
+	# A host name that is markup (the collector refuses control and
+	# bidirectional characters in names, not markup).
+	local hostile='<img src=x onerror="document.title=1">evil-pc.corp.example'
+	python3 - "$W" "$hostile" <<'PY'
 import json, sys, uuid
 w = sys.argv[1]
+HOSTILE = sys.argv[2]
 fleet = [("ok", "agent-pc-01.corp.example"), ("ok", "agent-pc-02.corp.example"),
          ("ok", "supervisor-pc-01.corp.example"), ("ok", "agent-pc-03.corp.example"),
-         ("never", "agent-pc-17.corp.example"), ("mitm", "branch-pc-04.corp.example")]
+         ("never", "agent-pc-17.corp.example"), ("mitm", "branch-pc-04.corp.example"),
+         ("ok", HOSTILE)]
 for i, (src, host) in enumerate(fleet):
     d = json.load(open("%s/%s.json" % (w, src)))
     d["report_id"] = str(uuid.uuid4())
     d["host_name"] = host
-    json.dump(d, open("%s/post-%d.json" % (w, i), "w"))
+    if host == HOSTILE:
+        # What a hostile server can put in the text of a report: markup, a
+        # right-to-left override, a terminal escape, a line separator.
+        d["endpoints"][0]["reason"] = "CN=\u202eevil\u001b[31m\u2028<script>document.title='pwned'</script>"
+    json.dump(d, open("%s/post-%d.json" % (w, i), "w"), ensure_ascii=False)
 PY
 
 	# ---- the collector ----
@@ -80,28 +89,34 @@ PY
 	done
 	check "the collector listens" test -n "$port"
 	local url=http://127.0.0.1:$port posted=0
-	for i in 0 1 2 3 4 5; do
+	for i in 0 1 2 3 4 5 6; do
 		code=$(curl -sS --max-time 20 -o /dev/null -w '%{http_code}' \
 			-H "Authorization: Bearer $(cat "$W/agent.tok")" -H 'Content-Type: application/json' \
 			--data-binary @"$W/post-$i.json" "$url/api/v1/reports" 2>/dev/null || true)
 		[ "$code" = 202 ] && posted=$((posted + 1))
 	done
-	check "six reports accepted" test "$posted" -eq 6
+	check "seven reports accepted" test "$posted" -eq 7
 
 	# ---- the browser ----
 	mkdir -p "$BUILD/artifacts"
 	local png=$BUILD/artifacts/dashboard.png
 	rm -f "$png"
 	timeout 120 python3 "$here/dashboard_check.py" --url "$url/" --token-file "$W/admin.tok" \
-		--work "$W/browser" --png "$png" >"$W/page.json" 2>"$W/page.err" || true
-	py() { python3 -c "import json,sys; r=json.load(open('$W/page.json')); p=r.get('page') or {}; sys.exit(0 if ($1) else 1)" 2>/dev/null; }
+		--work "$W/browser" --png "$png" --open-host "$hostile" >"$W/page.json" 2>"$W/page.err" || true
+	py() { HOSTILE=$hostile python3 -c "import json,os,sys; r=json.load(open('$W/page.json')); p=r.get('page') or {}; d=r.get('detail') or {}; H=os.environ['HOSTILE']; sys.exit(0 if ($1) else 1)" 2>/dev/null; }
 	check "Chromium ran the page without a driver error" py "'error' not in r and r.get('browser')"
 	check "the page asks for the admin token first" py "r.get('asked_for_token')"
 	check "after typing the token the fleet loads" py "r.get('loaded') and p['app_visible'] and not p['login_visible']"
 	check "the token is kept in sessionStorage" py "p['token_in_storage']"
-	check "the cards count 6 hosts, 2 with problems, 13 endpoints, 2 with several fingerprints" \
-		py "p['cards'] == ['6', '2', '13', '2']"
-	check "every host is listed" py "sorted(h[0] for h in p['hosts']) == sorted(['agent-pc-01.corp.example', 'agent-pc-02.corp.example', 'supervisor-pc-01.corp.example', 'agent-pc-03.corp.example', 'agent-pc-17.corp.example', 'branch-pc-04.corp.example'])"
+	check "the cards count 7 hosts, 2 with problems, 13 endpoints, 2 with several fingerprints" \
+		py "p['cards'] == ['7', '2', '13', '2']"
+	check "every host is listed, the markup one as text" py "sorted(h[0] for h in p['hosts']) == sorted(['agent-pc-01.corp.example', 'agent-pc-02.corp.example', 'supervisor-pc-01.corp.example', 'agent-pc-03.corp.example', 'agent-pc-17.corp.example', 'branch-pc-04.corp.example', H])"
+	check "no markup from a report became an element or ran" \
+		py "p['injected'] == 0 and d.get('injected') == 0 and p['title'] == d.get('page_title') == 'uccx-trust collector'"
+	check "the drill-down shows the name as text and the reason's override and escapes as \\uXXXX" \
+		py "d['title'].startswith(H) and any(r[2] == 'CN=\\\\u202eevil\\\\u001b[31m\\\\u2028<script>document.title=\\'pwned\\'</script>' for r in d['rows'])"
+	check "no override, escape or line separator reaches the page's text" \
+		py "not any(c in json.dumps([p, d], ensure_ascii=False) for c in '\\u202e\\u001b\\u2028')"
 	check "the problem hosts come first, marked problem" \
 		py "{h[0] for h in p['hosts'][:2]} == {'agent-pc-17.corp.example', 'branch-pc-04.corp.example'} and all(h[1] == 'problem' for h in p['hosts'][:2]) and all(h[1] == 'trusted' for h in p['hosts'][2:])"
 	check "the never-installed host shows 13 of 13 endpoints not trusted" \

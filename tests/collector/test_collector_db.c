@@ -52,6 +52,32 @@ static void teardown(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
+/* A report of host with n endpoints https://e<first + i>/, each with the
+ * certificate fp (a printf format taking the host number). */
+static struct col_report *make_eps(int id, int hostno, int first, int n)
+{
+	char *doc = malloc(256 + (size_t)n * 256), *p;
+	struct col_report *r;
+	struct col_err err = {0};
+	int i;
+
+	ck_assert_ptr_nonnull(doc);
+	p = doc + sprintf(doc,
+			  "{\"schema\":1,\"report_id\":\"00000000-0000-4000-8000-%012d\","
+			  "\"host_name\":\"pc%d\",\"version\":\"0.1.0\","
+			  "\"time\":\"2030-01-01T00:00:00Z\",\"endpoints\":[", id, hostno);
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "%s{\"url\":\"https://e%04d/\",\"verdict\":\"trusted\",\"certificate\":"
+				"{\"sha256\":\"AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:"
+				"AA:AA:AA:AA:AA:AA:AA:AA:%02X:%02X:%02X\",\"not_valid_after\":1900000000}}",
+			     i ? "," : "", first + i, (hostno >> 16) & 255, (hostno >> 8) & 255,
+			     hostno & 255);
+	strcpy(p, "]}");
+	ck_assert_msg(col_report_parse(doc, strlen(doc), &r, &err) == 0, "%s", err.msg);
+	free(doc);
+	return r;
+}
+
 /* A report of host with one endpoint whose certificate is fp (NULL: none). */
 static struct col_report *make(int id, const char *host, const char *time, const char *verdict,
 			       const char *fp)
@@ -98,7 +124,7 @@ START_TEST(test_batch_and_queries)
 	v[1] = make(2, "pc2", "2026-01-01T00:00:00Z", "not-trusted", FP_B);
 	v[2] = make(1, "pc1", "2026-01-01T00:00:00Z", "trusted", FP_A); /* same id, same batch */
 	v[3] = make(3, "pc3", "2026-01-01T00:00:00Z", "unreachable", NULL);
-	ck_assert_int_eq(col_db_insert_batch(db, v, 4, dup, 1000, &err), 0);
+	ck_assert_int_eq(col_db_insert_batch(db, v, 4, dup, 1900000000, &err), 0);
 	ck_assert_int_eq(dup[0], 0);
 	ck_assert_int_eq(dup[2], 1);
 	for (int i = 0; i < 4; i++)
@@ -106,7 +132,7 @@ START_TEST(test_batch_and_queries)
 
 	/* A late report from before the stored one keeps the host as it was. */
 	v[0] = make(4, "pc1", "2025-01-01T00:00:00Z", "not-trusted", FP_B);
-	ck_assert_int_eq(col_db_insert_batch(db, v, 1, dup, 1001, &err), 0);
+	ck_assert_int_eq(col_db_insert_batch(db, v, 1, dup, 1900000001, &err), 0);
 	col_report_free(v[0]);
 
 	ck_assert_int_eq(col_db_stats(db, &st, &err), 0);
@@ -136,7 +162,8 @@ START_TEST(test_batch_and_queries)
 	ck_assert_ptr_nonnull(strstr(out, "\"total\":0"));
 	free(out);
 
-	ck_assert_int_eq(col_db_endpoints_json(db, &out, &err), 0);
+	ck_assert_int_eq(col_db_endpoints_json(db, &(struct col_endpoint_query){.limit = 100}, &out,
+					       &err), 0);
 	ck_assert_ptr_nonnull(strstr(out, "\"several_fingerprints\":true"));
 	ck_assert_ptr_nonnull(strstr(out, "\"hosts_without_certificate\":1"));
 	ck_assert_ptr_nonnull(strstr(out, "\"hosts\":3"));
@@ -167,6 +194,169 @@ START_TEST(test_schema_versions)
 	sqlite3_close(h);
 	ck_assert_int_eq(col_db_open(path, COL_SYNC_FULL, &db, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "newer"));
+}
+END_TEST
+
+/* The host's row as the API shows it. */
+static char *host_doc(struct col_db *db, const char *name)
+{
+	struct col_err err = {0};
+	char *out;
+
+	ck_assert_int_eq(col_db_host_json(db, name, &out, &err), 0);
+	ck_assert_ptr_nonnull(out);
+	return out;
+}
+
+static void assert_has(const char *doc, const char *part)
+{
+	ck_assert_msg(strstr(doc, part) != NULL, "\"%s\" not in %s", part, doc);
+}
+
+/* A report dated 9999 must not outrank the genuine report that follows it
+ * (any PC holding the agent token can send one). */
+START_TEST(test_future_time)
+{
+	struct col_db *db;
+	struct col_err err = {0};
+	struct col_report *r;
+	char t[32], want[64], *out;
+	int dup;
+	const int64_t now = 1900000000;
+
+	ck_assert_int_eq(col_db_open(target, COL_SYNC_FULL, &db, &err), 0);
+	r = make(1, "pc1", "9999-12-31T23:59:59Z", "trusted", FP_A);
+	ck_assert_int_eq(col_db_insert_batch(db, &r, 1, &dup, now, &err), 0);
+	col_report_free(r);
+	out = host_doc(db, "pc1");
+	col_format_time(now + COL_TIME_SKEW, t);
+	snprintf(want, sizeof(want), "\"report_time\":\"%s\"", t);
+	assert_has(out, want); /* clamped to the receive time plus the skew */
+	free(out);
+
+	/* The genuine report, in the same second: it wins. */
+	col_format_time(now, t);
+	r = make(2, "pc1", t, "not-trusted", FP_B);
+	ck_assert_int_eq(col_db_insert_batch(db, &r, 1, &dup, now, &err), 0);
+	col_report_free(r);
+	out = host_doc(db, "pc1");
+	assert_has(out, "\"report_id\":\"00000000-0000-4000-8000-000000000002\"");
+	assert_has(out, "\"state\":\"problem\"");
+	free(out);
+
+	/* One spooled a day ago and delivered now still does not replace it. */
+	col_format_time(now - 86400, t);
+	r = make(3, "pc1", t, "trusted", FP_A);
+	ck_assert_int_eq(col_db_insert_batch(db, &r, 1, &dup, now + 1, &err), 0);
+	col_report_free(r);
+	out = host_doc(db, "pc1");
+	assert_has(out, "\"report_id\":\"00000000-0000-4000-8000-000000000002\"");
+	free(out);
+
+	/* A clock a minute behind the collector's is still taken as it is. */
+	col_format_time(now - 60, t);
+	r = make(4, "pc1", t, "trusted", FP_A);
+	ck_assert_int_eq(col_db_insert_batch(db, &r, 1, &dup, now + 2, &err), 0);
+	col_report_free(r);
+	out = host_doc(db, "pc1");
+	assert_has(out, "\"report_id\":\"00000000-0000-4000-8000-000000000004\"");
+	free(out);
+	col_db_close(db);
+}
+END_TEST
+
+/* A version 1 database frozen by a report from the future is clamped by the
+ * migration, and the host's next report is shown again. */
+START_TEST(test_migrate_v1_future)
+{
+	struct col_db *db;
+	struct col_err err = {0};
+	struct col_report *r;
+	sqlite3 *h;
+	char t[32], *out;
+	int dup;
+	const int64_t now = 1900000000;
+
+	ck_assert_int_eq(col_db_open(path, COL_SYNC_FULL, &db, &err), 0);
+	r = make(1, "pc1", "2030-01-01T00:00:00Z", "trusted", FP_A);
+	ck_assert_int_eq(col_db_insert_batch(db, &r, 1, &dup, now, &err), 0);
+	col_report_free(r);
+	col_db_close(db);
+	/* What a version 1 collector stored for a report dated 9999. */
+	ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(h, "UPDATE hosts SET report_time = 253402300799;"
+					 " UPDATE reports SET report_time = 253402300799;"
+					 " PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+
+	ck_assert_int_eq(col_db_open(path, COL_SYNC_FULL, &db, &err), 0);
+	col_format_time(now + 600, t);
+	r = make(2, "pc1", t, "not-trusted", FP_B);
+	ck_assert_int_eq(col_db_insert_batch(db, &r, 1, &dup, now + 600, &err), 0);
+	col_report_free(r);
+	out = host_doc(db, "pc1");
+	assert_has(out, "\"report_id\":\"00000000-0000-4000-8000-000000000002\"");
+	free(out);
+	col_db_close(db);
+	ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+	{
+		sqlite3_stmt *st;
+		ck_assert_int_eq(sqlite3_prepare_v2(h, "SELECT MAX(report_time) FROM reports", -1, &st,
+						    NULL), SQLITE_OK);
+		ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+		ck_assert_int_eq(sqlite3_column_int64(st, 0), now + 600);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(h);
+}
+END_TEST
+
+/* The endpoints view comes in pages of URLs, each page bounded: at most
+ * COL_ENDPOINT_FPS_SHOWN fingerprints per URL, whatever the fleet sends. */
+START_TEST(test_endpoints_pages)
+{
+	struct col_db *db;
+	struct col_err err = {0};
+	struct col_report *r;
+	struct col_endpoint_query q = {.limit = 7, .link = "/api/v1/endpoints?limit=7"};
+	char *out, after[64];
+	int dup, h, pages = 0, seen = 0;
+
+	ck_assert_int_eq(col_db_open(target, COL_SYNC_FULL, &db, &err), 0);
+	/* 60 hosts with a certificate of their own on https://e0000/, and 20
+	 * URLs each. */
+	for (h = 0; h < 60; h++) {
+		r = make_eps(h + 1, h, 0, 20);
+		ck_assert_int_eq(col_db_insert_batch(db, &r, 1, &dup, 1900000000, &err), 0);
+		col_report_free(r);
+	}
+	for (;;) {
+		ck_assert_int_eq(col_db_endpoints_json(db, &q, &out, &err), 0);
+		ck_assert_msg(pages < 10, "more pages than URLs: %s", out);
+		assert_has(out, "\"total\":20,");
+		if (pages == 0) {
+			/* https://e0000/: 60 hosts, 60 fingerprints, 50 listed. */
+			assert_has(out, "\"url\":\"https://e0000/\",\"hosts\":60,");
+			assert_has(out, "\"fingerprints_total\":60,\"several_fingerprints\":true");
+			ck_assert_ptr_null(strstr(out, ":00:00:3B\"")); /* the 60th is not listed */
+		}
+		for (const char *p = out; (p = strstr(p, "\"url\":")) != NULL; p++)
+			seen++;
+		pages++;
+		const char *next = strstr(out, "\"next_after\":\"");
+		if (next == NULL) {
+			ck_assert_ptr_null(strstr(out, "\"next\":"));
+			free(out);
+			break;
+		}
+		assert_has(out, "\"next\":\"/api/v1/endpoints?limit=7&after=https%3A%2F%2Fe");
+		snprintf(after, sizeof(after), "%.*s", (int)strcspn(next + 14, "\""), next + 14);
+		q.after = after;
+		free(out);
+	}
+	ck_assert_int_eq(pages, 3);
+	ck_assert_int_eq(seen, 20);
+	col_db_close(db);
 }
 END_TEST
 
@@ -266,8 +456,13 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_batch_and_queries);
-	if (getenv("UCT_TEST_PG_URL") == NULL)
-		tcase_add_test(tc, test_schema_versions); /* pokes at the SQLite file */
+	tcase_add_test(tc, test_future_time);
+	tcase_add_test(tc, test_endpoints_pages);
+	if (getenv("UCT_TEST_PG_URL") == NULL) {
+		/* These poke at the SQLite file. */
+		tcase_add_test(tc, test_schema_versions);
+		tcase_add_test(tc, test_migrate_v1_future);
+	}
 	tcase_add_test(tc, test_writer_concurrent);
 	tcase_add_test(tc, test_target_display);
 	suite_add_tcase(s, tc);

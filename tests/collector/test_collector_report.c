@@ -94,6 +94,21 @@ static const struct {
 	 COL_REJ_INVALID_REPORT, "host_name"},
 	{"{\"schema\":1,\"report_id\":\"0a1b2c3d-0000-4000-8000-000000000001\",\"host_name\":\"a\\nb\","
 	 "\"version\":\"1\"}", COL_REJ_INVALID_REPORT, "host_name"},
+	/* Names that would not show as what they are: a right-to-left override,
+	 * a C1 control (U+009B: a terminal's CSI), a line separator, a
+	 * zero-width space, each as an escape and as raw UTF-8. */
+#define HOST_IS(name) "{\"schema\":1,\"report_id\":\"0a1b2c3d-0000-4000-8000-000000000001\"," \
+		      "\"host_name\":\"" name "\",\"version\":\"1\"}"
+	{HOST_IS("pc1\\u202emoc.live"), COL_REJ_INVALID_REPORT, "host_name"},
+	{HOST_IS("pc1\xe2\x80\xaemoc.live"), COL_REJ_INVALID_REPORT, "host_name"},
+	{HOST_IS("pc1\\u009b31m"), COL_REJ_INVALID_REPORT, "host_name"},
+	{HOST_IS("pc1\xc2\x9b" "31m"), COL_REJ_INVALID_REPORT, "host_name"},
+	{HOST_IS("pc1\\u2028x"), COL_REJ_INVALID_REPORT, "host_name"},
+	{HOST_IS("pc\\u200b1"), COL_REJ_INVALID_REPORT, "host_name"},
+	{HOST_IS("pc\\u001b[2J"), COL_REJ_INVALID_REPORT, "host_name"},
+	{HOST_IS("pc\xff"), COL_REJ_MALFORMED_JSON, "malformed"},
+	{HEAD "\"endpoints\":[{\"url\":\"https://x/\\u202e\",\"verdict\":\"trusted\"}]}",
+	 COL_REJ_INVALID_REPORT, "endpoints[0].url"},
 	{HEAD "\"endpoints\":{}}", COL_REJ_INVALID_REPORT, "endpoints"},
 	{HEAD "\"endpoints\":[1]}", COL_REJ_INVALID_REPORT, "endpoints[0]"},
 	{HEAD "\"endpoints\":[" EP_OK ",{\"verdict\":\"trusted\"}]}", COL_REJ_INVALID_REPORT,
@@ -123,6 +138,24 @@ START_TEST(test_bad_reports)
 		      col_reject_name(err.reason), err.msg);
 	ck_assert_msg(strstr(err.msg, bad_cases[_i].msg_part) != NULL, "case %d: message %s", _i,
 		      err.msg);
+}
+END_TEST
+
+/* Non-ASCII names are fine when every character shows itself; text that
+ * is not an identity (an endpoint's reason) is kept as received. */
+START_TEST(test_names_shown)
+{
+	const char *doc = "{\"schema\":1,\"report_id\":\"0a1b2c3d-0000-4000-8000-000000000001\","
+			  "\"host_name\":\"poste-\xc3\xa9quipe-\xe4\xb8\x80.corp.example\","
+			  "\"version\":\"1\",\"time\":\"2026-01-02T03:04:05Z\",\"endpoints\":["
+			  "{\"url\":\"https://uccx1.example/\",\"verdict\":\"not-trusted\","
+			  "\"reason\":\"CN=\\u202eevil <script>\"}]}";
+	struct col_report *r;
+	struct col_err err = {0};
+
+	ck_assert_msg(col_report_parse(doc, strlen(doc), &r, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(r->host_name, "poste-\xc3\xa9quipe-\xe4\xb8\x80.corp.example");
+	col_report_free(r);
 }
 END_TEST
 
@@ -185,6 +218,7 @@ int main(void)
 	tcase_add_test(tc, test_sample_report);
 	tcase_add_test(tc, test_minimal_trusted);
 	tcase_add_loop_test(tc, test_bad_reports, 0, sizeof(bad_cases) / sizeof(bad_cases[0]));
+	tcase_add_test(tc, test_names_shown);
 	tcase_add_test(tc, test_bad_time);
 	tcase_add_test(tc, test_tokens);
 	tcase_add_test(tc, test_listen);

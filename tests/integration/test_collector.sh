@@ -116,6 +116,8 @@ report "$(uuid 2)" h | sed '0,/"certificate":{[^}]*}/s//"certificate":null/' |
 	bad "fetch ok without a certificate" "endpoints[0].certificate"
 report "$(uuid 2)" h | sed '0,/"sha256":"[^"]*"/s//"sha256":"ABCD"/' | bad "a bad sha256" "sha256"
 report "$(uuid 2)" h | sed 's/^{/{"host_name":"twice",/' | bad "a duplicate key" "duplicate"
+report "$(uuid 2)" h | sed 's/"host_name":"h"/"host_name":"pc\\u202egro.live"/' |
+	bad "a right-to-left override in host_name" "host_name"
 get "/api/v1/hosts/h"
 check "no rejected report was stored" test "$CODE" = 404
 
@@ -165,6 +167,16 @@ get "/api/v1/hosts?expiring_within=30"
 check "hosts?expiring_within=30 days: none" has "$BODY" '"total":0'
 get "/api/v1/hosts?limit=2"
 check "pagination: two hosts and a next_after" has "$BODY" '"next_after":"pc-0002.corp.example"'
+check "pagination: a next link keeps the query" has "$BODY" '"next":"/api/v1/hosts?limit=2&after=pc-0002.corp.example"'
+get "/api/v1/hosts?order=problems&limit=1"
+check "pagination: order=problems links the next offset" \
+	has "$BODY" '"next":"/api/v1/hosts?order=problems&limit=1&offset=1"'
+get "/api/v1/hosts?state=trusted&endpoint=https%3A%2F%2Fuccx1.lab.example%2Fappadmin%2Fmain&limit=1"
+check "pagination: the next link keeps the filters, escaped" \
+	has "$BODY" '"next":"/api/v1/hosts?state=trusted&endpoint=https%3A%2F%2Fuccx1.lab.example%2Fappadmin%2Fmain&limit=1&after=pc-0002.corp.example"'
+get "$(jq_py "$BODY" 'd["next"]')"
+check "pagination: following it gives the last trusted host" \
+	test "$(jq_py "$BODY" '[h["name"] for h in d["hosts"]] == ["pc-0003.corp.example"] and "next" not in d')" = True
 get "/api/v1/hosts?limit=2&after=pc-0002.corp.example"
 check "pagination: the next page has the third" \
 	test "$(has "$BODY" pc-0003 && ! has "$BODY" next_after && echo y)" = y
@@ -183,6 +195,14 @@ get "/api/v1/hosts/pc-0003.corp.example"
 check "a late older report is stored but does not change the host" \
 	test "$CODE" = 200 -a "$(has "$BODY" "\"report_id\":\"$(uuid 4)\"" && has "$BODY" '"state":"trusted"' && echo y)" = y
 
+get "/api/v1/endpoints?limit=5"
+check "endpoints: paged by URL, 5 of 13 with a next link" \
+	test "$(jq_py "$BODY" 'len(d["endpoints"]) == 5 and d["total"] == 13 and d["next"] == "/api/v1/endpoints?limit=5&after=" + __import__("urllib.parse").parse.quote(d["endpoints"][-1]["url"], safe="")')" = True
+get "$(jq_py "$BODY" 'd["next"]')"
+check "endpoints: the next page starts after the last URL" \
+	test "$(jq_py "$BODY" 'len(d["endpoints"]) == 5 and "next" in d')" = True
+get "/api/v1/endpoints?limit=501"
+check "endpoints: limit past 500 is refused" test "$CODE" = 400
 get /api/v1/endpoints
 appadmin=$(grep -o '{"url":"https://uccx1.lab.example/appadmin/main"[^]]*][^}]*}' <<<"$BODY")
 check "endpoints: two fingerprints for appadmin, flagged" \
@@ -195,15 +215,42 @@ check "endpoints: one fingerprint seen by 3 hosts, not flagged" \
 get /metrics
 printf '%s' "$BODY" >"$W/metrics.txt"
 check "metrics: every line is a comment or NAME{labels} VALUE" \
-	bash -c "! grep -Ev '^(# (HELP|TYPE) [a-z_]+ .+|[a-z_]+(\{reason=\"[a-z_]+\"\})? [0-9]+)$' '$W/metrics.txt'"
+	bash -c "! grep -Ev '^(# (HELP|TYPE) [a-z_]+ .+|[a-z_]+(\{[a-z]+=\"[a-z_]+\"\})? [0-9]+)$' '$W/metrics.txt'"
 check "metrics: reports received" grep -qx 'uccx_collector_reports_received_total 4' "$W/metrics.txt"
 check "metrics: rejected by reason" bash -c "grep -qx 'uccx_collector_reports_rejected_total{reason=\"too_large\"} 2' '$W/metrics.txt' &&
 	grep -qx 'uccx_collector_reports_rejected_total{reason=\"unauthorized\"} 3' '$W/metrics.txt' &&
 	grep -qx 'uccx_collector_reports_rejected_total{reason=\"malformed_json\"} 2' '$W/metrics.txt' &&
-	grep -qx 'uccx_collector_reports_rejected_total{reason=\"invalid_report\"} 12' '$W/metrics.txt'"
+	grep -qx 'uccx_collector_reports_rejected_total{reason=\"invalid_report\"} 13' '$W/metrics.txt'"
 check "metrics: hosts, problems, several fingerprints" bash -c "grep -qx 'uccx_collector_hosts 3' '$W/metrics.txt' &&
 	grep -qx 'uccx_collector_hosts_with_problems 1' '$W/metrics.txt' &&
 	grep -qx 'uccx_collector_endpoints_several_fingerprints 1' '$W/metrics.txt'"
+
+# ---- a report from the future does not freeze its host ----
+# Any PC can read the agent token: a report dated 9999 is clamped to the
+# receive time plus five minutes, and the host's next report replaces it.
+report "$(uuid 9)" pc-future.corp.example trusted |
+	sed 's/"time":"[^"]*"/"time":"9999-12-31T23:59:59Z"/' >"$W/r9.json"
+post "$W/r9.json"
+check "a report dated 9999-12-31 is accepted" test "$CODE" = 202
+get /api/v1/hosts/pc-future.corp.example
+check "its time is clamped to the receive time plus the skew" \
+	test "$(has "$BODY" '"report_time":"9999' && echo y)" != y -a "$CODE" = 200
+report "$(uuid 10)" pc-future.corp.example |
+	sed "s/\"time\":\"[^\"]*\"/\"time\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"/" >"$W/r10.json"
+post "$W/r10.json"
+get /api/v1/hosts/pc-future.corp.example
+check "the genuine report that follows it wins" \
+	test "$(has "$BODY" "\"report_id\":\"$(uuid 10)\"" && has "$BODY" '"state":"problem"' && echo y)" = y
+
+# ---- text from a server stays data in the answers ----
+report "$(uuid 11)" pc-text.corp.example |
+	sed '0,/"reason":null/s//"reason":"CN=\\u202eevil \\u0085\\u2028<script>\xe2\x80\xae"/' >"$W/r11.json"
+post "$W/r11.json"
+check "a reason holding an override, a C1 control and markup is accepted" test "$CODE" = 202
+get /api/v1/hosts/pc-text.corp.example
+printf '%s' "$BODY" >"$W/text.json"
+check "the API answers it in ASCII, the override as \\u202e" \
+	bash -c "! LC_ALL=C grep -q \$'[\x80-\xff]' '$W/text.json' && grep -qiF 'CN=\u202eevil \u0085\u2028<script>\u202e' '$W/text.json'"
 
 # ---- dashboard ----
 page=$(curl -sS -D "$W/headers" "$URL/")
