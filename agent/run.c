@@ -658,6 +658,7 @@ static int discover(struct uct_run *run, struct uct_err *err)
 		.browsers = run->cfg->browsers,
 		.create_chromium_db = run->cfg->command == UCT_CMD_INSTALL || run->cfg->command == UCT_CMD_CHECK,
 		.quiet = run->cfg->quiet,
+		.problems = &run->problems,
 	};
 	size_t cells;
 

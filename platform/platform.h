@@ -181,6 +181,9 @@ struct uct_discover_opts {
 	int create_chromium_db;         /* create ~/.pki/nssdb when missing (on first write) */
 	int quiet;                      /* unattended: never a store that asks the user
 					   (Windows' CurrentUser\\Root); refused with UCT_E_USAGE */
+	struct uct_strv *problems;      /* NULL, or where a store found but refused (a
+					   profile under another user's directory or
+					   link) is described for the report */
 };
 
 /* Find the stores of this user (and machine, for UCT_BROWSER_SYSTEM when
