@@ -709,7 +709,9 @@ int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uc
 	memset(run, 0, sizeof(*run));
 	run->cfg = cfg;
 	run->started = uct_now();
-	run->state_dir = cfg->state_dir != NULL ? uct_strdup(cfg->state_dir) : uct_default_state_dir();
+	run->state_dir = cfg->state_dir != NULL ? uct_strdup(cfg->state_dir)
+			 : cfg->home != NULL    ? uct_home_state_dir(cfg->home)
+						: uct_default_state_dir();
 	if (run->state_dir == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
 	if (cmd == UCT_CMD_INSTALL || cmd == UCT_CMD_REMOVE) {

@@ -247,6 +247,12 @@ void uct_lock_release(struct uct_lock *lock); /* NULL-safe */
 /* Default directories: per-user state (~/.local/state/uccx-trust), or the
  * machine's (/var/lib/uccx-trust) when running as root. Newly allocated. */
 char *uct_default_state_dir(void);
+/* The state directory of a home given with --home: the state (approvals,
+ * what was installed where) stays with the home it describes, never mixed
+ * with the machine's or the caller's own. Linux: HOME/.local/state/uccx-trust
+ * (a relative home taken from the working directory); Windows, where
+ * --home selects nothing, the default. Newly allocated. */
+char *uct_home_state_dir(const char *home);
 /* Default configuration file (/etc/uccx-trust/agent.ini). Static string. */
 const char *uct_default_config_path(void);
 /* 1 when running with administrator / root rights. */

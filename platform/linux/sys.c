@@ -307,6 +307,18 @@ char *uct_default_state_dir(void)
 	return uct_asprintf("%s/.local/state/uccx-trust", home);
 }
 
+char *uct_home_state_dir(const char *home)
+{
+	char *cwd, *dir;
+
+	if (home[0] == '/')
+		return uct_asprintf("%s/.local/state/uccx-trust", home);
+	cwd = getcwd(NULL, 0);
+	dir = cwd != NULL ? uct_asprintf("%s/%s/.local/state/uccx-trust", cwd, home) : NULL;
+	free(cwd);
+	return dir;
+}
+
 const char *uct_default_config_path(void)
 {
 	return "/etc/uccx-trust/agent.ini";

@@ -312,6 +312,12 @@ char *uct_default_state_dir(void)
 	return out;
 }
 
+char *uct_home_state_dir(const char *home)
+{
+	(void)home;
+	return uct_default_state_dir();
+}
+
 const char *uct_default_config_path(void)
 {
 	static char path[MAX_PATH * 3];
