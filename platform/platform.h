@@ -202,9 +202,11 @@ struct uct_store *uct_store_override_new(const char *profile_dir, const char *gr
 
 /* The system anchors: one tagged PEM file per certificate in anchor_dir,
  * then update_argv (at most 3 words, e.g. {"update-ca-certificates", NULL})
- * before the next verification or at close. Group "system". */
-struct uct_store *uct_store_system_new(const char *anchor_dir, const char *const *update_argv,
-				       struct uct_err *err);
+ * before the next verification or at close. links_dir (NULL: none) is
+ * where that command links each file and never unlinks a removed one
+ * (Debian's /etc/ssl/certs): remove takes those links out. Group "system". */
+struct uct_store *uct_store_system_new(const char *anchor_dir, const char *links_dir,
+				       const char *const *update_argv, struct uct_err *err);
 /* Firefox's machine-wide policies.json (Certificates.Install): PEM files in
  * cert_dir, listed in policy_file, other policies kept. Group
  * "firefox-policy"; Firefox reads it when it starts. */

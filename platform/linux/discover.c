@@ -361,11 +361,12 @@ static int disc_system_anchors(struct disc *d)
 	if (disc_exists("/usr/local/share/ca-certificates", NULL, S_IFDIR) &&
 	    disc_executable("update-ca-certificates", &cmd)) {
 		const char *argv[] = {cmd, NULL};
-		store = uct_store_system_new("/usr/local/share/ca-certificates/uccx-trust", argv, &e);
+		store = uct_store_system_new("/usr/local/share/ca-certificates/uccx-trust",
+					     "/etc/ssl/certs", argv, &e);
 	} else if (disc_exists("/etc/pki/ca-trust/source/anchors", NULL, S_IFDIR) &&
 		   disc_executable("update-ca-trust", &cmd)) {
 		const char *argv[] = {cmd, "extract", NULL};
-		store = uct_store_system_new("/etc/pki/ca-trust/source/anchors", argv, &e);
+		store = uct_store_system_new("/etc/pki/ca-trust/source/anchors", NULL, argv, &e);
 	} else {
 		uct_log(UCT_LOG_INFO, "no update-ca-certificates or update-ca-trust: "
 				      "system anchors skipped");
