@@ -547,6 +547,9 @@ static void collect_notices(struct uct_run *run)
 		else if (r->verdict == UCT_V_REFUSED)
 			line = uct_asprintf("%s:%d was not installed: %s", r->ep->host, r->ep->port,
 					    r->an.reason);
+		else if (r->verdict == UCT_V_NOT_TRUSTED && run->cfg->scope == UCT_SCOPE_MACHINE &&
+			 uct_machine_advice(&r->an) != NULL)
+			line = uct_asprintf("%s: %s", r->ep->host, uct_machine_advice(&r->an));
 		if (line != NULL)
 			notice(run, line);
 		free(line);
