@@ -21,6 +21,7 @@
 struct safe_walk {
 	int fd;                /* the directory reached so far (O_PATH) */
 	char shown[PATH_MAX];  /* its path, for messages */
+	char via[PATH_MAX];    /* the last link followed to get there, or "" */
 	char *rest;            /* what is left to walk, owned */
 	int links;
 };
@@ -34,24 +35,28 @@ static int safe_owner_ok(uid_t uid)
 
 /* No one but the owner may add, rename or remove entries; in a sticky
  * directory (/tmp) others may add entries but not touch ours. */
-static int safe_dir_ok(int fd, const char *shown, struct uct_err *err)
+static int safe_dir_ok(int fd, const struct safe_walk *w, struct uct_err *err)
 {
+	const char *shown = w->shown;
+	char via[PATH_MAX + 32] = "";
 	struct stat st;
 
+	if (w->via[0] != '\0')
+		snprintf(via, sizeof(via), " (reached through the link %s)", w->via);
 	if (fstat(fd, &st) != 0)
 		return uct_err_set(err, UCT_E_IO, errno, "cannot inspect %s: %s", shown,
 				   strerror(errno));
 	if (!safe_owner_ok(st.st_uid))
 		return uct_err_set(err, UCT_E_IO, EPERM,
-				   "refusing to write under %s: it belongs to another user (uid %u), "
+				   "refusing to write under %s%s: it belongs to another user (uid %u), "
 				   "who could redirect what uccx-trust writes there; run uccx-trust as "
 				   "that user, or use a directory of your own",
-				   shown, (unsigned)st.st_uid);
+				   shown, via, (unsigned)st.st_uid);
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0)
 		return uct_err_set(err, UCT_E_IO, EPERM,
-				   "refusing to write under %s: other users can change it (mode %04o); "
+				   "refusing to write under %s%s: other users can change it (mode %04o); "
 				   "make it writable by its owner only (chmod go-w %s)",
-				   shown, (unsigned)(st.st_mode & 07777), shown);
+				   shown, via, (unsigned)(st.st_mode & 07777), shown);
 	return 0;
 }
 
@@ -75,7 +80,7 @@ static void safe_show_up(struct safe_walk *w)
 /* Move to the directory fd (taking it) after checking it. */
 static int safe_enter(struct safe_walk *w, int fd, struct uct_err *err)
 {
-	if (safe_dir_ok(fd, w->shown, err) < 0) {
+	if (safe_dir_ok(fd, w, err) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -115,6 +120,9 @@ static int safe_follow(struct safe_walk *w, const char *name, const struct stat 
 		return uct_err_set(err, UCT_E_IO, errno, "cannot read the link %s/%s: %s", w->shown,
 				   name, strerror(errno));
 	target[len] = '\0';
+	if (snprintf(w->via, sizeof(w->via), "%s%s%s", w->shown, strlen(w->shown) > 1 ? "/" : "",
+		     name) >= (int)sizeof(w->via))
+		w->via[sizeof(w->via) - 2] = '~'; /* only a message: shortened, and marked so */
 	joined = uct_asprintf("%s/%s", target, rest);
 	if (joined == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
