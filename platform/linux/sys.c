@@ -113,7 +113,7 @@ static int sys_write_file(const char *path, const void *data, size_t len, int mo
 	const char *base = uct_path_base(path);
 	char *dir = uct_path_dir(path), *tmp = NULL;
 	struct stat st;
-	int dfd = -1, fd = -1, e;
+	int dfd = -1, fd = -1, created = 0, e;
 
 	if (dir == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
@@ -148,6 +148,7 @@ static int sys_write_file(const char *path, const void *data, size_t len, int mo
 	}
 	e = close(fd);
 	fd = -1;
+	created = 1;
 	if (e < 0 || renameat(dfd, tmp, dfd, base) < 0) {
 		sys_write_error(path, errno, err);
 		goto err;
@@ -160,10 +161,14 @@ static int sys_write_file(const char *path, const void *data, size_t len, int mo
 	free(dir);
 	return 0;
 err:
-	if (fd >= 0)
+	/* Only a temporary file this call created is removed: a name that was
+	 * taken (O_EXCL failed) is not ours. */
+	if (fd >= 0) {
 		close(fd);
-	if (tmp != NULL && dfd >= 0)
 		unlinkat(dfd, tmp, 0);
+	} else if (created) {
+		unlinkat(dfd, tmp, 0);
+	}
 	if (dfd >= 0)
 		close(dfd);
 	free(tmp);
