@@ -68,7 +68,7 @@ check "update-ca-certificates linked our anchors into $certs" [ -n "$(ours_in_ce
 # comes after ours (HASH.1), and must stay reachable as HASH.0 afterwards.
 our_hash=$(find "$certs" -maxdepth 1 -name '????????.0' -lname 'uccx-trust-*' -printf '%f\n' -quit)
 other_pem=$(find "$certs" -maxdepth 1 -name '*.pem' -type l ! -lname '*uccx-trust*' -xtype f -printf '%f\n' -quit)
-check "found our hash link and another certificate's link" [ -n "$our_hash" ] && [ -n "$other_pem" ]
+check "found our hash link and another certificate's link" test -n "$our_hash" -a -n "$other_pem"
 hash=${our_hash%.0}
 ln -s "$other_pem" "$certs/$hash.1"
 # Someone else's dangling link: not ours, so it stays.
@@ -80,7 +80,7 @@ check "remove left no link of ours in $certs" [ -z "$(ours_in_certs)" ] || ours_
 check "remove left no new dangling link in $certs" [ "$(dangling)" = "$dangling_before" ] || dangling
 check "someone else's dangling link is still there" [ -L "$certs/someone-else.pem" ]
 check "the other certificate of that hash is still found, as $hash.0" \
-	[ "$(readlink "$certs/$hash.0" 2>/dev/null)" = "$other_pem" ] && [ ! -e "$certs/$hash.1" ]
+	test "$(readlink "$certs/$hash.0" 2>/dev/null)" = "$other_pem" -a ! -L "$certs/$hash.1"
 check "no anchor file of ours is left" [ ! -e /usr/local/share/ca-certificates/uccx-trust ]
 lab_stop "$lab"
 
