@@ -287,7 +287,11 @@ int uct_doctor_bundle(const char *path, const struct uct_run *run, const struct 
 		}
 	}
 	doctor_section(out, "state file");
-	state_path = run->state_dir ? uct_asprintf("%s/state", run->state_dir) : NULL;
+	/* Not from a directory another user controls: its "state" could be a
+	 * link to any file root can read. */
+	state_path = run->state_dir && uct_dir_check(run->state_dir, &serr) == 0
+			     ? uct_asprintf("%s/state", run->state_dir)
+			     : NULL;
 	if (state_path != NULL && uct_file_read(state_path, 1 << 20, &state, NULL, &serr) == 0)
 		fprintf(out, "# %s\n%s", state_path, state);
 	else

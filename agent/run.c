@@ -717,6 +717,10 @@ int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uc
 						: uct_default_state_dir();
 	if (run->state_dir == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
+	/* The state decides what is approved: never read from, or written
+	 * into, a directory another user controls (a foreign --home). */
+	if (uct_dir_check(run->state_dir, err) < 0)
+		goto out;
 	if (cmd == UCT_CMD_INSTALL || cmd == UCT_CMD_REMOVE) {
 		/* One writer at a time: a second run waits, then gives up cleanly. */
 		lock_path = uct_asprintf("%s/lock", run->state_dir);

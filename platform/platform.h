@@ -290,6 +290,12 @@ struct uct_http_post {
  * timeout, TLS or certificate failure, with the reason in err). */
 int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err *err);
 
+/* 0 when the agent may trust what it reads from dir and write into it:
+ * Linux, every directory on the way belongs to this user or root and is
+ * writable by no one else (sticky ones excepted), and every link followed
+ * belongs to this user or root (a dir that does not exist yet: its existing
+ * ancestors); else -1 with err saying which part and why. Windows: 0. */
+int uct_dir_check(const char *dir, struct uct_err *err);
 /* The names of the regular files in dir, sorted (the caller clears
  * names). A missing directory is an empty list. */
 int uct_dir_list(const char *dir, struct uct_strv *names, struct uct_err *err);

@@ -293,3 +293,8 @@ const char *uct_path_base(const char *path)
 
 	return slash != NULL ? slash + 1 : path;
 }
+
+int uct_dir_check(const char *dir, struct uct_err *err)
+{
+	return uct_safe_dir_check(dir, NULL, err);
+}

@@ -124,4 +124,25 @@ check "--home: status reads the state from that home" \
 	[ "$(jq_py "$JSON" 'd["state"]["dir"]')" = "$home2/.local/state/uccx-trust" ]
 check "--home: the state records what was installed there" \
 	[ "$(jq_py "$JSON" 'len(d["state"]["installed"]) > 0')" = True ]
+
+# ---- a home of another user: its state is neither read nor written ----
+fhome=$W/foreign-home
+new_home "$fhome"
+mkdir -p "$fhome/.local/state/uccx-trust"
+echo "root's secret" >"$W/secret" && chmod 600 "$W/secret"
+ln -s "$W/secret" "$fhome/.local/state/uccx-trust/state"
+chown -R nobody: "$fhome"
+before_home=$(digest "$fhome")
+A=(--node uccx1.lab.example --home "$fhome" --connect-timeout 2 --timeout 5)
+while read -r line; do A+=(--connect-to "$line"); done <"$W/lab/connect-to.txt"
+run_agent install
+check "foreign home: install is refused (exit 3), naming the home" \
+	eval '[ "$RC" -eq 3 ] && grep -q "refusing to write under $fhome: it belongs to another user" <<<"$OUT"'
+run_agent check
+check "foreign home: check is refused the same way" \
+	eval '[ "$RC" -eq 3 ] && grep -q "refusing to write under $fhome: it belongs to another user" <<<"$OUT"'
+run_agent doctor --bundle "$W/fbundle.txt"
+check "foreign home: the bundle does not hold what its state links to" \
+	eval '[ -s "$W/fbundle.txt" ] && ! grep -q "root.s secret" "$W/fbundle.txt"'
+check "foreign home: nothing in it changed" [ "$(digest "$fhome")" = "$before_home" ]
 finish
