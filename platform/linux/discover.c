@@ -97,6 +97,7 @@ static int disc_store_failed(struct disc *d, const char *dir, const struct uct_e
 static const char *const disc_nss_files[] = {"cert9.db", "key4.db", "pkcs11.txt", NULL};
 static const char *const disc_profile_files[] = {"cert9.db", "key4.db", "pkcs11.txt",
 						 "cert_override.txt", NULL};
+static const char *const disc_ini_files[] = {"profiles.ini", NULL};
 
 /*
  * 0 when the agent may write in dir (safepath.c: no directory or link of
@@ -247,6 +248,14 @@ static int disc_firefox_root(struct disc *d, const char *root)
 		free(file);
 		return 0;
 	}
+	/* A list another user can write could name any directory root owns
+	 * (/etc/pki/nssdb) as a profile: not read at all. */
+	rc = disc_unsafe(d, "The Firefox profile list of", root, disc_ini_files);
+	if (rc != 0) {
+		free(file);
+		return rc < 0 ? -1 : 0;
+	}
+	rc = -1;
 	if (uct_ff_profiles_read(file, &ini, d->err) != 0)
 		goto out;
 	for (size_t i = 0; i < ini.n; i++) {

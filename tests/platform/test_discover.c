@@ -573,6 +573,32 @@ START_TEST(test_foreign_parts_inside_home)
 }
 END_TEST
 
+/* A profiles.ini another user can write (their directory in the home) is
+ * not read: its absolute Path= could name any directory of root's. */
+START_TEST(test_foreign_profiles_ini)
+{
+	struct uct_strv problems = {0};
+	char *path;
+	struct found f;
+
+	if (geteuid() != 0)
+		return;
+	nssdb("elsewhere/root-profile");
+	path = uct_asprintf("[Profile0]\nName=x\nIsRelative=0\nPath=%s/elsewhere/root-profile\n",
+			    home);
+	put(".mozilla/firefox/profiles.ini", path);
+	free(path);
+	path = uct_asprintf("%s/.mozilla", home);
+	ck_assert_int_eq(chown(path, 65534, 65534), 0);
+	free(path);
+	f = discover_problems(&problems);
+	ck_assert_uint_eq(f.n, 0);
+	assert_problem(&problems, "profile list of", "belongs to another user (uid 65534)");
+	uct_stores_free(f.v, f.n);
+	uct_strv_clear(&problems);
+}
+END_TEST
+
 static Suite *discover_suite(void)
 {
 	Suite *s = suite_create("discover");
@@ -592,6 +618,7 @@ static Suite *discover_suite(void)
 	tcase_add_test(tc, test_absolute_path_to_foreign_profile);
 	tcase_add_test(tc, test_symlinked_foreign_profile);
 	tcase_add_test(tc, test_foreign_parts_inside_home);
+	tcase_add_test(tc, test_foreign_profiles_ini);
 	suite_add_tcase(s, tc);
 	return s;
 }
