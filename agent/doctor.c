@@ -249,6 +249,34 @@ static void doctor_section(FILE *out, const char *title)
 	fprintf(out, "\n==== %s ====\n", title);
 }
 
+/*
+ * The bundle, written out to path at once (uct_file_write_atomic): a link
+ * planted at path, a file of another user there or a directory on the way
+ * that another user controls is refused, never written through; run as
+ * root, a bundle path under /tmp must not become a way to overwrite a file.
+ */
+static int doctor_bundle_save(FILE *out, const char *path, struct uct_err *err)
+{
+	char *buf = NULL;
+	long size;
+	int rc;
+
+	if (fflush(out) != 0 || (size = ftell(out)) < 0 || fseek(out, 0, SEEK_SET) != 0)
+		return uct_err_set(err, UCT_E_IO, errno, "cannot write the bundle %s: %s", path,
+				   strerror(errno));
+	buf = malloc((size_t)size + 1);
+	if (buf == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory writing the bundle %s", path);
+	if (fread(buf, 1, (size_t)size, out) != (size_t)size) {
+		free(buf);
+		return uct_err_set(err, UCT_E_IO, errno, "cannot write the bundle %s: %s", path,
+				   strerror(errno));
+	}
+	rc = uct_file_write_atomic(path, buf, (size_t)size, 0600, err);
+	free(buf);
+	return rc;
+}
+
 int uct_doctor_bundle(const char *path, const struct uct_run *run, const struct uct_err *run_err,
 		      int exit_code, const struct uct_strv *log, struct uct_err *err)
 {
@@ -260,7 +288,7 @@ int uct_doctor_bundle(const char *path, const struct uct_run *run, const struct 
 	size_t i, c;
 	int rc = 0;
 
-	out = fopen(path, "w");
+	out = tmpfile();
 	if (out == NULL) {
 		rc = uct_err_set(err, UCT_E_IO, errno, "cannot write the bundle %s: %s", path,
 				 strerror(errno));
@@ -303,7 +331,11 @@ int uct_doctor_bundle(const char *path, const struct uct_run *run, const struct 
 		}
 	}
 	doctor_section(out, "state file");
-	state_path = run->state_dir ? uct_asprintf("%s/state", run->state_dir) : NULL;
+	/* Not from a directory another user controls: its "state" could be a
+	 * link to any file root can read. */
+	state_path = run->state_dir && uct_dir_check(run->state_dir, &serr) == 0
+			     ? uct_asprintf("%s/state", run->state_dir)
+			     : NULL;
 	if (state_path != NULL && uct_file_read(state_path, 1 << 20, &state, NULL, &serr) == 0) {
 		fprintf(out, "# %s\n", uct_text_keep(&k, state_path));
 		doctor_lines(out, state);
@@ -313,9 +345,8 @@ int uct_doctor_bundle(const char *path, const struct uct_run *run, const struct 
 	}
 	free(state_path);
 	free(state);
-	if (fclose(out) != 0)
-		rc = uct_err_set(err, UCT_E_IO, errno, "cannot write the bundle %s: %s", path,
-				 strerror(errno));
+	rc = doctor_bundle_save(out, path, err);
+	fclose(out);
 done:
 	uct_strv_clear(&k);
 	free(host);

@@ -43,3 +43,32 @@ void uct_machine_want(const struct uct_analysis *an, struct uct_want *want)
 	    uct_cert_may_be_issuer(cert, 0))
 		*want = an->chromium;
 }
+
+const char *uct_machine_advice(const struct uct_analysis *an)
+{
+	struct uct_want want;
+
+	if (an->leaf == NULL || !an->chromium_fixable || !an->firefox_fixable)
+		return NULL;
+	uct_machine_want(an, &want);
+	/* Firefox refuses a CA:TRUE certificate as a server's own
+	 * (MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY) whatever root store
+	 * holds it: only an exception in each profile helps. */
+	if (an->leaf->is_ca && an->leaf->self_signed && want.cert != NULL)
+		return "its self-signed certificate says CA:TRUE, which Firefox never accepts as a "
+		       "server's certificate from the machine's policy; each user's login run "
+		       "(uccx-trust install --scope user) adds a Firefox exception for it";
+	if (an->leaf->is_ca && an->leaf->self_signed)
+		return "its self-signed certificate says CA:TRUE: made a machine anchor it could "
+		       "sign for any name, so the machine scope installs it only when pinned, and "
+		       "Firefox never accepts it that way; each user's login run (uccx-trust "
+		       "install --scope user) adds it for that user (Chromium for this server "
+		       "only, Firefox as an exception)";
+	if (want.cert == NULL)
+		return "its certificate comes from a private CA that was not approved, and the "
+		       "machine scope trusts only approved CAs and self-signed CA:FALSE "
+		       "certificates; each user's login run (uccx-trust install --scope user) adds "
+		       "it for that user, or pin the CA (--pin) or give it with --ca-file to trust "
+		       "it machine-wide";
+	return NULL;
+}

@@ -564,6 +564,9 @@ static void collect_notices(struct uct_run *run)
 		else if (r->verdict == UCT_V_REFUSED)
 			line = uct_asprintf("%s:%d was not installed: %s", r->ep->host, r->ep->port,
 					    r->an.reason);
+		else if (r->verdict == UCT_V_NOT_TRUSTED && run->cfg->scope == UCT_SCOPE_MACHINE &&
+			 uct_machine_advice(&r->an) != NULL)
+			line = uct_asprintf("%s: %s", r->ep->host, uct_machine_advice(&r->an));
 		if (line != NULL)
 			notice(run, line);
 		free(line);
@@ -675,6 +678,7 @@ static int discover(struct uct_run *run, struct uct_err *err)
 		.browsers = run->cfg->browsers,
 		.create_chromium_db = run->cfg->command == UCT_CMD_INSTALL || run->cfg->command == UCT_CMD_CHECK,
 		.quiet = run->cfg->quiet,
+		.problems = &run->problems,
 	};
 	size_t cells;
 
@@ -725,9 +729,15 @@ int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uc
 	memset(run, 0, sizeof(*run));
 	run->cfg = cfg;
 	run->started = uct_now();
-	run->state_dir = cfg->state_dir != NULL ? uct_strdup(cfg->state_dir) : uct_default_state_dir();
+	run->state_dir = cfg->state_dir != NULL ? uct_strdup(cfg->state_dir)
+			 : cfg->home != NULL    ? uct_home_state_dir(cfg->home)
+						: uct_default_state_dir();
 	if (run->state_dir == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
+	/* The state decides what is approved: never read from, or written
+	 * into, a directory another user controls (a foreign --home). */
+	if (uct_dir_check(run->state_dir, err) < 0)
+		goto out;
 	if (cmd == UCT_CMD_INSTALL || cmd == UCT_CMD_REMOVE) {
 		/* One writer at a time: a second run waits, then gives up cleanly. */
 		lock_path = uct_asprintf("%s/lock", run->state_dir);

@@ -202,6 +202,9 @@ struct uct_discover_opts {
 	int create_chromium_db;         /* create ~/.pki/nssdb when missing (on first write) */
 	int quiet;                      /* unattended: never a store that asks the user
 					   (Windows' CurrentUser\\Root); refused with UCT_E_USAGE */
+	struct uct_strv *problems;      /* NULL, or where a store found but refused (a
+					   profile under another user's directory or
+					   link) is described for the report */
 };
 
 /* Find the stores of this user (and machine, for UCT_BROWSER_SYSTEM when
@@ -220,9 +223,11 @@ struct uct_store *uct_store_override_new(const char *profile_dir, const char *gr
 
 /* The system anchors: one tagged PEM file per certificate in anchor_dir,
  * then update_argv (at most 3 words, e.g. {"update-ca-certificates", NULL})
- * before the next verification or at close. Group "system". */
-struct uct_store *uct_store_system_new(const char *anchor_dir, const char *const *update_argv,
-				       struct uct_err *err);
+ * before the next verification or at close. links_dir (NULL: none) is
+ * where that command links each file and never unlinks a removed one
+ * (Debian's /etc/ssl/certs): remove takes those links out. Group "system". */
+struct uct_store *uct_store_system_new(const char *anchor_dir, const char *links_dir,
+				       const char *const *update_argv, struct uct_err *err);
 /* Firefox's machine-wide policies.json (Certificates.Install): PEM files in
  * cert_dir, listed in policy_file, other policies kept. Group
  * "firefox-policy"; Firefox reads it when it starts. */
@@ -265,6 +270,12 @@ void uct_lock_release(struct uct_lock *lock); /* NULL-safe */
 /* Default directories: per-user state (~/.local/state/uccx-trust), or the
  * machine's (/var/lib/uccx-trust) when running as root. Newly allocated. */
 char *uct_default_state_dir(void);
+/* The state directory of a home given with --home: the state (approvals,
+ * what was installed where) stays with the home it describes, never mixed
+ * with the machine's or the caller's own. Linux: HOME/.local/state/uccx-trust
+ * (a relative home taken from the working directory); Windows, where
+ * --home selects nothing, the default. Newly allocated. */
+char *uct_home_state_dir(const char *home);
 /* Default configuration file (/etc/uccx-trust/agent.ini). Static string. */
 const char *uct_default_config_path(void);
 /* 1 when running with administrator / root rights. */
@@ -300,6 +311,12 @@ struct uct_http_post {
  * timeout, TLS or certificate failure, with the reason in err). */
 int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err *err);
 
+/* 0 when the agent may trust what it reads from dir and write into it:
+ * Linux, every directory on the way belongs to this user or root and is
+ * writable by no one else (sticky ones excepted), and every link followed
+ * belongs to this user or root (a dir that does not exist yet: its existing
+ * ancestors); else -1 with err saying which part and why. Windows: 0. */
+int uct_dir_check(const char *dir, struct uct_err *err);
 /* The names of the regular files in dir, sorted (the caller clears
  * names). A missing directory is an empty list. */
 int uct_dir_list(const char *dir, struct uct_strv *names, struct uct_err *err);

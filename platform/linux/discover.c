@@ -18,6 +18,7 @@
 #include "../common/ffprofiles.h"
 #include "log.h"
 #include "platform.h"
+#include "safepath.h"
 
 
 struct disc {
@@ -91,6 +92,42 @@ static int disc_store_failed(struct disc *d, const char *dir, const struct uct_e
 	return 0;
 }
 
+/* The files a browser's NSS library opens in place in its directory, and
+ * the one the agent replaces there. */
+static const char *const disc_nss_files[] = {"cert9.db", "key4.db", "pkcs11.txt", NULL};
+static const char *const disc_profile_files[] = {"cert9.db", "key4.db", "pkcs11.txt",
+						 "cert_override.txt", NULL};
+static const char *const disc_ini_files[] = {"profiles.ini", NULL};
+
+/*
+ * 0 when the agent may write in dir (safepath.c: no directory or link of
+ * another user on the way, no link or foreign file among files), else 1:
+ * the store is skipped, with the reason in the log and among the run's
+ * problems, so that the report says which profile was left alone; -1 when
+ * out of memory.
+ */
+static int disc_unsafe(struct disc *d, const char *what, const char *dir,
+		       const char *const *files)
+{
+	struct uct_err e = {0};
+	char *line;
+
+	if (uct_safe_dir_check(dir, files, &e) == 0)
+		return 0;
+	if (e.code == UCT_E_NOMEM)
+		return uct_err_set(d->err, UCT_E_NOMEM, 0, "out of memory");
+	line = uct_asprintf("%s %s was left alone: %s", what, dir, e.msg);
+	if (line == NULL)
+		return uct_err_set(d->err, UCT_E_NOMEM, 0, "out of memory");
+	uct_log(UCT_LOG_WARN, "%s", line);
+	if (d->opts->problems != NULL && uct_strv_push(d->opts->problems, line) != 0) {
+		free(line);
+		return uct_err_set(d->err, UCT_E_NOMEM, 0, "out of memory");
+	}
+	free(line);
+	return 1;
+}
+
 /* An NSS database for Chromium or an explicit --nssdb. A missing database is
  * kept only when create is set, marked as created on first write. */
 static int disc_nss(struct disc *d, const char *dir, const char *group, int create)
@@ -104,6 +141,8 @@ static int disc_nss(struct disc *d, const char *dir, const char *group, int crea
 		return 0;
 	}
 	seen = disc_seen(d, dir);
+	if (seen == 0)
+		seen = disc_unsafe(d, "The NSS database", dir, disc_nss_files);
 	if (seen != 0)
 		return seen < 0 ? -1 : 0;
 	store = uct_store_nss_new(dir, group, UCT_BROWSER_CHROMIUM, &e);
@@ -168,6 +207,8 @@ static int disc_profile_dir(struct disc *d, const char *dir, const char *name)
 		return 0;
 	}
 	seen = disc_seen(d, dir);
+	if (seen == 0)
+		seen = disc_unsafe(d, "The Firefox profile", dir, disc_profile_files);
 	if (seen != 0)
 		return seen < 0 ? -1 : 0;
 	group = uct_ff_group(&d->groups, name, dir, '/');
@@ -207,6 +248,14 @@ static int disc_firefox_root(struct disc *d, const char *root)
 		free(file);
 		return 0;
 	}
+	/* A list another user can write could name any directory root owns
+	 * (/etc/pki/nssdb) as a profile: not read at all. */
+	rc = disc_unsafe(d, "The Firefox profile list of", root, disc_ini_files);
+	if (rc != 0) {
+		free(file);
+		return rc < 0 ? -1 : 0;
+	}
+	rc = -1;
 	if (uct_ff_profiles_read(file, &ini, d->err) != 0)
 		goto out;
 	for (size_t i = 0; i < ini.n; i++) {
@@ -321,11 +370,12 @@ static int disc_system_anchors(struct disc *d)
 	if (disc_exists("/usr/local/share/ca-certificates", NULL, S_IFDIR) &&
 	    disc_executable("update-ca-certificates", &cmd)) {
 		const char *argv[] = {cmd, NULL};
-		store = uct_store_system_new("/usr/local/share/ca-certificates/uccx-trust", argv, &e);
+		store = uct_store_system_new("/usr/local/share/ca-certificates/uccx-trust",
+					     "/etc/ssl/certs", argv, &e);
 	} else if (disc_exists("/etc/pki/ca-trust/source/anchors", NULL, S_IFDIR) &&
 		   disc_executable("update-ca-trust", &cmd)) {
 		const char *argv[] = {cmd, "extract", NULL};
-		store = uct_store_system_new("/etc/pki/ca-trust/source/anchors", argv, &e);
+		store = uct_store_system_new("/etc/pki/ca-trust/source/anchors", NULL, argv, &e);
 	} else {
 		uct_log(UCT_LOG_INFO, "no update-ca-certificates or update-ca-trust: "
 				      "system anchors skipped");

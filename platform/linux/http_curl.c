@@ -12,6 +12,7 @@
 
 #include "curl_dl.h"
 #include "platform.h"
+#include "safepath.h"
 
 int uct_random_bytes(void *buf, size_t n, struct uct_err *err)
 {
@@ -124,14 +125,24 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The spool is walked to as any directory the agent writes into: a spool
+ * that is a link to, or lies under, another user's directory is refused,
+ * never read (its files would go to the collector) nor trimmed. */
 int uct_dir_list(const char *dir, struct uct_strv *names, struct uct_err *err)
 {
+	struct uct_err e = {0};
 	struct dirent *de;
-	DIR *d = opendir(dir);
+	DIR *d;
+	int fd = uct_safe_dir_open(dir, 0, &e);
 
-	if (d == NULL) {
-		if (errno == ENOENT)
+	if (fd < 0) {
+		if (e.code == UCT_E_IO && e.native == ENOENT)
 			return 0;
+		return uct_err_set(err, e.code, e.native, "%s", e.msg);
+	}
+	d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
 		return uct_err_set(err, UCT_E_IO, errno, "cannot read %s: %s", dir, strerror(errno));
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -149,7 +160,20 @@ int uct_dir_list(const char *dir, struct uct_strv *names, struct uct_err *err)
 
 int uct_file_remove(const char *path, struct uct_err *err)
 {
-	if (unlink(path) != 0 && errno != ENOENT)
-		return uct_err_set(err, UCT_E_IO, errno, "cannot remove %s: %s", path, strerror(errno));
-	return 0;
+	char *dir = uct_path_dir(path);
+	struct uct_err e = {0};
+	int fd, rc = 0;
+
+	if (dir == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+	fd = uct_safe_dir_open(dir, 0, &e);
+	free(dir);
+	if (fd < 0)
+		return e.code == UCT_E_IO && e.native == ENOENT
+			       ? 0
+			       : uct_err_set(err, e.code, e.native, "%s", e.msg);
+	if (unlinkat(fd, uct_path_base(path), 0) != 0 && errno != ENOENT)
+		rc = uct_err_set(err, UCT_E_IO, errno, "cannot remove %s: %s", path, strerror(errno));
+	close(fd);
+	return rc;
 }

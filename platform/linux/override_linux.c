@@ -16,6 +16,7 @@
 
 #include "../common/override_os.h"
 #include "log.h"
+#include "safepath.h"
 
 /* ---- profile lock: is Firefox running on this profile? ---------------- */
 
@@ -136,20 +137,27 @@ err:
 	return -1;
 }
 
-/* Replace path with data: a temporary file in the same directory, fsync,
- * rename. rename() replaces a symlink itself rather than writing through it,
- * so a link planted after our check still cannot redirect the write. */
-static int ovr_write_atomic(const char *path, const char *data, size_t len, struct uct_err *err)
+/*
+ * Replace path with data: a temporary file in the same directory, fsync,
+ * rename, all relative to the profile directory reached by the safe walk
+ * (safepath.c): a profile that is, or lies under, another user's directory
+ * or link is refused, and renameat replaces a link put at the file's place
+ * rather than writing through it.
+ */
+static int ovr_write_at(int dfd, const char *path, const char *data, size_t len,
+			struct uct_err *err)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX];
-	const char *slash;
+	static unsigned counter;
+	const char *base = uct_path_base(path);
+	char tmp[NAME_MAX + 1];
 	size_t off = 0;
 	ssize_t w;
-	int fd, dfd;
+	int fd;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.uct-XXXXXX", path) >= (int)sizeof(tmp))
+	if (snprintf(tmp, sizeof(tmp), "%s.uct-%ld-%u", base, (long)getpid(), counter++) >=
+	    (int)sizeof(tmp))
 		return uct_err_set(err, UCT_E_IO, 0, "path too long: %s", path);
-	fd = mkostemp(tmp, O_CLOEXEC);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return uct_err_set(err, UCT_E_IO, errno, "cannot create a file next to %s: %s",
 				   path, strerror(errno));
@@ -170,35 +178,26 @@ static int ovr_write_atomic(const char *path, const char *data, size_t len, stru
 		goto err_errno;
 	}
 	fd = -1;
-	if (rename(tmp, path) != 0)
+	if (renameat(dfd, tmp, dfd, base) != 0)
 		goto err_errno;
 	/* Make the rename itself durable. */
-	slash = strrchr(path, '/');
-	if (slash != NULL && (size_t)(slash - path) < sizeof(dir)) {
-		memcpy(dir, path, (size_t)(slash - path));
-		dir[slash - path] = '\0';
-		dfd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-	}
+	fsync(dfd);
 	return 0;
 err_errno:
 	uct_err_set(err, UCT_E_IO, errno, "cannot write %s: %s", path, strerror(errno));
 	if (fd >= 0)
 		close(fd);
-	unlink(tmp);
+	unlinkat(dfd, tmp, 0);
 	return -1;
 }
 
 /* Refuse a symlink (or anything but a regular file) at the override path:
  * the agent must not be steered into writing elsewhere. */
-static int ovr_check_target(const char *path, struct uct_err *err)
+static int ovr_check_target(int dfd, const char *path, struct uct_err *err)
 {
 	struct stat st;
 
-	if (lstat(path, &st) != 0)
+	if (fstatat(dfd, uct_path_base(path), &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return errno == ENOENT ? 0
 				       : uct_err_set(err, UCT_E_IO, errno, "cannot inspect %s: %s",
 						     path, strerror(errno));
@@ -213,9 +212,18 @@ static int ovr_check_target(const char *path, struct uct_err *err)
 
 int uct_ovr_os_write(const char *path, const char *data, size_t len, struct uct_err *err)
 {
-	if (ovr_check_target(path, err) != 0)
+	char *dir = uct_path_dir(path);
+	int dfd, rc;
+
+	if (dir == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+	dfd = uct_safe_dir_open(dir, 0, err);
+	free(dir);
+	if (dfd < 0)
 		return -1;
-	return ovr_write_atomic(path, data, len, err);
+	rc = ovr_check_target(dfd, path, err) == 0 ? ovr_write_at(dfd, path, data, len, err) : -1;
+	close(dfd);
+	return rc;
 }
 
 /* Firefox on Linux trusts what its profile's NSS database holds (a store of

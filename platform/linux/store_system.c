@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,12 +25,14 @@
 
 #include "log.h"
 #include "platform.h"
+#include "safepath.h"
 #include "store_machine.h"
 
 extern char **environ;
 
 struct system_impl {
 	char *argv[4];      /* the update command, NULL-terminated */
+	char *links_dir;    /* where that command links each anchor, or NULL */
 	int dirty;          /* files changed since the last update command */
 	X509_STORE *trust;  /* OpenSSL's default paths, loaded once per update */
 };
@@ -291,6 +294,94 @@ static int system_add(struct uct_store *store, const struct uct_anchor *anchor,
 	return rc;
 }
 
+/* "0123abcd.N": a name `openssl rehash` gives a certificate's link. */
+static int system_hash_name(const char *name, char hash[9])
+{
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+			return 0;
+	if (name[8] != '.' || name[9] == '\0' || strspn(name + 9, "0123456789") != strlen(name + 9))
+		return 0;
+	memcpy(hash, name, 8);
+	hash[8] = '\0';
+	return 1;
+}
+
+/* OpenSSL looks HASH.0, HASH.1, ... up and stops at the first missing one:
+ * after a removal, the links of that hash are numbered again from 0. */
+static void system_renumber(int dfd, const char *hash)
+{
+	char from[32], to[32];
+	struct stat st;
+	int next = 0;
+
+	for (int i = 0; i < 256; i++) {
+		snprintf(from, sizeof(from), "%s.%d", hash, i);
+		if (fstatat(dfd, from, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		snprintf(to, sizeof(to), "%s.%d", hash, next++);
+		if (strcmp(from, to) != 0 && renameat(dfd, from, dfd, to) != 0)
+			uct_log(UCT_LOG_WARN, "cannot rename %s to %s: %s", from, to, strerror(errno));
+	}
+}
+
+/* 1 when the link name in dfd points at want (or, want_rel, at that name). */
+static int system_link_is(int dfd, const char *name, const char *want, const char *want_rel)
+{
+	char target[PATH_MAX];
+	ssize_t len = readlinkat(dfd, name, target, sizeof(target) - 1);
+
+	if (len < 0)
+		return 0;
+	target[len] = '\0';
+	return strcmp(target, want) == 0 || (want_rel != NULL && strcmp(target, want_rel) == 0);
+}
+
+/*
+ * update-ca-certificates links each anchor into /etc/ssl/certs (NAME.pem to
+ * the file, HASH.N to NAME.pem) but, when a file of the local directory is
+ * gone, removes neither: they would dangle there for good. Take out exactly
+ * the links that lead to our file, nothing else of that directory.
+ */
+static void system_unlink_links(const char *links_dir, const char *file)
+{
+	const char *base = uct_path_base(file);
+	char *pem = NULL, *pem_abs = NULL, hash[9];
+	struct uct_err e = {0};
+	struct dirent *de;
+	struct uct_strv hashes = {0};
+	DIR *dir;
+	int dfd;
+
+	pem = uct_asprintf("%.*s.pem", (int)(strlen(base) - strlen(".crt")), base);
+	pem_abs = uct_asprintf("%s/%s", links_dir, pem ? pem : "");
+	dfd = uct_safe_dir_open(links_dir, 0, &e);
+	if (pem == NULL || pem_abs == NULL || dfd < 0) {
+		if (dfd < 0 && e.native != ENOENT)
+			uct_log(UCT_LOG_WARN, "links of %s not removed: %s", file, e.msg);
+		goto out;
+	}
+	if (system_link_is(dfd, pem, file, NULL) && unlinkat(dfd, pem, 0) != 0)
+		uct_log(UCT_LOG_WARN, "cannot remove %s: %s", pem_abs, strerror(errno));
+	dir = fdopendir(dup(dfd));
+	while (dir != NULL && (de = readdir(dir)) != NULL)
+		if (system_hash_name(de->d_name, hash) && system_link_is(dfd, de->d_name, pem_abs, pem) &&
+		    unlinkat(dfd, de->d_name, 0) == 0 && !uct_strv_contains(&hashes, hash))
+			uct_strv_push(&hashes, hash);
+	if (dir != NULL)
+		closedir(dir);
+	for (size_t i = 0; i < hashes.n; i++)
+		system_renumber(dfd, hashes.v[i]);
+out:
+	if (dfd >= 0)
+		close(dfd);
+	uct_strv_clear(&hashes);
+	free(pem);
+	free(pem_abs);
+}
+
 static int system_remove(struct uct_store *store, const struct uct_anchor *anchor,
 			 struct uct_err *err)
 {
@@ -303,6 +394,8 @@ static int system_remove(struct uct_store *store, const struct uct_anchor *ancho
 		sys_impl(store)->dirty = 1;
 	else if (errno != ENOENT)
 		rc = uct_err_set(err, UCT_E_IO, errno, "cannot remove %s: %s", path, strerror(errno));
+	if (rc == 0 && sys_impl(store)->links_dir != NULL)
+		system_unlink_links(sys_impl(store)->links_dir, path);
 	free(path);
 	/* A directory of our own (Debian's layout) is left only when empty; a
 	 * distribution's shared anchor directory is never removed. */
@@ -422,6 +515,7 @@ static void system_destroy(struct uct_store *store)
 	if (impl != NULL) {
 		for (size_t i = 0; impl->argv[i] != NULL; i++)
 			free(impl->argv[i]);
+		free(impl->links_dir);
 		X509_STORE_free(impl->trust);
 		free(impl);
 	}
@@ -442,8 +536,8 @@ static const struct uct_store_ops system_ops = {
 	.destroy = system_destroy,
 };
 
-struct uct_store *uct_store_system_new(const char *anchor_dir, const char *const *update_argv,
-				       struct uct_err *err)
+struct uct_store *uct_store_system_new(const char *anchor_dir, const char *links_dir,
+				       const char *const *update_argv, struct uct_err *err)
 {
 	struct uct_store *store = calloc(1, sizeof(*store));
 	struct system_impl *impl = calloc(1, sizeof(*impl));
@@ -457,6 +551,8 @@ struct uct_store *uct_store_system_new(const char *anchor_dir, const char *const
 	store->path = uct_strdup(anchor_dir);
 	store->id = uct_asprintf("system:%s", anchor_dir);
 	store->group = uct_strdup("system");
+	if (links_dir != NULL && (impl->links_dir = uct_strdup(links_dir)) == NULL)
+		goto nomem;
 	for (i = 0; i < 3 && update_argv[i] != NULL; i++)
 		if ((impl->argv[i] = uct_strdup(update_argv[i])) == NULL)
 			goto nomem;

@@ -19,6 +19,7 @@
 
 
 #include "platform.h"
+#include "safepath.h"
 
 /* ---- files ------------------------------------------------------------- */
 
@@ -71,36 +72,6 @@ err:
 	return -1;
 }
 
-/* mkdir -p for the parents of path, new directories mode 0700. */
-static int sys_make_parents(const char *path, struct uct_err *err)
-{
-	char *copy, *p;
-	struct stat st;
-	int rc = -1;
-
-	copy = uct_strdup(path);
-	if (copy == NULL)
-		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-	for (p = copy + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		if (mkdir(copy, 0700) < 0 && errno != EEXIST) {
-			uct_err_set(err, UCT_E_IO, errno, "cannot create directory %s: %s", copy,
-				    strerror(errno));
-			goto out;
-		}
-		if (stat(copy, &st) < 0 || !S_ISDIR(st.st_mode)) {
-			uct_err_set(err, UCT_E_IO, ENOTDIR, "cannot create %s: %s is not a directory",
-				    path, copy);
-			goto out;
-		}
-		*p = '/';
-	}
-	rc = 0;
-out:
-	free(copy);
-	return rc;
-}
-
 static int sys_write_error(const char *path, int e, struct uct_err *err)
 {
 	if (e == ENOSPC || e == EDQUOT || e == EFBIG)
@@ -128,56 +99,45 @@ static int sys_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-/* fsync the directory holding path so the rename itself is durable. */
-static void sys_sync_dir(const char *path)
-{
-	char *dir = uct_strdup(path), *slash;
-	int fd;
-
-	if (dir == NULL)
-		return;
-	slash = strrchr(dir, '/');
-	if (slash == dir)
-		slash[1] = '\0';
-	else if (slash != NULL)
-		*slash = '\0';
-	else
-		strcpy(dir, ".");
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-	free(dir);
-}
-
-/* Temp file, rename; durable: the data and the rename reach the disk first. */
+/*
+ * Temp file, rename; durable: the data and the rename reach the disk first.
+ * Everything happens relative to the directory reached by the safe walk
+ * (safepath.c), so neither a link in the path nor one put at the file's
+ * place redirects the write: renameat replaces a link, never writes
+ * through it.
+ */
 static int sys_write_file(const char *path, const void *data, size_t len, int mode, int durable,
 			  struct uct_err *err)
 {
 	static unsigned counter;
-	char *tmp = NULL;
-	const char *base;
+	const char *base = uct_path_base(path);
+	char *dir = uct_path_dir(path), *tmp = NULL;
 	struct stat st;
-	int fd = -1, e;
+	int dfd = -1, fd = -1, created = 0, e;
 
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
-		return uct_err_set(err, UCT_E_IO, ELOOP,
-				   "refusing to write %s: it is a symbolic link (remove it and run "
-				   "again)", path);
-	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return uct_err_set(err, UCT_E_IO, EINVAL, "refusing to write %s: not a regular file",
-				   path);
-	if (sys_make_parents(path, err) < 0)
-		return -1;
-	base = strrchr(path, '/');
-	tmp = uct_asprintf("%.*s.%s.tmp.%ld.%u", base ? (int)(base - path + 1) : 0, path,
-			   base ? base + 1 : path, (long)getpid(), counter++);
-	if (tmp == NULL)
+	if (dir == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 07777);
+	dfd = uct_safe_dir_open(dir, UCT_SAFE_CREATE, err);
+	if (dfd < 0)
+		goto err;
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+		uct_err_set(err, UCT_E_IO, ELOOP,
+			    "refusing to write %s: it is a symbolic link (remove it and run again)",
+			    path);
+		goto err;
+	}
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
+		uct_err_set(err, UCT_E_IO, EINVAL, "refusing to write %s: not a regular file", path);
+		goto err;
+	}
+	tmp = uct_asprintf(".%s.tmp.%ld.%u", base, (long)getpid(), counter++);
+	if (tmp == NULL) {
+		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+		goto err;
+	}
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 07777);
 	if (fd < 0) {
-		sys_write_error(tmp, errno, err);
+		sys_write_error(path, errno, err);
 		goto err;
 	}
 	/* The umask must not make a state file unreadable to its owner. */
@@ -188,23 +148,31 @@ static int sys_write_file(const char *path, const void *data, size_t len, int mo
 	}
 	e = close(fd);
 	fd = -1;
-	if (e < 0) {
+	created = 1;
+	if (e < 0 || renameat(dfd, tmp, dfd, base) < 0) {
 		sys_write_error(path, errno, err);
 		goto err;
 	}
-	if (rename(tmp, path) < 0) {
-		sys_write_error(path, errno, err);
-		goto err;
-	}
+	/* The rename itself is durable once the directory is. */
 	if (durable)
-		sys_sync_dir(path);
+		fsync(dfd);
+	close(dfd);
 	free(tmp);
+	free(dir);
 	return 0;
 err:
-	if (fd >= 0)
+	/* Only a temporary file this call created is removed: a name that was
+	 * taken (O_EXCL failed) is not ours. */
+	if (fd >= 0) {
 		close(fd);
-	unlink(tmp);
+		unlinkat(dfd, tmp, 0);
+	} else if (created) {
+		unlinkat(dfd, tmp, 0);
+	}
+	if (dfd >= 0)
+		close(dfd);
 	free(tmp);
+	free(dir);
 	return -1;
 }
 
@@ -242,14 +210,20 @@ int uct_lock_acquire(const char *path, long wait_ms, struct uct_lock **out, stru
 {
 	struct uct_lock *lock;
 	int64_t deadline;
-	char pid[32];
+	char pid[32], *dir;
 	long holder;
-	int fd;
+	int fd, dfd;
 
 	*out = NULL;
-	if (sys_make_parents(path, err) < 0)
+	dir = uct_path_dir(path);
+	if (dir == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+	dfd = uct_safe_dir_open(dir, UCT_SAFE_CREATE, err);
+	free(dir);
+	if (dfd < 0)
 		return -1;
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = openat(dfd, uct_path_base(path), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	close(dfd);
 	if (fd < 0)
 		return uct_err_set(err, UCT_E_IO, errno, "cannot open lock file %s: %s", path,
 				   strerror(errno));
@@ -336,6 +310,18 @@ char *uct_default_state_dir(void)
 	if (home == NULL)
 		return NULL;
 	return uct_asprintf("%s/.local/state/uccx-trust", home);
+}
+
+char *uct_home_state_dir(const char *home)
+{
+	char *cwd, *dir;
+
+	if (home[0] == '/')
+		return uct_asprintf("%s/.local/state/uccx-trust", home);
+	cwd = getcwd(NULL, 0);
+	dir = cwd != NULL ? uct_asprintf("%s/%s/.local/state/uccx-trust", cwd, home) : NULL;
+	free(cwd);
+	return dir;
 }
 
 const char *uct_default_config_path(void)

@@ -312,6 +312,21 @@ char *uct_default_state_dir(void)
 	return out;
 }
 
+/* Windows has no other user's directory to be steered into under the
+ * paths the agent uses (its own profile, ProgramData): nothing to check. */
+int uct_dir_check(const char *dir, struct uct_err *err)
+{
+	(void)dir;
+	(void)err;
+	return 0;
+}
+
+char *uct_home_state_dir(const char *home)
+{
+	(void)home;
+	return uct_default_state_dir();
+}
+
 const char *uct_default_config_path(void)
 {
 	static char path[MAX_PATH * 3];

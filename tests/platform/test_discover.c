@@ -423,6 +423,182 @@ START_TEST(test_bad_ini_and_running_firefox)
 }
 END_TEST
 
+/* ---- another user's directories and links (root only) ---------------- */
+
+/* A Firefox profile of another user (nobody), outside the home, with a real
+ * NSS database: what an absolute Path= or a symlink may point at. The
+ * caller removes it. */
+static char *victim_profile(void)
+{
+	char *dir = uct_strdup("/tmp/uct-victim-XXXXXX"), *cmd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	cmd = uct_asprintf("certutil -N -d sql:%s --empty-password >/dev/null 2>&1 && "
+			   "chown -R 65534:65534 %s", dir, dir);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	return dir;
+}
+
+static void remove_tree(char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(dir);
+}
+
+/* Discovery with the run's problems collected; the stores found. */
+static struct found discover_problems(struct uct_strv *problems)
+{
+	struct uct_discover_opts opts = {.home = home, .problems = problems};
+
+	return discover(&opts);
+}
+
+static void assert_problem(const struct uct_strv *problems, const char *dir, const char *why)
+{
+	for (size_t i = 0; i < problems->n; i++)
+		if (strstr(problems->v[i], dir) != NULL && strstr(problems->v[i], why) != NULL)
+			return;
+	ck_abort_msg("no problem about %s saying '%s' (%zu problems%s%s)", dir, why, problems->n,
+		     problems->n ? ", first: " : "", problems->n ? problems->v[0] : "");
+}
+
+/* profiles.ini in a home root manages names, with an absolute path, a
+ * profile of another user: root must not write its NSS database or its
+ * override file. The home's own profile is still found. */
+START_TEST(test_absolute_path_to_foreign_profile)
+{
+	struct uct_strv problems = {0};
+	char *victim, *ini;
+	struct found f;
+
+	if (geteuid() != 0)
+		return; /* only root can give a directory away */
+	victim = victim_profile();
+	nssdb(".mozilla/firefox/own.default");
+	ini = uct_asprintf("[Profile0]\nName=evil\nIsRelative=0\nPath=%s\n\n"
+			   "[Profile1]\nName=own\nIsRelative=1\nPath=own.default\n", victim);
+	put(".mozilla/firefox/profiles.ini", ini);
+	f = discover_problems(&problems);
+	ck_assert_uint_eq(f.n, 2);
+	assert_profile(&f, ".mozilla/firefox/own.default", "firefox:own", 1);
+	assert_problem(&problems, victim, "belongs to another user (uid 65534)");
+	uct_stores_free(f.v, f.n);
+	uct_strv_clear(&problems);
+	free(ini);
+	remove_tree(victim);
+}
+END_TEST
+
+/* A profile directory that is a symlink to another user's profile, and one
+ * that is a symlink of another user: both refused. */
+START_TEST(test_symlinked_foreign_profile)
+{
+	struct uct_strv problems = {0};
+	char *victim, *link;
+	struct found f;
+
+	if (geteuid() != 0)
+		return;
+	victim = victim_profile();
+	free(mkdirs(".mozilla/firefox"));
+	link = uct_asprintf("%s/.mozilla/firefox/p.linked", home);
+	ck_assert_int_eq(symlink(victim, link), 0);
+	free(link);
+	nssdb("elsewhere/real");
+	link = uct_asprintf("%s/.mozilla/firefox/q.theirs", home);
+	ck_assert_int_eq(symlink("../../elsewhere/real", link), 0);
+	ck_assert_int_eq(lchown(link, 65534, 65534), 0);
+	put(".mozilla/firefox/profiles.ini",
+	    "[Profile0]\nName=linked\nIsRelative=1\nPath=p.linked\n\n"
+	    "[Profile1]\nName=theirs\nIsRelative=1\nPath=q.theirs\n");
+	f = discover_problems(&problems);
+	ck_assert_uint_eq(f.n, 0);
+	ck_assert_uint_eq(problems.n, 2);
+	assert_problem(&problems, "p.linked", "belongs to another user (uid 65534)");
+	assert_problem(&problems, "q.theirs", "a symbolic link of another user (uid 65534)");
+	uct_stores_free(f.v, f.n);
+	uct_strv_clear(&problems);
+	free(link);
+	remove_tree(victim);
+}
+END_TEST
+
+/* Inside the home: a directory of another user on the way, a directory
+ * anyone may change, a database file that is a link, a Chromium database
+ * to be created under another user's directory. */
+START_TEST(test_foreign_parts_inside_home)
+{
+	struct uct_strv problems = {0};
+	char *path, *target;
+	struct found f;
+	struct uct_discover_opts opts = {.home = home, .create_chromium_db = 1};
+
+	if (geteuid() != 0)
+		return;
+	nssdb("theirs/.mozilla/firefox/a.default");
+	path = uct_asprintf("%s/theirs", home);
+	ck_assert_int_eq(chown(path, 65534, 65534), 0);
+	free(path);
+	nssdb(".mozilla/firefox/b.open");
+	path = uct_asprintf("%s/.mozilla/firefox/b.open", home);
+	ck_assert_int_eq(chmod(path, 0777), 0);
+	free(path);
+	nssdb(".mozilla/firefox/c.linkdb");
+	path = uct_asprintf("%s/.mozilla/firefox/c.linkdb/key4.db", home);
+	target = uct_asprintf("%s/.mozilla/firefox/c.linkdb/key4.real", home);
+	ck_assert_int_eq(rename(path, target), 0);
+	ck_assert_int_eq(symlink(target, path), 0);
+	free(path);
+	free(target);
+	path = uct_asprintf("[Profile0]\nName=a\nIsRelative=0\nPath=%s/theirs/.mozilla/firefox/"
+			    "a.default\n\n[Profile1]\nName=b\nIsRelative=1\nPath=b.open\n\n"
+			    "[Profile2]\nName=c\nIsRelative=1\nPath=c.linkdb\n", home);
+	put(".mozilla/firefox/profiles.ini", path);
+	free(path);
+	free(mkdirs(".pki"));
+	path = uct_asprintf("%s/.pki", home);
+	ck_assert_int_eq(chown(path, 65534, 65534), 0);
+	free(path);
+	opts.problems = &problems;
+	f = discover(&opts);
+	ck_assert_uint_eq(f.n, 0);
+	ck_assert_uint_eq(problems.n, 4);
+	assert_problem(&problems, "a.default", "belongs to another user (uid 65534)");
+	assert_problem(&problems, "b.open", "other users can change it (mode 0777)");
+	assert_problem(&problems, "c.linkdb", "key4.db: it is a symbolic link");
+	assert_problem(&problems, ".pki/nssdb", "belongs to another user (uid 65534)");
+	uct_stores_free(f.v, f.n);
+	uct_strv_clear(&problems);
+}
+END_TEST
+
+/* A profiles.ini another user can write (their directory in the home) is
+ * not read: its absolute Path= could name any directory of root's. */
+START_TEST(test_foreign_profiles_ini)
+{
+	struct uct_strv problems = {0};
+	char *path;
+	struct found f;
+
+	if (geteuid() != 0)
+		return;
+	nssdb("elsewhere/root-profile");
+	path = uct_asprintf("[Profile0]\nName=x\nIsRelative=0\nPath=%s/elsewhere/root-profile\n",
+			    home);
+	put(".mozilla/firefox/profiles.ini", path);
+	free(path);
+	path = uct_asprintf("%s/.mozilla", home);
+	ck_assert_int_eq(chown(path, 65534, 65534), 0);
+	free(path);
+	f = discover_problems(&problems);
+	ck_assert_uint_eq(f.n, 0);
+	assert_problem(&problems, "profile list of", "belongs to another user (uid 65534)");
+	uct_stores_free(f.v, f.n);
+	uct_strv_clear(&problems);
+}
+END_TEST
+
 static Suite *discover_suite(void)
 {
 	Suite *s = suite_create("discover");
@@ -439,6 +615,10 @@ static Suite *discover_suite(void)
 	tcase_add_test(tc, test_explicit_nss_dbs_only);
 	tcase_add_test(tc, test_browser_mask);
 	tcase_add_test(tc, test_bad_ini_and_running_firefox);
+	tcase_add_test(tc, test_absolute_path_to_foreign_profile);
+	tcase_add_test(tc, test_symlinked_foreign_profile);
+	tcase_add_test(tc, test_foreign_parts_inside_home);
+	tcase_add_test(tc, test_foreign_profiles_ini);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,6 +1,7 @@
 /*
  * test_sys.c: the Linux system helpers: INI reading with line numbers,
- * atomic writes (replace, no leftovers, symlinks, disk full), the run lock.
+ * atomic writes (replace, no leftovers, symlinks, disk full), the run lock,
+ * and the refusal of paths through another user's links and directories.
  */
 #include <check.h>
 #include <dirent.h>
@@ -360,6 +361,10 @@ START_TEST(defaults_and_facts)
 	dir = uct_default_state_dir();
 	ck_assert_str_eq(dir, geteuid() == 0 ? "/var/lib/uccx-trust" : "/xdg/state/uccx-trust");
 	free(dir);
+	/* A home given with --home keeps its own state. */
+	dir = uct_home_state_dir("/srv/kiosk");
+	ck_assert_str_eq(dir, "/srv/kiosk/.local/state/uccx-trust");
+	free(dir);
 	ck_assert_str_eq(uct_default_config_path(), "/etc/uccx-trust/agent.ini");
 	ck_assert_int_eq(uct_is_privileged(), geteuid() == 0);
 	os = uct_os_name();
@@ -372,6 +377,96 @@ START_TEST(defaults_and_facts)
 	free(os);
 	free(host);
 	free(user);
+}
+END_TEST
+
+/* ---- paths of another user ---------------------------------------------- */
+
+/* A directory of "another user" (nobody) holding one file, as a victim's
+ * directory the agent must never write into, list or trim. Needs root. */
+static const char *victim_dir(void)
+{
+	char *dir = path_in("victim");
+
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	write_text(path_in("victim/1-precious.json"), "victim's");
+	ck_assert_int_eq(chown(path_in("victim/1-precious.json"), 65534, 65534), 0);
+	ck_assert_int_eq(chown(dir, 65534, 65534), 0);
+	return dir;
+}
+
+/* The victim's directory is as it was: its one file, unchanged. */
+static void assert_victim_intact(void)
+{
+	char *text = NULL;
+	struct uct_err err = {0};
+
+	ck_assert_int_eq(count_entries(path_in("victim")), 1);
+	ck_assert_int_eq(uct_file_read(path_in("victim/1-precious.json"), 100, &text, NULL, &err), 0);
+	ck_assert_str_eq(text, "victim's");
+	free(text);
+}
+
+/* A state or spool directory that is a link into another user's directory:
+ * root neither writes, locks, lists nor removes there. */
+START_TEST(paths_through_foreign_link_refused)
+{
+	struct uct_err err = {0};
+	struct uct_strv names = {0};
+	struct uct_lock *lock = NULL;
+
+	if (geteuid() != 0)
+		return; /* only root can give a directory away */
+	ck_assert_int_eq(symlink(victim_dir(), path_in("spool")), 0);
+	ck_assert_int_eq(uct_file_write_atomic(path_in("spool/2-new.json"), "x", 1, 0600, &err), -1);
+	ck_assert_int_eq(err.code, UCT_E_IO);
+	ck_assert_msg(strstr(err.msg, "belongs to another user (uid 65534)") != NULL, "%s", err.msg);
+	uct_err_clear(&err);
+	ck_assert_int_eq(uct_dir_list(path_in("spool"), &names, &err), -1);
+	ck_assert_uint_eq(names.n, 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "belongs to another user"));
+	uct_err_clear(&err);
+	ck_assert_int_eq(uct_file_remove(path_in("spool/1-precious.json"), &err), -1);
+	uct_err_clear(&err);
+	ck_assert_int_eq(uct_lock_acquire(path_in("spool/lock"), 0, &lock, &err), -1);
+	ck_assert_ptr_null(lock);
+	uct_err_clear(&err);
+	/* Deeper: a directory to create under the victim's. */
+	ck_assert_int_eq(uct_file_write_atomic(path_in("spool/sub/state"), "x", 1, 0600, &err), -1);
+	assert_victim_intact();
+}
+END_TEST
+
+/* A link of another user is not followed even to a directory of ours; a
+ * directory others may change (not sticky) is refused; a link of our own,
+ * relative and through "..", is followed. */
+START_TEST(paths_foreign_link_and_open_dir)
+{
+	struct uct_err err = {0};
+	char *text = NULL;
+
+	ck_assert_int_eq(mkdir(path_in("open"), 0777), 0);
+	ck_assert_int_eq(chmod(path_in("open"), 0777), 0);
+	ck_assert_int_eq(uct_file_write_atomic(path_in("open/state"), "x", 1, 0600, &err), -1);
+	ck_assert_msg(strstr(err.msg, "other users can change it (mode 0777)") != NULL, "%s",
+		      err.msg);
+	ck_assert_int_eq(count_entries(path_in("open")), 0);
+	uct_err_clear(&err);
+
+	ck_assert_int_eq(mkdir(path_in("mine"), 0700), 0);
+	ck_assert_int_eq(mkdir(path_in("mine/a"), 0700), 0);
+	ck_assert_int_eq(symlink("../b", path_in("mine/a/link")), 0);
+	ck_assert_int_eq(uct_file_write_atomic(path_in("mine/a/link/state"), "ok", 2, 0600, &err), 0);
+	ck_assert_int_eq(uct_file_read(path_in("mine/b/state"), 100, &text, NULL, &err), 0);
+	ck_assert_str_eq(text, "ok");
+	free(text);
+
+	if (geteuid() != 0)
+		return;
+	ck_assert_int_eq(lchown(path_in("mine/a/link"), 65534, 65534), 0);
+	ck_assert_int_eq(uct_file_write_atomic(path_in("mine/a/link/state"), "no", 2, 0600, &err), -1);
+	ck_assert_msg(strstr(err.msg, "a symbolic link of another user (uid 65534)") != NULL, "%s",
+		      err.msg);
 }
 END_TEST
 
@@ -395,6 +490,8 @@ int main(void)
 	tcase_add_test(tc, lock_second_run_waits_then_fails);
 	tcase_add_test(tc, lock_waiter_gets_it_when_holder_exits);
 	tcase_add_test(tc, defaults_and_facts);
+	tcase_add_test(tc, paths_through_foreign_link_refused);
+	tcase_add_test(tc, paths_foreign_link_and_open_dir);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# test_machine_scope.sh: the machine scope on Debian with the real
+# update-ca-certificates, in a private mount namespace whose /etc, /usr and
+# /var are overlays on a tmpfs (nothing outside sees it): remove leaves no
+# link of ours in /etc/ssl/certs and keeps the hash links of others
+# reachable; a CA:TRUE server certificate, which the machine's stores may
+# not or cannot trust, is reported with the reason and the next step (each
+# user's login run). Root only: skipped (77) otherwise.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+
+if [ "${1:-}" != --inner ]; then
+	if [ "$(id -u)" -ne 0 ] || ! unshare -m true 2>/dev/null ||
+		! command -v update-ca-certificates >/dev/null; then
+		echo "skipped: needs root, unshare and update-ca-certificates"
+		exit 77
+	fi
+	source "$here/lib.sh"
+	unshare -m bash "$0" --inner "$T_WORK" | tee "$T_WORK/inner.log" || true
+	T_PASS=$((T_PASS + $(grep -c '^ok - ' "$T_WORK/inner.log" || true)))
+	T_FAIL=$((T_FAIL + $(grep -c '^not ok - ' "$T_WORK/inner.log" || true)))
+	grep -q '^inner done$' "$T_WORK/inner.log" || not_ok "the isolated part ran to its end"
+	finish
+	exit $?
+fi
+
+# ---- inside the private mount namespace ----------------------------------------
+work=$2
+source "$here/lib.sh"
+T_WORK=$work/inner
+mkdir -p "$T_WORK"
+mount --make-rprivate /
+mkdir -p "$work/ov"
+mount -t tmpfs tmpfs "$work/ov"
+for d in etc usr var; do
+	mkdir -p "$work/ov/$d.u" "$work/ov/$d.w"
+	mount -t overlay overlay -o "lowerdir=/$d,upperdir=$work/ov/$d.u,workdir=$work/ov/$d.w" "/$d"
+done
+certs=/etc/ssl/certs
+# The hooks of update-ca-certificates (Java's keystore: about 20 s a run)
+# play no part here.
+[ -d /etc/ca-certificates/update.d ] && mount -t tmpfs tmpfs /etc/ca-certificates/update.d
+
+# machine_args LAB: the flags of a machine-scope run against that lab, with
+# a state of its own (the labs' certificates differ for the same names).
+machine_args() {
+	local line
+	A=(--scope machine --node uccx1.lab.example --connect-timeout 2 --timeout 5
+	   --state-dir "$1/state")
+	while read -r line; do A+=(--connect-to "$line"); done <"$1/connect-to.txt"
+}
+# ours_in_certs: entries of /etc/ssl/certs that are ours or lead to ours.
+ours_in_certs() {
+	find "$certs" -maxdepth 1 \( -name '*uccx-trust*' -o -lname '*uccx-trust*' \) -printf '%f\n' | sort
+}
+dangling() { find "$certs" -maxdepth 1 -xtype l -printf '%f\n' | sort; }
+# jq_true JSON EXPR: the Python expression holds over the document d.
+jq_true() { [ "$(jq_py "$1" "$2")" = True ]; }
+
+# ---- remove takes out the links update-ca-certificates leaves ----
+lab=$T_WORK/lab
+lab_start "$lab" selfsigned
+machine_args "$lab"
+run_agent install
+check "install (machine scope) exits 0" [ "$RC" -eq 0 ] || echo "$OUT"
+check "update-ca-certificates linked our anchors into $certs" [ -n "$(ours_in_certs)" ]
+# A certificate of the system whose subject hashes like ours: its link
+# comes after ours (HASH.1), and must stay reachable as HASH.0 afterwards.
+our_hash=$(find "$certs" -maxdepth 1 -name '????????.0' -lname 'uccx-trust-*' -printf '%f\n' -quit)
+other_pem=$(find "$certs" -maxdepth 1 -name '*.pem' -type l ! -lname '*uccx-trust*' -xtype f -printf '%f\n' -quit)
+check "found our hash link and another certificate's link" test -n "$our_hash" -a -n "$other_pem"
+hash=${our_hash%.0}
+ln -s "$other_pem" "$certs/$hash.1"
+# Someone else's dangling link: not ours, so it stays.
+ln -s /nonexistent/other.crt "$certs/someone-else.pem"
+dangling_before=$(dangling)
+run_agent remove
+check "remove (machine scope) exits 0" [ "$RC" -eq 0 ] || echo "$OUT"
+check "remove left no link of ours in $certs" [ -z "$(ours_in_certs)" ] || ours_in_certs
+check "remove left no new dangling link in $certs" [ "$(dangling)" = "$dangling_before" ] || dangling
+check "someone else's dangling link is still there" [ -L "$certs/someone-else.pem" ]
+check "the other certificate of that hash is still found, as $hash.0" \
+	test "$(readlink "$certs/$hash.0" 2>/dev/null)" = "$other_pem" -a ! -L "$certs/$hash.1"
+check "no anchor file of ours is left" [ ! -e /usr/local/share/ca-certificates/uccx-trust ]
+lab_stop "$lab"
+
+# ---- a CA:TRUE self-signed server certificate ----
+lab=$T_WORK/lab-ca
+lab_start "$lab" selfsigned-ca
+machine_args "$lab"
+run_agent_json install
+check "CA:TRUE, first use: install exits 1 (not trusted)" [ "$RC" -eq 1 ]
+check "CA:TRUE, first use: nothing became a machine anchor" \
+	[ ! -e /usr/local/share/ca-certificates/uccx-trust ]
+check "CA:TRUE, first use: the action says why and that each user's login run adds it" \
+	jq_true "$JSON" 'any("says CA:TRUE" in a and "each user'"'"'s login run (uccx-trust install --scope user) adds it" in a for a in d["actions"])'
+run_agent install
+check "CA:TRUE, first use: the text says it under What to do" \
+	grep -q "uccx1.lab.example: its self-signed certificate says CA:TRUE.*each user's login run" <<<"$OUT"
+if [ -d /usr/lib/firefox-esr ] || [ -d /usr/lib/firefox ]; then
+	pins=()
+	for fp in $(awk '$1 ~ /^uccx1\./ { print $2 }' "$lab/fingerprints.txt" | sort -u); do
+		pins+=(--pin "$fp")
+	done
+	run_agent_json install --trust pinned "${pins[@]}"
+	check "CA:TRUE, pinned: the system anchors trust it" \
+		jq_true "$JSON" 'all(g["verdict"] == "trusted" for e in d["endpoints"] for g in e["browsers"] if g["profile"] == "system")'
+	check "CA:TRUE, pinned: the action says Firefox needs each user's exception" \
+		jq_true "$JSON" 'any("Firefox never accepts" in a and "adds a Firefox exception" in a for a in d["actions"])'
+	run_agent remove
+fi
+lab_stop "$lab"
+echo "inner done"
