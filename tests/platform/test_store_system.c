@@ -55,7 +55,7 @@ START_TEST(test_system_refuses)
 	char *anchors = uct_asprintf("%s/anchors-%d", dir, _i);
 	struct uct_cert *cert = make(&shapes[_i]);
 	struct uct_err err = {0};
-	struct uct_store *store = uct_store_system_new(anchors, argv, &err);
+	struct uct_store *store = uct_store_system_new(anchors, NULL, argv, &err);
 	enum uct_trust trusts[] = {UCT_TRUST_PEER, UCT_TRUST_ROOT};
 	size_t t;
 
@@ -113,7 +113,7 @@ START_TEST(test_system_takes_ca_false)
 	char *anchors = uct_asprintf("%s/anchors-ok", dir);
 	struct uct_cert *cert = make(&(struct uct_testcert_spec){.cn = "uccx1.example.com"});
 	struct uct_err err = {0};
-	struct uct_store *store = uct_store_system_new(anchors, argv, &err);
+	struct uct_store *store = uct_store_system_new(anchors, NULL, argv, &err);
 	struct uct_anchor anchor = {.cert = cert, .trust = UCT_TRUST_PEER};
 
 	ck_assert_msg(store != NULL, "%s", err.msg);
