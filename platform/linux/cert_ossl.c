@@ -58,8 +58,10 @@ static char *ossl_name_line(const X509_NAME *name)
 	if (X509_NAME_print_ex(bio, name, 0, flags) >= 0) {
 		len = BIO_get_mem_data(bio, &mem);
 		line = malloc((size_t)len + 1);
+		/* An empty name leaves the BIO without a buffer (mem NULL). */
 		if (line != NULL) {
-			memcpy(line, mem, (size_t)len);
+			if (len > 0)
+				memcpy(line, mem, (size_t)len);
 			line[len] = '\0';
 		}
 	}
