@@ -2,14 +2,23 @@
  * fuzz_state_load.c: libFuzzer target for the state loader (agent/state.c).
  * The input is the state file or, when it starts as one, PATH.last; a state
  * that loads must be saved and loaded again to the same records, and a
- * damaged one must be set aside, never half used.
+ * damaged one must be set aside, never half used. What loads is then used
+ * as a run uses it: to approve a certificate, and shown by `status`.
  */
+#include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "analyse.h"
 #include "fuzz_util.h"
+#include "report.h"
+#include "run.h"
 #include "state.h"
+
+/* A run's clock: 2027-01-15. */
+#define FUZZ_NOW INT64_C(1800000000)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -61,6 +70,67 @@ static void state_round_trip(struct uct_state *st)
 	uct_state_free(&st2);
 }
 
+/* The approval of a server's certificate against the loaded records
+ * (first use, known, renewal or change, whatever the record says). */
+static void state_use(const struct uct_state *st)
+{
+	static char name[] = "uccx1.example.com";
+	static char *names[] = {name};
+	struct uct_cert leaf = {.subject = "CN=uccx1.example.com", .issuer = "CN=uccx1.example.com",
+				.subject_cn = name, .san_dns = {.v = names, .n = 1},
+				.not_before = FUZZ_NOW - 86400, .not_after = FUZZ_NOW + 86400 * 365,
+				.has_basic_constraints = 1, .self_issued = 1, .self_signed = 1};
+	struct uct_cert *certs[1] = {&leaf};
+	struct uct_chain chain = {.certs = certs, .n = 1};
+	struct uct_config cfg;
+	struct uct_analyse_ctx ctx = {.cfg = &cfg, .state = st, .now = FUZZ_NOW};
+	struct uct_analysis an;
+
+	uct_config_init(&cfg);
+	memset(leaf.sha256, 0x5a, sizeof(leaf.sha256));
+	uct_analyse(&ctx, "uccx1.example.com", 8445, &chain, &an);
+	UCT_FUZZ_CHECK(an.approval != UCT_AP_KNOWN ||
+			       memcmp(uct_state_find_seen(st, "uccx1.example.com:8445")->sha256,
+				      leaf.sha256, UCT_SHA256_LEN) == 0,
+		       "known without the recorded fingerprint");
+}
+
+/* `status` and `status --json` show the records as they are. */
+static void state_show(const struct uct_state *st)
+{
+	struct uct_config cfg;
+	struct uct_run run = {0};
+	json_error_t jerr;
+	json_t *doc;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	uct_config_init(&cfg);
+	cfg.command = UCT_CMD_STATUS;
+	run.cfg = &cfg;
+	run.state = *st;
+	run.state_dir = "/fuzz";
+	run.started = FUZZ_NOW;
+	out = open_memstream(&text, &len);
+	UCT_FUZZ_CHECK(out != NULL, "open_memstream");
+	uct_report_status_text(out, &run);
+	fclose(out);
+	free(text);
+
+	text = NULL;
+	out = open_memstream(&text, &len);
+	UCT_FUZZ_CHECK(out != NULL, "open_memstream");
+	uct_report_json(out, &run, NULL, 0);
+	fclose(out);
+	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (doc == NULL)
+		fprintf(stderr, "uct-fuzz: %s\n", jerr.text);
+	UCT_FUZZ_CHECK(doc != NULL, "status --json is not a valid JSON document");
+	json_decref(doc);
+	free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *path = uct_fuzz_path("state");
@@ -87,6 +157,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		state_check_fields(&st);
 		state_round_trip(&st);
+		state_use(&st);
+		state_show(&st);
 	}
 	uct_state_free(&st);
 	return 0;
