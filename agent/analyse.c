@@ -235,7 +235,9 @@ static int is_renewal(const struct uct_seen *seen, const struct uct_cert *leaf, 
 	 */
 	if (findings & (UCT_F_EXPIRED | UCT_F_NOT_YET_VALID))
 		return 0;
-	if (seen->not_after - now > (int64_t)UCT_EXPIRING_DAYS * DAY)
+	/* Compared without subtracting: not_after comes from the state file,
+	 * and a forged one near INT64_MIN would overflow. */
+	if (seen->not_after > now + (int64_t)UCT_EXPIRING_DAYS * DAY)
 		return 0;
 	if (leaf->not_after <= seen->not_after)
 		return 0;

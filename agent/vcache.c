@@ -89,8 +89,10 @@ const struct uct_vcache_store *uct_vcache_find(const struct uct_vcache *c, const
 
 	if (rec == NULL || memcmp(rec->digest, digest, UCT_SHA256_LEN) != 0)
 		return NULL;
-	/* A clock set back could make an old answer look fresh. */
-	if (now < rec->checked_at || now - rec->checked_at > UCT_VCACHE_MAX_AGE)
+	/* A clock set back could make an old answer look fresh. checked_at
+	 * comes from the file: compared without subtracting, so that a forged
+	 * one near INT64_MIN cannot overflow. */
+	if (now < rec->checked_at || rec->checked_at < now - UCT_VCACHE_MAX_AGE)
 		return NULL;
 	return rec;
 }
@@ -148,7 +150,7 @@ void uct_vcache_prune(struct uct_vcache *c, int64_t now)
 	size_t i = 0;
 
 	while (i < c->n) {
-		if (now - c->stores[i].checked_at > UCT_VCACHE_MAX_AGE)
+		if (c->stores[i].checked_at < now - UCT_VCACHE_MAX_AGE)
 			record_remove(c, &c->stores[i]);
 		else
 			i++;

@@ -127,6 +127,10 @@ static int ovr_parse_line(const char *line, size_t len, struct ovr_line *out)
 	memset(out, 0, sizeof(*out));
 	if (len == 0 || line[0] == '#')
 		return 0;
+	/* Firefox keys the whole text: with a NUL inside, the host or the
+	 * fingerprint read here would be a shorter, different one. */
+	if (memchr(line, '\0', len) != NULL)
+		return 0;
 	tab = memchr(line, '\t', len);
 	/* The key must end with "host:port:" and an empty originAttributes. */
 	if (tab == NULL || tab - line < 4 || tab[-1] != ':')

@@ -355,6 +355,51 @@ START_TEST(test_verify)
 }
 END_TEST
 
+/*
+ * A line whose key holds a NUL byte is not an exception for the host
+ * before the NUL: Firefox keys the whole string. Such a line is neither
+ * listed, nor taken as the exception, nor replaced: it is left as it is.
+ */
+START_TEST(test_line_with_nul_is_not_ours)
+{
+	struct uct_store *store;
+	struct uct_cert *cert = make_cert(0x50);
+	struct uct_verify_result res;
+	struct uct_err err = {0};
+	struct seen s = {0};
+	char fp[UCT_FP_STRLEN], line[400], got[1024];
+	char *mine;
+	size_t n;
+	int len;
+	FILE *f;
+
+	uct_fp_format(cert->sha256, fp);
+	len = snprintf(line, sizeof(line), "v.example.com%c.evil.example:8445:\t" OID "\t%s\t\n", 0,
+		       fp);
+	f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fwrite(line, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	store = open_store();
+	ck_assert_int_eq(store->ops->list(store, collect, &s, &err), 0);
+	ck_assert_int_eq(s.n, 0);
+	ck_assert_int_eq(verified(store, "v.example.com", 8445, cert, &res), 0);
+	/* Ours is added after it; the line itself stays, byte for byte. */
+	ck_assert_int_eq(add(store, "v.example.com", 8445, cert, &err), 0);
+	mine = expected_line("v.example.com", 8445, cert);
+	f = fopen(file, "r");
+	ck_assert_ptr_nonnull(f);
+	n = fread(got, 1, sizeof(got), f);
+	fclose(f);
+	ck_assert_uint_eq(n, (size_t)len + strlen(mine));
+	ck_assert_mem_eq(got, line, (size_t)len);
+	ck_assert_mem_eq(got + len, mine, strlen(mine));
+	free(mine);
+	uct_cert_free(cert);
+	store->ops->destroy(store);
+}
+END_TEST
+
 START_TEST(test_bad_anchors_refused)
 {
 	struct uct_store *store = open_store();
@@ -635,6 +680,7 @@ static Suite *override_suite(void)
 	tcase_add_test(tc, test_remove_absent);
 	tcase_add_test(tc, test_list_reports_default_container_lines);
 	tcase_add_test(tc, test_verify);
+	tcase_add_test(tc, test_line_with_nul_is_not_ours);
 	tcase_add_test(tc, test_bad_anchors_refused);
 	tcase_add_test(tc, test_symlinked_file_refused);
 	tcase_add_test(tc, test_busy_live_lock_link);
