@@ -16,6 +16,7 @@
 
 #include "../common/override_os.h"
 #include "log.h"
+#include "stale.h"
 
 /* ---- profile lock: is Firefox running on this profile? ---------------- */
 
@@ -147,7 +148,8 @@ static int ovr_write_atomic(const char *path, const char *data, size_t len, stru
 	ssize_t w;
 	int fd, dfd;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.uct-XXXXXX", path) >= (int)sizeof(tmp))
+	/* The pid in the name tells a later run whether the writer is gone. */
+	if (snprintf(tmp, sizeof(tmp), "%s.uct-%ld-XXXXXX", path, (long)getpid()) >= (int)sizeof(tmp))
 		return uct_err_set(err, UCT_E_IO, 0, "path too long: %s", path);
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
@@ -211,10 +213,24 @@ static int ovr_check_target(const char *path, struct uct_err *err)
 	return 0;
 }
 
+/* Temporary files of writes killed before their rename, next to path. */
+static void ovr_clean_temps(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+
+	if (slash == NULL || slash == path || (size_t)(slash - path) >= sizeof(dir))
+		return;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	uct_stale_clean(dir, slash + 1, ".uct-", 0);
+}
+
 int uct_ovr_os_write(const char *path, const char *data, size_t len, struct uct_err *err)
 {
 	if (ovr_check_target(path, err) != 0)
 		return -1;
+	ovr_clean_temps(path);
 	return ovr_write_atomic(path, data, len, err);
 }
 

@@ -19,6 +19,7 @@
 
 
 #include "platform.h"
+#include "stale.h"
 
 /* ---- files ------------------------------------------------------------- */
 
@@ -151,6 +152,21 @@ static void sys_sync_dir(const char *path)
 	free(dir);
 }
 
+/* The temporary files of writes killed before their rename (".NAME.tmp.
+ * PID.N") in the directory of path, of any name: a run writes the state,
+ * its outcome and the cache there, not always all three. */
+static void sys_clean_temps(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash == NULL ? uct_strdup(".")
+		    : slash == path ? uct_strdup("/")
+				    : uct_asprintf("%.*s", (int)(slash - path), path);
+
+	if (dir != NULL)
+		uct_stale_clean(dir, ".", ".tmp.", 0);
+	free(dir);
+}
+
 /* Temp file, rename; durable: the data and the rename reach the disk first. */
 static int sys_write_file(const char *path, const void *data, size_t len, int mode, int durable,
 			  struct uct_err *err)
@@ -170,6 +186,7 @@ static int sys_write_file(const char *path, const void *data, size_t len, int mo
 				   path);
 	if (sys_make_parents(path, err) < 0)
 		return -1;
+	sys_clean_temps(path);
 	base = strrchr(path, '/');
 	tmp = uct_asprintf("%.*s.%s.tmp.%ld.%u", base ? (int)(base - path + 1) : 0, path,
 			   base ? base + 1 : path, (long)getpid(), counter++);
