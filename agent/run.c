@@ -12,6 +12,7 @@
 #include "machine.h"
 #include "plan.h"
 #include "recall.h"
+#include "reconcile.h"
 #include "run.h"
 
 const char *uct_verdict_name(enum uct_verdict v)
@@ -290,6 +291,8 @@ static int process_store(struct uct_run *run, size_t s, struct uct_err *run_err)
 		read_now = 1;
 		run->store_checked_at[s] = run->started;
 	}
+	if (uct_reconcile_store(run, s, &owned) < 0)
+		goto nomem;
 	/* check plans exactly what install would do, and applies nothing. */
 	if ((cmd == UCT_CMD_INSTALL || cmd == UCT_CMD_CHECK) && uct_plan_adds(run, s, &owned) < 0)
 		goto nomem;
@@ -318,9 +321,12 @@ static int process_store(struct uct_run *run, size_t s, struct uct_err *run_err)
 		goto fail;
 	}
 	store->created = 0;
+	if (uct_intent_save(run, store, &err) < 0)
+		goto fail;
 	for (i = 0; i < run->n_changes; i++)
 		if (run->changes[i].store == store)
 			apply_one(run, store, &run->changes[i]);
+	uct_intent_settle(run, store);
 	if (!reread_store(run, s, after))
 		verify_all(run, s, after);
 	run->store_checked_at[s] = run->started;

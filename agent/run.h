@@ -56,6 +56,7 @@ struct uct_change {
 	char *hostports; /* endpoints it serves */
 	enum uct_change_status status;
 	char error[512];
+	int recorded_ahead; /* its record was saved before the store was written */
 };
 
 struct uct_run {

@@ -17,6 +17,7 @@
 #include "../common/override_os.h"
 #include "log.h"
 #include "safepath.h"
+#include "stale.h"
 
 /* ---- profile lock: is Firefox running on this profile? ---------------- */
 
@@ -218,9 +219,14 @@ int uct_ovr_os_write(const char *path, const char *data, size_t len, struct uct_
 	if (dir == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
 	dfd = uct_safe_dir_open(dir, 0, err);
-	free(dir);
-	if (dfd < 0)
+	if (dfd < 0) {
+		free(dir);
 		return -1;
+	}
+	/* Temporary files of writes killed before their rename (the pid in
+	 * their names tells whether the writer is gone). */
+	uct_stale_clean_at(dfd, dir, uct_path_base(path), ".uct-", 0);
+	free(dir);
 	rc = ovr_check_target(dfd, path, err) == 0 ? ovr_write_at(dfd, path, data, len, err) : -1;
 	close(dfd);
 	return rc;

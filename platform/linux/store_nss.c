@@ -5,6 +5,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include "nss_calls.h"
 #include "nss_digest.h"
 #include "platform.h"
+#include "stale.h"
 
 /* Every certificate the agent installs carries a nickname with this prefix;
  * nothing without it is ever listed, changed or removed. The nickname is
@@ -81,37 +83,49 @@ static void nss_sleep_ms(long ms)
 		;
 }
 
-static int nss_db_exists(const char *dir)
+/* Size of dir/name, or -1 when it is not there (or not a regular file). */
+static long long nss_file_size(const char *dir, const char *name)
 {
-	char *file = uct_asprintf("%s/cert9.db", dir);
-	int exists = file != NULL && access(file, F_OK) == 0;
+	char *file = uct_asprintf("%s/%s", dir, name);
+	struct stat st;
+	long long size = -1;
 
+	if (file != NULL && lstat(file, &st) == 0 && S_ISREG(st.st_mode))
+		size = (long long)st.st_size;
 	free(file);
-	return exists;
+	return size;
 }
 
-/* Create dir (and missing parents) with mode 0700. A directory that is a
- * symlink is refused: the agent writes only where it expects to. */
-static int nss_make_dir(const char *dir, struct uct_err *err)
+/*
+ * 1 when dir holds a database. A cert9.db of 0 bytes (with key4.db absent
+ * or as empty) is not one: a creation killed before SQLite wrote its first
+ * page leaves exactly that, nothing anybody put there can be in it, and it
+ * is made again in its place.
+ */
+static int nss_db_exists(const char *dir)
 {
-	struct stat st;
+	long long cert = nss_file_size(dir, "cert9.db"), key = nss_file_size(dir, "key4.db");
+
+	return cert > 0 || (cert == 0 && key > 0);
+}
+
+/* 1 when SQLite left a rollback journal with content next to a database: a
+ * write (ours, a browser's) was killed before it committed. */
+static int nss_has_journal(const char *dir)
+{
+	return nss_file_size(dir, "cert9.db-journal") > 0 ||
+	       nss_file_size(dir, "key4.db-journal") > 0;
+}
+
+/* Create the missing parents of dir with mode 0700. */
+static int nss_make_parents(const char *dir, struct uct_err *err)
+{
 	char *copy, *p;
 	int rc = -1;
 
-	if (lstat(dir, &st) == 0) {
-		if (S_ISLNK(st.st_mode))
-			return uct_err_set(err, UCT_E_IO, 0,
-					   "%s is a symbolic link: refusing to create an NSS database there",
-					   dir);
-		if (!S_ISDIR(st.st_mode))
-			return uct_err_set(err, UCT_E_IO, 0, "%s is not a directory", dir);
-		return 0;
-	}
 	if ((copy = uct_strdup(dir)) == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-	for (p = copy + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
+	for (p = copy + 1; (p = strchr(p, '/')) != NULL; p++) {
 		*p = '\0';
 		if (mkdir(copy, 0700) == -1 && errno != EEXIST) {
 			uct_err_set(err, UCT_E_IO, errno, "mkdir %s: %s", copy, strerror(errno));
@@ -119,31 +133,38 @@ static int nss_make_dir(const char *dir, struct uct_err *err)
 		}
 		*p = '/';
 	}
-	if (mkdir(copy, 0700) == -1) {
-		uct_err_set(err, UCT_E_IO, errno, "mkdir %s: %s", copy, strerror(errno));
-		goto out;
-	}
 	rc = 0;
 out:
 	free(copy);
 	return rc;
 }
 
-/* A new database's key slot has no password at all; give it the empty one
- * that browsers expect, so that it opens without a prompt. */
-static int nss_init_new_db(struct uct_store *store, struct uct_err *err)
+/* An existing dir must be a real directory: the agent writes only where it
+ * expects to. 1 when it exists, 0 when not, -1 with err. */
+static int nss_check_dir(const char *dir, struct uct_err *err)
 {
-	PK11SlotInfo *slot = PK11_GetInternalKeySlot();
-	int rc = 0;
+	struct stat st;
 
-	if (slot == NULL)
-		return nss_fail(err, UCT_E_NSS, "no internal key slot");
-	if (PK11_NeedUserInit(slot) && PK11_InitPin(slot, NULL, "") != SECSuccess)
-		rc = nss_fail(err, UCT_E_NSS, "cannot initialise the new database");
-	PK11_FreeSlot(slot);
-	if (rc == 0)
-		uct_log(UCT_LOG_INFO, "created NSS database %s", store->path);
-	return rc;
+	if (lstat(dir, &st) == -1)
+		return errno == ENOENT ? 0 : uct_err_set(err, UCT_E_IO, errno, "%s: %s", dir,
+							 strerror(errno));
+	if (S_ISLNK(st.st_mode))
+		return uct_err_set(err, UCT_E_IO, 0,
+				   "%s is a symbolic link: refusing to create an NSS database there",
+				   dir);
+	if (!S_ISDIR(st.st_mode))
+		return uct_err_set(err, UCT_E_IO, 0, "%s is not a directory", dir);
+	return 1;
+}
+
+static void nss_sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
 }
 
 /*
@@ -187,10 +208,199 @@ static NSSInitContext *nss_init(const char *dir, int rw, int nodb)
 	return ctx;
 }
 
+/* What a new database brings, cert9.db last: its presence is what says a
+ * database is there. pkcs11.txt only when NSS wrote one. */
+static const char *const nss_db_files[] = {"key4.db", "pkcs11.txt", "cert9.db"};
+
+/* Make a database in the empty directory tmp and give its key slot the
+ * empty password browsers expect, so that it opens without a prompt. */
+static int nss_init_in(const char *tmp, struct uct_err *err)
+{
+	NSSInitContext *ctx = nss_init(tmp, 1, 0);
+	PK11SlotInfo *slot;
+	int rc = 0;
+
+	if (ctx == NULL)
+		return nss_fail(err, UCT_E_NSS, "cannot create an NSS database");
+	if ((slot = PK11_GetInternalKeySlot()) == NULL) {
+		rc = nss_fail(err, UCT_E_NSS, "no internal key slot");
+	} else {
+		if (PK11_NeedUserInit(slot) && PK11_InitPin(slot, NULL, "") != SECSuccess)
+			rc = nss_fail(err, UCT_E_NSS, "cannot initialise the new database");
+		PK11_FreeSlot(slot);
+	}
+	if (NSS_ShutdownContext(ctx) != SECSuccess && rc == 0)
+		rc = nss_fail(err, UCT_E_NSS, "cannot close the new database");
+	return rc;
+}
+
+/* Rename dir_from/name to dir_to/name; a file tmp lacks is skipped. */
+static int nss_move_file(const char *from_dir, const char *to_dir, const char *name,
+			 struct uct_err *err)
+{
+	char *from = uct_asprintf("%s/%s", from_dir, name), *to = uct_asprintf("%s/%s", to_dir, name);
+	int rc = 0;
+
+	if (from == NULL || to == NULL)
+		rc = uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+	else if (rename(from, to) == -1 && errno != ENOENT)
+		rc = uct_err_set(err, UCT_E_IO, errno, "cannot move %s to %s: %s", from, to,
+				 strerror(errno));
+	free(from);
+	free(to);
+	return rc;
+}
+
+/*
+ * Put the new database of tmp in place: the directory itself when dir does
+ * not exist, else file by file into dir, which holds no database (at most
+ * the empty files of a killed creation). Those go first, journals included:
+ * a stale journal next to the new cert9.db would be rolled back into it.
+ */
+static int nss_move_into(const char *tmp, const char *dir, int dir_exists, struct uct_err *err)
+{
+	static const char *const old[] = {"cert9.db-journal", "key4.db-journal", "cert9.db",
+					  "key4.db"};
+	char *file;
+	size_t i;
+
+	if (!dir_exists) {
+		if (rename(tmp, dir) == -1)
+			return uct_err_set(err, UCT_E_IO, errno, "cannot rename %s to %s: %s", tmp,
+					   dir, strerror(errno));
+		return 0;
+	}
+	for (i = 0; i < sizeof(old) / sizeof(old[0]); i++) {
+		if ((file = uct_asprintf("%s/%s", dir, old[i])) == NULL)
+			return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+		if (unlink(file) == -1 && errno != ENOENT) {
+			uct_err_set(err, UCT_E_IO, errno, "cannot remove %s: %s", file, strerror(errno));
+			free(file);
+			return -1;
+		}
+		free(file);
+	}
+	for (i = 0; i < sizeof(nss_db_files) / sizeof(nss_db_files[0]); i++) {
+		/* A module list the user keeps stays theirs. */
+		if (strcmp(nss_db_files[i], "pkcs11.txt") == 0 && nss_file_size(dir, "pkcs11.txt") >= 0)
+			continue;
+		if (nss_move_file(tmp, dir, nss_db_files[i], err) == -1)
+			return -1;
+	}
+	uct_stale_remove_dir(tmp);
+	return 0;
+}
+
+/*
+ * Create the database of store: made and initialised in a new directory
+ * next to it ("nssdb.uct-PID-XXXXXX"), then renamed into place, so that a
+ * run killed on the way leaves either no database or a whole one, never
+ * the empty or uninitialised files no later run could open; what such a
+ * run left of its own directory is removed first.
+ */
+static int nss_create(struct uct_store *store, struct uct_err *err)
+{
+	const char *slash = strrchr(store->path, '/');
+	char *parent = NULL, *tmp = NULL;
+	int exists, rc = -1;
+
+	if ((exists = nss_check_dir(store->path, err)) == -1)
+		return -1;
+	if (exists && nss_file_size(store->path, "key4.db") > 0)
+		return uct_err_set(err, UCT_E_NSS, 0,
+				   "%s holds a key4.db but no cert9.db: not creating a database "
+				   "over it (move key4.db aside if it is not needed, then run again)",
+				   store->path);
+	if (nss_make_parents(store->path, err) == -1)
+		return -1;
+	parent = slash == store->path ? uct_strdup("/")
+				      : uct_asprintf("%.*s", (int)(slash - store->path), store->path);
+	tmp = uct_asprintf("%s.uct-%ld-XXXXXX", store->path, (long)getpid());
+	if (parent == NULL || tmp == NULL) {
+		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	uct_stale_clean(parent, slash + 1, ".uct-", 1);
+	if (mkdtemp(tmp) == NULL) {
+		uct_err_set(err, UCT_E_IO, errno, "cannot create a directory next to %s: %s",
+			    store->path, strerror(errno));
+		goto out;
+	}
+	if (nss_init_in(tmp, err) == -1 || nss_move_into(tmp, store->path, exists, err) == -1) {
+		uct_stale_remove_dir(tmp);
+		goto out;
+	}
+	nss_sync_dir(parent);
+	if (exists)
+		nss_sync_dir(store->path);
+	uct_log(UCT_LOG_INFO, "created NSS database %s", store->path);
+	rc = 0;
+out:
+	free(parent);
+	free(tmp);
+	return rc;
+}
+
+/*
+ * A journal next to the database means a write (the agent's, a browser's)
+ * was killed before it committed, and a read-only open then fails with
+ * SEC_ERROR_BAD_DATABASE: it may not roll the journal back. One read-write
+ * open lets SQLite do so, back to what was last committed, as the
+ * browser's next start would; SQLite leaves a journal alone while its
+ * writer still holds the lock. Failing here leaves the open to report.
+ */
+static void nss_recover(struct uct_store *store)
+{
+	NSSInitContext *ctx;
+
+	if (!nss_has_journal(store->path))
+		return;
+	if ((ctx = nss_init(store->path, 1, 0)) == NULL) {
+		uct_log(UCT_LOG_DEBUG, "%s: journal not rolled back: %s", store->path,
+			PR_ErrorToName(PR_GetError()));
+		return;
+	}
+	if (NSS_ShutdownContext(ctx) != SECSuccess)
+		uct_log(UCT_LOG_ERROR, "NSS shutdown of %s failed (%s)", store->path,
+			PR_ErrorToName(PR_GetError()));
+	else if (!nss_has_journal(store->path))
+		uct_log(UCT_LOG_INFO, "%s: an interrupted write was rolled back", store->path);
+}
+
+/*
+ * A key database without any password (its creation killed before the
+ * password was set, by an older agent or a browser) makes every trust
+ * write fail as if a Primary Password were set. Browsers give such a
+ * database the empty password on first use; the agent does too, but only
+ * while it holds no certificate, so that nobody's content is at stake.
+ */
+static int nss_init_pin(struct uct_store *store, struct uct_err *err)
+{
+	PK11SlotInfo *slot = PK11_GetInternalKeySlot();
+	CERTCertList *list;
+	int empty, rc = 0;
+
+	if (slot == NULL)
+		return nss_fail(err, UCT_E_NSS, "no internal key slot");
+	if (PK11_NeedUserInit(slot)) {
+		list = PK11_ListCertsInSlot(slot);
+		empty = list != NULL && CERT_LIST_EMPTY(list);
+		if (list != NULL)
+			CERT_DestroyCertList(list);
+		if (empty && PK11_InitPin(slot, NULL, "") != SECSuccess)
+			rc = nss_fail(err, UCT_E_NSS, "cannot initialise the key database");
+		else if (empty)
+			uct_log(UCT_LOG_INFO, "%s had no password at all: given the empty one",
+				store->path);
+	}
+	PK11_FreeSlot(slot);
+	return rc;
+}
+
 static int nss_open(struct uct_store *store, int rw, struct uct_err *err)
 {
 	struct nss_impl *impl = store->impl;
-	int creating, tries;
+	int tries;
 
 	if (impl->ctx != NULL && (impl->rw || !rw))
 		return 0;
@@ -208,22 +418,23 @@ static int nss_open(struct uct_store *store, int rw, struct uct_err *err)
 	if (uct_nss_load(err) < 0)
 		return -1;
 
-	creating = !nss_db_exists(store->path);
-	if (creating && rw && nss_make_dir(store->path, err) == -1)
+	if (nss_db_exists(store->path))
+		nss_recover(store);
+	else if (rw && nss_create(store, err) == -1)
 		return -1;
 	/* Reading a database that does not exist yet: an NSS with no database
 	 * answers exactly as the empty database would. */
-	impl->nodb = creating && !rw;
+	impl->nodb = !rw && !nss_db_exists(store->path);
 	for (tries = 1;; tries++) {
 		impl->ctx = nss_init(store->path, rw, impl->nodb);
-		if (impl->ctx != NULL || creating || tries == NSS_OPEN_TRIES ||
+		if (impl->ctx != NULL || impl->nodb || tries == NSS_OPEN_TRIES ||
 		    PR_GetError() != SEC_ERROR_PKCS11_GENERAL_ERROR)
 			break;
 		uct_log(UCT_LOG_DEBUG, "NSS database %s busy, retrying", store->path);
 		nss_sleep_ms(NSS_RETRY_MS);
 	}
 	if (impl->ctx == NULL) {
-		if (!creating && PR_GetError() == SEC_ERROR_PKCS11_GENERAL_ERROR)
+		if (!impl->nodb && PR_GetError() == SEC_ERROR_PKCS11_GENERAL_ERROR)
 			return uct_err_set(err, UCT_E_LOCKED, PR_GetError(),
 					   "NSS database %s stayed busy (locked by a browser or "
 					   "another program): try again later", store->path);
@@ -240,7 +451,7 @@ static int nss_open(struct uct_store *store, int rw, struct uct_err *err)
 	impl->rw = rw;
 	nss_open_store = store;
 	nss_pin_modules();
-	if (creating && rw && nss_init_new_db(store, err) == -1) {
+	if (rw && nss_init_pin(store, err) == -1) {
 		store->ops->close(store);
 		return -1;
 	}

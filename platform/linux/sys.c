@@ -20,6 +20,7 @@
 
 #include "platform.h"
 #include "safepath.h"
+#include "stale.h"
 
 /* ---- files ------------------------------------------------------------- */
 
@@ -130,6 +131,10 @@ static int sys_write_file(const char *path, const void *data, size_t len, int mo
 		uct_err_set(err, UCT_E_IO, EINVAL, "refusing to write %s: not a regular file", path);
 		goto err;
 	}
+	/* Temporary files of writes killed before their rename (".NAME.tmp.
+	 * PID.N"), of any name: a run writes the state, its outcome and the
+	 * cache here, not always all three. */
+	uct_stale_clean_at(dfd, dir, ".", ".tmp.", 0);
 	tmp = uct_asprintf(".%s.tmp.%ld.%u", base, (long)getpid(), counter++);
 	if (tmp == NULL) {
 		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");

@@ -470,6 +470,114 @@ START_TEST(test_created)
 }
 END_TEST
 
+/* Entries of the parent of tpath("home/.pki/nssdb") left by a creation. */
+static int creation_leftovers(void)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "ls -a %s | grep -q '^nssdb\\.uct-'", tpath("home/.pki"));
+	return system(cmd) == 0;
+}
+
+/* The pid of a process that has exited (reaped): a writer that is gone. */
+static long dead_pid(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	ck_assert_int_gt(pid, 0);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	return (long)pid;
+}
+
+/*
+ * What a creation killed by an older agent left: a cert9.db of 0 bytes,
+ * an empty key4.db, a journal. It holds nothing, so it is made again in
+ * its place; and the directory of a creation killed on the way (its
+ * writer gone) is removed, one whose writer runs is left alone.
+ */
+START_TEST(test_empty_db_recreated)
+{
+	struct tnss_cert t = tnss_cert_make("uccx1.example.com", "uccx1.example.com", 0, NULL);
+	char dir[256], dead[128], live[128];
+	struct uct_verify_result r;
+	struct uct_store *s;
+	struct stat st;
+
+	/* tpath's buffers are reused: keep the database's path apart. */
+	snprintf(dir, sizeof(dir), "%s", tpath("home/.pki/nssdb"));
+	ck_assert_int_eq(run("mkdir -p %s && : >%s/cert9.db && : >%s/key4.db && "
+			     "head -c 512 /dev/urandom >%s/cert9.db-journal", dir, dir, dir, dir), 0);
+	snprintf(dead, sizeof(dead), "home/.pki/nssdb.uct-%ld-AbCdEf", dead_pid());
+	snprintf(live, sizeof(live), "home/.pki/nssdb.uct-%ld-GhIjKl", (long)getppid());
+	ck_assert_int_eq(run("mkdir %s %s && : >%s/cert9.db && : >%s/key4.db", tpath(dead),
+			     tpath(live), tpath(dead), tpath(dead)), 0);
+	s = store_new(dir);
+	store_open(s, 0);
+	ck_assert_int_eq(store_list(s).n, 0);
+	s->ops->close(s);
+	store_open(s, 1);
+	store_add(s, &t, UCT_TRUST_PEER);
+	s->ops->close(s);
+	ck_assert_int_eq(stat(tpath(dead), &st), -1);
+	ck_assert_int_eq(stat(tpath(live), &st), 0);
+	ck_assert_int_eq(rmdir(tpath(live)), 0);
+	ck_assert(!creation_leftovers());
+	ck_assert_int_eq(stat(tpath("home/.pki/nssdb/cert9.db-journal"), &st), -1);
+	r = verify(s, &t, NULL, "uccx1.example.com");
+	ck_assert_msg(r.trusted == 1, "%s %s", r.code, r.detail);
+	ck_assert_int_eq(run("certutil -L -d sql:%s >/dev/null", dir), 0);
+	s->ops->destroy(s);
+	tnss_cert_free(&t);
+}
+END_TEST
+
+/* A key database with no password at all (modutil -create makes one; so
+ * does a creation killed before its password was set) takes the empty one
+ * while it holds no certificate, instead of failing as if a Primary
+ * Password were set. */
+START_TEST(test_uninitialised_db)
+{
+	const char *dir = tpath("uninit");
+	struct tnss_cert t = tnss_cert_make("uccx1.example.com", "uccx1.example.com", 0, NULL);
+	struct uct_verify_result r;
+	struct uct_store *s;
+
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	ck_assert_int_eq(run("modutil -create -dbdir sql:%s -force </dev/null >/dev/null 2>&1",
+			     dir), 0);
+	s = store_new(dir);
+	store_open(s, 1);
+	store_add(s, &t, UCT_TRUST_PEER);
+	s->ops->close(s);
+	r = verify(s, &t, NULL, "uccx1.example.com");
+	ck_assert_msg(r.trusted == 1, "%s %s", r.code, r.detail);
+	s->ops->destroy(s);
+	tnss_cert_free(&t);
+}
+END_TEST
+
+/* No database is made over a key4.db someone keeps without a cert9.db. */
+START_TEST(test_lone_key_db_kept)
+{
+	const char *dir = tpath("home/.pki/nssdb");
+	struct uct_err err = {0};
+	struct uct_store *s;
+	struct stat st;
+
+	ck_assert_int_eq(run("mkdir -p %s && printf 'keys' >%s/key4.db", dir, dir), 0);
+	s = store_new(dir);
+	ck_assert_int_eq(s->ops->open(s, 1, &err), -1);
+	ck_assert_msg(strstr(err.msg, "key4.db") != NULL, "%s", err.msg);
+	ck_assert_int_eq(stat(tpath("home/.pki/nssdb/key4.db"), &st), 0);
+	ck_assert_int_eq(st.st_size, 4);
+	ck_assert_int_eq(stat(tpath("home/.pki/nssdb/cert9.db"), &st), -1);
+	ck_assert(!creation_leftovers());
+	s->ops->destroy(s);
+}
+END_TEST
+
 /* Profile paths may hold spaces and quotes: NSS must get the one path. */
 START_TEST(test_odd_path)
 {
@@ -822,6 +930,9 @@ static Suite *store_nss_suite(void)
 	tcase_add_test(tc, test_remove_by_fingerprint);
 	tcase_add_test(tc, test_renewal_same_subject);
 	tcase_add_test(tc, test_created);
+	tcase_add_test(tc, test_empty_db_recreated);
+	tcase_add_test(tc, test_uninitialised_db);
+	tcase_add_test(tc, test_lone_key_db_kept);
 	tcase_add_test(tc, test_odd_path);
 	tcase_add_test(tc, test_symlink_refused);
 	tcase_add_test(tc, test_misuse_refused);

@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "platform.h"
@@ -271,6 +273,43 @@ START_TEST(test_remove_absent)
 
 	ck_assert_int_eq(del(store, "a.example.com", 443, cert, &err), 0);
 	ck_assert_int_eq(access(file, F_OK), -1); /* not created */
+	uct_cert_free(cert);
+	store->ops->destroy(store);
+}
+END_TEST
+
+/*
+ * A write killed before its rename leaves "cert_override.txt.uct-PID-XXXXXX"
+ * next to the file; the next write removes it once its writer is gone (an
+ * older agent's name without a pid only once it is an hour old), never a
+ * live writer's.
+ */
+START_TEST(test_stale_temporaries_removed)
+{
+	struct uct_store *store = open_store();
+	struct uct_cert *cert = make_cert(10);
+	struct uct_err err = {0};
+	char dead[400], live[400], old[400], young[400];
+	struct timeval past[2] = {{time(NULL) - 7200, 0}, {time(NULL) - 7200, 0}};
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	snprintf(dead, sizeof(dead), "%s.uct-%ld-AbCdEf", file, (long)pid);
+	snprintf(live, sizeof(live), "%s.uct-%ld-GhIjKl", file, (long)getppid());
+	snprintf(old, sizeof(old), "%s.uct-MnOpQr", file);
+	snprintf(young, sizeof(young), "%s.uct-StUvWx", file);
+	spit(dead, "torn");
+	spit(live, "in progress");
+	spit(old, "an older agent's");
+	spit(young, "an older agent's, recent");
+	ck_assert_int_eq(utimes(old, past), 0);
+	ck_assert_int_eq(add(store, "a.example.com", 443, cert, &err), 0);
+	ck_assert_int_eq(access(dead, F_OK), -1);
+	ck_assert_int_eq(access(old, F_OK), -1);
+	ck_assert_int_eq(access(live, F_OK), 0);
+	ck_assert_int_eq(access(young, F_OK), 0);
 	uct_cert_free(cert);
 	store->ops->destroy(store);
 }
@@ -678,6 +717,7 @@ static Suite *override_suite(void)
 	tcase_add_test(tc, test_replace_in_place_and_drop_duplicates);
 	tcase_add_test(tc, test_unchanged_add_does_not_write);
 	tcase_add_test(tc, test_remove_absent);
+	tcase_add_test(tc, test_stale_temporaries_removed);
 	tcase_add_test(tc, test_list_reports_default_container_lines);
 	tcase_add_test(tc, test_verify);
 	tcase_add_test(tc, test_line_with_nul_is_not_ours);

@@ -198,6 +198,50 @@ START_TEST(atomic_write_creates_and_replaces)
 }
 END_TEST
 
+/* The pid of a process that has exited (reaped): a writer that is gone. */
+static long dead_pid(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	ck_assert_int_gt(pid, 0);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	return (long)pid;
+}
+
+/*
+ * A write killed before its rename leaves ".NAME.tmp.PID.N" behind. The
+ * next write in that directory removes those whose writer is gone, of any
+ * name (a run does not write the state every time); one whose writer runs
+ * is a write in progress and stays, and so do files that only look alike.
+ */
+START_TEST(atomic_write_removes_stale_temporaries)
+{
+	struct uct_err err = {0};
+	char dead[64], live[64], keep[3][64];
+	struct stat st;
+	long gone = dead_pid();
+	int i;
+
+	snprintf(dead, sizeof(dead), "st/.state.tmp.%ld.0", gone);
+	snprintf(live, sizeof(live), "st/.verify-cache.tmp.%ld.3", (long)getppid());
+	snprintf(keep[0], sizeof(keep[0]), "st/state.tmp.%ld.0", gone);
+	snprintf(keep[1], sizeof(keep[1]), "st/.state.tmp.x%ld.0", gone);
+	snprintf(keep[2], sizeof(keep[2]), "st/.state.tmp.%ld", gone);
+	ck_assert_int_eq(uct_file_write_atomic(path_in("st/state"), "1", 1, 0600, &err), 0);
+	write_text(path_in(dead), "torn");
+	write_text(path_in(live), "in progress");
+	for (i = 0; i < 3; i++)
+		write_text(path_in(keep[i]), "not ours");
+	ck_assert_int_eq(uct_file_write_replace(path_in("st/state.last"), "2", 1, 0600, &err), 0);
+	ck_assert_int_eq(stat(path_in(dead), &st), -1);
+	ck_assert_int_eq(stat(path_in(live), &st), 0);
+	for (i = 0; i < 3; i++)
+		ck_assert_msg(stat(path_in(keep[i]), &st) == 0, "%s removed", keep[i]);
+}
+END_TEST
+
 START_TEST(atomic_write_refuses_symlink)
 {
 	struct uct_err err = {0};
@@ -485,6 +529,7 @@ int main(void)
 	tcase_add_test(tc, ini_missing_file);
 	tcase_add_test(tc, atomic_write_creates_and_replaces);
 	tcase_add_test(tc, atomic_write_refuses_symlink);
+	tcase_add_test(tc, atomic_write_removes_stale_temporaries);
 	tcase_add_test(tc, atomic_write_disk_full_keeps_old_file);
 	tcase_add_test(tc, file_read_is_bounded);
 	tcase_add_test(tc, lock_second_run_waits_then_fails);

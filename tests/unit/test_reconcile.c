@@ -1,0 +1,262 @@
+/*
+ * test_reconcile.c: the state's records of installed objects against what
+ * a store holds after a killed run: an object of ours with no record is
+ * recorded (tagged stores only), a record of an object the store does not
+ * hold is dropped, an addition is saved in the state before its store is
+ * written and its record dropped again when it was not done.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "reconcile.h"
+
+#define HOST "uccx1.lab.example"
+
+static const struct uct_store_ops nss_ops = {.name = "nss"};
+static const struct uct_store_ops override_ops = {.name = "ff-override"};
+
+/* Two endpoints on one host (443, 8445), both reached, one store. */
+struct fixture {
+	struct uct_config cfg;
+	struct uct_run run;
+	struct uct_endpoint eps[2];
+	struct uct_fetch_target targets[2];
+	struct uct_ep_result res[2];
+	struct uct_store store;
+	struct uct_store *stores[1];
+	struct uct_cert cert, other;
+	struct uct_owned owned;
+	char dir[64];
+};
+
+static struct fixture fx;
+
+static void setup(void)
+{
+	static char host[] = HOST, path[] = "/", n0[] = "appadmin", n1[] = "finesse";
+	size_t i;
+
+	memset(&fx, 0, sizeof(fx));
+	fx.cfg.command = UCT_CMD_INSTALL;
+	memset(fx.cert.sha256, 0xaa, UCT_SHA256_LEN);
+	memset(fx.other.sha256, 0x55, UCT_SHA256_LEN);
+	fx.eps[0] = (struct uct_endpoint){.name = n0, .host = host, .port = 443, .path = path, .target = 0};
+	fx.eps[1] = (struct uct_endpoint){.name = n1, .host = host, .port = 8445, .path = path, .target = 1};
+	for (i = 0; i < 2; i++) {
+		fx.targets[i].status = UCT_FETCH_OK;
+		fx.res[i].ep = &fx.eps[i];
+		fx.res[i].target = &fx.targets[i];
+		fx.res[i].an.leaf = &fx.cert;
+		fx.res[i].an.approval = UCT_AP_FIRST_USE;
+		fx.res[i].an.chromium = (struct uct_want){&fx.cert, UCT_TRUST_PEER};
+		fx.res[i].an.firefox_override = 1;
+	}
+	fx.store = (struct uct_store){.ops = &nss_ops, .id = "nss:/home/u/.pki/nssdb",
+				      .path = "/home/u/.pki/nssdb", .group = "chromium",
+				      .browser = UCT_BROWSER_CHROMIUM};
+	fx.stores[0] = &fx.store;
+	fx.run.cfg = &fx.cfg;
+	fx.run.eps.v = fx.eps;
+	fx.run.eps.n = 2;
+	fx.run.targets = fx.targets;
+	fx.run.eps.n_targets = 2;
+	fx.run.res = fx.res;
+	fx.run.stores = fx.stores;
+	fx.run.n_stores = 1;
+	strcpy(fx.dir, "/tmp/uct-reconcile-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(fx.dir));
+	fx.run.state_dir = fx.dir;
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+	size_t i;
+
+	for (i = 0; i < fx.run.n_changes; i++) {
+		free(fx.run.changes[i].subject);
+		free(fx.run.changes[i].hostports);
+	}
+	free(fx.run.changes);
+	uct_owned_free(&fx.owned);
+	uct_state_free(&fx.run.state);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", fx.dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void own(const struct uct_cert *c, enum uct_trust trust, const char *host, int port)
+{
+	struct uct_store_entry e = {.trust = trust, .host = host, .port = port};
+
+	memcpy(e.sha256, c->sha256, UCT_SHA256_LEN);
+	ck_assert_int_eq(uct_owned_collect(&e, &fx.owned), 0);
+}
+
+static const struct uct_installed *record(const struct uct_cert *c)
+{
+	return uct_state_find_installed(&fx.run.state, fx.store.id, c->sha256);
+}
+
+static void use_override_store(void)
+{
+	fx.store.ops = &override_ops;
+	fx.store.id = "ff-override:/home/u/p";
+	fx.store.path = "/home/u/p/cert_override.txt";
+	fx.store.group = "firefox:p";
+	fx.store.browser = UCT_BROWSER_FIREFOX;
+}
+
+/* Added, then killed before the state was saved: recorded for the
+ * endpoints it serves. */
+START_TEST(test_ours_without_record_is_recorded)
+{
+	own(&fx.cert, UCT_TRUST_PEER, NULL, 0);
+	ck_assert_int_eq(uct_reconcile_store(&fx.run, 0, &fx.owned), 0);
+	ck_assert_ptr_nonnull(record(&fx.cert));
+	ck_assert_str_eq(record(&fx.cert)->hostports, HOST ":443," HOST ":8445");
+	ck_assert_int_eq(record(&fx.cert)->trust, UCT_TRUST_PEER);
+}
+END_TEST
+
+/* Only what this run wants for an approved endpoint, with the trust it
+ * wants: anything else stays unrecorded (and is not taken over). */
+START_TEST(test_nothing_recorded_unless_wanted)
+{
+	own(&fx.other, UCT_TRUST_PEER, NULL, 0);
+	own(&fx.cert, UCT_TRUST_PEER_ONLY, NULL, 0);
+	ck_assert_int_eq(uct_reconcile_store(&fx.run, 0, &fx.owned), 0);
+	ck_assert_uint_eq(fx.run.state.n_installed, 0);
+	uct_owned_free(&fx.owned);
+	memset(&fx.owned, 0, sizeof(fx.owned));
+	own(&fx.cert, UCT_TRUST_PEER, NULL, 0);
+	fx.res[0].an.approval = fx.res[1].an.approval = UCT_AP_REFUSED_CHANGED;
+	ck_assert_int_eq(uct_reconcile_store(&fx.run, 0, &fx.owned), 0);
+	ck_assert_uint_eq(fx.run.state.n_installed, 0);
+}
+END_TEST
+
+/* Recorded ahead, then killed before the store was written (or deleted by
+ * someone): the record goes; another store's records stay. */
+START_TEST(test_record_of_missing_object_dropped)
+{
+	unsigned char sha[UCT_SHA256_LEN];
+
+	memset(sha, 0x11, sizeof(sha));
+	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.other.sha256,
+						 UCT_TRUST_PEER, HOST ":443"), 0);
+	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, "nss:/elsewhere", sha,
+						 UCT_TRUST_PEER, HOST ":443"), 0);
+	own(&fx.cert, UCT_TRUST_PEER, NULL, 0);
+	ck_assert_int_eq(uct_reconcile_store(&fx.run, 0, &fx.owned), 0);
+	ck_assert_ptr_null(record(&fx.other));
+	ck_assert_ptr_nonnull(record(&fx.cert));
+	ck_assert_ptr_nonnull(uct_state_find_installed(&fx.run.state, "nss:/elsewhere", sha));
+}
+END_TEST
+
+/* An override line carries no tag: a line without a record may be the
+ * user's and is never recorded; a record stays while a line for one of its
+ * endpoints (host in any case) is there, and goes when none is. */
+START_TEST(test_override_lines_by_record_only)
+{
+	use_override_store();
+	own(&fx.cert, UCT_TRUST_OVERRIDE, HOST, 443);
+	ck_assert_int_eq(uct_reconcile_store(&fx.run, 0, &fx.owned), 0);
+	ck_assert_uint_eq(fx.run.state.n_installed, 0);
+
+	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.cert.sha256,
+						 UCT_TRUST_OVERRIDE, HOST ":443," HOST ":8445"), 0);
+	uct_owned_free(&fx.owned);
+	memset(&fx.owned, 0, sizeof(fx.owned));
+	own(&fx.cert, UCT_TRUST_OVERRIDE, "UCCX1.lab.example", 8445);
+	ck_assert_int_eq(uct_reconcile_store(&fx.run, 0, &fx.owned), 0);
+	ck_assert_ptr_nonnull(record(&fx.cert));
+
+	uct_owned_free(&fx.owned);
+	memset(&fx.owned, 0, sizeof(fx.owned));
+	own(&fx.cert, UCT_TRUST_OVERRIDE, HOST, 8444);
+	ck_assert_int_eq(uct_reconcile_store(&fx.run, 0, &fx.owned), 0);
+	ck_assert_ptr_null(record(&fx.cert));
+}
+END_TEST
+
+/* 1 when the state file on disk holds an installed record for sha. */
+static int saved_has(const struct uct_cert *c)
+{
+	struct uct_state st;
+	char path[128];
+	int damaged, has;
+	struct uct_err err = {0};
+
+	snprintf(path, sizeof(path), "%s/state", fx.dir);
+	ck_assert_int_eq(uct_state_load(path, &st, &damaged, &err), 0);
+	ck_assert_int_eq(damaged, 0);
+	has = uct_state_find_installed(&st, fx.store.id, c->sha256) != NULL;
+	uct_state_free(&st);
+	return has;
+}
+
+/* The planned additions are on disk before the store is written; after
+ * it, a failed one loses its record, a done one keeps it, and a record
+ * that existed before is never dropped. */
+START_TEST(test_intent_saved_then_settled)
+{
+	struct uct_err err = {0};
+
+	use_override_store();
+	ck_assert_int_eq(uct_plan_adds(&fx.run, 0, &fx.owned), 0);
+	ck_assert_uint_eq(fx.run.n_changes, 2);
+	ck_assert_int_eq(uct_intent_save(&fx.run, &fx.store, &err), 0);
+	ck_assert(saved_has(&fx.cert));
+	ck_assert_str_eq(record(&fx.cert)->hostports, HOST ":443," HOST ":8445");
+	/* One record per certificate: kept while one of its lines was done. */
+	fx.run.changes[0].status = UCT_CS_DONE;
+	fx.run.changes[1].status = UCT_CS_FAILED;
+	uct_intent_settle(&fx.run, &fx.store);
+	ck_assert_ptr_nonnull(record(&fx.cert));
+	uct_state_drop_installed(&fx.run.state, fx.store.id, fx.cert.sha256);
+	fx.run.changes[0].status = fx.run.changes[1].status = UCT_CS_PLANNED;
+	ck_assert_int_eq(uct_intent_save(&fx.run, &fx.store, &err), 0);
+	fx.run.changes[0].status = UCT_CS_FAILED;
+	fx.run.changes[1].status = UCT_CS_DEFERRED;
+	uct_intent_settle(&fx.run, &fx.store);
+	ck_assert_ptr_null(record(&fx.cert));
+
+	fx.run.changes[0].status = fx.run.changes[1].status = UCT_CS_PLANNED;
+	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.cert.sha256,
+						 UCT_TRUST_OVERRIDE, HOST ":443"), 0);
+	ck_assert_int_eq(uct_intent_save(&fx.run, &fx.store, &err), 0);
+	fx.run.changes[0].status = fx.run.changes[1].status = UCT_CS_FAILED;
+	uct_intent_settle(&fx.run, &fx.store);
+	ck_assert_ptr_nonnull(record(&fx.cert));
+}
+END_TEST
+
+static Suite *reconcile_suite(void)
+{
+	Suite *s = suite_create("reconcile");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_ours_without_record_is_recorded);
+	tcase_add_test(tc, test_nothing_recorded_unless_wanted);
+	tcase_add_test(tc, test_record_of_missing_object_dropped);
+	tcase_add_test(tc, test_override_lines_by_record_only);
+	tcase_add_test(tc, test_intent_saved_then_settled);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(reconcile_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
