@@ -7,11 +7,11 @@
 # temporary file). Each case starts from a PC whose Chromium database does
 # not exist yet and whose Firefox profile has an empty database.
 #
-# Every rename and every write of an install is a kill point; of the other
-# calls (fsync, mkdir, and the many unlink, fdatasync and pwrite64 calls of
-# SQLite inside NSS) the first, the last and UCT_CRASH_SAMPLE (4) others,
-# chosen by UCT_CRASH_SEED (printed; set it to replay a run): about 45
-# kills in all.
+# Every rename (rename, renameat) and every write of an install is a kill
+# point; of the other calls (fsync, mkdir, and the many unlink, unlinkat,
+# fdatasync and pwrite64 calls, most of them SQLite's inside NSS) the
+# first, the last and UCT_CRASH_SAMPLE (4) others, chosen by
+# UCT_CRASH_SEED (printed; set it to replay a run): about 60 kills in all.
 . "$(dirname "$0")/lib.sh"
 
 command -v strace >/dev/null || { echo "strace is not installed"; exit 1; }
@@ -46,7 +46,9 @@ killed_install() {
 
 # count_calls: how many times a complete install on a fresh PC makes each
 # call of KILL_POINTS; fills CALLS.
-KILL_POINTS=(rename mkdir write fsync unlink fdatasync pwrite64)
+# The agent's own files are renamed relative to a directory it opened
+# (renameat, unlinkat); NSS and the override store use rename too.
+KILL_POINTS=(rename renameat mkdir write fsync unlink unlinkat fdatasync pwrite64)
 declare -A CALLS
 count_calls() {
 	local sc
@@ -129,13 +131,13 @@ points() {
 
 start=$(ms_now)
 count_calls
-check "an install renames files (kill points exist)" [ "${CALLS[rename]}" -ge 2 ]
+check "an install renames files (kill points exist)" [ $((CALLS[rename] + CALLS[renameat])) -ge 2 ]
 k=0
 for sc in "${KILL_POINTS[@]}"; do
 	echo "# $sc: ${CALLS[$sc]} calls in a complete install"
 	RANDOM=$((SEED + k++))
 	case $sc in
-	rename | write) ns=$(seq 1 "${CALLS[$sc]}") ;;
+	rename | renameat | write) ns=$(seq 1 "${CALLS[$sc]}") ;;
 	*) ns=$(points "${CALLS[$sc]}") ;;
 	esac
 	for n in $ns; do
