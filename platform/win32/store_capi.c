@@ -713,6 +713,7 @@ static void capi_destroy(struct uct_store *store)
 
 static const struct uct_store_ops capi_ops = {
 	.name = "capi",
+	.caps = UCT_STORE_NO_CA_ISSUED_LEAF,
 	.open = capi_open,
 	.list = capi_list,
 	.add = capi_add,
