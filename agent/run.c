@@ -390,6 +390,27 @@ static const char *firefox_refusal(const struct uct_analysis *an)
 }
 
 /*
+ * 1 when the analysis can only offer the group the CA-issued leaf itself
+ * (no approved CA above it) and a store of the group cannot make the
+ * browser trust such a leaf (Windows: Chrome and Edge take a leaf only
+ * when it is self-signed): nothing on this PC fixes it but approving the CA.
+ */
+static int leaf_needs_ca(const struct uct_run *run, size_t i, const char *group)
+{
+	const struct uct_analysis *an = &run->res[i].an;
+	size_t s;
+
+	if (an->leaf == NULL || an->leaf->self_signed || an->chromium.cert != an->leaf)
+		return 0;
+	for (s = 0; s < run->n_stores; s++)
+		if (strcmp(run->stores[s]->group, group) == 0 &&
+		    run->stores[s]->browser != UCT_BROWSER_FIREFOX &&
+		    (run->stores[s]->ops->caps & UCT_STORE_NO_CA_ISSUED_LEAF))
+			return 1;
+	return 0;
+}
+
+/*
  * The verdict of one browser profile for one endpoint, from the stores of
  * the group. A store's own verification is necessary but not sufficient:
  * the browser rules of DESIGN.md decide (Firefox never accepts a CA:TRUE
@@ -444,6 +465,10 @@ static enum uct_verdict group_verdict(const struct uct_run *run, size_t i, const
 	}
 	if (!fixable) {
 		snprintf(code, code_len, "%s", an->chromium_code);
+		return UCT_V_CANNOT_FIX;
+	}
+	if (!nss_ok && leaf_needs_ca(run, i, group)) {
+		snprintf(code, code_len, "ERR_CERT_AUTHORITY_INVALID");
 		return UCT_V_CANNOT_FIX;
 	}
 	return nss_ok ? UCT_V_TRUSTED : UCT_V_NOT_TRUSTED;
@@ -511,6 +536,19 @@ nomem:
 
 /* ---- notices, state, exit code ---- */
 
+/* 1 when a group's verdict for endpoint i is "cannot fix" because its
+ * stores need an approved CA (leaf_needs_ca). */
+static int ca_needed(const struct uct_run *run, size_t i)
+{
+	const struct uct_ep_result *r = &run->res[i];
+	size_t g;
+
+	for (g = 0; g < r->n_gv; g++)
+		if (r->gv[g].after == UCT_V_CANNOT_FIX && leaf_needs_ca(run, i, r->gv[g].group))
+			return 1;
+	return 0;
+}
+
 static void notice(struct uct_run *run, const char *text)
 {
 	if (!uct_strv_contains(&run->notices, text))
@@ -576,6 +614,19 @@ static void collect_notices(struct uct_run *run)
 		if (line != NULL)
 			notice(run, line);
 		free(line);
+		if (ca_needed(run, i)) {
+			line = uct_asprintf("%s:%d: Chrome and Edge cannot be made to trust it on this "
+					    "PC: its certificate is issued by a CA that is not "
+					    "approved, and Windows lets them trust a server "
+					    "certificate on its own only when it is self-signed. "
+					    "Approve the CA: give its root certificate with "
+					    "--ca-file, or pin the CA's fingerprint (Firefox keeps "
+					    "its exception)",
+					    r->ep->host, r->ep->port);
+			if (line != NULL)
+				notice(run, line);
+			free(line);
+		}
 	}
 	if (run->state_damaged)
 		notice(run, "The state file was damaged and has been set aside (state.damaged); "

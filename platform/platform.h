@@ -147,8 +147,16 @@ struct uct_verify_result {
 };
 
 struct uct_store;
+/* What a store can do, for the run to ask (uct_store_ops.caps). */
+/* The store cannot make a browser trust a CA-issued server certificate by
+ * itself, only through its CA: Chrome and Edge read a leaf from Windows'
+ * TrustedPeople only when it is self-signed (Chromium's
+ * trust_store_win.cc), and nothing else holds a leaf there. */
+#define UCT_STORE_NO_CA_ISSUED_LEAF 0x1u
+
 struct uct_store_ops {
 	const char *name; /* "nss", "ff-override", "system" */
+	unsigned int caps; /* UCT_STORE_ bits */
 	/* Open for reading (rw=0) or writing (rw=1). A busy database is retried
 	 * for a bounded time, then UCT_E_LOCKED. Opening twice is a no-op unless
 	 * upgrading to rw. At most one store is open at a time in a process

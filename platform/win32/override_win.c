@@ -110,7 +110,7 @@ int uct_ovr_os_verify(const struct uct_chain *chain, const char *host,
 		      struct uct_verify_result *out, struct uct_err *err)
 {
 	const struct uct_cert *leaf;
-	DWORD policy_error;
+	enum uct_capi_chain result;
 
 	memset(out, 0, sizeof(*out));
 	if (chain == NULL || chain->n == 0)
@@ -118,10 +118,10 @@ int uct_ovr_os_verify(const struct uct_chain *chain, const char *host,
 	leaf = chain->certs[0];
 	if (uct_cert_ca_claim(leaf) == UCT_CLAIM_CA || leaf->san_dns.n + leaf->san_ip.n == 0)
 		return 0;
-	if (uct_capi_chain_check(chain, host, 0, &policy_error, out->code, sizeof(out->code),
-				 err) < 0)
+	if (uct_capi_chain_check(chain, host, 0, &result, out->code, sizeof(out->code), err) < 0)
 		return -1;
-	if (policy_error == 0) {
+	/* Only an anchor in Root: Firefox never reads TrustedPeople. */
+	if (result == UCT_CAPI_ROOTED) {
 		out->trusted = 1;
 		snprintf(out->detail, sizeof(out->detail),
 			 "trusted through the Windows Root store (Firefox imports it)");

@@ -414,26 +414,140 @@ static void capi_error_name(DWORD e, char *buf, size_t len)
 }
 
 /*
- * Chrome and Edge accept a leaf found in TrustedPeople for the names it
- * carries (DESIGN.md, trust table); crypt32's SSL policy knows nothing of
- * that, so the rule is applied here as those browsers do.
+ * Chain error bits a browser does not hold against a chain. Revocation
+ * that could not be checked (unknown, offline) is soft-fail in Chrome,
+ * Edge and Firefox, and the agent asks crypt32 for no revocation check at
+ * all; time nesting is a Windows 2000 rule no browser applies; no issuance
+ * policy was requested. Every other bit (partial chain, untrusted root,
+ * revoked, not time valid, bad signature, usage, basic or name
+ * constraints, unsupported critical extension, explicit distrust, weak
+ * signature) is a failure: Wine's SSL policy passes some of them (a chain
+ * that stops short of a root), and its "trusted" must never stand in for
+ * a browser's.
  */
-static int capi_trusted_leaf(struct capi_impl *im, const struct uct_cert *leaf, const char *host)
-{
-	const CERT_CONTEXT *found = capi_find(im->stores[CAPI_PEOPLE], leaf);
-	int64_t now = uct_now();
+#define CAPI_IGNORED_ERRORS                                                                \
+	(CERT_TRUST_IS_NOT_TIME_NESTED | CERT_TRUST_REVOCATION_STATUS_UNKNOWN |            \
+	 CERT_TRUST_IS_OFFLINE_REVOCATION | CERT_TRUST_NO_ISSUANCE_CHAIN_POLICY)
 
+/* The name of the first chain error bit in bits, as reports show it. */
+static void capi_status_name(DWORD bits, char *buf, size_t len)
+{
+	static const struct {
+		DWORD bit;
+		const char *name;
+	} names[] = {
+		{CERT_TRUST_IS_PARTIAL_CHAIN, "CERT_TRUST_IS_PARTIAL_CHAIN"},
+		{CERT_TRUST_IS_UNTRUSTED_ROOT, "CERT_TRUST_IS_UNTRUSTED_ROOT"},
+		{CERT_TRUST_IS_EXPLICIT_DISTRUST, "CERT_TRUST_IS_EXPLICIT_DISTRUST"},
+		{CERT_TRUST_IS_REVOKED, "CERT_TRUST_IS_REVOKED"},
+		{CERT_TRUST_IS_NOT_TIME_VALID, "CERT_TRUST_IS_NOT_TIME_VALID"},
+		{CERT_TRUST_IS_NOT_SIGNATURE_VALID, "CERT_TRUST_IS_NOT_SIGNATURE_VALID"},
+		{CERT_TRUST_IS_NOT_VALID_FOR_USAGE, "CERT_TRUST_IS_NOT_VALID_FOR_USAGE"},
+		{CERT_TRUST_INVALID_BASIC_CONSTRAINTS, "CERT_TRUST_INVALID_BASIC_CONSTRAINTS"},
+		{CERT_TRUST_HAS_WEAK_SIGNATURE, "CERT_TRUST_HAS_WEAK_SIGNATURE"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (bits & names[i].bit) {
+			snprintf(buf, len, "%s", names[i].name);
+			return;
+		}
+	snprintf(buf, len, "CERT_TRUST_0x%08lX", (unsigned long)bits);
+}
+
+/* 1 when the system store name of this scope holds ctx. Chrome and Edge
+ * read the current user's stores and the machine's; a machine run sees
+ * the machine's only. */
+static int capi_in_system_store(const CERT_CONTEXT *ctx, const wchar_t *name, int machine)
+{
+	static const DWORD where[2] = {CERT_SYSTEM_STORE_LOCAL_MACHINE,
+				       CERT_SYSTEM_STORE_CURRENT_USER};
+	const CERT_CONTEXT *found = NULL;
+	HCERTSTORE hs;
+	int i;
+
+	for (i = 0; i < (machine ? 1 : 2) && found == NULL; i++) {
+		hs = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
+				   where[i] | CERT_STORE_READONLY_FLAG | CERT_STORE_OPEN_EXISTING_FLAG,
+				   name);
+		if (hs == NULL)
+			continue;
+		found = CertFindCertificateInStore(hs, X509_ASN_ENCODING, 0, CERT_FIND_EXISTING,
+						   ctx, NULL);
+		CertCloseStore(hs, 0);
+	}
 	if (found == NULL)
 		return 0;
 	CertFreeCertificateContext(found);
-	return uct_cert_matches_host(leaf, host) && now >= leaf->not_before && now <= leaf->not_after;
+	return 1;
 }
 
-int uct_capi_chain_check(const struct uct_chain *chain, const char *host, int machine,
-			 DWORD *policy_error, char *code, size_t code_len, struct uct_err *err)
+/* 1 when ctx names itself as issuer and its own key verifies its signature. */
+static int capi_self_signed(const CERT_CONTEXT *ctx)
+{
+	return CertCompareCertificateName(X509_ASN_ENCODING, &ctx->pCertInfo->Subject,
+					  &ctx->pCertInfo->Issuer) &&
+	       CryptVerifyCertificateSignatureEx(0, X509_ASN_ENCODING,
+						 CRYPT_VERIFY_CERT_SIGN_SUBJECT_CERT, (void *)ctx,
+						 CRYPT_VERIFY_CERT_SIGN_ISSUER_CERT, (void *)ctx, 0,
+						 NULL);
+}
+
+/*
+ * Judge a built chain as Chromium's trust_store_win.cc and BoringSSL's
+ * path builder would: an anchor is a self-signed certificate in Root (of
+ * this scope), anything in Disallowed wins over all, and a chain that
+ * stops short of an anchor is no chain at all. A lone self-signed leaf
+ * whose only fault is that Root lacks it may still be a trusted leaf from
+ * LocalMachine\TrustedPeople; the caller decides that.
+ */
+static enum uct_capi_chain capi_judge(const CERT_CHAIN_CONTEXT *cc, DWORD policy_error,
+				      int machine, char *code, size_t code_len)
+{
+	const CERT_SIMPLE_CHAIN *simple;
+	const CERT_CONTEXT *top;
+	DWORD errors = cc->TrustStatus.dwErrorStatus & ~(DWORD)CAPI_IGNORED_ERRORS;
+	DWORD i;
+
+	if (cc->cChain < 1 || cc->rgpChain[0]->cElement < 1) {
+		snprintf(code, code_len, "NO_CHAIN");
+		return UCT_CAPI_UNTRUSTED;
+	}
+	simple = cc->rgpChain[0];
+	top = simple->rgpElement[simple->cElement - 1]->pCertContext;
+	for (i = 0; i < simple->cElement; i++)
+		if (capi_in_system_store(simple->rgpElement[i]->pCertContext, L"Disallowed",
+					 machine)) {
+			snprintf(code, code_len, "CERT_TRUST_IS_EXPLICIT_DISTRUST");
+			return UCT_CAPI_UNTRUSTED;
+		}
+	if (policy_error == 0 && errors == 0) {
+		if (capi_self_signed(top) && capi_in_system_store(top, L"Root", machine))
+			return UCT_CAPI_ROOTED;
+		/* Wine passed a chain whose top is no anchor of ours. */
+		snprintf(code, code_len, "CERT_TRUST_IS_PARTIAL_CHAIN");
+		return UCT_CAPI_UNTRUSTED;
+	}
+	if (simple->cElement == 1 && errors == CERT_TRUST_IS_UNTRUSTED_ROOT &&
+	    (policy_error == 0 || policy_error == (DWORD)CERT_E_UNTRUSTEDROOT) &&
+	    capi_self_signed(top)) {
+		capi_error_name((DWORD)CERT_E_UNTRUSTEDROOT, code, code_len);
+		return UCT_CAPI_SELF_SIGNED_LEAF;
+	}
+	if (errors != 0)
+		capi_status_name(errors, code, code_len);
+	else
+		capi_error_name(policy_error, code, code_len);
+	return UCT_CAPI_UNTRUSTED;
+}
+
+/* Build the chain of the leaf with the intermediates the server sent, and
+ * run Windows' SSL policy with the server name on it. */
+static int capi_build(const struct uct_chain *chain, const char *host, int machine,
+		      const CERT_CHAIN_CONTEXT **out, DWORD *policy_error, struct uct_err *err)
 {
 	const CERT_CONTEXT *leaf = NULL;
-	const CERT_CHAIN_CONTEXT *cc = NULL;
 	HCERTSTORE extra = NULL;
 	CERT_CHAIN_PARA para;
 	LPSTR server_auth = szOID_PKIX_KP_SERVER_AUTH;
@@ -446,10 +560,7 @@ int uct_capi_chain_check(const struct uct_chain *chain, const char *host, int ma
 	size_t i;
 	int rc = -1;
 
-	*policy_error = 0;
-	if (code_len > 0)
-		code[0] = '\0';
-	/* The intermediates the server sent, as a browser would use them. */
+	*out = NULL;
 	extra = CertOpenStore(CERT_STORE_PROV_MEMORY, 0, 0, 0, NULL);
 	leaf = CertCreateCertificateContext(X509_ASN_ENCODING, chain->certs[0]->der,
 					    (DWORD)chain->certs[0]->der_len);
@@ -479,7 +590,8 @@ int uct_capi_chain_check(const struct uct_chain *chain, const char *host, int ma
 		uct_win_err(err, UCT_E_CRYPTO, GetLastError(), "cannot start chain building");
 		goto out;
 	}
-	if (!CertGetCertificateChain(engine, leaf, NULL, extra, &para, 0, NULL, &cc)) {
+	if (!CertGetCertificateChain(engine, leaf, NULL, extra, &para, 0, NULL, out)) {
+		*out = NULL;
 		uct_win_err(err, UCT_E_CRYPTO, GetLastError(), "cannot build the chain for %s", host);
 		goto out;
 	}
@@ -492,17 +604,17 @@ int uct_capi_chain_check(const struct uct_chain *chain, const char *host, int ma
 	pp.pvExtraPolicyPara = &ssl;
 	memset(&ps, 0, sizeof(ps));
 	ps.cbSize = sizeof(ps);
-	if (!CertVerifyCertificateChainPolicy(CERT_CHAIN_POLICY_SSL, cc, &pp, &ps)) {
+	if (!CertVerifyCertificateChainPolicy(CERT_CHAIN_POLICY_SSL, *out, &pp, &ps)) {
 		uct_win_err(err, UCT_E_CRYPTO, GetLastError(), "cannot verify the chain for %s", host);
 		goto out;
 	}
 	*policy_error = ps.dwError;
-	if (ps.dwError != 0)
-		capi_error_name(ps.dwError, code, code_len);
 	rc = 0;
 out:
-	if (cc != NULL)
-		CertFreeCertificateChain(cc);
+	if (rc < 0 && *out != NULL) {
+		CertFreeCertificateChain(*out);
+		*out = NULL;
+	}
 	if (engine != NULL)
 		CertFreeCertificateChainEngine(engine);
 	if (leaf != NULL)
@@ -513,11 +625,48 @@ out:
 	return rc;
 }
 
+int uct_capi_chain_check(const struct uct_chain *chain, const char *host, int machine,
+			 enum uct_capi_chain *result, char *code, size_t code_len,
+			 struct uct_err *err)
+{
+	const CERT_CHAIN_CONTEXT *cc = NULL;
+	DWORD policy_error = 0;
+
+	*result = UCT_CAPI_UNTRUSTED;
+	if (code_len > 0)
+		code[0] = '\0';
+	if (capi_build(chain, host, machine, &cc, &policy_error, err) < 0)
+		return -1;
+	*result = capi_judge(cc, policy_error, machine, code, code_len);
+	CertFreeCertificateChain(cc);
+	return 0;
+}
+
+/*
+ * Chromium takes a certificate from TrustedPeople as a trusted leaf only
+ * when it is self-signed and only from LocalMachine (trust_store_win.cc:
+ * kTrustedPeopleTrust is ForTrustedLeaf().WithRequireLeafSelfSigned(), and
+ * the CurrentUser TrustedPeople store is not read). A CA-issued leaf there
+ * is ignored, so it never counts here.
+ */
+static int capi_trusted_leaf(struct capi_impl *im, const struct uct_cert *leaf, const char *host)
+{
+	const CERT_CONTEXT *found;
+	int64_t now = uct_now();
+
+	if (!im->machine || !leaf->self_signed)
+		return 0;
+	if ((found = capi_find(im->stores[CAPI_PEOPLE], leaf)) == NULL)
+		return 0;
+	CertFreeCertificateContext(found);
+	return uct_cert_matches_host(leaf, host) && now >= leaf->not_before && now <= leaf->not_after;
+}
+
 static int capi_verify(struct uct_store *store, const struct uct_chain *chain, const char *host,
 		       int port, struct uct_verify_result *out, struct uct_err *err)
 {
 	struct capi_impl *im = store->impl;
-	DWORD policy_error;
+	enum uct_capi_chain result;
 
 	(void)port;
 	memset(out, 0, sizeof(*out));
@@ -527,16 +676,22 @@ static int capi_verify(struct uct_store *store, const struct uct_chain *chain, c
 		snprintf(out->code, sizeof(out->code), "NO_CHAIN");
 		return 0;
 	}
-	if (uct_capi_chain_check(chain, host, im->machine, &policy_error, out->code,
-				 sizeof(out->code), err) < 0)
+	if (uct_capi_chain_check(chain, host, im->machine, &result, out->code, sizeof(out->code),
+				 err) < 0)
 		return -1;
-	if (policy_error == 0) {
+	if (result == UCT_CAPI_ROOTED) {
 		out->trusted = 1;
-	} else if (capi_trusted_leaf(im, chain->certs[0], host)) {
+	} else if (result == UCT_CAPI_SELF_SIGNED_LEAF && capi_trusted_leaf(im, chain->certs[0], host)) {
 		out->trusted = 1;
 		out->code[0] = '\0';
 		snprintf(out->detail, sizeof(out->detail),
-			 "trusted as a server certificate in TrustedPeople (Chrome and Edge)");
+			 "trusted as a self-signed server certificate in LocalMachine\\TrustedPeople "
+			 "(Chrome and Edge)");
+	} else if (!chain->certs[0]->self_signed) {
+		snprintf(out->detail, sizeof(out->detail),
+			 "Windows does not trust the chain (%s); Chrome and Edge take no CA-issued "
+			 "server certificate on its own: approve its CA with --ca-file or a pin",
+			 out->code);
 	} else {
 		snprintf(out->detail, sizeof(out->detail), "Windows does not trust the chain (%s)",
 			 out->code);
@@ -558,6 +713,7 @@ static void capi_destroy(struct uct_store *store)
 
 static const struct uct_store_ops capi_ops = {
 	.name = "capi",
+	.caps = UCT_STORE_NO_CA_ISSUED_LEAF,
 	.open = capi_open,
 	.list = capi_list,
 	.add = capi_add,

@@ -45,13 +45,27 @@ int uct_capi_sha256(const unsigned char *data, size_t len, unsigned char out[UCT
  * (machine = 1) or of the current user, as one store (store_capi.c). */
 struct uct_store *uct_store_capi_new(int machine, struct uct_err *err);
 
-/* Build and check chain for host as Windows' SSL policy does, with the
- * machine's chain engine (machine = 1) or the current user's (which sees
- * the machine's stores too). *policy_error is 0 when Windows trusts it,
- * else the CERT_E_ / TRUST_E_ code, named in code. TrustedPeople is not
- * consulted. -1 with err set only when the check cannot run. */
+/* What a browser on Windows would make of a chain (uct_capi_chain_check). */
+enum uct_capi_chain {
+	UCT_CAPI_UNTRUSTED = 0,    /* code names why */
+	UCT_CAPI_ROOTED,           /* SSL policy passed with the name, no chain error
+				      bit, and the top is a self-signed certificate in
+				      Root */
+	UCT_CAPI_SELF_SIGNED_LEAF, /* a lone self-signed leaf whose only fault is that
+				      Root lacks it: trusted by Chrome and Edge only
+				      from LocalMachine\TrustedPeople, which the
+				      caller checks (with the name and dates) */
+};
+
+/* Build and check chain for host as a browser on Windows would, with the
+ * machine's chain engine and stores (machine = 1) or the current user's
+ * (which see the machine's too). Wine's SSL policy alone is not believed:
+ * the chain's error bits and its top are checked too (store_capi.c).
+ * *result as above; when not UCT_CAPI_ROOTED, code names the CERT_E_ or
+ * CERT_TRUST_ reason. -1 with err set only when the check cannot run. */
 int uct_capi_chain_check(const struct uct_chain *chain, const char *host, int machine,
-			 DWORD *policy_error, char *code, size_t code_len, struct uct_err *err);
+			 enum uct_capi_chain *result, char *code, size_t code_len,
+			 struct uct_err *err);
 
 /* The Firefox policy ImportEnterpriseRoots (ffpolicy_win.c), machine-wide:
  * wanted = 1 sets it to 1 when absent and records that the agent did;

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# test_wine_chain.sh: the Windows build under Wine with the most common
+# enterprise chain, the server sending leaf + issuing CA and the root given
+# apart. Wine's SSL policy passes a chain that stops short of a root, so the
+# agent's own verdict and a strict crypt32 look (chain status and top in
+# LocalMachine\Root) are both checked: nothing is trusted before install,
+# every endpoint after, nothing after remove; and without an approved CA,
+# Chrome and Edge are reported as not fixable on the PC, never trusted.
+. "$(dirname "$0")/lib.sh"
+
+WIN=${UCT_WIN_BUILD_DIR:-${UCT_SOURCE_DIR:?}/build-win}
+EXE=$WIN/uccx-trust.exe
+if [ ! -x "$EXE" ] || ! command -v wine >/dev/null; then
+	not_ok "the Windows build ($EXE) and wine are present (tools/dev.sh test builds them)"
+	finish
+	exit 1
+fi
+export WINEPREFIX=$T_WORK/wineprefix WINEDEBUG=-all DISPLAY= \
+	WINEDLLOVERRIDES="mscoree,mshtml=;winemenubuilder.exe=d" WINEARCH=win64
+trap 'WINEPREFIX=$T_WORK/wineprefix timeout 30 wineserver -k >/dev/null 2>&1 || true; cleanup' EXIT
+w() { timeout 120 wine "$@" 2>&1 | tr -d '\r'; return "${PIPESTATUS[0]}"; }
+
+check "a fresh Wine prefix starts (wineboot -i)" eval 'timeout 180 wine wineboot -i >/dev/null 2>&1'
+
+lab=$T_WORK/lab-noroot
+lab_start "$lab" private-ca-noroot
+
+wargs() {
+	local line
+	A=(--node uccx1.lab.example --node uccx2.lab.example --socialminer socialminer.lab.example
+	   --state-dir "C:\\uct-state-$1" --connect-timeout 3 --timeout 8)
+	shift
+	A+=("$@")
+	while read -r line; do A+=(--connect-to "$line"); done <"$lab/connect-to.txt"
+}
+wrun() { # wrun CMD [flags]: sets RC and OUT
+	local cmd=$1
+	shift
+	set +e
+	OUT=$(w "$EXE" "$cmd" "${A[@]}" "$@")
+	RC=$?
+	set -e
+}
+listed() { w "$WIN/uct-wincheck.exe" list; }
+# strict COUNT: every endpoint's chain, judged by crypt32 with its chain
+# status and top checked (not Wine's policy alone); prints how many are
+# anchored in LocalMachine\Root.
+strict_rooted() {
+	local f host pairs=()
+	for f in "$lab"/*.lab.example-*.pem; do
+		host=$(basename "$f" | sed 's/-[0-9]*\.pem$//')
+		pairs+=("$host" "$f")
+	done
+	w "$WIN/uct-wincheck.exe" verify-strict "${pairs[@]}" | grep -c '^root' || true
+}
+n_pem=$(ls "$lab"/*.lab.example-*.pem | wc -l)
+# verdicts JSON BROWSER: the after-verdicts of that browser's groups, one a line.
+verdicts() {
+	python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+for e in d["endpoints"]:
+    for g in e.get("browsers") or e.get("groups") or e.get("profiles") or []:
+        if g.get("browser") == sys.argv[1]:
+            print(g.get("verdict"), g.get("code") or "-")
+' "$1"
+}
+json_part() { sed -n '/^{/,$p'; }
+
+check "the server sends leaf + issuing CA, not the root" \
+	[ "$(grep -c BEGIN "$lab/uccx1.lab.example-8445.pem")" -eq 2 ]
+
+# ---- the root approved with --ca-file ----------------------------------------
+wargs ca --ca-file "$lab/ca.pem"
+wrun check --json
+check "ca-file: check on a fresh PC says work is needed (exit 1)" [ "$RC" -eq 1 ] || echo "$OUT"
+check "ca-file: the agent trusts nothing for Windows before install" \
+	eval '! (echo "$OUT" | json_part | verdicts system | grep -q "^trusted")'
+check "ca-file: strict crypt32 anchors no endpoint before install" [ "$(strict_rooted)" -eq 0 ]
+wrun install
+check "ca-file: install exits 0" [ "$RC" -eq 0 ] || echo "$OUT"
+check "ca-file: exactly one certificate of ours, in Root" \
+	eval '[ "$(listed | wc -l)" -eq 1 ] && listed | grep -q "^Root"'
+check "ca-file: strict crypt32 anchors all $n_pem endpoints in LocalMachine\\Root" \
+	[ "$(strict_rooted)" -eq "$n_pem" ]
+wrun check --json
+check "ca-file: a check after install finds nothing to do (exit 0)" [ "$RC" -eq 0 ] || echo "$OUT"
+check "ca-file: the agent finds every endpoint trusted for Windows" \
+	eval '[ "$(echo "$OUT" | json_part | verdicts system | grep -vc "^trusted")" -eq 0 ] &&
+	      [ "$(echo "$OUT" | json_part | verdicts system | grep -c "^trusted")" -gt 0 ]'
+wrun remove
+check "ca-file: remove exits 0" [ "$RC" -eq 0 ] || echo "$OUT"
+check "ca-file: remove leaves nothing of ours" [ -z "$(listed)" ]
+check "ca-file: strict crypt32 anchors no endpoint after remove" [ "$(strict_rooted)" -eq 0 ]
+wrun check --json
+check "ca-file: the agent trusts nothing for Windows after remove" \
+	eval '! (echo "$OUT" | json_part | verdicts system | grep -q "^trusted")'
+
+# ---- no approved CA: Chrome and Edge cannot be fixed on the PC ----------------
+wargs tofu
+wrun install --json
+V=$(echo "$OUT" | json_part | verdicts system)
+check "no CA: the agent reports Windows verdicts" [ -n "$V" ] || echo "$OUT"
+check "no CA: no endpoint is reported trusted for Chrome and Edge" \
+	eval '! (echo "$V" | grep -q "^trusted")' || echo "$V"
+check "no CA: each is cannot-fix-on-pc, the CA not being approved" \
+	eval '[ "$(echo "$V" | grep -vc "^cannot-fix-on-pc ERR_CERT_AUTHORITY_INVALID")" -eq 0 ]' ||
+	echo "$V"
+check "no CA: strict crypt32 anchors no endpoint" [ "$(strict_rooted)" -eq 0 ]
+check "no CA: nothing of ours in Root" eval '! listed | grep -q "^Root"'
+wrun install
+check "no CA: the text says to approve the CA with --ca-file" \
+	eval 'echo "$OUT" | grep -q "Chrome and Edge cannot be made to trust it.*--ca-file"' ||
+	echo "$OUT"
+wrun remove
+check "no CA: remove leaves nothing of ours" [ -z "$(listed)" ]
+
+finish
