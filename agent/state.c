@@ -304,6 +304,14 @@ int uct_state_save(const char *path, struct uct_state *st, struct uct_err *err)
 		goto nomem;
 	rc = uct_file_write_atomic(path, buf, len, 0600, err);
 	if (rc == 0) {
+		struct uct_err lerr = {0};
+
+		/* The state now holds the newest outcome. An older PATH.last
+		 * written in the same second would otherwise win the tie when
+		 * loading (times are in seconds). */
+		file = uct_asprintf("%s.last", path);
+		if (file != NULL && uct_file_remove(file, &lerr) < 0)
+			uct_log(UCT_LOG_WARN, "cannot remove %s: %s", file, lerr.msg);
 		free(st->saved_records);
 		st->saved_records = records;
 		records = NULL;
