@@ -225,7 +225,9 @@ struct uct_store *uct_store_override_new(const char *profile_dir, const char *gr
  * then update_argv (at most 3 words, e.g. {"update-ca-certificates", NULL})
  * before the next verification or at close. links_dir (NULL: none) is
  * where that command links each file and never unlinks a removed one
- * (Debian's /etc/ssl/certs): remove takes those links out. Group "system". */
+ * (Debian's /etc/ssl/certs): remove takes those links out. Group "system".
+ * A run stopped before the command succeeded leaves a note in anchor_dir
+ * (uccx-trust-update-owed): the next open owes the command and runs it. */
 struct uct_store *uct_store_system_new(const char *anchor_dir, const char *links_dir,
 				       const char *const *update_argv, struct uct_err *err);
 /* Firefox's machine-wide policies.json (Certificates.Install): PEM files in
