@@ -232,7 +232,10 @@ struct uct_store *uct_store_system_new(const char *anchor_dir, const char *links
 				       const char *const *update_argv, struct uct_err *err);
 /* Firefox's machine-wide policies.json (Certificates.Install): PEM files in
  * cert_dir, listed in policy_file, other policies kept. Group
- * "firefox-policy"; Firefox reads it when it starts. */
+ * "firefox-policy"; Firefox reads it when it starts. A file is written
+ * before the policy lists it and unlisted before it is removed; open takes
+ * out files of ours that the policy does not list (a remove stopped
+ * between the two). */
 struct uct_store *uct_store_ffpolicy_new(const char *policy_file, const char *cert_dir,
 					 struct uct_err *err);
 
