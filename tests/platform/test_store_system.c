@@ -377,6 +377,48 @@ START_TEST(test_nothing_owed)
 }
 END_TEST
 
+/* A remove killed between the anchor file and its links leaves the update
+ * owed and links of ours that lead nowhere (update-ca-certificates never
+ * removes them): the owed update takes those out, and only those. */
+START_TEST(test_dangling_links)
+{
+	struct uct_cert *cert = make(&(struct uct_testcert_spec){.cn = "uccx1.example.com"});
+	struct upd u;
+	char *gone_crt, *gone_pem, *hash, *note, *kept;
+
+	upd_make(&u, "dangling");
+	ck_assert_int_eq(upd_run_child(&u, cert, 1), 0);
+	ck_assert_int_eq(n_files(u.links), 1);
+	gone_crt = uct_asprintf("%s/uccx-trust-%064d.crt", u.anchors, 7);
+	gone_pem = uct_asprintf("%s/uccx-trust-%064d.pem", u.links, 7);
+	hash = uct_asprintf("%s/0123abcd.0", u.links);
+	kept = uct_asprintf("%s/someone-else.pem", u.links);
+	note = uct_asprintf("%s/uccx-trust-update-owed", u.anchors);
+	ck_assert_int_eq(symlink(gone_crt, gone_pem), 0);
+	ck_assert_int_eq(symlink(gone_pem, hash), 0);
+	ck_assert_int_eq(symlink("/nonexistent/other.crt", kept), 0);
+	{
+		FILE *f = fopen(note, "w");
+
+		ck_assert_ptr_nonnull(f);
+		fclose(f);
+	}
+	ck_assert_int_eq(upd_next_run(&u), 1);
+	ck_assert_int_eq(n_lines(u.calls), 2);
+	ck_assert_msg(access(gone_pem, F_OK) != 0 && access(hash, F_OK) != 0,
+		      "links of ours to a removed anchor are still there");
+	ck_assert_int_eq(n_files(u.links), 2);
+	ck_assert_int_ne(access(note, F_OK), 0);
+	free(gone_crt);
+	free(gone_pem);
+	free(hash);
+	free(kept);
+	free(note);
+	upd_free(&u);
+	uct_cert_free(cert);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store_system");
@@ -396,6 +438,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_add_interrupted, 0, 2);
 	tcase_add_loop_test(tc, test_remove_interrupted, 0, 2);
 	tcase_add_test(tc, test_nothing_owed);
+	tcase_add_test(tc, test_dangling_links);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
