@@ -233,12 +233,17 @@ struct uct_store *uct_store_override_new(const char *profile_dir, const char *gr
  * then update_argv (at most 3 words, e.g. {"update-ca-certificates", NULL})
  * before the next verification or at close. links_dir (NULL: none) is
  * where that command links each file and never unlinks a removed one
- * (Debian's /etc/ssl/certs): remove takes those links out. Group "system". */
+ * (Debian's /etc/ssl/certs): remove takes those links out. Group "system".
+ * A run stopped before the command succeeded leaves a note in anchor_dir
+ * (uccx-trust-update-owed): the next open owes the command and runs it. */
 struct uct_store *uct_store_system_new(const char *anchor_dir, const char *links_dir,
 				       const char *const *update_argv, struct uct_err *err);
 /* Firefox's machine-wide policies.json (Certificates.Install): PEM files in
  * cert_dir, listed in policy_file, other policies kept. Group
- * "firefox-policy"; Firefox reads it when it starts. */
+ * "firefox-policy"; Firefox reads it when it starts. A file is written
+ * before the policy lists it and unlisted before it is removed; open takes
+ * out files of ours that the policy does not list (a remove stopped
+ * between the two). */
 struct uct_store *uct_store_ffpolicy_new(const char *policy_file, const char *cert_dir,
 					 struct uct_err *err);
 

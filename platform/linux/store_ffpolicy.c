@@ -4,7 +4,9 @@
  * path is listed in policies.Certificates.Install. Every other policy of
  * the file is kept as it was; a file that does not parse is never touched.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,8 @@
 
 #include "log.h"
 #include "platform.h"
+#include "safepath.h"
+#include "stale.h"
 #include "store_machine.h"
 
 struct ffpolicy_impl {
@@ -137,11 +141,83 @@ static int ffp_save(const struct uct_store *store, json_t *doc, struct uct_err *
 	return rc;
 }
 
+/* 1 when install lists path. */
+static int ffp_listed(json_t *install, const char *path)
+{
+	json_t *item;
+	size_t i;
+
+	json_array_foreach(install, i, item)
+		if (json_is_string(item) && strcmp(json_string_value(item), path) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Our certificate files that the policy does not list: a remove takes the
+ * entry out of the policy first and then the file (so that no listed file
+ * is ever missing), and one stopped in between leaves the file, which
+ * nothing would take out. Only names of ours, in the directory reached by
+ * the safe walk, never through a link; with a policy that does not parse,
+ * nothing is touched. Errors are only logged: a leftover grants nothing,
+ * as Firefox reads only what is listed.
+ */
+static void ffp_clean(struct uct_store *store)
+{
+	const char *cert_dir = ffp_cert_dir(store);
+	unsigned char sha[UCT_SHA256_LEN];
+	struct uct_strv unused = {0};
+	struct uct_err e = {0};
+	json_t *doc, *install;
+	struct dirent *de;
+	struct stat st;
+	char *path;
+	DIR *dir;
+	int dfd;
+
+	if (ffp_load(store, 0, &doc, &install, &e) < 0)
+		return;
+	dfd = uct_safe_dir_open(cert_dir, 0, &e);
+	dir = dfd >= 0 ? fdopendir(dup(dfd)) : NULL;
+	while (dir != NULL && (de = readdir(dir)) != NULL) {
+		if (uct_machine_parse_name(de->d_name, ".pem", sha) < 0 ||
+		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)))
+			continue;
+		path = uct_asprintf("%s/%s", cert_dir, de->d_name);
+		if (path != NULL && !ffp_listed(install, path))
+			uct_strv_push(&unused, de->d_name);
+		free(path);
+	}
+	if (dir != NULL)
+		closedir(dir);
+	for (size_t i = 0; i < unused.n; i++) {
+		if (unlinkat(dfd, unused.v[i], 0) == 0)
+			uct_log(UCT_LOG_WARN, "%s/%s: removed, %s no longer lists it (an earlier "
+					      "run stopped while removing it)", cert_dir, unused.v[i],
+				store->path);
+		else
+			uct_log(UCT_LOG_WARN, "cannot remove %s/%s: %s", cert_dir, unused.v[i],
+				strerror(errno));
+	}
+	if (dfd >= 0) {
+		/* Temporary files of a PEM write killed before its rename. */
+		uct_stale_clean_at(dfd, cert_dir, ".", ".tmp.", 0);
+		close(dfd);
+	}
+	if (unused.n > 0)
+		rmdir(cert_dir);
+	uct_strv_clear(&unused);
+	json_decref(doc);
+}
+
+/* Opening finishes what a stopped run left: see ffp_clean. A policy in
+ * order (every file of ours listed) is only read. */
 static int ffp_open(struct uct_store *store, int rw, struct uct_err *err)
 {
-	(void)store;
 	(void)rw;
 	(void)err;
+	ffp_clean(store);
 	return 0;
 }
 

@@ -30,10 +30,21 @@
 
 extern char **environ;
 
+/* In the anchor directory while the update command is owed: written (and
+ * synced) before the first file of a run changes, removed once the command
+ * has succeeded. A run killed in between leaves it, and the next run that
+ * opens the store runs the command: the files alone list as ours with the
+ * right trust, so nothing else would ever make that run rebuild the bundle.
+ * Neither update-ca-certificates (*.crt only) nor p11-kit (skips what is
+ * not a certificate) reads it as an anchor. */
+#define SYSTEM_OWED MACHINE_TAG "update-owed"
+
 struct system_impl {
 	char *argv[4];      /* the update command, NULL-terminated */
 	char *links_dir;    /* where that command links each anchor, or NULL */
+	char *owed_path;    /* anchor_dir/SYSTEM_OWED */
 	int dirty;          /* files changed since the last update command */
+	int owed;           /* SYSTEM_OWED is on disk */
 	X509_STORE *trust;  /* OpenSSL's default paths, loaded once per update */
 };
 
@@ -187,12 +198,103 @@ static struct system_impl *sys_impl(struct uct_store *store)
 	return store->impl;
 }
 
+/* A directory of our own (Debian's layout) is removed once empty; a
+ * distribution's shared anchor directory never is. */
+static void system_rmdir_own(struct uct_store *store)
+{
+	const char *slash = strrchr(store->path, '/');
+
+	if (strcmp(slash != NULL ? slash + 1 : "", "uccx-trust") == 0)
+		rmdir(store->path);
+}
+
+/* An earlier run that changed files here and was stopped (kill -9, power
+ * cut, a failing update command) before the update command succeeded left
+ * SYSTEM_OWED: this run owes that command, and runs it at its first
+ * verification or at close. A store without it is only read. */
 static int system_open(struct uct_store *store, int rw, struct uct_err *err)
 {
-	(void)store;
+	struct system_impl *impl = sys_impl(store);
+	struct stat st;
+
 	(void)rw;
 	(void)err;
+	if (impl->dirty || lstat(impl->owed_path, &st) != 0)
+		return 0;
+	uct_log(UCT_LOG_WARN, "%s: an earlier run changed the anchors there but %s did not "
+			      "finish; running it now", store->path, impl->argv[0]);
+	impl->owed = 1;
+	impl->dirty = 1;
 	return 0;
+}
+
+/* Make the update owed on disk before the first file changes. */
+static int system_owe(struct uct_store *store, struct uct_err *err)
+{
+	static const char note[] =
+		"uccx-trust changed the anchors in this directory and the update command has\n"
+		"not finished since: the next run of uccx-trust in machine scope runs it.\n";
+	struct system_impl *impl = sys_impl(store);
+
+	if (impl->owed)
+		return 0;
+	if (machine_make_dir(store->path, err) < 0 ||
+	    uct_file_write_atomic(impl->owed_path, note, sizeof(note) - 1, 0644, err) < 0)
+		return -1;
+	impl->owed = 1;
+	return 0;
+}
+
+/* The fingerprint of a link name or target "uccx-trust-<hex>.pem" (any
+ * directory before it). */
+static int system_pem_sha(const char *name, unsigned char sha[UCT_SHA256_LEN])
+{
+	return uct_machine_parse_name(uct_path_base(name), ".pem", sha);
+}
+
+static void system_unlink_links(const char *links_dir, const char *file);
+
+/*
+ * Links of ours in links_dir (NAME.pem, and HASH.N leading to one) whose
+ * anchor file is gone: a remove stopped between its unlink and the links
+ * leaves them for the next update to find. Collected first, then taken
+ * out, so the walk never sees its own changes.
+ */
+static void system_unlink_dangling(struct uct_store *store)
+{
+	const char *links_dir = sys_impl(store)->links_dir;
+	unsigned char sha[UCT_SHA256_LEN];
+	struct uct_strv gone = {0};
+	struct uct_err e = {0};
+	struct dirent *de;
+	struct stat st;
+	char target[PATH_MAX], *file;
+	ssize_t len;
+	DIR *dir;
+	int dfd;
+
+	if (links_dir == NULL || (dfd = uct_safe_dir_open(links_dir, 0, &e)) < 0)
+		return;
+	dir = fdopendir(dup(dfd));
+	while (dir != NULL && (de = readdir(dir)) != NULL) {
+		len = readlinkat(dfd, de->d_name, target, sizeof(target) - 1);
+		if (len < 0)
+			continue;
+		target[len] = '\0';
+		if (system_pem_sha(de->d_name, sha) < 0 && system_pem_sha(target, sha) < 0)
+			continue;
+		file = uct_machine_file(store->path, sha, ".crt");
+		if (file != NULL && lstat(file, &st) != 0 && errno == ENOENT &&
+		    !uct_strv_contains(&gone, file))
+			uct_strv_push(&gone, file);
+		free(file);
+	}
+	if (dir != NULL)
+		closedir(dir);
+	close(dfd);
+	for (size_t i = 0; i < gone.n; i++)
+		system_unlink_links(links_dir, gone.v[i]);
+	uct_strv_clear(&gone);
 }
 
 /* Rerun the distribution's command so the bundle and hashed directory
@@ -206,9 +308,16 @@ static int system_flush(struct uct_store *store, struct uct_err *err)
 		return 0;
 	if (uct_machine_run(impl->argv, err) < 0)
 		return -1;
+	system_unlink_dangling(store);
 	impl->dirty = 0;
 	X509_STORE_free(impl->trust);
 	impl->trust = NULL;
+	/* Owed no more: only now, so a kill before this line reruns it. */
+	if (impl->owed && unlink(impl->owed_path) != 0 && errno != ENOENT)
+		return uct_err_set(err, UCT_E_IO, errno, "cannot remove %s: %s", impl->owed_path,
+				   strerror(errno));
+	impl->owed = 0;
+	system_rmdir_own(store);
 	return 0;
 }
 
@@ -287,7 +396,9 @@ static int system_add(struct uct_store *store, const struct uct_anchor *anchor,
 	path = uct_machine_file(store->path, cert->sha256, ".crt");
 	if (path == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-	rc = uct_machine_write_pem(store->path, path, cert, err);
+	rc = system_owe(store, err);
+	if (rc == 0)
+		rc = uct_machine_write_pem(store->path, path, cert, err);
 	free(path);
 	if (rc == 0)
 		sys_impl(store)->dirty = 1;
@@ -386,22 +497,22 @@ static int system_remove(struct uct_store *store, const struct uct_anchor *ancho
 			 struct uct_err *err)
 {
 	char *path = uct_machine_file(store->path, anchor->cert->sha256, ".crt");
+	struct stat st;
 	int rc = 0;
 
 	if (path == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-	if (unlink(path) == 0)
+	if (lstat(path, &st) == 0 && system_owe(store, err) < 0)
+		rc = -1;
+	else if (unlink(path) == 0)
 		sys_impl(store)->dirty = 1;
 	else if (errno != ENOENT)
 		rc = uct_err_set(err, UCT_E_IO, errno, "cannot remove %s: %s", path, strerror(errno));
 	if (rc == 0 && sys_impl(store)->links_dir != NULL)
 		system_unlink_links(sys_impl(store)->links_dir, path);
 	free(path);
-	/* A directory of our own (Debian's layout) is left only when empty; a
-	 * distribution's shared anchor directory is never removed. */
-	if (rc == 0 && strcmp(strrchr(store->path, '/') ? strrchr(store->path, '/') + 1 : "",
-			      "uccx-trust") == 0)
-		rmdir(store->path);
+	if (rc == 0)
+		system_rmdir_own(store);
 	return rc;
 }
 
@@ -516,6 +627,7 @@ static void system_destroy(struct uct_store *store)
 		for (size_t i = 0; impl->argv[i] != NULL; i++)
 			free(impl->argv[i]);
 		free(impl->links_dir);
+		free(impl->owed_path);
 		X509_STORE_free(impl->trust);
 		free(impl);
 	}
@@ -556,7 +668,9 @@ struct uct_store *uct_store_system_new(const char *anchor_dir, const char *links
 	for (i = 0; i < 3 && update_argv[i] != NULL; i++)
 		if ((impl->argv[i] = uct_strdup(update_argv[i])) == NULL)
 			goto nomem;
-	if (store->path == NULL || store->id == NULL || store->group == NULL || i == 0)
+	impl->owed_path = uct_asprintf("%s/" SYSTEM_OWED, anchor_dir);
+	if (store->path == NULL || store->id == NULL || store->group == NULL ||
+	    impl->owed_path == NULL || i == 0)
 		goto nomem;
 	return store;
 nomem:

@@ -3,7 +3,9 @@
 # update-ca-certificates, in a private mount namespace whose /etc, /usr and
 # /var are overlays on a tmpfs (nothing outside sees it): remove leaves no
 # link of ours in /etc/ssl/certs and keeps the hash links of others
-# reachable; a CA:TRUE server certificate, which the machine's stores may
+# reachable; an install or a remove killed (-9) just before
+# update-ca-certificates ran is finished by the next run; a CA:TRUE server
+# certificate, which the machine's stores may
 # not or cannot trust, is reported with the reason and the next step (each
 # user's login run). Root only: skipped (77) otherwise.
 set -euo pipefail
@@ -82,6 +84,56 @@ check "someone else's dangling link is still there" [ -L "$certs/someone-else.pe
 check "the other certificate of that hash is still found, as $hash.0" \
 	test "$(readlink "$certs/$hash.0" 2>/dev/null)" = "$other_pem" -a ! -L "$certs/$hash.1"
 check "no anchor file of ours is left" [ ! -e /usr/local/share/ca-certificates/uccx-trust ]
+lab_stop "$lab"
+
+# ---- killed before update-ca-certificates ran ----
+# The command the agent runs is replaced by one that kills the agent (its
+# parent) with SIGKILL when $work/kill-update exists, as a power cut or an
+# administrator would between the anchor file and the bundle; otherwise it
+# runs the real one.
+ucc=/usr/sbin/update-ca-certificates
+mv "$ucc" "$ucc.real"
+printf '%s\n' '#!/bin/sh' "if [ -e '$work/kill-update' ]; then" \
+	"	rm -f '$work/kill-update'" '	kill -KILL $PPID' '	sleep 5' '	exit 1' 'fi' \
+	"exec '$ucc.real' \"\$@\"" >"$ucc"
+chmod 755 "$ucc"
+anchors=/usr/local/share/ca-certificates/uccx-trust
+bundle=$certs/ca-certificates.crt
+# in_bundle FILE: the certificate in FILE is in OpenSSL's bundle.
+in_bundle() { [ -s "$1" ] && grep -qxF "$(sed -n 2p "$1")" "$bundle"; }
+lab=$T_WORK/lab-kill
+lab_start "$lab" selfsigned
+machine_args "$lab"
+touch "$work/kill-update"
+run_agent install
+check "install killed before update-ca-certificates (SIGKILL)" [ "$RC" -eq 137 ] || echo "$OUT"
+ours=$(find "$anchors" -maxdepth 1 -name 'uccx-trust-*.crt' -print -quit 2>/dev/null || true)
+[ -n "$ours" ] && cp "$ours" "$T_WORK/ours.crt"
+written_not_updated() {
+	[ -n "$ours" ] && [ -z "$(ours_in_certs)" ] && ! in_bundle "$T_WORK/ours.crt"
+}
+check "the killed install wrote its anchor file, not yet in $certs or the bundle" \
+	written_not_updated
+run_agent install
+check "the next install exits 0" [ "$RC" -eq 0 ] || echo "$OUT"
+updated() { [ -n "$(ours_in_certs)" ] && in_bundle "$T_WORK/ours.crt"; }
+check "the next install ran the owed update: our anchor is in $certs and the bundle" updated
+check "the next install says it ran the owed update" grep -q "did not finish; running it now" <<<"$OUT"
+check "nothing is owed any more" [ ! -e "$anchors/uccx-trust-update-owed" ]
+touch "$work/kill-update"
+run_agent remove
+check "remove killed before update-ca-certificates (SIGKILL)" [ "$RC" -eq 137 ] || echo "$OUT"
+removed_not_updated() { [ -n "$ours" ] && [ ! -e "$ours" ] && in_bundle "$T_WORK/ours.crt"; }
+check "the killed remove took our file out, the bundle still has it" removed_not_updated
+run_agent remove
+check "the next remove exits 0" [ "$RC" -eq 0 ] || echo "$OUT"
+in_bundle "$T_WORK/ours.crt" && still=1 || still=0
+check "the next remove ran the owed update: the bundle no longer has our certificate" \
+	[ "$still" -eq 0 ]
+check "no link of ours in $certs, no anchor directory of ours" \
+	test -z "$(ours_in_certs)" -a ! -e "$anchors"
+rm -f "$work/kill-update"
+mv "$ucc.real" "$ucc"
 lab_stop "$lab"
 
 # ---- a CA:TRUE self-signed server certificate ----
