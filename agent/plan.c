@@ -12,6 +12,7 @@
 
 #include "machine.h"
 #include "plan.h"
+#include "records.h"
 
 int uct_store_is_override(const struct uct_store *store)
 {
@@ -76,17 +77,7 @@ char *uct_endpoint_hostport(const struct uct_endpoint *ep)
  * or "host:443" for "host:4431". */
 int uct_hostports_have(const char *list, const char *item)
 {
-	size_t len = strlen(item);
-	const char *p = list;
-
-	while (p != NULL && *p != '\0') {
-		if (strncmp(p, item, len) == 0 && (p[len] == ',' || p[len] == '\0'))
-			return 1;
-		p = strchr(p, ',');
-		if (p != NULL)
-			p++;
-	}
-	return 0;
+	return uct_rec_list_has(list, item, 0);
 }
 
 int uct_owned_collect(const struct uct_store_entry *entry, void *ctx)

@@ -7,27 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "log.h"
 #include "reconcile.h"
-
-/* 1 when the comma-separated list holds item, compared without regard to
- * case (the override file holds host names lowercased). */
-static int list_has_nocase(const char *list, const char *item)
-{
-	size_t len = strlen(item);
-	const char *p = list;
-
-	while (p != NULL && *p != '\0') {
-		if (strncasecmp(p, item, len) == 0 && (p[len] == ',' || p[len] == '\0'))
-			return 1;
-		p = strchr(p, ',');
-		if (p != NULL)
-			p++;
-	}
-	return 0;
-}
+#include "records.h"
 
 /* 1 when owned holds the object of rec (an override line: for one of the
  * endpoints the record names). */
@@ -43,7 +26,8 @@ static int owned_holds(const struct uct_owned *owned, const struct uct_installed
 		if (!override || owned->v[i].host == NULL)
 			return 1;
 		snprintf(hp, sizeof(hp), "%s:%d", owned->v[i].host, owned->v[i].port);
-		if (list_has_nocase(rec->hostports, hp))
+		/* The override file holds host names lowercased. */
+		if (uct_rec_list_has(rec->hostports, hp, 1))
 			return 1;
 	}
 	return 0;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "records.h"
 #include "uct.h"
@@ -152,4 +153,20 @@ int uct_rec_parse_trust(const char *s, enum uct_trust *out)
 		}
 	}
 	return -1;
+}
+
+int uct_rec_list_has(const char *list, const char *item, int nocase)
+{
+	size_t len = strlen(item);
+	const char *p = list;
+
+	while (p != NULL && *p != '\0') {
+		if ((nocase ? strncasecmp(p, item, len) : strncmp(p, item, len)) == 0 &&
+		    (p[len] == ',' || p[len] == '\0'))
+			return 1;
+		p = strchr(p, ',');
+		if (p != NULL)
+			p++;
+	}
+	return 0;
 }

@@ -40,5 +40,10 @@ int uct_rec_parse_i64(const char *s, int64_t *out);
 void uct_rec_hex(const unsigned char *in, size_t n, char *out);
 /* A trust level by its uct_trust_name(). -1 when s names none. */
 int uct_rec_parse_trust(const char *s, enum uct_trust *out);
+/* 1 when the comma-separated list ("h:p,h:p") holds item as a whole
+ * element, compared exactly or, with nocase, without regard to case: a
+ * plain substring test would take "a.example.com:443" for
+ * "ca.example.com:443" or "host:443" for "host:4431". NULL list: 0. */
+int uct_rec_list_has(const char *list, const char *item, int nocase);
 
 #endif

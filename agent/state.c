@@ -438,22 +438,6 @@ int uct_state_set_seen(struct uct_state *st, const char *hostport, const struct 
 	return 0;
 }
 
-/* 1 when the comma-separated list holds item. */
-static int list_has(const char *list, const char *item)
-{
-	size_t n = strlen(item);
-	const char *p = list;
-
-	while (p != NULL && *p != '\0') {
-		if (strncmp(p, item, n) == 0 && (p[n] == ',' || p[n] == '\0'))
-			return 1;
-		p = strchr(p, ',');
-		if (p != NULL)
-			p++;
-	}
-	return 0;
-}
-
 int uct_state_add_installed(struct uct_state *st, const char *store_id,
 			    const unsigned char sha256[UCT_SHA256_LEN], enum uct_trust trust,
 			    const char *hostport)
@@ -463,7 +447,8 @@ int uct_state_add_installed(struct uct_state *st, const char *store_id,
 
 	if (rec != NULL) {
 		rec->trust = trust;
-		if (hostport == NULL || *hostport == '\0' || list_has(rec->hostports, hostport))
+		if (hostport == NULL || *hostport == '\0' ||
+		    uct_rec_list_has(rec->hostports, hostport, 0))
 			return 0;
 		merged = *rec->hostports != '\0' ? uct_asprintf("%s,%s", rec->hostports, hostport)
 						 : uct_strdup(hostport);
