@@ -35,6 +35,24 @@ check "stalled uccx2: the state approves nothing for uccx2" \
 	eval '! grep -q "^seen	uccx2" "$T_WORK/state-stall/state"'
 lab_stop "$lab"
 
+# ---- a server that completes TLS and never answers HTTP: read at once ----
+# (openssl s_server -www ignores HEAD; a busy server answers late): the
+# certificate is the handshake's, so no run waits for the HTTP answer.
+lab=$T_WORK/lab-nohttp
+lab_start "$lab" selfsigned --no-http uccx2
+agent_args "$home" "$lab" "$T_WORK/state-nohttp"
+t0=$(ms_now)
+run_agent_json check
+ms=$(($(ms_now) - t0))
+check "no HTTP from uccx2: check exits 1 (not trusted yet)" [ "$RC" -eq 1 ]
+check "no HTTP from uccx2: answered well within the connect timeout ($ms ms < 1500)" [ "$ms" -lt 1500 ]
+check "no HTTP from uccx2: all 13 endpoints fetched, none unreachable" \
+	[ "$(jq_py "$JSON" 'sum(e["fetch"] == "ok" and e["verdict"] != "unreachable" for e in d["endpoints"])')" -eq 13 ]
+run_agent_json install
+check "no HTTP from uccx2: install exits 0, all 13 trusted" \
+	eval '[ "$RC" -eq 0 ] && [ "$(jq_py "$JSON" "sum(e[\"verdict\"] == \"trusted\" for e in d[\"endpoints\"])")" -eq 13 ]'
+lab_stop "$lab"
+
 # ---- a server that is down (connection refused): at once ----
 lab=$T_WORK/lab-down
 lab_start "$lab" selfsigned --down uccx2

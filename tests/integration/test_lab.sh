@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_lab.sh: checks the UCCX lab itself (tests/lab): every scenario serves the
-# chain it promises, listeners answer with the marker page, --stall/--down,
+# chain it promises, listeners answer with the marker page, --stall/--down/--no-http,
 # --keep-keys/--renew/--days-left, SIGTERM and --stop. Loopback only, bounded.
 set -euo pipefail
 
@@ -173,6 +173,17 @@ check "--down: connect-to line still written" grep -q "^$SM:443:127.0.0.1:" "$S/
 check "--down/--stall: no chain file for them" test ! -e "$S/$SM-443.pem" -a ! -e "$S/$U2-8445.pem"
 check "other hosts unaffected" fetch "$S" $U1 12015 / -k
 stop_lab "$S"
+
+# ---- --no-http: the handshake completes, no HTTP answer ever comes ----------
+N="$TMP/nohttp"
+check "lab with --no-http uccx1" start_lab "$N" --no-http uccx1
+rc=0
+out=$(fetch "$N" $U1 8445 / -k --max-time 2 -o /dev/null -w '%{time_appconnect}' 2>/dev/null) || rc=$?
+check "--no-http: curl completes TLS ($out s), then times out waiting for HTTP (rc $rc)" \
+	eval '[ "$rc" -eq 28 ] && awk -v t="$out" "BEGIN { exit !(t > 0) }"'
+check "--no-http: the chain file is written (the certificate is served)" test -s "$N/$U1-8445.pem"
+check "--no-http: other hosts answer HTTP" fetch "$N" $U2 8445 / -k --max-time 5
+stop_lab "$N"
 
 # ---- the certificate scenarios ------------------------------------------------
 C="$TMP/scen"

@@ -48,6 +48,7 @@ struct lab_host {
 	enum lab_profile profile;
 	enum lab_keytype keytype;
 	bool stall, down;
+	bool no_http;                  /* completes TLS, never answers HTTP */
 	int nids;
 	struct lab_identity ids[LAB_MAX_IDS];
 };

@@ -50,8 +50,8 @@ struct lab_listener {
 struct lab_options {
 	struct lab_certopts cert;
 	const char *addr_base;
-	const char *stall[LAB_NHOSTS + 1], *down[LAB_NHOSTS + 1];
-	int nstall, ndown;
+	const char *stall[LAB_NHOSTS + 1], *down[LAB_NHOSTS + 1], *no_http[LAB_NHOSTS + 1];
+	int nstall, ndown, nno_http;
 	bool real_ports, daemon, stop;
 };
 
@@ -110,6 +110,9 @@ static void lab_usage(FILE *f)
 		"                     answers the TLS handshake; connections closed after %d s\n"
 		"  --down HOST        HOST's listeners are not opened (connection refused); its\n"
 		"                     connect-to lines still point at a closed port\n"
+		"  --no-http HOST     HOST (repeatable) completes every TLS handshake, then never\n"
+		"                     answers HTTP (reads and discards the request); connections\n"
+		"                     closed after %d s\n"
 		"  --foreground       serve in this process (default)\n"
 		"  --daemon           fork, return once the lab is ready (the pid is in DIR/lab.pid)\n"
 		"  --stop             stop the lab of DIR (SIGTERM, bounded wait)\n"
@@ -117,7 +120,7 @@ static void lab_usage(FILE *f)
 		"\n"
 		"SIGTERM or SIGINT stop the lab: 'ready' and lab.pid are removed, exit status 0.\n"
 		"Connections: at most %d at once, %d s read timeout each.\n",
-		LAB_STALL_S, LAB_MAX_CONNS, LAB_READ_TIMEOUT_S);
+		LAB_STALL_S, LAB_STALL_S, LAB_MAX_CONNS, LAB_READ_TIMEOUT_S);
 }
 
 static bool lab_host_listed(const struct lab_host *host, const char *const *names, int n)
@@ -135,7 +138,7 @@ static bool lab_host_listed(const struct lab_host *host, const char *const *name
 
 static int lab_parse_args(int argc, char **argv, struct lab_options *o)
 {
-	enum { O_SCEN = 256, O_DOMAIN, O_REAL, O_BASE, O_KEEP, O_RENEW, O_DAYS, O_STALL, O_DOWN,
+	enum { O_SCEN = 256, O_DOMAIN, O_REAL, O_BASE, O_KEEP, O_RENEW, O_DAYS, O_STALL, O_DOWN, O_NOHTTP,
 	       O_FG, O_DAEMON, O_STOP, O_OUT };
 	static const struct option longopts[] = {
 		{ "out", required_argument, NULL, O_OUT },
@@ -148,6 +151,7 @@ static int lab_parse_args(int argc, char **argv, struct lab_options *o)
 		{ "days-left", required_argument, NULL, O_DAYS },
 		{ "stall", required_argument, NULL, O_STALL },
 		{ "down", required_argument, NULL, O_DOWN },
+		{ "no-http", required_argument, NULL, O_NOHTTP },
 		{ "foreground", no_argument, NULL, O_FG },
 		{ "daemon", no_argument, NULL, O_DAEMON },
 		{ "stop", no_argument, NULL, O_STOP },
@@ -191,6 +195,13 @@ static int lab_parse_args(int argc, char **argv, struct lab_options *o)
 			else
 				o->down[o->ndown++] = optarg;
 			break;
+		case O_NOHTTP:
+			if (o->nno_http >= LAB_NHOSTS) {
+				fprintf(stderr, "uccx-lab: too many --no-http\n");
+				return -1;
+			}
+			o->no_http[o->nno_http++] = optarg;
+			break;
 		case 'h': lab_usage(stdout); exit(0);
 		default: return -1;
 		}
@@ -226,6 +237,7 @@ static int lab_hosts_setup(const struct lab_options *o)
 
 		host->stall = lab_host_listed(host, o->stall, o->nstall);
 		host->down = lab_host_listed(host, o->down, o->ndown);
+		host->no_http = lab_host_listed(host, o->no_http, o->nno_http);
 		if (!o->real_ports) {
 			snprintf(host->ip, sizeof(host->ip), "127.0.0.1");
 		} else if (o->addr_base) {
@@ -236,8 +248,10 @@ static int lab_hosts_setup(const struct lab_options *o)
 			snprintf(host->ip, sizeof(host->ip), "%s", lab_real_ips[h]);
 		}
 	}
-	for (int i = 0; i < o->nstall + o->ndown; i++) {
-		const char *name = i < o->nstall ? o->stall[i] : o->down[i - o->nstall];
+	for (int i = 0; i < o->nstall + o->ndown + o->nno_http; i++) {
+		const char *name = i < o->nstall ? o->stall[i] :
+				   i < o->nstall + o->ndown ? o->down[i - o->nstall] :
+				   o->no_http[i - o->nstall - o->ndown];
 		bool found = false;
 
 		for (int h = 0; h < LAB_NHOSTS; h++)
@@ -392,7 +406,8 @@ static long lab_now_ms(void)
 }
 
 /* --stall: take the ClientHello and never answer, until the client gives
- * up or LAB_STALL_S passes. */
+ * up or LAB_STALL_S passes. --no-http: the same after the handshake, so the
+ * request is read (still encrypted) and never answered. */
 static void lab_conn_stall(int fd)
 {
 	long deadline = lab_now_ms() + LAB_STALL_S * 1000L;
@@ -503,6 +518,10 @@ static void *lab_conn_run(void *arg)
 	ssl = SSL_new(conn->listener->ctx);
 	if (!ssl || !SSL_set_fd(ssl, conn->fd) || SSL_accept(ssl) != 1)
 		goto out;
+	if (conn->listener->host->no_http) {
+		lab_conn_stall(conn->fd);
+		goto out;
+	}
 	lab_conn_answer(ssl, conn->listener);
 	SSL_shutdown(ssl);
 out:
