@@ -5,6 +5,15 @@
  * (WINHTTP_OPTION_SERVER_CERT_CONTEXT), whose store holds the chain the
  * server sent. One thread per target, so a dead host costs one timeout.
  *
+ * The certificate is taken when the handshake completes, never after an
+ * HTTP answer: a status callback for WINHTTP_CALLBACK_STATUS_SENDING_REQUEST
+ * (which WinHTTP sends once the connection, TLS included, is up and before
+ * the request goes out) reads it and signals the waiting caller. A server
+ * that answers HTTP late or never (`openssl s_server -www` ignores HEAD)
+ * is therefore read at once. The thread itself may still sit in
+ * WinHttpSendRequest (Wine's synchronous send waits for the answer) until
+ * WinHTTP's own timeout; the caller does not wait for it.
+ *
  * connect-to: WinHTTP connects to the name it is given and has no option
  * to connect elsewhere while keeping that name. A mapped target is reached
  * at CONNECT-HOST:CONNECT-PORT with "Host: HOST:PORT"; the TLS server name
@@ -41,6 +50,8 @@ struct fetch_job {
 	struct uct_chain chain;
 	long elapsed_ms;
 	HANDLE thread;
+	HANDLE taken; /* set once the certificate is read: the job's fields are final */
+	int64_t t0;
 };
 
 /* ---- connect-to -------------------------------------------------------- */
@@ -182,15 +193,80 @@ static void fetch_set_timeouts(HINTERNET h, long ms)
 	WinHttpSetTimeouts(h, t, t, t, t);
 }
 
+/* Read the server's certificate and chain from a connected request into
+ * the job, then mark the job done (taken). Called at most once with a
+ * result: a job already taken is left alone. */
+static void fetch_take(struct fetch_job *job, HINTERNET req)
+{
+	const CERT_CONTEXT *leaf = NULL;
+	DWORD size = sizeof(leaf);
+	struct uct_err err = {0};
+
+	if (WaitForSingleObject(job->taken, 0) == WAIT_OBJECT_0)
+		return;
+	if (!WinHttpQueryOption(req, WINHTTP_OPTION_SERVER_CERT_CONTEXT, &leaf, &size) ||
+	    leaf == NULL) {
+		fetch_status(job, GetLastError(), "the server's certificate is not available");
+	} else if (fetch_collect(leaf, &job->chain, &err) < 0) {
+		job->status = UCT_FETCH_TLS;
+		snprintf(job->detail, sizeof(job->detail), "the server's certificate: %s", err.msg);
+	} else {
+		job->status = UCT_FETCH_OK;
+	}
+	if (leaf != NULL)
+		CertFreeCertificateContext(leaf);
+	job->elapsed_ms = (long)(uct_monotonic_ms() - job->t0);
+	SetEvent(job->taken);
+}
+
+/* WinHTTP's status callback, on the fetch thread: the handshake is done
+ * when the request is about to be sent. */
+static void CALLBACK fetch_on_status(HINTERNET req, DWORD_PTR context, DWORD status, void *info,
+				     DWORD info_len)
+{
+	(void)info;
+	(void)info_len;
+	if (status == WINHTTP_CALLBACK_STATUS_SENDING_REQUEST && context != 0)
+		fetch_take((struct fetch_job *)context, req);
+}
+
+/* Switch certificate checks off, watch for the handshake's end, and set
+ * the Host header of a mapped target. 0 or -1 (the job's status set). */
+static int fetch_prepare(struct fetch_job *job, HINTERNET req)
+{
+	DWORD flags;
+	DWORD_PTR context = (DWORD_PTR)job;
+
+	fetch_set_timeouts(req, job->timeout_ms);
+	/* Verification is the agent's job, not the fetch's: take any chain. */
+	flags = SECURITY_FLAG_IGNORE_UNKNOWN_CA | SECURITY_FLAG_IGNORE_CERT_DATE_INVALID |
+		SECURITY_FLAG_IGNORE_CERT_CN_INVALID | SECURITY_FLAG_IGNORE_CERT_WRONG_USAGE;
+	if (!WinHttpSetOption(req, WINHTTP_OPTION_SECURITY_FLAGS, &flags, sizeof(flags))) {
+		fetch_status(job, GetLastError(), "cannot switch certificate checks off");
+		return -1;
+	}
+	if (!WinHttpSetOption(req, WINHTTP_OPTION_CONTEXT_VALUE, &context, sizeof(context)) ||
+	    WinHttpSetStatusCallback(req, fetch_on_status, WINHTTP_CALLBACK_FLAG_SEND_REQUEST, 0) ==
+		    WINHTTP_INVALID_STATUS_CALLBACK) {
+		fetch_status(job, GetLastError(), "cannot watch the TLS handshake");
+		return -1;
+	}
+	if (job->host_hdr != NULL)
+		WinHttpAddRequestHeaders(req, job->host_hdr, (DWORD)-1L,
+					 WINHTTP_ADDREQ_FLAG_ADD | WINHTTP_ADDREQ_FLAG_REPLACE);
+	return 0;
+}
+
+/* The job's thread. Once the callback has taken the certificate, the job
+ * belongs to the caller and this thread only releases its own handles. */
 static DWORD WINAPI fetch_thread(void *arg)
 {
 	struct fetch_job *job = arg;
 	HINTERNET conn = NULL, req = NULL;
-	const CERT_CONTEXT *leaf = NULL;
-	DWORD flags, size;
-	int64_t t0 = uct_monotonic_ms();
-	struct uct_err err = {0};
+	struct fetch_job scratch = {0};
+	struct fetch_job *res = job;
 
+	job->t0 = uct_monotonic_ms();
 	conn = WinHttpConnect(job->session, job->host, (INTERNET_PORT)job->port, 0);
 	if (conn == NULL) {
 		fetch_status(job, GetLastError(), "cannot prepare the connection");
@@ -202,42 +278,31 @@ static DWORD WINAPI fetch_thread(void *arg)
 		fetch_status(job, GetLastError(), "cannot prepare the request");
 		goto out;
 	}
-	fetch_set_timeouts(req, job->timeout_ms);
-	/* Verification is the agent's job, not the fetch's: take any chain. */
-	flags = SECURITY_FLAG_IGNORE_UNKNOWN_CA | SECURITY_FLAG_IGNORE_CERT_DATE_INVALID |
-		SECURITY_FLAG_IGNORE_CERT_CN_INVALID | SECURITY_FLAG_IGNORE_CERT_WRONG_USAGE;
-	if (!WinHttpSetOption(req, WINHTTP_OPTION_SECURITY_FLAGS, &flags, sizeof(flags))) {
-		fetch_status(job, GetLastError(), "cannot switch certificate checks off");
+	if (fetch_prepare(job, req) < 0)
 		goto out;
-	}
-	if (job->host_hdr != NULL)
-		WinHttpAddRequestHeaders(req, job->host_hdr, (DWORD)-1L,
-					 WINHTTP_ADDREQ_FLAG_ADD | WINHTTP_ADDREQ_FLAG_REPLACE);
 	if (!WinHttpSendRequest(req, WINHTTP_NO_ADDITIONAL_HEADERS, 0, WINHTTP_NO_REQUEST_DATA, 0,
 				0, 0)) {
-		fetch_status(job, GetLastError(), "TLS handshake failed");
+		/* A failure after the handshake (the server closed, or did not
+		 * answer in time) does not undo a certificate already taken. */
+		if (WaitForSingleObject(job->taken, 0) == WAIT_OBJECT_0)
+			res = &scratch;
+		fetch_status(res, GetLastError(), "TLS handshake failed");
 		goto out;
 	}
-	size = sizeof(leaf);
-	if (!WinHttpQueryOption(req, WINHTTP_OPTION_SERVER_CERT_CONTEXT, &leaf, &size) ||
-	    leaf == NULL) {
-		fetch_status(job, GetLastError(), "the server's certificate is not available");
-		goto out;
-	}
-	if (fetch_collect(leaf, &job->chain, &err) < 0) {
-		job->status = UCT_FETCH_TLS;
-		snprintf(job->detail, sizeof(job->detail), "the server's certificate: %s", err.msg);
-		goto out;
-	}
-	job->status = UCT_FETCH_OK;
+	/* Windows' synchronous send returns once the request is out: the
+	 * callback has run, or (no callback seen) the certificate is read here. */
+	fetch_take(job, req);
 out:
-	if (leaf != NULL)
-		CertFreeCertificateContext(leaf);
-	if (req != NULL)
+	if (req != NULL) {
+		WinHttpSetStatusCallback(req, NULL, 0, 0);
 		WinHttpCloseHandle(req);
+	}
 	if (conn != NULL)
 		WinHttpCloseHandle(conn);
-	job->elapsed_ms = (long)(uct_monotonic_ms() - t0);
+	if (WaitForSingleObject(job->taken, 0) != WAIT_OBJECT_0) {
+		job->elapsed_ms = (long)(uct_monotonic_ms() - job->t0);
+		SetEvent(job->taken);
+	}
 	return 0;
 }
 
@@ -285,6 +350,8 @@ static void fetch_job_free(struct fetch_job *job)
 	uct_chain_clear(&job->chain);
 	if (job->thread != NULL)
 		CloseHandle(job->thread);
+	if (job->taken != NULL)
+		CloseHandle(job->taken);
 	free(job);
 }
 
@@ -298,6 +365,7 @@ static struct fetch_job *fetch_job_new(HINTERNET session, const struct uct_fetch
 	if (job == NULL)
 		return NULL;
 	job->session = session;
+	job->taken = CreateEventW(NULL, TRUE, FALSE, NULL);
 	job->timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 5000;
 	if (opts->total_timeout_ms > 0 && opts->total_timeout_ms < job->timeout_ms)
 		job->timeout_ms = opts->total_timeout_ms;
@@ -313,7 +381,7 @@ static struct fetch_job *fetch_job_new(HINTERNET session, const struct uct_fetch
 	job->path = uct_win_wide(t->path != NULL && t->path[0] == '/' ? t->path : "/");
 	free(chost);
 	free(hdr);
-	if (job->host == NULL || job->path == NULL) {
+	if (job->host == NULL || job->path == NULL || job->taken == NULL) {
 		fetch_job_free(job);
 		return NULL;
 	}
@@ -352,8 +420,10 @@ int uct_fetch_chains(struct uct_fetch_target *targets, size_t n, const struct uc
 			targets[i].status = jobs[i]->status;
 		}
 	}
-	/* Every wait is bounded: a handshake WinHTTP fails to time out is
-	 * abandoned (its job is leaked, not freed under the thread). */
+	/* Every wait is bounded and ends when the certificate is taken, not
+	 * when the thread does: a thread still in WinHTTP (waiting for an HTTP
+	 * answer, or a handshake WinHTTP fails to time out) is abandoned, its
+	 * job leaked, not freed under it. */
 	total = opts->total_timeout_ms > 0 ? opts->total_timeout_ms : 15000;
 	deadline = uct_monotonic_ms() + total + 2000;
 	for (i = 0; i < n; i++) {
@@ -362,7 +432,7 @@ int uct_fetch_chains(struct uct_fetch_target *targets, size_t n, const struct uc
 
 		if (job->thread == NULL)
 			continue;
-		if (WaitForSingleObject(job->thread, left > 0 ? (DWORD)left : 0) != WAIT_OBJECT_0) {
+		if (WaitForSingleObject(job->taken, left > 0 ? (DWORD)left : 0) != WAIT_OBJECT_0) {
 			targets[i].status = UCT_FETCH_TIMEOUT;
 			snprintf(targets[i].detail, sizeof(targets[i].detail),
 				 "no answer within %ld ms", total);
