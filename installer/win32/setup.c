@@ -2,8 +2,9 @@
  * setup.c: uccx-trust-setup.exe, the MSI's custom actions in one small
  * program (wixl has no IniFile or ScheduledTask elements): write agent.ini
  * from the MSI properties, run the agent once, register and delete the
- * scheduled runs with schtasks.exe, take the trust out at uninstall, and
- * start the agent without a console window at each user's logon.
+ * scheduled runs (Task Scheduler XML given to schtasks.exe), take the trust
+ * out at uninstall, and start the agent in user scope without a console
+ * window at each user's logon.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,7 +28,21 @@
 #define SETUP_USAGE 2
 #define SETUP_FAILED 3
 
-static const char *const setup_tasks[] = {"uccx-trust\\machine-startup", "uccx-trust\\machine-daily"};
+/* The scheduled runs and the XML each is registered from (in
+ * %ProgramData%\uccx-trust\tasks). */
+static const char *const setup_tasks[] = {"uccx-trust\\machine", "uccx-trust\\user-logon"};
+static const char *const setup_task_files[] = {"machine.xml", "user-logon.xml"};
+/* Registered with schtasks flags by earlier versions, whose uninstall does
+ * not run when this one replaces them: deleted at install and uninstall. */
+static const char *const setup_old_tasks[] = {"uccx-trust\\machine-startup",
+					      "uccx-trust\\machine-daily"};
+#define SETUP_NTASKS 2
+
+/* The agent's arguments for each user's logon run: that user's Firefox
+ * profiles, in user scope even when the user is an administrator (UAC off,
+ * the built-in Administrator), where the agent would otherwise take the
+ * machine scope and manage no profile. */
+#define SETUP_USER_ARGS "install --quiet --browser firefox --scope user"
 
 static char *setup_dir;     /* %ProgramData%\uccx-trust */
 static char *setup_exe_dir; /* where this program (and uccx-trust.exe) lives */
@@ -220,6 +235,122 @@ static void setup_agent(const char *args)
 	free(cmd);
 }
 
+/* Text for an XML element or attribute: the five special characters
+ * escaped (a directory may hold '&'). NULL when out of memory. */
+static char *setup_xml_escape(const char *s)
+{
+	size_t n = 1;
+	const char *p;
+	char *out, *o;
+
+	for (p = s; *p != '\0'; p++)
+		n += strchr("&<>\"'", *p) != NULL ? 6 : 1;
+	out = malloc(n);
+	for (p = s, o = out; out != NULL && *p != '\0'; p++) {
+		const char *ent = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;" :
+				  *p == '"' ? "&quot;" : *p == '\'' ? "&apos;" : NULL;
+
+		if (ent != NULL) {
+			memcpy(o, ent, strlen(ent));
+			o += strlen(ent);
+		} else {
+			*o++ = *p;
+		}
+	}
+	if (out != NULL)
+		*o = '\0';
+	return out;
+}
+
+/*
+ * The two tasks, in Microsoft's Task Scheduler schema (version 1.2):
+ * - machine: as SYSTEM, at start-up (2 minutes later, for the network) and
+ *   daily at 09:00 (spread over 30 minutes), run when missed
+ *   (StartWhenAvailable: a PC that was off at 09:00 runs at its next start)
+ *   and only with a network (RunOnlyIfNetworkAvailable);
+ * - user-logon: at each user's logon, as that user (the Users group,
+ *   least privilege), the agent in user scope through this program's
+ *   user-run, which shows no console window.
+ */
+static const char *const setup_task_triggers[] = {
+	"    <BootTrigger>\r\n      <Enabled>true</Enabled>\r\n      <Delay>PT2M</Delay>\r\n"
+	"    </BootTrigger>\r\n"
+	"    <CalendarTrigger>\r\n      <StartBoundary>2024-01-01T09:00:00</StartBoundary>\r\n"
+	"      <Enabled>true</Enabled>\r\n      <RandomDelay>PT30M</RandomDelay>\r\n"
+	"      <ScheduleByDay>\r\n        <DaysInterval>1</DaysInterval>\r\n"
+	"      </ScheduleByDay>\r\n    </CalendarTrigger>\r\n",
+	"    <LogonTrigger>\r\n      <Enabled>true</Enabled>\r\n      <Delay>PT30S</Delay>\r\n"
+	"    </LogonTrigger>\r\n",
+};
+static const char *const setup_task_principals[] = {
+	"      <UserId>S-1-5-18</UserId>\r\n      <RunLevel>HighestAvailable</RunLevel>\r\n",
+	"      <GroupId>S-1-5-32-545</GroupId>\r\n      <RunLevel>LeastPrivilege</RunLevel>\r\n",
+};
+static const char *const setup_task_exes[] = {"uccx-trust.exe", "uccx-trust-setup.exe"};
+static const char *const setup_task_args[] = {"install --quiet", "user-run " SETUP_USER_ARGS};
+
+static char *setup_task_xml(int which)
+{
+	char *dir = setup_xml_escape(setup_exe_dir), *xml;
+
+	if (dir == NULL)
+		return NULL;
+	xml = uct_asprintf(
+		"<?xml version=\"1.0\" encoding=\"UTF-16\"?>\r\n"
+		"<Task version=\"1.2\" xmlns=\"http://schemas.microsoft.com/windows/2004/02/mit/task\">\r\n"
+		"  <RegistrationInfo>\r\n    <Author>uccx-trust</Author>\r\n"
+		"    <Description>uccx-trust: makes the Cisco UCCX servers' certificates trusted"
+		" by this PC's browsers.</Description>\r\n  </RegistrationInfo>\r\n"
+		"  <Triggers>\r\n%s  </Triggers>\r\n"
+		"  <Principals>\r\n    <Principal id=\"Author\">\r\n%s    </Principal>\r\n"
+		"  </Principals>\r\n"
+		"  <Settings>\r\n    <MultipleInstancesPolicy>IgnoreNew</MultipleInstancesPolicy>\r\n"
+		"    <DisallowStartIfOnBatteries>false</DisallowStartIfOnBatteries>\r\n"
+		"    <StopIfGoingOnBatteries>false</StopIfGoingOnBatteries>\r\n"
+		"    <StartWhenAvailable>true</StartWhenAvailable>\r\n"
+		"    <RunOnlyIfNetworkAvailable>true</RunOnlyIfNetworkAvailable>\r\n"
+		"    <ExecutionTimeLimit>PT30M</ExecutionTimeLimit>\r\n"
+		"    <Enabled>true</Enabled>\r\n  </Settings>\r\n"
+		"  <Actions Context=\"Author\">\r\n    <Exec>\r\n"
+		"      <Command>&quot;%s\\%s&quot;</Command>\r\n"
+		"      <Arguments>%s</Arguments>\r\n    </Exec>\r\n  </Actions>\r\n"
+		"</Task>\r\n",
+		setup_task_triggers[which], setup_task_principals[which], dir, setup_task_exes[which],
+		setup_task_args[which]);
+	free(dir);
+	return xml;
+}
+
+/* Write text as UTF-16 (little endian) with its byte order mark, what
+ * schtasks /XML expects. 0 or -1 (logged). */
+static int setup_write_utf16(const char *path, const char *text)
+{
+	wchar_t *wide = uct_win_wide(text);
+	size_t n = wide != NULL ? wcslen(wide) : 0;
+	unsigned char *buf = wide != NULL ? malloc(2 * n + 2) : NULL;
+	struct uct_err err = {0};
+	size_t i;
+	int rc = -1;
+
+	if (buf == NULL) {
+		setup_log("could not write %s: out of memory", path);
+		goto out;
+	}
+	buf[0] = 0xff;
+	buf[1] = 0xfe;
+	for (i = 0; i < n; i++) {
+		buf[2 + 2 * i] = (unsigned char)(wide[i] & 0xff);
+		buf[3 + 2 * i] = (unsigned char)(wide[i] >> 8);
+	}
+	rc = uct_file_write_atomic(path, (const char *)buf, 2 * n + 2, 0644, &err);
+	if (rc < 0)
+		setup_log("could not write %s: %s", path, err.msg);
+out:
+	free(buf);
+	free(wide);
+	return rc;
+}
+
 static char *setup_schtasks(void)
 {
 	char *root = uct_win_getenv("SystemRoot");
@@ -229,43 +360,78 @@ static char *setup_schtasks(void)
 	return exe;
 }
 
-/*
- * The machine's scheduled runs, as SYSTEM: at start-up and daily. Each
- * user's run at logon (Firefox profiles) is the HKLM Run value the MSI
- * writes itself. schtasks.exe's exit code is logged, not enforced: a
- * task service that is off must not fail the install.
- */
+/* schtasks.exe ARGS, its exit code logged, not enforced: a task service
+ * that is off must not fail the install. */
+static void setup_schtasks_run(const char *what, const char *name, const char *args)
+{
+	char *schtasks = setup_schtasks();
+	char *cmd = schtasks != NULL ? uct_asprintf("\"%s\" %s", schtasks, args) : NULL;
+
+	if (cmd != NULL)
+		setup_log("schtasks %s %s: exit code %ld", what, name,
+			  setup_spawn(cmd, SETUP_SCHTASKS_WAIT_MS));
+	free(cmd);
+	free(schtasks);
+}
+
+static void setup_task_delete(const char *name)
+{
+	char *args = uct_asprintf("/Delete /F /TN \"%s\"", name);
+
+	if (args != NULL)
+		setup_schtasks_run("/Delete", name, args);
+	free(args);
+}
+
+/* Write each task's XML and register it (replacing one of that name). */
 static void setup_tasks_add(void)
 {
-	static const char *const when[] = {"/SC ONSTART", "/SC DAILY /ST 09:00"};
-	char *schtasks = setup_schtasks(), *cmd;
-	size_t i;
+	char *dir = uct_asprintf("%s\\tasks", setup_dir), *path, *xml, *args;
+	wchar_t *wdir = dir != NULL ? uct_win_wide(dir) : NULL;
+	int i;
 
-	for (i = 0; schtasks != NULL && i < 2; i++) {
-		cmd = uct_asprintf("\"%s\" /Create /F /TN \"%s\" %s /RU SYSTEM /RL HIGHEST "
-				   "/TR \"\\\"%s\\uccx-trust.exe\\\" install --quiet\"",
-				   schtasks, setup_tasks[i], when[i], setup_exe_dir);
-		if (cmd != NULL)
-			setup_log("schtasks /Create %s: exit code %ld", setup_tasks[i],
-				  setup_spawn(cmd, SETUP_SCHTASKS_WAIT_MS));
-		free(cmd);
+	for (i = 0; i < SETUP_NTASKS; i++)
+		setup_task_delete(setup_old_tasks[i]);
+	if (wdir != NULL)
+		CreateDirectoryW(wdir, NULL);
+	for (i = 0; dir != NULL && i < SETUP_NTASKS; i++) {
+		path = uct_asprintf("%s\\%s", dir, setup_task_files[i]);
+		xml = setup_task_xml(i);
+		args = path != NULL ? uct_asprintf("/Create /F /TN \"%s\" /XML \"%s\"",
+						    setup_tasks[i], path)
+				    : NULL;
+		if (xml != NULL && args != NULL && setup_write_utf16(path, xml) == 0)
+			setup_schtasks_run("/Create", setup_tasks[i], args);
+		free(args);
+		free(xml);
+		free(path);
 	}
-	free(schtasks);
+	free(wdir);
+	free(dir);
 }
 
 static void setup_tasks_remove(void)
 {
-	char *schtasks = setup_schtasks(), *cmd;
-	size_t i;
+	char *path;
+	wchar_t *wpath;
+	int i;
 
-	for (i = 0; schtasks != NULL && i < 2; i++) {
-		cmd = uct_asprintf("\"%s\" /Delete /F /TN \"%s\"", schtasks, setup_tasks[i]);
-		if (cmd != NULL)
-			setup_log("schtasks /Delete %s: exit code %ld", setup_tasks[i],
-				  setup_spawn(cmd, SETUP_SCHTASKS_WAIT_MS));
-		free(cmd);
+	for (i = 0; i < SETUP_NTASKS; i++) {
+		setup_task_delete(setup_tasks[i]);
+		setup_task_delete(setup_old_tasks[i]);
+		path = uct_asprintf("%s\\tasks\\%s", setup_dir, setup_task_files[i]);
+		wpath = path != NULL ? uct_win_wide(path) : NULL;
+		if (wpath != NULL)
+			DeleteFileW(wpath);
+		free(wpath);
+		free(path);
 	}
-	free(schtasks);
+	path = uct_asprintf("%s\\tasks", setup_dir);
+	wpath = path != NULL ? uct_win_wide(path) : NULL;
+	if (wpath != NULL)
+		RemoveDirectoryW(wpath);
+	free(wpath);
+	free(path);
 }
 
 static int setup_keep_handler(void *ctx, const char *section, const char *key, const char *value,
@@ -331,16 +497,47 @@ static void setup_uninstall(const char *keep_prop)
 	free(wdir);
 }
 
-/* Each user's logon run (HKLM Run): the agent for this user's Firefox
- * profiles, without a console window flashing on the desktop. */
-static void setup_user_run(void)
+/* An argument passed on to the agent: letters, digits and '-' only, so
+ * that it needs no quoting and cannot start another command. */
+static int setup_word_ok(const char *s)
 {
-	char *cmd = uct_asprintf("\"%s\\uccx-trust.exe\" install --quiet --browser firefox",
-				 setup_exe_dir);
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-'))
+			return 0;
+	return 1;
+}
 
+/* Each user's logon run (the user-logon task): the agent with the
+ * arguments after "user-run" (the task's, which an administrator sees in
+ * Task Scheduler), or SETUP_USER_ARGS without any, without a console
+ * window flashing on the desktop. --scope user is always there. */
+static void setup_user_run(int argc, char **argv)
+{
+	char *args = uct_strdup(argc > 2 ? "" : SETUP_USER_ARGS), *grown, *cmd;
+	int i, scoped = argc <= 2;
+
+	for (i = 2; args != NULL && i < argc; i++) {
+		if (!setup_word_ok(argv[i])) {
+			free(args);
+			args = uct_strdup(SETUP_USER_ARGS);
+			scoped = 1;
+			break;
+		}
+		scoped = scoped || (strcmp(argv[i], "user") == 0 && strcmp(argv[i - 1], "--scope") == 0);
+		grown = uct_asprintf("%s%s%s", args, args[0] ? " " : "", argv[i]);
+		free(args);
+		args = grown;
+	}
+	cmd = args != NULL ? uct_asprintf("\"%s\\uccx-trust.exe\" %s%s", setup_exe_dir, args,
+					  scoped ? "" : " --scope user")
+			   : NULL;
 	if (cmd != NULL)
 		setup_spawn(cmd, SETUP_AGENT_WAIT_MS);
 	free(cmd);
+	free(args);
 }
 
 /* "--name=value" arguments: an empty MSI property then arrives as an empty
@@ -384,7 +581,7 @@ static int setup_main(int argc, char **argv)
 	} else if (strcmp(cmd, "uninstall") == 0) {
 		setup_uninstall(setup_arg(argc, argv, "--keep-certs"));
 	} else if (strcmp(cmd, "user-run") == 0) {
-		setup_user_run();
+		setup_user_run(argc, argv);
 	} else {
 		rc = SETUP_USAGE;
 	}
