@@ -23,11 +23,12 @@ w() { timeout 120 wine "$@" 2>&1 | tr -d '\r'; return "${PIPESTATUS[0]}"; }
 
 check "a fresh Wine prefix starts (wineboot -i)" eval 'timeout 180 wine wineboot -i >/dev/null 2>&1'
 
-# doctor NODE: OUT holds its text. Every endpoint of NODE goes to port 1 on
+# doctor NODE [FLAG...]: OUT holds its output. Every endpoint of NODE goes to port 1 on
 # loopback, refused at once.
 doctor() {
 	local node=$1 port args=()
-	args=(--node "$node" --state-dir 'C:\uct-state' --connect-timeout 2 --timeout 4)
+	shift
+	args=(--node "$node" --state-dir 'C:\uct-state' --connect-timeout 2 --timeout 4 "$@")
 	for port in 443 7443 8445 8444 12015; do
 		args+=(--connect-to "$node:$port:127.0.0.1:1")
 	done
@@ -61,6 +62,13 @@ check "policy: Chrome's CAPlatformIntegrationEnabled = 0 in HKLM is named with i
 check "policy: Edge's in HKCU is named too" \
 	eval 'has "Edge ignores the certificates" &&
 	      has "is 0 in HKCU\\SOFTWARE\\Policies\\Microsoft\\Edge"' || echo "$OUT"
+doctor uccx1.corp.example --json
+check "policy: doctor --json lists it among the actions" \
+	eval 'echo "$OUT" | sed -n "/^{/,\$p" | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+sys.exit(0 if any(\"CAPlatformIntegrationEnabled is 0\" in a for a in d[\"actions\"]) else 1)"' ||
+	echo "$OUT"
 w reg add "$CHROME" /v CAPlatformIntegrationEnabled /t REG_DWORD /d 1 /f >/dev/null
 w reg delete "$EDGE" /v CAPlatformIntegrationEnabled /f >/dev/null
 doctor uccx1.corp.example
