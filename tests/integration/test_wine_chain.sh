@@ -160,4 +160,29 @@ check "no CA: the text says to approve the CA with --ca-file" \
 wrun remove
 check "no CA: remove leaves nothing of ours" [ -z "$(listed)" ]
 
+# ---- no approved CA, the user's run: Firefox keeps its exception ---------------
+# Firefox never reads TrustedPeople; an exception per host and port is the
+# one way for it, and the user's logon run writes it.
+appdata=$(w cmd /c 'echo %APPDATA%' | tail -n1)
+ffroot=$(winepath -u "$appdata\\Mozilla\\Firefox" 2>/dev/null)
+prof=$ffroot/Profiles/chain.default-release
+mkdir -p "$prof"
+printf '%s\r\n' '[Profile0]' 'Name=default-release' 'IsRelative=1' \
+	'Path=Profiles/chain.default-release' 'Default=1' '' '[General]' 'Version=2' \
+	>"$ffroot/profiles.ini"
+want=$(for f in "$lab"/*.lab.example-*.pem; do
+	hp=$(basename "$f" .pem)
+	printf '%s:%s:\tOID.2.16.840.1.101.3.4.2.1\t%s\t\n' "${hp%-*}" "${hp##*-}" \
+		"$(openssl x509 -in "$f" -noout -fingerprint -sha256 | sed 's/.*=//')"
+done | sort)
+ff_lines() { grep -v '^#' "$prof/cert_override.txt" 2>/dev/null | sort; }
+wargs user --scope user --browser firefox
+wrun install
+check "no CA, Firefox: install exits 0" [ "$RC" -eq 0 ] || echo "$OUT"
+check "no CA, Firefox: one exception per host and port ($n_pem), exactly" \
+	eval '[ "$(echo "$want" | grep -c .)" -eq "$n_pem" ] && [ "$(ff_lines)" = "$want" ]' || ff_lines
+check "no CA, Firefox: nothing in any Windows store" [ -z "$(listed)" ] || listed
+wrun remove
+check "no CA, Firefox: remove takes the exceptions away" [ -z "$(ff_lines)" ] || ff_lines
+
 finish
