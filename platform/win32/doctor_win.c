@@ -71,29 +71,52 @@ static void dw_note(struct uct_strv *notes, char *text)
  * TLS certificates from platform trust stores will not be used"), which is
  * everything the agent installs there.
  */
-static void dw_chromium_policy(struct uct_strv *notes)
+static const struct {
+	const wchar_t *key;
+	const char *key_name, *browser, *admx;
+} dw_chromium[] = {
+	{L"SOFTWARE\\Policies\\Google\\Chrome", "SOFTWARE\\Policies\\Google\\Chrome", "Chrome",
+	 "Google Chrome"},
+	{L"SOFTWARE\\Policies\\Microsoft\\Edge", "SOFTWARE\\Policies\\Microsoft\\Edge", "Edge",
+	 "Microsoft Edge"},
+};
+static const struct {
+	HKEY root;
+	const char *name;
+} dw_roots[] = {{HKEY_LOCAL_MACHINE, "HKLM"}, {HKEY_CURRENT_USER, "HKCU"}};
+#define DW_N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* 1 when the policy is 0 for browser b under root r. */
+static int dw_integration_off(size_t b, size_t r)
 {
-	static const struct {
-		const wchar_t *key;
-		const char *key_name, *browser, *admx;
-	} browsers[] = {
-		{L"SOFTWARE\\Policies\\Google\\Chrome", "SOFTWARE\\Policies\\Google\\Chrome", "Chrome",
-		 "Google Chrome"},
-		{L"SOFTWARE\\Policies\\Microsoft\\Edge", "SOFTWARE\\Policies\\Microsoft\\Edge", "Edge",
-		 "Microsoft Edge"},
-	};
-	static const struct {
-		HKEY root;
-		const char *name;
-	} roots[] = {{HKEY_LOCAL_MACHINE, "HKLM"}, {HKEY_CURRENT_USER, "HKCU"}};
-	size_t b, r;
 	DWORD v;
 
-	for (b = 0; b < sizeof(browsers) / sizeof(browsers[0]); b++)
-		for (r = 0; r < sizeof(roots) / sizeof(roots[0]); r++) {
-			if (!dw_dword(roots[r].root, browsers[b].key, L"CAPlatformIntegrationEnabled",
-				      &v) ||
-			    v != 0)
+	return dw_dword(dw_roots[r].root, dw_chromium[b].key, L"CAPlatformIntegrationEnabled",
+			&v) &&
+	       v == 0;
+}
+
+int uct_win_ca_policy_off(char *where, size_t len)
+{
+	size_t b, r;
+
+	for (b = 0; b < DW_N(dw_chromium); b++)
+		for (r = 0; r < DW_N(dw_roots); r++)
+			if (dw_integration_off(b, r)) {
+				snprintf(where, len, "%s (%s\\%s)", dw_chromium[b].browser,
+					 dw_roots[r].name, dw_chromium[b].key_name);
+				return 1;
+			}
+	return 0;
+}
+
+static void dw_chromium_policy(struct uct_strv *notes)
+{
+	size_t b, r;
+
+	for (b = 0; b < DW_N(dw_chromium); b++)
+		for (r = 0; r < DW_N(dw_roots); r++) {
+			if (!dw_integration_off(b, r))
 				continue;
 			dw_note(notes,
 				uct_asprintf("%s ignores the certificates added to the Windows stores, "
@@ -102,8 +125,9 @@ static void dw_chromium_policy(struct uct_strv *notes)
 					     "the administrator to remove that policy or set it to 1 "
 					     "(Group Policy: %s, Certificate management settings), "
 					     "then restart %s.",
-					     browsers[b].browser, roots[r].name, browsers[b].key_name,
-					     browsers[b].admx, browsers[b].browser));
+					     dw_chromium[b].browser, dw_roots[r].name,
+					     dw_chromium[b].key_name, dw_chromium[b].admx,
+					     dw_chromium[b].browser));
 		}
 }
 
@@ -157,16 +181,12 @@ static char *dw_firefox_dir(void)
  */
 static void dw_firefox_policy(struct uct_strv *notes)
 {
-	static const struct {
-		HKEY root;
-		const char *name;
-	} roots[] = {{HKEY_LOCAL_MACHINE, "HKLM"}, {HKEY_CURRENT_USER, "HKCU"}};
 	char *dir, *path = NULL, *json = NULL;
 	size_t r;
 	DWORD v;
 
-	for (r = 0; r < sizeof(roots) / sizeof(roots[0]); r++)
-		if (dw_dword(roots[r].root, L"SOFTWARE\\Policies\\Mozilla\\Firefox\\Certificates",
+	for (r = 0; r < DW_N(dw_roots); r++)
+		if (dw_dword(dw_roots[r].root, L"SOFTWARE\\Policies\\Mozilla\\Firefox\\Certificates",
 			     L"ImportEnterpriseRoots", &v) &&
 		    v == 0)
 			dw_note(notes, uct_asprintf(
@@ -175,7 +195,7 @@ static void dw_firefox_policy(struct uct_strv *notes)
 					       "ImportEnterpriseRoots is 0 in %s\\SOFTWARE\\Policies\\"
 					       "Mozilla\\Firefox\\Certificates. Ask the administrator to "
 					       "set it to 1 or remove it, then restart Firefox.",
-					       roots[r].name));
+					       dw_roots[r].name));
 	dir = dw_firefox_dir();
 	if (dir != NULL)
 		path = uct_asprintf("%s\\distribution\\policies.json", dir);

@@ -714,6 +714,26 @@ static int capi_trusted_leaf(const struct uct_cert *leaf, const char *host)
 	return found;
 }
 
+/*
+ * An administrator's CAPlatformIntegrationEnabled = 0 makes Chrome or Edge
+ * ignore what the Windows stores hold beyond Microsoft's roots: what the
+ * stores would trust, that browser does not. The stores serve both
+ * browsers as one, so the verdict is the stricter one.
+ */
+static void capi_policy_verdict(struct uct_verify_result *out)
+{
+	char where[160];
+
+	if (!out->trusted || !uct_win_ca_policy_off(where, sizeof(where)))
+		return;
+	out->trusted = 0;
+	snprintf(out->code, sizeof(out->code), "CA_PLATFORM_INTEGRATION_DISABLED");
+	snprintf(out->detail, sizeof(out->detail),
+		 "%s ignores the Windows stores: the policy CAPlatformIntegrationEnabled is 0 "
+		 "there; the administrator must remove it or set it to 1",
+		 where);
+}
+
 static int capi_verify(struct uct_store *store, const struct uct_chain *chain, const char *host,
 		       int port, struct uct_verify_result *out, struct uct_err *err)
 {
@@ -748,6 +768,7 @@ static int capi_verify(struct uct_store *store, const struct uct_chain *chain, c
 		snprintf(out->detail, sizeof(out->detail), "Windows does not trust the chain (%s)",
 			 out->code);
 	}
+	capi_policy_verdict(out);
 	return 0;
 }
 

@@ -110,4 +110,40 @@ check "hsts: a name under .dev is named, with the way out" \
 check "hsts: said once, not once per endpoint" \
 	[ "$(echo "$OUT" | grep -c 'is under .dev')" -eq 1 ]
 
+# ---- the verdict follows the policy: trusted by the stores, not by Chrome --------
+lab=$T_WORK/lab
+lab_start "$lab" selfsigned
+A=(--node uccx1.lab.example --node uccx2.lab.example --socialminer socialminer.lab.example
+   --state-dir 'C:\uct-state-lab' --connect-timeout 3 --timeout 8)
+while read -r line; do A+=(--connect-to "$line"); done <"$lab/connect-to.txt"
+lrun() { set +e; OUT=$(w "$EXE" "$@" "${A[@]}"); RC=$?; set -e; }
+verdicts() {
+	sed -n '/^{/,$p' | python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+for e in d["endpoints"]:
+    for g in e.get("browsers") or e.get("groups") or e.get("profiles") or []:
+        if g.get("browser") == "system":
+            print(g.get("verdict"), g.get("code") or "-")
+'
+}
+lrun install
+check "verdict: install on the self-signed lab exits 0" [ "$RC" -eq 0 ] || echo "$OUT"
+w reg add "$CHROME" /v CAPlatformIntegrationEnabled /t REG_DWORD /d 0 /f >/dev/null
+lrun check --json
+V=$(echo "$OUT" | verdicts)
+check "verdict: with Chrome's policy at 0, no endpoint is reported trusted for Windows" \
+	eval '[ -n "$V" ] && ! (echo "$V" | grep -q "^trusted")' || echo "$V"
+check "verdict: the code names the policy" \
+	eval '[ "$(echo "$V" | grep -vc "CA_PLATFORM_INTEGRATION_DISABLED")" -eq 0 ]' || echo "$V"
+check "verdict: check says work is needed (exit 1)" [ "$RC" -eq 1 ]
+w reg add "$CHROME" /v CAPlatformIntegrationEnabled /t REG_DWORD /d 1 /f >/dev/null
+lrun check --json
+V=$(echo "$OUT" | verdicts)
+check "verdict: with the policy at 1, every endpoint is trusted again (exit 0)" \
+	eval '[ "$RC" -eq 0 ] && [ -n "$V" ] && [ "$(echo "$V" | grep -vc "^trusted")" -eq 0 ]' ||
+	echo "$V"
+lrun remove
+lab_stop "$lab"
+
 finish
