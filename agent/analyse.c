@@ -194,13 +194,19 @@ static int in_list(const struct uct_chain *list, const struct uct_cert *cert)
 	return 0;
 }
 
-/* The CA that an approval lets become a root (pinned CA or CA file), or the
- * pinned leaf itself; NULL when approval came from tofu. */
+/*
+ * The topmost certificate an approval lets become a root (a pinned CA or
+ * one from a CA file), or the pinned leaf itself; NULL when approval came
+ * from tofu. The topmost, not the first: a CA file with the root and the
+ * issuing CA, or pins on both, must anchor at the root, since a browser
+ * takes a CA as an anchor only from a root store (Windows' CA store holds
+ * intermediates, which Chromium and Firefox never take as anchors).
+ */
 static const struct uct_cert *approved_anchor(const struct uct_analyse_ctx *ctx,
 					      const struct uct_chain *chain,
 					      const struct uct_cert *root, enum uct_approval *ap)
 {
-	const struct uct_cert *cur = chain->certs[0];
+	const struct uct_cert *cur = chain->certs[0], *top = NULL;
 	int depth;
 
 	/* Walk the path actually used (leaf, its issuers, the root) so that a
@@ -208,17 +214,16 @@ static const struct uct_cert *approved_anchor(const struct uct_analyse_ctx *ctx,
 	for (depth = 0; cur != NULL && depth < MAX_DEPTH; depth++) {
 		if (is_pinned(ctx->cfg, cur)) {
 			*ap = UCT_AP_PINNED;
-			return cur;
-		}
-		if (cur != chain->certs[0] && in_list(ctx->ca_certs, cur)) {
+			top = cur;
+		} else if (cur != chain->certs[0] && in_list(ctx->ca_certs, cur)) {
 			*ap = UCT_AP_CA_FILE;
-			return cur;
+			top = cur;
 		}
 		if (cur->self_signed || cur == root)
 			break;
 		cur = find_issuer(cur, chain, ctx->ca_certs);
 	}
-	return NULL;
+	return top;
 }
 
 static int is_renewal(const struct uct_seen *seen, const struct uct_cert *leaf, unsigned findings,

@@ -376,6 +376,25 @@ static void doctor_log_sink(enum uct_log_level level, const char *msg, void *ctx
 		uct_log_stderr(level, msg, NULL);
 }
 
+/* What the platform finds on this PC that undoes installed trust (a
+ * browser policy, an old browser, a name where Firefox takes no
+ * exception): one more thing for the person to do, in text and JSON. */
+static void doctor_platform_notes(struct uct_run *run)
+{
+	struct uct_strv hosts = {0}, notes = {0};
+	size_t i;
+
+	for (i = 0; i < run->eps.n; i++)
+		if (!uct_strv_contains(&hosts, run->eps.v[i].host))
+			uct_strv_push(&hosts, run->eps.v[i].host);
+	uct_platform_doctor_notes(&hosts, &notes);
+	for (i = 0; i < notes.n; i++)
+		if (!uct_strv_contains(&run->notices, notes.v[i]))
+			uct_strv_push(&run->notices, notes.v[i]);
+	uct_strv_clear(&hosts);
+	uct_strv_clear(&notes);
+}
+
 int uct_doctor_main(struct uct_config *cfg, FILE *out, int log_level)
 {
 	struct doctor_log dl = {.level = log_level};
@@ -393,6 +412,8 @@ int uct_doctor_main(struct uct_config *cfg, FILE *out, int log_level)
 		code = (err.code == UCT_E_USAGE || err.code == UCT_E_CONFIG) ? 2 : 3;
 	else
 		code = run.exit_code;
+	if (!failed)
+		doctor_platform_notes(&run);
 	if (cfg->json)
 		uct_report_json(out, &run, failed ? &err : NULL, code);
 	else if (failed)

@@ -65,6 +65,13 @@ void uct_plan_want(const struct uct_run *run, const struct uct_store *store, siz
 	} else {
 		*want = an->chromium;
 	}
+	/* A store whose browsers take no CA-issued leaf (Windows: Chrome and
+	 * Edge read TrustedPeople only for self-signed leaves) is given none:
+	 * holding it would help no browser, and the run reports such an
+	 * endpoint as needing its CA approved. */
+	if (want->cert != NULL && want->cert == an->leaf && !an->leaf->self_signed &&
+	    want->trust != UCT_TRUST_OVERRIDE && (store->ops->caps & UCT_STORE_NO_CA_ISSUED_LEAF))
+		memset(want, 0, sizeof(*want));
 }
 
 char *uct_endpoint_hostport(const struct uct_endpoint *ep)

@@ -130,6 +130,23 @@ int uct_anchor_check(const struct uct_anchor *anchor, const char *store_id, stru
 enum uct_win_store { UCT_WIN_NONE = -1, UCT_WIN_ROOT = 0, UCT_WIN_PEOPLE, UCT_WIN_CA };
 enum uct_win_store uct_win_store_for(const struct uct_anchor *anchor);
 
+/* ---- doctor ----------------------------------------------------------- */
+
+/*
+ * What on this PC undoes the trust the agent installs (an administrator's
+ * browser policy, a browser too old for what the agent writes, a server
+ * name where Firefox takes no exception), for `uccx-trust doctor`: each
+ * finding is one plain sentence with its fix, pushed to notes. hosts are
+ * the configured server names. Reads only; what cannot be read is not
+ * reported. Linux: nothing (its stores are the browsers' own).
+ */
+void uct_platform_doctor_notes(const struct uct_strv *hosts, struct uct_strv *notes);
+
+/* The top-level domain of host when browsers preload it whole as
+ * HTTPS-only (HSTS), where Firefox refuses certificate exceptions; NULL
+ * otherwise. Borrowed from a static table (platform/common/hsts.c). */
+const char *uct_hsts_preloaded_tld(const char *host);
+
 /* One object the agent itself installed earlier (recognised by its tag). */
 struct uct_store_entry {
 	unsigned char sha256[UCT_SHA256_LEN];

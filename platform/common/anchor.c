@@ -34,28 +34,28 @@ static const char *anchor_why(const struct uct_cert *cert)
 
 enum uct_win_store uct_win_store_for(const struct uct_anchor *anchor)
 {
-	if (anchor == NULL || anchor->cert == NULL ||
-	    !uct_cert_may_be_issuer(anchor->cert, anchor->trust == UCT_TRUST_ROOT))
-		return anchor != NULL && anchor->cert != NULL &&
-				       anchor->trust == UCT_TRUST_PEER_ONLY
-			       ? UCT_WIN_PEOPLE
-			       : UCT_WIN_NONE;
+	if (anchor == NULL || anchor->cert == NULL)
+		return UCT_WIN_NONE;
 	switch (anchor->trust) {
 	case UCT_TRUST_ROOT:
-		/* An approved CA is an anchor only in Root (Chromium's
-		 * trust_store_win.cc; Firefox's EnterpriseRoots.cpp); one that
-		 * is not self-signed is an intermediate there. */
-		return anchor->cert->self_signed ? UCT_WIN_ROOT : UCT_WIN_CA;
+		/* An approved CA is an anchor only in Root, self-signed or not
+		 * (Chromium's trust_store_win.cc reads Root with
+		 * ForTrustAnchorOrLeaf and CA as intermediates only; Firefox's
+		 * EnterpriseRoots.cpp never takes CA as anchors): never CA. */
+		return uct_cert_may_be_issuer(anchor->cert, 1) ? UCT_WIN_ROOT : UCT_WIN_NONE;
 	case UCT_TRUST_PEER:
 		/* A self-signed certificate that says CA:FALSE is its own
-		 * anchor and can sign nothing; a CA's leaf in Root would not be
-		 * an anchor, and TrustedPeople is the only place left for it. */
-		return anchor->cert->self_signed ? UCT_WIN_ROOT : UCT_WIN_PEOPLE;
+		 * anchor and can sign nothing; a CA's leaf helps no browser in
+		 * any Windows store (see below). */
+		if (!uct_cert_may_be_issuer(anchor->cert, 0))
+			return UCT_WIN_NONE;
+		return anchor->cert->self_signed ? UCT_WIN_ROOT : UCT_WIN_NONE;
 	case UCT_TRUST_PEER_ONLY:
-		/* Chrome and Edge take a self-signed leaf here as trusted for
-		 * itself only (from LocalMachine); nothing here is an issuer,
-		 * and Firefox never reads it. */
-		return UCT_WIN_PEOPLE;
+		/* Chrome and Edge take a leaf from TrustedPeople only when it is
+		 * self-signed (kTrustedPeopleTrust = ForTrustedLeaf()
+		 * .WithRequireLeafSelfSigned()), and Firefox never reads it: a
+		 * CA-issued leaf there would help no browser. */
+		return anchor->cert->self_signed ? UCT_WIN_PEOPLE : UCT_WIN_NONE;
 	default:
 		return UCT_WIN_NONE;
 	}

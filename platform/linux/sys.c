@@ -420,6 +420,16 @@ int64_t uct_monotonic_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* ---- doctor ------------------------------------------------------------- */
+
+/* On Linux the agent manages the browsers' own databases and the system
+ * anchors directly: no policy hides them, and doctor says nothing more. */
+void uct_platform_doctor_notes(const struct uct_strv *hosts, struct uct_strv *notes)
+{
+	(void)hosts;
+	(void)notes;
+}
+
 /* ---- process set-up ----------------------------------------------------- */
 
 /* Interactive runs and systemd units alike: stderr reaches the terminal or

@@ -495,14 +495,57 @@ static int capi_self_signed(const CERT_CONTEXT *ctx)
 }
 
 /*
+ * The chain error bits a CA in Root may carry as the place where a browser
+ * stops: crypt32 calls a Root certificate that is not self-signed an
+ * untrusted root of a partial chain, but Chromium takes every certificate
+ * of the Root stores as an anchor (trust_store_win.cc, kRootCertTrust is
+ * ForTrustAnchorOrLeaf, with no self-signed requirement for an anchor) and
+ * so does Firefox (EnterpriseRoots.cpp marks everything of ROOT mIsRoot).
+ */
+#define CAPI_ANCHOR_BITS (CERT_TRUST_IS_UNTRUSTED_ROOT | CERT_TRUST_IS_PARTIAL_CHAIN)
+
+/*
+ * 1 when a CA above the leaf is in Root of this scope and the leaf and
+ * every certificate up to that CA have no error bit a browser holds
+ * against them (time, signature, usage, constraints: what crypt32 records
+ * per element), and the leaf is for host: a browser stops at that anchor.
+ */
+static int capi_anchored_in_root(const CERT_SIMPLE_CHAIN *simple, DWORD policy_error,
+				 const struct uct_cert *leaf, const char *host, int machine)
+{
+	DWORD i, k, bits;
+
+	/* A name the policy did check and refused, or any other policy
+	 * error than the missing root, is a failure whatever the anchor. */
+	if (policy_error != 0 && policy_error != (DWORD)CERT_E_UNTRUSTEDROOT &&
+	    policy_error != (DWORD)CERT_E_CHAINING)
+		return 0;
+	if (!uct_cert_matches_host(leaf, host))
+		return 0;
+	for (k = 1; k < simple->cElement; k++)
+		if (capi_in_system_store(simple->rgpElement[k]->pCertContext, L"Root", machine))
+			break;
+	if (k >= simple->cElement)
+		return 0;
+	for (i = 0; i <= k; i++) {
+		bits = simple->rgpElement[i]->TrustStatus.dwErrorStatus &
+		       ~(DWORD)(CAPI_IGNORED_ERRORS | CAPI_ANCHOR_BITS);
+		if (bits != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/*
  * Judge a built chain as Chromium's trust_store_win.cc and BoringSSL's
- * path builder would: an anchor is a self-signed certificate in Root (of
- * this scope), anything in Disallowed wins over all, and a chain that
- * stops short of an anchor is no chain at all. A lone self-signed leaf
- * whose only fault is that Root lacks it may still be a trusted leaf from
- * LocalMachine\TrustedPeople; the caller decides that.
+ * path builder would: an anchor is a certificate in Root (of this scope),
+ * the leaf's own only when self-signed, anything in Disallowed wins over
+ * all, and a chain that stops short of an anchor is no chain at all. A
+ * lone self-signed leaf whose only fault is that Root lacks it may still
+ * be a trusted leaf from LocalMachine\TrustedPeople; the caller decides.
  */
 static enum uct_capi_chain capi_judge(const CERT_CHAIN_CONTEXT *cc, DWORD policy_error,
+				      const struct uct_chain *chain, const char *host,
 				      int machine, char *code, size_t code_len)
 {
 	const CERT_SIMPLE_CHAIN *simple;
@@ -522,20 +565,22 @@ static enum uct_capi_chain capi_judge(const CERT_CHAIN_CONTEXT *cc, DWORD policy
 			snprintf(code, code_len, "CERT_TRUST_IS_EXPLICIT_DISTRUST");
 			return UCT_CAPI_UNTRUSTED;
 		}
-	if (policy_error == 0 && errors == 0) {
-		if (capi_self_signed(top) && capi_in_system_store(top, L"Root", machine))
-			return UCT_CAPI_ROOTED;
-		/* Wine passed a chain whose top is no anchor of ours. */
-		snprintf(code, code_len, "CERT_TRUST_IS_PARTIAL_CHAIN");
-		return UCT_CAPI_UNTRUSTED;
-	}
+	if (policy_error == 0 && errors == 0 && capi_self_signed(top) &&
+	    capi_in_system_store(top, L"Root", machine))
+		return UCT_CAPI_ROOTED;
+	if ((errors & ~(DWORD)CAPI_ANCHOR_BITS) == 0 &&
+	    capi_anchored_in_root(simple, policy_error, chain->certs[0], host, machine))
+		return UCT_CAPI_ROOTED;
 	if (simple->cElement == 1 && errors == CERT_TRUST_IS_UNTRUSTED_ROOT &&
 	    (policy_error == 0 || policy_error == (DWORD)CERT_E_UNTRUSTEDROOT) &&
 	    capi_self_signed(top)) {
 		capi_error_name((DWORD)CERT_E_UNTRUSTEDROOT, code, code_len);
 		return UCT_CAPI_SELF_SIGNED_LEAF;
 	}
-	if (errors != 0)
+	if (policy_error == 0 && errors == 0)
+		/* Wine passed a chain whose top is no anchor of ours. */
+		snprintf(code, code_len, "CERT_TRUST_IS_PARTIAL_CHAIN");
+	else if (errors != 0)
 		capi_status_name(errors, code, code_len);
 	else
 		capi_error_name(policy_error, code, code_len);
@@ -637,29 +682,56 @@ int uct_capi_chain_check(const struct uct_chain *chain, const char *host, int ma
 		code[0] = '\0';
 	if (capi_build(chain, host, machine, &cc, &policy_error, err) < 0)
 		return -1;
-	*result = capi_judge(cc, policy_error, machine, code, code_len);
+	*result = capi_judge(cc, policy_error, chain, host, machine, code, code_len);
 	CertFreeCertificateChain(cc);
 	return 0;
 }
 
 /*
  * Chromium takes a certificate from TrustedPeople as a trusted leaf only
- * when it is self-signed and only from LocalMachine (trust_store_win.cc:
- * kTrustedPeopleTrust is ForTrustedLeaf().WithRequireLeafSelfSigned(), and
- * the CurrentUser TrustedPeople store is not read). A CA-issued leaf there
- * is ignored, so it never counts here.
+ * when it is self-signed and only from the LocalMachine locations
+ * (trust_store_win.cc: kTrustedPeopleTrust is
+ * ForTrustedLeaf().WithRequireLeafSelfSigned(), gathered from
+ * LOCAL_MACHINE, LOCAL_MACHINE_GROUP_POLICY and LOCAL_MACHINE_ENTERPRISE;
+ * "Trusted end-entity certs are only allowed for server auth in the local
+ * machine store"). So a CA-issued leaf there never counts, nor one in
+ * CurrentUser\TrustedPeople; a user's run sees what the machine's holds.
  */
-static int capi_trusted_leaf(struct capi_impl *im, const struct uct_cert *leaf, const char *host)
+static int capi_trusted_leaf(const struct uct_cert *leaf, const char *host)
 {
-	const CERT_CONTEXT *found;
+	const CERT_CONTEXT *ctx;
 	int64_t now = uct_now();
+	int found;
 
-	if (!im->machine || !leaf->self_signed)
+	if (!leaf->self_signed || !uct_cert_matches_host(leaf, host) || now < leaf->not_before ||
+	    now > leaf->not_after)
 		return 0;
-	if ((found = capi_find(im->stores[CAPI_PEOPLE], leaf)) == NULL)
+	ctx = CertCreateCertificateContext(X509_ASN_ENCODING, leaf->der, (DWORD)leaf->der_len);
+	if (ctx == NULL)
 		return 0;
-	CertFreeCertificateContext(found);
-	return uct_cert_matches_host(leaf, host) && now >= leaf->not_before && now <= leaf->not_after;
+	found = capi_in_system_store(ctx, L"TrustedPeople", 1);
+	CertFreeCertificateContext(ctx);
+	return found;
+}
+
+/*
+ * An administrator's CAPlatformIntegrationEnabled = 0 makes Chrome or Edge
+ * ignore what the Windows stores hold beyond Microsoft's roots: what the
+ * stores would trust, that browser does not. The stores serve both
+ * browsers as one, so the verdict is the stricter one.
+ */
+static void capi_policy_verdict(struct uct_verify_result *out)
+{
+	char where[160];
+
+	if (!out->trusted || !uct_win_ca_policy_off(where, sizeof(where)))
+		return;
+	out->trusted = 0;
+	snprintf(out->code, sizeof(out->code), "CA_PLATFORM_INTEGRATION_DISABLED");
+	snprintf(out->detail, sizeof(out->detail),
+		 "%s ignores the Windows stores: the policy CAPlatformIntegrationEnabled is 0 "
+		 "there; the administrator must remove it or set it to 1",
+		 where);
 }
 
 static int capi_verify(struct uct_store *store, const struct uct_chain *chain, const char *host,
@@ -681,7 +753,7 @@ static int capi_verify(struct uct_store *store, const struct uct_chain *chain, c
 		return -1;
 	if (result == UCT_CAPI_ROOTED) {
 		out->trusted = 1;
-	} else if (result == UCT_CAPI_SELF_SIGNED_LEAF && capi_trusted_leaf(im, chain->certs[0], host)) {
+	} else if (result == UCT_CAPI_SELF_SIGNED_LEAF && capi_trusted_leaf(chain->certs[0], host)) {
 		out->trusted = 1;
 		out->code[0] = '\0';
 		snprintf(out->detail, sizeof(out->detail),
@@ -696,6 +768,7 @@ static int capi_verify(struct uct_store *store, const struct uct_chain *chain, c
 		snprintf(out->detail, sizeof(out->detail), "Windows does not trust the chain (%s)",
 			 out->code);
 	}
+	capi_policy_verdict(out);
 	return 0;
 }
 

@@ -74,4 +74,10 @@ int uct_capi_chain_check(const struct uct_chain *chain, const char *host, int ma
  * Firefox 120+ imports the roots without it. */
 void uct_win_ffpolicy_apply(int wanted);
 
+/* 1 when an administrator's policy CAPlatformIntegrationEnabled = 0 makes
+ * Chrome or Edge ignore the Windows stores, with where set to the browser
+ * and the key ("Chrome (HKLM\SOFTWARE\Policies\Google\Chrome)"); 0 when
+ * none does (doctor_win.c). */
+int uct_win_ca_policy_off(char *where, size_t len);
+
 #endif

@@ -321,17 +321,17 @@ static const struct scase shapes[] = {
 	 UCT_TRUST_ROOT, UCT_WIN_ROOT, UCT_F_CA_LEAF, 0},
 	/* Leaves of a private CA. */
 	{"CA leaf, CA:FALSE", {.cn = HOST}, ISS_CA, APP_NONE, UCT_AP_FIRST_USE, W_LEAF,
-	 UCT_TRUST_PEER, W_LEAF, UCT_TRUST_PEER, 0, W_NONE, UCT_TRUST_NONE, UCT_WIN_PEOPLE, 0,
+	 UCT_TRUST_PEER, W_LEAF, UCT_TRUST_PEER, 0, W_NONE, UCT_TRUST_NONE, UCT_WIN_NONE, 0,
 	 NO_CA_FALSE},
 	{"CA leaf, CA:FALSE, root pinned", {.cn = HOST}, ISS_CA, APP_PIN_ROOT, UCT_AP_PINNED,
 	 W_ROOT, UCT_TRUST_ROOT, W_ROOT, UCT_TRUST_ROOT, 0, W_ROOT, UCT_TRUST_ROOT, UCT_WIN_ROOT, 0,
 	 NO_CA_FALSE},
 	{"CA leaf without basicConstraints", {.cn = HOST, .no_basic_constraints = 1}, ISS_CA,
 	 APP_NONE, UCT_AP_FIRST_USE, W_LEAF, UCT_TRUST_PEER_ONLY, W_NONE, UCT_TRUST_NONE, 1, W_NONE,
-	 UCT_TRUST_NONE, UCT_WIN_PEOPLE, NO_CA_FALSE, 0},
+	 UCT_TRUST_NONE, UCT_WIN_NONE, NO_CA_FALSE, 0},
 	{"CA leaf without basicConstraints, leaf pinned", {.cn = HOST, .no_basic_constraints = 1},
 	 ISS_CA, APP_PIN_LEAF, UCT_AP_PINNED, W_LEAF, UCT_TRUST_PEER_ONLY, W_NONE, UCT_TRUST_NONE, 1,
-	 W_NONE, UCT_TRUST_NONE, UCT_WIN_PEOPLE, NO_CA_FALSE, 0},
+	 W_NONE, UCT_TRUST_NONE, UCT_WIN_NONE, NO_CA_FALSE, 0},
 	{"CA leaf without basicConstraints, root pinned", {.cn = HOST, .no_basic_constraints = 1},
 	 ISS_CA, APP_PIN_ROOT, UCT_AP_PINNED, W_ROOT, UCT_TRUST_ROOT, W_ROOT, UCT_TRUST_ROOT, 0,
 	 W_ROOT, UCT_TRUST_ROOT, UCT_WIN_ROOT, NO_CA_FALSE, 0},
@@ -345,7 +345,7 @@ static const struct scase shapes[] = {
 	/* A v1 CA says nothing either: never a root, pinned or not. */
 	{"v1 root from --ca-file is not a root", {.cn = HOST}, ISS_CA_V1, APP_CA_FILE,
 	 UCT_AP_FIRST_USE, W_LEAF, UCT_TRUST_PEER, W_LEAF, UCT_TRUST_PEER, 0, W_NONE,
-	 UCT_TRUST_NONE, UCT_WIN_PEOPLE, UCT_F_INCOMPLETE_CHAIN, 0},
+	 UCT_TRUST_NONE, UCT_WIN_NONE, UCT_F_INCOMPLETE_CHAIN, 0},
 	{"v1 root pinned is not a root", {.cn = HOST}, ISS_CA_V1, APP_PIN_ROOT,
 	 UCT_AP_REFUSED_UNPINNED, W_NONE, UCT_TRUST_NONE, W_NONE, UCT_TRUST_NONE, 0, W_NONE,
 	 UCT_TRUST_NONE, UCT_WIN_NONE, UCT_F_INCOMPLETE_CHAIN, 0},
@@ -545,6 +545,111 @@ START_TEST(test_unreachable_has_no_findings)
 }
 END_TEST
 
+/*
+ * An approved CA is anchored at the topmost approved certificate of the
+ * path: a CA file with the root and the issuing CA, or pins on both, put
+ * the root in Root; a pin on the issuing CA alone puts that CA in Root
+ * (Chrome and Edge take a CA in Root as an anchor, self-signed or not),
+ * and nothing ever goes to Windows' CA store, which no browser reads as
+ * anchors.
+ */
+enum top_src { TOP_BUNDLE, TOP_BUNDLE_ISSUING_FIRST, TOP_PIN_ISSUING, TOP_PIN_BOTH,
+	       TOP_PIN_ISSUING_ROOT_SENT };
+static const struct {
+	const char *name;
+	enum top_src src;
+	int want_root; /* 1: the root is the anchor; 0: the issuing CA */
+	enum uct_approval approval;
+} tops[] = {
+	{"CA file root + issuing CA", TOP_BUNDLE, 1, UCT_AP_CA_FILE},
+	{"CA file issuing CA + root", TOP_BUNDLE_ISSUING_FIRST, 1, UCT_AP_CA_FILE},
+	{"pin on the issuing CA only", TOP_PIN_ISSUING, 0, UCT_AP_PINNED},
+	{"pins on the issuing CA and the root", TOP_PIN_BOTH, 1, UCT_AP_PINNED},
+	{"pin on the issuing CA, root sent but not approved", TOP_PIN_ISSUING_ROOT_SENT, 0,
+	 UCT_AP_PINNED},
+};
+
+START_TEST(test_topmost_approved)
+{
+	struct uct_testcert *leaf;
+	struct uct_chain chain = {0}, ca_certs = {0};
+	struct uct_config cfg;
+	struct uct_state state;
+	struct uct_analysis an;
+	unsigned char pins[2][UCT_SHA256_LEN];
+	const struct uct_cert *root = NULL, *issuing;
+	enum top_src src = tops[_i].src;
+
+	make_cas();
+	leaf = uct_testcert_make(&(struct uct_testcert_spec){.cn = HOST, .issuer = issuing_ca});
+	ck_assert_ptr_nonnull(leaf);
+	push(&chain, leaf);
+	push(&chain, issuing_ca);
+	if (src == TOP_PIN_BOTH || src == TOP_PIN_ISSUING_ROOT_SENT)
+		push(&chain, root_ca);
+	if (src == TOP_BUNDLE) {
+		push(&ca_certs, root_ca);
+		push(&ca_certs, issuing_ca);
+	} else if (src == TOP_BUNDLE_ISSUING_FIRST) {
+		push(&ca_certs, issuing_ca);
+		push(&ca_certs, root_ca);
+	}
+	issuing = chain.certs[1];
+	root = chain.n > 2 ? chain.certs[2] : ca_certs.n > 0 ? ca_certs.certs[src == TOP_BUNDLE ? 0 : 1]
+							       : NULL;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.mode = src == TOP_BUNDLE || src == TOP_BUNDLE_ISSUING_FIRST ? UCT_MODE_TOFU
+									 : UCT_MODE_PINNED;
+	if (cfg.mode == UCT_MODE_PINNED) {
+		memcpy(pins[0], issuing->sha256, UCT_SHA256_LEN);
+		if (src == TOP_PIN_BOTH)
+			memcpy(pins[1], root->sha256, UCT_SHA256_LEN);
+		cfg.pins = pins;
+		cfg.n_pins = src == TOP_PIN_BOTH ? 2 : 1;
+	}
+	memset(&state, 0, sizeof(state));
+	uct_analyse(&(struct uct_analyse_ctx){.cfg = &cfg, .ca_certs = &ca_certs, .state = &state,
+					      .now = uct_now()},
+		    HOST, 8445, &chain, &an);
+	ck_assert_msg(an.approval == tops[_i].approval, "%s: approval %s", tops[_i].name,
+		      uct_approval_name(an.approval));
+	ck_assert_msg(an.chromium.cert == (tops[_i].want_root ? root : issuing), "%s: anchor %s",
+		      tops[_i].name, an.chromium.cert != NULL ? an.chromium.cert->subject : "none");
+	ck_assert_int_eq(an.chromium.trust, UCT_TRUST_ROOT);
+	ck_assert_msg(an.firefox.cert == an.chromium.cert && an.firefox.trust == UCT_TRUST_ROOT,
+		      "%s: Firefox gets the same anchor", tops[_i].name);
+	ck_assert_msg(uct_win_store_for(&(struct uct_anchor){.cert = an.chromium.cert,
+							      .trust = UCT_TRUST_ROOT}) == UCT_WIN_ROOT,
+		      "%s: the anchor goes to Root", tops[_i].name);
+	uct_state_free(&state);
+	uct_chain_clear(&chain);
+	uct_chain_clear(&ca_certs);
+	uct_testcert_free(leaf);
+}
+END_TEST
+
+/* No Windows store takes a CA-issued leaf: Chrome and Edge read a leaf
+ * from TrustedPeople only when it is self-signed, Firefox not at all. */
+START_TEST(test_win_no_ca_issued_leaf)
+{
+	struct uct_testcert *leaf;
+	struct uct_cert *c;
+
+	make_cas();
+	leaf = uct_testcert_make(&(struct uct_testcert_spec){.cn = HOST, .issuer = issuing_ca});
+	ck_assert_ptr_nonnull(leaf);
+	c = uct_testcert_to_uct(leaf);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(uct_win_store_for(&(struct uct_anchor){.cert = c, .trust = UCT_TRUST_PEER}),
+			 UCT_WIN_NONE);
+	ck_assert_int_eq(uct_win_store_for(&(struct uct_anchor){.cert = c,
+								.trust = UCT_TRUST_PEER_ONLY}),
+			 UCT_WIN_NONE);
+	uct_cert_free(c);
+	uct_testcert_free(leaf);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("analyse");
@@ -557,6 +662,8 @@ int main(void)
 	tcase_add_test(tc, test_unreachable_has_no_findings);
 	tcase_add_loop_test(tc, test_shapes, 0, (int)(sizeof(shapes) / sizeof(shapes[0])));
 	tcase_add_test(tc, test_anchor_check);
+	tcase_add_loop_test(tc, test_topmost_approved, 0, (int)(sizeof(tops) / sizeof(tops[0])));
+	tcase_add_test(tc, test_win_no_ca_issued_leaf);
 	tcase_add_test(tc, test_claim_needs_v3);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -290,6 +290,40 @@ START_TEST(test_leaf_only_trust_and_firefox_without_database)
 }
 END_TEST
 
+/* A store whose browsers take no CA-issued leaf (Windows: Chrome and Edge
+ * read TrustedPeople only for self-signed leaves) is given none, and the
+ * copy an earlier version put there is taken out; a self-signed leaf is
+ * still given. */
+START_TEST(test_no_ca_issued_leaf_store)
+{
+	static const struct uct_store_ops leafless = {.name = "capi",
+						      .caps = UCT_STORE_NO_CA_ISSUED_LEAF};
+
+	fx.store.ops = &leafless;
+	fx.store.id = "capi:LocalMachine";
+	fx.store.group = "windows";
+	fx.store.browser = UCT_BROWSER_SYSTEM;
+	own(&fx.cert_new, UCT_TRUST_PEER, NULL, 0);
+	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.cert_new.sha256,
+						 UCT_TRUST_PEER, HOST ":443," HOST ":8445"), 0);
+	plan();
+	ck_assert_uint_eq(fx.run.n_changes, 1);
+	ck_assert_int_eq(change(0)->action, UCT_CH_REMOVE);
+	ck_assert_mem_eq(change(0)->sha256, fx.cert_new.sha256, UCT_SHA256_LEN);
+
+	/* The same leaf self-signed: kept, nothing to do. */
+	teardown();
+	fx.run.changes = NULL;
+	fx.run.n_changes = 0;
+	memset(&fx.owned, 0, sizeof(fx.owned));
+	memset(&fx.run.state, 0, sizeof(fx.run.state));
+	fx.cert_new.self_signed = 1;
+	own(&fx.cert_new, UCT_TRUST_PEER, NULL, 0);
+	plan();
+	ck_assert_uint_eq(fx.run.n_changes, 0);
+}
+END_TEST
+
 START_TEST(test_hostports_whole_elements)
 {
 	ck_assert(uct_hostports_have("a.example.com:443,b.example.com:8445", "b.example.com:8445"));
@@ -319,6 +353,7 @@ int main(void)
 	tcase_add_test(tc, test_one_override_per_host_and_port);
 	tcase_add_test(tc, test_override_lines_not_ours_are_never_removed);
 	tcase_add_test(tc, test_leaf_only_trust_and_firefox_without_database);
+	tcase_add_test(tc, test_no_ca_issued_leaf_store);
 	tcase_add_test(tc, test_hostports_whole_elements);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
