@@ -677,7 +677,7 @@ static void http_mhd_log(void *cls, const char *fmt, va_list ap)
 	}
 	if (i == HTTP_LOG_SLOTS) {
 		i = next++ % HTTP_LOG_SLOTS;
-		snprintf(seen[i].msg, sizeof(seen[i].msg), "%s", msg);
+		snprintf(seen[i].msg, sizeof(seen[i].msg), "%.159s", msg);
 	}
 	more = seen[i].more;
 	seen[i].since = now;
