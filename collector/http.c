@@ -4,6 +4,9 @@
  * ingestion, the fleet queries, Prometheus metrics and the dashboard page,
  * and the deadlines that keep slow clients from holding the connections.
  */
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -26,6 +29,26 @@
  * connection also has a deadline for the whole of its request headers and
  * one for the whole of its body; the reaper thread closes a connection that
  * misses one.
+ *
+ * Deadlines alone do not stop a flood: clients from many addresses (each
+ * within --max-connections-per-address) that open a new connection as soon
+ * as one is closed take every free slot before a genuine agent does, and
+ * libmicrohttpd turns away what comes past --max-connections. So the
+ * collector keeps a reserve: once more than seven eighths of
+ * --max-connections are open (the high-water mark), each new connection
+ * evicts the connection that has waited longest for its request headers.
+ * A genuine agent sends its headers at once and then has its request
+ * handled, so it is never the one waiting longest; a flooder is. The slots
+ * above the mark absorb the connections accepted while evicted ones are
+ * still closing (each has a thread that must wake up to close it).
+ *
+ * And the collector accepts connections itself (http_acceptor) instead of
+ * letting libmicrohttpd do it: libmicrohttpd, with a thread per connection,
+ * accepts and closes at once what comes past its limit, so a genuine agent
+ * arriving while the evicted ones are still closing would be turned away.
+ * At the limit the acceptor waits for a slot and leaves new connections in
+ * the kernel's listen queue, where they keep their order: an agent's
+ * connection is taken within a few evictions, never refused.
  */
 enum http_phase {
 	HTTP_PHASE_HEADERS,     /* from accept or the end of the last request */
@@ -49,7 +72,7 @@ struct col_server {
 	size_t max_body;
 	unsigned header_timeout_ms, body_timeout_ms;
 	atomic_uint_fast64_t received, duplicates, rejected[COL_REJ_COUNT], db_errors;
-	atomic_uint_fast64_t cut_headers, cut_body;
+	atomic_uint_fast64_t cut_headers, cut_body, evicted;
 	atomic_int in_flight;
 	/* The connections and their deadlines, under conns_lock. */
 	pthread_mutex_t conns_lock;
@@ -57,6 +80,15 @@ struct col_server {
 	pthread_t reaper;
 	int reaper_started, stopping;
 	struct http_conn *conns;
+	unsigned admitted;      /* handed to libmicrohttpd and not closed yet */
+	unsigned open;          /* connections in conns not yet cut */
+	unsigned high_water;    /* past it, a new connection evicts (see above) */
+	unsigned max_connections;
+	/* The acceptor: it waits on slot_free (under conns_lock) at the limit. */
+	int listen_fd;
+	pthread_t acceptor;
+	pthread_cond_t slot_free;
+	int acceptor_started, accepting_stopped;
 };
 
 /* One request's state, from its first callback to the completion notice. */
@@ -211,6 +243,38 @@ static void http_phase(struct col_server *s, struct MHD_Connection *c, enum http
 	pthread_mutex_unlock(&s->conns_lock);
 }
 
+/* Closes hc's connection (under conns_lock): see http_reaper. */
+static void http_cut(struct col_server *s, struct http_conn *hc)
+{
+	shutdown(hc->fd, SHUT_RDWR);
+	hc->cut = 1;
+	s->open--;
+}
+
+/*
+ * Past the high-water mark, evicts the connections that have waited longest
+ * for their request headers (the earliest header deadline), never fresh,
+ * until the mark is met again; under conns_lock. A connection whose request
+ * is being received or handled is never evicted: when every other one is,
+ * the acceptor waits at --max-connections for one to finish.
+ */
+static void http_evict(struct col_server *s, const struct http_conn *fresh)
+{
+	struct http_conn *hc, *oldest;
+
+	while (s->open > s->high_water) {
+		oldest = NULL;
+		for (hc = s->conns; hc != NULL; hc = hc->next)
+			if (hc != fresh && !hc->cut && hc->phase == HTTP_PHASE_HEADERS &&
+			    (oldest == NULL || hc->deadline_ms < oldest->deadline_ms))
+				oldest = hc;
+		if (oldest == NULL)
+			return;
+		http_cut(s, oldest);
+		atomic_fetch_add(&s->evicted, 1);
+	}
+}
+
 /*
  * Tracks every connection from accept to close. libmicrohttpd reports the
  * close before it closes the socket, and the reaper only touches a socket
@@ -236,19 +300,27 @@ static void http_notify_conn(void *cls, struct MHD_Connection *c, void **socket_
 		if (s->conns != NULL)
 			s->conns->prev = hc;
 		s->conns = hc;
+		s->open++;
+		http_evict(s, hc);
 		pthread_mutex_unlock(&s->conns_lock);
 		*socket_context = hc;
 		return;
 	}
-	if (hc == NULL)
-		return;
 	pthread_mutex_lock(&s->conns_lock);
+	s->admitted--;
+	pthread_cond_signal(&s->slot_free);
+	if (hc == NULL) {
+		pthread_mutex_unlock(&s->conns_lock);
+		return;
+	}
 	if (hc->prev != NULL)
 		hc->prev->next = hc->next;
 	else
 		s->conns = hc->next;
 	if (hc->next != NULL)
 		hc->next->prev = hc->prev;
+	if (!hc->cut)
+		s->open--;
 	pthread_mutex_unlock(&s->conns_lock);
 	free(hc);
 	*socket_context = NULL;
@@ -272,8 +344,7 @@ static void *http_reaper(void *arg)
 		for (hc = s->conns; hc != NULL; hc = hc->next) {
 			if (hc->cut || hc->deadline_ms == 0 || now < hc->deadline_ms)
 				continue;
-			shutdown(hc->fd, SHUT_RDWR);
-			hc->cut = 1;
+			http_cut(s, hc);
 			atomic_fetch_add(hc->phase == HTTP_PHASE_BODY ? &s->cut_body : &s->cut_headers, 1);
 		}
 		/* A deadline is met within a fifth of a second. */
@@ -287,6 +358,111 @@ static void *http_reaper(void *arg)
 	}
 	pthread_mutex_unlock(&s->conns_lock);
 	return NULL;
+}
+
+/* ---- accepting ---- */
+
+/*
+ * Waits until fewer than --max-connections are admitted, then counts one
+ * more; returns 0 (counting nothing) once the server stops accepting.
+ */
+static int http_admit(struct col_server *s)
+{
+	int go;
+
+	pthread_mutex_lock(&s->conns_lock);
+	while (!s->accepting_stopped && s->admitted >= s->max_connections)
+		pthread_cond_wait(&s->slot_free, &s->conns_lock);
+	go = !s->accepting_stopped;
+	if (go)
+		s->admitted++;
+	pthread_mutex_unlock(&s->conns_lock);
+	return go;
+}
+
+static void http_unadmit(struct col_server *s)
+{
+	pthread_mutex_lock(&s->conns_lock);
+	s->admitted--;
+	pthread_cond_signal(&s->slot_free);
+	pthread_mutex_unlock(&s->conns_lock);
+}
+
+/* Accepts connections and hands them to libmicrohttpd, one slot at a time. */
+static void *http_acceptor(void *arg)
+{
+	struct col_server *s = arg;
+	struct pollfd pfd = {.fd = s->listen_fd, .events = POLLIN};
+	struct sockaddr_storage addr;
+	socklen_t len;
+	int fd;
+
+	while (http_admit(s)) {
+		if (poll(&pfd, 1, 200) <= 0) {
+			http_unadmit(s);
+			continue;
+		}
+		len = sizeof(addr);
+		fd = accept4(s->listen_fd, (struct sockaddr *)&addr, &len,
+			     SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0) {
+			http_unadmit(s);
+			/* Out of descriptors: the connections queue meanwhile. */
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
+				usleep(100 * 1000);
+			continue;
+		}
+		/* It closes fd itself when it refuses it (the per-address limit);
+		 * one it takes is counted off again when it is closed. */
+		if (MHD_add_connection(s->daemon, fd, (struct sockaddr *)&addr, len) != MHD_YES)
+			http_unadmit(s);
+	}
+	return NULL;
+}
+
+/* Stops the acceptor and closes the listening socket; idempotent. */
+static void http_stop_accepting(struct col_server *s)
+{
+	pthread_mutex_lock(&s->conns_lock);
+	s->accepting_stopped = 1;
+	pthread_cond_signal(&s->slot_free);
+	pthread_mutex_unlock(&s->conns_lock);
+	if (s->acceptor_started) {
+		pthread_join(s->acceptor, NULL);
+		s->acceptor_started = 0;
+	}
+	if (s->listen_fd >= 0) {
+		close(s->listen_fd);
+		s->listen_fd = -1;
+	}
+}
+
+/* The listening socket on ss; its port in *port. */
+static int http_listen(struct col_server *s, const struct sockaddr_storage *ss, unsigned len,
+		       unsigned *port, struct col_err *err)
+{
+	struct sockaddr_storage bound;
+	socklen_t blen = sizeof(bound);
+	int one = 1;
+
+	s->listen_fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s->listen_fd < 0)
+		goto err;
+	setsockopt(s->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss->ss_family == AF_INET6)
+		setsockopt(s->listen_fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(s->listen_fd, (const struct sockaddr *)ss, len) < 0 ||
+	    listen(s->listen_fd, 512) < 0 ||
+	    getsockname(s->listen_fd, (struct sockaddr *)&bound, &blen) < 0)
+		goto err;
+	*port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+						  : ((struct sockaddr_in *)&bound)->sin_port);
+	return 0;
+err:
+	col_err_set(err, COL_REJ_CONFIG, "cannot listen: %s; choose a free address and port "
+					 "with --listen", strerror(errno));
+	return -1;
 }
 
 /* ---- POST /api/v1/reports ---- */
@@ -523,6 +699,10 @@ static enum MHD_Result http_metrics(struct col_server *s, struct MHD_Connection 
 		   "uccx_collector_connections_cut_total{phase=\"body\"} %llu\n",
 		(unsigned long long)atomic_load(&s->cut_headers),
 		(unsigned long long)atomic_load(&s->cut_body));
+	metric(f, "uccx_collector_connections_evicted_total", "counter",
+	       "Connections closed before their request headers were complete, to keep a "
+	       "free slot while past seven eighths of --max-connections.",
+	       atomic_load(&s->evicted));
 	metric(f, "uccx_collector_commit_batches_total", "counter",
 	       "Write transactions (each commits a group of reports).",
 	       col_writer_batches(s->writer));
@@ -677,7 +857,7 @@ static void http_mhd_log(void *cls, const char *fmt, va_list ap)
 	}
 	if (i == HTTP_LOG_SLOTS) {
 		i = next++ % HTTP_LOG_SLOTS;
-		snprintf(seen[i].msg, sizeof(seen[i].msg), "%s", msg);
+		snprintf(seen[i].msg, sizeof(seen[i].msg), "%.159s", msg);
 	}
 	more = seen[i].more;
 	seen[i].since = now;
@@ -690,14 +870,38 @@ static void http_mhd_log(void *cls, const char *fmt, va_list ap)
 		col_log("http", "%s", msg);
 }
 
+/* libmicrohttpd without its own listening socket (see http_acceptor). */
+static struct MHD_Daemon *http_daemon_start(struct col_server *s, const struct col_server_opts *o)
+{
+	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+			 MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET;
+
+	if (o->tls_cert_pem != NULL)
+		flags |= MHD_USE_TLS;
+	return MHD_start_daemon(
+		flags, 0, NULL, NULL, http_access, s,
+		MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
+		/* The acceptor keeps to --max-connections; libmicrohttpd counts a
+		 * closed connection until its thread is joined, so its own limit
+		 * leaves room for those, never to turn an admitted one away. */
+		MHD_OPTION_CONNECTION_LIMIT, 2 * o->cfg->max_connections,
+		/* One address cannot take every connection (0: no limit). */
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->cfg->max_per_address,
+		MHD_OPTION_CONNECTION_TIMEOUT, o->cfg->timeout_s,
+		MHD_OPTION_NOTIFY_COMPLETED, http_completed, s,
+		MHD_OPTION_NOTIFY_CONNECTION, http_notify_conn, s,
+		o->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, o->tls_cert_pem,
+		MHD_OPTION_HTTPS_MEM_KEY, o->tls_key_pem,
+		MHD_OPTION_END);
+}
+
 int col_server_start(const struct col_server_opts *o, struct col_server **out, unsigned *port,
 		     struct col_err *err)
 {
 	struct sockaddr_storage ss;
-	unsigned len, flags;
+	unsigned len;
 	int loopback;
 	struct col_server *s;
-	const union MHD_DaemonInfo *info;
 
 	*out = NULL;
 	if (col_parse_listen(o->cfg->listen, &ss, &len, &loopback, err) < 0)
@@ -709,8 +913,10 @@ int col_server_start(const struct col_server_opts *o, struct col_server **out, u
 			    "listen on %s", o->cfg->listen);
 		return -1;
 	}
-	if ((s = calloc(1, sizeof(*s))) == NULL)
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		col_err_set(err, COL_REJ_CONFIG, "out of memory starting the server");
 		return -1;
+	}
 	s->db = o->db;
 	s->writer = o->writer;
 	s->agent = o->agent;
@@ -718,56 +924,44 @@ int col_server_start(const struct col_server_opts *o, struct col_server **out, u
 	s->max_body = o->cfg->max_body;
 	s->header_timeout_ms = o->cfg->header_timeout_s * 1000;
 	s->body_timeout_ms = o->cfg->body_timeout_s * 1000;
+	s->max_connections = o->cfg->max_connections;
+	/* An eighth of the slots, rounded up, is the reserve. */
+	s->high_water = s->max_connections - (s->max_connections + 7) / 8;
+	s->listen_fd = -1;
 	pthread_mutex_init(&s->conns_lock, NULL);
 	pthread_cond_init(&s->reaper_wake, NULL);
+	pthread_cond_init(&s->slot_free, NULL);
 	if (pthread_create(&s->reaper, NULL, http_reaper, s) != 0) {
 		col_err_set(err, COL_REJ_CONFIG, "cannot start the connection deadline thread");
-		col_server_stop(s);
-		return -1;
+		goto err;
 	}
 	s->reaper_started = 1;
-	flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
-		MHD_USE_ITC | MHD_USE_ERROR_LOG;
-	if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	if (o->tls_cert_pem != NULL)
-		flags |= MHD_USE_TLS;
-	s->daemon = MHD_start_daemon(
-		flags, 0, NULL, NULL, http_access, s,
-		MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		MHD_OPTION_CONNECTION_LIMIT, o->cfg->max_connections,
-		/* One address cannot take every connection (0: no limit). */
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->cfg->max_per_address,
-		MHD_OPTION_CONNECTION_TIMEOUT, o->cfg->timeout_s,
-		MHD_OPTION_NOTIFY_COMPLETED, http_completed, s,
-		MHD_OPTION_NOTIFY_CONNECTION, http_notify_conn, s,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, 512,
-		o->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, o->tls_cert_pem,
-		MHD_OPTION_HTTPS_MEM_KEY, o->tls_key_pem,
-		MHD_OPTION_END);
-	if (s->daemon == NULL) {
-		col_err_set(err, COL_REJ_CONFIG, "cannot listen on %s (address in use, or TLS files "
-						 "that do not load)", o->cfg->listen);
-		col_server_stop(s);
-		return -1;
+	if (http_listen(s, &ss, len, port, err) < 0)
+		goto err;
+	if ((s->daemon = http_daemon_start(s, o)) == NULL) {
+		col_err_set(err, COL_REJ_CONFIG, "cannot serve on %s (TLS files that do not load, "
+						 "or out of memory)", o->cfg->listen);
+		goto err;
 	}
-	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	*port = info ? info->port : 0;
+	if (pthread_create(&s->acceptor, NULL, http_acceptor, s) != 0) {
+		col_err_set(err, COL_REJ_CONFIG, "cannot start the thread accepting connections");
+		goto err;
+	}
+	s->acceptor_started = 1;
 	*out = s;
 	return 0;
+err:
+	col_server_stop(s);
+	return -1;
 }
 
 void col_server_drain(struct col_server *s, unsigned timeout_ms)
 {
 	unsigned waited = 0;
-	MHD_socket fd;
 
 	if (s == NULL || s->daemon == NULL)
 		return;
-	fd = MHD_quiesce_daemon(s->daemon);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
+	http_stop_accepting(s);
 	while (atomic_load(&s->in_flight) > 0 && waited < timeout_ms) {
 		usleep(10000);
 		waited += 10;
@@ -778,7 +972,9 @@ void col_server_stop(struct col_server *s)
 {
 	if (s == NULL)
 		return;
-	/* The daemon first: it closes the connections, which leave the list. */
+	/* No new connection, then the daemon: it closes the connections,
+	 * which leave the list. */
+	http_stop_accepting(s);
 	if (s->daemon != NULL)
 		MHD_stop_daemon(s->daemon);
 	if (s->reaper_started) {
@@ -789,6 +985,7 @@ void col_server_stop(struct col_server *s)
 		pthread_join(s->reaper, NULL);
 	}
 	pthread_cond_destroy(&s->reaper_wake);
+	pthread_cond_destroy(&s->slot_free);
 	pthread_mutex_destroy(&s->conns_lock);
 	free(s);
 }

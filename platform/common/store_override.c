@@ -20,6 +20,13 @@
  * user's: they are neither reported, replaced nor removed. Every line this
  * store does not own is written back byte for byte.
  *
+ * Firefox keys an exception by the URL's host as typed, trailing dot and
+ * all: the line for host:port does not apply to https://host.:port/, which
+ * names the same server (measured with Firefox ESR 153: each URL loads only
+ * with its own line). So for each exception for a name without a trailing
+ * dot this store writes a companion line for "host.:port:" with the same
+ * fingerprint, takes both out together, and lists the pair as one record.
+ *
  * Firefox reads the file only at start and rewrites it from memory at exit, so
  * a line written while Firefox runs on the profile is lost: add() and remove()
  * refuse with UCT_E_LOCKED instead, and the agent defers the action.
@@ -245,6 +252,31 @@ static int ovr_open(struct uct_store *store, int rw, struct uct_err *err)
 	return 0;
 }
 
+/*
+ * Whether ln (for "host.:port") is the companion of a line for host:port
+ * with the same fingerprint elsewhere in data: then the pair is one record.
+ */
+static int ovr_is_companion(const char *data, size_t len, const struct ovr_line *ln)
+{
+	struct ovr_line other;
+	char host[OVR_HOST_MAX + 1];
+	size_t n = strlen(ln->host), off = 0, next, l;
+
+	if (n < 2 || ln->host[n - 1] != '.' || ln->host[n - 2] == '.')
+		return 0;
+	memcpy(host, ln->host, n - 1);
+	host[n - 1] = '\0';
+	while (off < len) {
+		l = ovr_line_len(data + off, data + len, &next);
+		if (ovr_parse_line(data + off, l, &other) && other.has_fp &&
+		    ovr_line_is_for(&other, host, ln->port) &&
+		    memcmp(other.sha256, ln->sha256, UCT_SHA256_LEN) == 0)
+			return 1;
+		off += next;
+	}
+	return 0;
+}
+
 static int ovr_list(struct uct_store *store, uct_entry_cb cb, void *ctx, struct uct_err *err)
 {
 	struct uct_store_entry entry;
@@ -257,7 +289,8 @@ static int ovr_list(struct uct_store *store, uct_entry_cb cb, void *ctx, struct 
 		return -1;
 	while (data != NULL && off < len) {
 		n = ovr_line_len(data + off, data + len, &next);
-		if (ovr_parse_line(data + off, n, &ln) && ln.has_fp) {
+		if (ovr_parse_line(data + off, n, &ln) && ln.has_fp &&
+		    !ovr_is_companion(data, len, &ln)) {
 			snprintf(label, sizeof(label), "override %s:%d", ln.host, ln.port);
 			memset(&entry, 0, sizeof(entry));
 			memcpy(entry.sha256, ln.sha256, UCT_SHA256_LEN);
@@ -318,6 +351,48 @@ static int ovr_rewrite_add(const char *data, size_t len, const char *host, int p
 	return 0;
 }
 
+/* "host." for a host without a trailing dot, in buf; 0, or -1 when host
+ * already ends with a dot or the name would be too long. */
+static int ovr_dotted(const char *host, char *buf, size_t size)
+{
+	size_t n = strlen(host);
+
+	if (n == 0 || host[n - 1] == '.' || n + 1 > OVR_HOST_MAX || n + 2 > size)
+		return -1;
+	memcpy(buf, host, n);
+	buf[n] = '.';
+	buf[n + 1] = '\0';
+	return 0;
+}
+
+/*
+ * data with our line for host:port in place (ovr_rewrite_add) and, for a
+ * host without a trailing dot, the companion line for host.:port after it
+ * (see the top of this file). *out is the result; *changed as there.
+ */
+static int ovr_rewrite_pair(const char *data, size_t len, const struct uct_anchor *anchor,
+			    const char *mine, struct ovr_buf *out, int *changed)
+{
+	char dotted[OVR_HOST_MAX + 1];
+	char companion[OVR_HOST_MAX + UCT_FP_STRLEN + 64];
+	struct ovr_buf first = {0};
+	int c1, c2, rc;
+
+	if (ovr_dotted(anchor->host, dotted, sizeof(dotted)) != 0 ||
+	    ovr_format_line(dotted, anchor->port, anchor->cert->sha256, companion,
+			    sizeof(companion)) != 0)
+		return ovr_rewrite_add(data, len, anchor->host, anchor->port, mine, out, changed);
+	if (ovr_rewrite_add(data, len, anchor->host, anchor->port, mine, &first, &c1) != 0) {
+		free(first.p);
+		return -1;
+	}
+	rc = ovr_rewrite_add(first.p ? first.p : "", first.len, dotted, anchor->port, companion,
+			     out, &c2);
+	free(first.p);
+	*changed = c1 || c2;
+	return rc;
+}
+
 static int ovr_add(struct uct_store *store, const struct uct_anchor *anchor, struct uct_err *err)
 {
 	struct ovr_buf out = {0};
@@ -335,8 +410,7 @@ static int ovr_add(struct uct_store *store, const struct uct_anchor *anchor, str
 		return uct_err_set(err, UCT_E_USAGE, 0, "host name too long: %s", anchor->host);
 	if (uct_ovr_os_read(store->path, &data, &len, err) != 0)
 		return -1;
-	if (ovr_rewrite_add(data ? data : "", len, anchor->host, anchor->port, mine, &out,
-			    &changed) != 0) {
+	if (ovr_rewrite_pair(data ? data : "", len, anchor, mine, &out, &changed) != 0) {
 		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory editing %s", store->path);
 		goto out;
 	}
@@ -355,20 +429,24 @@ static int ovr_remove(struct uct_store *store, const struct uct_anchor *anchor, 
 {
 	struct ovr_buf out = {0};
 	struct ovr_line ln;
+	char dotted[OVR_HOST_MAX + 1];
 	char *data = NULL;
 	size_t len, off = 0, next, n;
-	int changed = 0, rc = -1, mine;
+	int changed = 0, rc = -1, mine, has_dotted;
 
 	if (ovr_check_anchor(anchor, err) != 0)
 		return -1;
+	has_dotted = ovr_dotted(anchor->host, dotted, sizeof(dotted)) == 0;
 	if (uct_ovr_os_read(store->path, &data, &len, err) != 0)
 		return -1;
 	if (data == NULL)
 		return 0; /* no file: nothing to remove */
 	while (off < len) {
 		n = ovr_line_len(data + off, data + len, &next);
+		/* Our line and its companion, with our fingerprint only. */
 		mine = ovr_parse_line(data + off, n, &ln) && ln.has_fp &&
-		       ovr_line_is_for(&ln, anchor->host, anchor->port) &&
+		       (ovr_line_is_for(&ln, anchor->host, anchor->port) ||
+			(has_dotted && ovr_line_is_for(&ln, dotted, anchor->port))) &&
 		       memcmp(ln.sha256, anchor->cert->sha256, UCT_SHA256_LEN) == 0;
 		if (mine)
 			changed = 1;

@@ -2,7 +2,8 @@
  * fuzz_override.c: libFuzzer target for the Firefox exception store
  * (platform/common/store_override.c) on a cert_override.txt holding the
  * input: list it, add our exception for one host:port, remove it again,
- * and check that only that host:port's lines changed.
+ * and check that only that host:port's lines changed (and those of
+ * "host.:port", whose companion line add writes and remove takes out).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ struct ovr_listing {
 	size_t n;        /* every entry */
 	size_t n_ours;   /* entries for FUZZ_HOST:FUZZ_PORT */
 	size_t n_mine;   /* ... with our fingerprint */
+	size_t n_dotted; /* entries for FUZZ_HOST ".:" FUZZ_PORT (not companions) */
 	const unsigned char *sha256;
 };
 
@@ -32,6 +34,8 @@ static int ovr_entry(const struct uct_store_entry *e, void *ctx)
 	UCT_FUZZ_CHECK(e->port >= 1 && e->port <= 65535, "a port out of range");
 	UCT_FUZZ_CHECK(e->label != NULL && strncmp(e->label, "override ", 9) == 0, "bad label");
 	l->n++;
+	if (e->port == FUZZ_PORT && strcasecmp(e->host, FUZZ_HOST ".") == 0)
+		l->n_dotted++;
 	if (e->port == FUZZ_PORT && strcasecmp(e->host, FUZZ_HOST) == 0) {
 		l->n_ours++;
 		if (memcmp(e->sha256, l->sha256, UCT_SHA256_LEN) == 0)
@@ -73,13 +77,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	UCT_FUZZ_CHECK(store->ops->add(store, &anchor, &err) == 0, err.msg);
 	added = ovr_listing(store, cert.sha256);
-	/* Exactly our line for host:port; every other line kept. */
+	/* Exactly our line for host:port, its companion listed with it; every
+	 * other line kept. */
 	UCT_FUZZ_CHECK(added.n_ours == 1 && added.n_mine == 1, "not exactly one exception of ours");
-	UCT_FUZZ_CHECK(added.n == before.n - before.n_ours + 1, "add changed other lines");
+	UCT_FUZZ_CHECK(added.n_dotted == 0, "the companion line is listed on its own");
+	UCT_FUZZ_CHECK(added.n == before.n - before.n_ours - before.n_dotted + 1,
+		       "add changed other lines");
 
 	UCT_FUZZ_CHECK(store->ops->remove(store, &anchor, &err) == 0, err.msg);
 	removed = ovr_listing(store, cert.sha256);
-	UCT_FUZZ_CHECK(removed.n_mine == 0 && removed.n_ours == 0, "our exception survived remove");
+	UCT_FUZZ_CHECK(removed.n_mine == 0 && removed.n_ours == 0 && removed.n_dotted == 0,
+		       "our exception or its companion survived remove");
 	UCT_FUZZ_CHECK(removed.n == added.n - 1, "remove changed other lines");
 out:
 	store->ops->destroy(store);

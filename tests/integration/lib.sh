@@ -173,12 +173,32 @@ fp_tag() { echo "$1" | tr -d ':' | tr 'A-F' 'a-f' | cut -c1-8; }
 lab_fp() { awk -v hp="$2" '$1 == hp { print $2 }' "$1/fingerprints.txt"; }
 # nss_has DB FP: how many of our certificates in DB carry that fingerprint.
 nss_has() { nss_ours "$1" | grep -c " $(fp_tag "$2")	" || true; }
-# override_lines PROFILE: the number of override lines in cert_override.txt.
-override_lines() {
-	local n
-	n=$(grep -c 'OID.2.16.840.1.101.3.4.2.1' "$1/cert_override.txt" 2>/dev/null || true)
-	echo "${n:-0}"
+# override_records PROFILE [companions]: the override lines of
+# cert_override.txt, one per exception: the companion line for "host.:port"
+# with the same fingerprint as a line for host:port (Firefox needs it for the
+# URL typed with a trailing dot) belongs to that line and is left out. With
+# "companions", only the companion lines.
+override_records() {
+	[ -e "$1/cert_override.txt" ] || return 0
+	awk -F'\t' -v want="${2:-records}" '
+		$2 == "OID.2.16.840.1.101.3.4.2.1" { n++; line[n] = $0; key[n] = $1; fp[n] = $3
+			have[$1 "\t" $3] = 1 }
+		END {
+			for (i = 1; i <= n; i++) {
+				companion = 0
+				if (match(key[i], /\.:[0-9]+:$/))
+					companion = (substr(key[i], 1, RSTART - 1) substr(key[i], RSTART + 1) \
+						     "\t" fp[i]) in have
+				if (companion == (want == "companions"))
+					print line[i]
+			}
+		}' "$1/cert_override.txt"
 }
+# override_lines PROFILE: the number of exceptions in cert_override.txt
+# (a line and its companion count once, see override_records).
+override_lines() { override_records "$1" | grep -c . || true; }
+# override_companions PROFILE: the number of companion lines.
+override_companions() { override_records "$1" companions | grep -c . || true; }
 # ms_now: a monotonic-enough clock in milliseconds, for wall-time bounds.
 ms_now() { echo $(($(date +%s%N) / 1000000)); }
 

@@ -67,10 +67,11 @@ recorded() {
 	jq_py "$JSON" "'\n'.join(sorted(i['sha256'].replace(':', '').lower()[:8]
 		for i in d['state']['installed'] if i['store'] == '$1'))" | sed '/^$/d'
 }
-# override_fps: the fingerprints (colon-free, lowercase) in cert_override.txt.
+# override_fps: the fingerprints (colon-free, lowercase) of the exceptions in
+# cert_override.txt, one per line and its companion (see override_records).
 override_fps() {
-	awk -F'\t' '$2 == "OID.2.16.840.1.101.3.4.2.1" { gsub(":", "", $3); print tolower($3) }' \
-		"$PROF/cert_override.txt" 2>/dev/null | cut -c1-8 | sort
+	override_records "$PROF" | awk -F'\t' '{ gsub(":", "", $3); print tolower($3) }' |
+		cut -c1-8 | sort
 }
 # leftovers: temporary files and directories of ours anywhere in the home
 # or the state directory.

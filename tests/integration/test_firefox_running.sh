@@ -42,6 +42,8 @@ after_close_checks() {
 	run_agent install
 	check "$name: install exits 0" [ "$RC" -eq 0 ] || echo "$OUT"
 	check "$name: 11 override lines written" [ "$(override_lines "$PROF")" -eq 11 ]
+	check "$name: ... each with its companion for the name with a trailing dot" \
+		[ "$(override_companions "$PROF")" -eq 11 ]
 	check "$name: the line for uccx1:8445 carries its fingerprint" \
 		grep -qP "^uccx1\\.lab\\.example:8445:\\tOID\\.2\\.16\\.840\\.1\\.101\\.3\\.4\\.2\\.1\\t$(lab_fp "$lab" uccx1.lab.example:8445)\\t\$" "$PROF/cert_override.txt"
 	check "$name: the Chromium part is not touched again (5)" [ "$(nss_count_ours "$HOMED/.pki/nssdb")" -eq 5 ]

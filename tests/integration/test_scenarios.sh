@@ -48,8 +48,9 @@ for c in "${cases[@]}"; do
 		check "$scen: Firefox trust flags are $fflags" \
 			[ "$(nss_ours "$prof" | cut -f2 | sort -u)" = "$fflags" ]
 	fi
-	n=$(grep -c 'OID.2.16.840.1.101.3.4.2.1' "$prof/cert_override.txt" 2>/dev/null || true)
-	check "$scen: $overrides Firefox override lines" [ "${n:-0}" -eq "$overrides" ]
+	check "$scen: $overrides Firefox override lines" [ "$(override_lines "$prof")" -eq "$overrides" ]
+	check "$scen: ... each with its companion for the name with a trailing dot" \
+		[ "$(override_companions "$prof")" -eq "$overrides" ]
 	if [ -n "$words" ]; then
 		check "$scen: the report says '$words'" grep -q "$words" <<<"$OUT"
 	fi
@@ -67,7 +68,7 @@ for c in "${cases[@]}"; do
 	check "$scen: remove leaves nothing of ours in Chromium" [ "$(nss_count_ours "$chrome_db" 2>/dev/null)" -eq 0 ]
 	check "$scen: remove leaves nothing of ours in Firefox" [ "$(nss_count_ours "$prof")" -eq 0 ]
 	n=$(grep -c 'OID.2.16.840.1.101.3.4.2.1' "$prof/cert_override.txt" 2>/dev/null || true)
-	check "$scen: remove takes out the override lines" [ "${n:-0}" -eq 0 ]
+	check "$scen: remove takes out the override lines and their companions" [ "${n:-0}" -eq 0 ]
 	lab_stop "$lab"
 done
 

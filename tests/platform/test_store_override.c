@@ -70,6 +70,17 @@ static char *expected_line(const char *host, int port, const struct uct_cert *ce
 	return uct_asprintf("%s:%d:\t" OID "\t%s\t\n", host, port, fp);
 }
 
+/* Our line for host:port and its companion for "host.:port", as add writes
+ * them for a name without a trailing dot. */
+static char *expected_pair(const char *host, int port, const struct uct_cert *cert)
+{
+	char fp[UCT_FP_STRLEN];
+
+	uct_fp_format(cert->sha256, fp);
+	return uct_asprintf("%s:%d:\t" OID "\t%s\t\n%s.:%d:\t" OID "\t%s\t\n", host, port, fp, host,
+			    port, fp);
+}
+
 static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -144,7 +155,7 @@ START_TEST(test_add_creates_file_with_header_and_exact_line)
 	ck_assert_int_eq(store->browser, UCT_BROWSER_FIREFOX);
 	/* A mixed-case host is written lowercased: Firefox looks up the URL's host. */
 	ck_assert_msg(add(store, "UCCX1.Example.com", 8445, cert, &err) == 0, "%s", err.msg);
-	want = expected_line("uccx1.example.com", 8445, cert);
+	want = expected_pair("uccx1.example.com", 8445, cert);
 	text = uct_asprintf(HEADER "%s", want);
 	got = slurp(file);
 	ck_assert_str_eq(got, text);
@@ -181,8 +192,8 @@ START_TEST(test_foreign_lines_survive_add_replace_remove)
 
 	spit(file, FOREIGN);
 	store = open_store();
-	line_old = expected_line("uccx1.example.com", 8445, old);
-	line_new = expected_line("uccx1.example.com", 8445, renewed);
+	line_old = expected_pair("uccx1.example.com", 8445, old);
+	line_new = expected_pair("uccx1.example.com", 8445, renewed);
 
 	ck_assert_msg(add(store, "uccx1.example.com", 8445, old, &err) == 0, "%s", err.msg);
 	/* No header added to a file that has one; the unterminated last line is
@@ -226,13 +237,15 @@ START_TEST(test_replace_in_place_and_drop_duplicates)
 	struct uct_err err = {0};
 	char *la = expected_line("h.example.com", 443, a), *lb = expected_line("h.example.com", 443, b);
 	char *lc = expected_line("h.example.com", 443, c), *want, *got;
+	char *ld = expected_line("h.example.com.", 443, c);
 
 	want = uct_asprintf(HEADER "%sx.example.com:1:\tjunk\n%s", la, lb);
 	spit(file, want);
 	free(want);
 	store = open_store();
 	ck_assert_int_eq(add(store, "h.example.com", 443, c, &err), 0);
-	want = uct_asprintf(HEADER "%sx.example.com:1:\tjunk\n", lc);
+	/* The companion for the dotted name is appended (see below). */
+	want = uct_asprintf(HEADER "%sx.example.com:1:\tjunk\n%s", lc, ld);
 	got = slurp(file);
 	ck_assert_str_eq(got, want);
 	free(want);
@@ -240,6 +253,7 @@ START_TEST(test_replace_in_place_and_drop_duplicates)
 	free(la);
 	free(lb);
 	free(lc);
+	free(ld);
 	uct_cert_free(a);
 	uct_cert_free(b);
 	uct_cert_free(c);
@@ -371,6 +385,72 @@ START_TEST(test_list_reports_default_container_lines)
 }
 END_TEST
 
+/*
+ * Firefox keys an exception by the URL's host as typed: https://h.:443/
+ * needs its own "h.:443:" line. add writes it next to ours, list shows the
+ * pair as one record, remove takes both out, and a user's line for the
+ * dotted name with another certificate is left alone by remove.
+ */
+START_TEST(test_trailing_dot_companion)
+{
+	struct uct_store *store;
+	struct uct_cert *cert = make_cert(0x61), *other = make_cert(0x62);
+	struct uct_err err = {0};
+	struct seen s = {0};
+	char *pair, *users, *want, *got;
+
+	store = open_store();
+	ck_assert_msg(add(store, "h.example.com", 443, cert, &err) == 0, "%s", err.msg);
+	pair = expected_pair("h.example.com", 443, cert);
+	want = uct_asprintf(HEADER "%s", pair);
+	got = slurp(file);
+	ck_assert_str_eq(got, want);
+	free(want);
+	free(got);
+	ck_assert_int_eq(store->ops->list(store, collect, &s, &err), 0);
+	ck_assert_int_eq(s.n, 1);
+	ck_assert_str_eq(s.labels[0], "override h.example.com:443");
+	ck_assert_msg(del(store, "h.example.com", 443, cert, &err) == 0, "%s", err.msg);
+	got = slurp(file);
+	ck_assert_str_eq(got, HEADER);
+	free(got);
+
+	/* A name typed with its dot gets one line: there is no other spelling. */
+	ck_assert_msg(add(store, "d.example.com.", 443, cert, &err) == 0, "%s", err.msg);
+	want = expected_line("d.example.com.", 443, cert);
+	users = uct_asprintf(HEADER "%s", want);
+	got = slurp(file);
+	ck_assert_str_eq(got, users);
+	free(want);
+	free(users);
+	free(got);
+	ck_assert_int_eq(del(store, "d.example.com.", 443, cert, &err), 0);
+
+	/* The user's own exception for the dotted name, another certificate:
+	 * listed as a record of its own, and kept by remove. */
+	want = expected_line("u.example.com", 443, cert);
+	got = expected_line("u.example.com.", 443, other);
+	users = uct_asprintf(HEADER "%s%s", want, got);
+	spit(file, users);
+	free(users);
+	users = uct_asprintf(HEADER "%s", got);
+	free(want);
+	free(got);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(store->ops->list(store, collect, &s, &err), 0);
+	ck_assert_int_eq(s.n, 2);
+	ck_assert_int_eq(del(store, "u.example.com", 443, cert, &err), 0);
+	got = slurp(file);
+	ck_assert_str_eq(got, users);
+	free(got);
+	free(users);
+	free(pair);
+	uct_cert_free(cert);
+	uct_cert_free(other);
+	store->ops->destroy(store);
+}
+END_TEST
+
 START_TEST(test_verify)
 {
 	struct uct_store *store = open_store();
@@ -425,7 +505,7 @@ START_TEST(test_line_with_nul_is_not_ours)
 	ck_assert_int_eq(verified(store, "v.example.com", 8445, cert, &res), 0);
 	/* Ours is added after it; the line itself stays, byte for byte. */
 	ck_assert_int_eq(add(store, "v.example.com", 8445, cert, &err), 0);
-	mine = expected_line("v.example.com", 8445, cert);
+	mine = expected_pair("v.example.com", 8445, cert);
 	f = fopen(file, "r");
 	ck_assert_ptr_nonnull(f);
 	n = fread(got, 1, sizeof(got), f);
@@ -715,6 +795,7 @@ static Suite *override_suite(void)
 	tcase_add_test(tc, test_add_creates_file_with_header_and_exact_line);
 	tcase_add_test(tc, test_foreign_lines_survive_add_replace_remove);
 	tcase_add_test(tc, test_replace_in_place_and_drop_duplicates);
+	tcase_add_test(tc, test_trailing_dot_companion);
 	tcase_add_test(tc, test_unchanged_add_does_not_write);
 	tcase_add_test(tc, test_remove_absent);
 	tcase_add_test(tc, test_stale_temporaries_removed);
