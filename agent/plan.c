@@ -207,7 +207,7 @@ int uct_plan_adds(struct uct_run *run, size_t s, const struct uct_owned *owned)
 			continue;
 		/* Trusted already by something not ours (an enterprise root the
 		 * user installed): leave the store alone. */
-		if (have == NULL && vr[i].trusted && !uct_store_is_override(store))
+		if (have == NULL && !uct_store_is_override(store) && vr[i].trusted)
 			continue;
 		hp = uct_endpoint_hostport(&run->eps.v[i]);
 		if (hp == NULL)
