@@ -172,15 +172,16 @@ printf '%s\r\n' '[Profile0]' 'Name=default-release' 'IsRelative=1' \
 	>"$ffroot/profiles.ini"
 want=$(for f in "$lab"/*.lab.example-*.pem; do
 	hp=$(basename "$f" .pem)
-	printf '%s:%s:\tOID.2.16.840.1.101.3.4.2.1\t%s\t\n' "${hp%-*}" "${hp##*-}" \
-		"$(openssl x509 -in "$f" -noout -fingerprint -sha256 | sed 's/.*=//')"
+	fp=$(openssl x509 -in "$f" -noout -fingerprint -sha256 | sed 's/.*=//')
+	printf '%s:%s:\tOID.2.16.840.1.101.3.4.2.1\t%s\t\n' "${hp%-*}" "${hp##*-}" "$fp" \
+		"${hp%-*}." "${hp##*-}" "$fp"
 done | sort)
 ff_lines() { grep -v '^#' "$prof/cert_override.txt" 2>/dev/null | sort; }
 wargs user --scope user --browser firefox
 wrun install
 check "no CA, Firefox: install exits 0" [ "$RC" -eq 0 ] || echo "$OUT"
-check "no CA, Firefox: one exception per host and port ($n_pem), exactly" \
-	eval '[ "$(echo "$want" | grep -c .)" -eq "$n_pem" ] && [ "$(ff_lines)" = "$want" ]' || ff_lines
+check "no CA, Firefox: one exception and its trailing-dot companion per host and port ($n_pem), exactly" \
+	eval '[ "$(echo "$want" | grep -c .)" -eq $((2 * n_pem)) ] && [ "$(ff_lines)" = "$want" ]' || ff_lines
 check "no CA, Firefox: nothing in any Windows store" [ -z "$(listed)" ] || listed
 wrun remove
 check "no CA, Firefox: remove takes the exceptions away" [ -z "$(ff_lines)" ] || ff_lines
