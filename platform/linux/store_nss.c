@@ -435,15 +435,14 @@ static int nss_guard(struct uct_store *store, struct stat *st, int missing_ok,
 	return rc;
 }
 
-/* The directory checked now is the one checked before (when there was
- * one): nothing was swapped in between. */
-static int nss_same_dir(struct uct_store *store, const struct stat *before, struct uct_err *err)
+/* The directory checked now (its identity in *now) is the one checked
+ * before, when there was one: nothing was swapped in between. */
+static int nss_same_dir(struct uct_store *store, const struct stat *before, struct stat *now,
+			struct uct_err *err)
 {
-	struct stat now;
-
-	if (nss_guard(store, &now, 0, err) < 0)
+	if (nss_guard(store, now, 0, err) < 0)
 		return -1;
-	if (before->st_nlink == 0 || (now.st_dev == before->st_dev && now.st_ino == before->st_ino))
+	if (before->st_nlink == 0 || (now->st_dev == before->st_dev && now->st_ino == before->st_ino))
 		return 0;
 	return uct_err_set(err, UCT_E_IO, EXDEV,
 			   "NSS database %s left alone: the directory was replaced by another one "
@@ -472,9 +471,7 @@ static int nss_prepare(struct uct_store *store, int rw, struct stat *st, struct 
 		memset(st, 0, sizeof(*st));
 		return 0;
 	}
-	if (nss_same_dir(store, &first, err) < 0)
-		return -1;
-	return nss_guard(store, st, 0, err);
+	return nss_same_dir(store, &first, st, err);
 }
 
 /* Why NSS_InitContext failed, with what to do about it. */
@@ -500,7 +497,7 @@ static int nss_open_failed(const struct uct_store *store, struct uct_err *err)
 static int nss_open(struct uct_store *store, int rw, struct uct_err *err)
 {
 	struct nss_impl *impl = store->impl;
-	struct stat st;
+	struct stat st, now;
 	int tries;
 
 	if (impl->ctx != NULL && (impl->rw || !rw))
@@ -534,7 +531,7 @@ static int nss_open(struct uct_store *store, int rw, struct uct_err *err)
 	impl->rw = rw;
 	nss_open_store = store;
 	nss_pin_modules();
-	if (!impl->nodb && nss_same_dir(store, &st, err) < 0) {
+	if (!impl->nodb && nss_same_dir(store, &st, &now, err) < 0) {
 		store->ops->close(store);
 		return -1;
 	}

@@ -28,15 +28,38 @@ as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
 # the network phase (after the stores were found, before any database is
 # opened): the first connect is held for 3 s by strace. Sets RC and OUT.
 during_fetch() {
-	local pid i
+	local pid
 	rm -f "$W/delay.log"
 	set +e
 	strace -f -o "$W/delay.log" -e trace=connect \
 		-e inject=connect:delay_enter=3000000:when=1 \
 		"$AGENT" install "${A[@]}" >"$W/out.txt" 2>&1 &
 	pid=$!
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		grep -q 'connect(' "$W/delay.log" 2>/dev/null && break
+		sleep 0.1
+	done
+	"$@"
+	wait "$pid"
+	RC=$?
+	set -e
+	OUT=$(cat "$W/out.txt")
+}
+
+# during_open DB CMD...: as during_fetch, CMD running while the agent is
+# held inside NSS_InitContext for the database DB, after its last check
+# of the path: NSS's first look at DB/cert9.db (access) is held for 2 s.
+during_open() {
+	local db=$1 pid
+	shift
+	rm -f "$W/delay.log"
+	set +e
+	strace -f -o "$W/delay.log" -P "$db/cert9.db" -e trace=access \
+		-e inject=access:delay_enter=2000000:when=1 \
+		"$AGENT" install "${A[@]}" >"$W/out.txt" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		grep -q 'access(' "$W/delay.log" 2>/dev/null && break
 		sleep 0.1
 	done
 	"$@"
@@ -108,6 +131,19 @@ check "database swapped during the fetch: the other user's database is untouched
 	[ "$(digest "$W/victim-db")" = "$before" ]
 check "database swapped during the fetch: the run says so among its problems" \
 	grep -q "^problem: $home/.pki/nssdb: NSS database $home/.pki/nssdb left alone" <<<"$OUT"
+
+# ---- the database directory swapped while NSS opens it: for another
+# database root owns (one the path checks alone would accept), so only
+# the check after the open, of the directory's identity, sees it ----
+rm "$home/.pki/nssdb" && mv "$home/.pki/nssdb.orig" "$home/.pki/nssdb"
+mkdir -p "$W/root-db"
+certutil -N -d "sql:$W/root-db" --empty-password
+before=$(digest "$W/root-db")
+during_open "$home/.pki/nssdb" sh -c "mv '$home/.pki/nssdb' '$home/.pki/nssdb.orig' && ln -s '$W/root-db' '$home/.pki/nssdb'"
+check "database swapped while NSS opened it: refused, naming the path and the fix" \
+	grep -q "^problem: $home/.pki/nssdb: NSS database $home/.pki/nssdb left alone: the directory was replaced by another one while uccx-trust opened it; make sure no other user can write to any directory on its path (chmod go-w), then run again" <<<"$OUT"
+check "database swapped while NSS opened it: the other database is untouched" \
+	[ "$(digest "$W/root-db")" = "$before" ]
 
 # ---- the same home, its directories put right: installs ----
 rm "$home/.pki/nssdb" && mv "$home/.pki/nssdb.orig" "$home/.pki/nssdb"
