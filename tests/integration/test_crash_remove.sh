@@ -9,8 +9,8 @@
 # install was itself killed (before its state recorded the Firefox
 # database, and between writing cert_override.txt and recording it).
 #
-# The kill points are those of crash_lib.sh; the killed installs take
-# fewer samples (UCT_CRASH_SAMPLE_AFTER, 2). The total is printed.
+# The kill points are those of crash_lib.sh; after a killed install they
+# take fewer samples (UCT_CRASH_SAMPLE_AFTER, 2). The total is printed.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/crash_lib.sh"
 
@@ -57,9 +57,11 @@ check "a remove renames and writes the state (kill points exist)" \
 fresh_kills=$KILLS
 # An install killed at its 2nd renameat has created Chromium's database and
 # recorded it; at its 5th it has written cert_override.txt, not yet recorded.
+# UCT_CRASH_INSTALL_KILLS ("SYSCALL N", separated by ";") names others.
+IFS=';' read -r -a install_kills <<<"${UCT_CRASH_INSTALL_KILLS:-renameat 2;renameat 5}"
 # shellcheck disable=SC2034 # read by points() in crash_lib.sh
 SAMPLE=${UCT_CRASH_SAMPLE_AFTER:-2}
-for INSTALL_KILL in "renameat 2" "renameat 5"; do
+for INSTALL_KILL in "${install_kills[@]}"; do
 	crash_each remove half_installed after_kill
 done
 echo "# $KILLS removes killed ($fresh_kills after a complete install) in $(($(ms_now) - start)) ms"
