@@ -400,6 +400,26 @@ static int nss_init_pin(struct uct_store *store, struct uct_err *err)
 	return rc;
 }
 
+/* The directories of creations killed before their rename
+ * ("nssdb.uct-PID-XXXXXX", nss_create) next to the database. */
+static void nss_tidy(struct uct_store *store)
+{
+	struct uct_err err = {0};
+	char *parent = uct_path_dir(store->path);
+	int dfd;
+
+	if (parent == NULL)
+		return;
+	dfd = uct_safe_dir_open(parent, 0, &err);
+	if (dfd >= 0) {
+		uct_stale_clean_at(dfd, parent, uct_path_base(store->path), ".uct-", 1);
+		close(dfd);
+	} else if (err.native != ENOENT) {
+		uct_log(UCT_LOG_DEBUG, "%s: not tidied: %s", parent, err.msg);
+	}
+	free(parent);
+}
+
 /* What NSS and SQLite open by name in a database directory. */
 static const char *const nss_guarded_files[] = {"cert9.db", "key4.db", "pkcs11.txt",
 						"cert9.db-journal", "key4.db-journal", NULL};
@@ -1117,6 +1137,7 @@ static const struct uct_store_ops nss_ops = {
 	.remove = nss_remove,
 	.verify = nss_verify,
 	.digest = nss_digest,
+	.tidy = nss_tidy,
 	.close = nss_close,
 	.destroy = nss_destroy,
 };

@@ -7,7 +7,7 @@
 # the state, no temporary file), and an install and a check after it work.
 # Two starting points: a PC where an install completed, and a PC where an
 # install was itself killed (before its state recorded the Firefox
-# database, and between writing cert_override.txt and recording it).
+# database, before and after renaming the new cert_override.txt into place).
 #
 # The kill points are those of crash_lib.sh; after a killed install they
 # take fewer samples (UCT_CRASH_SAMPLE_AFTER, 2). The total is printed.
@@ -56,9 +56,11 @@ check "a remove renames and writes the state (kill points exist)" \
 	test "${CALLS[renameat]}" -ge 1 -a "${CALLS[write]}" -ge 1
 fresh_kills=$KILLS
 # An install killed at its 2nd renameat has created Chromium's database and
-# recorded it; at its 5th it has written cert_override.txt, not yet recorded.
-# UCT_CRASH_INSTALL_KILLS ("SYSCALL N", separated by ";") names others.
-IFS=';' read -r -a install_kills <<<"${UCT_CRASH_INSTALL_KILLS:-renameat 2;renameat 5}"
+# recorded it; at its 4th it has written cert_override.txt's new content
+# into a temporary file, not renamed yet; at its 5th it has renamed it, not
+# yet recorded it. UCT_CRASH_INSTALL_KILLS ("SYSCALL N", separated by ";")
+# names others.
+IFS=';' read -r -a install_kills <<<"${UCT_CRASH_INSTALL_KILLS:-renameat 2;renameat 4;renameat 5}"
 # shellcheck disable=SC2034 # read by points() in crash_lib.sh
 SAMPLE=${UCT_CRASH_SAMPLE_AFTER:-2}
 for INSTALL_KILL in "${install_kills[@]}"; do
