@@ -774,13 +774,27 @@ static long lock_wait_ms(void)
 	return (long)(s * 1000);
 }
 
+/* Every store in turn; remove also tidies each, so that it leaves nothing
+ * of ours, not even what a killed run left beside a store. */
+static int process_stores(struct uct_run *run, struct uct_err *err)
+{
+	size_t s;
+
+	for (s = 0; s < run->n_stores; s++) {
+		if (process_store(run, s, err) < 0)
+			return -1;
+		if (run->cfg->command == UCT_CMD_REMOVE && run->stores[s]->ops->tidy != NULL)
+			run->stores[s]->ops->tidy(run->stores[s]);
+	}
+	return 0;
+}
+
 int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uct_err *err)
 {
 	struct uct_lock *lock = NULL;
 	char *lock_path = NULL;
 	enum uct_command cmd = cfg->command;
 	int64_t t0 = uct_monotonic_ms();
-	size_t s;
 	int rc = -1;
 
 	memset(run, 0, sizeof(*run));
@@ -832,9 +846,8 @@ int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uc
 	}
 	if (analyse_all(run, err) < 0)
 		goto out;
-	for (s = 0; s < run->n_stores; s++)
-		if (process_store(run, s, err) < 0)
-			goto out;
+	if (process_stores(run, err) < 0)
+		goto out;
 	if (compute_verdicts(run) < 0) {
 		uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
 		goto out;

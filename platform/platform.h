@@ -195,6 +195,12 @@ struct uct_store_ops {
 	 * content, the library's version), read while the store is closed; -1
 	 * when it cannot be summed up now (a write in progress). */
 	int (*digest)(struct uct_store *, unsigned char out[UCT_SHA256_LEN], struct uct_err *);
+	/* Optional (NULL: nothing to tidy). Remove what writes of the agent
+	 * that were killed before their rename left next to the store
+	 * (temporary files and directories, whose writer is gone); failures
+	 * are only logged. The run calls it on remove, which leaves nothing
+	 * of ours even where it had nothing else to change. */
+	void (*tidy)(struct uct_store *);
 	/* Release native handles; the store can be opened again later. NULL-safe. */
 	void (*close)(struct uct_store *);
 	/* Free the store itself (calls close first). NULL-safe. */

@@ -27,6 +27,10 @@ int uct_ovr_os_read(const char *path, char **out, size_t *len, struct uct_err *e
  * link or anything but a regular file there. */
 int uct_ovr_os_write(const char *path, const char *data, size_t len, struct uct_err *err);
 
+/* Remove the temporary files that writes of path killed before their
+ * rename left next to it (their writer gone); failures are only logged. */
+void uct_ovr_os_tidy(const char *path);
+
 /*
  * Trust Firefox gives chain for host without an exception line, beyond
  * what the profile's NSS database holds (a separate store). Sets

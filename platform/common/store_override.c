@@ -529,6 +529,11 @@ static void ovr_destroy(struct uct_store *store)
 	free(store);
 }
 
+static void ovr_tidy(struct uct_store *store)
+{
+	uct_ovr_os_tidy(store->path);
+}
+
 static const struct uct_store_ops ovr_ops = {
 	.name = "ff-override",
 	.open = ovr_open,
@@ -536,6 +541,7 @@ static const struct uct_store_ops ovr_ops = {
 	.add = ovr_add,
 	.remove = ovr_remove,
 	.verify = ovr_verify,
+	.tidy = ovr_tidy,
 	.close = ovr_close,
 	.destroy = ovr_destroy,
 };

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "platform.h"
 #include "safepath.h"
+#include "store_nss.h"
 
 
 struct disc {
@@ -99,6 +100,18 @@ static const char *const disc_profile_files[] = {"cert9.db", "key4.db", "pkcs11.
 						 "cert_override.txt", NULL};
 static const char *const disc_ini_files[] = {"profiles.ini", NULL};
 
+/* 1 when dir is the home or lies under it (explicit databases have no
+ * home). */
+static int disc_under_home(const struct disc *d, const char *dir)
+{
+	size_t n;
+
+	if (d->home == NULL)
+		return 0;
+	n = strlen(d->home);
+	return strncmp(dir, d->home, n) == 0 && (dir[n] == '/' || dir[n] == '\0');
+}
+
 /*
  * 0 when the agent may write in dir (safepath.c: no directory or link of
  * another user on the way, no link or foreign file among files), else 1:
@@ -112,7 +125,7 @@ static int disc_unsafe(struct disc *d, const char *what, const char *dir,
 	struct uct_err e = {0};
 	char *line;
 
-	if (uct_safe_dir_check(dir, files, &e) == 0)
+	if (uct_safe_db_dir_check(dir, disc_under_home(d, dir) ? d->home : NULL, files, &e) == 0)
 		return 0;
 	if (e.code == UCT_E_NOMEM)
 		return uct_err_set(d->err, UCT_E_NOMEM, 0, "out of memory");
@@ -126,6 +139,19 @@ static int disc_unsafe(struct disc *d, const char *what, const char *dir,
 	}
 	free(line);
 	return 1;
+}
+
+/* A database under the home is held to the home's rules (store_nss.h):
+ * NSS opens it by name, so no one else may write on the way to it. */
+static int disc_nss_home(struct disc *d, const char *dir, struct uct_store *store,
+			 struct uct_err *e)
+{
+	if (!disc_under_home(d, dir))
+		return 0;
+	if (uct_store_nss_set_home(store, d->home, e) == 0)
+		return 0;
+	store->ops->destroy(store);
+	return uct_err_set(d->err, UCT_E_NOMEM, 0, "out of memory");
 }
 
 /* An NSS database for Chromium or an explicit --nssdb. A missing database is
@@ -146,6 +172,8 @@ static int disc_nss(struct disc *d, const char *dir, const char *group, int crea
 	if (seen != 0)
 		return seen < 0 ? -1 : 0;
 	store = uct_store_nss_new(dir, group, UCT_BROWSER_CHROMIUM, &e);
+	if (store != NULL && disc_nss_home(d, dir, store, &e) < 0)
+		return -1;
 	if (store == NULL)
 		return disc_store_failed(d, dir, &e);
 	store->created = !present;
@@ -216,6 +244,8 @@ static int disc_profile_dir(struct disc *d, const char *dir, const char *name)
 		return uct_err_set(d->err, UCT_E_NOMEM, 0, "out of memory");
 	if (disc_exists(dir, "cert9.db", S_IFREG)) {
 		store = uct_store_nss_new(dir, group, UCT_BROWSER_FIREFOX, &e);
+		if (store != NULL && disc_nss_home(d, dir, store, &e) < 0)
+			goto out;
 		if (store == NULL && disc_store_failed(d, dir, &e) != 0)
 			goto out;
 		if (store != NULL && disc_push(d, store) != 0)

@@ -232,6 +232,25 @@ int uct_ovr_os_write(const char *path, const char *data, size_t len, struct uct_
 	return rc;
 }
 
+void uct_ovr_os_tidy(const char *path)
+{
+	struct uct_err err = {0};
+	char *dir = uct_path_dir(path);
+	int dfd;
+
+	if (dir == NULL)
+		return;
+	/* Only where the agent would write: the same safe walk. */
+	dfd = uct_safe_dir_open(dir, 0, &err);
+	if (dfd >= 0) {
+		uct_stale_clean_at(dfd, dir, uct_path_base(path), ".uct-", 0);
+		close(dfd);
+	} else if (err.native != ENOENT) {
+		uct_log(UCT_LOG_DEBUG, "%s: not tidied: %s", dir, err.msg);
+	}
+	free(dir);
+}
+
 /* Firefox on Linux trusts what its profile's NSS database holds (a store of
  * its own) and nothing of the system's: no other source to consult. */
 int uct_ovr_os_verify(const struct uct_chain *chain, const char *host,

@@ -24,6 +24,8 @@ struct safe_walk {
 	char via[PATH_MAX];    /* the last link followed to get there, or "" */
 	char *rest;            /* what is left to walk, owned */
 	int links;
+	int strict;            /* a sticky bit no longer excuses a writable directory */
+	struct stat home;      /* strict from this directory down (st_nlink 0: none) */
 };
 
 /* Whose directories and links the agent may rely on: its own and root's
@@ -34,8 +36,9 @@ static int safe_owner_ok(uid_t uid)
 }
 
 /* No one but the owner may add, rename or remove entries; in a sticky
- * directory (/tmp) others may add entries but not touch ours. */
-static int safe_dir_ok(int fd, const struct safe_walk *w, struct uct_err *err)
+ * directory (/tmp) others may add entries but not touch ours, which is
+ * enough above a home, not within it (w->strict). */
+static int safe_dir_ok(int fd, struct safe_walk *w, struct uct_err *err)
 {
 	const char *shown = w->shown;
 	char via[PATH_MAX + 32] = "";
@@ -52,7 +55,9 @@ static int safe_dir_ok(int fd, const struct safe_walk *w, struct uct_err *err)
 				   "who could redirect what uccx-trust writes there; run uccx-trust as "
 				   "that user, or use a directory of your own",
 				   shown, via, (unsigned)st.st_uid);
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0)
+	if (w->home.st_nlink != 0 && st.st_dev == w->home.st_dev && st.st_ino == w->home.st_ino)
+		w->strict = 1;
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && ((st.st_mode & S_ISVTX) == 0 || w->strict))
 		return uct_err_set(err, UCT_E_IO, EPERM,
 				   "refusing to write under %s%s: other users can change it (mode %04o); "
 				   "make it writable by its owner only (chmod go-w %s)",
@@ -128,7 +133,11 @@ static int safe_follow(struct safe_walk *w, const char *name, const struct stat 
 		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
 	free(w->rest);
 	w->rest = joined;
-	return target[0] == '/' ? safe_root(w, err) : 0;
+	if (target[0] != '/')
+		return 0;
+	/* Elsewhere from "/": strict again only once the home is reached. */
+	w->strict = 0;
+	return safe_root(w, err);
 }
 
 /* One component of the walk. *rest is what follows it in w->rest. */
@@ -198,38 +207,79 @@ static int safe_walk_all(struct safe_walk *w, int flags, struct uct_err *err)
 	}
 }
 
-int uct_safe_dir_open(const char *path, int flags, struct uct_err *err)
+/* The walk of path into w (set up by the caller); the O_PATH descriptor
+ * it reached is left in w->fd. */
+static int safe_walk_path(struct safe_walk *w, const char *path, int flags, struct uct_err *err)
 {
-	struct safe_walk w = {.fd = -1};
-	char *cwd = NULL;
-	int fd;
+	char *cwd;
+	int rc;
 
 	if (path[0] == '/') {
-		w.rest = uct_strdup(path);
+		w->rest = uct_strdup(path);
 	} else {
 		cwd = getcwd(NULL, 0);
 		if (cwd == NULL)
 			return uct_err_set(err, UCT_E_IO, errno, "cannot find the working directory: %s",
 					   strerror(errno));
-		w.rest = uct_asprintf("%s/%s", cwd, path);
+		w->rest = uct_asprintf("%s/%s", cwd, path);
 		free(cwd);
 	}
-	if (w.rest == NULL)
+	if (w->rest == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-	if (safe_walk_all(&w, flags, err) < 0) {
-		free(w.rest);
-		if (w.fd >= 0)
-			close(w.fd);
+	rc = safe_walk_all(w, flags, err);
+	free(w->rest);
+	w->rest = NULL;
+	if (rc < 0 && w->fd >= 0) {
+		close(w->fd);
+		w->fd = -1;
+	}
+	return rc;
+}
+
+/* A real descriptor for the directory w reached, where it can be read
+ * (fsync and fdopendir need one); the O_PATH one serves for *at() calls. */
+static int safe_walk_result(struct safe_walk *w)
+{
+	int fd = openat(w->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return w->fd;
+	close(w->fd);
+	return fd;
+}
+
+int uct_safe_dir_open(const char *path, int flags, struct uct_err *err)
+{
+	struct safe_walk w = {.fd = -1};
+
+	if (safe_walk_path(&w, path, flags, err) < 0)
+		return -1;
+	return safe_walk_result(&w);
+}
+
+int uct_safe_db_dir_open(const char *path, const char *home, struct uct_err *err)
+{
+	struct safe_walk w = {.fd = -1};
+	int fd;
+
+	if (home != NULL) {
+		/* The home is walked as any path is: its identity is only
+		 * trusted when the way to it is. */
+		if ((fd = uct_safe_dir_open(home, 0, err)) < 0)
+			return -1;
+		if (fstat(fd, &w.home) != 0)
+			w.home.st_nlink = 0;
+		close(fd);
+	}
+	if (safe_walk_path(&w, path, 0, err) < 0)
+		return -1;
+	/* The database directory itself: never excused by a sticky bit. */
+	w.strict = 1;
+	if (safe_dir_ok(w.fd, &w, err) < 0) {
+		close(w.fd);
 		return -1;
 	}
-	free(w.rest);
-	/* A real descriptor where the directory can be read (fsync and
-	 * fdopendir need one); the O_PATH one serves for *at() calls. */
-	fd = openat(w.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return w.fd;
-	close(w.fd);
-	return fd;
+	return safe_walk_result(&w);
 }
 
 int uct_safe_file_check(int dirfd, const char *dir, const char *name, struct uct_err *err)
@@ -258,12 +308,15 @@ int uct_safe_file_check(int dirfd, const char *dir, const char *name, struct uct
 	return 0;
 }
 
-int uct_safe_dir_check(const char *dir, const char *const *files, struct uct_err *err)
+/* uct_safe_dir_check and uct_safe_db_dir_check: db selects the stricter
+ * walk of uct_safe_db_dir_open. */
+static int safe_check(const char *dir, int db, const char *home, const char *const *files,
+		      struct uct_err *err)
 {
 	struct uct_err e = {0};
 	int fd, rc = 0;
 
-	fd = uct_safe_dir_open(dir, 0, &e);
+	fd = db ? uct_safe_db_dir_open(dir, home, &e) : uct_safe_dir_open(dir, 0, &e);
 	if (fd < 0) {
 		/* Not there yet: what exists of its path was checked. */
 		if (e.code == UCT_E_IO && e.native == ENOENT)
@@ -274,6 +327,17 @@ int uct_safe_dir_check(const char *dir, const char *const *files, struct uct_err
 		rc = uct_safe_file_check(fd, dir, files[i], err);
 	close(fd);
 	return rc;
+}
+
+int uct_safe_dir_check(const char *dir, const char *const *files, struct uct_err *err)
+{
+	return safe_check(dir, 0, NULL, files, err);
+}
+
+int uct_safe_db_dir_check(const char *dir, const char *home, const char *const *files,
+			  struct uct_err *err)
+{
+	return safe_check(dir, 1, home, files, err);
 }
 
 char *uct_path_dir(const char *path)

@@ -25,6 +25,17 @@
 int uct_safe_dir_open(const char *path, int flags, struct uct_err *err);
 
 /*
+ * Open an NSS database directory as uct_safe_dir_open does, stricter: the
+ * directory itself and, when home is not NULL, every directory from home
+ * down to it must not be writable by group or other even with the sticky
+ * bit (others could plant a journal or a database file in it, or a
+ * directory of their own in the way). The home must pass
+ * uct_safe_dir_open itself. A descriptor (O_RDONLY) owned by the caller,
+ * or -1 with err set (UCT_E_IO; native ENOENT when a component is missing).
+ */
+int uct_safe_db_dir_open(const char *path, const char *home, struct uct_err *err);
+
+/*
  * Check the entry name of the directory dirfd (shown as dir in messages)
  * before the agent writes it or lets a library open it: absent, or a
  * regular file, not a symbolic link, of this user or root, with no other
@@ -38,6 +49,11 @@ int uct_safe_file_check(int dirfd, const char *dir, const char *name, struct uct
  * directory that does not exist yet passes when its existing ancestors do.
  */
 int uct_safe_dir_check(const char *dir, const char *const *files, struct uct_err *err);
+
+/* The same for an NSS database directory (or a Firefox profile, which
+ * is one), with the rules of uct_safe_db_dir_open. */
+int uct_safe_db_dir_check(const char *dir, const char *home, const char *const *files,
+			  struct uct_err *err);
 
 /* The directory part of path ("." when it has none) and the last
  * component; newly allocated, NULL when out of memory. */

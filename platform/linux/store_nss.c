@@ -26,7 +26,9 @@
 #include "nss_calls.h"
 #include "nss_digest.h"
 #include "platform.h"
+#include "safepath.h"
 #include "stale.h"
+#include "store_nss.h"
 
 /* Every certificate the agent installs carries a nickname with this prefix;
  * nothing without it is ever listed, changed or removed. The nickname is
@@ -59,6 +61,7 @@ struct nss_impl {
 	NSSInitContext *ctx; /* NULL when closed */
 	int rw;
 	int nodb; /* read-only open of a database that does not exist yet */
+	char *home; /* the home the database belongs to, or NULL (nss_guard) */
 	struct nss_memo memo[NSS_MEMO_MAX];
 	size_t n_memo;
 };
@@ -397,9 +400,124 @@ static int nss_init_pin(struct uct_store *store, struct uct_err *err)
 	return rc;
 }
 
+/* The directories of creations killed before their rename
+ * ("nssdb.uct-PID-XXXXXX", nss_create) next to the database. */
+static void nss_tidy(struct uct_store *store)
+{
+	struct uct_err err = {0};
+	char *parent = uct_path_dir(store->path);
+	int dfd;
+
+	if (parent == NULL)
+		return;
+	dfd = uct_safe_dir_open(parent, 0, &err);
+	if (dfd >= 0) {
+		uct_stale_clean_at(dfd, parent, uct_path_base(store->path), ".uct-", 1);
+		close(dfd);
+	} else if (err.native != ENOENT) {
+		uct_log(UCT_LOG_DEBUG, "%s: not tidied: %s", parent, err.msg);
+	}
+	free(parent);
+}
+
+/* What NSS and SQLite open by name in a database directory. */
+static const char *const nss_guarded_files[] = {"cert9.db", "key4.db", "pkcs11.txt",
+						"cert9.db-journal", "key4.db-journal", NULL};
+
+/*
+ * NSS opens the database by its path, not by a descriptor: right before it
+ * does, the directory and the way to it are checked (safepath.c: no link
+ * or directory of another user, nothing writable by others from the home
+ * down, the database directory not even when sticky) and its identity
+ * goes into *st. A directory that does not exist yet passes with
+ * st_nlink 0 when missing_ok (what exists of its path was checked).
+ */
+static int nss_guard(struct uct_store *store, struct stat *st, int missing_ok,
+		     struct uct_err *err)
+{
+	const struct nss_impl *impl = store->impl;
+	struct uct_err e = {0};
+	int fd, rc = 0;
+
+	memset(st, 0, sizeof(*st));
+	fd = uct_safe_db_dir_open(store->path, impl->home, &e);
+	if (fd < 0 && missing_ok && e.code == UCT_E_IO && e.native == ENOENT)
+		return 0;
+	if (fd < 0)
+		return uct_err_set(err, e.code, e.native, "NSS database %s left alone: %s",
+				   store->path, e.msg);
+	for (size_t i = 0; nss_guarded_files[i] != NULL && rc == 0; i++)
+		rc = uct_safe_file_check(fd, store->path, nss_guarded_files[i], err);
+	if (rc == 0 && fstat(fd, st) != 0)
+		rc = uct_err_set(err, UCT_E_IO, errno, "cannot inspect %s: %s", store->path,
+				 strerror(errno));
+	close(fd);
+	return rc;
+}
+
+/* The directory checked now (its identity in *now) is the one checked
+ * before, when there was one: nothing was swapped in between. */
+static int nss_same_dir(struct uct_store *store, const struct stat *before, struct stat *now,
+			struct uct_err *err)
+{
+	if (nss_guard(store, now, 0, err) < 0)
+		return -1;
+	if (before->st_nlink == 0 || (now->st_dev == before->st_dev && now->st_ino == before->st_ino))
+		return 0;
+	return uct_err_set(err, UCT_E_IO, EXDEV,
+			   "NSS database %s left alone: the directory was replaced by another one "
+			   "while uccx-trust opened it; make sure no other user can write to any "
+			   "directory on its path (chmod go-w), then run again", store->path);
+}
+
+/* Everything before the open proper: the database checked, its journal
+ * rolled back or a new one created, checked again; *st is its identity
+ * (st_nlink 0 when reading a database that does not exist). */
+static int nss_prepare(struct uct_store *store, int rw, struct stat *st, struct uct_err *err)
+{
+	struct nss_impl *impl = store->impl;
+	struct stat first;
+
+	if (nss_guard(store, &first, 1, err) < 0)
+		return -1;
+	if (nss_db_exists(store->path))
+		nss_recover(store);
+	else if (rw && nss_create(store, err) == -1)
+		return -1;
+	/* Reading a database that does not exist yet: an NSS with no database
+	 * answers exactly as the empty database would. */
+	impl->nodb = !rw && !nss_db_exists(store->path);
+	if (impl->nodb) {
+		memset(st, 0, sizeof(*st));
+		return 0;
+	}
+	return nss_same_dir(store, &first, st, err);
+}
+
+/* Why NSS_InitContext failed, with what to do about it. */
+static int nss_open_failed(const struct uct_store *store, struct uct_err *err)
+{
+	const struct nss_impl *impl = store->impl;
+
+	if (!impl->nodb && PR_GetError() == SEC_ERROR_PKCS11_GENERAL_ERROR)
+		return uct_err_set(err, UCT_E_LOCKED, PR_GetError(),
+				   "NSS database %s stayed busy (locked by a browser or "
+				   "another program): try again later", store->path);
+	if (PR_GetError() == SEC_ERROR_BAD_DATABASE)
+		return uct_err_set(err, UCT_E_NSS, PR_GetError(),
+				   "NSS database %s is damaged or not an NSS database "
+				   "(SEC_ERROR_BAD_DATABASE): with the browser closed, move "
+				   "cert9.db and key4.db aside and start the browser once (it "
+				   "makes new ones), then run again",
+				   store->path);
+	return uct_err_set(err, UCT_E_NSS, PR_GetError(), "cannot open NSS database %s: %s",
+			   store->path, PR_ErrorToName(PR_GetError()));
+}
+
 static int nss_open(struct uct_store *store, int rw, struct uct_err *err)
 {
 	struct nss_impl *impl = store->impl;
+	struct stat st, now;
 	int tries;
 
 	if (impl->ctx != NULL && (impl->rw || !rw))
@@ -418,13 +536,8 @@ static int nss_open(struct uct_store *store, int rw, struct uct_err *err)
 	if (uct_nss_load(err) < 0)
 		return -1;
 
-	if (nss_db_exists(store->path))
-		nss_recover(store);
-	else if (rw && nss_create(store, err) == -1)
+	if (nss_prepare(store, rw, &st, err) < 0)
 		return -1;
-	/* Reading a database that does not exist yet: an NSS with no database
-	 * answers exactly as the empty database would. */
-	impl->nodb = !rw && !nss_db_exists(store->path);
 	for (tries = 1;; tries++) {
 		impl->ctx = nss_init(store->path, rw, impl->nodb);
 		if (impl->ctx != NULL || impl->nodb || tries == NSS_OPEN_TRIES ||
@@ -433,24 +546,15 @@ static int nss_open(struct uct_store *store, int rw, struct uct_err *err)
 		uct_log(UCT_LOG_DEBUG, "NSS database %s busy, retrying", store->path);
 		nss_sleep_ms(NSS_RETRY_MS);
 	}
-	if (impl->ctx == NULL) {
-		if (!impl->nodb && PR_GetError() == SEC_ERROR_PKCS11_GENERAL_ERROR)
-			return uct_err_set(err, UCT_E_LOCKED, PR_GetError(),
-					   "NSS database %s stayed busy (locked by a browser or "
-					   "another program): try again later", store->path);
-		if (PR_GetError() == SEC_ERROR_BAD_DATABASE)
-			return uct_err_set(err, UCT_E_NSS, PR_GetError(),
-					   "NSS database %s is damaged or not an NSS database "
-					   "(SEC_ERROR_BAD_DATABASE): with the browser closed, move "
-					   "cert9.db and key4.db aside and start the browser once (it "
-					   "makes new ones), then run again",
-					   store->path);
-		return uct_err_set(err, UCT_E_NSS, PR_GetError(), "cannot open NSS database %s: %s",
-				   store->path, PR_ErrorToName(PR_GetError()));
-	}
+	if (impl->ctx == NULL)
+		return nss_open_failed(store, err);
 	impl->rw = rw;
 	nss_open_store = store;
 	nss_pin_modules();
+	if (!impl->nodb && nss_same_dir(store, &st, &now, err) < 0) {
+		store->ops->close(store);
+		return -1;
+	}
 	if (rw && nss_init_pin(store, err) == -1) {
 		store->ops->close(store);
 		return -1;
@@ -534,6 +638,8 @@ static void nss_destroy(struct uct_store *store)
 	if (store == NULL)
 		return;
 	nss_close(store);
+	if (store->impl != NULL)
+		free(((struct nss_impl *)store->impl)->home);
 	free(store->impl);
 	free(store->id);
 	free(store->path);
@@ -1031,6 +1137,7 @@ static const struct uct_store_ops nss_ops = {
 	.remove = nss_remove,
 	.verify = nss_verify,
 	.digest = nss_digest,
+	.tidy = nss_tidy,
 	.close = nss_close,
 	.destroy = nss_destroy,
 };
@@ -1064,4 +1171,15 @@ nomem:
 	nss_destroy(store);
 	uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
 	return NULL;
+}
+
+int uct_store_nss_set_home(struct uct_store *store, const char *home, struct uct_err *err)
+{
+	struct nss_impl *impl = store->impl;
+
+	free(impl->home);
+	impl->home = home != NULL ? uct_strdup(home) : NULL;
+	if (home != NULL && impl->home == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+	return 0;
 }

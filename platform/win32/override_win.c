@@ -98,6 +98,14 @@ int uct_ovr_os_write(const char *path, const char *data, size_t len, struct uct_
 	return uct_file_write_atomic(path, data, len, 0600, err);
 }
 
+/* Windows' atomic write removes its temporary file when it fails; one
+ * left by a killed write ("cert_override.txt.tmp.PID.N") is not looked
+ * for yet. */
+void uct_ovr_os_tidy(const char *path)
+{
+	(void)path;
+}
+
 /*
  * Firefox 120 and later (and older ones with the ImportEnterpriseRoots
  * policy) trust the roots of the Windows Root stores, machine and user, as
