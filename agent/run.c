@@ -814,6 +814,9 @@ int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uc
 		lock_path = uct_asprintf("%s/lock", run->state_dir);
 		if (lock_path == NULL || uct_lock_acquire(lock_path, lock_wait_ms(), &lock, err) < 0)
 			goto out;
+		/* A killed run's temporary files (a run writes the state or its
+		 * outcome and the cache, not always all). */
+		uct_dir_tidy(run->state_dir);
 	}
 	if (load_state(run, err) < 0)
 		goto out;

@@ -353,6 +353,10 @@ int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err 
  * belongs to this user or root (a dir that does not exist yet: its existing
  * ancestors); else -1 with err saying which part and why. Windows: 0. */
 int uct_dir_check(const char *dir, struct uct_err *err);
+/* Remove from dir, a directory of the agent's own, the temporary files of
+ * any name that atomic writes (below) killed before their rename left,
+ * their writer gone; failures are only logged. */
+void uct_dir_tidy(const char *dir);
 /* The names of the regular files in dir, sorted (the caller clears
  * names). A missing directory is an empty list. */
 int uct_dir_list(const char *dir, struct uct_strv *names, struct uct_err *err);

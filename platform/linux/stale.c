@@ -124,3 +124,9 @@ void uct_stale_clean(const char *dir, const char *prefix, const char *marker, in
 	uct_stale_clean_at(dfd, dir, prefix, marker, dirs);
 	close(dfd);
 }
+
+void uct_dir_tidy(const char *dir)
+{
+	/* The atomic writes' ".NAME.tmp.PID.N" (sys.c). */
+	uct_stale_clean(dir, ".", ".tmp.", 0);
+}

@@ -98,12 +98,11 @@ int uct_ovr_os_write(const char *path, const char *data, size_t len, struct uct_
 	return uct_file_write_atomic(path, data, len, 0600, err);
 }
 
-/* Windows' atomic write removes its temporary file when it fails; one
- * left by a killed write ("cert_override.txt.tmp.PID.N") is not looked
- * for yet. */
+/* A write killed before its rename leaves "cert_override.txt.tmp.PID.N"
+ * (win_write_file); the next write of the file removes it too. */
 void uct_ovr_os_tidy(const char *path)
 {
-	(void)path;
+	uct_win_stale_beside(path);
 }
 
 /*

@@ -126,6 +126,38 @@ static int win_write_error(const char *path, DWORD e, struct uct_err *err)
 	return uct_win_err(err, UCT_E_IO, e, "cannot write %s", path);
 }
 
+/* A reparse point (symbolic link, junction) is never written through,
+ * nor is a directory replaced. */
+static int win_check_target(const wchar_t *wpath, const char *path, struct uct_err *err)
+{
+	DWORD attr = GetFileAttributesW(wpath);
+
+	if (attr != INVALID_FILE_ATTRIBUTES && (attr & FILE_ATTRIBUTE_REPARSE_POINT))
+		return uct_err_set(err, UCT_E_IO, 0,
+				   "refusing to write %s: it is a symbolic link (remove it and run again)",
+				   path);
+	if (attr != INVALID_FILE_ATTRIBUTES && (attr & FILE_ATTRIBUTE_DIRECTORY))
+		return uct_err_set(err, UCT_E_IO, 0, "refusing to write %s: not a regular file",
+				   path);
+	return 0;
+}
+
+/* All of data to h; FALSE with GetLastError() set when a write fails. */
+static BOOL win_write_all(HANDLE h, const char *p, size_t len)
+{
+	DWORD put;
+
+	while (len > 0) {
+		DWORD chunk = len > 0x10000000 ? 0x10000000 : (DWORD)len;
+
+		if (!WriteFile(h, p, chunk, &put, NULL))
+			return FALSE;
+		p += put;
+		len -= put;
+	}
+	return TRUE;
+}
+
 /* Temp file, MoveFileEx; durable: flushed and written through first. */
 static int win_write_file(const char *path, const void *data, size_t len, int mode, int durable,
 			  struct uct_err *err)
@@ -133,28 +165,17 @@ static int win_write_file(const char *path, const void *data, size_t len, int mo
 	static unsigned counter;
 	wchar_t *wpath = uct_win_wide(path), *wtmp = NULL;
 	HANDLE h = INVALID_HANDLE_VALUE;
-	const char *p = data;
 	char *tmp = NULL;
-	DWORD attr, put;
 	int rc = -1;
 
 	(void)mode; /* the ACL is inherited from the directory (see sys_state_dir) */
 	if (wpath == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-	/* A reparse point (symbolic link, junction) is never written through. */
-	attr = GetFileAttributesW(wpath);
-	if (attr != INVALID_FILE_ATTRIBUTES && (attr & FILE_ATTRIBUTE_REPARSE_POINT)) {
-		uct_err_set(err, UCT_E_IO, 0,
-			    "refusing to write %s: it is a symbolic link (remove it and run again)",
-			    path);
+	if (win_check_target(wpath, path, err) < 0 || win_make_parents(wpath, path, err) < 0)
 		goto out;
-	}
-	if (attr != INVALID_FILE_ATTRIBUTES && (attr & FILE_ATTRIBUTE_DIRECTORY)) {
-		uct_err_set(err, UCT_E_IO, 0, "refusing to write %s: not a regular file", path);
-		goto out;
-	}
-	if (win_make_parents(wpath, path, err) < 0)
-		goto out;
+	/* What earlier writes of path killed before their rename left: only
+	 * path's own, as this may be a Firefox profile or the user's directory. */
+	uct_win_stale_beside(path);
 	tmp = uct_asprintf("%s.tmp.%lu.%u", path, (unsigned long)GetCurrentProcessId(), counter++);
 	wtmp = uct_win_wide(tmp);
 	if (tmp == NULL || wtmp == NULL) {
@@ -166,17 +187,7 @@ static int win_write_file(const char *path, const void *data, size_t len, int mo
 		win_write_error(tmp, GetLastError(), err);
 		goto out;
 	}
-	while (len > 0) {
-		DWORD chunk = len > 0x10000000 ? 0x10000000 : (DWORD)len;
-
-		if (!WriteFile(h, p, chunk, &put, NULL)) {
-			win_write_error(path, GetLastError(), err);
-			goto out;
-		}
-		p += put;
-		len -= put;
-	}
-	if (durable && !FlushFileBuffers(h)) {
+	if (!win_write_all(h, data, len) || (durable && !FlushFileBuffers(h))) {
 		win_write_error(path, GetLastError(), err);
 		goto out;
 	}
@@ -319,6 +330,11 @@ int uct_dir_check(const char *dir, struct uct_err *err)
 	(void)dir;
 	(void)err;
 	return 0;
+}
+
+void uct_dir_tidy(const char *dir)
+{
+	uct_win_stale_clean(dir, NULL);
 }
 
 char *uct_home_state_dir(const char *home)

@@ -22,6 +22,16 @@ int uct_win_err(struct uct_err *err, int code, DWORD e, const char *fmt, ...)
 /* The value of an environment variable as UTF-8, newly allocated; NULL when unset. */
 char *uct_win_getenv(const char *name);
 
+/* Remove from dir the temporary files "BASE.tmp.PID.N" that writes of
+ * dir\BASE killed before their rename left (base NULL: of any BASE, for a
+ * directory that is the agent's own), when process PID no longer runs or
+ * the file is older than an hour (stale_win.c). Plain files only: a
+ * reparse point, a directory, a file held open and any other name stay.
+ * Failures are only logged. */
+void uct_win_stale_clean(const char *dir, const char *base);
+/* The same for path's own temporary files, in its directory. */
+void uct_win_stale_beside(const char *path);
+
 /* An http or https URL split the way WinHTTP takes it. */
 struct uct_win_url {
 	wchar_t host[256];
