@@ -215,8 +215,8 @@ static int config_slurp(const char *path, char **text, size_t *len, struct col_e
 	char *buf;
 
 	if (f == NULL) {
-		col_err_set(err, COL_REJ_CONFIG, "cannot read %s: %s (check the path given to "
-			    "--config)", path, strerror(errno));
+		col_err_set(err, COL_REJ_CONFIG, "cannot read %s: %s; check the path given to "
+			    "--config", path, strerror(errno));
 		return -1;
 	}
 	buf = malloc(UCT_INI_MAX + 1);
