@@ -6,12 +6,7 @@
 #ifndef UCT_LOG_H
 #define UCT_LOG_H
 
-/* The printf dialect checked by -Wformat. The Windows build sets it to
- * gnu_printf: to mingw's gcc plain "printf" means the Microsoft CRT's, which
- * has no %zu, while the build uses mingw's C99-conforming stdio. */
-#ifndef UCT_PRINTF_FORMAT
-#define UCT_PRINTF_FORMAT printf
-#endif
+#include "uct_err.h" /* UCT_PRINTF_FORMAT */
 
 enum uct_log_level { UCT_LOG_ERROR = 0, UCT_LOG_WARN, UCT_LOG_INFO, UCT_LOG_DEBUG };
 

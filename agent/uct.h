@@ -1,6 +1,6 @@
 /*
- * uct.h: the vocabulary shared by the whole agent: errors, certificates,
- * chains and small owned-string helpers. Nothing here knows an operating
+ * uct.h: the vocabulary shared by the whole agent: certificates, chains and
+ * small owned-string helpers (errors come from core/uct_err.h). Nothing here knows an operating
  * system or a crypto library; native types stay in platform/.
  */
 #ifndef UCT_H
@@ -9,50 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The printf dialect checked by -Wformat. The Windows build sets it to
- * gnu_printf: to mingw's gcc plain "printf" means the Microsoft CRT's, which
- * has no %zu, while the build uses mingw's C99-conforming stdio. */
-#ifndef UCT_PRINTF_FORMAT
-#define UCT_PRINTF_FORMAT printf
-#endif
+#include "uct_err.h"
 
 #define UCT_VERSION "0.1.0"
 #define UCT_JSON_SCHEMA 1
-
-/* Stable error codes: they go into reports, so never renumber. */
-enum uct_err_code {
-	UCT_E_NONE = 0,
-	UCT_E_USAGE = 1,   /* bad command line */
-	UCT_E_CONFIG = 2,  /* bad configuration file or value */
-	UCT_E_SYSTEM = 3,  /* OS call failed */
-	UCT_E_NOMEM = 4,
-	UCT_E_IO = 5,      /* file read/write */
-	UCT_E_PARSE = 6,   /* certificate or data could not be parsed */
-	UCT_E_NSS = 7,     /* NSS library call failed */
-	UCT_E_NET = 8,     /* network set-up (not a per-endpoint verdict) */
-	UCT_E_LOCKED = 9,  /* another run holds the lock / database busy */
-	UCT_E_LOGIN = 10,  /* store needs a password (NSS Primary Password) */
-	UCT_E_CRYPTO = 11, /* OpenSSL / crypt32 failure */
-};
-
-/*
- * An error as libtls keeps it: a small stable code, the native value
- * (errno, PR_GetError(), ERR_get_error(), GetLastError()) and a message for a
- * person. The first error set wins; later ones are dropped.
- */
-struct uct_err {
-	int code;
-	long native;
-	char msg[512];
-};
-
-/* Set err (if not already set). Always returns -1 so callers can
- * `return uct_err_set(...)`. err may be NULL. */
-int uct_err_set(struct uct_err *err, int code, long native, const char *fmt, ...)
-	__attribute__((format(UCT_PRINTF_FORMAT, 4, 5)));
-void uct_err_clear(struct uct_err *err);
-/* Name of a code, e.g. "config" for UCT_E_CONFIG (static string). */
-const char *uct_err_name(int code);
 
 /* ---- growable arrays of owned strings -------------------------------- */
 

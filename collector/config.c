@@ -1,13 +1,16 @@
 /*
- * config.c: the collector's flags and its INI file ([collector] section),
- * token files and the listen address. Secrets are only ever read from files
- * so that they never appear in a process listing.
+ * config.c: the collector's flags and its INI file ([collector] section,
+ * read in the agent's dialect: core/uct_ini.h), token files and the listen
+ * address. Secrets are only ever read from files so that they never appear
+ * in a process listing.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +18,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include <ini.h>
-
 #include "col.h"
+#include "uct_ini.h"
 
 void col_log(const char *level, const char *fmt, ...)
 {
@@ -67,121 +69,215 @@ void col_config_usage(FILE *out)
 	      out);
 }
 
-static int config_set(struct col_config *cfg, const char *key, const char *value,
+/* What a setting holds, and so how its value is read. */
+enum config_kind { CONFIG_STR, CONFIG_SYNC, CONFIG_UINT, CONFIG_SIZE };
+
+/* One setting: a flag, and a key of the file's [collector] section. */
+struct config_key {
+	const char *name;       /* the flag without its dashes; a file may write '-' as '_' */
+	enum config_kind kind;
+	size_t offset;          /* of its field in struct col_config */
+	unsigned long min, max; /* numbers only */
+};
+
+#define CONFIG_AT(field) offsetof(struct col_config, field)
+
+static const struct config_key config_keys[] = {
+	{"listen", CONFIG_STR, CONFIG_AT(listen), 0, 0},
+	{"db", CONFIG_STR, CONFIG_AT(db_path), 0, 0},
+	{"tls-cert", CONFIG_STR, CONFIG_AT(tls_cert), 0, 0},
+	{"tls-key", CONFIG_STR, CONFIG_AT(tls_key), 0, 0},
+	{"agent-token-file", CONFIG_STR, CONFIG_AT(agent_token_file), 0, 0},
+	{"admin-token-file", CONFIG_STR, CONFIG_AT(admin_token_file), 0, 0},
+	{"sync", CONFIG_SYNC, CONFIG_AT(sync), 0, 0},
+	{"max-connections", CONFIG_UINT, CONFIG_AT(max_connections), 1, 65536},
+	{"max-connections-per-address", CONFIG_UINT, CONFIG_AT(max_per_address), 0, 65536},
+	{"timeout", CONFIG_UINT, CONFIG_AT(timeout_s), 1, 3600},
+	{"header-timeout", CONFIG_UINT, CONFIG_AT(header_timeout_s), 1, 3600},
+	{"body-timeout", CONFIG_UINT, CONFIG_AT(body_timeout_s), 1, 3600},
+	{"max-body", CONFIG_SIZE, CONFIG_AT(max_body), 1024, 64ul * 1024 * 1024},
+};
+#define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
+
+/* The setting named key (case and '-' or '_' alike), or NULL. */
+static const struct config_key *config_find(const char *key)
+{
+	size_t i, j;
+
+	for (i = 0; i < CONFIG_NKEYS; i++) {
+		const char *name = config_keys[i].name;
+		for (j = 0; name[j] != '\0' && key[j] != '\0'; j++)
+			if (tolower((unsigned char)key[j]) != name[j] &&
+			    !(key[j] == '_' && name[j] == '-'))
+				break;
+		if (name[j] == '\0' && key[j] == '\0')
+			return &config_keys[i];
+	}
+	return NULL;
+}
+
+/* A value quoted in a message, cut so that the reason and the fix fit. */
+#define CONFIG_QUOTE_FMT "\"%.64s%s\""
+#define CONFIG_QUOTE(v) (v), strlen(v) > 64 ? "..." : ""
+
+static int config_bad(const struct config_key *k, const char *value, struct col_err *err)
+{
+	if (k->kind == CONFIG_SYNC)
+		col_err_set(err, COL_REJ_CONFIG, "bad value " CONFIG_QUOTE_FMT " for %s: full or normal",
+			    CONFIG_QUOTE(value), k->name);
+	else
+		col_err_set(err, COL_REJ_CONFIG,
+			    "bad value " CONFIG_QUOTE_FMT " for %s: a whole number from %lu to %lu",
+			    CONFIG_QUOTE(value), k->name, k->min, k->max);
+	return -1;
+}
+
+static int config_set(struct col_config *cfg, const struct config_key *k, const char *value,
 		      struct col_err *err)
 {
-	char **str = NULL;
-	char *end;
+	char *field = (char *)cfg + k->offset, *end;
 	unsigned long n;
 
-	if (!strcasecmp(key, "listen"))
-		str = &cfg->listen;
-	else if (!strcasecmp(key, "db"))
-		str = &cfg->db_path;
-	else if (!strcasecmp(key, "tls-cert") || !strcasecmp(key, "tls_cert"))
-		str = &cfg->tls_cert;
-	else if (!strcasecmp(key, "tls-key") || !strcasecmp(key, "tls_key"))
-		str = &cfg->tls_key;
-	else if (!strcasecmp(key, "agent-token-file") || !strcasecmp(key, "agent_token_file"))
-		str = &cfg->agent_token_file;
-	else if (!strcasecmp(key, "admin-token-file") || !strcasecmp(key, "admin_token_file"))
-		str = &cfg->admin_token_file;
-	if (str != NULL) {
+	if (k->kind == CONFIG_STR) {
+		char **str = (char **)(void *)field;
 		free(*str);
-		*str = strdup(value);
-		return *str ? 0 : -1;
+		if ((*str = strdup(value)) == NULL) {
+			col_err_set(err, COL_REJ_CONFIG, "out of memory reading %s", k->name);
+			return -1;
+		}
+		return 0;
 	}
-	if (!strcasecmp(key, "sync")) {
-		if (!strcasecmp(value, "full"))
-			cfg->sync = COL_SYNC_FULL;
-		else if (!strcasecmp(value, "normal"))
-			cfg->sync = COL_SYNC_NORMAL;
-		else
-			goto bad;
+	if (k->kind == CONFIG_SYNC) {
+		if (strcasecmp(value, "full") != 0 && strcasecmp(value, "normal") != 0)
+			return config_bad(k, value, err);
+		cfg->sync = strcasecmp(value, "full") == 0 ? COL_SYNC_FULL : COL_SYNC_NORMAL;
 		return 0;
 	}
 	errno = 0;
 	n = strtoul(value, &end, 10);
-	if (errno != 0 || end == value || *end != '\0')
-		goto bad;
-	if (!strcasecmp(key, "max-connections") || !strcasecmp(key, "max_connections")) {
-		if (n < 1 || n > 65536)
-			goto bad;
-		cfg->max_connections = (unsigned)n;
-	} else if (!strcasecmp(key, "max-connections-per-address") ||
-		   !strcasecmp(key, "max_connections_per_address")) {
-		if (n > 65536)
-			goto bad;
-		cfg->max_per_address = (unsigned)n;
-	} else if (!strcasecmp(key, "timeout")) {
-		if (n < 1 || n > 3600)
-			goto bad;
-		cfg->timeout_s = (unsigned)n;
-	} else if (!strcasecmp(key, "header-timeout") || !strcasecmp(key, "header_timeout")) {
-		if (n < 1 || n > 3600)
-			goto bad;
-		cfg->header_timeout_s = (unsigned)n;
-	} else if (!strcasecmp(key, "body-timeout") || !strcasecmp(key, "body_timeout")) {
-		if (n < 1 || n > 3600)
-			goto bad;
-		cfg->body_timeout_s = (unsigned)n;
-	} else if (!strcasecmp(key, "max-body") || !strcasecmp(key, "max_body")) {
-		if (n < 1024 || n > 64ul * 1024 * 1024)
-			goto bad;
-		cfg->max_body = n;
-	} else {
-		col_err_set(err, COL_REJ_CONFIG, "unknown setting \"%s\"", key);
+	if (errno != 0 || end == value || *end != '\0' || value[0] == '-' || n < k->min ||
+	    n > k->max)
+		return config_bad(k, value, err);
+	if (k->kind == CONFIG_SIZE)
+		*(size_t *)(void *)field = n;
+	else
+		*(unsigned *)(void *)field = (unsigned)n;
+	return 0;
+}
+
+/* The [collector] section of --config FILE, read in the agent's dialect. */
+struct config_ini {
+	struct col_config *cfg;
+	const char *path;
+	int lines[CONFIG_NKEYS]; /* where each setting was given, 0: not yet */
+	struct col_err *err;
+};
+
+/* uct_ini_handler: -1 with the error set stops the parse. */
+static int config_ini_pair(void *user, const char *section, const char *key, const char *value,
+			   int line)
+{
+	struct config_ini *ci = user;
+	const struct config_key *k;
+	struct col_err why = {0};
+	size_t i;
+
+	/* Other sections belong to other programs sharing the file. */
+	if (strcasecmp(section, "collector") != 0)
+		return 0;
+	k = config_find(key);
+	if (k == NULL) {
+		col_err_set(ci->err, COL_REJ_CONFIG,
+			    "%s:%d: unknown setting " CONFIG_QUOTE_FMT " in [collector]; the "
+			    "settings are the flags without their dashes (--help lists them)",
+			    ci->path, line, CONFIG_QUOTE(key));
+		return -1;
+	}
+	i = (size_t)(k - config_keys);
+	if (ci->lines[i] != 0) {
+		col_err_set(ci->err, COL_REJ_CONFIG,
+			    "%s:%d: '%s' is set twice in [collector] (also on line %d); keep one "
+			    "of them", ci->path, line, k->name, ci->lines[i]);
+		return -1;
+	}
+	ci->lines[i] = line;
+	if (config_set(ci->cfg, k, value, &why) < 0) {
+		col_err_set(ci->err, COL_REJ_CONFIG, "%s:%d: %s", ci->path, line, why.msg);
 		return -1;
 	}
 	return 0;
-bad:
-	col_err_set(err, COL_REJ_CONFIG, "bad value \"%s\" for %s", value, key);
+}
+
+/* The whole file into a new NUL-terminated buffer. */
+static int config_slurp(const char *path, char **text, size_t *len, struct col_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+
+	if (f == NULL) {
+		col_err_set(err, COL_REJ_CONFIG, "cannot read %s: %s; check the path given to "
+			    "--config", path, strerror(errno));
+		return -1;
+	}
+	buf = malloc(UCT_INI_MAX + 1);
+	*len = buf != NULL ? fread(buf, 1, UCT_INI_MAX + 1, f) : 0;
+	if (buf == NULL || ferror(f) || *len > UCT_INI_MAX) {
+		col_err_set(err, COL_REJ_CONFIG, "cannot read %s: %s", path,
+			    buf == NULL	    ? "out of memory"
+			    : ferror(f) ? strerror(errno)
+					: "larger than 1 MiB, not a configuration file");
+		free(buf);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	buf[*len] = '\0';
+	*text = buf;
+	return 0;
+}
+
+static int config_read_file(const char *path, struct col_config *cfg, struct col_err *err)
+{
+	struct config_ini ci = {.cfg = cfg, .path = path, .err = err};
+	struct uct_err why = {0};
+	char *text;
+	size_t len;
+	int rc;
+
+	if (config_slurp(path, &text, &len, err) < 0)
+		return -1;
+	rc = uct_ini_parse_text(path, text, len, config_ini_pair, NULL, &ci, &why);
+	free(text);
+	if (rc == 0)
+		return 0;
+	/* The reader's own errors (syntax) name the line and the syntax. */
+	if (why.code != UCT_E_NONE)
+		col_err_set(err, COL_REJ_CONFIG, "%s", why.msg);
 	return -1;
 }
 
-struct config_ini {
-	struct col_config *cfg;
-	struct col_err *err;
-	int failed;
+static const struct option config_opts[] = {
+	{"config", required_argument, NULL, 'c'},
+	{"listen", required_argument, NULL, 1},
+	{"db", required_argument, NULL, 1},
+	{"tls-cert", required_argument, NULL, 1},
+	{"tls-key", required_argument, NULL, 1},
+	{"agent-token-file", required_argument, NULL, 1},
+	{"admin-token-file", required_argument, NULL, 1},
+	{"sync", required_argument, NULL, 1},
+	{"max-connections", required_argument, NULL, 1},
+	{"timeout", required_argument, NULL, 1},
+	{"max-body", required_argument, NULL, 1},
+	{"max-connections-per-address", required_argument, NULL, 1},
+	{"header-timeout", required_argument, NULL, 1},
+	{"body-timeout", required_argument, NULL, 1},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{0, 0, 0, 0},
 };
 
-static int config_ini_line(void *user, const char *section, const char *key, const char *value)
+static void config_defaults(struct col_config *cfg)
 {
-	struct config_ini *ci = user;
-
-	if (strcasecmp(section, "collector") != 0)
-		return 1;
-	if (config_set(ci->cfg, key, value, ci->err) < 0) {
-		ci->failed = 1;
-		return 0;
-	}
-	return 1;
-}
-
-int col_config_load(int argc, char **argv, struct col_config *cfg, struct col_err *err)
-{
-	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"listen", required_argument, NULL, 'l'},
-		{"db", required_argument, NULL, 'd'},
-		{"tls-cert", required_argument, NULL, 1},
-		{"tls-key", required_argument, NULL, 2},
-		{"agent-token-file", required_argument, NULL, 3},
-		{"admin-token-file", required_argument, NULL, 4},
-		{"sync", required_argument, NULL, 5},
-		{"max-connections", required_argument, NULL, 6},
-		{"timeout", required_argument, NULL, 7},
-		{"max-body", required_argument, NULL, 8},
-		{"max-connections-per-address", required_argument, NULL, 9},
-		{"header-timeout", required_argument, NULL, 10},
-		{"body-timeout", required_argument, NULL, 11},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{0, 0, 0, 0},
-	};
-	const char *config_file = NULL;
-	int c, i;
-
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->sync = COL_SYNC_FULL;
 	cfg->max_connections = 512;
@@ -190,11 +286,44 @@ int col_config_load(int argc, char **argv, struct col_config *cfg, struct col_er
 	cfg->header_timeout_s = 10;
 	cfg->body_timeout_s = 60;
 	cfg->max_body = 1024 * 1024;
+}
+
+/* The flags other than --config, --help and --version, over the file. */
+static int config_flags(int argc, char **argv, struct col_config *cfg, struct col_err *err)
+{
+	int c, i;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", config_opts, &i)) != -1) {
+		if (c == '?' || c == ':') {
+			col_err_set(err, COL_REJ_CONFIG, "unknown option or missing value: %s",
+				    argv[optind - 1]);
+			return -1;
+		}
+		if (c != 1)
+			continue;
+		if (config_set(cfg, config_find(config_opts[i].name), optarg, err) < 0)
+			return -1;
+	}
+	if (optind < argc) {
+		col_err_set(err, COL_REJ_CONFIG, "unexpected argument %s", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+int col_config_load(int argc, char **argv, struct col_config *cfg, struct col_err *err)
+{
+	const char *config_file = NULL;
+	int c;
+
+	config_defaults(cfg);
 	/* First pass: only --config, --help and --version, so that the file is
 	 * read before the flags that override it. */
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", config_opts, NULL)) != -1) {
 		if (c == 'c')
 			config_file = optarg;
 		else if (c == 'h')
@@ -204,35 +333,10 @@ int col_config_load(int argc, char **argv, struct col_config *cfg, struct col_er
 	}
 	if (cfg->help || cfg->version)
 		return 0;
-	if (config_file != NULL) {
-		struct config_ini ci = {.cfg = cfg, .err = err};
-		int line = ini_parse(config_file, config_ini_line, &ci);
-		if (line < 0) {
-			col_err_set(err, COL_REJ_CONFIG, "cannot read %s", config_file);
-			return -1;
-		}
-		if (ci.failed || line > 0) {
-			col_err_set(err, COL_REJ_CONFIG, "%s line %d: syntax error", config_file, line);
-			return -1;
-		}
-	}
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, &i)) != -1) {
-		if (c == '?' || c == ':') {
-			col_err_set(err, COL_REJ_CONFIG, "unknown option or missing value: %s",
-				    argv[optind - 1]);
-			return -1;
-		}
-		if (c == 'c' || c == 'h' || c == 'V')
-			continue;
-		if (config_set(cfg, opts[i].name, optarg, err) < 0)
-			return -1;
-	}
-	if (optind < argc) {
-		col_err_set(err, COL_REJ_CONFIG, "unexpected argument %s", argv[optind]);
+	if (config_file != NULL && config_read_file(config_file, cfg, err) < 0)
 		return -1;
-	}
+	if (config_flags(argc, argv, cfg, err) < 0)
+		return -1;
 	if (cfg->listen == NULL && (cfg->listen = strdup("127.0.0.1:8443")) == NULL)
 		return -1;
 	return 0;

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <microhttpd.h>
 
 #include "col.h"
@@ -133,66 +134,30 @@ static enum MHD_Result http_json(struct MHD_Connection *c, unsigned status, char
 }
 
 /*
- * Appends the JSON escape of the UTF-8 sequence at *p (advancing it) to out:
- * ASCII as is (quotes and controls escaped), anything else as \uXXXX, and a
- * byte that is not valid UTF-8 as \ufffd. An error message may quote the
- * rejected document (jansson's messages do), which need not be UTF-8.
+ * {"error": message}, in ASCII (jansson writes \uXXXX). A message may quote
+ * the rejected document (jansson's own messages do), which need not be
+ * UTF-8: jansson refuses such a string, and it is then sent with every byte
+ * outside ASCII shown as '?'.
  */
-static size_t http_json_char(const unsigned char **p, char *out)
-{
-	const unsigned char *s = *p;
-	unsigned long cp;
-	size_t len = 0, i;
-
-	if (*s < 0x80) {
-		*p = s + 1;
-		if (*s == '"' || *s == '\\')
-			return (size_t)sprintf(out, "\\%c", *s);
-		if (*s < 0x20 || *s == 0x7f)
-			return (size_t)sprintf(out, "\\u%04x", *s);
-		out[0] = (char)*s;
-		return 1;
-	}
-	if ((*s & 0xe0) == 0xc0 && *s >= 0xc2)
-		len = 2;
-	else if ((*s & 0xf0) == 0xe0)
-		len = 3;
-	else if ((*s & 0xf8) == 0xf0 && *s <= 0xf4)
-		len = 4;
-	cp = len ? *s & (0x7f >> len) : 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80) {
-			len = 0;
-			break;
-		}
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (len == 0 || (len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff))) {
-		*p = s + 1;
-		return (size_t)sprintf(out, "\\ufffd");
-	}
-	*p = s + len;
-	if (cp < 0x10000)
-		return (size_t)sprintf(out, "\\u%04lx", cp);
-	cp -= 0x10000;
-	return (size_t)sprintf(out, "\\u%04lx\\u%04lx", 0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
-}
-
-/* {"error": message}, the message JSON-escaped by hand, in ASCII only. */
 static enum MHD_Result http_error(struct MHD_Connection *c, unsigned status, const char *msg)
 {
-	const unsigned char *p = (const unsigned char *)msg;
-	size_t o = 0;
-	char *out = malloc(strlen(msg) * 12 + 16);
+	json_t *doc = json_pack("{s:s}", "error", msg);
+	char *ascii, *p;
 
-	if (out == NULL)
+	if (doc == NULL) {
+		if ((ascii = strdup(msg)) == NULL)
+			return MHD_NO;
+		for (p = ascii; *p != '\0'; p++)
+			if ((unsigned char)*p >= 0x80)
+				*p = '?';
+		doc = json_pack("{s:s}", "error", ascii);
+		free(ascii);
+	}
+	if (doc == NULL)
 		return MHD_NO;
-	o += (size_t)sprintf(out, "{\"error\":\"");
-	while (*p != '\0')
-		o += http_json_char(&p, out + o);
-	strcpy(out + o, "\"}");
-	return http_json(c, status, out);
+	p = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(doc);
+	return http_json(c, status, p);
 }
 
 static enum MHD_Result http_reject(struct col_server *s, struct MHD_Connection *c,

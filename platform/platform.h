@@ -1,7 +1,7 @@
 /*
  * platform.h: the one interface between the portable agent (agent/) and an
- * operating system. platform/linux implements it with libcurl, OpenSSL, NSS
- * and inih; platform/win32 with WinHTTP and crypt32. Native types
+ * operating system. platform/linux implements it with libcurl, OpenSSL and
+ * NSS; platform/win32 with WinHTTP and crypt32. Native types
  * (X509 *, CERTCertificate *, HCERTSTORE) never cross this line.
  */
 #ifndef UCT_PLATFORM_H
@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "uct.h"
+#include "uct_ini.h"
 
 /* ---- certificates --------------------------------------------------- */
 
@@ -272,12 +273,10 @@ struct uct_store *uct_store_ffpolicy_new(const char *policy_file, const char *ce
 
 /* ---- files, configuration, locking ---------------------------------- */
 
-/* Parse an INI file, calling handler(section, key, value, line) for every
- * pair; a non-zero return from handler stops the parse and is returned.
- * Fails with UCT_E_IO when the file cannot be read, UCT_E_CONFIG with the
- * line number when the syntax is bad. */
-typedef int (*uct_ini_handler)(void *ctx, const char *section, const char *key,
-			       const char *value, int line);
+/* Parse an INI file in the dialect of uct_ini.h, calling handler(section,
+ * key, value, line) for every pair; a non-zero return from handler stops
+ * the parse and is returned. Fails with UCT_E_IO when the file cannot be
+ * read, UCT_E_CONFIG with the line number when the syntax is bad. */
 int uct_ini_parse(const char *path, uct_ini_handler handler, void *ctx, struct uct_err *err);
 /* The same for a file another program writes (Firefox's profiles.ini): a
  * line that does not parse is logged and skipped instead of failing. */

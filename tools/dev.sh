@@ -11,7 +11,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${UCT_BUILD:-$top/build}
 
 packages=(build-essential cmake pkg-config libnss3-dev libnss3-tools libcurl4-openssl-dev
-	  libssl-dev libinih-dev check openssl curl ca-certificates
+	  libssl-dev check openssl curl ca-certificates
 	  libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev postgresql time python3
 	  dpkg-dev rpm file chromium firefox-esr util-linux groff-base passwd strace
 	  gcc-mingw-w64-x86-64 wine wine64 wixl clang libclang-rt-14-dev pmccabe)

@@ -1,147 +1,40 @@
 /*
- * ini.c: the INI reader of platform.h, shared by every platform: it only
- * needs uct_file_read(), which each platform provides.
+ * ini.c: uct_ini_parse of platform.h, shared by every platform: the file
+ * is read with uct_file_read(), which each platform provides, and parsed by
+ * the reader of core/ (uct_ini.h), the collector's too.
  */
-#include <ctype.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "log.h"
 #include "platform.h"
 
-/* A configuration file is a few hundred bytes; 1 MiB is generous. */
-#define SYS_INI_MAX (1024 * 1024)
-
-/* ---- INI ------------------------------------------------------------- */
-
-/*
- * Our own reader rather than inih: the distribution's inih (r55) reads lines
- * into a 200-byte buffer and silently turns the rest of a longer line into a
- * bogus "key = value" pair, and a list of URLs or pins is often longer than
- * that. It also reports no line number to the handler.
- */
-static char *ini_trim(char *s)
+static void ini_log_skipped(void *ctx, const struct uct_err *why)
 {
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
+	(void)ctx;
+	uct_log(UCT_LOG_WARN, "%s (line skipped)", why->msg);
 }
 
-/* Cut an inline comment: ';' or '#' at the start or after white space, so
- * a URL fragment ("page#top") survives. */
-static void ini_cut_comment(char *s)
+static int ini_parse_file(const char *path, uct_ini_handler handler, void *ctx,
+			  uct_ini_skipped skipped, struct uct_err *err)
 {
-	char *p;
-
-	for (p = s; *p != '\0'; p++) {
-		if ((*p == ';' || *p == '#') && (p == s || isspace((unsigned char)p[-1]))) {
-			*p = '\0';
-			return;
-		}
-	}
-}
-
-static int ini_syntax_error(const char *path, int line, struct uct_err *err)
-{
-	return uct_err_set(err, UCT_E_CONFIG, line,
-			   "%s:%d: syntax error: expected 'key = value' or '[section]'", path, line);
-}
-
-/* Parse one line (modified in place). Returns 0 to go on, the handler's
- * non-zero value to stop, or -1 with err set on a syntax error. */
-static int ini_line(const char *path, char *text, int line, char *section, size_t section_size,
-		    uct_ini_handler handler, void *ctx, struct uct_err *err)
-{
-	char *s, *eq, *key, *value, *close;
-	size_t vlen;
-
-	s = ini_trim(text);
-	if (*s == '\0' || *s == ';' || *s == '#')
-		return 0;
-	if (*s == '[') {
-		ini_cut_comment(s);
-		s = ini_trim(s);
-		close = strchr(s, ']');
-		if (close == NULL || close[1] != '\0')
-			return ini_syntax_error(path, line, err);
-		*close = '\0';
-		s = ini_trim(s + 1);
-		if (*s == '\0' || strlen(s) >= section_size)
-			return ini_syntax_error(path, line, err);
-		memcpy(section, s, strlen(s) + 1);
-		return 0;
-	}
-	eq = strchr(s, '=');
-	if (eq == NULL)
-		return ini_syntax_error(path, line, err);
-	*eq = '\0';
-	key = ini_trim(s);
-	value = eq + 1;
-	ini_cut_comment(value);
-	value = ini_trim(value);
-	if (*key == '\0')
-		return ini_syntax_error(path, line, err);
-	/* Allow one pair of surrounding quotes, as many INI dialects do. */
-	vlen = strlen(value);
-	if (vlen >= 2 && (value[0] == '"' || value[0] == '\'') && value[vlen - 1] == value[0]) {
-		value[vlen - 1] = '\0';
-		value++;
-	}
-	return handler(ctx, section, key, value, line);
-}
-
-static int ini_parse_file(const char *path, uct_ini_handler handler, void *ctx, int lenient,
-			  struct uct_err *err)
-{
-	char section[128] = "";
-	char *buf = NULL, *p, *nl;
+	char *buf = NULL;
 	size_t len;
-	int line = 0, rc = 0;
+	int rc;
 
-	if (uct_file_read(path, SYS_INI_MAX, &buf, &len, err) < 0)
+	if (uct_file_read(path, UCT_INI_MAX, &buf, &len, err) < 0)
 		return -1;
-	if (strlen(buf) != len) {
-		rc = uct_err_set(err, UCT_E_CONFIG, 0, "%s: not a text file (it contains NUL bytes)",
-				 path);
-		goto out;
-	}
-	p = buf;
-	/* A file saved by Windows Notepad starts with a UTF-8 byte order mark. */
-	if (strncmp(p, "\xef\xbb\xbf", 3) == 0)
-		p += 3;
-	for (; *p != '\0' && rc == 0; p = nl) {
-		line++;
-		nl = strchr(p, '\n');
-		if (nl != NULL)
-			*nl++ = '\0';
-		else
-			nl = p + strlen(p);
-		rc = ini_line(path, p, line, section, sizeof(section), handler, ctx, err);
-		if (rc != 0 && lenient && err != NULL && err->code == UCT_E_CONFIG) {
-			/* Another program's file: skip what does not parse. */
-			uct_log(UCT_LOG_WARN, "%s (line skipped)", err->msg);
-			uct_err_clear(err);
-			rc = 0;
-		}
-	}
-out:
+	rc = uct_ini_parse_text(path, buf, len, handler, skipped, ctx, err);
 	free(buf);
 	return rc;
 }
 
 int uct_ini_parse(const char *path, uct_ini_handler handler, void *ctx, struct uct_err *err)
 {
-	return ini_parse_file(path, handler, ctx, 0, err);
+	return ini_parse_file(path, handler, ctx, NULL, err);
 }
 
 int uct_ini_parse_lenient(const char *path, uct_ini_handler handler, void *ctx,
 			  struct uct_err *err)
 {
-	return ini_parse_file(path, handler, ctx, 1, err);
+	return ini_parse_file(path, handler, ctx, ini_log_skipped, err);
 }
-

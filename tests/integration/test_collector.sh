@@ -68,10 +68,22 @@ rc=$?
 set -e
 check "an unknown flag exits 2" test "$rc" -eq 2
 
-# The INI file: [collector] keys as the flags.
+# The INI file: [collector] keys as the flags, in the agent's dialect.
+cat >"$W/twice.ini" <<INI
+[collector]
+db = $W/x.db
+listen = 127.0.0.1:0
+db = $W/y.db
+INI
+set +e
+"$COL" --config "$W/twice.ini" 2>"$W/twice.log"
+rc=$?
+set -e
+check "a key given twice in the INI file exits 2, naming both lines" \
+	bash -c "[ $rc -eq 2 ] && grep -qF \"twice.ini:4: 'db' is set twice in [collector] (also on line 2)\" '$W/twice.log'"
 cat >"$W/collector.ini" <<INI
 [collector]
-listen = 127.0.0.1:0
+listen = 127.0.0.1:0  # any free port
 db = $COL_DB
 agent_token_file = $W/agent.tok
 admin_token_file = $W/admin.tok
@@ -118,6 +130,12 @@ report "$(uuid 2)" h | sed '0,/"sha256":"[^"]*"/s//"sha256":"ABCD"/' | bad "a ba
 report "$(uuid 2)" h | sed 's/^{/{"host_name":"twice",/' | bad "a duplicate key" "duplicate"
 report "$(uuid 2)" h | sed 's/"host_name":"h"/"host_name":"pc\\u202egro.live"/' |
 	bad "a right-to-left override in host_name" "host_name"
+# jansson's message quotes the token it stopped at; the answer stays JSON
+# in ASCII, the quoted character escaped.
+printf '{"schema":1,"host_name":\xc3\xa9}\n' >"$W/bad.json"
+post "$W/bad.json"
+check "400: a message quoting non-ASCII input is answered in JSON and ASCII" python3 -c \
+	'import json,sys; d=json.loads(sys.argv[2].encode("ascii")); assert sys.argv[1] == "400" and "near \u00e9" in d["error"].replace(chr(39), "")' "$CODE" "$BODY"
 get "/api/v1/hosts/h"
 check "no rejected report was stored" test "$CODE" = 404
 
@@ -219,7 +237,7 @@ check "metrics: every line is a comment or NAME{labels} VALUE" \
 check "metrics: reports received" grep -qx 'uccx_collector_reports_received_total 4' "$W/metrics.txt"
 check "metrics: rejected by reason" bash -c "grep -qx 'uccx_collector_reports_rejected_total{reason=\"too_large\"} 2' '$W/metrics.txt' &&
 	grep -qx 'uccx_collector_reports_rejected_total{reason=\"unauthorized\"} 3' '$W/metrics.txt' &&
-	grep -qx 'uccx_collector_reports_rejected_total{reason=\"malformed_json\"} 2' '$W/metrics.txt' &&
+	grep -qx 'uccx_collector_reports_rejected_total{reason=\"malformed_json\"} 3' '$W/metrics.txt' &&
 	grep -qx 'uccx_collector_reports_rejected_total{reason=\"invalid_report\"} 13' '$W/metrics.txt'"
 check "metrics: hosts, problems, several fingerprints" bash -c "grep -qx 'uccx_collector_hosts 3' '$W/metrics.txt' &&
 	grep -qx 'uccx_collector_hosts_with_problems 1' '$W/metrics.txt' &&

@@ -1,0 +1,178 @@
+/*
+ * test_collector_config.c: the collector's --config file, read in the
+ * agent's INI dialect: a long value whole, inline comments cut as the agent
+ * cuts them, a repeated key and a bad line refused with a message naming
+ * the file, the line and the fix, other sections left alone, flags over
+ * the file.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "col.h"
+
+static char dir[64], ini[128];
+static struct col_config cfg;
+static struct col_err err;
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/col-config-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(ini, sizeof(ini), "%s/collector.ini", dir);
+	memset(&err, 0, sizeof(err));
+}
+
+static void teardown(void)
+{
+	col_config_free(&cfg);
+	unlink(ini);
+	rmdir(dir);
+}
+
+static void write_ini(const char *text)
+{
+	FILE *f = fopen(ini, "w");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fputs(text, f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* col_config_load with --config FILE and the flags given, NULL-ended. */
+static int load(const char *flag, const char *value)
+{
+	char *argv[] = {"uccx-trust-collector", "--config", ini, (char *)flag, (char *)value, NULL};
+	int argc = flag != NULL ? 5 : 3;
+
+	return col_config_load(argc, argv, &cfg, &err);
+}
+
+/* A 250-byte db value (a PostgreSQL URL with options) comes back whole. */
+START_TEST(test_long_value)
+{
+	static const char url[] = "postgresql://col@127.0.0.1:5432/fleet?application_name=";
+	char db[251], text[400];
+
+	memset(db, 'x', sizeof(db) - 1);
+	db[sizeof(db) - 1] = '\0';
+	memcpy(db, url, strlen(url));
+	ck_assert_uint_eq(strlen(db), 250);
+	snprintf(text, sizeof(text), "[collector]\ndb = %s\ntimeout = 12\n", db);
+	write_ini(text);
+	ck_assert_msg(load(NULL, NULL) == 0, "%s", err.msg);
+	ck_assert_str_eq(cfg.db_path, db);
+	ck_assert_uint_eq(cfg.timeout_s, 12);
+}
+END_TEST
+
+/* '#' and ';' after white space start a comment, as in agent.ini; a '#'
+ * inside a word stays; quotes around a value go. */
+START_TEST(test_comments)
+{
+	write_ini("# the fleet's collector\n"
+		  "[collector]  ; main section\n"
+		  "listen = 127.0.0.1:8443 # local only\n"
+		  "db = /var/lib/col#1/fleet.db ; the database\n"
+		  "agent_token_file = \"/etc/uccx trust/agent.tokens\"\n"
+		  "max_body = 2048\t# small\n");
+	ck_assert_msg(load(NULL, NULL) == 0, "%s", err.msg);
+	ck_assert_str_eq(cfg.listen, "127.0.0.1:8443");
+	ck_assert_str_eq(cfg.db_path, "/var/lib/col#1/fleet.db");
+	ck_assert_str_eq(cfg.agent_token_file, "/etc/uccx trust/agent.tokens");
+	ck_assert_uint_eq(cfg.max_body, 2048);
+}
+END_TEST
+
+/* A key given twice is refused, whichever spelling ('-' or '_'). */
+START_TEST(test_repeated_key)
+{
+	char want[200];
+
+	write_ini("[collector]\nmax_body = 2048\nlisten = 127.0.0.1:1\nmax-body = 4096\n");
+	ck_assert_int_eq(load(NULL, NULL), -1);
+	snprintf(want, sizeof(want), "%s:4: 'max-body' is set twice in [collector] (also on line 2)",
+		 ini);
+	ck_assert_msg(strstr(err.msg, want) != NULL, "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, "keep one of them") != NULL, "%s", err.msg);
+}
+END_TEST
+
+/* A line that is neither a pair nor a section: the line and the syntax. */
+START_TEST(test_bad_line)
+{
+	char want[200];
+
+	write_ini("[collector]\n; a comment\nlisten 127.0.0.1:8443\n");
+	ck_assert_int_eq(load(NULL, NULL), -1);
+	snprintf(want, sizeof(want), "%s:3: syntax error: expected 'key = value' or '[section]'",
+		 ini);
+	ck_assert_msg(strstr(err.msg, want) != NULL, "%s", err.msg);
+}
+END_TEST
+
+/* An unknown key and a bad value name their line and what is expected. */
+START_TEST(test_bad_settings)
+{
+	char want[200];
+
+	write_ini("[collector]\n\nlistne = 127.0.0.1:8443\n");
+	ck_assert_int_eq(load(NULL, NULL), -1);
+	snprintf(want, sizeof(want), "%s:3: unknown setting \"listne\" in [collector]", ini);
+	ck_assert_msg(strstr(err.msg, want) != NULL, "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, "--help") != NULL, "%s", err.msg);
+
+	col_config_free(&cfg);
+	memset(&err, 0, sizeof(err));
+	write_ini("[collector]\ntimeout = 0\n");
+	ck_assert_int_eq(load(NULL, NULL), -1);
+	snprintf(want, sizeof(want), "%s:2: bad value \"0\" for timeout: a whole number from 1 to 3600",
+		 ini);
+	ck_assert_msg(strstr(err.msg, want) != NULL, "%s", err.msg);
+}
+END_TEST
+
+/* Other programs' sections are left alone; a flag wins over the file. */
+START_TEST(test_sections_and_flags)
+{
+	write_ini("[agent]\nlisten = not an address\nwhatever = 1\n"
+		  "[Collector]\nlisten = 127.0.0.1:9000\nsync = normal\n");
+	ck_assert_msg(load("--listen", "127.0.0.1:9100") == 0, "%s", err.msg);
+	ck_assert_str_eq(cfg.listen, "127.0.0.1:9100");
+	ck_assert_int_eq(cfg.sync, COL_SYNC_NORMAL);
+}
+END_TEST
+
+/* A --config path that cannot be read says which and what to check. */
+START_TEST(test_missing_file)
+{
+	ck_assert_int_eq(load(NULL, NULL), -1);
+	ck_assert_msg(strstr(err.msg, ini) != NULL && strstr(err.msg, "--config") != NULL, "%s",
+		      err.msg);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("collector_config");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_long_value);
+	tcase_add_test(tc, test_comments);
+	tcase_add_test(tc, test_repeated_key);
+	tcase_add_test(tc, test_bad_line);
+	tcase_add_test(tc, test_bad_settings);
+	tcase_add_test(tc, test_sections_and_flags);
+	tcase_add_test(tc, test_missing_file);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
