@@ -151,7 +151,7 @@ static void apply_one(struct uct_run *run, struct uct_store *store, struct uct_c
 		fake_cert(&fake, ch->sha256);
 		anchor.cert = &fake;
 	}
-	if (uct_store_is_override(store)) {
+	if (uct_store_supports(store, UCT_STORE_BY_HOST)) {
 		host = uct_strdup(ch->hostports);
 		colon = host != NULL ? strrchr(host, ':') : NULL;
 		if (colon != NULL) {
@@ -173,7 +173,9 @@ static void apply_one(struct uct_run *run, struct uct_store *store, struct uct_c
 		}
 		return;
 	}
-	ch->status = err.code == UCT_E_LOCKED && uct_store_is_override(store) ? UCT_CS_DEFERRED : UCT_CS_FAILED;
+	ch->status = err.code == UCT_E_LOCKED && uct_store_supports(store, UCT_STORE_DEFER_BUSY)
+			     ? UCT_CS_DEFERRED
+			     : UCT_CS_FAILED;
 	snprintf(ch->error, sizeof(ch->error), "%s", err.msg);
 }
 
@@ -311,7 +313,7 @@ static int process_store(struct uct_run *run, size_t s, struct uct_err *run_err)
 	/* This run changes the store: what it showed before no longer holds. */
 	uct_vcache_drop(&run->vcache, store->id);
 	if (store->ops->open(store, 1, &err) < 0) {
-		if (err.code == UCT_E_LOCKED && uct_store_is_override(store)) {
+		if (err.code == UCT_E_LOCKED && uct_store_supports(store, UCT_STORE_DEFER_BUSY)) {
 			for (i = 0; i < run->n_changes; i++)
 				if (run->changes[i].store == store)
 					run->changes[i].status = UCT_CS_DEFERRED;
@@ -405,7 +407,7 @@ static int leaf_needs_ca(const struct uct_run *run, size_t i, const char *group)
 	for (s = 0; s < run->n_stores; s++)
 		if (strcmp(run->stores[s]->group, group) == 0 &&
 		    run->stores[s]->browser != UCT_BROWSER_FIREFOX &&
-		    (run->stores[s]->ops->caps & UCT_STORE_NO_CA_ISSUED_LEAF))
+		    uct_store_supports(run->stores[s], UCT_STORE_NO_CA_ISSUED_LEAF))
 			return 1;
 	return 0;
 }
@@ -434,11 +436,11 @@ static enum uct_verdict group_verdict(const struct uct_run *run, size_t i, const
 		if (!vr[s * run->eps.n + i].trusted) {
 			if (code[0] == '\0' && vr[s * run->eps.n + i].code[0] != '\0')
 				snprintf(code, code_len, "%s", vr[s * run->eps.n + i].code);
-			if (uct_store_is_override(st) && change_deferred_for(run, st, r->ep))
+			if (uct_store_supports(st, UCT_STORE_DEFER_BUSY) && change_deferred_for(run, st, r->ep))
 				deferred = 1;
 			continue;
 		}
-		if (uct_store_is_override(st))
+		if (uct_store_supports(st, UCT_STORE_BY_HOST))
 			override_ok = 1;
 		else
 			nss_ok = 1;
@@ -563,7 +565,8 @@ static const char *profile_path(const struct uct_run *run, const struct uct_stor
 	size_t s;
 
 	for (s = 0; s < run->n_stores; s++)
-		if (!uct_store_is_override(run->stores[s]) && strcmp(run->stores[s]->group, store->group) == 0)
+		if (!uct_store_supports(run->stores[s], UCT_STORE_BY_HOST) &&
+		    strcmp(run->stores[s]->group, store->group) == 0)
 			return run->stores[s]->path;
 	return store->path;
 }

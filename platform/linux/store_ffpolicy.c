@@ -406,6 +406,7 @@ static void ffp_destroy(struct uct_store *store)
 
 static const struct uct_store_ops ffpolicy_ops = {
 	.name = "ff-policy",
+	.caps = UCT_STORE_MACHINE,
 	.open = ffp_open,
 	.list = ffp_list,
 	.add = ffp_add,

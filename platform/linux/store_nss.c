@@ -1155,6 +1155,9 @@ struct uct_store *uct_store_nss_new(const char *dir, const char *group, enum uct
 		goto nomem;
 	store->ops = &nss_ops;
 	store->browser = browser;
+	/* The machine's database (/etc/pki/nssdb) trusts for every user. */
+	if (browser == UCT_BROWSER_SYSTEM)
+		store->caps = UCT_STORE_MACHINE;
 	store->path = uct_strdup(dir);
 	store->group = uct_strdup(group);
 	store->impl = calloc(1, sizeof(struct nss_impl));

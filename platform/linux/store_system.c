@@ -639,6 +639,7 @@ static void system_destroy(struct uct_store *store)
 
 static const struct uct_store_ops system_ops = {
 	.name = "system",
+	.caps = UCT_STORE_MACHINE,
 	.open = system_open,
 	.list = system_list,
 	.add = system_add,
