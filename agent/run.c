@@ -379,18 +379,6 @@ static int change_deferred_for(const struct uct_run *run, const struct uct_store
 
 /* The error Firefox shows when its database trusts the certificate but
  * Firefox still refuses it (measured with Firefox ESR 153, DESIGN.md). */
-static const char *firefox_refusal(const struct uct_analysis *an)
-{
-	switch (uct_cert_ca_claim(an->leaf)) {
-	case UCT_CLAIM_CA: return "MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY";
-	case UCT_CLAIM_NONE:
-		return an->leaf->self_signed ? "MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT"
-					     : "SEC_ERROR_UNKNOWN_ISSUER";
-	case UCT_CLAIM_END_ENTITY: break;
-	}
-	return "SSL_ERROR_BAD_CERT_DOMAIN";
-}
-
 /*
  * 1 when the analysis can only offer the group the CA-issued leaf itself
  * (no approved CA above it) and a store of the group cannot make the
@@ -412,6 +400,20 @@ static int leaf_needs_ca(const struct uct_run *run, size_t i, const char *group)
 	return 0;
 }
 
+/* What one store's verification means for its browser: NULL when it makes
+ * the browser load the page, else the error ("" when unknown). A store that
+ * reports only its trust (UCT_STORE_TRUST_ONLY) leaves the browser's own
+ * refusals to the analysis. */
+static const char *store_refusal(const struct uct_store *st, const struct uct_analysis *an,
+				 const struct uct_verify_result *v)
+{
+	if (!v->trusted)
+		return v->code;
+	if (!uct_store_supports(st, UCT_STORE_TRUST_ONLY))
+		return NULL;
+	return uct_browser_refuses(an, st->browser);
+}
+
 /*
  * The verdict of one browser profile for one endpoint, from the stores of
  * the group. A store's own verification is necessary but not sufficient:
@@ -426,6 +428,7 @@ static enum uct_verdict group_verdict(const struct uct_run *run, size_t i, const
 	const struct uct_analysis *an = &r->an;
 	enum uct_browser browser = UCT_BROWSER_CHROMIUM;
 	int nss_ok = 0, override_ok = 0, deferred = 0, fixable;
+	const char *refusal;
 	size_t s;
 
 	for (s = 0; s < run->n_stores; s++) {
@@ -433,9 +436,10 @@ static enum uct_verdict group_verdict(const struct uct_run *run, size_t i, const
 		if (strcmp(st->group, group) != 0)
 			continue;
 		browser = st->browser;
-		if (!vr[s * run->eps.n + i].trusted) {
-			if (code[0] == '\0' && vr[s * run->eps.n + i].code[0] != '\0')
-				snprintf(code, code_len, "%s", vr[s * run->eps.n + i].code);
+		refusal = store_refusal(st, an, &vr[s * run->eps.n + i]);
+		if (refusal != NULL) {
+			if (code[0] == '\0' && refusal[0] != '\0')
+				snprintf(code, code_len, "%s", refusal);
 			if (uct_store_supports(st, UCT_STORE_DEFER_BUSY) && change_deferred_for(run, st, r->ep))
 				deferred = 1;
 			continue;
@@ -455,14 +459,13 @@ static enum uct_verdict group_verdict(const struct uct_run *run, size_t i, const
 			snprintf(code, code_len, "%s", an->firefox_code);
 			return UCT_V_CANNOT_FIX;
 		}
-		/* Where the analysis wants an exception, Firefox's own
-		 * database cannot stand in for it: Firefox refuses a CA:TRUE
-		 * server certificate and one without SAN whatever the flags,
-		 * and takes one that does not say CA:FALSE only with "C". */
-		if (override_ok || (nss_ok && !an->firefox_override && !(an->findings & UCT_F_NO_SAN)))
+		/* Where the analysis says Firefox refuses what its own
+		 * database trusts, only an exception stands in for it. */
+		refusal = uct_firefox_db_refusal(an);
+		if (override_ok || (nss_ok && refusal == NULL))
 			return UCT_V_TRUSTED;
 		if (nss_ok && code[0] == '\0')
-			snprintf(code, code_len, "%s", firefox_refusal(an));
+			snprintf(code, code_len, "%s", refusal);
 		return deferred ? UCT_V_DEFERRED : UCT_V_NOT_TRUSTED;
 	}
 	if (!fixable) {

@@ -186,6 +186,10 @@ struct uct_store;
  * are machine-wide too but place each certificate by its trust themselves
  * (Root, TrustedPeople, CA): they take the browser's rule. */
 #define UCT_STORE_MACHINE 0x10u
+/* The store's verify reports what its trust says and nothing more: a
+ * browser's own refusals (Firefox and a CA:TRUE server certificate, any
+ * browser and one without SAN) are the analysis' to apply on top. */
+#define UCT_STORE_TRUST_ONLY 0x20u
 
 struct uct_store_ops {
 	const char *name; /* for people and records only; never compared */

@@ -4,7 +4,8 @@
  * those declarations alone: only Firefox's override file takes exceptions
  * by host and port, keeps no tag and defers its writes while Firefox runs;
  * only the machine's stores (system anchors, policies.json, /etc/pki/nssdb)
- * take the machine's narrower rule, never a user's NSS database.
+ * take the machine's narrower rule, never a user's NSS database; only the
+ * NSS databases leave the browsers' refusals to the analysis.
  */
 #include <check.h>
 #include <stdio.h>
@@ -46,7 +47,7 @@ static void check_store(struct uct_store *store, const struct want_caps *w)
 {
 	static const unsigned all[] = {UCT_STORE_NO_CA_ISSUED_LEAF, UCT_STORE_BY_HOST,
 				       UCT_STORE_UNTAGGED, UCT_STORE_DEFER_BUSY,
-				       UCT_STORE_MACHINE};
+				       UCT_STORE_MACHINE, UCT_STORE_TRUST_ONLY};
 	size_t k;
 
 	ck_assert_ptr_nonnull(store);
@@ -61,7 +62,7 @@ static void check_store(struct uct_store *store, const struct want_caps *w)
 START_TEST(test_user_nss_databases_are_plain)
 {
 	struct uct_err err = {0};
-	const struct want_caps plain = {0, 0};
+	const struct want_caps plain = {UCT_STORE_TRUST_ONLY, 0};
 
 	check_store(uct_store_nss_new(dir, "chromium", UCT_BROWSER_CHROMIUM, &err), &plain);
 	check_store(uct_store_nss_new(dir, "firefox:p", UCT_BROWSER_FIREFOX, &err), &plain);
@@ -71,7 +72,7 @@ END_TEST
 START_TEST(test_machine_nss_database_is_machine_scope)
 {
 	struct uct_err err = {0};
-	const struct want_caps machine = {UCT_STORE_MACHINE, 1};
+	const struct want_caps machine = {UCT_STORE_MACHINE | UCT_STORE_TRUST_ONLY, 1};
 
 	check_store(uct_store_nss_new(dir, "system-nss", UCT_BROWSER_SYSTEM, &err), &machine);
 }
