@@ -234,6 +234,8 @@ struct uct_store {
 	char *group;   /* the browser profile this store belongs to: "chromium",
 			  "firefox:default-release" (a profile's NSS db and its
 			  override file share a group) */
+	const char *label; /* for people, when the group says nothing to them
+			      ("Firefox's machine policy"); NULL: the group */
 	enum uct_browser browser;
 	int busy;      /* Firefox running on this profile: overrides would be lost */
 	int created;   /* the store did not exist and will be created on first write */

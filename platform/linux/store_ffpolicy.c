@@ -434,6 +434,7 @@ struct uct_store *uct_store_ffpolicy_new(const char *policy_file, const char *ce
 	store->path = uct_strdup(policy_file);
 	store->id = uct_asprintf("ff-policy:%s", policy_file);
 	store->group = uct_strdup("firefox-policy");
+	store->label = "Firefox's machine policy";
 	impl->cert_dir = uct_strdup(cert_dir);
 	if (store->path == NULL || store->id == NULL || store->group == NULL ||
 	    impl->cert_dir == NULL) {

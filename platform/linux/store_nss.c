@@ -1130,8 +1130,10 @@ struct uct_store *uct_store_nss_new(const char *dir, const char *group, enum uct
 	store->ops = &nss_ops;
 	store->browser = browser;
 	/* The machine's database (/etc/pki/nssdb) trusts for every user. */
-	if (browser == UCT_BROWSER_SYSTEM)
+	if (browser == UCT_BROWSER_SYSTEM) {
 		store->caps = UCT_STORE_MACHINE;
+		store->label = "/etc/pki/nssdb";
+	}
 	store->path = uct_strdup(dir);
 	store->group = uct_strdup(group);
 	store->impl = calloc(1, sizeof(struct nss_impl));

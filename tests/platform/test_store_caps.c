@@ -39,8 +39,9 @@ static void teardown(void)
 }
 
 struct want_caps {
-	unsigned caps;   /* exactly these of UCT_STORE_ bits */
-	int machine;     /* uct_store_is_machine */
+	unsigned caps;     /* exactly these of UCT_STORE_ bits */
+	int machine;       /* uct_store_is_machine */
+	const char *label; /* what doctor calls its group; NULL: the group */
 };
 
 static void check_store(struct uct_store *store, const struct want_caps *w)
@@ -56,13 +57,17 @@ static void check_store(struct uct_store *store, const struct want_caps *w)
 			      "%s: capability 0x%x", store->id, all[k]);
 	ck_assert_int_eq(uct_store_supports(store, w->caps), 1);
 	ck_assert_int_eq(uct_store_is_machine(store), w->machine);
+	if (w->label == NULL)
+		ck_assert_ptr_null(store->label);
+	else
+		ck_assert_str_eq(store->label, w->label);
 	store->ops->destroy(store);
 }
 
 START_TEST(test_user_nss_databases_are_plain)
 {
 	struct uct_err err = {0};
-	const struct want_caps plain = {UCT_STORE_TRUST_ONLY, 0};
+	const struct want_caps plain = {UCT_STORE_TRUST_ONLY, 0, NULL};
 
 	check_store(uct_store_nss_new(dir, "chromium", UCT_BROWSER_CHROMIUM, &err), &plain);
 	check_store(uct_store_nss_new(dir, "firefox:p", UCT_BROWSER_FIREFOX, &err), &plain);
@@ -72,7 +77,8 @@ END_TEST
 START_TEST(test_machine_nss_database_is_machine_scope)
 {
 	struct uct_err err = {0};
-	const struct want_caps machine = {UCT_STORE_MACHINE | UCT_STORE_TRUST_ONLY, 1};
+	const struct want_caps machine = {UCT_STORE_MACHINE | UCT_STORE_TRUST_ONLY, 1,
+					  "/etc/pki/nssdb"};
 
 	check_store(uct_store_nss_new(dir, "system-nss", UCT_BROWSER_SYSTEM, &err), &machine);
 }
@@ -82,7 +88,7 @@ START_TEST(test_override_file_is_by_host_untagged_deferred)
 {
 	struct uct_err err = {0};
 	const struct want_caps ov = {UCT_STORE_BY_HOST | UCT_STORE_UNTAGGED | UCT_STORE_DEFER_BUSY,
-				     0};
+				     0, NULL};
 
 	check_store(uct_store_override_new(dir, "firefox:p", &err), &ov);
 }
@@ -92,10 +98,11 @@ START_TEST(test_system_and_policy_are_machine_scope)
 {
 	static const char *const argv[] = {"true", NULL};
 	struct uct_err err = {0};
-	const struct want_caps machine = {UCT_STORE_MACHINE, 1};
+	const struct want_caps anchors = {UCT_STORE_MACHINE, 1, "the system's trusted certificates"};
+	const struct want_caps policy = {UCT_STORE_MACHINE, 1, "Firefox's machine policy"};
 
-	check_store(uct_store_system_new(sub_anchor, NULL, argv, &err), &machine);
-	check_store(uct_store_ffpolicy_new(sub_policy, sub_certs, &err), &machine);
+	check_store(uct_store_system_new(sub_anchor, NULL, argv, &err), &anchors);
+	check_store(uct_store_ffpolicy_new(sub_policy, sub_certs, &err), &policy);
 }
 END_TEST
 
