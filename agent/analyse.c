@@ -415,6 +415,35 @@ static void decide_wants(struct uct_analysis *out, const struct uct_cert *anchor
 		out->firefox_override = 1;
 }
 
+const char *uct_browser_refuses(const struct uct_analysis *an, enum uct_browser browser)
+{
+	if (an->leaf == NULL)
+		return NULL;
+	if (browser == UCT_BROWSER_FIREFOX && uct_cert_ca_claim(an->leaf) == UCT_CLAIM_CA)
+		return "MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY";
+	if (an->findings & UCT_F_NO_SAN)
+		return "SSL_ERROR_BAD_CERT_DOMAIN";
+	return NULL;
+}
+
+/* Firefox refuses a CA:TRUE server certificate and one without SAN
+ * whatever the flags, and takes one that does not say CA:FALSE only with
+ * "C": where decide_wants chose an exception, database trust is not
+ * enough. */
+const char *uct_firefox_db_refusal(const struct uct_analysis *an)
+{
+	if (an->leaf == NULL || (!an->firefox_override && !(an->findings & UCT_F_NO_SAN)))
+		return NULL;
+	switch (uct_cert_ca_claim(an->leaf)) {
+	case UCT_CLAIM_CA: return "MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY";
+	case UCT_CLAIM_NONE:
+		return an->leaf->self_signed ? "MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT"
+					     : "SEC_ERROR_UNKNOWN_ISSUER";
+	case UCT_CLAIM_END_ENTITY: break;
+	}
+	return "SSL_ERROR_BAD_CERT_DOMAIN";
+}
+
 void uct_analyse(const struct uct_analyse_ctx *ctx, const char *host, int port,
 		 const struct uct_chain *chain, struct uct_analysis *out)
 {

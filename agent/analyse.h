@@ -90,6 +90,17 @@ struct uct_analyse_ctx {
 	int64_t now;
 };
 
+/* The error the browser shows for the endpoint whatever trust a
+ * certificate database of its gives the certificate, or NULL: Firefox
+ * refuses a CA:TRUE server certificate (mozilla::pkix), and every browser
+ * one without SAN (Chrome 58 and later, Firefox ignore the CN); measured
+ * with Firefox ESR 153 and Chromium through NSS (DESIGN.md). */
+const char *uct_browser_refuses(const struct uct_analysis *an, enum uct_browser browser);
+/* The error Firefox shows when only its profile's database (or its machine
+ * policy) trusts the certificate and the analysis wants an exception
+ * instead, or NULL when that trust makes the page load. */
+const char *uct_firefox_db_refusal(const struct uct_analysis *an);
+
 /* Analyse the chain presented by host:port. Never fails: what it finds is
  * the result. out is overwritten; it borrows from chain and ctx. */
 void uct_analyse(const struct uct_analyse_ctx *ctx, const char *host, int port,

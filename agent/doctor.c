@@ -61,14 +61,15 @@ static void doctor_unreachable(FILE *out, const struct uct_ep_result *r)
 	uct_strv_clear(&k);
 }
 
-static const char *doctor_browser(const struct uct_group_verdict *gv)
+/* The group's name for people: a label one of its stores gives, else the
+ * group itself. */
+static const char *doctor_browser(const struct uct_run *run, const struct uct_group_verdict *gv)
 {
-	if (strcmp(gv->group, "system") == 0)
-		return "the system's trusted certificates";
-	if (strcmp(gv->group, "system-nss") == 0)
-		return "/etc/pki/nssdb";
-	if (strcmp(gv->group, "firefox-policy") == 0)
-		return "Firefox's machine policy";
+	size_t s;
+
+	for (s = 0; s < run->n_stores; s++)
+		if (run->stores[s]->label != NULL && strcmp(run->stores[s]->group, gv->group) == 0)
+			return run->stores[s]->label;
 	return gv->group;
 }
 
@@ -111,7 +112,7 @@ static void doctor_not_trusted(FILE *out, const struct uct_run *run, size_t i)
 
 		if (gv->after == UCT_V_TRUSTED)
 			continue;
-		fprintf(out, "    - %s: %s%s%s\n", uct_text_keep(&k, doctor_browser(gv)),
+		fprintf(out, "    - %s: %s%s%s\n", uct_text_keep(&k, doctor_browser(run, gv)),
 			uct_verdict_name(gv->after), gv->code[0] ? ", " : "",
 			uct_text_keep(&k, gv->code));
 		if (gv->after == UCT_V_DEFERRED)

@@ -10,12 +10,7 @@
 
 int uct_store_is_machine(const struct uct_store *store)
 {
-	/* The Windows stores ("capi") are machine-wide too, but they place each
-	 * certificate by its trust themselves (Root, TrustedPeople, CA), so a
-	 * server-only leaf stays scoped there: they take the browser's rule. */
-	if (strcmp(store->ops->name, "capi") == 0)
-		return 0;
-	return store->browser == UCT_BROWSER_SYSTEM || strcmp(store->ops->name, "ff-policy") == 0;
+	return uct_store_supports(store, UCT_STORE_MACHINE);
 }
 
 void uct_machine_want(const struct uct_analysis *an, struct uct_want *want)

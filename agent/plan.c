@@ -14,11 +14,6 @@
 #include "plan.h"
 #include "records.h"
 
-int uct_store_is_override(const struct uct_store *store)
-{
-	return strcmp(store->ops->name, "ff-override") == 0;
-}
-
 /* What this store should hold for endpoint i, or want->cert == NULL. */
 /* 1 when the store's browser profile has an NSS database of its own. */
 static int group_has_nss(const struct uct_run *run, const struct uct_store *store)
@@ -27,7 +22,7 @@ static int group_has_nss(const struct uct_run *run, const struct uct_store *stor
 
 	for (s = 0; s < run->n_stores; s++)
 		if (run->stores[s] != store && strcmp(run->stores[s]->group, store->group) == 0 &&
-		    !uct_store_is_override(run->stores[s]))
+		    !uct_store_supports(run->stores[s], UCT_STORE_BY_HOST))
 			return 1;
 	return 0;
 }
@@ -55,7 +50,7 @@ void uct_plan_want(const struct uct_run *run, const struct uct_store *store, siz
 	memset(want, 0, sizeof(*want));
 	if (uct_store_is_machine(store)) {
 		uct_machine_want(an, want);
-	} else if (uct_store_is_override(store)) {
+	} else if (uct_store_supports(store, UCT_STORE_BY_HOST)) {
 		if (an->firefox_override || override_for_leaf(run, store, an)) {
 			want->cert = an->leaf;
 			want->trust = UCT_TRUST_OVERRIDE;
@@ -70,7 +65,8 @@ void uct_plan_want(const struct uct_run *run, const struct uct_store *store, siz
 	 * holding it would help no browser, and the run reports such an
 	 * endpoint as needing its CA approved. */
 	if (want->cert != NULL && want->cert == an->leaf && !an->leaf->self_signed &&
-	    want->trust != UCT_TRUST_OVERRIDE && (store->ops->caps & UCT_STORE_NO_CA_ISSUED_LEAF))
+	    want->trust != UCT_TRUST_OVERRIDE &&
+	    uct_store_supports(store, UCT_STORE_NO_CA_ISSUED_LEAF))
 		memset(want, 0, sizeof(*want));
 }
 
@@ -117,7 +113,7 @@ void uct_owned_free(struct uct_owned *w)
 static int entry_is_ours(const struct uct_run *run, const struct uct_store *store,
 			 const struct uct_store_entry *e)
 {
-	if (!uct_store_is_override(store))
+	if (!uct_store_supports(store, UCT_STORE_UNTAGGED))
 		return 1;
 	return uct_state_find_installed(&run->state, store->id, e->sha256) != NULL;
 }
@@ -195,32 +191,33 @@ int uct_plan_adds(struct uct_run *run, size_t s, const struct uct_owned *owned)
 	struct uct_change *ch;
 	struct uct_want want;
 	char *hp, *merged;
+	int by_host = uct_store_supports(store, UCT_STORE_BY_HOST);
 	size_t i;
 
 	for (i = 0; i < run->eps.n; i++) {
 		uct_plan_want(run, store, i, &want);
 		if (want.cert == NULL)
 			continue;
-		have = owned_find(owned, want.cert->sha256, uct_store_is_override(store) ? run->eps.v[i].host : NULL,
+		have = owned_find(owned, want.cert->sha256, by_host ? run->eps.v[i].host : NULL,
 				  run->eps.v[i].port);
 		if (have != NULL && have->trust == want.trust && entry_is_ours(run, store, have))
 			continue;
 		/* Trusted already by something not ours (an enterprise root the
 		 * user installed): leave the store alone. */
-		if (have == NULL && !uct_store_is_override(store) && vr[i].trusted)
+		if (have == NULL && !by_host && vr[i].trusted)
 			continue;
 		hp = uct_endpoint_hostport(&run->eps.v[i]);
 		if (hp == NULL)
 			return -1;
-		if (uct_store_is_override(store) && override_planned(run, store, want.cert->sha256, hp)) {
+		if (by_host && override_planned(run, store, want.cert->sha256, hp)) {
 			/* One line per host and port, whatever the paths on it. */
 			free(hp);
 			continue;
 		}
-		ch = uct_store_is_override(store) ? NULL : find_change(run, store, want.cert->sha256, UCT_CH_ADD);
+		ch = by_host ? NULL : find_change(run, store, want.cert->sha256, UCT_CH_ADD);
 		if (ch == NULL)
 			ch = find_change(run, store, want.cert->sha256, UCT_CH_UPDATE);
-		if (ch != NULL && !uct_store_is_override(store)) {
+		if (ch != NULL && !by_host) {
 			/* Two endpoints on one port (finesse and cfadmin) list it once. */
 			if (uct_hostports_have(ch->hostports, hp)) {
 				free(hp);
@@ -288,7 +285,7 @@ int uct_plan_removals(struct uct_run *run, size_t s, const struct uct_owned *own
 			if (rec == NULL || !entry_replaced(run, s, rec))
 				continue;
 			/* An override line is replaced in place by the add. */
-			if (uct_store_is_override(store))
+			if (uct_store_supports(store, UCT_STORE_BY_HOST))
 				continue;
 		}
 		if (e->host != NULL)

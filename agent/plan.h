@@ -17,8 +17,6 @@ struct uct_owned {
 int uct_owned_collect(const struct uct_store_entry *entry, void *ctx);
 void uct_owned_free(struct uct_owned *owned); /* frees the members, not owned itself */
 
-/* 1 for a Firefox cert_override.txt store. */
-int uct_store_is_override(const struct uct_store *store);
 /* What store should hold for endpoint i of run (want->cert NULL: nothing). */
 void uct_plan_want(const struct uct_run *run, const struct uct_store *store, size_t i,
 		   struct uct_want *want);

@@ -43,7 +43,7 @@ static void drop_missing(struct uct_run *run, const struct uct_store *store,
 	while (k-- > 0) {
 		rec = &run->state.installed[k];
 		if (strcmp(rec->store_id, store->id) != 0 ||
-		    owned_holds(owned, rec, uct_store_is_override(store)))
+		    owned_holds(owned, rec, uct_store_supports(store, UCT_STORE_BY_HOST)))
 			continue;
 		uct_log(UCT_LOG_INFO, "%s does not hold the certificate the state recorded for %s: "
 			"record dropped", store->path, rec->hostports);
@@ -111,7 +111,7 @@ int uct_reconcile_store(struct uct_run *run, size_t s, const struct uct_owned *o
 
 	drop_missing(run, store, owned);
 	/* An override line has no tag: whether it is ours only its record says. */
-	if (uct_store_is_override(store))
+	if (uct_store_supports(store, UCT_STORE_UNTAGGED))
 		return 0;
 	return adopt(run, store, owned);
 }

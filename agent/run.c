@@ -151,7 +151,7 @@ static void apply_one(struct uct_run *run, struct uct_store *store, struct uct_c
 		fake_cert(&fake, ch->sha256);
 		anchor.cert = &fake;
 	}
-	if (uct_store_is_override(store)) {
+	if (uct_store_supports(store, UCT_STORE_BY_HOST)) {
 		host = uct_strdup(ch->hostports);
 		colon = host != NULL ? strrchr(host, ':') : NULL;
 		if (colon != NULL) {
@@ -173,7 +173,9 @@ static void apply_one(struct uct_run *run, struct uct_store *store, struct uct_c
 		}
 		return;
 	}
-	ch->status = err.code == UCT_E_LOCKED && uct_store_is_override(store) ? UCT_CS_DEFERRED : UCT_CS_FAILED;
+	ch->status = err.code == UCT_E_LOCKED && uct_store_supports(store, UCT_STORE_DEFER_BUSY)
+			     ? UCT_CS_DEFERRED
+			     : UCT_CS_FAILED;
 	snprintf(ch->error, sizeof(ch->error), "%s", err.msg);
 }
 
@@ -311,7 +313,7 @@ static int process_store(struct uct_run *run, size_t s, struct uct_err *run_err)
 	/* This run changes the store: what it showed before no longer holds. */
 	uct_vcache_drop(&run->vcache, store->id);
 	if (store->ops->open(store, 1, &err) < 0) {
-		if (err.code == UCT_E_LOCKED && uct_store_is_override(store)) {
+		if (err.code == UCT_E_LOCKED && uct_store_supports(store, UCT_STORE_DEFER_BUSY)) {
 			for (i = 0; i < run->n_changes; i++)
 				if (run->changes[i].store == store)
 					run->changes[i].status = UCT_CS_DEFERRED;
@@ -377,18 +379,6 @@ static int change_deferred_for(const struct uct_run *run, const struct uct_store
 
 /* The error Firefox shows when its database trusts the certificate but
  * Firefox still refuses it (measured with Firefox ESR 153, DESIGN.md). */
-static const char *firefox_refusal(const struct uct_analysis *an)
-{
-	switch (uct_cert_ca_claim(an->leaf)) {
-	case UCT_CLAIM_CA: return "MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY";
-	case UCT_CLAIM_NONE:
-		return an->leaf->self_signed ? "MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT"
-					     : "SEC_ERROR_UNKNOWN_ISSUER";
-	case UCT_CLAIM_END_ENTITY: break;
-	}
-	return "SSL_ERROR_BAD_CERT_DOMAIN";
-}
-
 /*
  * 1 when the analysis can only offer the group the CA-issued leaf itself
  * (no approved CA above it) and a store of the group cannot make the
@@ -405,9 +395,23 @@ static int leaf_needs_ca(const struct uct_run *run, size_t i, const char *group)
 	for (s = 0; s < run->n_stores; s++)
 		if (strcmp(run->stores[s]->group, group) == 0 &&
 		    run->stores[s]->browser != UCT_BROWSER_FIREFOX &&
-		    (run->stores[s]->ops->caps & UCT_STORE_NO_CA_ISSUED_LEAF))
+		    uct_store_supports(run->stores[s], UCT_STORE_NO_CA_ISSUED_LEAF))
 			return 1;
 	return 0;
+}
+
+/* What one store's verification means for its browser: NULL when it makes
+ * the browser load the page, else the error ("" when unknown). A store that
+ * reports only its trust (UCT_STORE_TRUST_ONLY) leaves the browser's own
+ * refusals to the analysis. */
+static const char *store_refusal(const struct uct_store *st, const struct uct_analysis *an,
+				 const struct uct_verify_result *v)
+{
+	if (!v->trusted)
+		return v->code;
+	if (!uct_store_supports(st, UCT_STORE_TRUST_ONLY))
+		return NULL;
+	return uct_browser_refuses(an, st->browser);
 }
 
 /*
@@ -424,6 +428,7 @@ static enum uct_verdict group_verdict(const struct uct_run *run, size_t i, const
 	const struct uct_analysis *an = &r->an;
 	enum uct_browser browser = UCT_BROWSER_CHROMIUM;
 	int nss_ok = 0, override_ok = 0, deferred = 0, fixable;
+	const char *refusal;
 	size_t s;
 
 	for (s = 0; s < run->n_stores; s++) {
@@ -431,14 +436,15 @@ static enum uct_verdict group_verdict(const struct uct_run *run, size_t i, const
 		if (strcmp(st->group, group) != 0)
 			continue;
 		browser = st->browser;
-		if (!vr[s * run->eps.n + i].trusted) {
-			if (code[0] == '\0' && vr[s * run->eps.n + i].code[0] != '\0')
-				snprintf(code, code_len, "%s", vr[s * run->eps.n + i].code);
-			if (uct_store_is_override(st) && change_deferred_for(run, st, r->ep))
+		refusal = store_refusal(st, an, &vr[s * run->eps.n + i]);
+		if (refusal != NULL) {
+			if (code[0] == '\0' && refusal[0] != '\0')
+				snprintf(code, code_len, "%s", refusal);
+			if (uct_store_supports(st, UCT_STORE_DEFER_BUSY) && change_deferred_for(run, st, r->ep))
 				deferred = 1;
 			continue;
 		}
-		if (uct_store_is_override(st))
+		if (uct_store_supports(st, UCT_STORE_BY_HOST))
 			override_ok = 1;
 		else
 			nss_ok = 1;
@@ -453,14 +459,13 @@ static enum uct_verdict group_verdict(const struct uct_run *run, size_t i, const
 			snprintf(code, code_len, "%s", an->firefox_code);
 			return UCT_V_CANNOT_FIX;
 		}
-		/* Where the analysis wants an exception, Firefox's own
-		 * database cannot stand in for it: Firefox refuses a CA:TRUE
-		 * server certificate and one without SAN whatever the flags,
-		 * and takes one that does not say CA:FALSE only with "C". */
-		if (override_ok || (nss_ok && !an->firefox_override && !(an->findings & UCT_F_NO_SAN)))
+		/* Where the analysis says Firefox refuses what its own
+		 * database trusts, only an exception stands in for it. */
+		refusal = uct_firefox_db_refusal(an);
+		if (override_ok || (nss_ok && refusal == NULL))
 			return UCT_V_TRUSTED;
 		if (nss_ok && code[0] == '\0')
-			snprintf(code, code_len, "%s", firefox_refusal(an));
+			snprintf(code, code_len, "%s", refusal);
 		return deferred ? UCT_V_DEFERRED : UCT_V_NOT_TRUSTED;
 	}
 	if (!fixable) {
@@ -563,7 +568,8 @@ static const char *profile_path(const struct uct_run *run, const struct uct_stor
 	size_t s;
 
 	for (s = 0; s < run->n_stores; s++)
-		if (!uct_store_is_override(run->stores[s]) && strcmp(run->stores[s]->group, store->group) == 0)
+		if (!uct_store_supports(run->stores[s], UCT_STORE_BY_HOST) &&
+		    strcmp(run->stores[s]->group, store->group) == 0)
 			return run->stores[s]->path;
 	return store->path;
 }

@@ -171,10 +171,30 @@ struct uct_store;
  * TrustedPeople only when it is self-signed (Chromium's
  * trust_store_win.cc), and nothing else holds a leaf there. */
 #define UCT_STORE_NO_CA_ISSUED_LEAF 0x1u
+/* Each entry is an exception for one host and port (Firefox's
+ * cert_override.txt), not a certificate for every name it carries: the
+ * store is no certificate database of its profile. */
+#define UCT_STORE_BY_HOST 0x2u
+/* The store has no room for a tag: an entry is ours only when the state
+ * recorded it, and nothing found there is adopted. */
+#define UCT_STORE_UNTAGGED 0x4u
+/* A write refused because the browser runs (UCT_E_LOCKED) waits for the
+ * next run instead of failing: the browser would overwrite it on exit. */
+#define UCT_STORE_DEFER_BUSY 0x8u
+/* The store trusts for every program and user of the PC (the system
+ * anchors, Firefox's policies.json, /etc/pki/nssdb), so it takes less than
+ * a browser's own database (DESIGN.md, "Trust safety"). The Windows stores
+ * are machine-wide too but place each certificate by its trust themselves
+ * (Root, TrustedPeople, CA): they take the browser's rule. */
+#define UCT_STORE_MACHINE 0x10u
+/* The store's verify reports what its trust says and nothing more: a
+ * browser's own refusals (Firefox and a CA:TRUE server certificate, any
+ * browser and one without SAN) are the analysis' to apply on top. */
+#define UCT_STORE_TRUST_ONLY 0x20u
 
 struct uct_store_ops {
-	const char *name; /* "nss", "ff-override", "system" */
-	unsigned int caps; /* UCT_STORE_ bits */
+	const char *name; /* for people and records only; never compared */
+	unsigned int caps; /* UCT_STORE_ bits every store of this kind has */
 	/* Open for reading (rw=0) or writing (rw=1). A busy database is retried
 	 * for a bounded time, then UCT_E_LOCKED. Opening twice is a no-op unless
 	 * upgrading to rw. At most one store is open at a time in a process
@@ -215,11 +235,18 @@ struct uct_store {
 	char *group;   /* the browser profile this store belongs to: "chromium",
 			  "firefox:default-release" (a profile's NSS db and its
 			  override file share a group) */
+	const char *label; /* for people, when the group says nothing to them
+			      ("Firefox's machine policy"); NULL: the group */
 	enum uct_browser browser;
 	int busy;      /* Firefox running on this profile: overrides would be lost */
 	int created;   /* the store did not exist and will be created on first write */
+	unsigned int caps; /* UCT_STORE_ bits of this store beyond its kind's */
 	void *impl;
 };
+
+/* 1 when the store has every capability in caps (UCT_STORE_ bits), from its
+ * kind (ops->caps) and its own (caps). The run asks this, never a name. */
+int uct_store_supports(const struct uct_store *store, unsigned int caps);
 
 /* User scope: one user's browsers (run as that user). Machine scope: the
  * machine's stores only (run as root), never a file in a user's home. */

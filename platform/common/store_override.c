@@ -536,6 +536,7 @@ static void ovr_tidy(struct uct_store *store)
 
 static const struct uct_store_ops ovr_ops = {
 	.name = "ff-override",
+	.caps = UCT_STORE_BY_HOST | UCT_STORE_UNTAGGED | UCT_STORE_DEFER_BUSY,
 	.open = ovr_open,
 	.list = ovr_list,
 	.add = ovr_add,

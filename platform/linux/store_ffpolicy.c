@@ -406,6 +406,7 @@ static void ffp_destroy(struct uct_store *store)
 
 static const struct uct_store_ops ffpolicy_ops = {
 	.name = "ff-policy",
+	.caps = UCT_STORE_MACHINE,
 	.open = ffp_open,
 	.list = ffp_list,
 	.add = ffp_add,
@@ -433,6 +434,7 @@ struct uct_store *uct_store_ffpolicy_new(const char *policy_file, const char *ce
 	store->path = uct_strdup(policy_file);
 	store->id = uct_asprintf("ff-policy:%s", policy_file);
 	store->group = uct_strdup("firefox-policy");
+	store->label = "Firefox's machine policy";
 	impl->cert_dir = uct_strdup(cert_dir);
 	if (store->path == NULL || store->id == NULL || store->group == NULL ||
 	    impl->cert_dir == NULL) {

@@ -947,18 +947,6 @@ static int nss_list(struct uct_store *store, uct_entry_cb cb, void *ctx, struct 
 	return rc;
 }
 
-/* Browsers ignore the subject CN; NSS's name check still falls back to it
- * when there is no subjectAltName, so that case is refused here. */
-static int nss_has_san(CERTCertificate *cert)
-{
-	SECItem ext = {siBuffer, NULL, 0};
-
-	if (CERT_FindCertExtension(cert, SEC_OID_X509_SUBJECT_ALT_NAME, &ext) != SECSuccess)
-		return 0;
-	SECITEM_FreeItem(&ext, PR_FALSE);
-	return 1;
-}
-
 /* libssl registers its error names only when SSL is initialised, which a
  * store never does; the one SSL code a name check sets is spelled here. */
 static void nss_error_name(PRErrorCode e, char *buf, size_t size)
@@ -1038,12 +1026,7 @@ static void nss_check_chain(CERTCertificate *leaf, const char *host, enum uct_br
 		 * verifier refuses the CA:TRUE one as an end entity. */
 		if (CERT_VerifyCertName(leaf, host) != SECSuccess)
 			nss_verdict(out, "the certificate does not name the host");
-		else if (!nss_has_san(leaf)) {
-			out->trusted = 0;
-			snprintf(out->code, sizeof(out->code), "SSL_ERROR_BAD_CERT_DOMAIN");
-			snprintf(out->detail, sizeof(out->detail),
-				 "the certificate has no subjectAltName: browsers ignore its CN");
-		} else
+		else
 			out->trusted = 1;
 	} else if (browser == UCT_BROWSER_FIREFOX && nss_self_signed_peer_only(leaf) &&
 		   !nss_has_ca_constraint(leaf)) {
@@ -1060,20 +1043,10 @@ static void nss_check_chain(CERTCertificate *leaf, const char *host, enum uct_br
 		nss_verdict(out, "the certificate chain is not trusted");
 	} else if (CERT_VerifyCertName(leaf, host) != SECSuccess) {
 		nss_verdict(out, "the certificate does not name the host");
-	} else if (browser == UCT_BROWSER_FIREFOX && nss_has_ca_constraint(leaf)) {
-		/* mozilla::pkix refuses any CA:TRUE certificate as a server's,
-		 * whatever its trust (measured with Firefox ESR 153). */
-		out->trusted = 0;
-		snprintf(out->code, sizeof(out->code), "MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY");
-		snprintf(out->detail, sizeof(out->detail),
-			 "Firefox refuses a CA certificate as a server certificate: only an "
-			 "override (cert_override.txt) makes it load");
-	} else if (!nss_has_san(leaf)) {
-		out->trusted = 0;
-		snprintf(out->code, sizeof(out->code), "SSL_ERROR_BAD_CERT_DOMAIN");
-		snprintf(out->detail, sizeof(out->detail),
-			 "the certificate has no subjectAltName: browsers ignore its CN");
 	} else {
+		/* What the trust says only: a browser's refusal of a CA:TRUE
+		 * or SAN-less server certificate is the analysis' rule
+		 * (uct_browser_refuses), applied over this answer. */
 		out->trusted = 1;
 	}
 }
@@ -1131,6 +1104,7 @@ static int nss_digest(struct uct_store *store, unsigned char out[UCT_SHA256_LEN]
 
 static const struct uct_store_ops nss_ops = {
 	.name = "nss",
+	.caps = UCT_STORE_TRUST_ONLY,
 	.open = nss_open,
 	.list = nss_list,
 	.add = nss_add,
@@ -1155,6 +1129,11 @@ struct uct_store *uct_store_nss_new(const char *dir, const char *group, enum uct
 		goto nomem;
 	store->ops = &nss_ops;
 	store->browser = browser;
+	/* The machine's database (/etc/pki/nssdb) trusts for every user. */
+	if (browser == UCT_BROWSER_SYSTEM) {
+		store->caps = UCT_STORE_MACHINE;
+		store->label = "/etc/pki/nssdb";
+	}
 	store->path = uct_strdup(dir);
 	store->group = uct_strdup(group);
 	store->impl = calloc(1, sizeof(struct nss_impl));

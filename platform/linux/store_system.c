@@ -639,6 +639,7 @@ static void system_destroy(struct uct_store *store)
 
 static const struct uct_store_ops system_ops = {
 	.name = "system",
+	.caps = UCT_STORE_MACHINE,
 	.open = system_open,
 	.list = system_list,
 	.add = system_add,
@@ -663,6 +664,7 @@ struct uct_store *uct_store_system_new(const char *anchor_dir, const char *links
 	store->path = uct_strdup(anchor_dir);
 	store->id = uct_asprintf("system:%s", anchor_dir);
 	store->group = uct_strdup("system");
+	store->label = "the system's trusted certificates";
 	if (links_dir != NULL && (impl->links_dir = uct_strdup(links_dir)) == NULL)
 		goto nomem;
 	for (i = 0; i < 3 && update_argv[i] != NULL; i++)

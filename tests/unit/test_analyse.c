@@ -530,6 +530,59 @@ START_TEST(test_claim_needs_v3)
 }
 END_TEST
 
+/*
+ * The browsers' refusals live here alone: whatever a browser's database
+ * trusts, Firefox refuses a CA:TRUE server certificate and every browser
+ * one without SAN; a database's trust is enough for Firefox only where the
+ * analysis asked no exception of it.
+ */
+static const struct {
+	const char *name;
+	struct uct_testcert_spec spec;
+	const char *chromium, *firefox, *firefox_db;
+} refusals[] = {
+	{"self-signed CA:FALSE", {.cn = HOST}, NULL, NULL, NULL},
+	{"self-signed CA:TRUE", {.cn = HOST, .is_ca = 1}, NULL,
+	 "MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY",
+	 "MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY"},
+	{"self-signed, no SAN", {.cn = HOST, .no_san = 1}, "SSL_ERROR_BAD_CERT_DOMAIN",
+	 "SSL_ERROR_BAD_CERT_DOMAIN", "SSL_ERROR_BAD_CERT_DOMAIN"},
+	{"self-signed, no basicConstraints", {.cn = HOST, .no_basic_constraints = 1}, NULL, NULL,
+	 "MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT"},
+};
+
+static void assert_code(const char *what, const char *got, const char *want)
+{
+	if (want == NULL)
+		ck_assert_msg(got == NULL, "%s: %s", what, got);
+	else
+		ck_assert_msg(got != NULL && strcmp(got, want) == 0, "%s: %s", what,
+			      got ? got : "(none)");
+}
+
+START_TEST(test_browser_refusals)
+{
+	struct uct_testcert *tc = uct_testcert_make(&refusals[_i].spec);
+	struct uct_chain chain = {0};
+	struct uct_config cfg;
+	struct uct_analysis an;
+
+	ck_assert_ptr_nonnull(tc);
+	push(&chain, tc);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.mode = UCT_MODE_TOFU;
+	uct_analyse(&(struct uct_analyse_ctx){.cfg = &cfg, .now = uct_now()}, HOST, 8445, &chain,
+		    &an);
+	assert_code(refusals[_i].name, uct_browser_refuses(&an, UCT_BROWSER_CHROMIUM),
+		    refusals[_i].chromium);
+	assert_code(refusals[_i].name, uct_browser_refuses(&an, UCT_BROWSER_FIREFOX),
+		    refusals[_i].firefox);
+	assert_code(refusals[_i].name, uct_firefox_db_refusal(&an), refusals[_i].firefox_db);
+	uct_chain_clear(&chain);
+	uct_testcert_free(tc);
+}
+END_TEST
+
 START_TEST(test_unreachable_has_no_findings)
 {
 	struct uct_config cfg;
@@ -660,6 +713,8 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_table, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_unreachable_has_no_findings);
+	tcase_add_loop_test(tc, test_browser_refusals, 0,
+			    (int)(sizeof(refusals) / sizeof(refusals[0])));
 	tcase_add_loop_test(tc, test_shapes, 0, (int)(sizeof(shapes) / sizeof(shapes[0])));
 	tcase_add_test(tc, test_anchor_check);
 	tcase_add_loop_test(tc, test_topmost_approved, 0, (int)(sizeof(tops) / sizeof(tops[0])));

@@ -14,7 +14,8 @@
 #define HOST "uccx1.lab.example"
 
 static const struct uct_store_ops nss_ops = {.name = "nss"};
-static const struct uct_store_ops override_ops = {.name = "ff-override"};
+static const struct uct_store_ops override_ops = {
+	.name = "ff-override", .caps = UCT_STORE_BY_HOST | UCT_STORE_UNTAGGED | UCT_STORE_DEFER_BUSY};
 
 /* A run of three endpoints on one host: 443, 8445 (finesse) and 8445
  * (cfadmin), all reached, against one store. */
