@@ -6,18 +6,8 @@
 # and agent.log (the MSI: test_wine_msi.sh).
 . "$(dirname "$0")/lib.sh"
 
-WIN=${UCT_WIN_BUILD_DIR:-${UCT_SOURCE_DIR:?}/build-win}
-EXE=$WIN/uccx-trust.exe
-if [ ! -x "$EXE" ] || ! command -v wine >/dev/null; then
-	not_ok "the Windows build ($EXE) and wine are present (tools/dev.sh test builds them)"
-	finish
-	exit 1
-fi
-export WINEPREFIX=$T_WORK/wineprefix WINEDEBUG=-all DISPLAY= \
-	WINEDLLOVERRIDES="mscoree,mshtml=;winemenubuilder.exe=d" WINEARCH=win64
-# Stop this prefix's wineserver before lib.sh removes the work directory.
-trap 'WINEPREFIX=$T_WORK/wineprefix timeout 30 wineserver -k >/dev/null 2>&1 || true; cleanup' EXIT
-w() { timeout 120 wine "$@" 2>&1 | tr -d '\r'; return "${PIPESTATUS[0]}"; }
+. "$(dirname "$0")/wine_lib.sh"
+wine_require "$EXE"
 
 # ---- the executable needs only Windows' own DLLs ------------------------------
 dlls=$(x86_64-w64-mingw32-objdump -p "$EXE" | awk '/DLL Name/ { print tolower($3) }' | sort | paste -sd' ')

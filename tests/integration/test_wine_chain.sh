@@ -8,17 +8,8 @@
 # Chrome and Edge are reported as not fixable on the PC, never trusted.
 . "$(dirname "$0")/lib.sh"
 
-WIN=${UCT_WIN_BUILD_DIR:-${UCT_SOURCE_DIR:?}/build-win}
-EXE=$WIN/uccx-trust.exe
-if [ ! -x "$EXE" ] || ! command -v wine >/dev/null; then
-	not_ok "the Windows build ($EXE) and wine are present (tools/dev.sh test builds them)"
-	finish
-	exit 1
-fi
-export WINEPREFIX=$T_WORK/wineprefix WINEDEBUG=-all DISPLAY= \
-	WINEDLLOVERRIDES="mscoree,mshtml=;winemenubuilder.exe=d" WINEARCH=win64
-trap 'WINEPREFIX=$T_WORK/wineprefix timeout 30 wineserver -k >/dev/null 2>&1 || true; cleanup' EXIT
-w() { timeout 120 wine "$@" 2>&1 | tr -d '\r'; return "${PIPESTATUS[0]}"; }
+. "$(dirname "$0")/wine_lib.sh"
+wine_require "$EXE"
 
 check "a fresh Wine prefix starts (wineboot -i)" eval 'timeout 180 wine wineboot -i >/dev/null 2>&1'
 

@@ -6,17 +6,10 @@
 # trust with KEEP_CERTS=1; a bad property fails the install.
 . "$(dirname "$0")/lib.sh"
 
-WIN=${UCT_WIN_BUILD_DIR:-${UCT_SOURCE_DIR:?}/build-win}
+W_TIMEOUT=300
+. "$(dirname "$0")/wine_lib.sh"
 MSI=$WIN/installer/win32/uccx-trust.msi
-if [ ! -f "$MSI" ] || ! command -v wine >/dev/null; then
-	not_ok "the MSI ($MSI) and wine are present (tools/dev.sh test builds them)"
-	finish
-	exit 1
-fi
-export WINEPREFIX=$T_WORK/wineprefix WINEDEBUG=-all DISPLAY= \
-	WINEDLLOVERRIDES="mscoree,mshtml=;winemenubuilder.exe=d" WINEARCH=win64
-trap 'WINEPREFIX=$T_WORK/wineprefix timeout 30 wineserver -k >/dev/null 2>&1 || true; cleanup' EXIT
-w() { timeout 300 wine "$@" 2>&1 | tr -d '\r'; return "${PIPESTATUS[0]}"; }
+wine_require "$MSI"
 msi() { # msi ARGS...: sets RC
 	set +e
 	w msiexec "$@" /qn /l*v "C:\\msi.log" >/dev/null

@@ -6,15 +6,8 @@
 # never matches a host.
 . "$(dirname "$0")/lib.sh"
 
-WIN=${UCT_WIN_BUILD_DIR:-${UCT_SOURCE_DIR:?}/build-win}
-if [ ! -x "$WIN/uct-certdump.exe" ] || ! command -v wine >/dev/null; then
-	not_ok "the Windows build ($WIN) and wine are present (tools/dev.sh test builds them)"
-	finish
-	exit 1
-fi
-export WINEPREFIX=$T_WORK/wineprefix WINEDEBUG=-all DISPLAY= \
-	WINEDLLOVERRIDES="mscoree,mshtml=;winemenubuilder.exe=d" WINEARCH=win64
-trap 'WINEPREFIX=$T_WORK/wineprefix timeout 30 wineserver -k >/dev/null 2>&1 || true; cleanup' EXIT
+. "$(dirname "$0")/wine_lib.sh"
+wine_require "$WIN/uct-certdump.exe"
 
 ORG=$'\u202eorg\u2066' named_cert ugly evil.lab.example evil.lab.example \
 	'\xff\xfe\xc0\xaf.lab.example' '\x1b]0;owned\x07\x1b[2J' 'a\u202eelpmaxe.lab.example' \

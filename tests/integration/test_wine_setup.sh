@@ -9,17 +9,10 @@
 # service keeps no triggers: docs/windows.md has the check for a real PC.)
 . "$(dirname "$0")/lib.sh"
 
-WIN=${UCT_WIN_BUILD_DIR:-${UCT_SOURCE_DIR:?}/build-win}
+W_TIMEOUT=300 W_ERR=/dev/null
+. "$(dirname "$0")/wine_lib.sh"
 SETUP=$WIN/installer/win32/uccx-trust-setup.exe
-if [ ! -x "$WIN/uccx-trust.exe" ] || [ ! -f "$SETUP" ] || ! command -v wine >/dev/null; then
-	not_ok "the Windows build ($WIN) and wine are present (tools/dev.sh test builds them)"
-	finish
-	exit 1
-fi
-export WINEPREFIX=$T_WORK/wineprefix WINEDEBUG=-all DISPLAY= \
-	WINEDLLOVERRIDES="mscoree,mshtml=;winemenubuilder.exe=d" WINEARCH=win64
-trap 'WINEPREFIX=$T_WORK/wineprefix timeout 30 wineserver -k >/dev/null 2>&1 || true; cleanup' EXIT
-w() { timeout 300 wine "$@" 2>/dev/null | tr -d '\r'; return "${PIPESTATUS[0]}"; }
+wine_require "$EXE" "$SETUP"
 
 check "a fresh Wine prefix starts (wineboot -i)" eval 'timeout 180 wine wineboot -i >/dev/null 2>&1'
 # In a fresh prefix Wine's task service does not start on demand (error
