@@ -32,6 +32,18 @@ int uct_cert_signed_by(const struct uct_cert *child, const struct uct_cert *issu
  * uct_cert_dup and uct_cert_free. */
 void *uct_cert_native_ref(void *native);
 void uct_cert_native_free(void *native);
+/* Free cert with its strings, arrays and native handle (cert_life.c).
+ * NULL-safe. */
+void uct_cert_free(struct uct_cert *cert);
+/* A new, independent copy of cert (strings, arrays, DER, and another
+ * reference to the native handle): freeing either leaves the other valid.
+ * NULL when cert is NULL or memory runs out. Owned by the caller. */
+struct uct_cert *uct_cert_dup(const struct uct_cert *cert);
+/* Append cert to chain, which takes it, even on failure (then freed).
+ * 0, or -1 when out of memory. */
+int uct_chain_push(struct uct_chain *chain, struct uct_cert *cert);
+/* Free every certificate of chain and empty it. NULL-safe. */
+void uct_chain_clear(struct uct_chain *chain);
 
 /* ---- network -------------------------------------------------------- */
 

@@ -12,10 +12,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "log.h"
-#include "win.h" /* windows.h, before shellapi.h */
+#include <windows.h> /* before shellapi.h */
 
 #include <shellapi.h>
+
+#include "log.h"
+#include "platform.h"
+#include "platform_win.h"
 
 /* What the agent may take at most when run from the installer: the MSI
  * waits for it, and a server that does not answer costs one connect timeout. */

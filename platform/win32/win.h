@@ -1,7 +1,8 @@
 /*
  * win.h: helpers shared by the Windows implementation of platform.h:
  * UTF-8 <-> UTF-16 conversion (the agent speaks UTF-8, Windows' W calls
- * UTF-16) and errors carrying GetLastError()'s text. Private to win32/.
+ * UTF-16, platform_win.h) and errors carrying GetLastError()'s text.
+ * Private to win32/.
  */
 #ifndef UCT_WIN_H
 #define UCT_WIN_H
@@ -10,17 +11,12 @@
 #include <winhttp.h>
 
 #include "platform.h"
+#include "platform_win.h" /* uct_win_wide, uct_win_utf8, uct_win_getenv */
 
-/* New UTF-16 copy of a UTF-8 string, NULL on failure (or for NULL). */
-wchar_t *uct_win_wide(const char *utf8);
-/* New UTF-8 copy of a UTF-16 string, NULL on failure (or for NULL). */
-char *uct_win_utf8(const wchar_t *wide);
 /* Set err with code, the Windows error e as native value, and the message
  * followed by Windows' own words for e. Returns -1. */
 int uct_win_err(struct uct_err *err, int code, DWORD e, const char *fmt, ...)
 	__attribute__((format(gnu_printf, 4, 5)));
-/* The value of an environment variable as UTF-8, newly allocated; NULL when unset. */
-char *uct_win_getenv(const char *name);
 
 /* Remove from dir the temporary files "BASE.tmp.PID.N" that writes of
  * dir\BASE killed before their rename left (base NULL: of any BASE, for a

@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include "nss_certs.h"
+#include "platform.h" /* uct_cert_free */
 
 static void add_ext(X509 *x, X509 *issuer, int nid, const char *value)
 {

@@ -30,6 +30,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "platform.h" /* struct uct_cert and its lifetime */
 #include "uct.h"
 
 /* Extended key usage choices (spec.eku). */

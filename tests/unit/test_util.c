@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "platform.h" /* uct_cert_free */
 #include "uct.h"
 
 static const struct {

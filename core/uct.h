@@ -1,7 +1,9 @@
 /*
- * uct.h: the vocabulary shared by the whole agent: certificates, chains and
- * small owned-string helpers (errors come from core/uct_err.h). Nothing here knows an operating
- * system or a crypto library; native types stay in platform/.
+ * uct.h: the vocabulary shared by the agent, its platforms and the
+ * collector: certificates, chains, fingerprints, host names, owned strings
+ * and text escaping (errors come from uct_err.h). Nothing here knows an
+ * operating system or a crypto library; native types stay in platform/,
+ * and so does the lifetime of a parsed certificate (platform.h).
  */
 #ifndef UCT_H
 #define UCT_H
@@ -86,8 +88,9 @@ enum uct_key_type { UCT_KEY_OTHER = 0, UCT_KEY_RSA, UCT_KEY_EC, UCT_KEY_ED };
 /*
  * One parsed certificate, filled by the platform's parser (OpenSSL on Linux,
  * crypt32 on Windows) so that the analysis is the same code everywhere.
- * All strings and arrays are owned by the struct; free with uct_cert_free().
- * A struct made by hand (tests, calloc) leaves native NULL.
+ * All strings and arrays are owned by the struct.
+ * A struct made by hand (tests, calloc) leaves native NULL. Freed with
+ * uct_cert_free (platform.h), which also releases the native handle.
  */
 struct uct_cert {
 	unsigned char *der;
@@ -125,8 +128,6 @@ struct uct_cert {
 	void *native;
 };
 
-void uct_cert_free(struct uct_cert *cert); /* NULL-safe */
-
 /* What a certificate explicitly says about signing other certificates. */
 enum uct_ca_claim {
 	/* Nothing: X.509 v1 or v2, or v3 without basicConstraints. Browsers
@@ -149,23 +150,18 @@ enum uct_ca_claim uct_cert_ca_claim(const struct uct_cert *cert);
  * leaves out. 0 for NULL.
  */
 int uct_cert_may_be_issuer(const struct uct_cert *cert, int ca_approved);
-/* A new, independent copy of cert (strings, arrays, DER, and another
- * reference to the native handle): freeing either leaves the other valid.
- * NULL when cert is NULL or memory runs out. Owned by the caller. */
-struct uct_cert *uct_cert_dup(const struct uct_cert *cert);
 /* Uppercase colon-separated SHA-256 into buf (UCT_FP_STRLEN bytes). */
 void uct_fp_format(const unsigned char sha256[UCT_SHA256_LEN], char *buf);
 /* Parse a fingerprint: 64 hex digits, colons/spaces and case optional.
  * Returns 0, or -1 when the text is not a SHA-256 fingerprint. */
 int uct_fp_parse(const char *text, unsigned char out[UCT_SHA256_LEN]);
 
-/* A chain as the server sent it: certs[0] is the leaf. Owns its certs. */
+/* A chain as the server sent it: certs[0] is the leaf. Owns its certs
+ * (uct_chain_push and uct_chain_clear, platform.h). */
 struct uct_chain {
 	struct uct_cert **certs;
 	size_t n;
 };
-int uct_chain_push(struct uct_chain *chain, struct uct_cert *cert); /* takes cert, even on failure */
-void uct_chain_clear(struct uct_chain *chain);                      /* NULL-safe */
 
 /* ---- hostnames ---------------------------------------------------------- */
 

@@ -1,7 +1,7 @@
 /*
- * log.h: the agent's one logger. Library code calls uct_log(); main() picks
- * the sink once (stderr, syslog, the Windows Event Log, a file). With no sink
- * set, nothing is printed.
+ * log.h: the one logger of the agent and its platforms. Library code calls
+ * uct_log(); main() picks the sink once (stderr, syslog, the Windows Event
+ * Log, a file). With no sink set, nothing is printed.
  */
 #ifndef UCT_LOG_H
 #define UCT_LOG_H
