@@ -1,7 +1,7 @@
 /*
- * test_util.c: host-name rules (FQDN, IP literal, RFC 6125 matching),
- * fingerprint parsing and formatting, the first-error-wins error, and
- * certificate copies.
+ * test_core.c: the base layer's helpers (core/): host-name rules (FQDN, IP
+ * literal, RFC 6125 matching), fingerprint parsing and formatting, the
+ * first-error-wins error, text escaping, and certificate copies.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -295,7 +295,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("util");
+	Suite *s = suite_create("core");
 	TCase *tc = tcase_create("core");
 	SRunner *sr;
 	int failed;
