@@ -6,10 +6,13 @@
 #ifndef UCT_ERR_H
 #define UCT_ERR_H
 
-/* The printf dialect checked by -Wformat. The Windows build sets it to
- * gnu_printf: to mingw's gcc plain "printf" means the Microsoft CRT's, which
- * has no %zu, while the build uses mingw's C99-conforming stdio. */
-#ifndef UCT_PRINTF_FORMAT
+/* The printf dialect checked by -Wformat, defined here only. On Windows
+ * it is gnu_printf: to mingw's gcc plain "printf" means the Microsoft
+ * CRT's, which has no %zu, while the build uses mingw's C99-conforming
+ * stdio (__USE_MINGW_ANSI_STDIO, CMakeLists.txt). */
+#ifdef _WIN32
+#define UCT_PRINTF_FORMAT gnu_printf
+#else
 #define UCT_PRINTF_FORMAT printf
 #endif
 

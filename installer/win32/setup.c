@@ -52,7 +52,7 @@ static char *setup_exe_dir; /* where this program (and uccx-trust.exe) lives */
 
 /* One line to %ProgramData%\uccx-trust\setup.log: the only trace a silent
  * install leaves besides msiexec's own log. */
-static void setup_log(const char *fmt, ...) __attribute__((format(gnu_printf, 1, 2)));
+static void setup_log(const char *fmt, ...) __attribute__((format(UCT_PRINTF_FORMAT, 1, 2)));
 static void setup_log(const char *fmt, ...)
 {
 	char *path = uct_asprintf("%s\\setup.log", setup_dir);

@@ -16,7 +16,7 @@
 /* Set err with code, the Windows error e as native value, and the message
  * followed by Windows' own words for e. Returns -1. */
 int uct_win_err(struct uct_err *err, int code, DWORD e, const char *fmt, ...)
-	__attribute__((format(gnu_printf, 4, 5)));
+	__attribute__((format(UCT_PRINTF_FORMAT, 4, 5)));
 
 /* Remove from dir the temporary files "BASE.tmp.PID.N" that writes of
  * dir\BASE killed before their rename left (base NULL: of any BASE, for a
