@@ -977,6 +977,32 @@ static struct MHD_Daemon *http_daemon_start(struct col_server *s, const struct c
 		MHD_OPTION_END);
 }
 
+/* The server's state from its options, its locks ready; NULL when out of memory. */
+static struct col_server *http_server_new(const struct col_server_opts *o)
+{
+	struct col_server *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->db = o->db;
+	s->writer = o->writer;
+	s->agent = o->agent;
+	s->admin = o->admin;
+	s->trust_key = o->trust_key;
+	s->trust_validity_days = o->cfg->trust_validity_days;
+	s->max_body = o->cfg->max_body;
+	s->header_timeout_ms = o->cfg->header_timeout_s * 1000;
+	s->body_timeout_ms = o->cfg->body_timeout_s * 1000;
+	s->max_connections = o->cfg->max_connections;
+	/* An eighth of the slots, rounded up, is the reserve. */
+	s->high_water = s->max_connections - (s->max_connections + 7) / 8;
+	s->listen_fd = -1;
+	pthread_mutex_init(&s->conns_lock, NULL);
+	pthread_cond_init(&s->reaper_wake, NULL);
+	pthread_cond_init(&s->slot_free, NULL);
+	return s;
+}
+
 int col_server_start(const struct col_server_opts *o, struct col_server **out, unsigned *port,
 		     struct col_err *err)
 {
@@ -995,26 +1021,10 @@ int col_server_start(const struct col_server_opts *o, struct col_server **out, u
 			    "listen on %s", o->cfg->listen);
 		return -1;
 	}
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
+	if ((s = http_server_new(o)) == NULL) {
 		col_err_set(err, COL_REJ_CONFIG, "out of memory starting the server");
 		return -1;
 	}
-	s->db = o->db;
-	s->writer = o->writer;
-	s->agent = o->agent;
-	s->admin = o->admin;
-	s->trust_key = o->trust_key;
-	s->trust_validity_days = o->cfg->trust_validity_days;
-	s->max_body = o->cfg->max_body;
-	s->header_timeout_ms = o->cfg->header_timeout_s * 1000;
-	s->body_timeout_ms = o->cfg->body_timeout_s * 1000;
-	s->max_connections = o->cfg->max_connections;
-	/* An eighth of the slots, rounded up, is the reserve. */
-	s->high_water = s->max_connections - (s->max_connections + 7) / 8;
-	s->listen_fd = -1;
-	pthread_mutex_init(&s->conns_lock, NULL);
-	pthread_cond_init(&s->reaper_wake, NULL);
-	pthread_cond_init(&s->slot_free, NULL);
 	if (pthread_create(&s->reaper, NULL, http_reaper, s) != 0) {
 		col_err_set(err, COL_REJ_CONFIG, "cannot start the connection deadline thread");
 		goto err;
