@@ -164,8 +164,25 @@ out:
 	return rc;
 }
 
+/* An active approval saying the same as a: its id in *id, else 0. */
+static int adb_duplicate(struct col_db *db, const struct col_approval *a, int64_t *id,
+			 struct col_err *err)
+{
+	struct col_db_value v[] = {
+		COL_DB_TEXT(approval_kind_names[a->kind]),
+		COL_DB_TEXT(a->kind != COL_APPROVAL_CA ? a->host : ""),
+		COL_DB_INT(a->port), COL_DB_TEXT(a->sha256), COL_DB_TEXT(a->hosts ? a->hosts : ""),
+	};
+
+	*id = 0;
+	return db->ops->adm_query(db, "SELECT MIN(id) FROM approvals WHERE revoked_at IS NULL"
+				  " AND kind = $1 AND COALESCE(host, '') = $2"
+				  " AND COALESCE(port, 0) = $3 AND sha256 = $4"
+				  " AND COALESCE(hosts, '') = $5", v, 5, adb_take_int, id, err);
+}
+
 int col_db_approval_add(struct col_db *db, const struct col_approval *a, const char *who,
-			int64_t now, int *seen, int64_t *id, struct col_err *err)
+			int64_t now, enum col_approve *how, int64_t *id, struct col_err *err)
 {
 	struct col_db_value v[] = {
 		COL_DB_TEXT(approval_kind_names[a->kind]),
@@ -174,13 +191,15 @@ int col_db_approval_add(struct col_db *db, const struct col_approval *a, const c
 		COL_DB_TEXT(a->sha256), COL_DB_TEXT(a->ca_pem), COL_DB_TEXT(a->hosts),
 		COL_DB_TEXT(a->note), COL_DB_TEXT(who), COL_DB_INT(now),
 	};
+	int seen = 0;
 
 	*id = 0;
 	if (db->ops->adm_begin(db, 1, err) < 0)
 		return -1;
-	if (adb_seen(db, a, seen, err) < 0)
+	if (adb_seen(db, a, &seen, err) < 0 || adb_duplicate(db, a, id, err) < 0)
 		goto err;
-	if (!*seen)
+	*how = !seen ? COL_APPROVE_UNSEEN : *id != 0 ? COL_APPROVE_DUPLICATE : COL_APPROVED;
+	if (*how != COL_APPROVED)
 		return db->ops->adm_end(db, 0, err);
 	if (db->ops->adm_query(db, "INSERT INTO approvals (kind, host, port, sha256, ca_pem, hosts,"
 			       " note, approved_by, approved_at) VALUES ($1, $2, $3, $4, $5, $6, $7,"

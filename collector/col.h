@@ -204,15 +204,23 @@ int col_url_host_port(const char *url, char host[COL_HOST_MAX + 1], unsigned *po
 /* How col_db_approval_revoke ended. */
 enum col_revoke { COL_REVOKED, COL_REVOKE_UNKNOWN, COL_REVOKE_ALREADY };
 
+/* How col_db_approval_add ended. */
+enum col_approve {
+	COL_APPROVED,           /* stored, audited, the serial increased */
+	COL_APPROVE_UNSEEN,     /* no report saw it there, and no force: nothing stored */
+	COL_APPROVE_DUPLICATE,  /* an active approval says the same: nothing stored */
+};
+
 /*
  * Stores a, appends "approve" to the audit log and increases the trust
- * serial, in one transaction. who is the admin token's label. When
- * a->force is 0 and no stored report saw a->sha256 at that endpoint (any
- * port of the host for HOST), nothing is stored and *seen is 0. *id is the
- * new approval's id.
+ * serial, in one transaction; who is the admin token's label. Nothing is
+ * stored when a->force is 0 and no stored report saw a->sha256 at that
+ * endpoint (any port of the host for HOST), nor when an active approval
+ * has the same kind, host, port, fingerprint and hosts. *id is the new
+ * approval's id, or for a duplicate the existing one's.
  */
 int col_db_approval_add(struct col_db *db, const struct col_approval *a, const char *who,
-			int64_t now, int *seen, int64_t *id, struct col_err *err);
+			int64_t now, enum col_approve *how, int64_t *id, struct col_err *err);
 /* Marks approval id revoked, audited, the serial increased; *how says what happened. */
 int col_db_approval_revoke(struct col_db *db, int64_t id, const char *who, int64_t now,
 			   enum col_revoke *how, struct col_err *err);

@@ -34,17 +34,23 @@ unsigned col_api_approval_post(struct col_db *db, const char *body, size_t len, 
 	struct col_approval *a = NULL;
 	struct col_err err = {0};
 	char msg[COL_HOST_MAX + COL_FP_LEN + 200], where[COL_HOST_MAX + 16];
+	enum col_approve how = COL_APPROVED;
 	int64_t id = 0;
-	int seen = 0;
 
 	if (col_approval_parse(body, len, &a, &err) < 0)
 		return err.reason == COL_REJ_STORAGE ? api_storage(&err, out)
 						     : api_error(400, err.msg, out);
-	if (col_db_approval_add(db, a, who, now, &seen, &id, &err) < 0) {
+	if (col_db_approval_add(db, a, who, now, &how, &id, &err) < 0) {
 		col_approval_free(a);
 		return api_storage(&err, out);
 	}
-	if (!seen) {
+	if (how == COL_APPROVE_DUPLICATE) {
+		col_approval_free(a);
+		snprintf(msg, sizeof(msg), "approval %lld already says this; revoke it first to "
+			 "change its note", (long long)id);
+		return api_error(409, msg, out);
+	}
+	if (how == COL_APPROVE_UNSEEN) {
 		if (a->kind == COL_APPROVAL_ENDPOINT)
 			snprintf(where, sizeof(where), "%s:%u", a->host, a->port);
 		else

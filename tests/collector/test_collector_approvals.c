@@ -297,20 +297,28 @@ START_TEST(test_store_sqlite)
 	enum col_revoke how;
 	json_t *list;
 	int64_t id, serial = -1;
-	int seen;
+	enum col_approve how_added;
 	char path[128], *out;
 	sqlite3 *h;
 
 	snprintf(path, sizeof(path), "%s/col.db", dir);
 	ck_assert_int_eq(col_db_open(path, COL_SYNC_NORMAL, &db, &err), 0);
-	ck_assert_int_eq(col_db_approval_add(db, a, "alice", 1000, &seen, &id, &err), 0);
-	ck_assert_int_eq(seen, 1);
+	ck_assert_int_eq(col_db_approval_add(db, a, "alice", 1000, &how_added, &id, &err), 0);
+	ck_assert_int_eq(how_added, COL_APPROVED);
 	ck_assert_int_eq(col_db_approval_revoke(db, id, "bob", 2000, &how, &err), 0);
 	ck_assert_int_eq(how, COL_REVOKED);
 	ck_assert_int_eq(col_db_approval_revoke(db, id, "bob", 2001, &how, &err), 0);
 	ck_assert_int_eq(how, COL_REVOKE_ALREADY);
+	/* Once revoked, the same approval may be given again: a new one. */
+	ck_assert_int_eq(col_db_approval_add(db, a, "alice", 3000, &how_added, &id, &err), 0);
+	ck_assert_int_eq(how_added, COL_APPROVED);
+	ck_assert_int_eq(id, 2);
+	ck_assert_int_eq(col_db_approval_add(db, a, "alice", 3001, &how_added, &id, &err), 0);
+	ck_assert_int_eq(how_added, COL_APPROVE_DUPLICATE);
+	ck_assert_int_eq(id, 2);
+	ck_assert_int_eq(col_db_approval_revoke(db, 2, "bob", 3002, &how, &err), 0);
 	ck_assert_int_eq(col_db_trust_state(db, &serial, &list, &err), 0);
-	ck_assert_int_eq(serial, 2);
+	ck_assert_int_eq(serial, 4);
 	ck_assert_int_eq(json_array_size(list), 0);
 	json_decref(list);
 	ck_assert_int_eq(col_db_audit_json(db, 0, 10, &out, &err), 0);

@@ -111,6 +111,11 @@ check "approve by endpoint (a reported certificate, bare lower-case hex): 201 wi
 	test "$CODE" = 201 -a "$(field "$BODY" 'd["id"]')" -ge 1
 ID_EP=$(field "$BODY" 'd["id"]')
 check "the serial grew to 1" test "$(serial)" = 1
+approve "{\"endpoint\":\"uccx1.lab.example:8445\",\"sha256\":\"$FP1\",\"note\":\"again\"}"
+msg=$(field "$BODY" 'd["error"]')
+check "the same approval again (colon form): 409 naming the approval that says it" \
+	bash -c "[ '$CODE' = 409 ] && grep -qF 'approval $ID_EP already says this' <<<'$msg'"
+check "a duplicate leaves the serial" test "$(serial)" = 1
 approve "{\"host\":\"uccx2.lab.example\",\"sha256\":\"$FP2\"}"
 check "approve by host: 201" test "$CODE" = 201
 ID_HOST=$(field "$BODY" 'd["id"]')
@@ -144,15 +149,21 @@ pem_json() { python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).rea
 approve "{\"ca_pem\":$(pem_json "$W/ca.pem"),\"hosts\":[\"uccx1.lab.example\",\"Socialminer.lab.example\"],\"note\":\"moved to the company CA\"}"
 check "approve a CA for a list of hosts: 201" test "$CODE" = 201
 ID_CA=$(field "$BODY" 'd["id"]')
+approve "{\"ca_pem\":$(pem_json "$W/ca.pem"),\"hosts\":[\"uccx1.lab.example\",\"socialminer.lab.example\"]}"
+check "the same CA for the same hosts again: 409" test "$CODE" = 409
+approve "{\"ca_pem\":$(pem_json "$W/ca.pem"),\"hosts\":[\"uccx1.lab.example\"],\"note\":\"only the first\"}"
+check "the same CA for other hosts is another approval: 201" test "$CODE" = 201
+ID_CA2=$(field "$BODY" 'd["id"]')
+call DELETE "/api/v1/approvals/$ID_CA2"
 call GET /api/v1/approvals
 check "the CA is listed with its SHA-256, its PEM and its hosts (lower case)" \
-	test "$(field "$BODY" '[(a["sha256"], a["hosts"], a["ca_pem"].startswith("-----BEGIN CERTIFICATE-----\n")) for a in d["approvals"] if a["kind"] == "ca"][0]')" = \
+	test "$(field "$BODY" '[(a["sha256"], a["hosts"], a["ca_pem"].startswith("-----BEGIN CERTIFICATE-----\n")) for a in d["approvals"] if a["id"] == '"$ID_CA"'][0]')" = \
 	"('$CA_FP', ['uccx1.lab.example', 'socialminer.lab.example'], True)"
 check "the endpoint approval: normalised fingerprint, who, note" \
 	test "$(field "$BODY" '[(a["endpoint"], a["sha256"], a["approved_by"], a["note"], a["active"]) for a in d["approvals"] if a["id"] == '"$ID_EP"'][0]')" = \
 	"('uccx1.lab.example:8445', '$FP1', 'alice (helpdesk)', 'Tomcat renewed, ticket 4711', True)"
-check "newest first, four approvals" \
-	test "$(field "$BODY" '[a["id"] for a in d["approvals"]]')" = "[$ID_CA, $ID_FORCED, $ID_HOST, $ID_EP]"
+check "newest first, five approvals" \
+	test "$(field "$BODY" '[a["id"] for a in d["approvals"]]')" = "[$ID_CA2, $ID_CA, $ID_FORCED, $ID_HOST, $ID_EP]"
 
 # ---- bad input: 400 with the reason ----
 bad() { # bad DESCRIPTION BODY EXPECTED-PART
@@ -187,12 +198,12 @@ bad "a CA for an IP address" "{\"hosts\":[\"uccx1.lab.example\",\"192.168.1.10\"
 bad "force not a boolean" "{\"host\":\"uccx1.lab.example\",\"sha256\":\"$FP1\",\"force\":\"yes\"}" "force: true or false"
 bad "a note over two lines" "{\"host\":\"uccx1.lab.example\",\"sha256\":\"$FP1\",\"note\":\"a\\nb\"}" "note:"
 bad "a note of 1001 bytes" "{\"host\":\"uccx1.lab.example\",\"sha256\":\"$FP1\",\"note\":\"$(head -c 1001 /dev/zero | tr '\0' n)\"}" "note:"
-check "bad input leaves the serial" test "$(serial)" = 4
+check "bad input leaves the serial" test "$(serial)" = 6
 
 # ---- revoke ----
 call DELETE "/api/v1/approvals/$ID_FORCED" "$ADMIN2_TOK"
 check "revoke: 200" test "$CODE" = 200 -a "$BODY" = "{\"id\":$ID_FORCED,\"revoked\":true}"
-check "the serial grew to 5" test "$(serial)" = 5
+check "the serial grew to 7" test "$(serial)" = 7
 call DELETE "/api/v1/approvals/$ID_FORCED"
 check "revoke again: 409, already revoked" \
 	bash -c "[ '$CODE' = 409 ] && grep -qF 'already revoked' <<<'$BODY'"
@@ -200,7 +211,7 @@ call DELETE /api/v1/approvals/999999
 check "revoke an unknown id: 404" test "$CODE" = 404
 call DELETE /api/v1/approvals/abc
 check "revoke a non-numeric id: 404" test "$CODE" = 404
-check "failed revocations leave the serial" test "$(serial)" = 5
+check "failed revocations leave the serial" test "$(serial)" = 7
 call GET /api/v1/approvals
 check "the revoked approval is kept, inactive, with who and when" \
 	test "$(field "$BODY" '[(a["active"], a["revoked_by"], a["revoked_at"] is not None) for a in d["approvals"] if a["id"] == '"$ID_FORCED"'][0]')" = \
@@ -208,9 +219,10 @@ check "the revoked approval is kept, inactive, with who and when" \
 
 # ---- the audit log ----
 call GET /api/v1/audit
-check "the audit log: four approvals and a revocation, oldest first, by whom" \
+A='alice (helpdesk)'
+check "the audit log: five approvals and two revocations, oldest first, by whom" \
 	test "$(field "$BODY" '[(e["action"], e["approval_id"], e["actor"]) for e in d["audit"]]')" = \
-	"[('approve', $ID_EP, 'alice (helpdesk)'), ('approve', $ID_HOST, 'alice (helpdesk)'), ('approve', $ID_FORCED, 'alice (helpdesk)'), ('approve', $ID_CA, 'alice (helpdesk)'), ('revoke', $ID_FORCED, 'token 2')]"
+	"[('approve', $ID_EP, '$A'), ('approve', $ID_HOST, '$A'), ('approve', $ID_FORCED, '$A'), ('approve', $ID_CA, '$A'), ('approve', $ID_CA2, '$A'), ('revoke', $ID_CA2, '$A'), ('revoke', $ID_FORCED, 'token 2')]"
 check "each entry carries the approval as it then was" \
 	test "$(field "$BODY" '[(e["approval"]["sha256"], e["approval"]["active"]) for e in d["audit"] if e["approval_id"] == '"$ID_FORCED"']')" = \
 	"[('$UNSEEN', True), ('$UNSEEN', False)]"
@@ -229,7 +241,7 @@ for sql in ("DELETE FROM audit", "UPDATE audit SET actor = 1"):
         db.execute(sql); db.commit(); sys.exit(sql + " worked")
     except sqlite3.DatabaseError as e:
         assert "append-only" in str(e), e
-assert db.execute("SELECT COUNT(*) FROM audit").fetchone()[0] == 5' "$COL_DB"
+assert db.execute("SELECT COUNT(*) FROM audit").fetchone()[0] == 7' "$COL_DB"
 fi
 call GET "/api/v1/audit?limit=0"
 check "audit limit 0: 400" test "$CODE" = 400
@@ -248,15 +260,15 @@ open(sys.argv[3], "wb").write(base64.b64decode(sig))' "$1" "$2" "$3"
 canon "$W/trust.json" "$W/trust.canon" "$W/trust.sig"
 check "the document's signature verifies with openssl dgst -verify and the printed key" \
 	bash -c "openssl dgst -sha256 -verify '$W/trust.pub' -signature '$W/trust.sig' '$W/trust.canon' | grep -qx 'Verified OK'"
-check "the document: serial 5, the three active approvals, oldest first" \
+check "the document: serial 7, the three active approvals, oldest first" \
 	test "$(field "$BODY" '(d["version"], d["serial"], [a["id"] for a in d["approvals"]])')" = \
-	"(1, 5, [$ID_EP, $ID_HOST, $ID_CA])"
+	"(1, 7, [$ID_EP, $ID_HOST, $ID_CA])"
 check "the approvals as the agent needs them, nothing an admin typed" \
 	test "$(field "$BODY" '[sorted(a) for a in d["approvals"]]')" = \
 	"[['approved_at', 'endpoint', 'id', 'kind', 'sha256'], ['approved_at', 'host', 'id', 'kind', 'sha256'], ['approved_at', 'ca_pem', 'hosts', 'id', 'kind', 'sha256']]"
 check "expires_at is issued_at plus 7 days" test "$(field "$BODY" \
 	'__import__("calendar").timegm(__import__("time").strptime(d["expires_at"], "%Y-%m-%dT%H:%M:%SZ")) - __import__("calendar").timegm(__import__("time").strptime(d["issued_at"], "%Y-%m-%dT%H:%M:%SZ"))')" = 604800
-sed 's/"serial":5/"serial":6/' "$W/trust.json" >"$W/tampered.json"
+sed 's/"serial":7/"serial":8/' "$W/trust.json" >"$W/tampered.json"
 canon "$W/tampered.json" "$W/tampered.canon" "$W/tampered.sig"
 check "a document whose serial was changed does not verify" \
 	bash -c "! openssl dgst -sha256 -verify '$W/trust.pub' -signature '$W/tampered.sig' '$W/tampered.canon' >/dev/null 2>&1"
@@ -274,11 +286,11 @@ printf '%s' "$BODY" >"$W/trust2.json"
 canon "$W/trust2.json" "$W/trust2.canon" "$W/trust2.sig"
 check "after a restart: the same key signs, the serial is kept, 2 days' validity" \
 	bash -c "openssl dgst -sha256 -verify '$W/trust.pub' -signature '$W/trust2.sig' '$W/trust2.canon' >/dev/null &&
-		[ \"\$(python3 -c 'import json,sys,calendar,time; d=json.load(open(sys.argv[1])); t=lambda s: calendar.timegm(time.strptime(s, \"%Y-%m-%dT%H:%M:%SZ\")); print(d[\"serial\"], t(d[\"expires_at\"]) - t(d[\"issued_at\"]))' '$W/trust2.json')\" = '5 172800' ]"
+		[ \"\$(python3 -c 'import json,sys,calendar,time; d=json.load(open(sys.argv[1])); t=lambda s: calendar.timegm(time.strptime(s, \"%Y-%m-%dT%H:%M:%SZ\")); print(d[\"serial\"], t(d[\"expires_at\"]) - t(d[\"issued_at\"]))' '$W/trust2.json')\" = '7 172800' ]"
 call DELETE "/api/v1/approvals/$ID_HOST"
 call GET /api/v1/trust "$AGENT_TOK"
-check "a revocation: serial 6, the approval leaves the document" \
-	test "$(field "$BODY" '(d["serial"], [a["id"] for a in d["approvals"]])')" = "(6, [$ID_EP, $ID_CA])"
+check "a revocation: serial 8, the approval leaves the document" \
+	test "$(field "$BODY" '(d["serial"], [a["id"] for a in d["approvals"]])')" = "(8, [$ID_EP, $ID_CA])"
 col_stop
 
 start
