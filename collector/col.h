@@ -164,6 +164,94 @@ struct col_db_stats {
 };
 int col_db_stats(struct col_db *db, struct col_db_stats *st, struct col_err *err);
 
+/* ---- approvals (approvals.c, stored by both backends) ---- */
+
+enum col_approval_kind {
+	COL_APPROVAL_ENDPOINT,  /* a fingerprint for HOST:PORT */
+	COL_APPROVAL_HOST,      /* a fingerprint for every port of HOST */
+	COL_APPROVAL_CA,        /* a CA certificate for a list of hosts */
+};
+#define COL_HOST_MAX 253
+#define COL_CA_HOSTS_MAX 64
+#define COL_NOTE_MAX 1000
+
+/* An approval as the admin API receives it, validated (col_approval_parse). */
+struct col_approval {
+	enum col_approval_kind kind;
+	char host[COL_HOST_MAX + 1];    /* ENDPOINT, HOST: lower case */
+	unsigned port;                  /* ENDPOINT only, else 0 */
+	char sha256[COL_FP_LEN + 1];    /* "AB:CD:..."; of the CA certificate for CA */
+	char *ca_pem;                   /* CA: the certificate, PEM as OpenSSL writes it */
+	char *hosts;                    /* CA: a JSON array of host names, compact */
+	char *note;                     /* "" when none */
+	int force;
+};
+
+/*
+ * Reads a POST /api/v1/approvals body. *out is the caller's
+ * (col_approval_free); -1 with err->msg naming the field and the fix.
+ */
+int col_approval_parse(const char *body, size_t len, struct col_approval **out,
+		       struct col_err *err);
+void col_approval_free(struct col_approval *a); /* NULL-safe */
+
+/*
+ * Splits an https URL as reports carry it into its host (lower case) and
+ * port (443 when none). -1 when it is not such a URL.
+ */
+int col_url_host_port(const char *url, char host[COL_HOST_MAX + 1], unsigned *port);
+
+/* How col_db_approval_revoke ended. */
+enum col_revoke { COL_REVOKED, COL_REVOKE_UNKNOWN, COL_REVOKE_ALREADY };
+
+/* How col_db_approval_add ended. */
+enum col_approve {
+	COL_APPROVED,           /* stored, audited, the serial increased */
+	COL_APPROVE_UNSEEN,     /* no report saw it there, and no force: nothing stored */
+	COL_APPROVE_DUPLICATE,  /* an active approval says the same: nothing stored */
+};
+
+/*
+ * Stores a, appends "approve" to the audit log and increases the trust
+ * serial, in one transaction; who is the admin token's label. Nothing is
+ * stored when a->force is 0 and no stored report saw a->sha256 at that
+ * endpoint (any port of the host for HOST), nor when an active approval
+ * has the same kind, host, port, fingerprint and hosts. *id is the new
+ * approval's id, or for a duplicate the existing one's.
+ */
+int col_db_approval_add(struct col_db *db, const struct col_approval *a, const char *who,
+			int64_t now, enum col_approve *how, int64_t *id, struct col_err *err);
+/* Marks approval id revoked, audited, the serial increased; *how says what happened. */
+int col_db_approval_revoke(struct col_db *db, int64_t id, const char *who, int64_t now,
+			   enum col_revoke *how, struct col_err *err);
+/* {"serial", "approvals": [...]}, revoked ones included, newest first. */
+int col_db_approvals_json(struct col_db *db, char **out, struct col_err *err);
+/* {"audit": [...], "next_after"}: entries with id > after, oldest first, limit at most. */
+int col_db_audit_json(struct col_db *db, int64_t after, size_t limit, char **out,
+		      struct col_err *err);
+/*
+ * The trust serial and the active approvals as the trust document lists
+ * them (*approvals a new JSON array, the caller's), from one snapshot.
+ */
+struct json_t;
+int col_db_trust_state(struct col_db *db, int64_t *serial, struct json_t **approvals,
+		       struct col_err *err);
+
+/* ---- trust_api.c: the approvals and trust routes, answered as (status, JSON) ---- */
+
+struct col_trust_key;
+#define COL_TRUST_VALIDITY_DAYS 7
+
+/* Each returns the HTTP status and sets *out to the JSON answer (the caller's). */
+unsigned col_api_approval_post(struct col_db *db, const char *body, size_t len, const char *who,
+			       int64_t now, char **out);
+unsigned col_api_approval_delete(struct col_db *db, const char *id, const char *who, int64_t now,
+				 char **out);
+unsigned col_api_audit(struct col_db *db, const char *after, const char *limit, char **out);
+/* key NULL: 503 naming --signing-key. */
+unsigned col_api_trust(struct col_db *db, const struct col_trust_key *key, unsigned validity_days,
+		       int64_t now, char **out);
+
 /* ---- writer.c: one thread owns the write connection, committing in groups ---- */
 
 struct col_writer;
@@ -186,6 +274,9 @@ struct col_config {
 	char *db_path;
 	char *tls_cert, *tls_key;
 	char *agent_token_file, *admin_token_file;
+	char *signing_key;         /* the trust document's key file; NULL: no /api/v1/trust */
+	unsigned trust_validity_days;
+	int print_trust_key;       /* print the public key of signing_key and exit */
 	enum col_sync sync;
 	unsigned max_connections;
 	unsigned max_per_address;  /* connections from one client address; 0: no limit */
@@ -204,15 +295,23 @@ int col_config_load(int argc, char **argv, struct col_config *cfg, struct col_er
 void col_config_free(struct col_config *cfg);
 void col_config_usage(FILE *out);
 
-/* Reads one token per line (blank lines and #comments skipped). */
+/*
+ * Reads one token per line (blank lines and #comments skipped): the token,
+ * then optionally blanks and its label, which names who used it in the
+ * audit log ("token N", its place in the file, when none is given).
+ */
+#define COL_TOKEN_LABEL_MAX 64
 struct col_tokens {
 	size_t n;
 	char *v[16];
+	char label[16][COL_TOKEN_LABEL_MAX + 1];
 };
 int col_tokens_load(const char *path, struct col_tokens *t, struct col_err *err);
 void col_tokens_free(struct col_tokens *t);
 /* Compares in time that depends only on the stored tokens' lengths. */
 int col_tokens_match(const struct col_tokens *t, const char *given);
+/* As col_tokens_match; the matching token's label (borrowed from t), or NULL. */
+const char *col_tokens_label(const struct col_tokens *t, const char *given);
 
 /* Splits "127.0.0.1:8443" or "[::1]:8443"; fills a sockaddr. */
 struct sockaddr_storage;
@@ -229,6 +328,7 @@ struct col_server_opts {
 	struct col_writer *writer;      /* borrowed */
 	const struct col_tokens *agent; /* borrowed */
 	const struct col_tokens *admin; /* borrowed */
+	const struct col_trust_key *trust_key; /* borrowed; NULL: no signing key */
 	const char *tls_cert_pem;       /* NULL: plain HTTP */
 	const char *tls_key_pem;
 };

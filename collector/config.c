@@ -51,7 +51,14 @@ void col_config_usage(FILE *out)
 	      "  --tls-cert FILE          PEM server certificate (chain); with --tls-key: HTTPS\n"
 	      "  --tls-key FILE           PEM private key. Without both: plain HTTP, loopback only\n"
 	      "  --agent-token-file FILE  tokens agents send (Bearer), one per line\n"
-	      "  --admin-token-file FILE  tokens for the dashboard and the read API\n"
+	      "  --admin-token-file FILE  tokens for the dashboard, the read API and approvals;\n"
+	      "                           a line may give a label after the token (\"TOKEN alice\"),\n"
+	      "                           written into the audit log as who approved\n"
+	      "  --signing-key FILE       ECDSA P-256 key signing GET /api/v1/trust; created (mode\n"
+	      "                           0600) when missing; refused when group/other can read it\n"
+	      "  --trust-validity DAYS    how long a trust document is valid (default 7)\n"
+	      "  --print-trust-key        print the public key of --signing-key (PEM) and exit:\n"
+	      "                           the key the PCs are given to check trust documents\n"
 	      "  --sync full|normal       default full: a 202 survives power loss (SQLite\n"
 	      "                           synchronous=FULL; PostgreSQL: the server's\n"
 	      "                           synchronous_commit); normal: SQLite NORMAL, PostgreSQL\n"
@@ -89,6 +96,8 @@ static const struct config_key config_keys[] = {
 	{"tls-key", CONFIG_STR, CONFIG_AT(tls_key), 0, 0},
 	{"agent-token-file", CONFIG_STR, CONFIG_AT(agent_token_file), 0, 0},
 	{"admin-token-file", CONFIG_STR, CONFIG_AT(admin_token_file), 0, 0},
+	{"signing-key", CONFIG_STR, CONFIG_AT(signing_key), 0, 0},
+	{"trust-validity", CONFIG_UINT, CONFIG_AT(trust_validity_days), 1, 365},
 	{"sync", CONFIG_SYNC, CONFIG_AT(sync), 0, 0},
 	{"max-connections", CONFIG_UINT, CONFIG_AT(max_connections), 1, 65536},
 	{"max-connections-per-address", CONFIG_UINT, CONFIG_AT(max_per_address), 0, 65536},
@@ -264,6 +273,9 @@ static const struct option config_opts[] = {
 	{"tls-key", required_argument, NULL, 1},
 	{"agent-token-file", required_argument, NULL, 1},
 	{"admin-token-file", required_argument, NULL, 1},
+	{"signing-key", required_argument, NULL, 1},
+	{"trust-validity", required_argument, NULL, 1},
+	{"print-trust-key", no_argument, NULL, 'P'},
 	{"sync", required_argument, NULL, 1},
 	{"max-connections", required_argument, NULL, 1},
 	{"timeout", required_argument, NULL, 1},
@@ -286,6 +298,7 @@ static void config_defaults(struct col_config *cfg)
 	cfg->header_timeout_s = 10;
 	cfg->body_timeout_s = 60;
 	cfg->max_body = 1024 * 1024;
+	cfg->trust_validity_days = COL_TRUST_VALIDITY_DAYS;
 }
 
 /* The flags other than --config, --help and --version, over the file. */
@@ -330,6 +343,8 @@ int col_config_load(int argc, char **argv, struct col_config *cfg, struct col_er
 			cfg->help = 1;
 		else if (c == 'V')
 			cfg->version = 1;
+		else if (c == 'P')
+			cfg->print_trust_key = 1;
 	}
 	if (cfg->help || cfg->version)
 		return 0;
@@ -350,7 +365,48 @@ void col_config_free(struct col_config *cfg)
 	free(cfg->tls_key);
 	free(cfg->agent_token_file);
 	free(cfg->admin_token_file);
+	free(cfg->signing_key);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+/*
+ * One line's token and label (s is trimmed and not empty). A label is
+ * printable ASCII: it is written into the audit log and shown to people.
+ */
+static int tokens_add(struct col_tokens *t, char *s, const char *path, struct col_err *err)
+{
+	size_t n = strcspn(s, " \t"), i;
+	char *label = s + n;
+
+	while (*label == ' ' || *label == '\t')
+		*label++ = '\0';
+	s[n] = '\0';
+	/* Short tokens can be guessed over the network. */
+	if (n < 16) {
+		col_err_set(err, COL_REJ_CONFIG, "%s: a token shorter than 16 characters", path);
+		return -1;
+	}
+	if (t->n == sizeof(t->v) / sizeof(t->v[0])) {
+		col_err_set(err, COL_REJ_CONFIG, "%s: more than 16 tokens", path);
+		return -1;
+	}
+	for (i = 0; label[i] != '\0'; i++)
+		if ((unsigned char)label[i] < 0x20 || (unsigned char)label[i] > 0x7e ||
+		    i == COL_TOKEN_LABEL_MAX) {
+			col_err_set(err, COL_REJ_CONFIG, "%s: a token's label is printable ASCII of "
+				    "at most " COL_STR(COL_TOKEN_LABEL_MAX) " characters", path);
+			return -1;
+		}
+	if (label[0] != '\0')
+		snprintf(t->label[t->n], sizeof(t->label[0]), "%s", label);
+	else
+		snprintf(t->label[t->n], sizeof(t->label[0]), "token %zu", t->n + 1);
+	if ((t->v[t->n] = strdup(s)) == NULL) {
+		col_err_set(err, COL_REJ_CONFIG, "out of memory reading %s", path);
+		return -1;
+	}
+	t->n++;
+	return 0;
 }
 
 int col_tokens_load(const char *path, struct col_tokens *t, struct col_err *err)
@@ -375,19 +431,8 @@ int col_tokens_load(const char *path, struct col_tokens *t, struct col_err *err)
 			s[--n] = '\0';
 		if (n == 0 || s[0] == '#')
 			continue;
-		/* Short tokens can be guessed over the network. */
-		if (n < 16) {
-			col_err_set(err, COL_REJ_CONFIG, "%s: a token shorter than 16 characters",
-				    path);
+		if (tokens_add(t, s, path, err) < 0)
 			goto err;
-		}
-		if (t->n == sizeof(t->v) / sizeof(t->v[0])) {
-			col_err_set(err, COL_REJ_CONFIG, "%s: more than 16 tokens", path);
-			goto err;
-		}
-		if ((t->v[t->n] = strdup(s)) == NULL)
-			goto err;
-		t->n++;
 	}
 	fclose(f);
 	if (t->n == 0) {
@@ -422,16 +467,23 @@ static int tokens_equal(const char *stored, const char *given)
 	return diff == 0;
 }
 
-int col_tokens_match(const struct col_tokens *t, const char *given)
+const char *col_tokens_label(const struct col_tokens *t, const char *given)
 {
 	size_t i;
-	int ok = 0;
+	const char *label = NULL;
 
 	if (given == NULL)
-		return 0;
+		return NULL;
+	/* Every token is compared, whichever matches. */
 	for (i = 0; i < t->n; i++)
-		ok |= tokens_equal(t->v[i], given);
-	return ok;
+		if (tokens_equal(t->v[i], given))
+			label = t->label[i];
+	return label;
+}
+
+int col_tokens_match(const struct col_tokens *t, const char *given)
+{
+	return col_tokens_label(t, given) != NULL;
 }
 
 int col_parse_listen(const char *s, struct sockaddr_storage *ss, unsigned *len, int *loopback,

@@ -10,6 +10,21 @@
 
 #include "col.h"
 
+/* A statement parameter of the admin connection: an integer or a text (NULL: SQL NULL). */
+struct col_db_value {
+	int is_int;
+	int64_t i;
+	const char *s;
+};
+#define COL_DB_INT(v) ((struct col_db_value){.is_int = 1, .i = (v)})
+#define COL_DB_TEXT(v) ((struct col_db_value){.s = (v)})
+
+/*
+ * Called for each row of an admin query with the columns as text (NULL for
+ * SQL NULL, borrowed until it returns); non-zero stops with an error.
+ */
+typedef int (*col_db_row_cb)(void *arg, int ncols, const char *const *cols);
+
 /*
  * One store implementation. Each function has the contract of the col_db_*
  * function of the same name in col.h; open receives the --db target as
@@ -28,6 +43,17 @@ struct col_db_ops {
 	int (*endpoints_json)(struct col_db *db, const struct col_endpoint_query *q, char **out,
 			      struct col_err *err);
 	int (*stats)(struct col_db *db, struct col_db_stats *st, struct col_err *err);
+	/*
+	 * The admin connection (approvals, audit, the trust document): begin
+	 * takes its lock and opens a transaction (write: one that takes the
+	 * write lock at once; read: one snapshot), end commits (commit != 0,
+	 * failing when the COMMIT does) or rolls back, and always unlocks.
+	 * query runs one statement whose parameters are written $1, $2 ...
+	 */
+	int (*adm_begin)(struct col_db *db, int write, struct col_err *err);
+	int (*adm_end)(struct col_db *db, int commit, struct col_err *err);
+	int (*adm_query)(struct col_db *db, const char *sql, const struct col_db_value *params,
+			 int n, col_db_row_cb cb, void *arg, struct col_err *err);
 };
 
 /* Every backend's handle starts with this, so db.c can dispatch. */
@@ -86,6 +112,15 @@ int col_db_endpoints_finish(json_t *list, int64_t total, int more,
 	"  WHERE url > " AFTER " ORDER BY url LIMIT " LIMIT ")"                                 \
 	" GROUP BY url, sha256) AS g"                                                            \
 	" WHERE rn <= " COL_STR(COL_ENDPOINT_FPS_SHOWN) " + 1 ORDER BY url, rn"
+
+/* An approvals row, as both stores read it (SELECT COL_DB_APPROVAL_COLUMNS). */
+#define COL_DB_APPROVAL_COLUMNS \
+	"id, kind, host, port, sha256, ca_pem, hosts, note, approved_by, approved_at," \
+	" revoked_at, revoked_by"
+
+/* The approval object of the API from such a row (full: with who, when,
+ * note and revocation; else as the trust document lists it). NULL when out of memory. */
+json_t *col_db_approval_row_json(const char *const *cols, int full);
 
 /* Dumps root compactly into *out (root is stolen); -1 when out of memory. */
 int col_db_dump(json_t *root, char **out, struct col_err *err);

@@ -13,7 +13,7 @@
 
 #include "db_backend.h"
 
-#define PG_SCHEMA_VERSION 2
+#define PG_SCHEMA_VERSION 3
 /* pg_advisory_xact_lock key serialising schema migrations of instances that
  * start together ("uct-col" in ASCII). */
 #define PG_MIGRATE_LOCK "8463118278192492"
@@ -21,8 +21,8 @@
 
 struct pg_db {
 	struct col_db base; /* first: db.c dispatches through it */
-	PGconn *wr, *rd;
-	pthread_mutex_t rd_lock;
+	PGconn *wr, *rd, *adm;
+	pthread_mutex_t rd_lock, adm_lock;
 	enum col_sync sync;
 };
 
@@ -71,8 +71,46 @@ static const char pg_schema_v2[] =
 	"  WHERE report_time > received_at + " COL_STR(COL_TIME_SKEW) ";"
 	"UPDATE schema_version SET version = 2;";
 
+/*
+ * Version 3, as in SQLite: approvals (revoked, never deleted), the audit log
+ * (append-only: the trigger refuses any change, removal or TRUNCATE,
+ * whatever asks) and the trust serial that every instance sharing the
+ * database increases under its row lock.
+ */
+static const char pg_schema_v3[] =
+	"CREATE TABLE approvals ("
+	"  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('endpoint', 'host', 'ca')),"
+	"  host TEXT COLLATE \"C\","
+	"  port INTEGER,"
+	"  sha256 TEXT COLLATE \"C\" NOT NULL,"
+	"  ca_pem TEXT,"
+	"  hosts TEXT,"
+	"  note TEXT NOT NULL,"
+	"  approved_by TEXT NOT NULL,"
+	"  approved_at BIGINT NOT NULL,"
+	"  revoked_at BIGINT,"
+	"  revoked_by TEXT);"
+	"CREATE TABLE audit ("
+	"  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+	"  at BIGINT NOT NULL,"
+	"  action TEXT NOT NULL CHECK (action IN ('approve', 'revoke', 'auto-approve')),"
+	"  approval_id BIGINT NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  detail TEXT NOT NULL);"
+	"CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS"
+	"  'BEGIN RAISE EXCEPTION ''the audit log is append-only''; END';"
+	"CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit"
+	"  FOR EACH ROW EXECUTE FUNCTION audit_append_only();"
+	"CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();"
+	"CREATE TABLE trust_serial (serial BIGINT NOT NULL);"
+	"INSERT INTO trust_serial (serial) VALUES (0);"
+	"UPDATE schema_version SET version = 3;";
+
 /* Each migration, index i taking version i to i + 1. */
-static const char *const pg_migrations[PG_SCHEMA_VERSION] = {pg_schema_v1, pg_schema_v2};
+static const char *const pg_migrations[PG_SCHEMA_VERSION] = {pg_schema_v1, pg_schema_v2,
+							     pg_schema_v3};
 
 /* The SQLSTATE of this thread's last failure, for the writer's retries. */
 static _Thread_local char pg_last_state[6];
@@ -111,11 +149,12 @@ static void pg_rollback(PGconn *conn)
 }
 
 /* Text parameters: ints are printed into slots owned by the list. */
+#define PG_PARAMS_MAX 12
 struct pg_params {
 	int n;
-	const char *v[8];
-	char num[8][24];
-	char ref[8][16]; /* "$1" ... */
+	const char *v[PG_PARAMS_MAX];
+	char num[PG_PARAMS_MAX][24];
+	char ref[PG_PARAMS_MAX][16]; /* "$1" ... */
 };
 
 static const char *pg_param_text(struct pg_params *p, const char *v)
@@ -241,8 +280,10 @@ static void pg_close(struct col_db *base)
 
 	if (db == NULL)
 		return;
+	PQfinish(db->adm);
 	PQfinish(db->rd);
 	PQfinish(db->wr);
+	pthread_mutex_destroy(&db->adm_lock);
 	pthread_mutex_destroy(&db->rd_lock);
 	free(db);
 }
@@ -258,9 +299,10 @@ static int pg_open(const char *url, enum col_sync sync, struct col_db **out, str
 		return -1;
 	}
 	pthread_mutex_init(&db->rd_lock, NULL);
+	pthread_mutex_init(&db->adm_lock, NULL);
 	db->sync = sync;
 	if (pg_connect(url, &db->wr, err) < 0 || pg_migrate(db->wr, err) < 0 ||
-	    pg_connect(url, &db->rd, err) < 0)
+	    pg_connect(url, &db->rd, err) < 0 || pg_connect(url, &db->adm, err) < 0)
 		goto err;
 	*out = &db->base;
 	return 0;
@@ -714,6 +756,78 @@ static int pg_stats(struct col_db *base, struct col_db_stats *s, struct col_err 
 	return rc;
 }
 
+/* ---- the admin connection ---- */
+
+static int pg_adm_begin(struct col_db *base, int write, struct col_err *err)
+{
+	struct pg_db *db = (struct pg_db *)base;
+	PGresult *res;
+
+	pthread_mutex_lock(&db->adm_lock);
+	if (pg_ready(db->adm, err) < 0)
+		goto fail;
+	/* A read sees one snapshot: the serial and the approvals agree. */
+	res = pg_first(db->adm, write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+		       NULL);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		pg_fail(db->adm, res, "admin query", err);
+		PQclear(res);
+		goto fail;
+	}
+	PQclear(res);
+	return 0;
+fail:
+	pthread_mutex_unlock(&db->adm_lock);
+	return -1;
+}
+
+static int pg_adm_end(struct col_db *base, int commit, struct col_err *err)
+{
+	struct pg_db *db = (struct pg_db *)base;
+	int rc = 0;
+
+	if (commit)
+		rc = pg_exec(db->adm, "COMMIT", err);
+	else
+		pg_rollback(db->adm);
+	pthread_mutex_unlock(&db->adm_lock);
+	return rc;
+}
+
+static int pg_adm_query(struct col_db *base, const char *sql, const struct col_db_value *params,
+			int n, col_db_row_cb cb, void *arg, struct col_err *err)
+{
+	struct pg_db *db = (struct pg_db *)base;
+	struct pg_params p = {0};
+	const char *cols[16];
+	PGresult *res;
+	int i, row, ncols, rc = 0;
+
+	for (i = 0; i < n && i < PG_PARAMS_MAX; i++) {
+		if (params[i].is_int)
+			pg_param_int(&p, params[i].i);
+		else
+			pg_param_text(&p, params[i].s);
+	}
+	res = pg_query(db->adm, sql, &p);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
+		rc = pg_fail(db->adm, res, "admin query", err);
+		PQclear(res);
+		return rc;
+	}
+	ncols = PQnfields(res) < 16 ? PQnfields(res) : 16;
+	for (row = 0; row < PQntuples(res) && rc == 0; row++) {
+		for (i = 0; i < ncols; i++)
+			cols[i] = pg_text(res, row, i);
+		if (cb != NULL && cb(arg, ncols, cols) != 0) {
+			col_err_set(err, COL_REJ_STORAGE, "out of memory reading approvals");
+			rc = -1;
+		}
+	}
+	PQclear(res);
+	return rc;
+}
+
 const struct col_db_ops col_db_pg_ops = {
 	.name = "postgresql",
 	.open = pg_open,
@@ -723,4 +837,7 @@ const struct col_db_ops col_db_pg_ops = {
 	.host_json = pg_host_json,
 	.endpoints_json = pg_endpoints_json,
 	.stats = pg_stats,
+	.adm_begin = pg_adm_begin,
+	.adm_end = pg_adm_end,
+	.adm_query = pg_adm_query,
 };

@@ -13,12 +13,12 @@
 
 #include "db_backend.h"
 
-#define DB_SCHEMA_VERSION 2
+#define DB_SCHEMA_VERSION 3
 
 struct sqlite_db {
 	struct col_db base; /* first: db.c dispatches through it */
-	sqlite3 *wr, *rd;
-	pthread_mutex_t rd_lock;
+	sqlite3 *wr, *rd, *adm;
+	pthread_mutex_t rd_lock, adm_lock;
 	sqlite3_stmt *ins_report, *upsert_host, *del_eps, *ins_ep;
 };
 
@@ -66,8 +66,44 @@ static const char db_schema_v2[] =
 	"UPDATE hosts SET report_time = received_at + " COL_STR(COL_TIME_SKEW)
 	"  WHERE report_time > received_at + " COL_STR(COL_TIME_SKEW) ";";
 
+/*
+ * Version 3: fleet-approved trust. approvals are revoked, never deleted;
+ * audit is append-only (the triggers refuse any change or removal, whatever
+ * asks); trust_serial holds the trust document's serial, one row. Written
+ * to run again over its own tables: a database whose user_version was set
+ * back (by hand, or a restore of the file without its version) keeps them.
+ */
+static const char db_schema_v3[] =
+	"CREATE TABLE IF NOT EXISTS approvals ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('endpoint', 'host', 'ca')),"
+	"  host TEXT,"
+	"  port INTEGER,"
+	"  sha256 TEXT NOT NULL,"
+	"  ca_pem TEXT,"
+	"  hosts TEXT,"
+	"  note TEXT NOT NULL,"
+	"  approved_by TEXT NOT NULL,"
+	"  approved_at INTEGER NOT NULL,"
+	"  revoked_at INTEGER,"
+	"  revoked_by TEXT);"
+	"CREATE TABLE IF NOT EXISTS audit ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  at INTEGER NOT NULL,"
+	"  action TEXT NOT NULL CHECK (action IN ('approve', 'revoke', 'auto-approve')),"
+	"  approval_id INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  detail TEXT NOT NULL);"
+	"CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+	"CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+	"CREATE TABLE IF NOT EXISTS trust_serial (serial INTEGER NOT NULL);"
+	"INSERT INTO trust_serial (serial) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM trust_serial);";
+
 /* Each migration, index i taking version i to i + 1. */
-static const char *const db_migrations[DB_SCHEMA_VERSION] = {db_schema_v1, db_schema_v2};
+static const char *const db_migrations[DB_SCHEMA_VERSION] = {db_schema_v1, db_schema_v2,
+							     db_schema_v3};
 
 static int db_fail(sqlite3 *h, const char *what, struct col_err *err)
 {
@@ -141,6 +177,19 @@ static int db_connect(const char *path, sqlite3 **out, struct col_err *err)
 	return 0;
 }
 
+/*
+ * The read connection (the fleet views, read only) and the admin one
+ * (approvals: rare writes, each its own transaction) beside the writer's.
+ */
+static int db_connect_others(struct sqlite_db *db, const char *path, const char *sync_mode,
+			     struct col_err *err)
+{
+	if (db_connect(path, &db->rd, err) < 0 || db_exec(db->rd, "PRAGMA query_only = ON", err) < 0 ||
+	    db_connect(path, &db->adm, err) < 0 || db_exec(db->adm, sync_mode, err) < 0)
+		return -1;
+	return 0;
+}
+
 static void sqlite_close(struct col_db *base);
 
 static int sqlite_open(const char *path, enum col_sync sync, struct col_db **out,
@@ -156,6 +205,7 @@ static int sqlite_open(const char *path, enum col_sync sync, struct col_db **out
 		return -1;
 	}
 	pthread_mutex_init(&db->rd_lock, NULL);
+	pthread_mutex_init(&db->adm_lock, NULL);
 	if (db_connect(path, &db->wr, err) < 0)
 		goto err;
 	/*
@@ -197,7 +247,7 @@ static int sqlite_open(const char *path, enum col_sync sync, struct col_db **out
 		db_fail(db->wr, "prepare", err);
 		goto err;
 	}
-	if (db_connect(path, &db->rd, err) < 0 || db_exec(db->rd, "PRAGMA query_only = ON", err) < 0)
+	if (db_connect_others(db, path, mode, err) < 0)
 		goto err;
 	*out = &db->base;
 	return 0;
@@ -216,8 +266,10 @@ static void sqlite_close(struct col_db *base)
 	sqlite3_finalize(db->upsert_host);
 	sqlite3_finalize(db->del_eps);
 	sqlite3_finalize(db->ins_ep);
+	sqlite3_close(db->adm);
 	sqlite3_close(db->rd);
 	sqlite3_close(db->wr);
+	pthread_mutex_destroy(&db->adm_lock);
 	pthread_mutex_destroy(&db->rd_lock);
 	free(db);
 }
@@ -546,6 +598,84 @@ static int sqlite_stats(struct col_db *base, struct col_db_stats *s, struct col_
 	return rc != 0 ? -1 : 0;
 }
 
+/* ---- the admin connection ---- */
+
+static int sqlite_adm_begin(struct col_db *base, int write, struct col_err *err)
+{
+	struct sqlite_db *db = (struct sqlite_db *)base;
+
+	pthread_mutex_lock(&db->adm_lock);
+	if (db_exec(db->adm, write ? "BEGIN IMMEDIATE" : "BEGIN", err) < 0) {
+		pthread_mutex_unlock(&db->adm_lock);
+		return -1;
+	}
+	return 0;
+}
+
+static int sqlite_adm_end(struct col_db *base, int commit, struct col_err *err)
+{
+	struct sqlite_db *db = (struct sqlite_db *)base;
+	int rc = 0;
+
+	if (commit && db_exec(db->adm, "COMMIT", err) < 0)
+		rc = -1;
+	if (!commit || rc < 0)
+		sqlite3_exec(db->adm, "ROLLBACK", NULL, NULL, NULL);
+	pthread_mutex_unlock(&db->adm_lock);
+	return rc;
+}
+
+/* Parameters are named $1, $2 ... in the shared SQL: bound by name. */
+static void sqlite_bind_values(sqlite3_stmt *st, const struct col_db_value *params, int n)
+{
+	char name[16];
+	int i, at;
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "$%d", i + 1);
+		if ((at = sqlite3_bind_parameter_index(st, name)) == 0)
+			continue;
+		if (params[i].is_int)
+			sqlite3_bind_int64(st, at, params[i].i);
+		else if (params[i].s != NULL)
+			sqlite3_bind_text(st, at, params[i].s, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, at);
+	}
+}
+
+static int sqlite_adm_query(struct col_db *base, const char *sql, const struct col_db_value *params,
+			    int n, col_db_row_cb cb, void *arg, struct col_err *err)
+{
+	struct sqlite_db *db = (struct sqlite_db *)base;
+	const char *cols[16];
+	sqlite3_stmt *st = NULL;
+	int rc, i, ncols;
+
+	if (sqlite3_prepare_v2(db->adm, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_fail(db->adm, "admin query", err);
+	sqlite_bind_values(st, params, n);
+	ncols = sqlite3_column_count(st);
+	if (ncols > 16)
+		ncols = 16;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (i = 0; i < ncols; i++)
+			cols[i] = (const char *)sqlite3_column_text(st, i);
+		if (cb != NULL && cb(arg, ncols, cols) != 0) {
+			col_err_set(err, COL_REJ_STORAGE, "out of memory reading approvals");
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		db_fail(db->adm, "admin query", err);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
 const struct col_db_ops col_db_sqlite_ops = {
 	.name = "sqlite",
 	.open = sqlite_open,
@@ -555,4 +685,7 @@ const struct col_db_ops col_db_sqlite_ops = {
 	.host_json = sqlite_host_json,
 	.endpoints_json = sqlite_endpoints_json,
 	.stats = sqlite_stats,
+	.adm_begin = sqlite_adm_begin,
+	.adm_end = sqlite_adm_end,
+	.adm_query = sqlite_adm_query,
 };

@@ -70,6 +70,8 @@ struct col_server {
 	struct col_db *db;
 	struct col_writer *writer;
 	const struct col_tokens *agent, *admin;
+	const struct col_trust_key *trust_key;
+	unsigned trust_validity_days;
 	size_t max_body;
 	unsigned header_timeout_ms, body_timeout_ms;
 	atomic_uint_fast64_t received, duplicates, rejected[COL_REJ_COUNT], db_errors;
@@ -169,16 +171,22 @@ static enum MHD_Result http_reject(struct col_server *s, struct MHD_Connection *
 	return http_error(c, status, msg);
 }
 
-static int http_authorized(struct MHD_Connection *c, const struct col_tokens *tokens)
+/* The request's bearer token, or NULL. */
+static const char *http_bearer(struct MHD_Connection *c)
 {
 	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
-		return 0;
+		return NULL;
 	h += 7;
 	while (*h == ' ')
 		h++;
-	return col_tokens_match(tokens, h);
+	return h;
+}
+
+static int http_authorized(struct MHD_Connection *c, const struct col_tokens *tokens)
+{
+	return col_tokens_match(tokens, http_bearer(c));
 }
 
 /* ---- deadlines ---- */
@@ -711,10 +719,112 @@ static enum MHD_Result http_dashboard(struct MHD_Connection *c)
 	return rc;
 }
 
+/* ---- approvals and the trust document ---- */
+
+/*
+ * Who may change approvals: the admin token's label, or NULL after
+ * answering 401 (no token, or one the collector does not know) or 403 (an
+ * agent's token: known, but not allowed).
+ */
+static const char *http_admin(struct col_server *s, struct MHD_Connection *c,
+			      enum MHD_Result *answered)
+{
+	const char *label = col_tokens_label(s->admin, http_bearer(c));
+
+	if (label != NULL)
+		return label;
+	if (http_authorized(c, s->agent))
+		*answered = http_error(c, MHD_HTTP_FORBIDDEN, "this needs an admin token; the agent "
+							      "token only reads /api/v1/trust");
+	else
+		*answered = http_error(c, MHD_HTTP_UNAUTHORIZED, "a valid admin token is required");
+	return NULL;
+}
+
+static const char *http_arg(struct MHD_Connection *c, const char *key)
+{
+	return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
+}
+
+#define API_APPROVALS API "/approvals"
+#define API_APPROVAL_ID API_APPROVALS "/"
+
+/* GET /api/v1/approvals, /api/v1/audit and /api/v1/trust; 0 when url is none of them. */
+static int http_trust_get(struct col_server *s, struct MHD_Connection *c, const char *url,
+			  enum MHD_Result *answered)
+{
+	struct col_err err = {0};
+	char *out = NULL;
+	unsigned status;
+
+	if (strcmp(url, API "/trust") == 0) {
+		if (!http_authorized(c, s->agent) && !http_authorized(c, s->admin)) {
+			*answered = http_error(c, MHD_HTTP_UNAUTHORIZED,
+					       "an agent or admin token is required");
+			return 1;
+		}
+		status = col_api_trust(s->db, s->trust_key, s->trust_validity_days,
+				       (int64_t)time(NULL), &out);
+		*answered = http_json(c, status, out);
+		return 1;
+	}
+	if (strcmp(url, API_APPROVALS) != 0 && strcmp(url, API "/audit") != 0)
+		return 0;
+	if (http_admin(s, c, answered) == NULL)
+		return 1;
+	if (strcmp(url, API "/audit") == 0) {
+		status = col_api_audit(s->db, http_arg(c, "after"), http_arg(c, "limit"), &out);
+		*answered = http_json(c, status, out);
+	} else if (col_db_approvals_json(s->db, &out, &err) == 0)
+		*answered = http_json(c, MHD_HTTP_OK, out);
+	else
+		*answered = http_reject(s, c, COL_REJ_STORAGE, MHD_HTTP_SERVICE_UNAVAILABLE, err.msg);
+	return 1;
+}
+
+static enum MHD_Result http_approval_post(struct col_server *s, struct MHD_Connection *c,
+					  struct http_req *rq)
+{
+	enum MHD_Result answered = MHD_NO;
+	const char *who = http_admin(s, c, &answered);
+	char *out = NULL;
+	unsigned status;
+
+	if (who == NULL)
+		return answered;
+	if (rq->too_large)
+		return http_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
+				  "the approval is larger than the collector accepts");
+	status = col_api_approval_post(s->db, rq->body ? rq->body : "", rq->len, who,
+				       (int64_t)time(NULL), &out);
+	return http_json(c, status, out);
+}
+
+static enum MHD_Result http_approval_delete(struct col_server *s, struct MHD_Connection *c,
+					    const char *url)
+{
+	enum MHD_Result answered = MHD_NO;
+	const char *who;
+	char *out = NULL;
+	unsigned status;
+
+	if (strncmp(url, API_APPROVAL_ID, sizeof(API_APPROVAL_ID) - 1) != 0)
+		return http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
+	if ((who = http_admin(s, c, &answered)) == NULL)
+		return answered;
+	status = col_api_approval_delete(s->db, url + sizeof(API_APPROVAL_ID) - 1, who,
+					 (int64_t)time(NULL), &out);
+	return http_json(c, status, out);
+}
+
 static enum MHD_Result http_get(struct col_server *s, struct MHD_Connection *c, const char *url)
 {
+	enum MHD_Result answered;
+
 	if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0)
 		return http_dashboard(c);
+	if (http_trust_get(s, c, url, &answered))
+		return answered;
 	if (!http_authorized(c, s->admin))
 		return http_error(c, MHD_HTTP_UNAUTHORIZED, "a valid admin token is required");
 	if (strcmp(url, API "/hosts") == 0)
@@ -735,7 +845,9 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
 {
 	struct col_server *s = cls;
 	struct http_req *rq = *con_cls;
-	int is_report = strcmp(url, API "/reports") == 0;
+	int is_post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+	int is_report = is_post && strcmp(url, API "/reports") == 0;
+	int is_approval = is_post && strcmp(url, API_APPROVALS) == 0;
 
 	(void)version;
 	if (rq == NULL) {
@@ -747,12 +859,13 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
 		 * That holds for every request, since a body is read (and
 		 * dropped) on a GET as well, token or not. */
 		http_phase(s, c, HTTP_PHASE_BODY);
-		if (is_report && strcmp(method, MHD_HTTP_METHOD_POST) == 0)
+		if (is_report)
 			return http_report_begin(s, c, rq);
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
-		if (is_report && strcmp(method, MHD_HTTP_METHOD_POST) == 0)
+		/* An approval's body is bounded like a report's (a CA is a few KiB). */
+		if (is_report || is_approval)
 			http_report_chunk(s, rq, upload, *upload_size);
 		/* a body on another request is ignored */
 		*upload_size = 0;
@@ -760,8 +873,12 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
 	}
 	/* All received: only the idle timeout applies to the answer. */
 	http_phase(s, c, HTTP_PHASE_HANDLING);
-	if (is_report && strcmp(method, MHD_HTTP_METHOD_POST) == 0)
+	if (is_report)
 		return http_report_end(s, c, rq);
+	if (is_approval)
+		return http_approval_post(s, c, rq);
+	if (strcmp(method, MHD_HTTP_METHOD_DELETE) == 0)
+		return http_approval_delete(s, c, url);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0)
 		return http_get(s, c, url);
 	return http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
@@ -860,6 +977,32 @@ static struct MHD_Daemon *http_daemon_start(struct col_server *s, const struct c
 		MHD_OPTION_END);
 }
 
+/* The server's state from its options, its locks ready; NULL when out of memory. */
+static struct col_server *http_server_new(const struct col_server_opts *o)
+{
+	struct col_server *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->db = o->db;
+	s->writer = o->writer;
+	s->agent = o->agent;
+	s->admin = o->admin;
+	s->trust_key = o->trust_key;
+	s->trust_validity_days = o->cfg->trust_validity_days;
+	s->max_body = o->cfg->max_body;
+	s->header_timeout_ms = o->cfg->header_timeout_s * 1000;
+	s->body_timeout_ms = o->cfg->body_timeout_s * 1000;
+	s->max_connections = o->cfg->max_connections;
+	/* An eighth of the slots, rounded up, is the reserve. */
+	s->high_water = s->max_connections - (s->max_connections + 7) / 8;
+	s->listen_fd = -1;
+	pthread_mutex_init(&s->conns_lock, NULL);
+	pthread_cond_init(&s->reaper_wake, NULL);
+	pthread_cond_init(&s->slot_free, NULL);
+	return s;
+}
+
 int col_server_start(const struct col_server_opts *o, struct col_server **out, unsigned *port,
 		     struct col_err *err)
 {
@@ -878,24 +1021,10 @@ int col_server_start(const struct col_server_opts *o, struct col_server **out, u
 			    "listen on %s", o->cfg->listen);
 		return -1;
 	}
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
+	if ((s = http_server_new(o)) == NULL) {
 		col_err_set(err, COL_REJ_CONFIG, "out of memory starting the server");
 		return -1;
 	}
-	s->db = o->db;
-	s->writer = o->writer;
-	s->agent = o->agent;
-	s->admin = o->admin;
-	s->max_body = o->cfg->max_body;
-	s->header_timeout_ms = o->cfg->header_timeout_s * 1000;
-	s->body_timeout_ms = o->cfg->body_timeout_s * 1000;
-	s->max_connections = o->cfg->max_connections;
-	/* An eighth of the slots, rounded up, is the reserve. */
-	s->high_water = s->max_connections - (s->max_connections + 7) / 8;
-	s->listen_fd = -1;
-	pthread_mutex_init(&s->conns_lock, NULL);
-	pthread_cond_init(&s->reaper_wake, NULL);
-	pthread_cond_init(&s->slot_free, NULL);
 	if (pthread_create(&s->reaper, NULL, http_reaper, s) != 0) {
 		col_err_set(err, COL_REJ_CONFIG, "cannot start the connection deadline thread");
 		goto err;

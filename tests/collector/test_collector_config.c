@@ -154,6 +154,26 @@ START_TEST(test_missing_file)
 }
 END_TEST
 
+/* A token's label names who approved; without one, its place in the file. */
+START_TEST(test_token_labels)
+{
+	struct col_tokens t;
+
+	write_ini("# admins\n0123456789abcdef0123   alice (helpdesk)\n\nfedcba9876543210fedc\n");
+	ck_assert_msg(col_tokens_load(ini, &t, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(col_tokens_label(&t, "0123456789abcdef0123"), "alice (helpdesk)");
+	ck_assert_str_eq(col_tokens_label(&t, "fedcba9876543210fedc"), "token 2");
+	ck_assert_ptr_null(col_tokens_label(&t, "0123456789abcdef0123   alice (helpdesk)"));
+	ck_assert_ptr_null(col_tokens_label(&t, NULL));
+	ck_assert_int_eq(col_tokens_match(&t, "fedcba9876543210fedc"), 1);
+	col_tokens_free(&t);
+	/* A label is written into the audit log: printable ASCII only. */
+	write_ini("0123456789abcdef0123 al\x1b[2Jice\n");
+	ck_assert_int_eq(col_tokens_load(ini, &t, &err), -1);
+	ck_assert_msg(strstr(err.msg, "printable ASCII") != NULL, "%s", err.msg);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("collector_config");
@@ -168,6 +188,7 @@ int main(void)
 	tcase_add_test(tc, test_bad_line);
 	tcase_add_test(tc, test_bad_settings);
 	tcase_add_test(tc, test_sections_and_flags);
+	tcase_add_test(tc, test_token_labels);
 	tcase_add_test(tc, test_missing_file);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -35,7 +35,9 @@ static void setup(void)
 		PGresult *res;
 		ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
 		res = PQexec(c, "SET client_min_messages = warning;"
-			       " DROP TABLE IF EXISTS reports, hosts, host_endpoints, schema_version");
+			       " DROP TABLE IF EXISTS reports, hosts, host_endpoints, schema_version,"
+			       " approvals, audit, trust_serial;"
+			       " DROP FUNCTION IF EXISTS audit_append_only");
 		ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s", PQerrorMessage(c));
 		PQclear(res);
 		PQfinish(c);
