@@ -44,6 +44,9 @@ struct acase {
 static const char *const wild_san[] = {"*.lab.example", NULL};
 static const char *const wrong_san[] = {"wrong.lab.example", NULL};
 
+/* One case to a paragraph, fields in the struct's order: clang-format would
+ * give every field a line of its own. */
+/* clang-format off */
 static const struct acase cases[] = {
 	{"self-signed CA:FALSE, first use", {.cn = HOST}, SHAPE_SELF, UCT_MODE_TOFU, APP_NONE,
 	 ST_NONE, 0, UCT_CK_SELF_SIGNED, 0, UCT_F_CA_LEAF | UCT_F_NO_SAN | UCT_F_NAME_MISMATCH,
@@ -121,6 +124,7 @@ static const struct acase cases[] = {
 	 APP_NONE, ST_EXPIRING_SAME_NAMES, 0, UCT_CK_SELF_SIGNED, 0, 0, UCT_AP_RENEWAL, W_LEAF,
 	 UCT_TRUST_PEER, W_LEAF, UCT_TRUST_PEER, 0, 1, 1, NULL},
 };
+/* clang-format on */
 
 static struct uct_testcert *root_ca, *issuing_ca, *other_ca;
 
@@ -270,6 +274,7 @@ struct scase {
 #define KCS (UCT_KU_KEY_CERT_SIGN | UCT_KU_DIGITAL_SIGNATURE)
 #define NO_CA_FALSE UCT_F_NO_CA_FALSE
 
+/* clang-format off */
 static const struct scase shapes[] = {
 	/* Self-signed. */
 	{"v1 (a v1 has no SAN: Firefox override only)", {.cn = HOST, .version = 1}, ISS_SELF,
@@ -350,6 +355,7 @@ static const struct scase shapes[] = {
 	 UCT_AP_REFUSED_UNPINNED, W_NONE, UCT_TRUST_NONE, W_NONE, UCT_TRUST_NONE, 0, W_NONE,
 	 UCT_TRUST_NONE, UCT_WIN_NONE, UCT_F_INCOMPLETE_CHAIN, 0},
 };
+/* clang-format on */
 
 static struct uct_testcert *v1_root;
 
