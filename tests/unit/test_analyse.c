@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "analyse.h"
+#include "check_main.h"
 #include "machine.h"
 #include "platform.h"
 #include "testcert.h"
@@ -713,8 +714,7 @@ int main(void)
 {
 	Suite *s = suite_create("analyse");
 	TCase *tc = tcase_create("table");
-	SRunner *sr;
-	int failed;
+	int rc;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_table, 0, (int)(sizeof(cases) / sizeof(cases[0])));
@@ -727,15 +727,11 @@ int main(void)
 	tcase_add_test(tc, test_win_no_ca_issued_leaf);
 	tcase_add_test(tc, test_claim_needs_v3);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = uct_check_run_nofork(s);
 	uct_testcert_free(root_ca);
 	uct_testcert_free(issuing_ca);
 	uct_testcert_free(other_ca);
 	uct_testcert_free(v1_root);
 	uct_testcert_cleanup();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }
