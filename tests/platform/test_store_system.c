@@ -17,10 +17,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "platform.h"
 #include "testcert.h"
 
-static char dir[] = "/tmp/uct-sys.XXXXXX";
 
 static struct uct_cert *make(const struct uct_testcert_spec *spec)
 {
@@ -66,7 +66,7 @@ static const struct uct_testcert_spec shapes[] = {
 START_TEST(test_system_refuses)
 {
 	static const char *const argv[] = {"true", NULL};
-	char *anchors = uct_asprintf("%s/anchors-%d", dir, _i);
+	char *anchors = uct_asprintf("%s/anchors-%d", uct_check_tmpdir(), _i);
 	struct uct_cert *cert = make(&shapes[_i]);
 	struct uct_err err = {0};
 	struct uct_store *store = uct_store_system_new(anchors, NULL, argv, &err);
@@ -93,8 +93,8 @@ END_TEST
 
 START_TEST(test_ffpolicy_refuses)
 {
-	char *file = uct_asprintf("%s/policies-%d.json", dir, _i);
-	char *certs = uct_asprintf("%s/certs-%d", dir, _i);
+	char *file = uct_asprintf("%s/policies-%d.json", uct_check_tmpdir(), _i);
+	char *certs = uct_asprintf("%s/certs-%d", uct_check_tmpdir(), _i);
 	struct uct_cert *cert = make(&shapes[_i]);
 	struct uct_err err = {0};
 	struct uct_store *store = uct_store_ffpolicy_new(file, certs, &err);
@@ -124,7 +124,7 @@ END_TEST
 START_TEST(test_system_takes_ca_false)
 {
 	static const char *const argv[] = {"true", NULL};
-	char *anchors = uct_asprintf("%s/anchors-ok", dir);
+	char *anchors = uct_asprintf("%s/anchors-ok", uct_check_tmpdir());
 	struct uct_cert *cert = make(&(struct uct_testcert_spec){.cn = "uccx1.example.com"});
 	struct uct_err err = {0};
 	struct uct_store *store = uct_store_system_new(anchors, NULL, argv, &err);
@@ -163,7 +163,7 @@ static void upd_make(struct upd *u, const char *name)
 {
 	FILE *f;
 
-	u->root = uct_asprintf("%s/%s", dir, name);
+	u->root = uct_asprintf("%s/%s", uct_check_tmpdir(), name);
 	u->anchors = uct_asprintf("%s/anchors/uccx-trust", u->root);
 	u->links = uct_asprintf("%s/links", u->root);
 	u->bundle = uct_asprintf("%s/bundle.pem", u->root);
@@ -422,34 +422,20 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("store_system");
-	TCase *tc = tcase_create("issuer");
-	SRunner *sr;
-	int n = (int)(sizeof(shapes) / sizeof(shapes[0])), failed;
+	TCase *tc = uct_check_tcase(s, "issuer", 1);
+	int n = (int)(sizeof(shapes) / sizeof(shapes[0])), rc;
 
-	if (mkdtemp(dir) == NULL)
-		return EXIT_FAILURE;
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_system_refuses, 0, n);
 	tcase_add_loop_test(tc, test_ffpolicy_refuses, 0, n);
 	tcase_add_test(tc, test_system_takes_ca_false);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("owed");
+	tc = uct_check_tcase(s, "owed", 1);
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_add_interrupted, 0, 2);
 	tcase_add_loop_test(tc, test_remove_interrupted, 0, 2);
 	tcase_add_test(tc, test_nothing_owed);
 	tcase_add_test(tc, test_dangling_links);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = uct_check_run(s);
 	uct_testcert_cleanup();
-	if (failed == 0) {
-		char *cmd = uct_asprintf("rm -rf '%s'", dir);
-		if (cmd != NULL && system(cmd) != 0)
-			failed = 1;
-		free(cmd);
-	}
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }

@@ -64,7 +64,7 @@ const char *uct_check_tmpdir(void)
 	return tmpdir;
 }
 
-const char *uct_check_path(const char *name)
+char *uct_check_path(const char *name)
 {
 	static char bufs[8][PATH_MAX];
 	static unsigned next;

@@ -25,7 +25,7 @@ const char *uct_check_tmpdir(void);
 
 /* "DIR/name" under the running test's directory, in one of eight static
  * buffers used in turn: copy it to keep it past seven more calls. */
-const char *uct_check_path(const char *name);
+char *uct_check_path(const char *name);
 
 /* A new test case called name, added to suite, with the temporary
  * directory fixture when tmpdir is set. */
