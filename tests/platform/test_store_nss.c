@@ -479,18 +479,6 @@ static int creation_leftovers(void)
 	return system(cmd) == 0;
 }
 
-/* The pid of a process that has exited (reaped): a writer that is gone. */
-static long dead_pid(void)
-{
-	pid_t pid = fork();
-
-	if (pid == 0)
-		_exit(0);
-	ck_assert_int_gt(pid, 0);
-	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
-	return (long)pid;
-}
-
 /*
  * What a creation killed by an older agent left: a cert9.db of 0 bytes,
  * an empty key4.db, a journal. It holds nothing, so it is made again in
@@ -509,7 +497,7 @@ START_TEST(test_empty_db_recreated)
 	snprintf(dir, sizeof(dir), "%s", uct_check_path("home/.pki/nssdb"));
 	ck_assert_int_eq(run("mkdir -p %s && : >%s/cert9.db && : >%s/key4.db && "
 			     "head -c 512 /dev/urandom >%s/cert9.db-journal", dir, dir, dir, dir), 0);
-	snprintf(dead, sizeof(dead), "home/.pki/nssdb.uct-%ld-AbCdEf", dead_pid());
+	snprintf(dead, sizeof(dead), "home/.pki/nssdb.uct-%ld-AbCdEf", uct_check_dead_pid());
 	snprintf(live, sizeof(live), "home/.pki/nssdb.uct-%ld-GhIjKl", (long)getppid());
 	ck_assert_int_eq(run("mkdir %s %s && : >%s/cert9.db && : >%s/key4.db", uct_check_path(dead),
 			     uct_check_path(live), uct_check_path(dead), uct_check_path(dead)), 0);

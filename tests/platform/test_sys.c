@@ -180,18 +180,6 @@ START_TEST(atomic_write_creates_and_replaces)
 }
 END_TEST
 
-/* The pid of a process that has exited (reaped): a writer that is gone. */
-static long dead_pid(void)
-{
-	pid_t pid = fork();
-
-	if (pid == 0)
-		_exit(0);
-	ck_assert_int_gt(pid, 0);
-	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
-	return (long)pid;
-}
-
 /*
  * A write killed before its rename leaves ".NAME.tmp.PID.N" behind. The
  * next write in that directory removes those whose writer is gone, of any
@@ -203,7 +191,7 @@ START_TEST(atomic_write_removes_stale_temporaries)
 	struct uct_err err = {0};
 	char dead[64], live[64], keep[3][64];
 	struct stat st;
-	long gone = dead_pid();
+	long gone = uct_check_dead_pid();
 	int i;
 
 	snprintf(dead, sizeof(dead), "st/.state.tmp.%ld.0", gone);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check_main.h"
@@ -73,6 +74,17 @@ char *uct_check_path(const char *name)
 
 	ck_assert_msg(n > 0 && n < PATH_MAX, "path too long: %s", name);
 	return b;
+}
+
+long uct_check_dead_pid(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	ck_assert_int_gt(pid, 0);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	return (long)pid;
 }
 
 TCase *uct_check_tcase(Suite *suite, const char *name, int with_tmpdir)

@@ -27,6 +27,11 @@ const char *uct_check_tmpdir(void);
  * buffers used in turn: copy it to keep it past seven more calls. */
 char *uct_check_path(const char *name);
 
+/* The pid of a process that has exited and was reaped: a writer that is
+ * gone, as a lock or temporary file names it. Fails the test when it
+ * cannot fork. */
+long uct_check_dead_pid(void);
+
 /* A new test case called name, added to suite, with the temporary
  * directory fixture when tmpdir is set. */
 TCase *uct_check_tcase(Suite *suite, const char *name, int tmpdir);
