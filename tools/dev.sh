@@ -2,7 +2,9 @@
 # tools/dev.sh: set up a Debian 12 machine, build, and either run the demo
 # (the agent against the built-in lab) or the whole test suite.
 #   tools/dev.sh demo    build, start the lab, run uccx-trust check/install/check
-#   tools/dev.sh test    build with -Werror and run every test (ctest)
+#   tools/dev.sh test    check the formatting, build with -Werror and run every test (ctest)
+#   tools/dev.sh format  format every C file with clang-format (.clang-format)
+#   tools/dev.sh format-check  list the C files clang-format would change
 #   tools/dev.sh win     cross-compile the Windows agent into build-win
 #   tools/dev.sh deps    only install the Debian packages
 set -euo pipefail
@@ -14,7 +16,7 @@ packages=(build-essential cmake pkg-config libnss3-dev libnss3-tools libcurl4-op
 	  libssl-dev check openssl curl ca-certificates
 	  libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev postgresql time python3
 	  dpkg-dev rpm file chromium firefox-esr util-linux groff-base passwd strace
-	  gcc-mingw-w64-x86-64 wine wine64 wixl clang libclang-rt-14-dev pmccabe)
+	  gcc-mingw-w64-x86-64 wine wine64 wixl clang libclang-rt-14-dev pmccabe clang-format)
 
 deps() {
 	local missing=()
@@ -113,6 +115,36 @@ demo() {
 	fi
 }
 
+# Every C source and header the repository tracks: there are no generated or
+# third-party C files to leave out. Outside a git checkout (a source
+# tarball), every *.c and *.h under the top directory but the builds.
+c_files() {
+	if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+		git -C "$top" ls-files -z -- '*.c' '*.h'
+	else
+		(cd "$top" && find . -path './build*' -prune -o -type f \( -name '*.c' -o -name '*.h' \) \
+			-printf '%P\0')
+	fi
+}
+
+format() {
+	(cd "$top" && c_files | xargs -0 -r clang-format -i --style=file)
+}
+
+# Fails, naming each file and the command that fixes them all, when any
+# tracked C file differs from what clang-format makes of it.
+format_check() {
+	local f bad=()
+	while IFS= read -r -d '' f; do
+		clang-format --style=file "$top/$f" | cmp -s - "$top/$f" || bad+=("$f")
+	done < <(c_files)
+	[ ${#bad[@]} -eq 0 ] && return 0
+	echo "These files are not formatted as .clang-format says (${#bad[@]}):" >&2
+	printf '  %s\n' "${bad[@]}" >&2
+	echo "Fix: tools/dev.sh format (then review and commit the change)" >&2
+	return 1
+}
+
 tests() {
 	(cd "$build" && ctest --output-on-failure -j2 "$@")
 }
@@ -120,7 +152,9 @@ tests() {
 case "${1:-}" in
 deps) deps ;;
 demo) deps; build; demo ;;
-test) deps; build; build_win; shift; tests "$@" ;;
+test) deps; format_check; build; build_win; shift; tests "$@" ;;
+format) deps; format ;;
+format-check) deps; format_check ;;
 win) deps; build_win ;;
-*) echo "usage: tools/dev.sh demo|test|win|deps" >&2; exit 2 ;;
+*) echo "usage: tools/dev.sh demo|test|win|deps|format|format-check" >&2; exit 2 ;;
 esac

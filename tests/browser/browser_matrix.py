@@ -17,7 +17,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from chromium_cdp import BrowserError, Chromium  # noqa: E402
-from marionette import Firefox  # noqa: E402
+from marionette import Firefox, new_firefox_home  # noqa: E402
 
 NODES = ["uccx1.lab.example", "uccx2.lab.example"]
 SOCIALMINER = "socialminer.lab.example"
@@ -113,14 +113,7 @@ class Suite:
         """A PC user's home: one Firefox profile in profiles.ini (with the empty
         NSS database Firefox makes), no Chromium database yet."""
         home = os.path.join(self.work, scenario, label)
-        prof = os.path.join(home, ".mozilla", "firefox", "abcd1234.default-release")
-        os.makedirs(prof)
-        subprocess.run(["certutil", "-N", "-d", "sql:" + prof, "--empty-password"], check=True,
-                       capture_output=True, timeout=30)
-        with open(os.path.join(home, ".mozilla", "firefox", "profiles.ini"), "w") as f:
-            f.write("[Profile0]\nName=default-release\nIsRelative=1\nPath=abcd1234.default-release\n"
-                    "Default=1\n\n[General]\nStartWithLastProfile=1\nVersion=2\n")
-        return home, prof
+        return home, new_firefox_home(home)
 
     def run_agent(self, command, home, state):
         """Runs the agent with the lab's names resolved through /etc/hosts

@@ -139,12 +139,8 @@ def browse(work, label, home, profile, urls, chromium=True):
 
 def setup_home(work, label, trust=None, cert=None, override=None):
     home = os.path.join(work, label)
-    profile = os.path.join(home, ".mozilla", "firefox", "abcd1234.default-release")
+    profile = marionette.new_firefox_home(home)
     new_db(os.path.join(home, ".pki", "nssdb"))
-    new_db(profile)
-    with open(os.path.join(home, ".mozilla", "firefox", "profiles.ini"), "w") as f:
-        f.write("[Profile0]\nName=default-release\nIsRelative=1\nPath=abcd1234.default-release\n"
-                "Default=1\n\n[General]\nStartWithLastProfile=1\nVersion=2\n")
     if trust is not None:
         for db in (os.path.join(home, ".pki", "nssdb"), profile):
             run("certutil", "-A", "-d", "sql:" + db, "-n", "measured", "-t", trust, "-i", cert)

@@ -43,6 +43,20 @@ PREFS = {
 }
 
 
+def new_firefox_home(home):
+    """Makes home a PC user's home with one Firefox profile listed in
+    profiles.ini, holding the empty NSS database Firefox makes for a new
+    profile, and no Chromium database. Returns the profile's directory."""
+    prof = os.path.join(home, ".mozilla", "firefox", "abcd1234.default-release")
+    os.makedirs(prof)
+    subprocess.run(["certutil", "-N", "-d", "sql:" + prof, "--empty-password"], check=True,
+                   capture_output=True, timeout=30)
+    with open(os.path.join(home, ".mozilla", "firefox", "profiles.ini"), "w") as f:
+        f.write("[Profile0]\nName=default-release\nIsRelative=1\nPath=abcd1234.default-release\n"
+                "Default=1\n\n[General]\nStartWithLastProfile=1\nVersion=2\n")
+    return prof
+
+
 def write_user_js(profile):
     with open(os.path.join(profile, "user.js"), "w") as f:
         for key, value in PREFS.items():

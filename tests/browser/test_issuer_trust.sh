@@ -8,15 +8,8 @@ set -euo pipefail
 
 main() {
 	here=$(cd "$(dirname "$0")" && pwd)
-	BUILD=${UCT_BUILD_DIR:?UCT_BUILD_DIR must point at the build directory}
-	for tool in /usr/bin/python3 firefox-esr chromium certutil openssl; do
-		if ! command -v "$tool" >/dev/null; then
-			echo "not ok - $tool is missing (tools/dev.sh deps installs it)"
-			exit 1
-		fi
-	done
-	work=$(mktemp -d /tmp/uct-issuer.XXXXXX)
-	trap 'rm -rf "$work"' EXIT
+	. "$here/browser_lib.sh"
+	browser_start issuer /usr/bin/python3 firefox-esr chromium certutil openssl
 	/usr/bin/python3 "$here/issuer_trust.py" --build "$BUILD" --work "$work" \
 		--table "${UCT_ISSUER_TABLE:-$BUILD/issuer-trust.md}" "$@"
 }

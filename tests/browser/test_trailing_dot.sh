@@ -8,30 +8,13 @@ set -euo pipefail
 
 main() {
 	here=$(cd "$(dirname "$0")" && pwd)
-	BUILD=${UCT_BUILD_DIR:?UCT_BUILD_DIR must point at the build directory}
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "skipped: needs root (real ports, a private /etc/hosts)"
-		exit 77
-	fi
-	for tool in /usr/bin/python3 firefox-esr chromium certutil unshare; do
-		if ! command -v "$tool" >/dev/null; then
-			echo "not ok - $tool is missing (tools/dev.sh deps installs it)"
-			exit 1
-		fi
-	done
-	work=$(mktemp -d /tmp/uct-dot.XXXXXX)
-	trap 'rm -rf "$work"' EXIT
+	. "$here/browser_lib.sh"
+	browser_root_only "needs root (real ports, a private /etc/hosts)"
+	browser_start dot /usr/bin/python3 firefox-esr chromium certutil unshare
 	# glibc's files lookup does not strip the final dot of an absolute
 	# name, as DNS does: both spellings are listed.
-	{
-		cat /etc/hosts
-		echo "127.0.0.11 uccx1.lab.example uccx1.lab.example."
-	} >"$work/hosts"
-	unshare --mount --propagation private -- bash -c '
-		mount --bind "$1" /etc/hosts || { echo "not ok - cannot bind /etc/hosts"; exit 1; }
-		shift
-		exec /usr/bin/python3 "$@"' _ "$work/hosts" "$here/trailing_dot.py" \
-		--build "$BUILD" --work "$work"
+	browser_with_hosts "127.0.0.11 uccx1.lab.example uccx1.lab.example." \
+		"$here/trailing_dot.py" --build "$BUILD" --work "$work"
 }
 
 main "$@"

@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 from chromium_cdp import Chromium
-from marionette import Firefox
+from marionette import Firefox, new_firefox_home
 
 HOST = "uccx1.lab.example"
 MARKER = "UCCX-LAB-OK"
@@ -49,14 +49,7 @@ def agent(build, command, home):
 
 def new_home(work):
     home = os.path.join(work, "home")
-    prof = os.path.join(home, ".mozilla", "firefox", "abcd1234.default-release")
-    os.makedirs(prof)
-    subprocess.run(["certutil", "-N", "-d", "sql:" + prof, "--empty-password"], check=True,
-                   capture_output=True, timeout=30)
-    with open(os.path.join(home, ".mozilla", "firefox", "profiles.ini"), "w") as f:
-        f.write("[Profile0]\nName=default-release\nIsRelative=1\nPath=abcd1234.default-release\n"
-                "Default=1\n\n[General]\nStartWithLastProfile=1\nVersion=2\n")
-    return home, prof
+    return home, new_firefox_home(home)
 
 
 def phases(build, home, prof):

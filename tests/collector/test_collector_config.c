@@ -11,25 +11,22 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "col.h"
 
-static char dir[64], ini[128];
+static char ini[128];
 static struct col_config cfg;
 static struct col_err err;
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/col-config-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(ini, sizeof(ini), "%s/collector.ini", dir);
+	snprintf(ini, sizeof(ini), "%s", uct_check_path("collector.ini"));
 	memset(&err, 0, sizeof(err));
 }
 
 static void teardown(void)
 {
 	col_config_free(&cfg);
-	unlink(ini);
-	rmdir(dir);
 }
 
 static void write_ini(const char *text)
@@ -177,9 +174,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("collector_config");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	TCase *tc = uct_check_tcase(s, "core", 1);
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_long_value);
@@ -190,10 +185,5 @@ int main(void)
 	tcase_add_test(tc, test_sections_and_flags);
 	tcase_add_test(tc, test_token_labels);
 	tcase_add_test(tc, test_missing_file);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return uct_check_run(s);
 }

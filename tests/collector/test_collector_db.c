@@ -15,19 +15,18 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include "check_main.h"
 #include "col.h"
 
 #define FP_A "AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA"
 #define FP_B "BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB"
 
-static char dir[64], path[128];
+static char path[128];
 static const char *target; /* what col_db_open is given: path or the PostgreSQL URL */
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/col-db-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/collector.db", dir);
+	snprintf(path, sizeof(path), "%s", uct_check_path("collector.db"));
 	target = getenv("UCT_TEST_PG_URL");
 	if (target != NULL) {
 		/* Each test starts from an empty database, as with a new file. */
@@ -44,14 +43,6 @@ static void setup(void)
 	} else {
 		target = path;
 	}
-}
-
-static void teardown(void)
-{
-	char cmd[160];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
 }
 
 /* A report of host with n endpoints https://e<first + i>/, each with the
@@ -452,11 +443,9 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("collector_db");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	TCase *tc = uct_check_tcase(s, "core", 1);
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_batch_and_queries);
 	tcase_add_test(tc, test_future_time);
 	tcase_add_test(tc, test_endpoints_pages);
@@ -467,10 +456,5 @@ int main(void)
 	}
 	tcase_add_test(tc, test_writer_concurrent);
 	tcase_add_test(tc, test_target_display);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return uct_check_run(s);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "check_main.h"
 #include "col.h"
 
 #define FP "A3:DC:C7:94:01:F6:79:53:C4:98:F2:03:A1:59:F0:C2:D2:AA:71:66:D3:C9:1A:B5:01:34:62:BF:39:AB:84:3B"
@@ -212,8 +213,6 @@ int main(void)
 {
 	Suite *s = suite_create("collector_report");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_sample_report);
 	tcase_add_test(tc, test_minimal_trusted);
@@ -223,9 +222,5 @@ int main(void)
 	tcase_add_test(tc, test_tokens);
 	tcase_add_test(tc, test_listen);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return uct_check_run(s);
 }

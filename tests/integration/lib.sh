@@ -34,6 +34,18 @@ finish() {
 	echo "$T_PASS passed, $T_FAIL failed"
 	[ "$T_FAIL" -eq 0 ]
 }
+# finish_inner ARG...: runs this script again as `bash SCRIPT --inner ARG...`
+# in a private mount namespace, counts the ok and not ok lines it prints
+# into this run's, fails unless it printed "inner done" at its end, and
+# exits with finish's status.
+finish_inner() {
+	unshare -m bash "$0" --inner "$@" | tee "$T_WORK/inner.log" || true
+	T_PASS=$((T_PASS + $(grep -c '^ok - ' "$T_WORK/inner.log" || true)))
+	T_FAIL=$((T_FAIL + $(grep -c '^not ok - ' "$T_WORK/inner.log" || true)))
+	grep -q '^inner done$' "$T_WORK/inner.log" || not_ok "the isolated part ran to its end"
+	finish
+	exit $?
+}
 
 # ---- the collector, for the reporting tests ----
 COL=$BUILD/uccx-trust-collector
@@ -49,12 +61,19 @@ col_tokens() {
 # COL_PID, and COL_PORT from its "listening on" line. Fails when it is not
 # listening within 5 s.
 col_start() {
-	local port=$1 db=$2 _
+	local port=$1 db=$2
 	shift 2
 	: >"$T_WORK/col.log"
 	"$COL" --listen "127.0.0.1:$port" --db "$db" --agent-token-file "$T_WORK/agent.tok" \
 		--admin-token-file "$T_WORK/admin.tok" "$@" 2>"$T_WORK/col.log" &
 	COL_PID=$!
+	col_wait_port
+}
+# col_wait_port: COL_PORT from the "listening on" line of the collector
+# COL_PID logs into $T_WORK/col.log; fails when there is none within 5 s
+# or the collector exits first.
+col_wait_port() {
+	local _
 	COL_PORT=
 	for _ in $(seq 100); do
 		COL_PORT=$(sed -n 's/.*listening on [a-z]*:\/\/[^ ]*:\([0-9]*\),.*/\1/p' "$T_WORK/col.log")

@@ -2,38 +2,17 @@
 # test_lab.sh: checks the UCCX lab itself (tests/lab): every scenario serves the
 # chain it promises, listeners answer with the marker page, --stall/--down/--no-http,
 # --keep-keys/--renew/--days-left, SIGTERM and --stop. Loopback only, bounded.
-set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
-LAB="${UCT_BUILD_DIR:-build}/tests/uccx-lab"
 [ -x "$LAB" ] || { echo "not ok - $LAB not built"; echo "0 passed, 1 failed"; exit 1; }
-TMP="$(mktemp -d)"
-PASS=0
-FAIL=0
-LABDIRS=()
-
-cleanup() {
-	local d
-	for d in "${LABDIRS[@]}"; do
-		"$LAB" --stop --out "$d" >/dev/null 2>&1 || true
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
-notok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
-# check DESCRIPTION COMMAND...: one assertion.
-check() {
-	local what="$1"
-	shift
-	if "$@" >/dev/null 2>&1; then ok "$what"; else notok "$what"; fi
-}
+TMP=$T_WORK
+# The labs started here are stopped at exit (lib.sh's cleanup).
 
 # start_lab DIR ARGS...: a daemon lab; DIR gets the files. Bounded by timeout.
 start_lab() {
 	local dir="$1"
 	shift
-	LABDIRS+=("$dir")
+	T_LABS+=("$dir")
 	timeout 30 "$LAB" --out "$dir" --daemon "$@" >"$dir.out" 2>"$dir.err"
 }
 stop_lab() { timeout 20 "$LAB" --stop --out "$1" >/dev/null 2>&1; }
@@ -148,7 +127,7 @@ F="$TMP/fg"
 mkdir -p "$F"
 "$LAB" --out "$F" --scenario ecdsa >"$F.out" 2>&1 &
 fgpid=$!
-LABDIRS+=("$F")
+T_LABS+=("$F")
 for _ in $(seq 1 200); do [ -e "$F/ready" ] && break; sleep 0.05; done
 check "foreground lab becomes ready" test -e "$F/ready"
 check "ecdsa: P-256 key" has "$(leaftext "$F/$SM-443.pem")" "prime256v1"
@@ -264,5 +243,4 @@ else
 	echo "ok - --real-ports # skip: needs root and free 127.0.0.11:443"
 fi
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+finish

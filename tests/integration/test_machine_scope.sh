@@ -18,12 +18,7 @@ if [ "${1:-}" != --inner ]; then
 		exit 77
 	fi
 	source "$here/lib.sh"
-	unshare -m bash "$0" --inner "$T_WORK" | tee "$T_WORK/inner.log" || true
-	T_PASS=$((T_PASS + $(grep -c '^ok - ' "$T_WORK/inner.log" || true)))
-	T_FAIL=$((T_FAIL + $(grep -c '^not ok - ' "$T_WORK/inner.log" || true)))
-	grep -q '^inner done$' "$T_WORK/inner.log" || not_ok "the isolated part ran to its end"
-	finish
-	exit $?
+	finish_inner "$T_WORK"
 fi
 
 # ---- inside the private mount namespace ----------------------------------------

@@ -24,19 +24,21 @@ digest() {
 }
 as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
 
-# during_fetch CMD...: runs the agent's install with A while CMD runs in
-# the network phase (after the stores were found, before any database is
-# opened): the first connect is held for 3 s by strace. Sets RC and OUT.
-during_fetch() {
-	local pid
+# held CALL MICROSECONDS PATH CMD...: runs the agent's install with A under
+# strace, which holds its first CALL (on PATH, or any when PATH is empty)
+# for MICROSECONDS, and runs CMD once the agent waits there. Sets RC and OUT.
+held() {
+	local call=$1 delay=$2 path=$3 pid only=()
+	shift 3
+	[ -z "$path" ] || only=(-P "$path")
 	rm -f "$W/delay.log"
 	set +e
-	strace -f -o "$W/delay.log" -e trace=connect \
-		-e inject=connect:delay_enter=3000000:when=1 \
+	strace -f -o "$W/delay.log" "${only[@]}" -e trace="$call" \
+		-e inject="$call":delay_enter="$delay":when=1 \
 		"$AGENT" install "${A[@]}" >"$W/out.txt" 2>&1 &
 	pid=$!
 	for _ in $(seq 100); do
-		grep -q 'connect(' "$W/delay.log" 2>/dev/null && break
+		grep -q "$call(" "$W/delay.log" 2>/dev/null && break
 		sleep 0.1
 	done
 	"$@"
@@ -46,27 +48,17 @@ during_fetch() {
 	OUT=$(cat "$W/out.txt")
 }
 
-# during_open DB CMD...: as during_fetch, CMD running while the agent is
-# held inside NSS_InitContext for the database DB, after its last check
-# of the path: NSS's first look at DB/cert9.db (access) is held for 2 s.
+# during_fetch CMD...: CMD runs in the network phase (after the stores were
+# found, before any database is opened): the first connect is held for 3 s.
+during_fetch() { held connect 3000000 "" "$@"; }
+
+# during_open DB CMD...: CMD runs while the agent is held inside
+# NSS_InitContext for the database DB, after its last check of the path:
+# NSS's first look at DB/cert9.db (access) is held for 2 s.
 during_open() {
-	local db=$1 pid
+	local db=$1
 	shift
-	rm -f "$W/delay.log"
-	set +e
-	strace -f -o "$W/delay.log" -P "$db/cert9.db" -e trace=access \
-		-e inject=access:delay_enter=2000000:when=1 \
-		"$AGENT" install "${A[@]}" >"$W/out.txt" 2>&1 &
-	pid=$!
-	for _ in $(seq 100); do
-		grep -q 'access(' "$W/delay.log" 2>/dev/null && break
-		sleep 0.1
-	done
-	"$@"
-	wait "$pid"
-	RC=$?
-	set -e
-	OUT=$(cat "$W/out.txt")
+	held access 2000000 "$db/cert9.db" "$@"
 }
 
 # ---- the database directory is world-writable with the sticky bit ----

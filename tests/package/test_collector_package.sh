@@ -34,12 +34,7 @@ if [ "${1:-}" != --inner ]; then
 	check "rpm: postinstall creates the system user" grep -q "useradd --system" "$T_WORK/rpm.txt"
 	check "rpm: collector.ini is a noreplace config file" \
 		bash -c "rpm -qcp '$crpm' 2>/dev/null | grep -qx /etc/uccx-trust/collector.ini"
-	unshare -m bash "$0" --inner "$cdeb" "$adeb" "$T_WORK" | tee "$T_WORK/inner.log" || true
-	T_PASS=$((T_PASS + $(grep -c '^ok - ' "$T_WORK/inner.log" || true)))
-	T_FAIL=$((T_FAIL + $(grep -c '^not ok - ' "$T_WORK/inner.log" || true)))
-	grep -q '^inner done$' "$T_WORK/inner.log" || not_ok "the isolated part ran to its end"
-	finish
-	exit $?
+	finish_inner "$cdeb" "$adeb" "$T_WORK"
 fi
 
 # ---- inside the private mount namespace ----------------------------------------
@@ -117,15 +112,9 @@ start_col() {
 	: >"$T_WORK/col.log"
 	setpriv --reuid=$U --regid=$U --init-groups -- /usr/bin/uccx-trust-collector --config $INI 2>"$T_WORK/col.log" &
 	COL_PID=$!
-	PORT=
-	for _ in $(seq 100); do
-		PORT=$(sed -n 's/.*listening on http:\/\/[^ ]*:\([0-9]*\),.*/\1/p' "$T_WORK/col.log")
-		[ -n "$PORT" ] && break
-		kill -0 "$COL_PID" 2>/dev/null || break
-		sleep 0.05
-	done
+	col_wait_port || return 1
+	PORT=$COL_PORT
 	URL=http://127.0.0.1:$PORT
-	[ -n "$PORT" ]
 }
 check "the installed collector starts as its user from the installed configuration" start_col
 check "it uses the database in its state directory" \

@@ -36,12 +36,7 @@ if [ "${1:-}" != --inner ]; then
 	check ".deb: the shipped config names no server" \
 		bash -c "dpkg-deb --fsys-tarfile '$deb' | tar -xO ./etc/uccx-trust/agent.ini | grep -Eq '^;nodes ='"
 	# The rest runs isolated; its ok/not ok lines are counted here.
-	unshare -m bash "$0" --inner "$deb" "$T_WORK" | tee "$T_WORK/inner.log" || true
-	T_PASS=$((T_PASS + $(grep -c '^ok - ' "$T_WORK/inner.log" || true)))
-	T_FAIL=$((T_FAIL + $(grep -c '^not ok - ' "$T_WORK/inner.log" || true)))
-	grep -q '^inner done$' "$T_WORK/inner.log" || not_ok "the isolated part ran to its end"
-	finish
-	exit $?
+	finish_inner "$deb" "$T_WORK"
 fi
 
 # ---- inside the private mount namespace ----------------------------------------

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
+#include "check_main.h"
 #include "linux/cert_ossl.h"
 #include "platform.h"
 #include "testcert.h"
@@ -48,6 +49,9 @@ struct cert_case {
 #define KU_LEAF (UCT_KU_DIGITAL_SIGNATURE | UCT_KU_KEY_ENCIPHERMENT)
 #define KU_CA (UCT_KU_KEY_CERT_SIGN | 0x40u)
 
+/* One case to a paragraph, fields in the struct's order: clang-format would
+ * give every field a line of its own. */
+/* clang-format off */
 static const struct cert_case cases[] = {
 	{"rsa2048 self-signed leaf, dns and ip SANs",
 	 {.cn = "uccx1.lab.example", .org = "Lab", .sans = sans_mixed, .serial = 0xABCDEF0123},
@@ -138,6 +142,7 @@ static const struct cert_case cases[] = {
 	 "sha256WithRSAEncryption", 1, 0, 1, KU_LEAF, 1, 1, 1, 1, 0, "cuic.lab.example", NULL, 1,
 	 0, NULL, 0, 0},
 };
+/* clang-format on */
 
 START_TEST(test_fields)
 {
@@ -420,22 +425,6 @@ START_TEST(test_parse_errors)
 }
 END_TEST
 
-static char tmpdir[64];
-
-static void make_tmpdir(void)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/uct-cert-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void remove_tmpdir(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
 static void write_text(const char *path, const char *text, const char *mode)
 {
 	FILE *fp = fopen(path, mode);
@@ -469,11 +458,8 @@ START_TEST(test_read_bundle)
 		.cn = "uccx1.lab.example", .issuer = mid, .key_type = UCT_TESTCERT_EC});
 	struct uct_chain chain = {0};
 	struct uct_err err = {0};
-	char bundle[128], part[128];
+	const char *bundle = uct_check_path("bundle.pem"), *part = uct_check_path("part.pem");
 
-	make_tmpdir();
-	snprintf(bundle, sizeof(bundle), "%s/bundle.pem", tmpdir);
-	snprintf(part, sizeof(part), "%s/part.pem", tmpdir);
 	write_text(bundle, "Leaf, then a key block to skip, then the CAs\n", "w");
 	ck_assert_int_eq(uct_testcert_write_pem(leaf, part), 0);
 	append_file(bundle, part);
@@ -501,7 +487,6 @@ START_TEST(test_read_bundle)
 	ck_assert_int_eq(chain.certs[3]->self_signed, 1);
 
 	uct_chain_clear(&chain);
-	remove_tmpdir();
 	uct_testcert_free(leaf);
 	uct_testcert_free(mid);
 	uct_testcert_free(root);
@@ -516,9 +501,8 @@ START_TEST(test_read_errors)
 	struct uct_err err = {0};
 	char path[128], expect[256];
 
-	make_tmpdir();
 	/* Garbage: the message names the file and says what was expected. */
-	snprintf(path, sizeof(path), "%s/garbage.txt", tmpdir);
+	snprintf(path, sizeof(path), "%s", uct_check_path("garbage.txt"));
 	write_text(path, "this is not a certificate\n", "w");
 	ck_assert_int_eq(uct_cert_read_file(path, &chain, &err), -1);
 	ck_assert_int_eq(err.code, UCT_E_PARSE);
@@ -543,11 +527,10 @@ START_TEST(test_read_errors)
 	ck_assert_uint_eq(chain.n, 0);
 
 	uct_err_clear(&err);
-	snprintf(path, sizeof(path), "%s/missing.pem", tmpdir);
+	snprintf(path, sizeof(path), "%s", uct_check_path("missing.pem"));
 	ck_assert_int_eq(uct_cert_read_file(path, &chain, &err), -1);
 	ck_assert_int_eq(err.code, UCT_E_IO);
 	ck_assert_ptr_nonnull(strstr(err.msg, "missing.pem"));
-	remove_tmpdir();
 	uct_testcert_free(tc);
 }
 END_TEST
@@ -698,26 +681,24 @@ int main(void)
 {
 	Suite *s = suite_create("cert_ossl");
 	TCase *tc = tcase_create("parse");
-	SRunner *sr;
-	int failed;
+	TCase *files = uct_check_tcase(s, "files", 1);
+	int rc;
 
 	tcase_set_timeout(tc, 60);
+	tcase_set_timeout(files, 60);
 	tcase_add_loop_test(tc, test_fields, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_serial_and_ip6);
 	tcase_add_test(tc, test_signed_by);
 	tcase_add_test(tc, test_signed_by_non_ca);
 	tcase_add_test(tc, test_hostile_names);
 	tcase_add_test(tc, test_parse_errors);
-	tcase_add_test(tc, test_read_bundle);
-	tcase_add_test(tc, test_read_errors);
+	tcase_add_test(files, test_read_bundle);
+	tcase_add_test(files, test_read_errors);
 	tcase_add_test(tc, test_dup_keeps_handle);
 	tcase_add_test(tc, test_signed_by_handles);
 	tcase_add_test(tc, test_parsers_keep_handle);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = uct_check_run(s);
 	uct_testcert_cleanup();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }

@@ -12,28 +12,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "platform.h"
 
 static char home[256];
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void setup(void)
 {
-	snprintf(home, sizeof(home), "/tmp/uct-home-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(home));
+	snprintf(home, sizeof(home), "%s", uct_check_tmpdir());
 	unsetenv("XDG_CONFIG_HOME");
-}
-
-static void teardown(void)
-{
-	nftw(home, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* mkdir -p for a path under home (given relative to it), returns the full path. */
@@ -440,6 +427,15 @@ static char *victim_profile(void)
 	return dir;
 }
 
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Removes a directory made outside the test's own, as victim_profile's. */
 static void remove_tree(char *dir)
 {
 	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -602,9 +598,9 @@ END_TEST
 static Suite *discover_suite(void)
 {
 	Suite *s = suite_create("discover");
-	TCase *tc = tcase_create("homes");
+	TCase *tc = uct_check_tcase(s, "homes", 1);
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_empty_home);
 	tcase_add_test(tc, test_foreign_home_refused);
 	tcase_add_test(tc, test_chromium_and_snap);
@@ -619,17 +615,8 @@ static Suite *discover_suite(void)
 	tcase_add_test(tc, test_symlinked_foreign_profile);
 	tcase_add_test(tc, test_foreign_parts_inside_home);
 	tcase_add_test(tc, test_foreign_profiles_ini);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(discover_suite());
-	int failed;
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+UCT_CHECK_MAIN(discover_suite)

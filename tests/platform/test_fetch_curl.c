@@ -21,6 +21,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "check_main.h"
 #include "linux/cert_ossl.h"
 #include "platform.h"
 #include "testcert.h"
@@ -603,8 +604,7 @@ int main(void)
 {
 	Suite *s = suite_create("fetch_curl");
 	TCase *tc = tcase_create("fetch");
-	SRunner *sr;
-	int failed;
+	int rc;
 
 	/* Tests only ever talk to loopback: no proxy from the environment. */
 	unsetenv("http_proxy");
@@ -639,14 +639,11 @@ int main(void)
 	tcase_add_test(tc, test_issuer_der_and_pem);
 	tcase_add_test(tc, test_issuer_errors);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = uct_check_run(s);
 	uct_testcert_free(leaf_ec);
 	uct_testcert_free(leaf);
 	uct_testcert_free(mid);
 	uct_testcert_free(root);
 	uct_testcert_cleanup();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }

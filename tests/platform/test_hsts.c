@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "platform.h"
 
 static const struct {
@@ -56,15 +57,9 @@ int main(void)
 {
 	Suite *s = suite_create("hsts");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, preloaded_tlds, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, linux_doctor_adds_nothing);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return uct_check_run(s);
 }

@@ -12,30 +12,24 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "machine.h"
 #include "platform.h"
 
-static char dir[] = "/tmp/uct-caps.XXXXXX";
 static char *sub_anchor, *sub_policy, *sub_certs;
 
 static void setup(void)
 {
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	sub_anchor = uct_asprintf("%s/anchors", dir);
-	sub_policy = uct_asprintf("%s/policies.json", dir);
-	sub_certs = uct_asprintf("%s/certs", dir);
+	sub_anchor = uct_asprintf("%s/anchors", uct_check_tmpdir());
+	sub_policy = uct_asprintf("%s/policies.json", uct_check_tmpdir());
+	sub_certs = uct_asprintf("%s/certs", uct_check_tmpdir());
 }
 
 static void teardown(void)
 {
-	char *cmd = uct_asprintf("rm -rf '%s'", dir);
-
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
 	free(sub_anchor);
 	free(sub_policy);
 	free(sub_certs);
-	snprintf(dir, sizeof(dir), "/tmp/uct-caps.XXXXXX");
 }
 
 struct want_caps {
@@ -69,8 +63,8 @@ START_TEST(test_user_nss_databases_are_plain)
 	struct uct_err err = {0};
 	const struct want_caps plain = {UCT_STORE_TRUST_ONLY, 0, NULL};
 
-	check_store(uct_store_nss_new(dir, "chromium", UCT_BROWSER_CHROMIUM, &err), &plain);
-	check_store(uct_store_nss_new(dir, "firefox:p", UCT_BROWSER_FIREFOX, &err), &plain);
+	check_store(uct_store_nss_new(uct_check_tmpdir(), "chromium", UCT_BROWSER_CHROMIUM, &err), &plain);
+	check_store(uct_store_nss_new(uct_check_tmpdir(), "firefox:p", UCT_BROWSER_FIREFOX, &err), &plain);
 }
 END_TEST
 
@@ -80,7 +74,7 @@ START_TEST(test_machine_nss_database_is_machine_scope)
 	const struct want_caps machine = {UCT_STORE_MACHINE | UCT_STORE_TRUST_ONLY, 1,
 					  "/etc/pki/nssdb"};
 
-	check_store(uct_store_nss_new(dir, "system-nss", UCT_BROWSER_SYSTEM, &err), &machine);
+	check_store(uct_store_nss_new(uct_check_tmpdir(), "system-nss", UCT_BROWSER_SYSTEM, &err), &machine);
 }
 END_TEST
 
@@ -90,7 +84,7 @@ START_TEST(test_override_file_is_by_host_untagged_deferred)
 	const struct want_caps ov = {UCT_STORE_BY_HOST | UCT_STORE_UNTAGGED | UCT_STORE_DEFER_BUSY,
 				     0, NULL};
 
-	check_store(uct_store_override_new(dir, "firefox:p", &err), &ov);
+	check_store(uct_store_override_new(uct_check_tmpdir(), "firefox:p", &err), &ov);
 }
 END_TEST
 
@@ -110,7 +104,7 @@ END_TEST
 START_TEST(test_query_needs_every_bit)
 {
 	struct uct_err err = {0};
-	struct uct_store *ov = uct_store_override_new(dir, "firefox:p", &err);
+	struct uct_store *ov = uct_store_override_new(uct_check_tmpdir(), "firefox:p", &err);
 
 	ck_assert_ptr_nonnull(ov);
 	ck_assert_int_eq(uct_store_supports(ov, 0), 1);
@@ -123,9 +117,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("store_caps");
-	TCase *tc = tcase_create("caps");
-	SRunner *sr;
-	int failed;
+	TCase *tc = uct_check_tcase(s, "caps", 1);
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_user_nss_databases_are_plain);
@@ -133,10 +125,5 @@ int main(void)
 	tcase_add_test(tc, test_override_file_is_by_host_untagged_deferred);
 	tcase_add_test(tc, test_system_and_policy_are_machine_scope);
 	tcase_add_test(tc, test_query_needs_every_bit);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return uct_check_run(s);
 }

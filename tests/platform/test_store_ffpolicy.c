@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "platform.h"
 #include "testcert.h"
 
-static char dir[] = "/tmp/uct-ffp.XXXXXX";
 
 static char *slurp(const char *path)
 {
@@ -62,7 +62,7 @@ static struct uct_cert *make(int is_ca)
 
 START_TEST(test_merge_and_remove)
 {
-	char *file = uct_asprintf("%s/policies.json", dir), *certs = uct_asprintf("%s/certs", dir);
+	char *file = uct_asprintf("%s/policies.json", uct_check_tmpdir()), *certs = uct_asprintf("%s/certs", uct_check_tmpdir());
 	struct uct_err err = {0};
 	struct uct_cert *cert = make(0);
 	struct uct_anchor anchor = {.cert = cert, .trust = UCT_TRUST_PEER};
@@ -107,7 +107,7 @@ END_TEST
 
 START_TEST(test_bad_json_untouched)
 {
-	char *file = uct_asprintf("%s/bad.json", dir), *certs = uct_asprintf("%s/certs2", dir);
+	char *file = uct_asprintf("%s/bad.json", uct_check_tmpdir()), *certs = uct_asprintf("%s/certs2", uct_check_tmpdir());
 	struct uct_err err = {0};
 	struct uct_cert *cert = make(0), *ca = make(1);
 	struct uct_anchor anchor = {.cert = cert, .trust = UCT_TRUST_PEER};
@@ -168,9 +168,9 @@ static void open_close(struct uct_store *store)
  */
 START_TEST(test_remove_interrupted)
 {
-	char *file = uct_asprintf("%s/policies-int.json", dir);
-	char *certs = uct_asprintf("%s/certs-int", dir);
-	char *outside = uct_asprintf("%s/outside.pem", dir);
+	char *file = uct_asprintf("%s/policies-int.json", uct_check_tmpdir());
+	char *certs = uct_asprintf("%s/certs-int", uct_check_tmpdir());
+	char *outside = uct_asprintf("%s/outside.pem", uct_check_tmpdir());
 	char *other = uct_asprintf("%s/not-ours.pem", certs);
 	char *link = uct_asprintf("%s/uccx-trust-%064d.pem", certs, 0);
 	struct uct_cert *a = make_named(0, "uccx1.example.com");
@@ -282,8 +282,8 @@ END_TEST
  * what it lists cannot be known. */
 START_TEST(test_clean_needs_policy)
 {
-	char *file = uct_asprintf("%s/policies-bad.json", dir);
-	char *certs = uct_asprintf("%s/certs-bad", dir);
+	char *file = uct_asprintf("%s/policies-bad.json", uct_check_tmpdir());
+	char *certs = uct_asprintf("%s/certs-bad", uct_check_tmpdir());
 	char *ours = uct_asprintf("%s/uccx-trust-%064d.pem", certs, 1);
 	struct uct_err err = {0};
 	struct uct_store *store = uct_store_ffpolicy_new(file, certs, &err);
@@ -310,22 +310,14 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("store_ffpolicy");
-	TCase *tc = tcase_create("ffpolicy");
-	SRunner *sr;
-	int failed;
+	TCase *tc = uct_check_tcase(s, "ffpolicy", 1);
+	int rc;
 
-	if (mkdtemp(dir) == NULL)
-		return EXIT_FAILURE;
 	tcase_add_test(tc, test_merge_and_remove);
 	tcase_add_test(tc, test_bad_json_untouched);
 	tcase_add_test(tc, test_remove_interrupted);
 	tcase_add_test(tc, test_clean_needs_policy);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	rmdir(dir);
+	rc = uct_check_run(s);
 	uct_testcert_cleanup();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }

@@ -17,39 +17,12 @@
 
 #include <nss.h>
 
+#include "check_main.h"
 #include "nss_certs.h"
 #include "platform.h"
 #include "testcert.h"
 
 /* ---- databases and certutil ------------------------------------------ */
-
-static char tmp_root[64];
-
-static void setup(void)
-{
-	strcpy(tmp_root, "/tmp/uct-nss-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmp_root));
-}
-
-static void teardown(void)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "chmod -R u+rwx %s; rm -rf %s", tmp_root, tmp_root);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", tmp_root);
-}
-
-/* A path under this test's temporary directory (static buffer ring). */
-static const char *tpath(const char *name)
-{
-	static char bufs[4][256];
-	static int i;
-	char *b = bufs[i++ % 4];
-
-	snprintf(b, 256, "%s/%s", tmp_root, name);
-	return b;
-}
 
 static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int run(const char *fmt, ...)
@@ -66,7 +39,7 @@ static int run(const char *fmt, ...)
 /* An empty database made by certutil, as a browser would have it. */
 static const char *certutil_db(const char *name)
 {
-	const char *dir = tpath(name);
+	const char *dir = uct_check_path(name);
 
 	ck_assert_int_eq(mkdir(dir, 0700), 0);
 	ck_assert_int_eq(run("certutil -N -d sql:%s --empty-password", dir), 0);
@@ -218,14 +191,52 @@ static struct uct_verify_result verify(struct uct_store *s, const struct tnss_ce
 	return r;
 }
 
+/* ---- what each test starts with ------------------------------------- */
+
+/*
+ * Every test has its own temporary directory and a certificate for
+ * uccx1.example.com (self-signed, CA:FALSE, with that SAN); the tests of
+ * the "database" case also an empty database made by certutil in DIR/db
+ * and a Chromium store over it, not opened. The teardown destroys the
+ * store and checks that no NSS context outlives it.
+ */
+static struct {
+	struct tnss_cert t;
+	char dir[256];
+	struct uct_store *s;
+} fx;
+
+static void cert_setup(void)
+{
+	fx.t = tnss_cert_make("uccx1.example.com", "uccx1.example.com", 0, NULL);
+}
+
+static void cert_teardown(void)
+{
+	tnss_cert_free(&fx.t);
+	ck_assert(!NSS_IsInitialized());
+}
+
+static void db_setup(void)
+{
+	snprintf(fx.dir, sizeof(fx.dir), "%s", certutil_db("db"));
+	fx.s = store_new(fx.dir);
+}
+
+static void db_teardown(void)
+{
+	fx.s->ops->destroy(fx.s);
+	fx.s = NULL;
+}
+
 /* ---- cases ----------------------------------------------------------- */
 
 /* A self-signed CA:FALSE server certificate: CP,, makes it verify. */
 START_TEST(test_add_peer)
 {
-	const char *dir = certutil_db("db");
-	struct tnss_cert t = tnss_cert_make("uccx1.example.com", "uccx1.example.com", 0, NULL);
-	struct uct_store *s = store_new(dir);
+	const char *dir = fx.dir;
+	struct tnss_cert t = fx.t;
+	struct uct_store *s = fx.s;
 	struct uct_verify_result r;
 	struct listed l;
 	char flags[32];
@@ -253,9 +264,6 @@ START_TEST(test_add_peer)
 	r = verify(s, &t, NULL, "uccx2.example.com");
 	ck_assert_int_eq(r.trusted, 0);
 	ck_assert_str_eq(r.code, "SSL_ERROR_BAD_CERT_DOMAIN");
-	s->ops->destroy(s);
-	tnss_cert_free(&t);
-	ck_assert(!NSS_IsInitialized());
 }
 END_TEST
 
@@ -263,9 +271,9 @@ END_TEST
  * object too, so a later import of the same certificate starts clean. */
 START_TEST(test_change_and_remove)
 {
-	const char *dir = certutil_db("db");
-	struct tnss_cert t = tnss_cert_make("uccx1.example.com", "uccx1.example.com", 0, NULL);
-	struct uct_store *s = store_new(dir);
+	const char *dir = fx.dir;
+	struct tnss_cert t = fx.t;
+	struct uct_store *s = fx.s;
 	struct uct_verify_result r;
 	struct listed l;
 	char flags[32];
@@ -293,13 +301,11 @@ START_TEST(test_change_and_remove)
 	ck_assert_int_eq(r.trusted, 0);
 
 	/* Re-imported by hand with no trust: no old trust comes back. */
-	tnss_write_pem(&t, tpath("t.pem"));
-	ck_assert_int_eq(run("certutil -A -d sql:%s -n again -t ,, -i %s", dir, tpath("t.pem")), 0);
+	tnss_write_pem(&t, uct_check_path("t.pem"));
+	ck_assert_int_eq(run("certutil -A -d sql:%s -n again -t ,, -i %s", dir,
+			     uct_check_path("t.pem")), 0);
 	ck_assert(certutil_flags(dir, "again", flags, sizeof(flags)));
 	ck_assert_str_eq(flags, ",,");
-	s->ops->destroy(s);
-	tnss_cert_free(&t);
-	ck_assert(!NSS_IsInitialized());
 }
 END_TEST
 
@@ -307,10 +313,10 @@ END_TEST
  * takes the trust away again. */
 START_TEST(test_root_ca)
 {
-	const char *dir = certutil_db("db");
+	const char *dir = fx.dir;
 	struct tnss_cert root = tnss_cert_make("Example Root CA", NULL, 1, NULL);
 	struct tnss_cert leaf = tnss_cert_make("uccx1.example.com", "uccx1.example.com", 0, &root);
-	struct uct_store *s = store_new(dir);
+	struct uct_store *s = fx.s;
 	struct uct_verify_result r;
 	struct listed l;
 	char flags[32];
@@ -332,7 +338,6 @@ START_TEST(test_root_ca)
 	s->ops->close(s);
 	r = verify(s, &leaf, &root, "uccx1.example.com");
 	ck_assert_int_eq(r.trusted, 0);
-	s->ops->destroy(s);
 	tnss_cert_free(&leaf);
 	tnss_cert_free(&root);
 }
@@ -342,14 +347,14 @@ END_TEST
  * removed, and not listed as ours. */
 START_TEST(test_untagged_left_alone)
 {
-	const char *dir = certutil_db("db");
-	struct tnss_cert t = tnss_cert_make("uccx1.example.com", "uccx1.example.com", 0, NULL);
-	struct uct_store *s = store_new(dir);
+	const char *dir = fx.dir;
+	struct tnss_cert t = fx.t;
+	struct uct_store *s = fx.s;
 	char flags[32];
 
-	tnss_write_pem(&t, tpath("t.pem"));
+	tnss_write_pem(&t, uct_check_path("t.pem"));
 	ck_assert_int_eq(run("certutil -A -d sql:%s -n 'my server' -t P,, -i %s", dir,
-			     tpath("t.pem")), 0);
+			     uct_check_path("t.pem")), 0);
 	store_open(s, 1);
 	store_add(s, &t, UCT_TRUST_PEER);
 	ck_assert_int_eq(store_list(s).n, 0);
@@ -358,8 +363,6 @@ START_TEST(test_untagged_left_alone)
 	ck_assert_int_eq(db_objects(dir, CKO_CERT_HEX), 1);
 	ck_assert(certutil_flags(dir, "my server", flags, sizeof(flags)));
 	ck_assert_str_eq(flags, "P,,");
-	s->ops->destroy(s);
-	tnss_cert_free(&t);
 }
 END_TEST
 
@@ -368,17 +371,17 @@ END_TEST
  * store finds the object by its SHA-256, and still only when tagged. */
 START_TEST(test_remove_by_fingerprint)
 {
-	const char *dir = certutil_db("db");
-	struct tnss_cert ours = tnss_cert_make("uccx1.example.com", "uccx1.example.com", 0, NULL);
+	const char *dir = fx.dir;
+	struct tnss_cert ours = fx.t;
 	struct tnss_cert users = tnss_cert_make("uccx2.example.com", "uccx2.example.com", 0, NULL);
-	struct uct_store *s = store_new(dir);
+	struct uct_store *s = fx.s;
 	struct uct_cert only_fp = {0};
 	struct uct_anchor a = {&only_fp, UCT_TRUST_NONE, NULL, 0};
 	struct uct_err err = {0};
 
-	tnss_write_pem(&users, tpath("u.pem"));
+	tnss_write_pem(&users, uct_check_path("u.pem"));
 	ck_assert_int_eq(run("certutil -A -d sql:%s -n 'my server' -t P,, -i %s", dir,
-			     tpath("u.pem")), 0);
+			     uct_check_path("u.pem")), 0);
 	store_open(s, 1);
 	store_add(s, &ours, UCT_TRUST_PEER);
 	ck_assert_int_eq(store_list(s).n, 1);
@@ -392,8 +395,6 @@ START_TEST(test_remove_by_fingerprint)
 	s->ops->close(s);
 	ck_assert_int_eq(db_objects(dir, CKO_CERT_HEX), 1);
 	ck_assert_int_eq(db_objects(dir, CKO_TRUST_HEX), 1);
-	s->ops->destroy(s);
-	tnss_cert_free(&ours);
 	tnss_cert_free(&users);
 }
 END_TEST
@@ -403,15 +404,16 @@ END_TEST
  * same-subject certificate the user imported. */
 START_TEST(test_renewal_same_subject)
 {
-	const char *dir = certutil_db("db");
-	struct tnss_cert old = tnss_cert_make("uccx1.example.com", "uccx1.example.com", 0, NULL);
+	const char *dir = fx.dir;
+	struct tnss_cert old = fx.t;
 	struct tnss_cert renewed = tnss_cert_make("uccx1.example.com", "uccx1.example.com", 0, NULL);
 	struct tnss_cert user = tnss_cert_make("uccx1.example.com", "uccx1.example.com", 0, NULL);
-	struct uct_store *s = store_new(dir);
+	struct uct_store *s = fx.s;
 	struct uct_verify_result r;
 
-	tnss_write_pem(&user, tpath("u.pem"));
-	ck_assert_int_eq(run("certutil -A -d sql:%s -n mine -t P,, -i %s", dir, tpath("u.pem")), 0);
+	tnss_write_pem(&user, uct_check_path("u.pem"));
+	ck_assert_int_eq(run("certutil -A -d sql:%s -n mine -t P,, -i %s", dir,
+			     uct_check_path("u.pem")), 0);
 	store_open(s, 1);
 	store_add(s, &old, UCT_TRUST_PEER);
 	store_add(s, &renewed, UCT_TRUST_PEER);
@@ -428,8 +430,6 @@ START_TEST(test_renewal_same_subject)
 	ck_assert_int_eq(db_objects(dir, CKO_CERT_HEX), 2);
 	r = verify(s, &renewed, NULL, "uccx1.example.com");
 	ck_assert_msg(r.trusted == 1, "%s %s", r.code, r.detail);
-	s->ops->destroy(s);
-	tnss_cert_free(&old);
 	tnss_cert_free(&renewed);
 	tnss_cert_free(&user);
 }
@@ -439,8 +439,8 @@ END_TEST
  * the first write creates it (0700) and browsers can open it. */
 START_TEST(test_created)
 {
-	const char *dir = tpath("home/.pki/nssdb");
-	struct tnss_cert t = tnss_cert_make("uccx1.example.com", "uccx1.example.com", 0, NULL);
+	const char *dir = uct_check_path("home/.pki/nssdb");
+	struct tnss_cert t = fx.t;
 	struct uct_store *s = store_new(dir);
 	struct uct_verify_result r;
 	struct stat st;
@@ -452,12 +452,12 @@ START_TEST(test_created)
 	s->ops->close(s);
 	r = verify(s, &t, NULL, "uccx1.example.com");
 	ck_assert_int_eq(r.trusted, 0);
-	ck_assert_int_eq(stat(tpath("home"), &st), -1);
+	ck_assert_int_eq(stat(uct_check_path("home"), &st), -1);
 
 	store_open(s, 1);
 	store_add(s, &t, UCT_TRUST_PEER);
 	s->ops->close(s);
-	ck_assert_int_eq(stat(tpath("home/.pki/nssdb/cert9.db"), &st), 0);
+	ck_assert_int_eq(stat(uct_check_path("home/.pki/nssdb/cert9.db"), &st), 0);
 	ck_assert_int_eq(stat(dir, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0700);
 	ck_assert_int_eq(db_objects(dir, CKO_CERT_HEX), 1);
@@ -466,29 +466,17 @@ START_TEST(test_created)
 	r = verify(s, &t, NULL, "uccx1.example.com");
 	ck_assert_msg(r.trusted == 1, "%s %s", r.code, r.detail);
 	s->ops->destroy(s);
-	tnss_cert_free(&t);
 }
 END_TEST
 
-/* Entries of the parent of tpath("home/.pki/nssdb") left by a creation. */
+/* Entries of the parent of uct_check_path("home/.pki/nssdb") left by a creation. */
 static int creation_leftovers(void)
 {
 	char cmd[512];
 
-	snprintf(cmd, sizeof(cmd), "ls -a %s | grep -q '^nssdb\\.uct-'", tpath("home/.pki"));
+	snprintf(cmd, sizeof(cmd), "ls -a %s | grep -q '^nssdb\\.uct-'",
+		 uct_check_path("home/.pki"));
 	return system(cmd) == 0;
-}
-
-/* The pid of a process that has exited (reaped): a writer that is gone. */
-static long dead_pid(void)
-{
-	pid_t pid = fork();
-
-	if (pid == 0)
-		_exit(0);
-	ck_assert_int_gt(pid, 0);
-	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
-	return (long)pid;
 }
 
 /*
@@ -499,20 +487,20 @@ static long dead_pid(void)
  */
 START_TEST(test_empty_db_recreated)
 {
-	struct tnss_cert t = tnss_cert_make("uccx1.example.com", "uccx1.example.com", 0, NULL);
+	struct tnss_cert t = fx.t;
 	char dir[256], dead[128], live[128];
 	struct uct_verify_result r;
 	struct uct_store *s;
 	struct stat st;
 
-	/* tpath's buffers are reused: keep the database's path apart. */
-	snprintf(dir, sizeof(dir), "%s", tpath("home/.pki/nssdb"));
+	/* uct_check_path's buffers are reused: keep the database's path apart. */
+	snprintf(dir, sizeof(dir), "%s", uct_check_path("home/.pki/nssdb"));
 	ck_assert_int_eq(run("mkdir -p %s && : >%s/cert9.db && : >%s/key4.db && "
 			     "head -c 512 /dev/urandom >%s/cert9.db-journal", dir, dir, dir, dir), 0);
-	snprintf(dead, sizeof(dead), "home/.pki/nssdb.uct-%ld-AbCdEf", dead_pid());
+	snprintf(dead, sizeof(dead), "home/.pki/nssdb.uct-%ld-AbCdEf", uct_check_dead_pid());
 	snprintf(live, sizeof(live), "home/.pki/nssdb.uct-%ld-GhIjKl", (long)getppid());
-	ck_assert_int_eq(run("mkdir %s %s && : >%s/cert9.db && : >%s/key4.db", tpath(dead),
-			     tpath(live), tpath(dead), tpath(dead)), 0);
+	ck_assert_int_eq(run("mkdir %s %s && : >%s/cert9.db && : >%s/key4.db", uct_check_path(dead),
+			     uct_check_path(live), uct_check_path(dead), uct_check_path(dead)), 0);
 	s = store_new(dir);
 	store_open(s, 0);
 	ck_assert_int_eq(store_list(s).n, 0);
@@ -520,16 +508,15 @@ START_TEST(test_empty_db_recreated)
 	store_open(s, 1);
 	store_add(s, &t, UCT_TRUST_PEER);
 	s->ops->close(s);
-	ck_assert_int_eq(stat(tpath(dead), &st), -1);
-	ck_assert_int_eq(stat(tpath(live), &st), 0);
-	ck_assert_int_eq(rmdir(tpath(live)), 0);
+	ck_assert_int_eq(stat(uct_check_path(dead), &st), -1);
+	ck_assert_int_eq(stat(uct_check_path(live), &st), 0);
+	ck_assert_int_eq(rmdir(uct_check_path(live)), 0);
 	ck_assert(!creation_leftovers());
-	ck_assert_int_eq(stat(tpath("home/.pki/nssdb/cert9.db-journal"), &st), -1);
+	ck_assert_int_eq(stat(uct_check_path("home/.pki/nssdb/cert9.db-journal"), &st), -1);
 	r = verify(s, &t, NULL, "uccx1.example.com");
 	ck_assert_msg(r.trusted == 1, "%s %s", r.code, r.detail);
 	ck_assert_int_eq(run("certutil -L -d sql:%s >/dev/null", dir), 0);
 	s->ops->destroy(s);
-	tnss_cert_free(&t);
 }
 END_TEST
 
@@ -539,8 +526,8 @@ END_TEST
  * Password were set. */
 START_TEST(test_uninitialised_db)
 {
-	const char *dir = tpath("uninit");
-	struct tnss_cert t = tnss_cert_make("uccx1.example.com", "uccx1.example.com", 0, NULL);
+	const char *dir = uct_check_path("uninit");
+	struct tnss_cert t = fx.t;
 	struct uct_verify_result r;
 	struct uct_store *s;
 
@@ -554,14 +541,13 @@ START_TEST(test_uninitialised_db)
 	r = verify(s, &t, NULL, "uccx1.example.com");
 	ck_assert_msg(r.trusted == 1, "%s %s", r.code, r.detail);
 	s->ops->destroy(s);
-	tnss_cert_free(&t);
 }
 END_TEST
 
 /* No database is made over a key4.db someone keeps without a cert9.db. */
 START_TEST(test_lone_key_db_kept)
 {
-	const char *dir = tpath("home/.pki/nssdb");
+	const char *dir = uct_check_path("home/.pki/nssdb");
 	struct uct_err err = {0};
 	struct uct_store *s;
 	struct stat st;
@@ -570,9 +556,9 @@ START_TEST(test_lone_key_db_kept)
 	s = store_new(dir);
 	ck_assert_int_eq(s->ops->open(s, 1, &err), -1);
 	ck_assert_msg(strstr(err.msg, "key4.db") != NULL, "%s", err.msg);
-	ck_assert_int_eq(stat(tpath("home/.pki/nssdb/key4.db"), &st), 0);
+	ck_assert_int_eq(stat(uct_check_path("home/.pki/nssdb/key4.db"), &st), 0);
 	ck_assert_int_eq(st.st_size, 4);
-	ck_assert_int_eq(stat(tpath("home/.pki/nssdb/cert9.db"), &st), -1);
+	ck_assert_int_eq(stat(uct_check_path("home/.pki/nssdb/cert9.db"), &st), -1);
 	ck_assert(!creation_leftovers());
 	s->ops->destroy(s);
 }
@@ -581,8 +567,8 @@ END_TEST
 /* Profile paths may hold spaces and quotes: NSS must get the one path. */
 START_TEST(test_odd_path)
 {
-	const char *dir = tpath("it's a \"profile\"");
-	struct tnss_cert t = tnss_cert_make("uccx1.example.com", "uccx1.example.com", 0, NULL);
+	const char *dir = uct_check_path("it's a \"profile\"");
+	struct tnss_cert t = fx.t;
 	struct uct_store *s = store_new(dir);
 	struct uct_verify_result r;
 	struct stat st;
@@ -590,28 +576,27 @@ START_TEST(test_odd_path)
 	store_open(s, 1);
 	store_add(s, &t, UCT_TRUST_PEER);
 	s->ops->close(s);
-	ck_assert_int_eq(stat(tpath("it's a \"profile\"/cert9.db"), &st), 0);
+	ck_assert_int_eq(stat(uct_check_path("it's a \"profile\"/cert9.db"), &st), 0);
 	r = verify(s, &t, NULL, "uccx1.example.com");
 	ck_assert_msg(r.trusted == 1, "%s %s", r.code, r.detail);
 	s->ops->destroy(s);
-	tnss_cert_free(&t);
 }
 END_TEST
 
 /* Creating a database never follows a symlink the agent did not make. */
 START_TEST(test_symlink_refused)
 {
-	const char *dir = tpath("link");
+	const char *dir = uct_check_path("link");
 	struct uct_store *s;
 	struct uct_err err = {0};
 	struct stat st;
 
-	ck_assert_int_eq(mkdir(tpath("elsewhere"), 0700), 0);
-	ck_assert_int_eq(symlink(tpath("elsewhere"), dir), 0);
+	ck_assert_int_eq(mkdir(uct_check_path("elsewhere"), 0700), 0);
+	ck_assert_int_eq(symlink(uct_check_path("elsewhere"), dir), 0);
 	s = store_new(dir);
 	ck_assert_int_eq(s->ops->open(s, 1, &err), -1);
 	ck_assert_int_eq(err.code, UCT_E_IO);
-	ck_assert_int_eq(stat(tpath("elsewhere/cert9.db"), &st), -1);
+	ck_assert_int_eq(stat(uct_check_path("elsewhere/cert9.db"), &st), -1);
 	s->ops->destroy(s);
 }
 END_TEST
@@ -620,7 +605,7 @@ END_TEST
  * write needs a read-write open. */
 START_TEST(test_misuse_refused)
 {
-	struct tnss_cert t = tnss_cert_make("uccx1.example.com", "uccx1.example.com", 0, NULL);
+	struct tnss_cert t = fx.t;
 	struct uct_store *a = store_new(certutil_db("a"));
 	struct uct_store *b = store_new(certutil_db("b"));
 	struct uct_anchor over = {t.cert, UCT_TRUST_OVERRIDE, "uccx1.example.com", 8445};
@@ -640,8 +625,6 @@ START_TEST(test_misuse_refused)
 	a->ops->destroy(a); /* closes */
 	store_open(b, 0);
 	b->ops->destroy(b);
-	tnss_cert_free(&t);
-	ck_assert(!NSS_IsInitialized());
 }
 END_TEST
 
@@ -688,18 +671,18 @@ END_TEST
 /* A Primary Password: nothing is written and the user is told why. */
 START_TEST(test_primary_password)
 {
-	const char *dir = tpath("db");
-	struct tnss_cert t = tnss_cert_make("uccx1.example.com", "uccx1.example.com", 0, NULL);
+	const char *dir = uct_check_path("db");
+	struct tnss_cert t = fx.t;
 	struct uct_anchor a = {t.cert, UCT_TRUST_PEER, "uccx1.example.com", 8445};
 	struct uct_store *s;
 	struct uct_err err = {0};
 	FILE *f;
 
 	ck_assert_int_eq(mkdir(dir, 0700), 0);
-	f = fopen(tpath("pw"), "w");
+	f = fopen(uct_check_path("pw"), "w");
 	fputs("correct horse\n", f);
 	fclose(f);
-	ck_assert_int_eq(run("certutil -N -d sql:%s -f %s", dir, tpath("pw")), 0);
+	ck_assert_int_eq(run("certutil -N -d sql:%s -f %s", dir, uct_check_path("pw")), 0);
 	s = store_new(dir);
 	store_open(s, 1);
 	ck_assert_int_eq(s->ops->add(s, &a, &err), -1);
@@ -707,17 +690,15 @@ START_TEST(test_primary_password)
 	ck_assert_ptr_nonnull(strstr(err.msg, "Primary Password"));
 	s->ops->destroy(s);
 	ck_assert_int_eq(db_objects(dir, CKO_CERT_HEX), 0);
-	tnss_cert_free(&t);
-	ck_assert(!NSS_IsInitialized());
 }
 END_TEST
 
 /* Reading needs no write access to the directory. */
 START_TEST(test_readonly_dir)
 {
-	const char *dir = certutil_db("db");
-	struct tnss_cert t = tnss_cert_make("uccx1.example.com", "uccx1.example.com", 0, NULL);
-	struct uct_store *s = store_new(dir);
+	const char *dir = fx.dir;
+	struct tnss_cert t = fx.t;
+	struct uct_store *s = fx.s;
 	struct uct_verify_result r;
 
 	store_open(s, 1);
@@ -728,8 +709,6 @@ START_TEST(test_readonly_dir)
 	ck_assert_msg(r.trusted == 1, "%s %s", r.code, r.detail);
 	store_open(s, 0);
 	ck_assert_int_eq(store_list(s).n, 1);
-	s->ops->destroy(s);
-	tnss_cert_free(&t);
 }
 END_TEST
 
@@ -745,7 +724,7 @@ static double ms_since(const struct timespec *t0)
  * every later open fails. Also measures the cost per database. */
 START_TEST(test_many_sequential)
 {
-	struct tnss_cert t = tnss_cert_make("uccx1.example.com", "uccx1.example.com", 0, NULL);
+	struct tnss_cert t = fx.t;
 	double write_ms = 0, verify_ms = 0;
 	struct timespec t0;
 	char name[16];
@@ -771,7 +750,6 @@ START_TEST(test_many_sequential)
 	}
 	fprintf(stderr, "store_nss: open(rw)+add+close %.1f ms, open(ro)+verify+close %.1f ms "
 		"per database\n", write_ms / 20, verify_ms / 20);
-	tnss_cert_free(&t);
 }
 END_TEST
 
@@ -779,8 +757,8 @@ END_TEST
  * bounded time, fails with UCT_E_LOCKED, and works once the lock is gone. */
 START_TEST(test_locked)
 {
-	const char *dir = certutil_db("db");
-	struct uct_store *s = store_new(dir);
+	const char *dir = fx.dir;
+	struct uct_store *s = fx.s;
 	struct uct_err err = {0};
 	struct timespec t0;
 	struct stat st;
@@ -791,7 +769,7 @@ START_TEST(test_locked)
 
 	snprintf(script, sizeof(script),
 		 "printf 'BEGIN EXCLUSIVE;\\nselect 1;\\n.shell touch %s/held; sleep 20\\nCOMMIT;\\n' "
-		 "| sqlite3 %s/cert9.db >/dev/null", tmp_root, dir);
+		 "| sqlite3 %s/cert9.db >/dev/null", uct_check_tmpdir(), dir);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -799,7 +777,7 @@ START_TEST(test_locked)
 		execl("/bin/sh", "sh", "-c", script, (char *)NULL);
 		_exit(127);
 	}
-	for (i = 0; i < 100 && stat(tpath("held"), &st) == -1; i++)
+	for (i = 0; i < 100 && stat(uct_check_path("held"), &st) == -1; i++)
 		usleep(50000);
 	ck_assert_msg(i < 100, "the lock holder did not start");
 
@@ -816,8 +794,6 @@ START_TEST(test_locked)
 	for (i = 0; i < 100 && kill(-pid, 0) == 0; i++) /* sqlite3 gone too */
 		usleep(50000);
 	store_open(s, 1);
-	s->ops->destroy(s);
-	ck_assert(!NSS_IsInitialized());
 }
 END_TEST
 
@@ -885,7 +861,7 @@ START_TEST(test_verify_table)
 	const struct vcase *vc = &vcases[_i];
 	struct tnss_cert root = {0}, leaf;
 	struct uct_err err = {0};
-	struct uct_store *s = uct_store_nss_new(certutil_db("db"), "g", vc->browser, &err);
+	struct uct_store *s = uct_store_nss_new(fx.dir, "g", vc->browser, &err);
 	struct uct_verify_result r;
 	const struct tnss_cert *anchor;
 
@@ -914,47 +890,42 @@ START_TEST(test_verify_table)
 	tnss_cert_free(&leaf);
 	if (root.x509 != NULL)
 		tnss_cert_free(&root);
-	ck_assert(!NSS_IsInitialized());
 }
 END_TEST
 
 static Suite *store_nss_suite(void)
 {
 	Suite *s = suite_create("store_nss");
-	TCase *tc = tcase_create("store_nss");
+	/* Tests that find an empty database and a store over it. */
+	TCase *db = uct_check_tcase(s, "database", 1);
+	/* Tests that make their databases (or none) themselves. */
+	TCase *paths = uct_check_tcase(s, "paths", 1);
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_add_peer);
-	tcase_add_test(tc, test_change_and_remove);
-	tcase_add_test(tc, test_root_ca);
-	tcase_add_test(tc, test_untagged_left_alone);
-	tcase_add_test(tc, test_remove_by_fingerprint);
-	tcase_add_test(tc, test_renewal_same_subject);
-	tcase_add_test(tc, test_created);
-	tcase_add_test(tc, test_empty_db_recreated);
-	tcase_add_test(tc, test_uninitialised_db);
-	tcase_add_test(tc, test_lone_key_db_kept);
-	tcase_add_test(tc, test_odd_path);
-	tcase_add_test(tc, test_symlink_refused);
-	tcase_add_test(tc, test_misuse_refused);
-	tcase_add_test(tc, test_issuer_trust_refused);
-	tcase_add_test(tc, test_primary_password);
-	tcase_add_test(tc, test_readonly_dir);
-	tcase_add_test(tc, test_many_sequential);
-	tcase_add_test(tc, test_locked);
-	tcase_add_loop_test(tc, test_verify_table, 0, (int)(sizeof(vcases) / sizeof(vcases[0])));
-	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(db, cert_setup, cert_teardown);
+	tcase_add_checked_fixture(db, db_setup, db_teardown);
+	tcase_add_checked_fixture(paths, cert_setup, cert_teardown);
+	tcase_set_timeout(db, 60);
+	tcase_set_timeout(paths, 60);
+	tcase_add_test(db, test_add_peer);
+	tcase_add_test(db, test_change_and_remove);
+	tcase_add_test(db, test_root_ca);
+	tcase_add_test(db, test_untagged_left_alone);
+	tcase_add_test(db, test_remove_by_fingerprint);
+	tcase_add_test(db, test_renewal_same_subject);
+	tcase_add_test(paths, test_created);
+	tcase_add_test(paths, test_empty_db_recreated);
+	tcase_add_test(paths, test_uninitialised_db);
+	tcase_add_test(paths, test_lone_key_db_kept);
+	tcase_add_test(paths, test_odd_path);
+	tcase_add_test(paths, test_symlink_refused);
+	tcase_add_test(paths, test_misuse_refused);
+	tcase_add_test(paths, test_issuer_trust_refused);
+	tcase_add_test(paths, test_primary_password);
+	tcase_add_test(db, test_readonly_dir);
+	tcase_add_test(paths, test_many_sequential);
+	tcase_add_test(db, test_locked);
+	tcase_add_loop_test(db, test_verify_table, 0, (int)(sizeof(vcases) / sizeof(vcases[0])));
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(store_nss_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+UCT_CHECK_MAIN(store_nss_suite)

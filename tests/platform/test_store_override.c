@@ -6,7 +6,6 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "platform.h"
 
 #define HEADER                                                                             \
@@ -27,24 +27,10 @@
 static char profile[256];
 static char file[300];
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void setup(void)
 {
-	snprintf(profile, sizeof(profile), "/tmp/uct-ovr-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(profile));
+	snprintf(profile, sizeof(profile), "%s", uct_check_tmpdir());
 	snprintf(file, sizeof(file), "%s/cert_override.txt", profile);
-}
-
-static void teardown(void)
-{
-	nftw(profile, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* A certificate as far as this store cares: DER bytes and their SHA-256
@@ -789,9 +775,9 @@ END_TEST
 static Suite *override_suite(void)
 {
 	Suite *s = suite_create("store_override");
-	TCase *tc = tcase_create("file");
+	TCase *tc = uct_check_tcase(s, "file", 1);
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_add_creates_file_with_header_and_exact_line);
 	tcase_add_test(tc, test_foreign_lines_survive_add_replace_remove);
 	tcase_add_test(tc, test_replace_in_place_and_drop_duplicates);
@@ -810,17 +796,8 @@ static Suite *override_suite(void)
 	tcase_add_test(tc, test_busy_parentlock_held_by_other_process);
 	tcase_add_test(tc, test_constructor);
 	tcase_add_test(tc, test_real_firefox_lock);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(override_suite());
-	int failed;
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+UCT_CHECK_MAIN(override_suite)

@@ -17,10 +17,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "platform.h"
 #include "testcert.h"
 
-static char dir[] = "/tmp/uct-sys.XXXXXX";
 
 static struct uct_cert *make(const struct uct_testcert_spec *spec)
 {
@@ -63,18 +63,14 @@ static const struct uct_testcert_spec shapes[] = {
 	 .key_usage = UCT_KU_KEY_CERT_SIGN | UCT_KU_DIGITAL_SIGNATURE, .key_slot = 2},
 };
 
-START_TEST(test_system_refuses)
+/* Neither peer nor root trust is taken for cert: its key could sign for
+ * any site, and the store says so. */
+static void refuses_any_site(struct uct_store *store, struct uct_cert *cert)
 {
-	static const char *const argv[] = {"true", NULL};
-	char *anchors = uct_asprintf("%s/anchors-%d", dir, _i);
-	struct uct_cert *cert = make(&shapes[_i]);
-	struct uct_err err = {0};
-	struct uct_store *store = uct_store_system_new(anchors, NULL, argv, &err);
 	enum uct_trust trusts[] = {UCT_TRUST_PEER, UCT_TRUST_ROOT};
+	struct uct_err err = {0};
 	size_t t;
 
-	ck_assert_msg(store != NULL, "%s", err.msg);
-	ck_assert_int_eq(store->ops->open(store, 1, &err), 0);
 	for (t = 0; t < 2; t++) {
 		struct uct_anchor anchor = {.cert = cert, .trust = trusts[t]};
 
@@ -84,6 +80,19 @@ START_TEST(test_system_refuses)
 		ck_assert_msg(strstr(err.msg, "sign certificates for any site") != NULL, "%s",
 			      err.msg);
 	}
+}
+
+START_TEST(test_system_refuses)
+{
+	static const char *const argv[] = {"true", NULL};
+	char *anchors = uct_asprintf("%s/anchors-%d", uct_check_tmpdir(), _i);
+	struct uct_cert *cert = make(&shapes[_i]);
+	struct uct_err err = {0};
+	struct uct_store *store = uct_store_system_new(anchors, NULL, argv, &err);
+
+	ck_assert_msg(store != NULL, "%s", err.msg);
+	ck_assert_int_eq(store->ops->open(store, 1, &err), 0);
+	refuses_any_site(store, cert);
 	ck_assert_int_eq(n_files(anchors), 0);
 	store->ops->destroy(store);
 	uct_cert_free(cert);
@@ -93,24 +102,14 @@ END_TEST
 
 START_TEST(test_ffpolicy_refuses)
 {
-	char *file = uct_asprintf("%s/policies-%d.json", dir, _i);
-	char *certs = uct_asprintf("%s/certs-%d", dir, _i);
+	char *file = uct_asprintf("%s/policies-%d.json", uct_check_tmpdir(), _i);
+	char *certs = uct_asprintf("%s/certs-%d", uct_check_tmpdir(), _i);
 	struct uct_cert *cert = make(&shapes[_i]);
 	struct uct_err err = {0};
 	struct uct_store *store = uct_store_ffpolicy_new(file, certs, &err);
-	enum uct_trust trusts[] = {UCT_TRUST_PEER, UCT_TRUST_ROOT};
-	size_t t;
 
 	ck_assert_msg(store != NULL, "%s", err.msg);
-	for (t = 0; t < 2; t++) {
-		struct uct_anchor anchor = {.cert = cert, .trust = trusts[t]};
-
-		uct_err_clear(&err);
-		ck_assert_int_eq(store->ops->add(store, &anchor, &err), -1);
-		ck_assert_int_eq(err.code, UCT_E_USAGE);
-		ck_assert_msg(strstr(err.msg, "sign certificates for any site") != NULL, "%s",
-			      err.msg);
-	}
+	refuses_any_site(store, cert);
 	ck_assert_int_ne(access(file, F_OK), 0);
 	ck_assert_int_eq(n_files(certs), 0);
 	store->ops->destroy(store);
@@ -124,7 +123,7 @@ END_TEST
 START_TEST(test_system_takes_ca_false)
 {
 	static const char *const argv[] = {"true", NULL};
-	char *anchors = uct_asprintf("%s/anchors-ok", dir);
+	char *anchors = uct_asprintf("%s/anchors-ok", uct_check_tmpdir());
 	struct uct_cert *cert = make(&(struct uct_testcert_spec){.cn = "uccx1.example.com"});
 	struct uct_err err = {0};
 	struct uct_store *store = uct_store_system_new(anchors, NULL, argv, &err);
@@ -163,7 +162,7 @@ static void upd_make(struct upd *u, const char *name)
 {
 	FILE *f;
 
-	u->root = uct_asprintf("%s/%s", dir, name);
+	u->root = uct_asprintf("%s/%s", uct_check_tmpdir(), name);
 	u->anchors = uct_asprintf("%s/anchors/uccx-trust", u->root);
 	u->links = uct_asprintf("%s/links", u->root);
 	u->bundle = uct_asprintf("%s/bundle.pem", u->root);
@@ -422,34 +421,20 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("store_system");
-	TCase *tc = tcase_create("issuer");
-	SRunner *sr;
-	int n = (int)(sizeof(shapes) / sizeof(shapes[0])), failed;
+	TCase *tc = uct_check_tcase(s, "issuer", 1);
+	int n = (int)(sizeof(shapes) / sizeof(shapes[0])), rc;
 
-	if (mkdtemp(dir) == NULL)
-		return EXIT_FAILURE;
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_system_refuses, 0, n);
 	tcase_add_loop_test(tc, test_ffpolicy_refuses, 0, n);
 	tcase_add_test(tc, test_system_takes_ca_false);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("owed");
+	tc = uct_check_tcase(s, "owed", 1);
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_add_interrupted, 0, 2);
 	tcase_add_loop_test(tc, test_remove_interrupted, 0, 2);
 	tcase_add_test(tc, test_nothing_owed);
 	tcase_add_test(tc, test_dangling_links);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = uct_check_run(s);
 	uct_testcert_cleanup();
-	if (failed == 0) {
-		char *cmd = uct_asprintf("rm -rf '%s'", dir);
-		if (cmd != NULL && system(cmd) != 0)
-			failed = 1;
-		free(cmd);
-	}
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }

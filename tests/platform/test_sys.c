@@ -16,33 +16,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "platform.h"
 
-static char tmpdir[256];
-
-static void setup(void)
-{
-	strcpy(tmpdir, "/tmp/uct-sys-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void teardown(void)
-{
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
+/* A path under this test's own directory (check_main.h). */
 static char *path_in(const char *name)
 {
-	static char buf[4][512];
-	static int next;
-	char *p = buf[next++ % 4];
-
-	snprintf(p, 512, "%s/%s", tmpdir, name);
-	return p;
+	return uct_check_path(name);
 }
+
 
 static void write_text(const char *path, const char *text)
 {
@@ -198,18 +180,6 @@ START_TEST(atomic_write_creates_and_replaces)
 }
 END_TEST
 
-/* The pid of a process that has exited (reaped): a writer that is gone. */
-static long dead_pid(void)
-{
-	pid_t pid = fork();
-
-	if (pid == 0)
-		_exit(0);
-	ck_assert_int_gt(pid, 0);
-	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
-	return (long)pid;
-}
-
 /*
  * A write killed before its rename leaves ".NAME.tmp.PID.N" behind. The
  * next write in that directory removes those whose writer is gone, of any
@@ -221,7 +191,7 @@ START_TEST(atomic_write_removes_stale_temporaries)
 	struct uct_err err = {0};
 	char dead[64], live[64], keep[3][64];
 	struct stat st;
-	long gone = dead_pid();
+	long gone = uct_check_dead_pid();
 	int i;
 
 	snprintf(dead, sizeof(dead), "st/.state.tmp.%ld.0", gone);
@@ -254,7 +224,7 @@ START_TEST(atomic_write_refuses_symlink)
 	ck_assert_ptr_nonnull(strstr(err.msg, "symbolic link"));
 	ck_assert_int_eq(uct_file_read(target, 100, &text, NULL, &err), 0);
 	ck_assert_str_eq(text, "keep");
-	ck_assert_int_eq(count_entries(tmpdir), 2);
+	ck_assert_int_eq(count_entries(uct_check_tmpdir()), 2);
 	free(text);
 }
 END_TEST
@@ -517,11 +487,8 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("sys");
-	TCase *tc = tcase_create("sys");
-	SRunner *sr;
-	int failed;
+	TCase *tc = uct_check_tcase(s, "sys", 1);
 
-	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, ini_pairs_and_line_numbers);
 	tcase_add_test(tc, ini_long_line_is_one_value);
 	tcase_add_test(tc, ini_syntax_error_names_line);
@@ -537,10 +504,5 @@ int main(void)
 	tcase_add_test(tc, defaults_and_facts);
 	tcase_add_test(tc, paths_through_foreign_link_refused);
 	tcase_add_test(tc, paths_foreign_link_and_open_dir);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return uct_check_run(s);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "analyse.h"
+#include "check_main.h"
 #include "machine.h"
 #include "platform.h"
 #include "testcert.h"
@@ -44,6 +45,9 @@ struct acase {
 static const char *const wild_san[] = {"*.lab.example", NULL};
 static const char *const wrong_san[] = {"wrong.lab.example", NULL};
 
+/* One case to a paragraph, fields in the struct's order: clang-format would
+ * give every field a line of its own. */
+/* clang-format off */
 static const struct acase cases[] = {
 	{"self-signed CA:FALSE, first use", {.cn = HOST}, SHAPE_SELF, UCT_MODE_TOFU, APP_NONE,
 	 ST_NONE, 0, UCT_CK_SELF_SIGNED, 0, UCT_F_CA_LEAF | UCT_F_NO_SAN | UCT_F_NAME_MISMATCH,
@@ -121,6 +125,7 @@ static const struct acase cases[] = {
 	 APP_NONE, ST_EXPIRING_SAME_NAMES, 0, UCT_CK_SELF_SIGNED, 0, 0, UCT_AP_RENEWAL, W_LEAF,
 	 UCT_TRUST_PEER, W_LEAF, UCT_TRUST_PEER, 0, 1, 1, NULL},
 };
+/* clang-format on */
 
 static struct uct_testcert *root_ca, *issuing_ca, *other_ca;
 
@@ -270,6 +275,7 @@ struct scase {
 #define KCS (UCT_KU_KEY_CERT_SIGN | UCT_KU_DIGITAL_SIGNATURE)
 #define NO_CA_FALSE UCT_F_NO_CA_FALSE
 
+/* clang-format off */
 static const struct scase shapes[] = {
 	/* Self-signed. */
 	{"v1 (a v1 has no SAN: Firefox override only)", {.cn = HOST, .version = 1}, ISS_SELF,
@@ -350,6 +356,7 @@ static const struct scase shapes[] = {
 	 UCT_AP_REFUSED_UNPINNED, W_NONE, UCT_TRUST_NONE, W_NONE, UCT_TRUST_NONE, 0, W_NONE,
 	 UCT_TRUST_NONE, UCT_WIN_NONE, UCT_F_INCOMPLETE_CHAIN, 0},
 };
+/* clang-format on */
 
 static struct uct_testcert *v1_root;
 
@@ -707,8 +714,7 @@ int main(void)
 {
 	Suite *s = suite_create("analyse");
 	TCase *tc = tcase_create("table");
-	SRunner *sr;
-	int failed;
+	int rc;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_table, 0, (int)(sizeof(cases) / sizeof(cases[0])));
@@ -721,15 +727,11 @@ int main(void)
 	tcase_add_test(tc, test_win_no_ca_issued_leaf);
 	tcase_add_test(tc, test_claim_needs_v3);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = uct_check_run_nofork(s);
 	uct_testcert_free(root_ca);
 	uct_testcert_free(issuing_ca);
 	uct_testcert_free(other_ca);
 	uct_testcert_free(v1_root);
 	uct_testcert_cleanup();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }

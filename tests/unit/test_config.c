@@ -9,24 +9,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "config.h"
 #include "platform.h"
 
-static char tmpdir[256];
 static char ini_path[512];
 
 static void setup(void)
 {
-	strcpy(tmpdir, "/tmp/uct-config-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	snprintf(ini_path, sizeof(ini_path), "%s/agent.ini", tmpdir);
+	snprintf(ini_path, sizeof(ini_path), "%s", uct_check_path("agent.ini"));
 	unsetenv("UCCX_TRUST_CONFIG");
-}
-
-static void teardown(void)
-{
-	unlink(ini_path);
-	rmdir(tmpdir);
 }
 
 static void write_ini(const char *text)
@@ -474,11 +466,9 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("config");
-	TCase *tc = tcase_create("config");
-	SRunner *sr;
-	int failed;
+	TCase *tc = uct_check_tcase(s, "config", 1);
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, defaults_without_file);
 	tcase_add_test(tc, full_file);
 	tcase_add_test(tc, flags_override_file);
@@ -491,10 +481,5 @@ int main(void)
 	tcase_add_loop_test(tc, huge_values_keep_the_reason, 0,
 			    sizeof(huge_cases) / sizeof(huge_cases[0]));
 	tcase_add_test(tc, example_file_loads);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return uct_check_run(s);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "platform.h" /* uct_cert_free */
 #include "uct.h"
 
@@ -297,8 +298,6 @@ int main(void)
 {
 	Suite *s = suite_create("core");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_name_matches, 0, (int)(sizeof(name_cases) / sizeof(name_cases[0])));
 	tcase_add_loop_test(tc, test_fqdn, 0, (int)(sizeof(fqdn_cases) / sizeof(fqdn_cases[0])));
@@ -311,9 +310,5 @@ int main(void)
 	tcase_add_test(tc, test_cert_dup);
 	tcase_add_test(tc, test_cert_dup_sparse);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return uct_check_run(s);
 }

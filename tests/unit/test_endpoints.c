@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "endpoints.h"
 
 static void base_config(struct uct_config *cfg, unsigned roles)
@@ -241,8 +242,6 @@ int main(void)
 {
 	Suite *s = suite_create("endpoints");
 	TCase *tc = tcase_create("endpoints");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, two_nodes_and_socialminer_all_roles);
 	tcase_add_loop_test(tc, role_filters, 0, sizeof(role_cases) / sizeof(role_cases[0]));
@@ -251,9 +250,5 @@ int main(void)
 	tcase_add_test(tc, nothing_configured);
 	tcase_add_loop_test(tc, url_parse_table, 0, sizeof(url_cases) / sizeof(url_cases[0]));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return uct_check_run(s);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "plan.h"
 
 #define HOST "uccx1.lab.example"
@@ -338,8 +339,6 @@ int main(void)
 {
 	Suite *s = suite_create("plan");
 	TCase *tc = tcase_create("store");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_fresh_store_one_add_per_certificate);
@@ -357,9 +356,5 @@ int main(void)
 	tcase_add_test(tc, test_no_ca_issued_leaf_store);
 	tcase_add_test(tc, test_hostports_whole_elements);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return uct_check_run(s);
 }

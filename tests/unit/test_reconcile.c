@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "reconcile.h"
 
 #define HOST "uccx1.lab.example"
@@ -67,14 +68,12 @@ static void setup(void)
 	fx.run.res = fx.res;
 	fx.run.stores = fx.stores;
 	fx.run.n_stores = 1;
-	strcpy(fx.dir, "/tmp/uct-reconcile-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(fx.dir));
+	snprintf(fx.dir, sizeof(fx.dir), "%s", uct_check_tmpdir());
 	fx.run.state_dir = fx.dir;
 }
 
 static void teardown(void)
 {
-	char cmd[128];
 	size_t i;
 
 	for (i = 0; i < fx.run.n_changes; i++) {
@@ -84,8 +83,6 @@ static void teardown(void)
 	free(fx.run.changes);
 	uct_owned_free(&fx.owned);
 	uct_state_free(&fx.run.state);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", fx.dir);
-	ck_assert_int_eq(system(cmd), 0);
 }
 
 static void own(const struct uct_cert *c, enum uct_trust trust, const char *host, int port)
@@ -239,7 +236,7 @@ END_TEST
 static Suite *reconcile_suite(void)
 {
 	Suite *s = suite_create("reconcile");
-	TCase *tc = tcase_create("core");
+	TCase *tc = uct_check_tcase(s, "core", 1);
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_ours_without_record_is_recorded);
@@ -247,17 +244,8 @@ static Suite *reconcile_suite(void)
 	tcase_add_test(tc, test_record_of_missing_object_dropped);
 	tcase_add_test(tc, test_override_lines_by_record_only);
 	tcase_add_test(tc, test_intent_saved_then_settled);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(reconcile_suite());
-	int failed;
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+UCT_CHECK_MAIN(reconcile_suite)

@@ -9,26 +9,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "records.h"
 #include "state.h"
 #include "testcert.h"
 
-static char dir[64];
 static char path[128];
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/uct-state-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/state", dir);
-}
-
-static void teardown(void)
-{
-	char cmd[160];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s", uct_check_path("state"));
 }
 
 START_TEST(test_round_trip)
@@ -353,11 +343,9 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("state");
-	TCase *tc = tcase_create("file");
-	SRunner *sr;
-	int failed;
+	TCase *tc = uct_check_tcase(s, "file", 1);
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_missing_is_empty);
 	tcase_add_test(tc, test_unchanged_records_write_only_the_outcome);
@@ -365,10 +353,5 @@ int main(void)
 	tcase_add_test(tc, test_store_id_paths);
 	tcase_add_loop_test(tc, test_damaged_is_set_aside, 0,
 			    (int)(sizeof(damaged_texts) / sizeof(damaged_texts[0])));
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return uct_check_run(s);
 }

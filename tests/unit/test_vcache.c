@@ -9,12 +9,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "vcache.h"
 
 #define T0 1800000000 /* the time of the first verification */
 #define DAY 86400
 
-static char dir[64];
 static char path[128];
 static unsigned char digest_a[UCT_SHA256_LEN], digest_b[UCT_SHA256_LEN];
 
@@ -27,9 +27,7 @@ static void setup(void)
 {
 	size_t i;
 
-	snprintf(dir, sizeof(dir), "/tmp/uct-vcache-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/verify-cache", dir);
+	snprintf(path, sizeof(path), "%s", uct_check_path("verify-cache"));
 	memset(digest_a, 0xa1, sizeof(digest_a));
 	memset(digest_b, 0xb2, sizeof(digest_b));
 	memset(certs, 0, sizeof(certs));
@@ -38,14 +36,6 @@ static void setup(void)
 		certs[i].not_before = T0 - 30 * DAY;
 		certs[i].not_after = T0 + 365 * DAY;
 	}
-}
-
-static void teardown(void)
-{
-	char cmd[160];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
 }
 
 static struct uct_chain chain_of(struct uct_cert **v, size_t n)
@@ -301,11 +291,9 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("vcache");
-	TCase *tc = tcase_create("cache");
-	SRunner *sr;
-	int failed;
+	TCase *tc = uct_check_tcase(s, "cache", 1);
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_other_content_or_store);
 	tcase_add_test(tc, test_age_and_clock);
@@ -317,10 +305,5 @@ int main(void)
 	tcase_add_loop_test(tc, test_damaged_is_ignored, 0,
 			    (int)(sizeof(damaged_texts) / sizeof(damaged_texts[0])));
 	tcase_add_test(tc, test_missing_is_empty);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return uct_check_run(s);
 }
