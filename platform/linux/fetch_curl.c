@@ -68,6 +68,44 @@ struct fetch_job {
 
 static CURLcode fetch_on_ssl_ctx(CURL *easy, void *ssl_ctx, void *job);
 
+/* A numeric option and its value, for the tables below. */
+struct fetch_long_opt {
+	CURLoption opt;
+	long value;
+};
+
+static CURLcode fetch_set_longs(CURL *easy, const struct fetch_long_opt *o, size_t n)
+{
+	CURLcode rc = CURLE_OK;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		rc |= cu->easy_setopt(easy, o[i].opt, o[i].value);
+	return rc;
+}
+
+/*
+ * Only the handshake matters: CONNECT_ONLY stops after TLS, and
+ * fetch_on_chain records the server's chain during it. Verification is off
+ * because this only collects what the server sends; the analysis decides
+ * what to trust. A resumed session would not send the chain again.
+ */
+static const struct fetch_long_opt fetch_chain_longs[] = {
+	{CURLOPT_CONNECT_ONLY, 1L},
+	{CURLOPT_SSL_VERIFYPEER, 0L},
+	{CURLOPT_SSL_VERIFYHOST, 0L},
+	{CURLOPT_SSL_SESSIONID_CACHE, 0L},
+};
+
+/* The AIA download: a few redirects, an HTTP error is a failure, and the
+ * body is capped (a CA certificate is a few KiB). */
+static const struct fetch_long_opt fetch_issuer_longs[] = {
+	{CURLOPT_FOLLOWLOCATION, 1L},
+	{CURLOPT_MAXREDIRS, 3L},
+	{CURLOPT_FAILONERROR, 1L},
+	{CURLOPT_MAXFILESIZE, FETCH_ISSUER_MAX},
+};
+
 /* Options shared by the chain fetch and the issuer download. */
 static int fetch_common_opts(CURL *easy, const struct uct_net_opts *opts,
 			     struct curl_slist *connect_to, char *errbuf)
@@ -112,20 +150,11 @@ static CURL *fetch_job_easy(struct fetch_job *job, const struct uct_net_opts *op
 		goto err;
 	rc |= cu->easy_setopt(easy, CURLOPT_URL, url);
 	rc |= cu->easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "https");
-	/*
-	 * Only the handshake matters: CONNECT_ONLY stops after TLS, and
-	 * fetch_on_chain records the server's chain during it. Verification
-	 * is off because this only collects what the server sends; the
-	 * analysis decides what to trust. SNI is the URL's host, which
-	 * --connect-to does not change.
-	 */
-	rc |= cu->easy_setopt(easy, CURLOPT_CONNECT_ONLY, 1L);
-	rc |= cu->easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
-	rc |= cu->easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
+	/* SNI is the URL's host, which --connect-to does not change. */
+	rc |= fetch_set_longs(easy, fetch_chain_longs,
+			      sizeof(fetch_chain_longs) / sizeof(fetch_chain_longs[0]));
 	rc |= cu->easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, fetch_on_ssl_ctx);
 	rc |= cu->easy_setopt(easy, CURLOPT_SSL_CTX_DATA, job);
-	/* A resumed session would not send the chain again. */
-	rc |= cu->easy_setopt(easy, CURLOPT_SSL_SESSIONID_CACHE, 0L);
 	rc |= cu->easy_setopt(easy, CURLOPT_PRIVATE, job);
 	if (rc != CURLE_OK || fetch_common_opts(easy, opts, connect_to, job->errbuf) < 0)
 		goto err;
@@ -544,10 +573,8 @@ static CURL *fetch_issuer_easy(const char *url, const struct uct_net_opts *opts,
 	 */
 	rc |= cu->easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	rc |= cu->easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	rc |= cu->easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
-	rc |= cu->easy_setopt(easy, CURLOPT_MAXREDIRS, 3L);
-	rc |= cu->easy_setopt(easy, CURLOPT_FAILONERROR, 1L);
-	rc |= cu->easy_setopt(easy, CURLOPT_MAXFILESIZE, FETCH_ISSUER_MAX);
+	rc |= fetch_set_longs(easy, fetch_issuer_longs,
+			      sizeof(fetch_issuer_longs) / sizeof(fetch_issuer_longs[0]));
 	rc |= cu->easy_setopt(easy, CURLOPT_WRITEFUNCTION, fetch_body_write);
 	rc |= cu->easy_setopt(easy, CURLOPT_WRITEDATA, body);
 	if (rc != CURLE_OK || fetch_common_opts(easy, opts, connect_to, errbuf) < 0) {
