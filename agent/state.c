@@ -113,36 +113,38 @@ static int load_line(struct uct_state *st, char *line)
  * store ids from paths a profiles.ini named (uct_rec_path: only controls,
  * so that a path that is not UTF-8 reads back the same). A tab or line
  * break in one of them must never end the field and start a record of the
- * attacker's choosing. Each line builder returns NULL when out of memory.
+ * attacker's choosing. A record line is its kind, the first field, the
+ * certificate's SHA-256 in hex, the middle (made here, never from outside)
+ * and the last field; record_line takes first and last, and each line
+ * builder returns NULL when out of memory.
  */
-static char *seen_line(const struct uct_seen *seen)
+static char *record_line(const char *kind, char *first, const unsigned char *sha256,
+			 const char *middle, char *last)
 {
 	char hex[UCT_SHA256_LEN * 2 + 1];
-	char *hostport = uct_rec_clean(seen->hostport), *names = uct_rec_clean(seen->names);
 	char *line = NULL;
 
-	uct_rec_hex(seen->sha256, UCT_SHA256_LEN, hex);
-	if (hostport != NULL && names != NULL)
-		line = uct_asprintf("seen\t%s\t%s\t%" PRId64 "\t%" PRId64 "\t%s\n", hostport, hex,
-				    seen->not_after, seen->first_seen, names);
-	free(hostport);
-	free(names);
+	uct_rec_hex(sha256, UCT_SHA256_LEN, hex);
+	if (first != NULL && last != NULL)
+		line = uct_asprintf("%s\t%s\t%s\t%s\t%s\n", kind, first, hex, middle, last);
+	free(first);
+	free(last);
 	return line;
+}
+
+static char *seen_line(const struct uct_seen *seen)
+{
+	char times[48];
+
+	snprintf(times, sizeof(times), "%" PRId64 "\t%" PRId64, seen->not_after, seen->first_seen);
+	return record_line("seen", uct_rec_clean(seen->hostport), seen->sha256, times,
+			   uct_rec_clean(seen->names));
 }
 
 static char *installed_line(const struct uct_installed *in)
 {
-	char hex[UCT_SHA256_LEN * 2 + 1];
-	char *id = uct_rec_path(in->store_id), *hostports = uct_rec_clean(in->hostports);
-	char *line = NULL;
-
-	uct_rec_hex(in->sha256, UCT_SHA256_LEN, hex);
-	if (id != NULL && hostports != NULL)
-		line = uct_asprintf("installed\t%s\t%s\t%s\t%s\n", id, hex,
-				    uct_trust_name(in->trust), hostports);
-	free(id);
-	free(hostports);
-	return line;
+	return record_line("installed", uct_rec_path(in->store_id), in->sha256,
+			   uct_trust_name(in->trust), uct_rec_clean(in->hostports));
 }
 
 /* Append line (taken: freed here); -1 when it is NULL or memory runs out. */
