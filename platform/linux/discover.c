@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../common/ffprofiles.h"
+#include "../common/store_vec.h"
 #include "log.h"
 #include "platform.h"
 #include "safepath.h"
@@ -25,9 +26,7 @@
 struct disc {
 	const struct uct_discover_opts *opts;
 	char *home; /* absolute */
-	struct uct_store **stores;
-	size_t n;
-	size_t cap;
+	struct uct_store_vec stores;
 	struct uct_strv seen;   /* realpaths of directories already given stores */
 	struct uct_strv groups; /* Firefox group names in use */
 	struct uct_err *err;
@@ -47,21 +46,7 @@ static int disc_exists(const char *dir, const char *file, mode_t type)
 /* Add store to the result, taking it; on failure the store is destroyed. */
 static int disc_push(struct disc *d, struct uct_store *store)
 {
-	struct uct_store **grown;
-	size_t cap;
-
-	if (d->n == d->cap) {
-		cap = d->cap ? d->cap * 2 : 8;
-		grown = realloc(d->stores, cap * sizeof(*grown));
-		if (grown == NULL) {
-			store->ops->destroy(store);
-			return uct_err_set(d->err, UCT_E_NOMEM, 0, "out of memory");
-		}
-		d->stores = grown;
-		d->cap = cap;
-	}
-	d->stores[d->n++] = store;
-	return 0;
+	return uct_store_vec_push(&d->stores, store, d->err);
 }
 
 /* 1 when dir (by its real path) already has stores, else records it and
@@ -575,11 +560,11 @@ out:
 	uct_strv_clear(&d.seen);
 	uct_strv_clear(&d.groups);
 	if (rc != 0) {
-		uct_stores_free(d.stores, d.n);
+		uct_stores_free(d.stores.v, d.stores.n);
 		return -1;
 	}
-	*out = d.stores;
-	*n = d.n;
+	*out = d.stores.v;
+	*n = d.stores.n;
 	return 0;
 }
 
