@@ -44,15 +44,18 @@ struct cfg_word {
 	unsigned value;
 };
 
-/* The value of item in words[0..n), or -1 when it is none of them. */
-static long cfg_word(const char *item, const struct cfg_word *words, size_t n)
+/* The value of item in words[0..n), or -1 with err = "WHERE: unknown KIND
+ * 'ITEM' (CHOICES)" when it is none of them. */
+static long cfg_word(const char *item, const struct cfg_word *words, size_t n, const char *kind,
+		     const char *choices, const char *where, int code, struct uct_err *err)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (uct_cfg_ieq(item, words[i].word))
 			return (long)words[i].value;
-	return -1;
+	return uct_cfg_fail(err, code, where, "unknown %s '%s' (%s)", kind, UCT_QUOTED(item),
+			    choices);
 }
 
 #define N_WORDS(words) (sizeof(words) / sizeof(words[0]))
@@ -65,12 +68,11 @@ int uct_cfg_set_role(struct uct_config *cfg, const char *item, const char *where
 		{"reporting", UCT_ROLE_REPORTING}, {"admin", UCT_ROLE_ADMIN},
 		{"all", UCT_ROLE_ALL},
 	};
-	long mask = cfg_word(item, roles, N_WORDS(roles));
+	long mask = cfg_word(item, roles, N_WORDS(roles), "role",
+			     "roles: agent, supervisor, reporting, admin, all", where, code, err);
 
 	if (mask < 0)
-		return uct_cfg_fail(err, code, where,
-				"unknown role '%s' (roles: agent, supervisor, reporting, admin, all)",
-				UCT_QUOTED(item));
+		return -1;
 	cfg->roles |= (unsigned)mask;
 	return 0;
 }
@@ -83,12 +85,11 @@ int uct_cfg_set_browser(struct uct_config *cfg, const char *item, const char *wh
 		{"chromium", UCT_BROWSER_CHROMIUM}, {"chrome", UCT_BROWSER_CHROMIUM},
 		{"firefox", UCT_BROWSER_FIREFOX}, {"system", UCT_BROWSER_SYSTEM},
 	};
-	long mask = cfg_word(item, browsers, N_WORDS(browsers));
+	long mask = cfg_word(item, browsers, N_WORDS(browsers), "browser",
+			     "browsers: chromium, firefox, system", where, code, err);
 
 	if (mask < 0)
-		return uct_cfg_fail(err, code, where,
-				"unknown browser '%s' (browsers: chromium, firefox, system)",
-				UCT_QUOTED(item));
+		return -1;
 	cfg->browsers |= (unsigned)mask;
 	return 0;
 }
@@ -199,11 +200,11 @@ int uct_cfg_set_mode(struct uct_config *cfg, const char *value, const char *wher
 	static const struct cfg_word modes[] = {
 		{"tofu", UCT_MODE_TOFU}, {"pinned", UCT_MODE_PINNED},
 	};
-	long mode = cfg_word(value, modes, N_WORDS(modes));
+	long mode = cfg_word(value, modes, N_WORDS(modes), "trust mode", "modes: tofu, pinned",
+			     where, code, err);
 
 	if (mode < 0)
-		return uct_cfg_fail(err, code, where, "unknown trust mode '%s' (modes: tofu, pinned)",
-				UCT_QUOTED(value));
+		return -1;
 	cfg->mode = (enum uct_mode)mode;
 	return 0;
 }
@@ -223,12 +224,11 @@ int uct_cfg_set_scope(struct uct_config *cfg, const char *value, const char *whe
 	static const struct cfg_word scopes[] = {
 		{"user", UCT_SCOPE_USER}, {"machine", UCT_SCOPE_MACHINE}, {"auto", UCT_SCOPE_AUTO},
 	};
-	long scope = cfg_word(value, scopes, N_WORDS(scopes));
+	long scope = cfg_word(value, scopes, N_WORDS(scopes), "scope",
+			      "scopes: user, machine, auto", where, code, err);
 
 	if (scope < 0)
-		return uct_cfg_fail(err, code, where,
-				"unknown scope '%s' (scopes: user, machine, auto)",
-				UCT_QUOTED(value));
+		return -1;
 	cfg->scope = (enum uct_scope)scope;
 	return 0;
 }
