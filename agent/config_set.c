@@ -60,6 +60,19 @@ static long cfg_word(const char *item, const struct cfg_word *words, size_t n, c
 
 #define N_WORDS(words) (sizeof(words) / sizeof(words[0]))
 
+/* Add item's bit (looked up in words, as cfg_word) to *mask. */
+static int cfg_add_word(unsigned *mask, const char *item, const struct cfg_word *words,
+			size_t n, const char *kind, const char *choices, const char *where,
+			int code, struct uct_err *err)
+{
+	long bit = cfg_word(item, words, n, kind, choices, where, code, err);
+
+	if (bit < 0)
+		return -1;
+	*mask |= (unsigned)bit;
+	return 0;
+}
+
 int uct_cfg_set_role(struct uct_config *cfg, const char *item, const char *where, int code,
 		     struct uct_err *err)
 {
@@ -68,13 +81,8 @@ int uct_cfg_set_role(struct uct_config *cfg, const char *item, const char *where
 		{"reporting", UCT_ROLE_REPORTING}, {"admin", UCT_ROLE_ADMIN},
 		{"all", UCT_ROLE_ALL},
 	};
-	long mask = cfg_word(item, roles, N_WORDS(roles), "role",
-			     "roles: agent, supervisor, reporting, admin, all", where, code, err);
-
-	if (mask < 0)
-		return -1;
-	cfg->roles |= (unsigned)mask;
-	return 0;
+	return cfg_add_word(&cfg->roles, item, roles, N_WORDS(roles), "role",
+			    "roles: agent, supervisor, reporting, admin, all", where, code, err);
 }
 
 int uct_cfg_set_browser(struct uct_config *cfg, const char *item, const char *where,
@@ -85,13 +93,8 @@ int uct_cfg_set_browser(struct uct_config *cfg, const char *item, const char *wh
 		{"chromium", UCT_BROWSER_CHROMIUM}, {"chrome", UCT_BROWSER_CHROMIUM},
 		{"firefox", UCT_BROWSER_FIREFOX}, {"system", UCT_BROWSER_SYSTEM},
 	};
-	long mask = cfg_word(item, browsers, N_WORDS(browsers), "browser",
-			     "browsers: chromium, firefox, system", where, code, err);
-
-	if (mask < 0)
-		return -1;
-	cfg->browsers |= (unsigned)mask;
-	return 0;
+	return cfg_add_word(&cfg->browsers, item, browsers, N_WORDS(browsers), "browser",
+			    "browsers: chromium, firefox, system", where, code, err);
 }
 
 int uct_cfg_set_node(struct uct_config *cfg, const char *item, const char *where, int code,
