@@ -298,68 +298,85 @@ static void decide_approval(const struct uct_analyse_ctx *ctx, const char *host,
 	}
 }
 
+/* Neither browser can be helped: the error each one shows. */
+static void refuse_both(struct uct_analysis *out, const char *chromium_code,
+			const char *firefox_code)
+{
+	out->chromium_fixable = out->firefox_fixable = 0;
+	snprintf(out->chromium_code, sizeof(out->chromium_code), "%s", chromium_code);
+	snprintf(out->firefox_code, sizeof(out->firefox_code), "%s", firefox_code);
+}
+
+static void refuse_name(const char *host, struct uct_analysis *out)
+{
+	refuse_both(out, "ERR_CERT_COMMON_NAME_INVALID", "SSL_ERROR_BAD_CERT_DOMAIN");
+	snprintf(out->reason, sizeof(out->reason),
+		 "the certificate is issued for %s, not %s: it is never installed (a wrong "
+		 "server, a wrong name in the configuration, or a man in the middle)",
+		 cert_name(out->leaf, (char[UCT_QUOTE_BUF]){0}, UCT_QUOTE_BUF), host);
+	snprintf(out->server_advice, sizeof(out->server_advice),
+		 "regenerate its certificate with %s in its Subject Alternative Name, "
+		 "or use the name it was issued for",
+		 host);
+}
+
+static void refuse_dates(unsigned f, struct uct_analysis *out)
+{
+	char date[32];
+
+	refuse_both(out, "ERR_CERT_DATE_INVALID",
+		    (f & UCT_F_EXPIRED) ? "SEC_ERROR_EXPIRED_CERTIFICATE"
+					: "MOZILLA_PKIX_ERROR_NOT_YET_VALID_CERTIFICATE");
+	fmt_date((f & UCT_F_EXPIRED) ? out->leaf->not_after : out->leaf->not_before, date,
+		 sizeof(date));
+	snprintf(out->reason, sizeof(out->reason), "the certificate %s %s",
+		 (f & UCT_F_EXPIRED) ? "expired on" : "is not valid before", date);
+	snprintf(out->server_advice, sizeof(out->server_advice),
+		 "regenerate or renew its certificate (Cisco Unified OS Administration > "
+		 "Security > Certificate Management) and check its clock");
+}
+
+static void refuse_usage(unsigned f, struct uct_analysis *out)
+{
+	refuse_both(out, "ERR_CERT_INVALID",
+		    (f & UCT_F_NO_SERVER_AUTH) ? "SEC_ERROR_INADEQUATE_CERT_TYPE"
+					       : "SEC_ERROR_UNKNOWN_CRITICAL_EXTENSION");
+	snprintf(out->reason, sizeof(out->reason), "the certificate %s",
+		 (f & UCT_F_NO_SERVER_AUTH)
+			 ? "is not allowed for server authentication (extended key usage)"
+			 : "has a critical extension browsers do not understand");
+	snprintf(out->server_advice, sizeof(out->server_advice),
+		 "reissue the server certificate as a standard TLS server certificate");
+}
+
+/* Chrome 58 and later ignore the CN; nothing on a PC helps Chromium. */
+static void refuse_no_san(const char *host, struct uct_analysis *out)
+{
+	out->chromium_fixable = 0;
+	snprintf(out->chromium_code, sizeof(out->chromium_code), "ERR_CERT_COMMON_NAME_INVALID");
+	snprintf(out->reason, sizeof(out->reason),
+		 "the certificate has no Subject Alternative Name: Chrome and Edge reject it "
+		 "whatever is installed; Firefox only with an exception");
+	snprintf(out->server_advice, sizeof(out->server_advice),
+		 "regenerate its certificate with a Subject Alternative Name for %s, or "
+		 "have it signed by a CA",
+		 host);
+}
+
 /* Which browser can be helped at all, and the error each shows otherwise. */
 static void decide_fixable(const char *host, struct uct_analysis *out)
 {
 	unsigned f = out->findings;
-	char date[32];
 
 	out->chromium_fixable = out->firefox_fixable = 1;
-	if (f & UCT_F_NAME_MISMATCH) {
-		out->chromium_fixable = out->firefox_fixable = 0;
-		snprintf(out->chromium_code, sizeof(out->chromium_code), "ERR_CERT_COMMON_NAME_INVALID");
-		snprintf(out->firefox_code, sizeof(out->firefox_code), "SSL_ERROR_BAD_CERT_DOMAIN");
-		snprintf(out->reason, sizeof(out->reason),
-			 "the certificate is issued for %s, not %s: it is never installed (a wrong "
-			 "server, a wrong name in the configuration, or a man in the middle)",
-			 cert_name(out->leaf, (char[UCT_QUOTE_BUF]){0}, UCT_QUOTE_BUF), host);
-		snprintf(out->server_advice, sizeof(out->server_advice),
-			 "regenerate its certificate with %s in its Subject Alternative Name, "
-			 "or use the name it was issued for",
-			 host);
-		return;
-	}
-	if (f & (UCT_F_EXPIRED | UCT_F_NOT_YET_VALID)) {
-		out->chromium_fixable = out->firefox_fixable = 0;
-		snprintf(out->chromium_code, sizeof(out->chromium_code), "ERR_CERT_DATE_INVALID");
-		snprintf(out->firefox_code, sizeof(out->firefox_code), "%s",
-			 (f & UCT_F_EXPIRED) ? "SEC_ERROR_EXPIRED_CERTIFICATE"
-					     : "MOZILLA_PKIX_ERROR_NOT_YET_VALID_CERTIFICATE");
-		fmt_date((f & UCT_F_EXPIRED) ? out->leaf->not_after : out->leaf->not_before, date,
-			 sizeof(date));
-		snprintf(out->reason, sizeof(out->reason), "the certificate %s %s",
-			 (f & UCT_F_EXPIRED) ? "expired on" : "is not valid before", date);
-		snprintf(out->server_advice, sizeof(out->server_advice),
-			 "regenerate or renew its certificate (Cisco Unified OS Administration > "
-			 "Security > Certificate Management) and check its clock");
-		return;
-	}
-	if (f & (UCT_F_UNKNOWN_CRITICAL | UCT_F_NO_SERVER_AUTH)) {
-		out->chromium_fixable = out->firefox_fixable = 0;
-		snprintf(out->chromium_code, sizeof(out->chromium_code), "ERR_CERT_INVALID");
-		snprintf(out->firefox_code, sizeof(out->firefox_code), "%s",
-			 (f & UCT_F_NO_SERVER_AUTH) ? "SEC_ERROR_INADEQUATE_CERT_TYPE"
-						    : "SEC_ERROR_UNKNOWN_CRITICAL_EXTENSION");
-		snprintf(out->reason, sizeof(out->reason), "the certificate %s",
-			 (f & UCT_F_NO_SERVER_AUTH)
-				 ? "is not allowed for server authentication (extended key usage)"
-				 : "has a critical extension browsers do not understand");
-		snprintf(out->server_advice, sizeof(out->server_advice),
-			 "reissue the server certificate as a standard TLS server certificate");
-		return;
-	}
-	if (f & UCT_F_NO_SAN) {
-		/* Chrome 58 and later ignore the CN; nothing on a PC helps. */
-		out->chromium_fixable = 0;
-		snprintf(out->chromium_code, sizeof(out->chromium_code), "ERR_CERT_COMMON_NAME_INVALID");
-		snprintf(out->reason, sizeof(out->reason),
-			 "the certificate has no Subject Alternative Name: Chrome and Edge reject it "
-			 "whatever is installed; Firefox only with an exception");
-		snprintf(out->server_advice, sizeof(out->server_advice),
-			 "regenerate its certificate with a Subject Alternative Name for %s, or "
-			 "have it signed by a CA",
-			 host);
-	}
+	if (f & UCT_F_NAME_MISMATCH)
+		refuse_name(host, out);
+	else if (f & (UCT_F_EXPIRED | UCT_F_NOT_YET_VALID))
+		refuse_dates(f, out);
+	else if (f & (UCT_F_UNKNOWN_CRITICAL | UCT_F_NO_SERVER_AUTH))
+		refuse_usage(f, out);
+	else if (f & UCT_F_NO_SAN)
+		refuse_no_san(host, out);
 }
 
 static void set_want(struct uct_want *w, const struct uct_cert *cert, enum uct_trust trust)

@@ -104,52 +104,125 @@ static const struct flag {
 
 static const char *const commands[] = {"", "check", "install", "remove", "status", "doctor"};
 
+/* Setters with the shape the table below takes, for settings whose setter
+ * needs more than the configuration (a field, a label, a check first). */
+static int set_socialminer(struct uct_config *cfg, const char *v, const char *where, int code,
+			   struct uct_err *err)
+{
+	return uct_cfg_set_host_scalar(&cfg->socialminer, v, where, code, err);
+}
+
+static int set_nss_db(struct uct_config *cfg, const char *v, const char *where, int code,
+		      struct uct_err *err)
+{
+	return uct_cfg_push_path(&cfg->nss_dbs, v, "NSS database directory", where, code, err);
+}
+
+static int set_ca_file(struct uct_config *cfg, const char *v, const char *where, int code,
+		       struct uct_err *err)
+{
+	return uct_cfg_push_path(&cfg->ca_files, v, "CA file name", where, code, err);
+}
+
+static int set_config(struct uct_config *cfg, const char *v, const char *where, int code,
+		      struct uct_err *err)
+{
+	(void)where;
+	(void)code;
+	return uct_cfg_replace(&cfg->config_path, v, err);
+}
+
+static int set_proxy(struct uct_config *cfg, const char *v, const char *where, int code,
+		     struct uct_err *err)
+{
+	(void)where;
+	(void)code;
+	return uct_cfg_set_proxy(cfg, v, err);
+}
+
+static int set_connect_to(struct uct_config *cfg, const char *v, const char *where, int code,
+			  struct uct_err *err)
+{
+	if (uct_cfg_check_connect_to(v, where, code, err) < 0)
+		return -1;
+	return uct_strv_push(&cfg->connect_to, v) < 0 ? uct_cfg_nomem(err) : 0;
+}
+
+static int set_report_pin(struct uct_config *cfg, const char *v, const char *where, int code,
+			  struct uct_err *err)
+{
+	if (uct_cfg_check_key_pin(v, where, code, err) < 0)
+		return -1;
+	return uct_cfg_set_optional(&cfg->report_pin, v, err);
+}
+
+/*
+ * What each setting is, so that one table drives both applying a value and
+ * moving a flag's value over the file's: how a value is applied (a setter,
+ * or the kind of field at off) and how it moves from the flags.
+ */
+enum apply_kind { A_NONE = 0, A_SETTER, A_OPTIONAL, A_BOOL, A_SECONDS, A_SWITCH };
+enum move_kind { M_NONE = 0, M_STR, M_STRV, M_COPY, M_PINS, M_SWITCH };
+
+typedef int (*cfg_setter)(struct uct_config *cfg, const char *v, const char *where, int code,
+			  struct uct_err *err);
+
+static const struct setting_def {
+	enum apply_kind apply;
+	cfg_setter setter; /* A_SETTER */
+	enum move_kind move;
+	size_t off;        /* the field (A_OPTIONAL..A_SWITCH, M_STR..M_SWITCH) */
+	size_t size;       /* M_COPY */
+} settings[S_COUNT] = {
+#define FIELD(f) offsetof(struct uct_config, f), sizeof(((struct uct_config *)0)->f)
+	[S_NODES] = {A_SETTER, uct_cfg_set_node, M_STRV, FIELD(nodes)},
+	[S_SOCIALMINER] = {A_SETTER, set_socialminer, M_STR, FIELD(socialminer)},
+	[S_URLS] = {A_SETTER, uct_cfg_set_url, M_STRV, FIELD(urls)},
+	[S_ROLES] = {A_SETTER, uct_cfg_set_role, M_COPY, FIELD(roles)},
+	[S_BROWSERS] = {A_SETTER, uct_cfg_set_browser, M_COPY, FIELD(browsers)},
+	[S_NSS_DBS] = {A_SETTER, set_nss_db, M_STRV, FIELD(nss_dbs)},
+	[S_STATE_DIR] = {A_OPTIONAL, NULL, M_STR, FIELD(state_dir)},
+	[S_MODE] = {A_SETTER, uct_cfg_set_mode, M_COPY, FIELD(mode)},
+	[S_PINS] = {A_SETTER, uct_cfg_set_pin, M_PINS, FIELD(pins)},
+	[S_CA_FILES] = {A_SETTER, set_ca_file, M_STRV, FIELD(ca_files)},
+	[S_ACCEPT_CHANGE] = {A_BOOL, NULL, M_COPY, FIELD(accept_change)},
+	[S_CONNECT_TIMEOUT] = {A_SECONDS, NULL, M_COPY, FIELD(connect_timeout_ms)},
+	[S_TIMEOUT] = {A_SECONDS, NULL, M_COPY, FIELD(total_timeout_ms)},
+	[S_PROXY] = {A_SETTER, set_proxy, M_STR, FIELD(proxy)},
+	[S_CONNECT_TO] = {A_SETTER, set_connect_to, M_STRV, FIELD(connect_to)},
+	[S_REPORT_URL] = {A_OPTIONAL, NULL, M_STR, FIELD(report_url)},
+	[S_REPORT_TOKEN] = {A_OPTIONAL, NULL, M_STR, FIELD(report_token_file)},
+	[S_REPORT_CA] = {A_OPTIONAL, NULL, M_STR, FIELD(report_ca)},
+	[S_REPORT_PIN] = {A_SETTER, set_report_pin, M_STR, FIELD(report_pin)},
+	[S_STATUS_REPORT] = {A_SWITCH, NULL, M_SWITCH, FIELD(status_report)},
+	[S_RECHECK] = {A_SWITCH, NULL, M_SWITCH, FIELD(recheck)},
+	[S_HOME] = {A_OPTIONAL, NULL, M_STR, FIELD(home)},
+	[S_SCOPE] = {A_SETTER, uct_cfg_set_scope, M_COPY, FIELD(scope)},
+	[S_KEEP] = {A_BOOL, NULL, M_NONE, FIELD(keep_on_uninstall)},
+	[S_BUNDLE] = {A_OPTIONAL, NULL, M_STR, FIELD(bundle_path)},
+	[S_JSON] = {A_SWITCH, NULL, M_SWITCH, FIELD(json)},
+	[S_QUIET] = {A_SWITCH, NULL, M_SWITCH, FIELD(quiet)},
+	[S_VERBOSE] = {A_SWITCH, NULL, M_SWITCH, FIELD(verbose)},
+	[S_HELP] = {A_SWITCH, NULL, M_NONE, FIELD(help)},
+	[S_VERSION] = {A_SWITCH, NULL, M_NONE, FIELD(version)},
+	[S_CONFIG] = {A_SETTER, set_config, M_NONE, FIELD(config_path)},
+#undef FIELD
+};
+
 /* Apply one value (one item, for a list) of setting s. */
 static int cfg_apply(struct uct_config *cfg, enum setting s, const char *v, const char *where,
 		     int code, struct uct_err *err)
 {
-	switch (s) {
-	case S_NODES: return uct_cfg_set_node(cfg, v, where, code, err);
-	case S_SOCIALMINER: return uct_cfg_set_host_scalar(&cfg->socialminer, v, where, code, err);
-	case S_URLS: return uct_cfg_set_url(cfg, v, where, code, err);
-	case S_ROLES: return uct_cfg_set_role(cfg, v, where, code, err);
-	case S_BROWSERS: return uct_cfg_set_browser(cfg, v, where, code, err);
-	case S_NSS_DBS:
-		return uct_cfg_push_path(&cfg->nss_dbs, v, "NSS database directory", where, code, err);
-	case S_CA_FILES:
-		return uct_cfg_push_path(&cfg->ca_files, v, "CA file name", where, code, err);
-	case S_STATE_DIR: return uct_cfg_set_optional(&cfg->state_dir, v, err);
-	case S_HOME: return uct_cfg_set_optional(&cfg->home, v, err);
-	case S_SCOPE: return uct_cfg_set_scope(cfg, v, where, code, err);
-	case S_KEEP: return uct_cfg_bool(v, &cfg->keep_on_uninstall, where, code, err);
-	case S_BUNDLE: return uct_cfg_set_optional(&cfg->bundle_path, v, err);
-	case S_CONFIG: return uct_cfg_replace(&cfg->config_path, v, err);
-	case S_MODE: return uct_cfg_set_mode(cfg, v, where, code, err);
-	case S_PINS: return uct_cfg_set_pin(cfg, v, where, code, err);
-	case S_ACCEPT_CHANGE: return uct_cfg_bool(v, &cfg->accept_change, where, code, err);
-	case S_CONNECT_TIMEOUT: return uct_cfg_seconds(v, &cfg->connect_timeout_ms, where, code, err);
-	case S_TIMEOUT: return uct_cfg_seconds(v, &cfg->total_timeout_ms, where, code, err);
-	case S_PROXY: return uct_cfg_set_proxy(cfg, v, err);
-	case S_CONNECT_TO:
-		if (uct_cfg_check_connect_to(v, where, code, err) < 0)
-			return -1;
-		return uct_strv_push(&cfg->connect_to, v) < 0 ? uct_cfg_nomem(err) : 0;
-	case S_REPORT_URL: return uct_cfg_set_optional(&cfg->report_url, v, err);
-	case S_REPORT_TOKEN: return uct_cfg_set_optional(&cfg->report_token_file, v, err);
-	case S_REPORT_CA: return uct_cfg_set_optional(&cfg->report_ca, v, err);
-	case S_REPORT_PIN:
-		if (uct_cfg_check_key_pin(v, where, code, err) < 0)
-			return -1;
-		return uct_cfg_set_optional(&cfg->report_pin, v, err);
-	case S_STATUS_REPORT: cfg->status_report = 1; return 0;
-	case S_RECHECK: cfg->recheck = 1; return 0;
-	case S_JSON: cfg->json = 1; return 0;
-	case S_QUIET: cfg->quiet = 1; return 0;
-	case S_VERBOSE: cfg->verbose = 1; return 0;
-	case S_HELP: cfg->help = 1; return 0;
-	case S_VERSION: cfg->version = 1; return 0;
-	case S_NONE:
-	case S_COUNT: break;
+	const struct setting_def *def = &settings[s];
+	char *field = (char *)cfg + def->off;
+
+	switch (def->apply) {
+	case A_SETTER: return def->setter(cfg, v, where, code, err);
+	case A_OPTIONAL: return uct_cfg_set_optional((char **)(void *)field, v, err);
+	case A_BOOL: return uct_cfg_bool(v, (int *)(void *)field, where, code, err);
+	case A_SECONDS: return uct_cfg_seconds(v, (long *)(void *)field, where, code, err);
+	case A_SWITCH: *(int *)(void *)field = 1; return 0;
+	case A_NONE: break;
 	}
 	return 0;
 }
@@ -417,58 +490,37 @@ static int cfg_parse_args(struct uct_config *cli, uint64_t *set, int argc, char 
 
 /* ---- flags over file --------------------------------------------------------- */
 
-#define MOVE_STR(f)                \
-	do {                       \
-		free(dst->f);      \
-		dst->f = src->f;   \
-		src->f = NULL;     \
-	} while (0)
-#define MOVE_STRV(f)                               \
-	do {                                       \
-		uct_strv_clear(&dst->f);           \
-		dst->f = src->f;                   \
-		memset(&src->f, 0, sizeof(src->f)); \
-	} while (0)
-
-/* Move setting s from the flags (src) into the configuration (dst). */
+/* Move setting s from the flags (src) into the configuration (dst): the
+ * flags' value replaces the file's, and src gives up what it owned. */
 static void cfg_move(struct uct_config *dst, struct uct_config *src, enum setting s)
 {
-	switch (s) {
-	case S_NODES: MOVE_STRV(nodes); break;
-	case S_SOCIALMINER: MOVE_STR(socialminer); break;
-	case S_URLS: MOVE_STRV(urls); break;
-	case S_ROLES: dst->roles = src->roles; break;
-	case S_BROWSERS: dst->browsers = src->browsers; break;
-	case S_NSS_DBS: MOVE_STRV(nss_dbs); break;
-	case S_STATE_DIR: MOVE_STR(state_dir); break;
-	case S_MODE: dst->mode = src->mode; break;
-	case S_PINS:
+	const struct setting_def *def = &settings[s];
+	char *to = (char *)dst + def->off, *from = (char *)src + def->off;
+
+	switch (def->move) {
+	case M_STR:
+		free(*(char **)(void *)to);
+		break;
+	case M_STRV:
+		uct_strv_clear((struct uct_strv *)(void *)to);
+		break;
+	case M_PINS:
 		free(dst->pins);
-		dst->pins = src->pins;
 		dst->n_pins = src->n_pins;
-		src->pins = NULL;
 		src->n_pins = 0;
 		break;
-	case S_CA_FILES: MOVE_STRV(ca_files); break;
-	case S_ACCEPT_CHANGE: dst->accept_change = src->accept_change; break;
-	case S_CONNECT_TIMEOUT: dst->connect_timeout_ms = src->connect_timeout_ms; break;
-	case S_TIMEOUT: dst->total_timeout_ms = src->total_timeout_ms; break;
-	case S_PROXY: MOVE_STR(proxy); break;
-	case S_CONNECT_TO: MOVE_STRV(connect_to); break;
-	case S_REPORT_URL: MOVE_STR(report_url); break;
-	case S_REPORT_TOKEN: MOVE_STR(report_token_file); break;
-	case S_REPORT_CA: MOVE_STR(report_ca); break;
-	case S_REPORT_PIN: MOVE_STR(report_pin); break;
-	case S_STATUS_REPORT: dst->status_report = 1; break;
-	case S_RECHECK: dst->recheck = 1; break;
-	case S_HOME: MOVE_STR(home); break;
-	case S_SCOPE: dst->scope = src->scope; break;
-	case S_BUNDLE: MOVE_STR(bundle_path); break;
-	case S_JSON: dst->json = 1; break;
-	case S_QUIET: dst->quiet = 1; break;
-	case S_VERBOSE: dst->verbose = 1; break;
-	default: break;
+	case M_SWITCH:
+		*(int *)(void *)to = 1;
+		return;
+	case M_COPY:
+		memcpy(to, from, def->size);
+		return;
+	case M_NONE:
+		return;
 	}
+	/* The owned kinds: take src's pointer (or list) and leave src empty. */
+	memcpy(to, from, def->size);
+	memset(from, 0, def->size);
 }
 
 /* Read the file: --config, else $UCCX_TRUST_CONFIG, else the default path
@@ -517,11 +569,11 @@ static void cfg_origin(const struct file_ctx *fc, uint64_t set, enum setting s,
 		snprintf(buf, size, "configuration");
 }
 
-static int cfg_validate(struct uct_config *cfg, const struct file_ctx *fc, uint64_t set,
-			struct uct_err *err)
+/* The scope, resolved (see uct_config_load), and what it cannot go with. */
+static int cfg_check_scope(struct uct_config *cfg, const struct file_ctx *fc, uint64_t set,
+			   struct uct_err *err)
 {
 	char where[600];
-	char *warning;
 
 	if (cfg->scope == UCT_SCOPE_AUTO)
 		cfg->scope = uct_is_privileged() && cfg->home == NULL && cfg->nss_dbs.n == 0
@@ -537,6 +589,12 @@ static int cfg_validate(struct uct_config *cfg, const struct file_ctx *fc, uint6
 	if (cfg->scope == UCT_SCOPE_MACHINE && !uct_is_privileged())
 		return uct_err_set(err, UCT_E_USAGE, 0,
 				   "machine scope needs root: run it with sudo, or use --scope user");
+	return 0;
+}
+
+/* Flags that go with one command only. */
+static int cfg_check_command_flags(const struct uct_config *cfg, struct uct_err *err)
+{
 	if (cfg->bundle_path != NULL && cfg->command != UCT_CMD_DOCTOR)
 		return uct_err_set(err, UCT_E_USAGE, 0, "--bundle goes with the doctor command");
 	if (cfg->status_report && cfg->command != UCT_CMD_STATUS)
@@ -547,9 +605,17 @@ static int cfg_validate(struct uct_config *cfg, const struct file_ctx *fc, uint6
 		return uct_err_set(err, UCT_E_CONFIG, 0,
 				   "status --report: no collector: set url in [report] or give "
 				   "--report-url");
-	if (cfg->command != UCT_CMD_CHECK && cfg->command != UCT_CMD_INSTALL &&
-	    cfg->command != UCT_CMD_DOCTOR)
-		return 0;
+	return 0;
+}
+
+/* What a command that checks servers needs: something to check, a pin in
+ * pinned mode, and timeouts that make sense together. */
+static int cfg_check_targets(struct uct_config *cfg, const struct file_ctx *fc, uint64_t set,
+			     struct uct_err *err)
+{
+	char where[600];
+	char *warning;
+
 	if (cfg->nodes.n == 0 && cfg->socialminer == NULL && cfg->urls.n == 0)
 		return uct_err_set(err, UCT_E_CONFIG, 0,
 				   "nothing to check: give --node FQDN or set nodes = in [uccx] of "
@@ -571,6 +637,17 @@ static int cfg_validate(struct uct_config *cfg, const struct file_ctx *fc, uint6
 		cfg->total_timeout_ms = cfg->connect_timeout_ms;
 	}
 	return 0;
+}
+
+static int cfg_validate(struct uct_config *cfg, const struct file_ctx *fc, uint64_t set,
+			struct uct_err *err)
+{
+	if (cfg_check_scope(cfg, fc, set, err) < 0 || cfg_check_command_flags(cfg, err) < 0)
+		return -1;
+	if (cfg->command != UCT_CMD_CHECK && cfg->command != UCT_CMD_INSTALL &&
+	    cfg->command != UCT_CMD_DOCTOR)
+		return 0;
+	return cfg_check_targets(cfg, fc, set, err);
 }
 
 void uct_config_init(struct uct_config *cfg)

@@ -38,42 +38,63 @@ int uct_cfg_replace(char **slot, const char *value, struct uct_err *err)
 	return 0;
 }
 
+/* A word a setting accepts (any case) and what it stands for. */
+struct cfg_word {
+	const char *word;
+	unsigned value;
+};
+
+/* The value of item in words[0..n), or -1 with err = "WHERE: unknown KIND
+ * 'ITEM' (CHOICES)" when it is none of them. */
+static long cfg_word(const char *item, const struct cfg_word *words, size_t n, const char *kind,
+		     const char *choices, const char *where, int code, struct uct_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (uct_cfg_ieq(item, words[i].word))
+			return (long)words[i].value;
+	return uct_cfg_fail(err, code, where, "unknown %s '%s' (%s)", kind, UCT_QUOTED(item),
+			    choices);
+}
+
+#define N_WORDS(words) (sizeof(words) / sizeof(words[0]))
+
+/* Add item's bit (looked up in words, as cfg_word) to *mask. */
+static int cfg_add_word(unsigned *mask, const char *item, const struct cfg_word *words,
+			size_t n, const char *kind, const char *choices, const char *where,
+			int code, struct uct_err *err)
+{
+	long bit = cfg_word(item, words, n, kind, choices, where, code, err);
+
+	if (bit < 0)
+		return -1;
+	*mask |= (unsigned)bit;
+	return 0;
+}
+
 int uct_cfg_set_role(struct uct_config *cfg, const char *item, const char *where, int code,
 		     struct uct_err *err)
 {
-	static const struct { const char *name; unsigned mask; } roles[] = {
+	static const struct cfg_word roles[] = {
 		{"agent", UCT_ROLE_AGENT}, {"supervisor", UCT_ROLE_SUPERVISOR},
 		{"reporting", UCT_ROLE_REPORTING}, {"admin", UCT_ROLE_ADMIN},
 		{"all", UCT_ROLE_ALL},
 	};
-	size_t i;
-
-	for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
-		if (uct_cfg_ieq(item, roles[i].name)) {
-			cfg->roles |= roles[i].mask;
-			return 0;
-		}
-	}
-	return uct_cfg_fail(err, code, where,
-			"unknown role '%s' (roles: agent, supervisor, reporting, admin, all)",
-			UCT_QUOTED(item));
+	return cfg_add_word(&cfg->roles, item, roles, N_WORDS(roles), "role",
+			    "roles: agent, supervisor, reporting, admin, all", where, code, err);
 }
 
 int uct_cfg_set_browser(struct uct_config *cfg, const char *item, const char *where,
 			int code, struct uct_err *err)
 {
 	/* Chrome keeps its trust in the same ~/.pki/nssdb as Chromium. */
-	if (uct_cfg_ieq(item, "chromium") || uct_cfg_ieq(item, "chrome"))
-		cfg->browsers |= UCT_BROWSER_CHROMIUM;
-	else if (uct_cfg_ieq(item, "firefox"))
-		cfg->browsers |= UCT_BROWSER_FIREFOX;
-	else if (uct_cfg_ieq(item, "system"))
-		cfg->browsers |= UCT_BROWSER_SYSTEM;
-	else
-		return uct_cfg_fail(err, code, where,
-				"unknown browser '%s' (browsers: chromium, firefox, system)",
-				UCT_QUOTED(item));
-	return 0;
+	static const struct cfg_word browsers[] = {
+		{"chromium", UCT_BROWSER_CHROMIUM}, {"chrome", UCT_BROWSER_CHROMIUM},
+		{"firefox", UCT_BROWSER_FIREFOX}, {"system", UCT_BROWSER_SYSTEM},
+	};
+	return cfg_add_word(&cfg->browsers, item, browsers, N_WORDS(browsers), "browser",
+			    "browsers: chromium, firefox, system", where, code, err);
 }
 
 int uct_cfg_set_node(struct uct_config *cfg, const char *item, const char *where, int code,
@@ -179,13 +200,15 @@ int uct_cfg_set_optional(char **slot, const char *value, struct uct_err *err)
 int uct_cfg_set_mode(struct uct_config *cfg, const char *value, const char *where, int code,
 		     struct uct_err *err)
 {
-	if (uct_cfg_ieq(value, "tofu"))
-		cfg->mode = UCT_MODE_TOFU;
-	else if (uct_cfg_ieq(value, "pinned"))
-		cfg->mode = UCT_MODE_PINNED;
-	else
-		return uct_cfg_fail(err, code, where, "unknown trust mode '%s' (modes: tofu, pinned)",
-				UCT_QUOTED(value));
+	static const struct cfg_word modes[] = {
+		{"tofu", UCT_MODE_TOFU}, {"pinned", UCT_MODE_PINNED},
+	};
+	long mode = cfg_word(value, modes, N_WORDS(modes), "trust mode", "modes: tofu, pinned",
+			     where, code, err);
+
+	if (mode < 0)
+		return -1;
+	cfg->mode = (enum uct_mode)mode;
 	return 0;
 }
 
@@ -201,16 +224,15 @@ int uct_cfg_set_proxy(struct uct_config *cfg, const char *value, struct uct_err 
 int uct_cfg_set_scope(struct uct_config *cfg, const char *value, const char *where, int code,
 		      struct uct_err *err)
 {
-	if (uct_cfg_ieq(value, "user"))
-		cfg->scope = UCT_SCOPE_USER;
-	else if (uct_cfg_ieq(value, "machine"))
-		cfg->scope = UCT_SCOPE_MACHINE;
-	else if (uct_cfg_ieq(value, "auto"))
-		cfg->scope = UCT_SCOPE_AUTO;
-	else
-		return uct_cfg_fail(err, code, where,
-				"unknown scope '%s' (scopes: user, machine, auto)",
-				UCT_QUOTED(value));
+	static const struct cfg_word scopes[] = {
+		{"user", UCT_SCOPE_USER}, {"machine", UCT_SCOPE_MACHINE}, {"auto", UCT_SCOPE_AUTO},
+	};
+	long scope = cfg_word(value, scopes, N_WORDS(scopes), "scope",
+			      "scopes: user, machine, auto", where, code, err);
+
+	if (scope < 0)
+		return -1;
+	cfg->scope = (enum uct_scope)scope;
 	return 0;
 }
 

@@ -278,29 +278,90 @@ static int doctor_bundle_save(FILE *out, const char *path, struct uct_err *err)
 	return rc;
 }
 
+/* Who and where: the first lines of the bundle. */
+static void bundle_header(FILE *out, const struct uct_run *run, struct uct_strv *k)
+{
+	char *host = uct_host_name(), *user = uct_user_name(), *os = uct_os_name();
+
+	fprintf(out, "uccx-trust %s support bundle\nhost: %s\nuser: %s\nos: %s\nconfig: %s\n",
+		UCT_VERSION, uct_text_keep(k, host ? host : "?"), uct_text_keep(k, user ? user : "?"),
+		uct_text_keep(k, os ? os : "?"),
+		uct_text_keep(k, run->cfg->config_path ? run->cfg->config_path : "(none)"));
+	free(host);
+	free(user);
+	free(os);
+}
+
+static void bundle_stores(FILE *out, const struct uct_run *run, struct uct_strv *k)
+{
+	size_t i;
+
+	doctor_section(out, "stores");
+	for (i = 0; i < run->n_stores; i++)
+		fprintf(out, "%s group=%s type=%s%s%s%s\n", uct_text_keep(k, run->stores[i]->id),
+			uct_text_keep(k, run->stores[i]->group),
+			run->stores[i]->ops->name, run->stores[i]->busy ? " busy" : "",
+			run->stores[i]->created ? " not-yet-created" : "",
+			run->store_failed && run->store_failed[i] ? " FAILED" : "");
+}
+
+static void bundle_chains(FILE *out, const struct uct_run *run, struct uct_strv *k)
+{
+	char fp[UCT_FP_STRLEN];
+	size_t i, c;
+
+	doctor_section(out, "chains (as each server sent them, leaf first)");
+	for (i = 0; run->targets != NULL && i < run->eps.n_targets; i++) {
+		const struct uct_fetch_target *t = &run->targets[i];
+
+		fprintf(out, "# %s:%d %s%s%s\n", t->host, t->port, uct_fetch_status_name(t->status),
+			t->detail[0] ? ": " : "", uct_text_keep(k, t->detail));
+		for (c = 0; c < t->chain.n; c++) {
+			uct_fp_format(t->chain.certs[c]->sha256, fp);
+			fprintf(out, "# [%zu] %s\n# sha256 %s\n", c,
+				uct_text_keep(k, t->chain.certs[c]->subject), fp);
+			doctor_pem(out, t->chain.certs[c]);
+		}
+	}
+}
+
+static void bundle_state(FILE *out, const struct uct_run *run, struct uct_strv *k)
+{
+	struct uct_err serr = {0};
+	char *state_path, *state = NULL;
+
+	doctor_section(out, "state file");
+	/* Not from a directory another user controls: its "state" could be a
+	 * link to any file root can read. */
+	state_path = run->state_dir && uct_dir_check(run->state_dir, &serr) == 0
+			     ? uct_asprintf("%s/state", run->state_dir)
+			     : NULL;
+	if (state_path != NULL && uct_file_read(state_path, 1 << 20, &state, NULL, &serr) == 0) {
+		fprintf(out, "# %s\n", uct_text_keep(k, state_path));
+		doctor_lines(out, state);
+	} else {
+		fprintf(out, "# %s: %s\n", uct_text_keep(k, state_path ? state_path : "?"),
+			uct_text_keep(k, serr.msg));
+	}
+	free(state_path);
+	free(state);
+}
+
 int uct_doctor_bundle(const char *path, const struct uct_run *run, const struct uct_err *run_err,
 		      int exit_code, const struct uct_strv *log, struct uct_err *err)
 {
-	char *host = uct_host_name(), *user = uct_user_name(), *os = uct_os_name();
-	char *state_path, *state = NULL, fp[UCT_FP_STRLEN];
-	struct uct_err serr = {0};
 	struct uct_strv k = {0};
 	FILE *out;
-	size_t i, c;
-	int rc = 0;
+	size_t i;
+	int rc;
 
 	out = tmpfile();
-	if (out == NULL) {
-		rc = uct_err_set(err, UCT_E_IO, errno, "cannot write the bundle %s: %s", path,
-				 strerror(errno));
-		goto done;
-	}
+	if (out == NULL)
+		return uct_err_set(err, UCT_E_IO, errno, "cannot write the bundle %s: %s", path,
+				   strerror(errno));
 	/* Every value below may hold what a server or a file put there: each is
 	 * escaped (uct.h), so the bundle reads safely in any terminal. */
-	fprintf(out, "uccx-trust %s support bundle\nhost: %s\nuser: %s\nos: %s\nconfig: %s\n",
-		UCT_VERSION, uct_text_keep(&k, host ? host : "?"), uct_text_keep(&k, user ? user : "?"),
-		uct_text_keep(&k, os ? os : "?"),
-		uct_text_keep(&k, run->cfg->config_path ? run->cfg->config_path : "(none)"));
+	bundle_header(out, run, &k);
 	doctor_section(out, "explanation");
 	if (run_err != NULL)
 		fprintf(out, "The run failed: %s\n", uct_text_keep(&k, run_err->msg));
@@ -311,48 +372,12 @@ int uct_doctor_bundle(const char *path, const struct uct_run *run, const struct 
 	doctor_section(out, "log");
 	for (i = 0; log != NULL && i < log->n; i++)
 		fprintf(out, "%s\n", uct_text_keep(&k, log->v[i]));
-	doctor_section(out, "stores");
-	for (i = 0; i < run->n_stores; i++)
-		fprintf(out, "%s group=%s type=%s%s%s%s\n", uct_text_keep(&k, run->stores[i]->id),
-			uct_text_keep(&k, run->stores[i]->group),
-			run->stores[i]->ops->name, run->stores[i]->busy ? " busy" : "",
-			run->stores[i]->created ? " not-yet-created" : "",
-			run->store_failed && run->store_failed[i] ? " FAILED" : "");
-	doctor_section(out, "chains (as each server sent them, leaf first)");
-	for (i = 0; run->targets != NULL && i < run->eps.n_targets; i++) {
-		const struct uct_fetch_target *t = &run->targets[i];
-
-		fprintf(out, "# %s:%d %s%s%s\n", t->host, t->port, uct_fetch_status_name(t->status),
-			t->detail[0] ? ": " : "", uct_text_keep(&k, t->detail));
-		for (c = 0; c < t->chain.n; c++) {
-			uct_fp_format(t->chain.certs[c]->sha256, fp);
-			fprintf(out, "# [%zu] %s\n# sha256 %s\n", c,
-				uct_text_keep(&k, t->chain.certs[c]->subject), fp);
-			doctor_pem(out, t->chain.certs[c]);
-		}
-	}
-	doctor_section(out, "state file");
-	/* Not from a directory another user controls: its "state" could be a
-	 * link to any file root can read. */
-	state_path = run->state_dir && uct_dir_check(run->state_dir, &serr) == 0
-			     ? uct_asprintf("%s/state", run->state_dir)
-			     : NULL;
-	if (state_path != NULL && uct_file_read(state_path, 1 << 20, &state, NULL, &serr) == 0) {
-		fprintf(out, "# %s\n", uct_text_keep(&k, state_path));
-		doctor_lines(out, state);
-	} else {
-		fprintf(out, "# %s: %s\n", uct_text_keep(&k, state_path ? state_path : "?"),
-			uct_text_keep(&k, serr.msg));
-	}
-	free(state_path);
-	free(state);
+	bundle_stores(out, run, &k);
+	bundle_chains(out, run, &k);
+	bundle_state(out, run, &k);
 	rc = doctor_bundle_save(out, path, err);
 	fclose(out);
-done:
 	uct_strv_clear(&k);
-	free(host);
-	free(user);
-	free(os);
 	return rc;
 }
 

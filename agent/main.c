@@ -45,10 +45,68 @@ static void report_to_collector(const struct uct_config *cfg, const struct uct_r
 		       sent.waiting, sent.dropped > 0 ? " (the spool was full: oldest dropped)" : "");
 }
 
+/* The log level the flags ask for. */
+static enum uct_log_level log_level(const struct uct_config *cfg)
+{
+	return cfg->quiet ? UCT_LOG_ERROR : cfg->verbose ? UCT_LOG_DEBUG : UCT_LOG_WARN;
+}
+
+/* Load the configuration and answer --help and --version. Returns the exit
+ * code when the program is done here, -1 when a command is to run. */
+static int load(struct uct_config *cfg, int argc, char **argv)
+{
+	struct uct_err err = {0};
+
+	if (uct_config_load(cfg, argc, argv, &err) < 0) {
+		say("", err.msg);
+		if (err.code == UCT_E_USAGE)
+			fprintf(stderr, "Run 'uccx-trust --help' for the commands and options.\n");
+		return EXIT_USAGE;
+	}
+	if (cfg->help) {
+		fputs(uct_config_usage(), stdout);
+		return 0;
+	}
+	if (cfg->version) {
+		printf("uccx-trust %s (JSON schema %d)\n", UCT_VERSION, UCT_JSON_SCHEMA);
+		return 0;
+	}
+	return -1;
+}
+
+/* check, install, remove or status: run it, show the outcome, report it. */
+static int run_command(const struct uct_config *cfg)
+{
+	struct uct_run run;
+	struct uct_err err = {0};
+	int code;
+
+	memset(&run, 0, sizeof(run));
+	if (uct_run_execute(&run, cfg, &err) < 0) {
+		code = (err.code == UCT_E_USAGE || err.code == UCT_E_CONFIG) ? EXIT_USAGE : EXIT_SYSTEM;
+		if (cfg->json)
+			uct_report_json(stdout, &run, &err, code);
+		say("", err.msg);
+	} else {
+		code = cfg->command == UCT_CMD_STATUS ? 0 : run.exit_code;
+		if (cfg->json)
+			uct_report_json(stdout, &run, NULL, code);
+		else if (cfg->command == UCT_CMD_STATUS)
+			uct_report_status_text(stdout, &run);
+		else if (!cfg->quiet)
+			uct_report_text(stdout, &run, cfg->verbose);
+	}
+	/* status only reports when asked: it runs at every login and changes
+	 * nothing, so the fleet would otherwise fill with identical reports. */
+	if (cfg->command != UCT_CMD_STATUS || cfg->status_report)
+		report_to_collector(cfg, &run, code);
+	uct_run_free(&run);
+	return code;
+}
+
 int main(int argc, char **argv)
 {
 	struct uct_config cfg;
-	struct uct_run run;
 	struct uct_err err = {0};
 	void *log_ctx = NULL;
 	uct_log_sink log_sink;
@@ -56,27 +114,13 @@ int main(int argc, char **argv)
 	int code;
 
 	uct_config_init(&cfg);
-	memset(&run, 0, sizeof(run));
-	if (uct_config_load(&cfg, argc, argv, &err) < 0) {
-		say("", err.msg);
-		if (err.code == UCT_E_USAGE)
-			fprintf(stderr, "Run 'uccx-trust --help' for the commands and options.\n");
+	code = load(&cfg, argc, argv);
+	if (code >= 0) {
 		uct_config_free(&cfg);
-		return EXIT_USAGE;
-	}
-	if (cfg.help) {
-		fputs(uct_config_usage(), stdout);
-		uct_config_free(&cfg);
-		return 0;
-	}
-	if (cfg.version) {
-		printf("uccx-trust %s (JSON schema %d)\n", UCT_VERSION, UCT_JSON_SCHEMA);
-		uct_config_free(&cfg);
-		return 0;
+		return code;
 	}
 	log_sink = uct_platform_log_sink(&log_ctx);
-	uct_log_set_sink(log_sink, log_ctx,
-			 cfg.quiet ? UCT_LOG_ERROR : cfg.verbose ? UCT_LOG_DEBUG : UCT_LOG_WARN);
+	uct_log_set_sink(log_sink, log_ctx, log_level(&cfg));
 	for (i = 0; i < cfg.warnings.n && !cfg.quiet; i++)
 		say("warning: ", cfg.warnings.v[i]);
 	if (uct_platform_init(&err) < 0) {
@@ -84,32 +128,10 @@ int main(int argc, char **argv)
 		uct_config_free(&cfg);
 		return EXIT_SYSTEM;
 	}
-	if (cfg.command == UCT_CMD_DOCTOR) {
-		code = uct_doctor_main(&cfg, stdout,
-				       cfg.quiet ? UCT_LOG_ERROR : cfg.verbose ? UCT_LOG_DEBUG : UCT_LOG_WARN);
-		uct_config_free(&cfg);
-		uct_platform_cleanup();
-		return code;
-	}
-	if (uct_run_execute(&run, &cfg, &err) < 0) {
-		code = (err.code == UCT_E_USAGE || err.code == UCT_E_CONFIG) ? EXIT_USAGE : EXIT_SYSTEM;
-		if (cfg.json)
-			uct_report_json(stdout, &run, &err, code);
-		say("", err.msg);
-	} else {
-		code = cfg.command == UCT_CMD_STATUS ? 0 : run.exit_code;
-		if (cfg.json)
-			uct_report_json(stdout, &run, NULL, code);
-		else if (cfg.command == UCT_CMD_STATUS)
-			uct_report_status_text(stdout, &run);
-		else if (!cfg.quiet)
-			uct_report_text(stdout, &run, cfg.verbose);
-	}
-	/* status only reports when asked: it runs at every login and changes
-	 * nothing, so the fleet would otherwise fill with identical reports. */
-	if (cfg.command != UCT_CMD_STATUS || cfg.status_report)
-		report_to_collector(&cfg, &run, code);
-	uct_run_free(&run);
+	if (cfg.command == UCT_CMD_DOCTOR)
+		code = uct_doctor_main(&cfg, stdout, log_level(&cfg));
+	else
+		code = run_command(&cfg);
 	uct_config_free(&cfg);
 	uct_platform_cleanup();
 	return code;

@@ -97,12 +97,47 @@ static void text_endpoint(FILE *out, const struct uct_ep_result *r, int verbose,
 	}
 }
 
+/* One line of the change list: what was (or would be) done, where. */
+static void text_change(FILE *out, const struct uct_change *ch, struct uct_strv *k)
+{
+	const char *verb;
+
+	verb = ch->action == UCT_CH_REMOVE ? "removed"
+	       : ch->action == UCT_CH_UPDATE ? "updated" : "added";
+	if (ch->status == UCT_CS_PLANNED)
+		verb = ch->action == UCT_CH_REMOVE ? "remove" : "add";
+	fprintf(out, "  %-8s %s (%s) %s [%s]%s%s%s\n", verb,
+		tx(k, ch->subject[0] ? ch->subject : ch->hostports),
+		uct_trust_name(ch->trust), tx(k, ch->store->path),
+		tx(k, ch->store->group), ch->status == UCT_CS_FAILED ? " FAILED: " : "",
+		ch->status == UCT_CS_DEFERRED ? " DEFERRED: " : "", tx(k, ch->error));
+}
+
+/* The problems, the advice and the closing count. */
+static void text_closing(FILE *out, const struct uct_run *run, size_t trusted, struct uct_strv *k)
+{
+	size_t i;
+
+	for (i = 0; i < run->problems.n; i++)
+		fprintf(out, "%sproblem: %s\n", i == 0 ? "\n" : "", tx(k, run->problems.v[i]));
+	if (run->notices.n > 0) {
+		fprintf(out, "\nWhat to do:\n");
+		for (i = 0; i < run->notices.n; i++)
+			fprintf(out, "  - %s\n", tx(k, run->notices.v[i]));
+	}
+	if (run->n_stores == 0)
+		fprintf(out, "\nNo browser certificate database was found for this user.\n");
+	if (run->cfg->command == UCT_CMD_REMOVE)
+		fprintf(out, "\n%zu objects removed.\n", run->n_changes);
+	else
+		fprintf(out, "\n%zu of %zu endpoints trusted by every browser profile.\n", trusted,
+			run->eps.n);
+}
+
 void uct_report_text(FILE *out, const struct uct_run *run, int verbose)
 {
 	struct uct_strv k = {0};
 	size_t i, trusted = 0;
-	char fp[UCT_FP_STRLEN];
-	const char *verb;
 
 	fprintf(out, "uccx-trust %s: %zu endpoints on %zu servers, %zu stores (trust mode %s)\n\n",
 		command_name(run->cfg->command), run->eps.n, run->eps.n_targets, run->n_stores,
@@ -114,36 +149,12 @@ void uct_report_text(FILE *out, const struct uct_run *run, int verbose)
 	}
 	if (run->n_changes > 0) {
 		fprintf(out, "\n%s:\n", run->cfg->command == UCT_CMD_CHECK ? "Would change" : "Changes");
-		for (i = 0; i < run->n_changes; i++) {
-			const struct uct_change *ch = &run->changes[i];
-			uct_fp_format(ch->sha256, fp);
-			verb = ch->action == UCT_CH_REMOVE ? "removed"
-			       : ch->action == UCT_CH_UPDATE ? "updated" : "added";
-			if (ch->status == UCT_CS_PLANNED)
-				verb = ch->action == UCT_CH_REMOVE ? "remove" : "add";
-			fprintf(out, "  %-8s %s (%s) %s [%s]%s%s%s\n", verb,
-				tx(&k, ch->subject[0] ? ch->subject : ch->hostports),
-				uct_trust_name(ch->trust), tx(&k, ch->store->path),
-				tx(&k, ch->store->group), ch->status == UCT_CS_FAILED ? " FAILED: " : "",
-				ch->status == UCT_CS_DEFERRED ? " DEFERRED: " : "", tx(&k, ch->error));
-		}
+		for (i = 0; i < run->n_changes; i++)
+			text_change(out, &run->changes[i], &k);
 	} else if (run->cfg->command != UCT_CMD_CHECK) {
 		fprintf(out, "\nNothing to change.\n");
 	}
-	for (i = 0; i < run->problems.n; i++)
-		fprintf(out, "%sproblem: %s\n", i == 0 ? "\n" : "", tx(&k, run->problems.v[i]));
-	if (run->notices.n > 0) {
-		fprintf(out, "\nWhat to do:\n");
-		for (i = 0; i < run->notices.n; i++)
-			fprintf(out, "  - %s\n", tx(&k, run->notices.v[i]));
-	}
-	if (run->n_stores == 0)
-		fprintf(out, "\nNo browser certificate database was found for this user.\n");
-	if (run->cfg->command == UCT_CMD_REMOVE)
-		fprintf(out, "\n%zu objects removed.\n", run->n_changes);
-	else
-		fprintf(out, "\n%zu of %zu endpoints trusted by every browser profile.\n", trusted,
-			run->eps.n);
+	text_closing(out, run, trusted, &k);
 	uct_strv_clear(&k);
 }
 
@@ -429,69 +440,97 @@ void uct_report_json(FILE *out, const struct uct_run *run, const struct uct_err 
 	uct_report_json_ex(out, run, err, exit_code, NULL, 0);
 }
 
-void uct_report_json_ex(FILE *out, const struct uct_run *run, const struct uct_err *err,
-			int exit_code, const char *report_id, long reports_dropped)
+/* The items of the report's arrays, by index into the run. */
+typedef void (*json_item_fn)(FILE *out, const struct uct_run *run, size_t i);
+
+static void json_store_item(FILE *out, const struct uct_run *run, size_t i)
+{
+	json_store(out, run->stores[i], run->store_failed ? run->store_failed[i] : 0,
+		   run->store_checked_at ? run->store_checked_at[i] : 0);
+}
+
+static void json_endpoint_item(FILE *out, const struct uct_run *run, size_t i)
+{
+	json_endpoint(out, &run->res[i]);
+}
+
+static void json_change_item(FILE *out, const struct uct_run *run, size_t i)
+{
+	json_change(out, &run->changes[i]);
+}
+
+static void json_array(FILE *out, const char *key, const struct uct_run *run, size_t n,
+		       json_item_fn item, int *first)
+{
+	size_t i;
+
+	json_key(out, key, first);
+	fputc('[', out);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			fputc(',', out);
+		item(out, run, i);
+	}
+	fputc(']', out);
+}
+
+static void json_error(FILE *out, const struct uct_err *err, int *first)
+{
+	int f2 = 1;
+
+	json_key(out, "error", first);
+	if (err == NULL || err->code == UCT_E_NONE) {
+		fputs("null", out);
+		return;
+	}
+	fputc('{', out);
+	json_kv_str(out, "code", uct_err_name(err->code), &f2);
+	json_kv_int(out, "native", err->native, &f2);
+	json_kv_str(out, "message", err->msg, &f2);
+	fputc('}', out);
+}
+
+/* Who ran what, where and when: the report's first members. */
+static void json_header(FILE *out, const struct uct_run *run, int *first)
 {
 	char now[32];
 	char *host = uct_host_name(), *user = uct_user_name(), *os = uct_os_name();
-	int first = 1;
-	size_t i;
 
 	iso_time(run->started ? run->started : uct_now(), now, sizeof(now));
+	json_kv_str(out, "agent", "uccx-trust", first);
+	json_kv_str(out, "version", UCT_VERSION, first);
+	json_kv_str(out, "command", run->cfg ? command_name(run->cfg->command) : NULL, first);
+	json_kv_str(out, "time", now, first);
+	json_kv_int(out, "elapsed_ms", run->elapsed_ms, first);
+	json_kv_str(out, "host_name", host, first);
+	json_kv_str(out, "user", user, first);
+	json_kv_str(out, "os", os, first);
+	json_kv_str(out, "scope", uct_is_privileged() ? "machine" : "user", first);
+	json_kv_str(out, "trust_mode",
+		    run->cfg && run->cfg->mode == UCT_MODE_PINNED ? "pinned" : "tofu", first);
+	free(host);
+	free(user);
+	free(os);
+}
+
+void uct_report_json_ex(FILE *out, const struct uct_run *run, const struct uct_err *err,
+			int exit_code, const char *report_id, long reports_dropped)
+{
+	int first = 1;
+
 	fputc('{', out);
 	json_kv_int(out, "schema", UCT_JSON_SCHEMA, &first);
 	if (report_id != NULL) {
 		json_kv_str(out, "report_id", report_id, &first);
 		json_kv_int(out, "reports_dropped", reports_dropped, &first);
 	}
-	json_kv_str(out, "agent", "uccx-trust", &first);
-	json_kv_str(out, "version", UCT_VERSION, &first);
-	json_kv_str(out, "command", run->cfg ? command_name(run->cfg->command) : NULL, &first);
-	json_kv_str(out, "time", now, &first);
-	json_kv_int(out, "elapsed_ms", run->elapsed_ms, &first);
-	json_kv_str(out, "host_name", host, &first);
-	json_kv_str(out, "user", user, &first);
-	json_kv_str(out, "os", os, &first);
-	json_kv_str(out, "scope", uct_is_privileged() ? "machine" : "user", &first);
-	json_kv_str(out, "trust_mode",
-		    run->cfg && run->cfg->mode == UCT_MODE_PINNED ? "pinned" : "tofu", &first);
+	json_header(out, run, &first);
 	json_kv_int(out, "exit_code", exit_code, &first);
-	json_key(out, "error", &first);
-	if (err != NULL && err->code != UCT_E_NONE) {
-		int f2 = 1;
-		fputc('{', out);
-		json_kv_str(out, "code", uct_err_name(err->code), &f2);
-		json_kv_int(out, "native", err->native, &f2);
-		json_kv_str(out, "message", err->msg, &f2);
-		fputc('}', out);
-	} else {
-		fputs("null", out);
-	}
-	json_key(out, "stores", &first);
-	fputc('[', out);
-	for (i = 0; i < run->n_stores; i++) {
-		if (i > 0)
-			fputc(',', out);
-		json_store(out, run->stores[i], run->store_failed ? run->store_failed[i] : 0,
-			   run->store_checked_at ? run->store_checked_at[i] : 0);
-	}
-	fputc(']', out);
-	json_key(out, "endpoints", &first);
-	fputc('[', out);
-	for (i = 0; run->res != NULL && i < run->eps.n; i++) {
-		if (i > 0)
-			fputc(',', out);
-		json_endpoint(out, &run->res[i]);
-	}
-	fputc(']', out);
-	json_key(out, "changes", &first);
-	fputc('[', out);
-	for (i = 0; i < run->n_changes; i++) {
-		if (i > 0)
-			fputc(',', out);
-		json_change(out, &run->changes[i]);
-	}
-	fputc(']', out);
+	json_error(out, err, &first);
+	json_array(out, "stores", run, run->n_stores, json_store_item, &first);
+	json_array(out, "endpoints", run, run->res != NULL ? run->eps.n : 0, json_endpoint_item,
+		   &first);
+	json_array(out, "changes", run, run->n_changes, json_change_item, &first);
 	json_strv(out, "actions", &run->notices, &first);
 	json_strv(out, "problems", &run->problems, &first);
 	if (run->cfg != NULL && run->cfg->command == UCT_CMD_STATUS) {
@@ -499,7 +538,4 @@ void uct_report_json_ex(FILE *out, const struct uct_run *run, const struct uct_e
 		json_state(out, run);
 	}
 	fputs("}\n", out);
-	free(host);
-	free(user);
-	free(os);
 }

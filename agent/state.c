@@ -108,58 +108,71 @@ static int load_line(struct uct_state *st, char *line)
 	return -1;
 }
 
+/*
+ * Every text field is escaped: names come from a server (uct_rec_clean),
+ * store ids from paths a profiles.ini named (uct_rec_path: only controls,
+ * so that a path that is not UTF-8 reads back the same). A tab or line
+ * break in one of them must never end the field and start a record of the
+ * attacker's choosing. A record line is its kind, the first field, the
+ * certificate's SHA-256 in hex, the middle (made here, never from outside)
+ * and the last field; record_line takes first and last, and each line
+ * builder returns NULL when out of memory.
+ */
+static char *record_line(const char *kind, char *first, const unsigned char *sha256,
+			 const char *middle, char *last)
+{
+	char hex[UCT_SHA256_LEN * 2 + 1];
+	char *line = NULL;
+
+	uct_rec_hex(sha256, UCT_SHA256_LEN, hex);
+	if (first != NULL && last != NULL)
+		line = uct_asprintf("%s\t%s\t%s\t%s\t%s\n", kind, first, hex, middle, last);
+	free(first);
+	free(last);
+	return line;
+}
+
+static char *seen_line(const struct uct_seen *seen)
+{
+	char times[48];
+
+	snprintf(times, sizeof(times), "%" PRId64 "\t%" PRId64, seen->not_after, seen->first_seen);
+	return record_line("seen", uct_rec_clean(seen->hostport), seen->sha256, times,
+			   uct_rec_clean(seen->names));
+}
+
+static char *installed_line(const struct uct_installed *in)
+{
+	return record_line("installed", uct_rec_path(in->store_id), in->sha256,
+			   uct_trust_name(in->trust), uct_rec_clean(in->hostports));
+}
+
+/* Append line (taken: freed here); -1 when it is NULL or memory runs out. */
+static int append_line(char **buf, size_t *len, size_t *cap, char *line)
+{
+	int rc = line != NULL ? uct_rec_append(buf, len, cap, line) : -1;
+
+	free(line);
+	return rc;
+}
+
 /* The record lines (seen, installed) as the state file holds them. NULL
  * when out of memory. */
 static char *records_text(const struct uct_state *st)
 {
-	char hex[UCT_SHA256_LEN * 2 + 1];
-	char *buf = NULL, *line = NULL, *a = NULL, *b = NULL;
+	char *buf = NULL;
 	size_t len = 0, cap = 0, i;
 
 	if (uct_rec_append(&buf, &len, &cap, "") < 0)
 		return NULL;
-	/*
-	 * Every text field is escaped: names come from a server
-	 * (uct_rec_clean), store ids from paths a profiles.ini named
-	 * (uct_rec_path: only controls, so that a path that is not UTF-8
-	 * reads back the same). A tab or line break in one of them must
-	 * never end the field and start a record of the attacker's choosing.
-	 */
-	for (i = 0; i < st->n_seen; i++) {
-		uct_rec_hex(st->seen[i].sha256, UCT_SHA256_LEN, hex);
-		a = uct_rec_clean(st->seen[i].hostport);
-		b = uct_rec_clean(st->seen[i].names);
-		line = a != NULL && b != NULL
-			       ? uct_asprintf("seen\t%s\t%s\t%" PRId64 "\t%" PRId64 "\t%s\n", a, hex,
-					      st->seen[i].not_after, st->seen[i].first_seen, b)
-			       : NULL;
-		if (line == NULL || uct_rec_append(&buf, &len, &cap, line) < 0)
+	for (i = 0; i < st->n_seen; i++)
+		if (append_line(&buf, &len, &cap, seen_line(&st->seen[i])) < 0)
 			goto nomem;
-		free(line);
-		free(a);
-		free(b);
-		a = b = line = NULL;
-	}
-	for (i = 0; i < st->n_installed; i++) {
-		uct_rec_hex(st->installed[i].sha256, UCT_SHA256_LEN, hex);
-		a = uct_rec_path(st->installed[i].store_id);
-		b = uct_rec_clean(st->installed[i].hostports);
-		line = a != NULL && b != NULL
-			       ? uct_asprintf("installed\t%s\t%s\t%s\t%s\n", a, hex,
-					      uct_trust_name(st->installed[i].trust), b)
-			       : NULL;
-		if (line == NULL || uct_rec_append(&buf, &len, &cap, line) < 0)
+	for (i = 0; i < st->n_installed; i++)
+		if (append_line(&buf, &len, &cap, installed_line(&st->installed[i])) < 0)
 			goto nomem;
-		free(line);
-		free(a);
-		free(b);
-		a = b = line = NULL;
-	}
 	return buf;
 nomem:
-	free(line);
-	free(a);
-	free(b);
 	free(buf);
 	return NULL;
 }

@@ -119,28 +119,15 @@ static size_t ovr_line_len(const char *p, const char *end, size_t *next)
 	return (size_t)(nl - p);
 }
 
-/*
- * Parse one line (without '\n'). Returns 1 when it is an override for the
- * default container ("host:port:" then a tab), 0 for anything else (comments,
- * container-scoped lines, garbage), which the store leaves alone.
- */
-static int ovr_parse_line(const char *line, size_t len, struct ovr_line *out)
+/* The key before tab: "host:port:" with an empty originAttributes. Fills
+ * out's host and port; returns 0 when the key is not of that form. */
+static int ovr_parse_key(const char *line, const char *tab, struct ovr_line *out)
 {
-	const char *tab, *colon, *port_s, *oid, *fp, *fp_end;
-	char fp_text[UCT_FP_STRLEN + 8];
+	const char *colon, *port_s;
 	size_t host_len;
 	long port = 0;
 
-	memset(out, 0, sizeof(*out));
-	if (len == 0 || line[0] == '#')
-		return 0;
-	/* Firefox keys the whole text: with a NUL inside, the host or the
-	 * fingerprint read here would be a shorter, different one. */
-	if (memchr(line, '\0', len) != NULL)
-		return 0;
-	tab = memchr(line, '\t', len);
-	/* The key must end with "host:port:" and an empty originAttributes. */
-	if (tab == NULL || tab - line < 4 || tab[-1] != ':')
+	if (tab - line < 4 || tab[-1] != ':')
 		return 0;
 	colon = tab - 1;
 	port_s = colon;
@@ -155,21 +142,50 @@ static int ovr_parse_line(const char *line, size_t len, struct ovr_line *out)
 		return 0;
 	memcpy(out->host, line, host_len);
 	out->port = (int)port;
+	return 1;
+}
 
-	oid = tab + 1;
+/* The SHA-256 fingerprint after the key's tab, when the line has one. */
+static void ovr_parse_fp(const char *line, size_t len, const char *tab, struct ovr_line *out)
+{
+	const char *oid = tab + 1, *fp, *fp_end;
+	char fp_text[UCT_FP_STRLEN + 8];
+
 	fp = memchr(oid, '\t', len - (size_t)(oid - line));
 	if (fp == NULL || (size_t)(fp - oid) != strlen(OVR_OID_SHA256) ||
 	    memcmp(oid, OVR_OID_SHA256, strlen(OVR_OID_SHA256)) != 0)
-		return 1; /* an override, but not one we can read */
+		return; /* an override, but not one we can read */
 	fp++;
 	fp_end = memchr(fp, '\t', len - (size_t)(fp - line));
 	if (fp_end == NULL)
 		fp_end = line + len;
 	if ((size_t)(fp_end - fp) >= sizeof(fp_text))
-		return 1;
+		return;
 	memcpy(fp_text, fp, (size_t)(fp_end - fp));
 	fp_text[fp_end - fp] = '\0';
 	out->has_fp = uct_fp_parse(fp_text, out->sha256) == 0;
+}
+
+/*
+ * Parse one line (without '\n'). Returns 1 when it is an override for the
+ * default container ("host:port:" then a tab), 0 for anything else (comments,
+ * container-scoped lines, garbage), which the store leaves alone.
+ */
+static int ovr_parse_line(const char *line, size_t len, struct ovr_line *out)
+{
+	const char *tab;
+
+	memset(out, 0, sizeof(*out));
+	if (len == 0 || line[0] == '#')
+		return 0;
+	/* Firefox keys the whole text: with a NUL inside, the host or the
+	 * fingerprint read here would be a shorter, different one. */
+	if (memchr(line, '\0', len) != NULL)
+		return 0;
+	tab = memchr(line, '\t', len);
+	if (tab == NULL || !ovr_parse_key(line, tab, out))
+		return 0;
+	ovr_parse_fp(line, len, tab, out);
 	return 1;
 }
 

@@ -20,6 +20,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "../common/chain_found.h"
 #include "cert_ossl.h"
 #include "log.h"
 #include "platform.h"
@@ -523,37 +524,20 @@ int uct_ossl_parse_any(const unsigned char *buf, size_t len, const char *what,
 {
 	struct uct_chain found = {0};
 	struct uct_cert *cert;
-	struct uct_cert **grown;
-	size_t i;
 
 	if (len > OSSL_FILE_MAX)
 		return uct_err_set(err, UCT_E_PARSE, 0, "%s: too large for a certificate", what);
 	if (memmem(buf, len, "-----BEGIN", 10) != NULL) {
-		if (ossl_parse_pem(buf, len, what, &found, err) < 0)
-			goto err;
+		if (ossl_parse_pem(buf, len, what, &found, err) < 0) {
+			uct_chain_clear(&found);
+			return -1;
+		}
 	} else if (len > 0 && buf[0] == 0x30 && uct_cert_parse(buf, len, &cert, NULL) == 0) {
+		/* found was empty: nothing to free when this fails. */
 		if (uct_chain_push(&found, cert) < 0)
-			goto err;
+			return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
 	}
-	if (found.n == 0) {
-		uct_err_set(err, UCT_E_PARSE, 0,
-			    "%s: no certificate found (expected PEM 'BEGIN CERTIFICATE' or DER)",
-			    what);
-		goto err;
-	}
-	grown = realloc(chain->certs, (chain->n + found.n) * sizeof(*grown));
-	if (grown == NULL) {
-		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-		goto err;
-	}
-	chain->certs = grown;
-	for (i = 0; i < found.n; i++)
-		chain->certs[chain->n++] = found.certs[i];
-	free(found.certs);
-	return 0;
-err:
-	uct_chain_clear(&found);
-	return -1;
+	return uct_chain_append_found(chain, &found, what, err);
 }
 
 int uct_cert_read_file(const char *path, struct uct_chain *chain, struct uct_err *err)

@@ -16,15 +16,13 @@
 #include <string.h>
 
 #include "curl_dl.h"
+#include "dl_table.h"
 #include "platform.h"
 
 /* The soname of libcurl 7.x and 8.x; the runtime package is libcurl4. */
 #define CURL_DL_SONAME "libcurl.so.4"
 
-static const struct {
-	const char *name;
-	size_t offset;
-} curl_dl_symbols[] = {
+static const struct uct_dl_symbol curl_dl_symbols[] = {
 	{"curl_global_init", offsetof(struct uct_curl_api, global_init)},
 	{"curl_global_cleanup", offsetof(struct uct_curl_api, global_cleanup)},
 	{"curl_easy_init", offsetof(struct uct_curl_api, easy_init)},
@@ -51,27 +49,14 @@ static struct uct_curl_api curl_dl_api;
 
 static int curl_dl_open(struct uct_err *err)
 {
-	const char *why;
 	CURLcode rc;
-	size_t i;
-	void *fn;
 
-	curl_dl_handle = dlopen(CURL_DL_SONAME, RTLD_LAZY | RTLD_LOCAL);
+	curl_dl_handle = uct_dl_open_table(CURL_DL_SONAME, "libcurl4", "libcurl", curl_dl_symbols,
+					   sizeof(curl_dl_symbols) / sizeof(curl_dl_symbols[0]),
+					   &curl_dl_api, err);
 	if (curl_dl_handle == NULL) {
-		why = dlerror();
-		return uct_err_set(err, UCT_E_SYSTEM, 0,
-				   "cannot load %s (install the libcurl4 package): %s", CURL_DL_SONAME,
-				   why != NULL ? why : "unknown reason");
-	}
-	for (i = 0; i < sizeof(curl_dl_symbols) / sizeof(curl_dl_symbols[0]); i++) {
-		fn = dlsym(curl_dl_handle, curl_dl_symbols[i].name);
-		if (fn == NULL) {
-			uct_err_set(err, UCT_E_SYSTEM, 0, "%s has no %s: libcurl is too old",
-				    CURL_DL_SONAME, curl_dl_symbols[i].name);
-			goto err;
-		}
-		/* POSIX guarantees a data pointer can hold a function address. */
-		memcpy((char *)&curl_dl_api + curl_dl_symbols[i].offset, &fn, sizeof(fn));
+		memset(&curl_dl_api, 0, sizeof(curl_dl_api));
+		return -1;
 	}
 	rc = curl_dl_api.global_init(CURL_GLOBAL_DEFAULT);
 	if (rc != CURLE_OK) {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../common/ffprofiles.h"
+#include "../common/store_vec.h"
 #include "log.h"
 #include "platform.h"
 #include "safepath.h"
@@ -25,9 +26,7 @@
 struct disc {
 	const struct uct_discover_opts *opts;
 	char *home; /* absolute */
-	struct uct_store **stores;
-	size_t n;
-	size_t cap;
+	struct uct_store_vec stores;
 	struct uct_strv seen;   /* realpaths of directories already given stores */
 	struct uct_strv groups; /* Firefox group names in use */
 	struct uct_err *err;
@@ -47,21 +46,7 @@ static int disc_exists(const char *dir, const char *file, mode_t type)
 /* Add store to the result, taking it; on failure the store is destroyed. */
 static int disc_push(struct disc *d, struct uct_store *store)
 {
-	struct uct_store **grown;
-	size_t cap;
-
-	if (d->n == d->cap) {
-		cap = d->cap ? d->cap * 2 : 8;
-		grown = realloc(d->stores, cap * sizeof(*grown));
-		if (grown == NULL) {
-			store->ops->destroy(store);
-			return uct_err_set(d->err, UCT_E_NOMEM, 0, "out of memory");
-		}
-		d->stores = grown;
-		d->cap = cap;
-	}
-	d->stores[d->n++] = store;
-	return 0;
+	return uct_store_vec_push(&d->stores, store, d->err);
 }
 
 /* 1 when dir (by its real path) already has stores, else records it and
@@ -154,30 +139,49 @@ static int disc_nss_home(struct disc *d, const char *dir, struct uct_store *stor
 	return uct_err_set(d->err, UCT_E_NOMEM, 0, "out of memory");
 }
 
+/* 0 when dir is new and the agent may write in it; 1 when it is skipped
+ * (it already has stores, or disc_unsafe says why not); -1 when out of
+ * memory. */
+static int disc_skip(struct disc *d, const char *what, const char *dir,
+		     const char *const *files)
+{
+	int seen = disc_seen(d, dir);
+
+	return seen != 0 ? seen : disc_unsafe(d, what, dir, files);
+}
+
+/* The NSS store of dir; created (when not -1) overrides the store's own
+ * view of whether its database is yet to be made. A store that cannot be
+ * made is skipped with the reason. */
+static int disc_add_nss(struct disc *d, const char *dir, const char *group,
+			enum uct_browser browser, int created)
+{
+	struct uct_err e = {0};
+	struct uct_store *store = uct_store_nss_new(dir, group, browser, &e);
+
+	if (store == NULL)
+		return disc_store_failed(d, dir, &e);
+	if (disc_nss_home(d, dir, store, &e) < 0)
+		return -1;
+	if (created >= 0)
+		store->created = created;
+	return disc_push(d, store);
+}
+
 /* An NSS database for Chromium or an explicit --nssdb. A missing database is
  * kept only when create is set, marked as created on first write. */
 static int disc_nss(struct disc *d, const char *dir, const char *group, int create)
 {
-	struct uct_err e = {0};
-	struct uct_store *store;
-	int present = disc_exists(dir, "cert9.db", S_IFREG), seen;
+	int present = disc_exists(dir, "cert9.db", S_IFREG), skip;
 
 	if (!present && !create) {
 		uct_log(UCT_LOG_INFO, "%s: no NSS database (cert9.db), skipped", dir);
 		return 0;
 	}
-	seen = disc_seen(d, dir);
-	if (seen == 0)
-		seen = disc_unsafe(d, "The NSS database", dir, disc_nss_files);
-	if (seen != 0)
-		return seen < 0 ? -1 : 0;
-	store = uct_store_nss_new(dir, group, UCT_BROWSER_CHROMIUM, &e);
-	if (store != NULL && disc_nss_home(d, dir, store, &e) < 0)
-		return -1;
-	if (store == NULL)
-		return disc_store_failed(d, dir, &e);
-	store->created = !present;
-	return disc_push(d, store);
+	skip = disc_skip(d, "The NSS database", dir, disc_nss_files);
+	if (skip != 0)
+		return skip < 0 ? -1 : 0;
+	return disc_add_nss(d, dir, group, UCT_BROWSER_CHROMIUM, !present);
 }
 
 static int disc_chromium(struct disc *d)
@@ -221,7 +225,7 @@ static int disc_profile_dir(struct disc *d, const char *dir, const char *name)
 	struct uct_err e = {0};
 	struct uct_store *store;
 	char *group;
-	int seen, rc = -1;
+	int skip, rc = -1;
 
 	if (!disc_exists(dir, NULL, S_IFDIR)) {
 		uct_log(UCT_LOG_INFO, "Firefox profile %s: %s does not exist, skipped",
@@ -234,23 +238,15 @@ static int disc_profile_dir(struct disc *d, const char *dir, const char *name)
 			dir);
 		return 0;
 	}
-	seen = disc_seen(d, dir);
-	if (seen == 0)
-		seen = disc_unsafe(d, "The Firefox profile", dir, disc_profile_files);
-	if (seen != 0)
-		return seen < 0 ? -1 : 0;
+	skip = disc_skip(d, "The Firefox profile", dir, disc_profile_files);
+	if (skip != 0)
+		return skip < 0 ? -1 : 0;
 	group = uct_ff_group(&d->groups, name, dir, '/');
 	if (group == NULL)
 		return uct_err_set(d->err, UCT_E_NOMEM, 0, "out of memory");
-	if (disc_exists(dir, "cert9.db", S_IFREG)) {
-		store = uct_store_nss_new(dir, group, UCT_BROWSER_FIREFOX, &e);
-		if (store != NULL && disc_nss_home(d, dir, store, &e) < 0)
-			goto out;
-		if (store == NULL && disc_store_failed(d, dir, &e) != 0)
-			goto out;
-		if (store != NULL && disc_push(d, store) != 0)
-			goto out;
-	}
+	if (disc_exists(dir, "cert9.db", S_IFREG) &&
+	    disc_add_nss(d, dir, group, UCT_BROWSER_FIREFOX, -1) != 0)
+		goto out;
 	uct_err_clear(&e);
 	store = uct_store_override_new(dir, group, &e);
 	if (store == NULL && disc_store_failed(d, dir, &e) != 0)
@@ -575,11 +571,11 @@ out:
 	uct_strv_clear(&d.seen);
 	uct_strv_clear(&d.groups);
 	if (rc != 0) {
-		uct_stores_free(d.stores, d.n);
+		uct_stores_free(d.stores.v, d.stores.n);
 		return -1;
 	}
-	*out = d.stores;
-	*n = d.n;
+	*out = d.stores.v;
+	*n = d.stores.n;
 	return 0;
 }
 

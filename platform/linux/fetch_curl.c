@@ -68,6 +68,44 @@ struct fetch_job {
 
 static CURLcode fetch_on_ssl_ctx(CURL *easy, void *ssl_ctx, void *job);
 
+/* A numeric option and its value, for the tables below. */
+struct fetch_long_opt {
+	CURLoption opt;
+	long value;
+};
+
+static CURLcode fetch_set_longs(CURL *easy, const struct fetch_long_opt *o, size_t n)
+{
+	CURLcode rc = CURLE_OK;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		rc |= cu->easy_setopt(easy, o[i].opt, o[i].value);
+	return rc;
+}
+
+/*
+ * Only the handshake matters: CONNECT_ONLY stops after TLS, and
+ * fetch_on_chain records the server's chain during it. Verification is off
+ * because this only collects what the server sends; the analysis decides
+ * what to trust. A resumed session would not send the chain again.
+ */
+static const struct fetch_long_opt fetch_chain_longs[] = {
+	{CURLOPT_CONNECT_ONLY, 1L},
+	{CURLOPT_SSL_VERIFYPEER, 0L},
+	{CURLOPT_SSL_VERIFYHOST, 0L},
+	{CURLOPT_SSL_SESSIONID_CACHE, 0L},
+};
+
+/* The AIA download: a few redirects, an HTTP error is a failure, and the
+ * body is capped (a CA certificate is a few KiB). */
+static const struct fetch_long_opt fetch_issuer_longs[] = {
+	{CURLOPT_FOLLOWLOCATION, 1L},
+	{CURLOPT_MAXREDIRS, 3L},
+	{CURLOPT_FAILONERROR, 1L},
+	{CURLOPT_MAXFILESIZE, FETCH_ISSUER_MAX},
+};
+
 /* Options shared by the chain fetch and the issuer download. */
 static int fetch_common_opts(CURL *easy, const struct uct_net_opts *opts,
 			     struct curl_slist *connect_to, char *errbuf)
@@ -112,20 +150,11 @@ static CURL *fetch_job_easy(struct fetch_job *job, const struct uct_net_opts *op
 		goto err;
 	rc |= cu->easy_setopt(easy, CURLOPT_URL, url);
 	rc |= cu->easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "https");
-	/*
-	 * Only the handshake matters: CONNECT_ONLY stops after TLS, and
-	 * fetch_on_chain records the server's chain during it. Verification
-	 * is off because this only collects what the server sends; the
-	 * analysis decides what to trust. SNI is the URL's host, which
-	 * --connect-to does not change.
-	 */
-	rc |= cu->easy_setopt(easy, CURLOPT_CONNECT_ONLY, 1L);
-	rc |= cu->easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
-	rc |= cu->easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
+	/* SNI is the URL's host, which --connect-to does not change. */
+	rc |= fetch_set_longs(easy, fetch_chain_longs,
+			      sizeof(fetch_chain_longs) / sizeof(fetch_chain_longs[0]));
 	rc |= cu->easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, fetch_on_ssl_ctx);
 	rc |= cu->easy_setopt(easy, CURLOPT_SSL_CTX_DATA, job);
-	/* A resumed session would not send the chain again. */
-	rc |= cu->easy_setopt(easy, CURLOPT_SSL_SESSIONID_CACHE, 0L);
 	rc |= cu->easy_setopt(easy, CURLOPT_PRIVATE, job);
 	if (rc != CURLE_OK || fetch_common_opts(easy, opts, connect_to, job->errbuf) < 0)
 		goto err;
@@ -234,6 +263,58 @@ static int fetch_is_tls_error(CURLcode rc)
 	}
 }
 
+/* Name resolution and the proxy; returns 1 when rc was one of theirs. */
+static int fetch_classify_route(struct fetch_job *job, CURLcode rc, long connect_code,
+				const struct uct_net_opts *opts)
+{
+	struct uct_fetch_target *t = job->target;
+
+	if (rc == CURLE_COULDNT_RESOLVE_HOST)
+		fetch_set(
+			t, UCT_FETCH_DNS,
+			"the name %s does not resolve: check DNS or the FQDN in the configuration",
+			t->host);
+	else if (rc == CURLE_COULDNT_RESOLVE_PROXY)
+		fetch_set(t, UCT_FETCH_PROXY, "the proxy's name does not resolve: %s", job->errbuf);
+	else if (connect_code >= 300)
+		fetch_set(t, UCT_FETCH_PROXY, "the proxy refused to connect to %s:%d (HTTP %ld)",
+			  t->host, t->port, connect_code);
+	else if (rc == CURLE_PROXY || (rc == CURLE_COULDNT_CONNECT && opts->proxy != NULL))
+		fetch_set(t, UCT_FETCH_PROXY, "the proxy failed: %s", job->errbuf);
+	else
+		return 0;
+	return 1;
+}
+
+/* The connection itself: refused, unreachable or too slow; returns 1 when
+ * rc was one of those. */
+static int fetch_classify_connect(struct uct_fetch_target *t, CURLcode rc, long os_errno,
+				  const char *peer_ip)
+{
+	if (rc == CURLE_COULDNT_CONNECT && (os_errno == ECONNREFUSED || os_errno == 0))
+		fetch_set(
+			t, UCT_FETCH_REFUSED,
+			"connection refused by %s:%d: is the service running? is a firewall in the way?",
+			t->host, t->port);
+	else if (rc == CURLE_COULDNT_CONNECT)
+		fetch_set(t, UCT_FETCH_REFUSED,
+			  "cannot reach %s:%d (%s): check the network route and firewalls",
+			  t->host, t->port, strerror((int)os_errno));
+	else if (rc == CURLE_OPERATION_TIMEDOUT && (peer_ip == NULL || peer_ip[0] == '\0'))
+		fetch_set(
+			t, UCT_FETCH_TIMEOUT,
+			"no TCP connection to %s:%d in time: is a firewall dropping packets?",
+			t->host, t->port);
+	else if (rc == CURLE_OPERATION_TIMEDOUT)
+		fetch_set(
+			t, UCT_FETCH_TIMEOUT,
+			"%s:%d accepted the connection but the TLS handshake did not finish in time",
+			t->host, t->port);
+	else
+		return 0;
+	return 1;
+}
+
 /* Turn a finished transfer's CURLcode into a status and advice. */
 static void fetch_classify(struct fetch_job *job, CURLcode rc, const struct uct_net_opts *opts)
 {
@@ -249,52 +330,18 @@ static void fetch_classify(struct fetch_job *job, CURLcode rc, const struct uct_
 	 * firewall dropping packets from a server that never answers TLS.
 	 */
 	cu->easy_getinfo(job->easy, CURLINFO_PRIMARY_IP, &peer_ip);
-	if (rc == CURLE_OK) {
+	if (rc == CURLE_OK)
 		fetch_read_chain(job);
-	} else if (rc == CURLE_COULDNT_RESOLVE_HOST) {
-		fetch_set(
-			t, UCT_FETCH_DNS,
-			"the name %s does not resolve: check DNS or the FQDN in the configuration",
-			t->host);
-	} else if (rc == CURLE_COULDNT_RESOLVE_PROXY) {
-		fetch_set(t, UCT_FETCH_PROXY, "the proxy's name does not resolve: %s", job->errbuf);
-	} else if (rc == CURLE_PROXY || connect_code >= 300 ||
-		   (rc == CURLE_COULDNT_CONNECT && opts->proxy != NULL)) {
-		if (connect_code >= 300)
-			fetch_set(t, UCT_FETCH_PROXY,
-				  "the proxy refused to connect to %s:%d (HTTP %ld)", t->host,
-				  t->port, connect_code);
-		else
-			fetch_set(t, UCT_FETCH_PROXY, "the proxy failed: %s", job->errbuf);
-	} else if (rc == CURLE_COULDNT_CONNECT) {
-		if (os_errno == ECONNREFUSED || os_errno == 0)
-			fetch_set(
-				t, UCT_FETCH_REFUSED,
-				"connection refused by %s:%d: is the service running? is a firewall in the way?",
-				t->host, t->port);
-		else
-			fetch_set(t, UCT_FETCH_REFUSED,
-				  "cannot reach %s:%d (%s): check the network route and firewalls",
-				  t->host, t->port, strerror((int)os_errno));
-	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
-		if (peer_ip == NULL || peer_ip[0] == '\0')
-			fetch_set(
-				t, UCT_FETCH_TIMEOUT,
-				"no TCP connection to %s:%d in time: is a firewall dropping packets?",
-				t->host, t->port);
-		else
-			fetch_set(
-				t, UCT_FETCH_TIMEOUT,
-				"%s:%d accepted the connection but the TLS handshake did not finish in time",
-				t->host, t->port);
-	} else if (fetch_is_tls_error(rc)) {
+	else if (fetch_classify_route(job, rc, connect_code, opts) ||
+		 fetch_classify_connect(t, rc, os_errno, peer_ip))
+		return;
+	else if (fetch_is_tls_error(rc))
 		fetch_set(t, UCT_FETCH_TLS,
 			  "TLS handshake with %s:%d failed (is this port serving HTTPS?): %s",
 			  t->host, t->port, job->errbuf[0] ? job->errbuf : cu->easy_strerror(rc));
-	} else {
+	else
 		fetch_set(t, UCT_FETCH_ERROR, "%s:%d: %s%s%s", t->host, t->port,
 			  cu->easy_strerror(rc), job->errbuf[0] ? ": " : "", job->errbuf);
-	}
 }
 
 /* Targets that share host and port share one handshake: the first one. */
@@ -363,16 +410,10 @@ static void fetch_run(CURLM *multi, size_t pending, int64_t start, int64_t deadl
 	}
 }
 
-int uct_fetch_chains(struct uct_fetch_target *targets, size_t n, const struct uct_net_opts *opts,
-		     struct uct_err *err)
+/* Forget every target's earlier result. */
+static void fetch_reset(struct uct_fetch_target *targets, size_t n)
 {
-	struct uct_ossl_seen seen = {0};
-	struct fetch_job *jobs = NULL;
-	struct curl_slist *connect_to = NULL;
-	CURLM *multi = NULL;
-	size_t i, pending = 0;
-	int64_t start, total_ms;
-	int failed, rc = -1;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		targets[i].status = UCT_FETCH_NOT_RUN;
@@ -380,69 +421,118 @@ int uct_fetch_chains(struct uct_fetch_target *targets, size_t n, const struct uc
 		targets[i].elapsed_ms = 0;
 		uct_chain_clear(&targets[i].chain);
 	}
+}
+
+/* The shared state of one uct_fetch_chains call. */
+struct fetch_batch {
+	struct uct_fetch_target *targets;
+	size_t n, pending;
+	struct fetch_job *jobs;
+	CURLM *multi;
+	struct curl_slist *connect_to;
+	struct uct_ossl_seen seen;
+};
+
+/* One transfer per distinct host and port; a target that is no host and
+ * port is done at once, with that as its result. */
+static int fetch_add_jobs(struct fetch_batch *b, const struct uct_net_opts *opts,
+			  struct uct_err *err)
+{
+	struct uct_fetch_target *t;
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		t = &b->targets[i];
+		if (fetch_primary(b->targets, i) != NULL)
+			continue;
+		if (t->host == NULL || t->host[0] == '\0' || t->port <= 0 || t->port > 65535) {
+			fetch_set(t, UCT_FETCH_ERROR, "not a host and port: %s:%d",
+				  t->host ? t->host : "(none)", t->port);
+			b->jobs[i].done = 1;
+			continue;
+		}
+		b->jobs[i].target = t;
+		b->jobs[i].seen = &b->seen;
+		b->jobs[i].easy = fetch_job_easy(&b->jobs[i], opts, b->connect_to);
+		if (b->jobs[i].easy == NULL ||
+		    cu->multi_add_handle(b->multi, b->jobs[i].easy) != CURLM_OK)
+			return uct_err_set(err, UCT_E_NET, 0, "cannot set up the fetch of %s:%d",
+					   t->host, t->port);
+		b->pending++;
+	}
+	return 0;
+}
+
+/* Copy each shared handshake's result, and end what overran the deadline. */
+static void fetch_finish(struct fetch_batch *b, int64_t start, int64_t total_ms)
+{
+	struct uct_fetch_target *primary;
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		primary = fetch_primary(b->targets, i);
+		if (primary != NULL) {
+			fetch_copy_result(&b->targets[i], primary);
+		} else if (!b->jobs[i].done) {
+			/* libcurl overran its own timeout: end it here. */
+			b->targets[i].elapsed_ms = (long)(fetch_now_ms() - start);
+			fetch_set(&b->targets[i], UCT_FETCH_TIMEOUT,
+				  "no result from %s:%d within %ld ms", b->targets[i].host,
+				  b->targets[i].port, (long)total_ms);
+		}
+	}
+}
+
+static void fetch_batch_free(struct fetch_batch *b)
+{
+	size_t i;
+
+	for (i = 0; b->jobs != NULL && i < b->n; i++) {
+		uct_chain_clear(&b->jobs[i].sent); /* a handshake that did not complete */
+		if (b->jobs[i].easy == NULL)
+			continue;
+		cu->multi_remove_handle(b->multi, b->jobs[i].easy);
+		cu->easy_cleanup(b->jobs[i].easy);
+	}
+	cu->multi_cleanup(b->multi);
+	cu->slist_free_all(b->connect_to);
+	free(b->jobs);
+	uct_ossl_seen_clear(&b->seen);
+}
+
+int uct_fetch_chains(struct uct_fetch_target *targets, size_t n, const struct uct_net_opts *opts,
+		     struct uct_err *err)
+{
+	struct fetch_batch b;
+	int64_t start, total_ms;
+	int failed, rc = -1;
+
+	fetch_reset(targets, n);
 	if (n == 0)
 		return 0;
 	if (opts == NULL)
 		opts = &fetch_default_opts;
 	if (fetch_ready(err) < 0)
 		return -1;
-	connect_to = uct_curl_list(cu, opts->connect_to, &failed);
-	jobs = calloc(n, sizeof(*jobs));
-	multi = cu->multi_init();
-	if (failed || jobs == NULL || multi == NULL) {
+	memset(&b, 0, sizeof(b));
+	b.targets = targets;
+	b.n = n;
+	b.connect_to = uct_curl_list(cu, opts->connect_to, &failed);
+	b.jobs = calloc(n, sizeof(*b.jobs));
+	b.multi = cu->multi_init();
+	if (failed || b.jobs == NULL || b.multi == NULL) {
 		uct_err_set(err, UCT_E_NOMEM, 0, "cannot set up the fetch");
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		if (fetch_primary(targets, i) != NULL)
-			continue;
-		if (targets[i].host == NULL || targets[i].host[0] == '\0' || targets[i].port <= 0 ||
-		    targets[i].port > 65535) {
-			fetch_set(&targets[i], UCT_FETCH_ERROR, "not a host and port: %s:%d",
-				  targets[i].host ? targets[i].host : "(none)", targets[i].port);
-			jobs[i].done = 1;
-			continue;
-		}
-		jobs[i].target = &targets[i];
-		jobs[i].seen = &seen;
-		jobs[i].easy = fetch_job_easy(&jobs[i], opts, connect_to);
-		if (jobs[i].easy == NULL ||
-		    cu->multi_add_handle(multi, jobs[i].easy) != CURLM_OK) {
-			uct_err_set(err, UCT_E_NET, 0, "cannot set up the fetch of %s:%d",
-				    targets[i].host, targets[i].port);
-			goto out;
-		}
-		pending++;
-	}
+	if (fetch_add_jobs(&b, opts, err) < 0)
+		goto out;
 	total_ms = opts->total_timeout_ms > 0 ? opts->total_timeout_ms : FETCH_DEFAULT_TOTAL_MS;
 	start = fetch_now_ms();
-	fetch_run(multi, pending, start, start + total_ms + FETCH_MARGIN_MS, opts);
-	for (i = 0; i < n; i++) {
-		struct uct_fetch_target *primary = fetch_primary(targets, i);
-
-		if (primary != NULL) {
-			fetch_copy_result(&targets[i], primary);
-		} else if (!jobs[i].done) {
-			/* libcurl overran its own timeout: end it here. */
-			targets[i].elapsed_ms = (long)(fetch_now_ms() - start);
-			fetch_set(&targets[i], UCT_FETCH_TIMEOUT,
-				  "no result from %s:%d within %ld ms", targets[i].host,
-				  targets[i].port, (long)total_ms);
-		}
-	}
+	fetch_run(b.multi, b.pending, start, start + total_ms + FETCH_MARGIN_MS, opts);
+	fetch_finish(&b, start, total_ms);
 	rc = 0;
 out:
-	for (i = 0; jobs != NULL && i < n; i++) {
-		uct_chain_clear(&jobs[i].sent); /* a handshake that did not complete */
-		if (jobs[i].easy == NULL)
-			continue;
-		cu->multi_remove_handle(multi, jobs[i].easy);
-		cu->easy_cleanup(jobs[i].easy);
-	}
-	cu->multi_cleanup(multi);
-	cu->slist_free_all(connect_to);
-	free(jobs);
-	uct_ossl_seen_clear(&seen);
+	fetch_batch_free(&b);
 	return rc;
 }
 
@@ -483,10 +573,8 @@ static CURL *fetch_issuer_easy(const char *url, const struct uct_net_opts *opts,
 	 */
 	rc |= cu->easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	rc |= cu->easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	rc |= cu->easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
-	rc |= cu->easy_setopt(easy, CURLOPT_MAXREDIRS, 3L);
-	rc |= cu->easy_setopt(easy, CURLOPT_FAILONERROR, 1L);
-	rc |= cu->easy_setopt(easy, CURLOPT_MAXFILESIZE, FETCH_ISSUER_MAX);
+	rc |= fetch_set_longs(easy, fetch_issuer_longs,
+			      sizeof(fetch_issuer_longs) / sizeof(fetch_issuer_longs[0]));
 	rc |= cu->easy_setopt(easy, CURLOPT_WRITEFUNCTION, fetch_body_write);
 	rc |= cu->easy_setopt(easy, CURLOPT_WRITEDATA, body);
 	if (rc != CURLE_OK || fetch_common_opts(easy, opts, connect_to, errbuf) < 0) {

@@ -45,38 +45,34 @@ static size_t http_discard(char *ptr, size_t size, size_t nmemb, void *ctx)
 	return size * nmemb;
 }
 
-int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err *err)
+/* The request's headers: JSON, and the collector's token when there is one.
+ * *auth is the token header's text, which the list borrows; NULL and an
+ * error when memory runs out. */
+static struct curl_slist *post_headers(const struct uct_curl_api *cu,
+				       const struct uct_http_post *req, char **auth,
+				       struct uct_err *err)
 {
-	struct curl_slist *headers = NULL, *connect_to = NULL, *grown;
-	int failed;
-	char errbuf[CURL_ERROR_SIZE] = "", *auth = NULL;
-	CURL *curl;
-	CURLcode rc;
-	int ret = -1;
-	const struct uct_curl_api *cu;
+	struct curl_slist *headers = cu->slist_append(NULL, "Content-Type: application/json");
+	struct curl_slist *grown;
 
-	*status = 0;
-	cu = uct_curl_load(err);
-	if (cu == NULL)
-		return -1;
-	curl = cu->easy_init();
-	if (curl == NULL)
-		return uct_err_set(err, UCT_E_NOMEM, 0, "cannot start an HTTP request");
-	headers = cu->slist_append(NULL, "Content-Type: application/json");
+	*auth = NULL;
 	if (headers != NULL && req->token != NULL) {
-		auth = uct_asprintf("Authorization: Bearer %s", req->token);
-		grown = auth != NULL ? cu->slist_append(headers, auth) : NULL;
+		*auth = uct_asprintf("Authorization: Bearer %s", req->token);
+		grown = *auth != NULL ? cu->slist_append(headers, *auth) : NULL;
 		if (grown == NULL) {
-			uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-			goto out;
+			cu->slist_free_all(headers);
+			headers = NULL;
 		}
-		headers = grown;
 	}
-	connect_to = uct_curl_list(cu, req->connect_to, &failed);
-	if (headers == NULL || failed) {
+	if (headers == NULL)
 		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-		goto out;
-	}
+	return headers;
+}
+
+static void post_setopts(const struct uct_curl_api *cu, CURL *curl,
+			 const struct uct_http_post *req, struct curl_slist *headers,
+			 struct curl_slist *connect_to, char *errbuf)
+{
 	cu->easy_setopt(curl, CURLOPT_URL, req->url);
 	cu->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https,http");
 	cu->easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
@@ -96,22 +92,52 @@ int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err 
 		cu->easy_setopt(curl, CURLOPT_CONNECT_TO, connect_to);
 	if (req->proxy != NULL)
 		cu->easy_setopt(curl, CURLOPT_PROXY, req->proxy);
-	rc = cu->easy_perform(curl);
-	if (rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH) {
+}
+
+static int post_perform(const struct uct_curl_api *cu, CURL *curl,
+			const struct uct_http_post *req, const char *errbuf, long *status,
+			struct uct_err *err)
+{
+	CURLcode rc = cu->easy_perform(curl);
+
+	if (rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH)
 		/* Not a transient failure: say plainly what to compare. */
-		uct_err_set(err, UCT_E_NET, rc,
-			    "%s: pin mismatch: the collector's public key is not the one "
-			    "[report] pin names",
-			    req->url);
-		goto out;
-	}
-	if (rc != CURLE_OK) {
-		uct_err_set(err, UCT_E_NET, rc, "%s: %s", req->url,
-			    errbuf[0] ? errbuf : cu->easy_strerror(rc));
-		goto out;
-	}
+		return uct_err_set(err, UCT_E_NET, rc,
+				   "%s: pin mismatch: the collector's public key is not the one "
+				   "[report] pin names",
+				   req->url);
+	if (rc != CURLE_OK)
+		return uct_err_set(err, UCT_E_NET, rc, "%s: %s", req->url,
+				   errbuf[0] ? errbuf : cu->easy_strerror(rc));
 	cu->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
-	ret = 0;
+	return 0;
+}
+
+int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err *err)
+{
+	struct curl_slist *headers = NULL, *connect_to = NULL;
+	char errbuf[CURL_ERROR_SIZE] = "", *auth = NULL;
+	const struct uct_curl_api *cu;
+	int failed, ret = -1;
+	CURL *curl;
+
+	*status = 0;
+	cu = uct_curl_load(err);
+	if (cu == NULL)
+		return -1;
+	curl = cu->easy_init();
+	if (curl == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, 0, "cannot start an HTTP request");
+	headers = post_headers(cu, req, &auth, err);
+	if (headers == NULL)
+		goto out;
+	connect_to = uct_curl_list(cu, req->connect_to, &failed);
+	if (failed) {
+		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	post_setopts(cu, curl, req, headers, connect_to, errbuf);
+	ret = post_perform(cu, curl, req, errbuf, status, err);
 out:
 	cu->slist_free_all(headers);
 	cu->slist_free_all(connect_to);

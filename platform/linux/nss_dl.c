@@ -11,6 +11,7 @@
 
 #include <openssl/crypto.h>
 
+#include "dl_table.h"
 #include "nss_dl.h"
 
 #define NSS_DL_SONAME "libnss3.so"
@@ -18,10 +19,7 @@
 struct uct_nss_api uct_nss_api;
 
 #define UCT_NSS_ENTRY(name) {#name, offsetof(struct uct_nss_api, name)},
-static const struct {
-	const char *name;
-	size_t offset;
-} nss_dl_symbols[] = {UCT_NSS_FUNCTIONS(UCT_NSS_ENTRY)};
+static const struct uct_dl_symbol nss_dl_symbols[] = {UCT_NSS_FUNCTIONS(UCT_NSS_ENTRY)};
 #undef UCT_NSS_ENTRY
 
 static pthread_mutex_t nss_dl_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -30,28 +28,12 @@ static void *nss_dl_handle;
 static int nss_dl_open(struct uct_err *err)
 {
 	struct uct_nss_api api;
-	const char *why;
-	void *handle, *fn;
-	size_t i;
+	void *handle;
 
-	handle = dlopen(NSS_DL_SONAME, RTLD_LAZY | RTLD_LOCAL);
-	if (handle == NULL) {
-		why = dlerror();
-		return uct_err_set(err, UCT_E_SYSTEM, 0,
-				   "cannot load %s (install the libnss3 package): %s", NSS_DL_SONAME,
-				   why != NULL ? why : "unknown reason");
-	}
-	/* The handle's lookups cover its dependencies: NSPR, nssutil. */
-	for (i = 0; i < sizeof(nss_dl_symbols) / sizeof(nss_dl_symbols[0]); i++) {
-		fn = dlsym(handle, nss_dl_symbols[i].name);
-		if (fn == NULL) {
-			dlclose(handle);
-			return uct_err_set(err, UCT_E_SYSTEM, 0, "%s has no %s: NSS is too old",
-					   NSS_DL_SONAME, nss_dl_symbols[i].name);
-		}
-		/* POSIX guarantees a data pointer can hold a function address. */
-		memcpy((char *)&api + nss_dl_symbols[i].offset, &fn, sizeof(fn));
-	}
+	handle = uct_dl_open_table(NSS_DL_SONAME, "libnss3", "NSS", nss_dl_symbols,
+				   sizeof(nss_dl_symbols) / sizeof(nss_dl_symbols[0]), &api, err);
+	if (handle == NULL)
+		return -1;
 	uct_nss_api = api;
 	/* Never unloaded: NSS keeps global state across its contexts. */
 	nss_dl_handle = handle;

@@ -29,6 +29,44 @@ static const char *ffp_cert_dir(const struct uct_store *store)
 	return ((const struct ffpolicy_impl *)store->impl)->cert_dir;
 }
 
+/* What ffp_member finds. */
+enum ffp_found { FFP_OK = 0, FFP_NOMEM, FFP_SHAPE };
+
+/* parent's member key (*out, borrowed; NULL when absent and not create),
+ * which must be an object, or an array when is_array. */
+static enum ffp_found ffp_member(json_t *parent, const char *key, int create, int is_array,
+				 json_t **out)
+{
+	*out = json_object_get(parent, key);
+	if (*out == NULL && create) {
+		*out = is_array ? json_array() : json_object();
+		if (json_object_set_new(parent, key, *out) < 0) {
+			*out = NULL;
+			return FFP_NOMEM;
+		}
+	}
+	if (*out != NULL && (is_array ? !json_is_array(*out) : !json_is_object(*out)))
+		return FFP_SHAPE;
+	return FFP_OK;
+}
+
+/* The file as JSON, or a new empty document when there is no file. */
+static int ffp_parse(const struct uct_store *store, json_t **doc, struct uct_err *err)
+{
+	json_error_t jerr;
+
+	*doc = json_load_file(store->path, 0, &jerr);
+	if (*doc != NULL)
+		return 0;
+	if (access(store->path, F_OK) == 0 || errno != ENOENT)
+		return uct_err_set(err, UCT_E_PARSE, 0,
+				   "%s: not valid JSON (line %d: %s): fix or remove it; "
+				   "uccx-trust does not rewrite it",
+				   store->path, jerr.line, jerr.text);
+	*doc = json_object();
+	return *doc != NULL ? 0 : uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+}
+
 /* Load the policy file: a missing file is an empty document; one that does
  * not parse, or whose policies / Certificates / Install have another type
  * than Firefox expects, is an error (an administrator's file, never ours to
@@ -36,60 +74,25 @@ static const char *ffp_cert_dir(const struct uct_store *store)
 static int ffp_load(const struct uct_store *store, int create, json_t **doc, json_t **install,
 		    struct uct_err *err)
 {
-	json_error_t jerr;
-	json_t *policies, *certs;
+	json_t *policies = NULL, *certs = NULL;
+	enum ffp_found found = FFP_SHAPE;
 
 	*install = NULL;
-	*doc = json_load_file(store->path, 0, &jerr);
-	if (*doc == NULL) {
-		if (access(store->path, F_OK) == 0 || errno != ENOENT)
-			return uct_err_set(err, UCT_E_PARSE, 0,
-					   "%s: not valid JSON (line %d: %s): fix or remove it; "
-					   "uccx-trust does not rewrite it",
-					   store->path, jerr.line, jerr.text);
-		*doc = json_object();
-		if (*doc == NULL)
-			return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-	}
-	if (!json_is_object(*doc))
-		goto shape;
-	policies = json_object_get(*doc, "policies");
-	if (policies == NULL && create) {
-		policies = json_object();
-		if (json_object_set_new(*doc, "policies", policies) < 0)
-			goto nomem;
-	}
-	if (policies == NULL)
+	if (ffp_parse(store, doc, err) < 0)
+		return -1;
+	if (json_is_object(*doc))
+		found = ffp_member(*doc, "policies", create, 0, &policies);
+	if (found == FFP_OK && policies != NULL)
+		found = ffp_member(policies, "Certificates", create, 0, &certs);
+	if (found == FFP_OK && certs != NULL)
+		found = ffp_member(certs, "Install", create, 1, install);
+	if (found == FFP_OK)
 		return 0;
-	if (!json_is_object(policies))
-		goto shape;
-	certs = json_object_get(policies, "Certificates");
-	if (certs == NULL && create) {
-		certs = json_object();
-		if (json_object_set_new(policies, "Certificates", certs) < 0)
-			goto nomem;
-	}
-	if (certs == NULL)
-		return 0;
-	if (!json_is_object(certs))
-		goto shape;
-	*install = json_object_get(certs, "Install");
-	if (*install == NULL && create) {
-		*install = json_array();
-		if (json_object_set_new(certs, "Install", *install) < 0)
-			goto nomem;
-	}
-	if (*install != NULL && !json_is_array(*install))
-		goto shape;
-	return 0;
-nomem:
-	json_decref(*doc);
-	*doc = NULL;
-	return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-shape:
 	json_decref(*doc);
 	*doc = NULL;
 	*install = NULL;
+	if (found == FFP_NOMEM)
+		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
 	return uct_err_set(err, UCT_E_PARSE, 0,
 			   "%s: policies, Certificates or Install is not what Firefox expects; "
 			   "uccx-trust does not rewrite it", store->path);

@@ -107,30 +107,63 @@ static int sys_write_all(int fd, const void *data, size_t len)
  * place redirects the write: renameat replaces a link, never writes
  * through it.
  */
+/* Refuse to replace a link or anything but a regular file at base. */
+static int sys_check_target(int dfd, const char *base, const char *path, struct uct_err *err)
+{
+	struct stat st;
+
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return 0;
+	if (S_ISLNK(st.st_mode))
+		return uct_err_set(err, UCT_E_IO, ELOOP,
+				   "refusing to write %s: it is a symbolic link (remove it and run "
+				   "again)", path);
+	if (!S_ISREG(st.st_mode))
+		return uct_err_set(err, UCT_E_IO, EINVAL, "refusing to write %s: not a regular file",
+				   path);
+	return 0;
+}
+
+/* Write data to tmp, a name in dfd that must not exist yet. On failure a
+ * file this call created is removed; a name that was taken (O_EXCL failed)
+ * is not ours and stays. */
+static int sys_write_tmp(int dfd, const char *tmp, const char *path, const void *data,
+			 size_t len, int mode, int durable, struct uct_err *err)
+{
+	int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			mode & 07777);
+
+	if (fd < 0)
+		return sys_write_error(path, errno, err);
+	/* The umask must not make a state file unreadable to its owner. */
+	if (fchmod(fd, (mode_t)(mode & 07777)) < 0 || sys_write_all(fd, data, len) < 0 ||
+	    (durable && fsync(fd) < 0)) {
+		sys_write_error(path, errno, err);
+		close(fd);
+		unlinkat(dfd, tmp, 0);
+		return -1;
+	}
+	if (close(fd) < 0) {
+		sys_write_error(path, errno, err);
+		unlinkat(dfd, tmp, 0);
+		return -1;
+	}
+	return 0;
+}
+
 static int sys_write_file(const char *path, const void *data, size_t len, int mode, int durable,
 			  struct uct_err *err)
 {
 	static unsigned counter;
 	const char *base = uct_path_base(path);
 	char *dir = uct_path_dir(path), *tmp = NULL;
-	struct stat st;
-	int dfd = -1, fd = -1, created = 0, e;
+	int dfd = -1, rc = -1;
 
 	if (dir == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
 	dfd = uct_safe_dir_open(dir, UCT_SAFE_CREATE, err);
-	if (dfd < 0)
-		goto err;
-	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
-		uct_err_set(err, UCT_E_IO, ELOOP,
-			    "refusing to write %s: it is a symbolic link (remove it and run again)",
-			    path);
-		goto err;
-	}
-	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
-		uct_err_set(err, UCT_E_IO, EINVAL, "refusing to write %s: not a regular file", path);
-		goto err;
-	}
+	if (dfd < 0 || sys_check_target(dfd, base, path, err) < 0)
+		goto out;
 	/* Temporary files of writes killed before their rename (".NAME.tmp.
 	 * PID.N"), of any name: a run writes the state, its outcome and the
 	 * cache here, not always all three. */
@@ -138,47 +171,25 @@ static int sys_write_file(const char *path, const void *data, size_t len, int mo
 	tmp = uct_asprintf(".%s.tmp.%ld.%u", base, (long)getpid(), counter++);
 	if (tmp == NULL) {
 		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-		goto err;
+		goto out;
 	}
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 07777);
-	if (fd < 0) {
+	if (sys_write_tmp(dfd, tmp, path, data, len, mode, durable, err) < 0)
+		goto out;
+	if (renameat(dfd, tmp, dfd, base) < 0) {
 		sys_write_error(path, errno, err);
-		goto err;
-	}
-	/* The umask must not make a state file unreadable to its owner. */
-	if (fchmod(fd, (mode_t)(mode & 07777)) < 0 || sys_write_all(fd, data, len) < 0 ||
-	    (durable && fsync(fd) < 0)) {
-		sys_write_error(path, errno, err);
-		goto err;
-	}
-	e = close(fd);
-	fd = -1;
-	created = 1;
-	if (e < 0 || renameat(dfd, tmp, dfd, base) < 0) {
-		sys_write_error(path, errno, err);
-		goto err;
+		unlinkat(dfd, tmp, 0);
+		goto out;
 	}
 	/* The rename itself is durable once the directory is. */
 	if (durable)
 		fsync(dfd);
-	close(dfd);
-	free(tmp);
-	free(dir);
-	return 0;
-err:
-	/* Only a temporary file this call created is removed: a name that was
-	 * taken (O_EXCL failed) is not ours. */
-	if (fd >= 0) {
-		close(fd);
-		unlinkat(dfd, tmp, 0);
-	} else if (created) {
-		unlinkat(dfd, tmp, 0);
-	}
+	rc = 0;
+out:
 	if (dfd >= 0)
 		close(dfd);
 	free(tmp);
 	free(dir);
-	return -1;
+	return rc;
 }
 
 int uct_file_write_atomic(const char *path, const void *data, size_t len, int mode,
@@ -211,12 +222,38 @@ static long lock_holder(int fd)
 	return strtol(text, NULL, 10);
 }
 
+/* Wait for the lock on fd until wait_ms have passed. */
+static int lock_wait(int fd, const char *path, long wait_ms, struct uct_err *err)
+{
+	int64_t deadline = uct_monotonic_ms() + (wait_ms > 0 ? wait_ms : 0);
+	long holder;
+
+	/* flock, not fcntl: fcntl locks vanish when any descriptor of the file
+	 * is closed by this process, which library code may do behind us. */
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return uct_err_set(err, UCT_E_SYSTEM, errno, "cannot lock %s: %s", path,
+					   strerror(errno));
+		if (uct_monotonic_ms() >= deadline) {
+			holder = lock_holder(fd);
+			if (holder > 0)
+				return uct_err_set(err, UCT_E_LOCKED, holder,
+						   "another uccx-trust run (pid %ld) is in progress; "
+						   "run again when it has finished (lock %s)", holder,
+						   path);
+			return uct_err_set(err, UCT_E_LOCKED, 0,
+					   "another uccx-trust run is in progress; run again "
+					   "when it has finished (lock %s)", path);
+		}
+		usleep(20 * 1000);
+	}
+	return 0;
+}
+
 int uct_lock_acquire(const char *path, long wait_ms, struct uct_lock **out, struct uct_err *err)
 {
 	struct uct_lock *lock;
-	int64_t deadline;
 	char pid[32], *dir;
-	long holder;
 	int fd, dfd;
 
 	*out = NULL;
@@ -232,29 +269,8 @@ int uct_lock_acquire(const char *path, long wait_ms, struct uct_lock **out, stru
 	if (fd < 0)
 		return uct_err_set(err, UCT_E_IO, errno, "cannot open lock file %s: %s", path,
 				   strerror(errno));
-	/* flock, not fcntl: fcntl locks vanish when any descriptor of the file
-	 * is closed by this process, which library code may do behind us. */
-	deadline = uct_monotonic_ms() + (wait_ms > 0 ? wait_ms : 0);
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			uct_err_set(err, UCT_E_SYSTEM, errno, "cannot lock %s: %s", path,
-				    strerror(errno));
-			goto err;
-		}
-		if (uct_monotonic_ms() >= deadline) {
-			holder = lock_holder(fd);
-			if (holder > 0)
-				uct_err_set(err, UCT_E_LOCKED, holder,
-					    "another uccx-trust run (pid %ld) is in progress; "
-					    "run again when it has finished (lock %s)", holder, path);
-			else
-				uct_err_set(err, UCT_E_LOCKED, 0,
-					    "another uccx-trust run is in progress; run again "
-					    "when it has finished (lock %s)", path);
-			goto err;
-		}
-		usleep(20 * 1000);
-	}
+	if (lock_wait(fd, path, wait_ms, err) < 0)
+		goto err;
 	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 	/* The pid is only a hint for the message above: a failed write of it
 	 * does not make the lock any less held. */

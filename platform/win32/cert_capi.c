@@ -13,6 +13,7 @@
 #include <wincrypt.h>
 #include <bcrypt.h>
 
+#include "../common/chain_found.h"
 #include "log.h"
 #include "win.h"
 
@@ -594,38 +595,20 @@ int uct_capi_parse_any(const char *buf, size_t len, const char *what, struct uct
 		       struct uct_err *err)
 {
 	struct uct_chain found = {0};
-	struct uct_cert *cert, **grown;
-	size_t i;
-	int rc = -1;
+	struct uct_cert *cert;
 
 	if (capi_find(buf, buf + len, "-----BEGIN") != NULL) {
-		if (capi_parse_pem(buf, len, what, &found, err) < 0)
-			goto out;
+		if (capi_parse_pem(buf, len, what, &found, err) < 0) {
+			uct_chain_clear(&found);
+			return -1;
+		}
 	} else if (len > 0 && (unsigned char)buf[0] == 0x30 &&
 		   uct_cert_parse((const unsigned char *)buf, len, &cert, NULL) == 0) {
+		/* found was empty: nothing to free when this fails. */
 		if (uct_chain_push(&found, cert) < 0)
-			goto out;
+			return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
 	}
-	if (found.n == 0) {
-		uct_err_set(err, UCT_E_PARSE, 0,
-			    "%s: no certificate found (expected PEM 'BEGIN CERTIFICATE' or DER)", what);
-		goto out;
-	}
-	grown = realloc(chain->certs, (chain->n + found.n) * sizeof(*grown));
-	if (grown == NULL) {
-		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-		goto out;
-	}
-	chain->certs = grown;
-	for (i = 0; i < found.n; i++)
-		chain->certs[chain->n++] = found.certs[i];
-	free(found.certs);
-	found.certs = NULL;
-	found.n = 0;
-	rc = 0;
-out:
-	uct_chain_clear(&found);
-	return rc;
+	return uct_chain_append_found(chain, &found, what, err);
 }
 
 int uct_cert_read_file(const char *path, struct uct_chain *chain, struct uct_err *err)

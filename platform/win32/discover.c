@@ -14,34 +14,19 @@
 #include <strings.h>
 
 #include "../common/ffprofiles.h"
+#include "../common/store_vec.h"
 #include "log.h"
 #include "win.h"
 
 /* A growing list of stores (a profile count is not known in advance). */
 struct wdisc {
-	struct uct_store **v;
-	size_t n;
-	size_t cap;
+	struct uct_store_vec stores;
 	struct uct_strv groups; /* Firefox group names in use */
 };
 
 static int wdisc_push(struct wdisc *d, struct uct_store *store, struct uct_err *err)
 {
-	struct uct_store **grown;
-	size_t cap;
-
-	if (d->n == d->cap) {
-		cap = d->cap ? d->cap * 2 : 4;
-		grown = realloc(d->v, cap * sizeof(*grown));
-		if (grown == NULL) {
-			store->ops->destroy(store);
-			return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-		}
-		d->v = grown;
-		d->cap = cap;
-	}
-	d->v[d->n++] = store;
-	return 0;
+	return uct_store_vec_push(&d->stores, store, err);
 }
 
 static int wdisc_is_dir(const char *path)
@@ -59,15 +44,55 @@ static int wdisc_absolute(const char *path)
 	return (path[0] != '\0' && path[1] == ':') || (path[0] == '\\' && path[1] == '\\');
 }
 
+/* The profile's directory, with '\\' for '/'; NULL when out of memory. */
+static char *wdisc_profile_dir(const char *root, const struct uct_ff_profile *p)
+{
+	int relative = p->is_relative >= 0 ? p->is_relative : !wdisc_absolute(p->path);
+	char *dir = relative ? uct_asprintf("%s\\%s", root, p->path) : uct_strdup(p->path);
+
+	for (char *c = dir; c != NULL && *c; c++)
+		if (*c == '/')
+			*c = '\\';
+	return dir;
+}
+
+/* The exception file of one profile, when its directory exists. */
+static int wdisc_profile(struct wdisc *d, const char *root, const char *file,
+			 const struct uct_ff_profile *p, struct uct_err *err)
+{
+	struct uct_err e = {0};
+	struct uct_store *store;
+	char *dir, *group;
+
+	if (p->path == NULL || p->path[0] == '\0') {
+		uct_log(UCT_LOG_INFO, "%s: [%s] has no Path, skipped", file, p->section);
+		return 0;
+	}
+	dir = wdisc_profile_dir(root, p);
+	if (dir == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+	if (!wdisc_is_dir(dir)) {
+		uct_log(UCT_LOG_INFO, "Firefox profile %s: %s does not exist, skipped",
+			p->name ? p->name : p->section, dir);
+		free(dir);
+		return 0;
+	}
+	group = uct_ff_group(&d->groups, p->name, dir, '\\');
+	store = group != NULL ? uct_store_override_new(dir, group, &e) : NULL;
+	free(group);
+	free(dir);
+	if (store == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+	return wdisc_push(d, store, err);
+}
+
 /* The exception file of every profile of this user's profiles.ini. Firefox
  * writes relative paths with '/' ("Profiles/abcd.default-release"). */
 static int wdisc_firefox(struct wdisc *d, struct uct_err *err)
 {
 	struct uct_ff_profiles ini = {0};
-	struct uct_err e = {0};
-	struct uct_store *store;
-	char *appdata = uct_win_getenv("APPDATA"), *root = NULL, *file = NULL, *dir, *group;
-	int relative, rc = -1;
+	char *appdata = uct_win_getenv("APPDATA"), *root = NULL, *file = NULL;
+	int rc = -1;
 
 	if (appdata == NULL) {
 		uct_log(UCT_LOG_INFO, "APPDATA is not set: no Firefox profiles to look for");
@@ -81,40 +106,9 @@ static int wdisc_firefox(struct wdisc *d, struct uct_err *err)
 	}
 	if (uct_ff_profiles_read(file, &ini, err) != 0)
 		goto out;
-	for (size_t i = 0; i < ini.n; i++) {
-		const struct uct_ff_profile *p = &ini.v[i];
-
-		if (p->path == NULL || p->path[0] == '\0') {
-			uct_log(UCT_LOG_INFO, "%s: [%s] has no Path, skipped", file, p->section);
-			continue;
-		}
-		relative = p->is_relative >= 0 ? p->is_relative : !wdisc_absolute(p->path);
-		dir = relative ? uct_asprintf("%s\\%s", root, p->path) : uct_strdup(p->path);
-		if (dir == NULL) {
-			uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+	for (size_t i = 0; i < ini.n; i++)
+		if (wdisc_profile(d, root, file, &ini.v[i], err) != 0)
 			goto out;
-		}
-		for (char *c = dir; *c; c++)
-			if (*c == '/')
-				*c = '\\';
-		if (!wdisc_is_dir(dir)) {
-			uct_log(UCT_LOG_INFO, "Firefox profile %s: %s does not exist, skipped",
-				p->name ? p->name : p->section, dir);
-			free(dir);
-			continue;
-		}
-		group = uct_ff_group(&d->groups, p->name, dir, '\\');
-		uct_err_clear(&e);
-		store = group != NULL ? uct_store_override_new(dir, group, &e) : NULL;
-		free(group);
-		free(dir);
-		if (store == NULL) {
-			uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-			goto out;
-		}
-		if (wdisc_push(d, store, err) != 0)
-			goto out;
-	}
 	rc = 0;
 out:
 	uct_ff_profiles_clear(&ini);
@@ -164,14 +158,14 @@ int uct_stores_discover(const struct uct_discover_opts *opts, struct uct_store *
 	    wdisc_firefox(&d, err) != 0)
 		goto err;
 	uct_strv_clear(&d.groups);
-	if (d.v == NULL && (d.v = calloc(1, sizeof(*d.v))) == NULL)
+	if (d.stores.v == NULL && (d.stores.v = calloc(1, sizeof(*d.stores.v))) == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-	*out = d.v;
-	*n = d.n;
+	*out = d.stores.v;
+	*n = d.stores.n;
 	return 0;
 err:
 	uct_strv_clear(&d.groups);
-	uct_stores_free(d.v, d.n);
+	uct_stores_free(d.stores.v, d.stores.n);
 	return -1;
 }
 

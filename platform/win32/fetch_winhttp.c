@@ -388,13 +388,74 @@ static struct fetch_job *fetch_job_new(HINTERNET session, const struct uct_fetch
 	return job;
 }
 
+/* A job and a thread for each target; a thread that cannot start leaves
+ * its target with that as its result. */
+static int fetch_start_jobs(HINTERNET session, struct uct_fetch_target *targets, size_t n,
+			    struct fetch_job **jobs, const struct uct_net_opts *opts,
+			    struct uct_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		targets[i].status = UCT_FETCH_NOT_RUN;
+		targets[i].detail[0] = '\0';
+		jobs[i] = fetch_job_new(session, &targets[i], opts);
+		if (jobs[i] == NULL)
+			return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+		jobs[i]->thread = CreateThread(NULL, 0, fetch_thread, jobs[i], 0, NULL);
+		if (jobs[i]->thread == NULL) {
+			fetch_status(jobs[i], GetLastError(), "cannot start a thread");
+			targets[i].status = jobs[i]->status;
+		}
+	}
+	return 0;
+}
+
+/* Take the job's result into its target (the chain moves). */
+static void fetch_take_result(struct uct_fetch_target *t, struct fetch_job *job)
+{
+	t->status = job->status;
+	memcpy(t->detail, job->detail, sizeof(t->detail));
+	t->chain = job->chain;
+	memset(&job->chain, 0, sizeof(job->chain));
+	t->elapsed_ms = job->elapsed_ms;
+	uct_log(UCT_LOG_DEBUG, "%s:%d: %s in %ld ms%s%s", t->host, t->port,
+		uct_fetch_status_name(t->status), t->elapsed_ms, t->detail[0] ? ": " : "",
+		t->detail);
+}
+
+/* Every wait is bounded and ends when the certificate is taken, not when
+ * the thread does: a thread still in WinHTTP (waiting for an HTTP answer,
+ * or a handshake WinHTTP fails to time out) is abandoned, its job leaked,
+ * not freed under it. */
+static void fetch_wait_all(struct uct_fetch_target *targets, size_t n, struct fetch_job **jobs,
+			  const struct uct_net_opts *opts)
+{
+	long total = opts->total_timeout_ms > 0 ? opts->total_timeout_ms : 15000;
+	int64_t deadline = uct_monotonic_ms() + total + 2000, left;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (jobs[i]->thread == NULL)
+			continue;
+		left = deadline - uct_monotonic_ms();
+		if (WaitForSingleObject(jobs[i]->taken, left > 0 ? (DWORD)left : 0) !=
+		    WAIT_OBJECT_0) {
+			targets[i].status = UCT_FETCH_TIMEOUT;
+			snprintf(targets[i].detail, sizeof(targets[i].detail),
+				 "no answer within %ld ms", total);
+			jobs[i] = NULL;
+			continue;
+		}
+		fetch_take_result(&targets[i], jobs[i]);
+	}
+}
+
 int uct_fetch_chains(struct uct_fetch_target *targets, size_t n, const struct uct_net_opts *opts,
 		     struct uct_err *err)
 {
 	struct fetch_job **jobs = NULL;
 	HINTERNET session;
-	int64_t deadline;
-	long total;
 	size_t i;
 	int rc = -1;
 
@@ -406,48 +467,9 @@ int uct_fetch_chains(struct uct_fetch_target *targets, size_t n, const struct uc
 		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		targets[i].status = UCT_FETCH_NOT_RUN;
-		targets[i].detail[0] = '\0';
-		jobs[i] = fetch_job_new(session, &targets[i], opts);
-		if (jobs[i] == NULL) {
-			uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-			goto out;
-		}
-		jobs[i]->thread = CreateThread(NULL, 0, fetch_thread, jobs[i], 0, NULL);
-		if (jobs[i]->thread == NULL) {
-			fetch_status(jobs[i], GetLastError(), "cannot start a thread");
-			targets[i].status = jobs[i]->status;
-		}
-	}
-	/* Every wait is bounded and ends when the certificate is taken, not
-	 * when the thread does: a thread still in WinHTTP (waiting for an HTTP
-	 * answer, or a handshake WinHTTP fails to time out) is abandoned, its
-	 * job leaked, not freed under it. */
-	total = opts->total_timeout_ms > 0 ? opts->total_timeout_ms : 15000;
-	deadline = uct_monotonic_ms() + total + 2000;
-	for (i = 0; i < n; i++) {
-		struct fetch_job *job = jobs[i];
-		int64_t left = deadline - uct_monotonic_ms();
-
-		if (job->thread == NULL)
-			continue;
-		if (WaitForSingleObject(job->taken, left > 0 ? (DWORD)left : 0) != WAIT_OBJECT_0) {
-			targets[i].status = UCT_FETCH_TIMEOUT;
-			snprintf(targets[i].detail, sizeof(targets[i].detail),
-				 "no answer within %ld ms", total);
-			jobs[i] = NULL;
-			continue;
-		}
-		targets[i].status = job->status;
-		memcpy(targets[i].detail, job->detail, sizeof(targets[i].detail));
-		targets[i].chain = job->chain;
-		memset(&job->chain, 0, sizeof(job->chain));
-		targets[i].elapsed_ms = job->elapsed_ms;
-		uct_log(UCT_LOG_DEBUG, "%s:%d: %s in %ld ms%s%s", targets[i].host, targets[i].port,
-			uct_fetch_status_name(targets[i].status), targets[i].elapsed_ms,
-			targets[i].detail[0] ? ": " : "", targets[i].detail);
-	}
+	if (fetch_start_jobs(session, targets, n, jobs, opts, err) < 0)
+		goto out;
+	fetch_wait_all(targets, n, jobs, opts);
 	rc = 0;
 out:
 	for (i = 0; jobs != NULL && i < n; i++)
@@ -461,6 +483,51 @@ out:
 
 /* ---- AIA issuer download ---------------------------------------------- */
 
+/* Send the GET for u and wait for the answer's headers. */
+static int fetch_issuer_send(HINTERNET session, const struct uct_win_url *u, const char *url,
+			     HINTERNET *conn, HINTERNET *req, struct uct_err *err)
+{
+	DWORD flags;
+
+	*conn = WinHttpConnect(session, u->host, u->port, 0);
+	*req = *conn ? WinHttpOpenRequest(*conn, L"GET", u->path, NULL, WINHTTP_NO_REFERER,
+					  WINHTTP_DEFAULT_ACCEPT_TYPES,
+					  u->secure ? WINHTTP_FLAG_SECURE : 0)
+		     : NULL;
+	if (*req == NULL)
+		return uct_win_err(err, UCT_E_NET, GetLastError(), "%s", url);
+	/* What the download brings is only used if its signature links up. */
+	flags = SECURITY_FLAG_IGNORE_UNKNOWN_CA | SECURITY_FLAG_IGNORE_CERT_DATE_INVALID |
+		SECURITY_FLAG_IGNORE_CERT_CN_INVALID | SECURITY_FLAG_IGNORE_CERT_WRONG_USAGE;
+	if (u->secure)
+		WinHttpSetOption(*req, WINHTTP_OPTION_SECURITY_FLAGS, &flags, sizeof(flags));
+	if (!WinHttpSendRequest(*req, WINHTTP_NO_ADDITIONAL_HEADERS, 0, WINHTTP_NO_REQUEST_DATA, 0,
+				0, 0) ||
+	    !WinHttpReceiveResponse(*req, NULL))
+		return uct_win_err(err, UCT_E_NET, GetLastError(), "%s", url);
+	return 0;
+}
+
+/* The answer's body, at most FETCH_ISSUER_MAX bytes, into buf (one byte
+ * more than that, to tell a larger one). */
+static int fetch_issuer_read(HINTERNET req, const char *url, char *buf, size_t *used,
+			     struct uct_err *err)
+{
+	DWORD got;
+
+	*used = 0;
+	for (;;) {
+		if (!WinHttpReadData(req, buf + *used, (DWORD)(FETCH_ISSUER_MAX + 1 - *used), &got))
+			return uct_win_err(err, UCT_E_NET, GetLastError(), "%s", url);
+		if (got == 0)
+			return 0;
+		*used += got;
+		if (*used > FETCH_ISSUER_MAX)
+			return uct_err_set(err, UCT_E_NET, 0, "%s: larger than %d bytes", url,
+					   FETCH_ISSUER_MAX);
+	}
+}
+
 int uct_fetch_issuer(const char *url, const struct uct_net_opts *opts, struct uct_cert **out,
 		     struct uct_err *err)
 {
@@ -469,7 +536,6 @@ int uct_fetch_issuer(const char *url, const struct uct_net_opts *opts, struct uc
 	struct uct_chain chain = {0};
 	char *buf = NULL;
 	size_t used = 0;
-	DWORD got, flags;
 	int rc = -1;
 
 	*out = NULL;
@@ -479,46 +545,15 @@ int uct_fetch_issuer(const char *url, const struct uct_net_opts *opts, struct uc
 	if (session == NULL)
 		goto out;
 	fetch_set_timeouts(session, opts->total_timeout_ms);
-	conn = WinHttpConnect(session, u.host, u.port, 0);
-	req = conn ? WinHttpOpenRequest(conn, L"GET", u.path, NULL, WINHTTP_NO_REFERER,
-					WINHTTP_DEFAULT_ACCEPT_TYPES,
-					u.secure ? WINHTTP_FLAG_SECURE : 0)
-		   : NULL;
-	if (req == NULL) {
-		uct_win_err(err, UCT_E_NET, GetLastError(), "%s", url);
+	if (fetch_issuer_send(session, &u, url, &conn, &req, err) < 0)
 		goto out;
-	}
-	/* What the download brings is only used if its signature links up. */
-	flags = SECURITY_FLAG_IGNORE_UNKNOWN_CA | SECURITY_FLAG_IGNORE_CERT_DATE_INVALID |
-		SECURITY_FLAG_IGNORE_CERT_CN_INVALID | SECURITY_FLAG_IGNORE_CERT_WRONG_USAGE;
-	if (u.secure)
-		WinHttpSetOption(req, WINHTTP_OPTION_SECURITY_FLAGS, &flags, sizeof(flags));
-	if (!WinHttpSendRequest(req, WINHTTP_NO_ADDITIONAL_HEADERS, 0, WINHTTP_NO_REQUEST_DATA, 0, 0,
-				0) ||
-	    !WinHttpReceiveResponse(req, NULL)) {
-		uct_win_err(err, UCT_E_NET, GetLastError(), "%s", url);
-		goto out;
-	}
 	buf = malloc(FETCH_ISSUER_MAX + 1);
 	if (buf == NULL) {
 		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
 		goto out;
 	}
-	for (;;) {
-		if (!WinHttpReadData(req, buf + used, (DWORD)(FETCH_ISSUER_MAX + 1 - used), &got)) {
-			uct_win_err(err, UCT_E_NET, GetLastError(), "%s", url);
-			goto out;
-		}
-		if (got == 0)
-			break;
-		used += got;
-		if (used > FETCH_ISSUER_MAX) {
-			uct_err_set(err, UCT_E_NET, 0, "%s: larger than %d bytes", url,
-				    FETCH_ISSUER_MAX);
-			goto out;
-		}
-	}
-	if (uct_capi_parse_any(buf, used, url, &chain, err) < 0)
+	if (fetch_issuer_read(req, url, buf, &used, err) < 0 ||
+	    uct_capi_parse_any(buf, used, url, &chain, err) < 0)
 		goto out;
 	*out = chain.certs[0];
 	chain.certs[0] = NULL;
@@ -528,11 +563,6 @@ out:
 		chain.n = 0; /* the first one now belongs to the caller */
 	uct_chain_clear(&chain);
 	free(buf);
-	if (req != NULL)
-		WinHttpCloseHandle(req);
-	if (conn != NULL)
-		WinHttpCloseHandle(conn);
-	if (session != NULL)
-		WinHttpCloseHandle(session);
+	uct_win_http_close(req, conn, session);
 	return rc;
 }

@@ -53,28 +53,12 @@ static int http_connect_to(const struct uct_strv *lines, const wchar_t *host, in
 	return found;
 }
 
-int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err *err)
+/* A WinHTTP session with the system's proxy (automatic where it can be,
+ * else the default), NULL with err set. */
+static HINTERNET http_session(DWORD timeout_ms, struct uct_err *err)
 {
-	wchar_t *wto = NULL, *headers = NULL;
-	HINTERNET session = NULL, conn = NULL, hreq = NULL;
-	char to_host[256], *hdr = NULL;
-	struct uct_win_url u;
-	DWORD code = 0, size = sizeof(code), t = (DWORD)req->timeout_ms;
-	int to_port = 0, rc = -1;
+	HINTERNET session;
 
-	*status = 0;
-	if (uct_win_crack_url(req->url, &u, err) < 0)
-		return -1;
-	if (req->pin != NULL) {
-		/* Sending unpinned would defeat the pin: refuse, the report waits. */
-		uct_err_set(err, UCT_E_NET, 0, "%s: [report] pin is not supported on Windows yet",
-			    req->url);
-		goto out;
-	}
-	if (req->ca_file != NULL)
-		/* WinHTTP verifies through the Windows stores only. */
-		uct_log(UCT_LOG_WARN, "report_ca is not used on Windows: the collector's "
-				      "certificate must chain to the Windows certificate store");
 	session = WinHttpOpen(L"uccx-trust/" UCT_VERSION, WINHTTP_ACCESS_TYPE_AUTOMATIC_PROXY,
 			      WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS, 0);
 	if (session == NULL)
@@ -82,46 +66,88 @@ int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err 
 				      WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS, 0);
 	if (session == NULL) {
 		uct_win_err(err, UCT_E_NET, GetLastError(), "cannot start WinHTTP");
-		goto out;
+		return NULL;
 	}
-	WinHttpSetTimeouts(session, (int)t, (int)t, (int)t, (int)t);
-	/* As with the fetch, a mapped name is reached at its mapped address. */
-	if (http_connect_to(req->connect_to, u.host, u.port, to_host, sizeof(to_host), &to_port))
+	WinHttpSetTimeouts(session, (int)timeout_ms, (int)timeout_ms, (int)timeout_ms,
+			   (int)timeout_ms);
+	return session;
+}
+
+/* The POST request for u; as with the fetch, a mapped name is reached at
+ * its mapped address. NULL when it cannot be made (GetLastError tells). */
+static HINTERNET http_open(HINTERNET session, const struct uct_win_url *u,
+			   const struct uct_strv *connect_to, HINTERNET *conn)
+{
+	char to_host[256];
+	wchar_t *wto = NULL;
+	int to_port = 0;
+
+	if (http_connect_to(connect_to, u->host, u->port, to_host, sizeof(to_host), &to_port))
 		wto = uct_win_wide(to_host);
-	conn = WinHttpConnect(session, wto != NULL ? wto : u.host,
-			      (INTERNET_PORT)(wto != NULL ? to_port : u.port), 0);
-	hreq = conn ? WinHttpOpenRequest(conn, L"POST", u.path, NULL, WINHTTP_NO_REFERER,
-					 WINHTTP_DEFAULT_ACCEPT_TYPES,
-					 u.secure ? WINHTTP_FLAG_SECURE : 0)
-		    : NULL;
+	*conn = WinHttpConnect(session, wto != NULL ? wto : u->host,
+			       (INTERNET_PORT)(wto != NULL ? to_port : u->port), 0);
+	free(wto);
+	if (*conn == NULL)
+		return NULL;
+	return WinHttpOpenRequest(*conn, L"POST", u->path, NULL, WINHTTP_NO_REFERER,
+				  WINHTTP_DEFAULT_ACCEPT_TYPES, u->secure ? WINHTTP_FLAG_SECURE : 0);
+}
+
+/* Send the body with its headers; the answer's status into *status. */
+static int http_send(HINTERNET hreq, const struct uct_http_post *req, long *status,
+		     struct uct_err *err)
+{
+	DWORD code = 0, size = sizeof(code);
+	wchar_t *headers;
+	char *hdr;
+	int rc = -1;
+
 	hdr = uct_asprintf("Content-Type: application/json\r\n%s%s%s",
 			   req->token ? "Authorization: Bearer " : "", req->token ? req->token : "",
 			   req->token ? "\r\n" : "");
 	headers = uct_win_wide(hdr);
-	if (hreq == NULL || headers == NULL) {
+	if (headers != NULL &&
+	    WinHttpSendRequest(hreq, headers, (DWORD)-1L, (LPVOID)req->body, (DWORD)req->len,
+			       (DWORD)req->len, 0) &&
+	    WinHttpReceiveResponse(hreq, NULL) &&
+	    WinHttpQueryHeaders(hreq, WINHTTP_QUERY_STATUS_CODE | WINHTTP_QUERY_FLAG_NUMBER,
+				WINHTTP_HEADER_NAME_BY_INDEX, &code, &size, WINHTTP_NO_HEADER_INDEX)) {
+		*status = (long)code;
+		rc = 0;
+	} else {
 		uct_win_err(err, UCT_E_NET, GetLastError(), "%s", req->url);
-		goto out;
 	}
-	if (!WinHttpSendRequest(hreq, headers, (DWORD)-1L, (LPVOID)req->body, (DWORD)req->len,
-				(DWORD)req->len, 0) ||
-	    !WinHttpReceiveResponse(hreq, NULL) ||
-	    !WinHttpQueryHeaders(hreq, WINHTTP_QUERY_STATUS_CODE | WINHTTP_QUERY_FLAG_NUMBER,
-				 WINHTTP_HEADER_NAME_BY_INDEX, &code, &size, WINHTTP_NO_HEADER_INDEX)) {
-		uct_win_err(err, UCT_E_NET, GetLastError(), "%s", req->url);
-		goto out;
-	}
-	*status = (long)code;
-	rc = 0;
-out:
-	if (hreq != NULL)
-		WinHttpCloseHandle(hreq);
-	if (conn != NULL)
-		WinHttpCloseHandle(conn);
-	if (session != NULL)
-		WinHttpCloseHandle(session);
 	free(headers);
 	free(hdr);
-	free(wto);
+	return rc;
+}
+
+int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err *err)
+{
+	HINTERNET session = NULL, conn = NULL, hreq = NULL;
+	struct uct_win_url u;
+	int rc = -1;
+
+	*status = 0;
+	if (uct_win_crack_url(req->url, &u, err) < 0)
+		return -1;
+	if (req->pin != NULL)
+		/* Sending unpinned would defeat the pin: refuse, the report waits. */
+		return uct_err_set(err, UCT_E_NET, 0,
+				   "%s: [report] pin is not supported on Windows yet", req->url);
+	if (req->ca_file != NULL)
+		/* WinHTTP verifies through the Windows stores only. */
+		uct_log(UCT_LOG_WARN, "report_ca is not used on Windows: the collector's "
+				      "certificate must chain to the Windows certificate store");
+	session = http_session((DWORD)req->timeout_ms, err);
+	if (session == NULL)
+		return -1;
+	hreq = http_open(session, &u, req->connect_to, &conn);
+	if (hreq == NULL)
+		uct_win_err(err, UCT_E_NET, GetLastError(), "%s", req->url);
+	else
+		rc = http_send(hreq, req, status, err);
+	uct_win_http_close(hreq, conn, session);
 	return rc;
 }
 

@@ -587,6 +587,71 @@ static enum uct_capi_chain capi_judge(const CERT_CHAIN_CONTEXT *cc, DWORD policy
 	return UCT_CAPI_UNTRUSTED;
 }
 
+/*
+ * A new engine each time: the default engines cache the stores, and a
+ * verification right after this run's own change must see it (Wine's
+ * default engine never noticed; Windows' resyncs only eventually).
+ */
+static int capi_new_engine(int machine, HCERTCHAINENGINE *engine, struct uct_err *err)
+{
+	CERT_CHAIN_ENGINE_CONFIG ecfg;
+
+	memset(&ecfg, 0, sizeof(ecfg));
+	ecfg.cbSize = sizeof(ecfg);
+	ecfg.dwFlags = machine ? CERT_CHAIN_USE_LOCAL_MACHINE_STORE : 0;
+	if (!CertCreateCertificateChainEngine(&ecfg, engine)) {
+		*engine = NULL;
+		return uct_win_err(err, UCT_E_CRYPTO, GetLastError(), "cannot start chain building");
+	}
+	return 0;
+}
+
+/* The chain of leaf for server authentication, extra holding what the
+ * server sent besides. */
+static int capi_get_chain(HCERTCHAINENGINE engine, const CERT_CONTEXT *leaf, HCERTSTORE extra,
+			  const char *host, const CERT_CHAIN_CONTEXT **out, struct uct_err *err)
+{
+	LPSTR server_auth = szOID_PKIX_KP_SERVER_AUTH;
+	CERT_CHAIN_PARA para;
+
+	memset(&para, 0, sizeof(para));
+	para.cbSize = sizeof(para);
+	para.RequestedUsage.dwType = USAGE_MATCH_TYPE_AND;
+	para.RequestedUsage.Usage.cUsageIdentifier = 1;
+	para.RequestedUsage.Usage.rgpszUsageIdentifier = &server_auth;
+	if (!CertGetCertificateChain(engine, leaf, NULL, extra, &para, 0, NULL, out)) {
+		*out = NULL;
+		return uct_win_err(err, UCT_E_CRYPTO, GetLastError(), "cannot build the chain for %s",
+				   host);
+	}
+	return 0;
+}
+
+/* Windows' SSL policy with the server name on it: *policy_error is its
+ * verdict (0 when it passes). */
+static int capi_ssl_policy(const CERT_CHAIN_CONTEXT *cc, wchar_t *whost, const char *host,
+			   DWORD *policy_error, struct uct_err *err)
+{
+	CERT_CHAIN_POLICY_PARA pp;
+	CERT_CHAIN_POLICY_STATUS ps;
+	SSL_EXTRA_CERT_CHAIN_POLICY_PARA ssl;
+
+	memset(&ssl, 0, sizeof(ssl));
+	ssl.cbSize = sizeof(ssl);
+	ssl.dwAuthType = AUTHTYPE_SERVER;
+	ssl.pwszServerName = whost;
+	memset(&pp, 0, sizeof(pp));
+	pp.cbSize = sizeof(pp);
+	pp.pvExtraPolicyPara = &ssl;
+	memset(&ps, 0, sizeof(ps));
+	ps.cbSize = sizeof(ps);
+	if (!CertVerifyCertificateChainPolicy(CERT_CHAIN_POLICY_SSL, cc, &pp, &ps))
+		return uct_win_err(err, UCT_E_CRYPTO, GetLastError(), "cannot verify the chain for %s",
+				   host);
+	*policy_error = ps.dwError;
+	return 0;
+}
+
 /* Build the chain of the leaf with the intermediates the server sent, and
  * run Windows' SSL policy with the server name on it. */
 static int capi_build(const struct uct_chain *chain, const char *host, int machine,
@@ -594,12 +659,6 @@ static int capi_build(const struct uct_chain *chain, const char *host, int machi
 {
 	const CERT_CONTEXT *leaf = NULL;
 	HCERTSTORE extra = NULL;
-	CERT_CHAIN_PARA para;
-	LPSTR server_auth = szOID_PKIX_KP_SERVER_AUTH;
-	CERT_CHAIN_POLICY_PARA pp;
-	CERT_CHAIN_POLICY_STATUS ps;
-	SSL_EXTRA_CERT_CHAIN_POLICY_PARA ssl;
-	CERT_CHAIN_ENGINE_CONFIG ecfg;
 	HCERTCHAINENGINE engine = NULL;
 	wchar_t *whost = NULL;
 	size_t i;
@@ -618,42 +677,10 @@ static int capi_build(const struct uct_chain *chain, const char *host, int machi
 		CertAddEncodedCertificateToStore(extra, X509_ASN_ENCODING, chain->certs[i]->der,
 						 (DWORD)chain->certs[i]->der_len,
 						 CERT_STORE_ADD_USE_EXISTING, NULL);
-	memset(&para, 0, sizeof(para));
-	para.cbSize = sizeof(para);
-	para.RequestedUsage.dwType = USAGE_MATCH_TYPE_AND;
-	para.RequestedUsage.Usage.cUsageIdentifier = 1;
-	para.RequestedUsage.Usage.rgpszUsageIdentifier = &server_auth;
-	/*
-	 * A new engine each time: the default engines cache the stores, and a
-	 * verification right after this run's own change must see it (Wine's
-	 * default engine never noticed; Windows' resyncs only eventually).
-	 */
-	memset(&ecfg, 0, sizeof(ecfg));
-	ecfg.cbSize = sizeof(ecfg);
-	ecfg.dwFlags = machine ? CERT_CHAIN_USE_LOCAL_MACHINE_STORE : 0;
-	if (!CertCreateCertificateChainEngine(&ecfg, &engine)) {
-		uct_win_err(err, UCT_E_CRYPTO, GetLastError(), "cannot start chain building");
+	if (capi_new_engine(machine, &engine, err) < 0 ||
+	    capi_get_chain(engine, leaf, extra, host, out, err) < 0 ||
+	    capi_ssl_policy(*out, whost, host, policy_error, err) < 0)
 		goto out;
-	}
-	if (!CertGetCertificateChain(engine, leaf, NULL, extra, &para, 0, NULL, out)) {
-		*out = NULL;
-		uct_win_err(err, UCT_E_CRYPTO, GetLastError(), "cannot build the chain for %s", host);
-		goto out;
-	}
-	memset(&ssl, 0, sizeof(ssl));
-	ssl.cbSize = sizeof(ssl);
-	ssl.dwAuthType = AUTHTYPE_SERVER;
-	ssl.pwszServerName = whost;
-	memset(&pp, 0, sizeof(pp));
-	pp.cbSize = sizeof(pp);
-	pp.pvExtraPolicyPara = &ssl;
-	memset(&ps, 0, sizeof(ps));
-	ps.cbSize = sizeof(ps);
-	if (!CertVerifyCertificateChainPolicy(CERT_CHAIN_POLICY_SSL, *out, &pp, &ps)) {
-		uct_win_err(err, UCT_E_CRYPTO, GetLastError(), "cannot verify the chain for %s", host);
-		goto out;
-	}
-	*policy_error = ps.dwError;
 	rc = 0;
 out:
 	if (rc < 0 && *out != NULL) {

@@ -13,66 +13,79 @@
 
 /* ---- files ------------------------------------------------------------- */
 
-int uct_file_read(const char *path, size_t max, char **out, size_t *len, struct uct_err *err)
+/* Open path to read; "no such file" is told by errno, as on Linux (an
+ * absent default configuration file is not an error). */
+static HANDLE win_open_read(const char *path, struct uct_err *err)
 {
 	wchar_t *wpath = uct_win_wide(path);
-	HANDLE h = INVALID_HANDLE_VALUE;
-	char *buf = NULL;
+	HANDLE h;
+	DWORD e;
+
+	if (wpath == NULL) {
+		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+		return INVALID_HANDLE_VALUE;
+	}
+	h = CreateFileW(wpath, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+			NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+	e = GetLastError();
+	free(wpath);
+	if (h != INVALID_HANDLE_VALUE)
+		return h;
+	if (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND)
+		uct_err_set(err, UCT_E_IO, ENOENT, "cannot read %s: no such file", path);
+	else
+		uct_win_err(err, UCT_E_IO, e, "cannot read %s", path);
+	return INVALID_HANDLE_VALUE;
+}
+
+/* Read all of h into buf (max + 1 bytes): one byte past max tells "exactly
+ * max" from "too big". */
+static int win_read_all(HANDLE h, const char *path, char *buf, size_t max, size_t *used,
+			struct uct_err *err)
+{
+	DWORD got, want;
+
+	*used = 0;
+	for (;;) {
+		want = (DWORD)((max + 1 - *used) > 0x10000000 ? 0x10000000 : max + 1 - *used);
+		if (!ReadFile(h, buf + *used, want, &got, NULL))
+			return uct_win_err(err, UCT_E_IO, GetLastError(), "cannot read %s", path);
+		if (got == 0)
+			return 0;
+		*used += got;
+		if (*used > max)
+			return uct_err_set(err, UCT_E_IO, 0, "%s is larger than %zu bytes", path, max);
+	}
+}
+
+int uct_file_read(const char *path, size_t max, char **out, size_t *len, struct uct_err *err)
+{
+	HANDLE h;
+	char *buf;
 	size_t used = 0;
-	DWORD got;
-	int rc = -1;
 
 	*out = NULL;
 	if (len != NULL)
 		*len = 0;
-	if (wpath == NULL)
-		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-	h = CreateFileW(wpath, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-			NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
-	if (h == INVALID_HANDLE_VALUE) {
-		DWORD e = GetLastError();
-
-		/* The core tells "no such file" by errno, as on Linux (an absent
-		 * default configuration file is not an error). */
-		if (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND)
-			uct_err_set(err, UCT_E_IO, ENOENT, "cannot read %s: no such file", path);
-		else
-			uct_win_err(err, UCT_E_IO, e, "cannot read %s", path);
-		goto out;
-	}
+	h = win_open_read(path, err);
+	if (h == INVALID_HANDLE_VALUE)
+		return -1;
 	buf = malloc(max + 1);
 	if (buf == NULL) {
-		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory reading %s", path);
-		goto out;
+		CloseHandle(h);
+		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory reading %s", path);
 	}
-	/* Read one byte past max to tell "exactly max" from "too big". */
-	for (;;) {
-		DWORD want = (DWORD)((max + 1 - used) > 0x10000000 ? 0x10000000 : max + 1 - used);
-
-		if (!ReadFile(h, buf + used, want, &got, NULL)) {
-			uct_win_err(err, UCT_E_IO, GetLastError(), "cannot read %s", path);
-			goto out;
-		}
-		if (got == 0)
-			break;
-		used += got;
-		if (used > max) {
-			uct_err_set(err, UCT_E_IO, 0, "%s is larger than %zu bytes", path, max);
-			goto out;
-		}
+	if (win_read_all(h, path, buf, max, &used, err) < 0) {
+		CloseHandle(h);
+		free(buf);
+		return -1;
 	}
+	CloseHandle(h);
 	buf[used] = '\0';
 	*out = buf;
-	buf = NULL;
 	if (len != NULL)
 		*len = used;
-	rc = 0;
-out:
-	if (h != INVALID_HANDLE_VALUE)
-		CloseHandle(h);
-	free(buf);
-	free(wpath);
-	return rc;
+	return 0;
 }
 
 static int win_is_sep(wchar_t c)

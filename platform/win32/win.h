@@ -38,6 +38,8 @@ struct uct_win_url {
 /* Split url into out; UCT_E_NET when it is not an http or https URL,
  * UCT_E_NOMEM when out of memory. */
 int uct_win_crack_url(const char *url, struct uct_win_url *out, struct uct_err *err);
+/* Close a request, its connection and its session; NULL handles are skipped. */
+void uct_win_http_close(HINTERNET req, HINTERNET conn, HINTERNET session);
 
 /* Append every certificate of a PEM text or one DER certificate in buf to
  * chain (cert_capi.c); what names the source in errors. */

@@ -110,3 +110,13 @@ int uct_win_crack_url(const char *url, struct uct_win_url *out, struct uct_err *
 	out->secure = uc.nScheme == INTERNET_SCHEME_HTTPS;
 	return 0;
 }
+
+void uct_win_http_close(HINTERNET req, HINTERNET conn, HINTERNET session)
+{
+	if (req != NULL)
+		WinHttpCloseHandle(req);
+	if (conn != NULL)
+		WinHttpCloseHandle(conn);
+	if (session != NULL)
+		WinHttpCloseHandle(session);
+}
