@@ -329,3 +329,12 @@ int col_db_endpoints_finish(json_t *list, int64_t total, int more,
 	json_object_set_new(root, "endpoints", list);
 	return col_db_dump(root, out, err);
 }
+
+void *col_db_zalloc(size_t size, struct col_err *err)
+{
+	void *p = calloc(1, size);
+
+	if (p == NULL)
+		col_err_set(err, COL_REJ_STORAGE, "out of memory");
+	return p;
+}

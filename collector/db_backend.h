@@ -120,6 +120,9 @@ int col_db_endpoints_finish(json_t *list, int64_t total, int more,
 
 /* The approval object of the API from such a row (full: with who, when,
  * note and revocation; else as the trust document lists it). NULL when out of memory. */
+/* A zeroed backend handle of size bytes; NULL with err set when out of memory. */
+void *col_db_zalloc(size_t size, struct col_err *err);
+
 json_t *col_db_approval_row_json(const char *const *cols, int full);
 
 /* Dumps root compactly into *out (root is stolen); -1 when out of memory. */

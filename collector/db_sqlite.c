@@ -199,11 +199,9 @@ static int sqlite_open(const char *path, enum col_sync sync, struct col_db **out
 	const char *mode;
 
 	*out = NULL;
-	db = calloc(1, sizeof(*db));
-	if (db == NULL) {
-		col_err_set(err, COL_REJ_STORAGE, "out of memory");
+	db = col_db_zalloc(sizeof(*db), err);
+	if (db == NULL)
 		return -1;
-	}
 	pthread_mutex_init(&db->rd_lock, NULL);
 	pthread_mutex_init(&db->adm_lock, NULL);
 	if (db_connect(path, &db->wr, err) < 0)
