@@ -5,6 +5,7 @@
  * for `remove`, all of them. Pure decisions over struct uct_run: nothing
  * here touches a store, so the planning is unit-tested with no database.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,13 +84,14 @@ int uct_hostports_have(const char *list, const char *item)
 	return uct_rec_list_has(list, item, 0);
 }
 
-int uct_owned_collect(const struct uct_store_entry *entry, void *ctx)
+int uct_owned_collect(const struct uct_store_entry *entry, void *ctx, struct uct_err *err)
 {
 	struct uct_owned *w = ctx;
 	struct uct_store_entry *grown = realloc(w->v, (w->n + 1) * sizeof(*grown));
 
 	if (grown == NULL)
-		return -1;
+		return uct_err_set(err, UCT_E_NOMEM, ENOMEM,
+				   "out of memory while listing the certificates of the agent");
 	w->v = grown;
 	w->v[w->n] = *entry;
 	/* Strings are borrowed for the callback only. */

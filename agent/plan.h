@@ -13,8 +13,9 @@ struct uct_owned {
 	struct uct_store_entry *v;
 	size_t n;
 };
-/* A uct_entry_cb that appends to a struct uct_owned (ctx). */
-int uct_owned_collect(const struct uct_store_entry *entry, void *ctx);
+/* A uct_entry_cb that appends to a struct uct_owned (ctx): 0, or -1 with
+ * err (NULL allowed) when out of memory, which fails the listing. */
+int uct_owned_collect(const struct uct_store_entry *entry, void *ctx, struct uct_err *err);
 void uct_owned_free(struct uct_owned *owned); /* frees the members, not owned itself */
 
 /* What store should hold for endpoint i of run (want->cert NULL: nothing). */

@@ -85,7 +85,7 @@ int uct_recall_store(struct uct_run *run, size_t s, const unsigned char digest[U
 		before[i] = *known;
 	}
 	for (i = 0; i < rec->n_owned; i++)
-		if (uct_owned_collect(&rec->owned[i], owned) < 0)
+		if (uct_owned_collect(&rec->owned[i], owned, NULL) < 0)
 			return 0;
 	uct_log(UCT_LOG_DEBUG, "%s: unchanged since it was verified %" PRId64 " s ago; "
 			       "those answers are used (--recheck verifies again)",

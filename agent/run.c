@@ -818,7 +818,11 @@ int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uc
 	if (cmd == UCT_CMD_INSTALL || cmd == UCT_CMD_REMOVE) {
 		/* One writer at a time: a second run waits, then gives up cleanly. */
 		lock_path = uct_asprintf("%s/lock", run->state_dir);
-		if (lock_path == NULL || uct_lock_acquire(lock_path, lock_wait_ms(), &lock, err) < 0)
+		if (lock_path == NULL) {
+			uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
+			goto out;
+		}
+		if (uct_lock_acquire(lock_path, lock_wait_ms(), &lock, err) < 0)
 			goto out;
 		/* A killed run's temporary files (a run writes the state or its
 		 * outcome and the cache, not always all). */
@@ -850,8 +854,10 @@ int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uc
 		goto out;
 	if (cmd == UCT_CMD_REMOVE) {
 		run->targets = calloc(run->eps.n_targets + 1, sizeof(*run->targets));
-		if (run->targets == NULL)
+		if (run->targets == NULL) {
+			uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
 			goto out;
+		}
 	}
 	if (analyse_all(run, err) < 0)
 		goto out;

@@ -156,7 +156,18 @@ struct uct_store_entry {
 	const char *host;  /* overrides only, else NULL */
 	int port;
 };
-typedef int (*uct_entry_cb)(const struct uct_store_entry *entry, void *ctx);
+/*
+ * What a store's list op calls for each entry. It returns 0 to go on,
+ * UCT_LIST_STOP to end the walk early (the list op then succeeds), or -1
+ * with err filled when it failed (out of memory while collecting): the
+ * list op then fails with that error, so nothing is planned on half a list.
+ */
+#define UCT_LIST_STOP 1
+typedef int (*uct_entry_cb)(const struct uct_store_entry *entry, void *ctx, struct uct_err *err);
+/* Call cb for entry as a list op does: its result (0, UCT_LIST_STOP or -1),
+ * with err filled whenever it is -1, even by a callback that forgot to. */
+int uct_entry_call(uct_entry_cb cb, const struct uct_store_entry *entry, void *ctx,
+		   struct uct_err *err);
 
 struct uct_verify_result {
 	int trusted;       /* 1: the store accepts the chain for host */
@@ -200,8 +211,10 @@ struct uct_store_ops {
 	 * upgrading to rw. At most one store is open at a time in a process
 	 * (NSS contexts must not overlap). */
 	int (*open)(struct uct_store *, int rw, struct uct_err *);
-	/* Call cb for each entry the agent installed (tagged); cb returning
-	 * non-zero stops the walk. */
+	/* Call cb for each entry the agent installed (tagged), through
+	 * uct_entry_call: UCT_LIST_STOP from cb ends the walk with 0, -1 from
+	 * cb ends it with -1 and cb's err. A store that cannot finish the walk
+	 * fails (-1 with err), never returns 0 on a part of its entries. */
 	int (*list)(struct uct_store *, uct_entry_cb cb, void *ctx, struct uct_err *);
 	/* Install anchor; replaces the trust of an identical cert already there. */
 	int (*add)(struct uct_store *, const struct uct_anchor *, struct uct_err *);

@@ -939,12 +939,12 @@ static int nss_list(struct uct_store *store, uct_entry_cb cb, void *ctx, struct 
 		}
 		entry.trust = nss_cert_trust(cert);
 		entry.label = nss_nickname_of(slot, cert);
-		if (cb(&entry, ctx) != 0)
+		if ((rc = uct_entry_call(cb, &entry, ctx, err)) != 0)
 			break;
 	}
 	CERT_DestroyCertList(list);
 	PK11_FreeSlot(slot);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 /* libssl registers its error names only when SSL is initialised, which a

@@ -7,6 +7,7 @@
  * intermediate to CA. LocalMachine needs administrator rights and asks
  * nothing; CurrentUser\Root shows a dialog no program can suppress.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -349,41 +350,50 @@ static int capi_remove(struct uct_store *store, const struct uct_anchor *anchor,
 	return capi_remove_except(store->impl, anchor->cert, -1, err);
 }
 
+/* Report one tagged certificate of store i to cb: what uct_entry_call
+ * returns. A certificate that does not parse is skipped. */
+static int capi_list_one(const CERT_CONTEXT *c, const wchar_t *name, int i, uct_entry_cb cb,
+			 void *ctx, struct uct_err *err)
+{
+	struct uct_store_entry entry;
+	struct uct_cert *cert;
+	char *label;
+	int rc;
+
+	memset(&entry, 0, sizeof(entry));
+	if (uct_cert_parse(c->pbCertEncoded, c->cbCertEncoded, &cert, NULL) < 0)
+		return 0;
+	memcpy(entry.sha256, cert->sha256, UCT_SHA256_LEN);
+	uct_cert_free(cert);
+	entry.trust = capi_trust_of_name(name, i);
+	if ((label = uct_win_utf8(name)) == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory listing the Windows stores");
+	entry.label = label;
+	rc = uct_entry_call(cb, &entry, ctx, err);
+	free(label);
+	return rc;
+}
+
 static int capi_list(struct uct_store *store, uct_entry_cb cb, void *ctx, struct uct_err *err)
 {
 	struct capi_impl *im = store->impl;
 	const CERT_CONTEXT *c;
-	struct uct_store_entry entry;
-	struct uct_cert *cert;
 	wchar_t *name;
-	char *label;
-	int i, stop = 0;
+	int i, rc = 0;
 
 	if (capi_require_open(store, 0, err) < 0)
 		return -1;
-	for (i = 0; i < CAPI_N && !stop; i++) {
-		for (c = NULL; !stop && (c = CertEnumCertificatesInStore(im->stores[i], c)) != NULL;) {
+	for (i = 0; i < CAPI_N && rc == 0; i++) {
+		for (c = NULL; rc == 0 && (c = CertEnumCertificatesInStore(im->stores[i], c)) != NULL;) {
 			name = capi_friendly(c);
-			if (name == NULL || wcsncmp(name, CAPI_TAG, CAPI_TAG_LEN) != 0) {
-				free(name);
-				continue;
-			}
-			memset(&entry, 0, sizeof(entry));
-			if (uct_cert_parse(c->pbCertEncoded, c->cbCertEncoded, &cert, NULL) == 0) {
-				memcpy(entry.sha256, cert->sha256, UCT_SHA256_LEN);
-				uct_cert_free(cert);
-				entry.trust = capi_trust_of_name(name, i);
-				label = uct_win_utf8(name);
-				entry.label = label;
-				stop = cb(&entry, ctx) != 0;
-				free(label);
-			}
+			if (name != NULL && wcsncmp(name, CAPI_TAG, CAPI_TAG_LEN) == 0)
+				rc = capi_list_one(c, name, i, cb, ctx, err);
 			free(name);
 		}
 		if (c != NULL)
 			CertFreeCertificateContext(c);
 	}
-	return 0;
+	return rc < 0 ? -1 : 0;
 }
 
 /* A stable name for a chain-policy error, as reports show it. */

@@ -34,9 +34,11 @@ static void put(const char *path, const char *text)
 	ck_assert_int_eq(uct_file_write_atomic(path, text, strlen(text), 0644, &err), 0);
 }
 
-static int count_cb(const struct uct_store_entry *e, void *ctx)
+static int count_cb(const struct uct_store_entry *e, void *ctx, struct uct_err *err)
 {
 	(void)e;
+	(void)err;
+	(void)err;
 	(*(int *)ctx)++;
 	return 0;
 }

@@ -139,10 +139,11 @@ struct listed {
 	char label[128];
 };
 
-static int collect(const struct uct_store_entry *e, void *ctx)
+static int collect(const struct uct_store_entry *e, void *ctx, struct uct_err *err)
 {
 	struct listed *l = ctx;
 
+	(void)err;
 	l->n++;
 	l->trust = e->trust;
 	memcpy(l->sha256, e->sha256, UCT_SHA256_LEN);

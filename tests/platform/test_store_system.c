@@ -49,9 +49,11 @@ static int n_files(const char *path)
 	return n;
 }
 
-static int count_entries(const struct uct_store_entry *e, void *ctx)
+static int count_entries(const struct uct_store_entry *e, void *ctx, struct uct_err *err)
 {
 	(void)e;
+	(void)err;
+	(void)err;
 	(*(int *)ctx)++;
 	return 0;
 }
