@@ -82,8 +82,12 @@ static int fetch_all(struct uct_run *run, struct uct_err *err)
 		run->targets[i].port = run->eps.targets[i].port;
 		run->targets[i].path = run->eps.targets[i].path;
 	}
-	if (uct_fetch_chains(run->targets, run->eps.n_targets, &net, err) < 0)
+	if (run->inputs.fetch != NULL) {
+		if (run->inputs.fetch(run->targets, run->eps.n_targets, run->inputs.fetch_ctx, err) < 0)
+			return -1;
+	} else if (uct_fetch_chains(run->targets, run->eps.n_targets, &net, err) < 0) {
 		return -1;
+	}
 	if (run->cfg->n_pins == 0 && run->ca_certs.n == 0)
 		return 0;
 	/*
@@ -745,8 +749,12 @@ static int discover(struct uct_run *run, struct uct_err *err)
 	};
 	size_t cells;
 
-	if (uct_stores_discover(&dopts, &run->stores, &run->n_stores, err) < 0)
+	if (run->inputs.stores != NULL) {
+		run->stores = run->inputs.stores;
+		run->n_stores = run->inputs.n_stores;
+	} else if (uct_stores_discover(&dopts, &run->stores, &run->n_stores, err) < 0) {
 		return -1;
+	}
 	cells = run->n_stores * run->eps.n + 1;
 	run->vr_before = calloc(cells, sizeof(*run->vr_before));
 	run->vr_after = calloc(cells, sizeof(*run->vr_after));
@@ -797,6 +805,12 @@ static int process_stores(struct uct_run *run, struct uct_err *err)
 
 int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uct_err *err)
 {
+	return uct_run_execute_with(run, cfg, NULL, err);
+}
+
+int uct_run_execute_with(struct uct_run *run, const struct uct_config *cfg,
+			 const struct uct_run_inputs *in, struct uct_err *err)
+{
 	struct uct_lock *lock = NULL;
 	char *lock_path = NULL;
 	enum uct_command cmd = cfg->command;
@@ -805,6 +819,8 @@ int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uc
 
 	memset(run, 0, sizeof(*run));
 	run->cfg = cfg;
+	if (in != NULL)
+		run->inputs = *in;
 	run->started = uct_now();
 	run->state_dir = cfg->state_dir != NULL ? uct_strdup(cfg->state_dir)
 			 : cfg->home != NULL    ? uct_home_state_dir(cfg->home)
@@ -900,7 +916,8 @@ void uct_run_free(struct uct_run *run)
 		free(run->changes[i].hostports);
 	}
 	free(run->changes);
-	uct_stores_free(run->stores, run->n_stores);
+	if (run->stores != run->inputs.stores)
+		uct_stores_free(run->stores, run->n_stores);
 	free(run->vr_before);
 	free(run->vr_after);
 	free(run->store_failed);

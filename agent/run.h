@@ -59,8 +59,27 @@ struct uct_change {
 	int recorded_ahead; /* its record was saved before the store was written */
 };
 
+/*
+ * What a caller gives a run in place of what it finds on the PC. main()
+ * gives nothing (NULL): the run discovers the user's or the machine's
+ * stores and fetches every chain from its server. A test gives stores that
+ * live in memory and chains it made.
+ */
+struct uct_run_inputs {
+	/* Borrowed, used in this order, never freed by the run (a caller reads
+	 * them afterwards); NULL: discover the stores. */
+	struct uct_store **stores;
+	size_t n_stores;
+	/* NULL: uct_fetch_chains. Otherwise called in its place, with the same
+	 * contract: fill each target's status and chain, -1 with err only when
+	 * nothing could be fetched at all. */
+	int (*fetch)(struct uct_fetch_target *targets, size_t n, void *ctx, struct uct_err *err);
+	void *fetch_ctx;
+};
+
 struct uct_run {
 	const struct uct_config *cfg; /* borrowed */
+	struct uct_run_inputs inputs; /* what the caller gave (pointers borrowed) */
 	struct uct_endpoints eps;
 	struct uct_fetch_target *targets; /* eps.n_targets */
 	struct uct_chain ca_certs;
@@ -92,6 +111,10 @@ struct uct_run {
  * run is overwritten; free with uct_run_free().
  */
 int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uct_err *err);
+/* The same with what the caller gives in place of discovery and the network
+ * (in may be NULL: uct_run_execute). */
+int uct_run_execute_with(struct uct_run *run, const struct uct_config *cfg,
+			 const struct uct_run_inputs *in, struct uct_err *err);
 void uct_run_free(struct uct_run *run); /* NULL-safe */
 
 /* The chain that endpoint i of run is verified with: what its server sent,
