@@ -317,7 +317,7 @@ int uct_doctor_bundle(const char *path, const struct uct_run *run, const struct 
 			uct_text_keep(&k, run->stores[i]->group),
 			run->stores[i]->ops->name, run->stores[i]->busy ? " busy" : "",
 			run->stores[i]->created ? " not-yet-created" : "",
-			run->store_failed && run->store_failed[i] ? " FAILED" : "");
+			uct_run_store_failed(run, i) ? " FAILED" : "");
 	doctor_section(out, "chains (as each server sent them, leaf first)");
 	for (i = 0; run->targets != NULL && i < run->eps.n_targets; i++) {
 		const struct uct_fetch_target *t = &run->targets[i];

@@ -28,7 +28,7 @@ int uct_hostports_have(const char *list, const char *item);
 
 /* Append to run->changes what store s needs (check and install): additions
  * and trust updates. owned is what the store's list op reported; the
- * verification before the run (run->vr_before) tells what it already
+ * verification before the run (uct_run_answers) tells what it already
  * trusts by other means. Returns -1 only when out of memory. */
 int uct_plan_adds(struct uct_run *run, size_t s, const struct uct_owned *owned);
 /* Append the removals: for `remove` every object of ours; otherwise only

@@ -472,8 +472,8 @@ void uct_report_json_ex(FILE *out, const struct uct_run *run, const struct uct_e
 	for (i = 0; i < run->n_stores; i++) {
 		if (i > 0)
 			fputc(',', out);
-		json_store(out, run->stores[i], run->store_failed ? run->store_failed[i] : 0,
-			   run->store_checked_at ? run->store_checked_at[i] : 0);
+		json_store(out, run->stores[i], uct_run_store_failed(run, i),
+			   uct_run_store_checked_at(run, i));
 	}
 	fputc(']', out);
 	json_key(out, "endpoints", &first);

@@ -193,6 +193,25 @@ static int store_has_work(const struct uct_run *run, const struct uct_store *sto
 	return 0;
 }
 
+struct uct_store_answers *uct_run_answers(const struct uct_run *run, size_t s)
+{
+	return run->answers != NULL && s < run->n_stores ? &run->answers[s] : NULL;
+}
+
+int uct_run_store_failed(const struct uct_run *run, size_t s)
+{
+	const struct uct_store_answers *a = uct_run_answers(run, s);
+
+	return a != NULL && a->failed;
+}
+
+int64_t uct_run_store_checked_at(const struct uct_run *run, size_t s)
+{
+	const struct uct_store_answers *a = uct_run_answers(run, s);
+
+	return a != NULL ? a->checked_at : 0;
+}
+
 const struct uct_chain *uct_run_chain(const struct uct_run *run, size_t i)
 {
 	const struct uct_fetch_target *t = run->res[i].target;
@@ -263,6 +282,128 @@ out:
 	return done;
 }
 
+/* One store's pass through the run: what it showed, where its answers go. */
+struct store_pass {
+	size_t s;
+	struct uct_store *store;
+	struct uct_verify_result *before, *after; /* eps.n each, in the run's tables */
+	struct uct_owned owned;                   /* its objects of ours */
+	unsigned char digest[UCT_SHA256_LEN];
+	int digested; /* digest holds what it was before the run */
+	int read_now; /* read from the store itself, not from the cache */
+};
+
+/* Set the status (and error, when msg is not NULL) of every change of
+ * store that is still only planned. */
+static void settle_planned(struct uct_run *run, const struct uct_store *store,
+			   enum uct_change_status status, const char *msg)
+{
+	size_t i;
+
+	for (i = 0; i < run->n_changes; i++) {
+		struct uct_change *ch = &run->changes[i];
+
+		if (ch->store != store || ch->status != UCT_CS_PLANNED)
+			continue;
+		ch->status = status;
+		if (msg != NULL)
+			snprintf(ch->error, sizeof(ch->error), "%s", msg);
+	}
+}
+
+/* What the store holds of ours and trusts before the run: from the cache
+ * when the store is unchanged, else read now. -1 with err. */
+static int read_store(struct uct_run *run, struct store_pass *p, struct uct_err *err)
+{
+	size_t i;
+
+	if (p->store->created) {
+		/* Nothing to read yet: every endpoint is untrusted there. */
+		for (i = 0; i < run->eps.n; i++)
+			snprintf(p->before[i].code, sizeof(p->before[i].code), "NO_DATABASE");
+		return 0;
+	}
+	if (p->digested && uct_recall_store(run, p->s, p->digest, &p->owned))
+		return 0;
+	uct_owned_free(&p->owned);
+	memset(&p->owned, 0, sizeof(p->owned));
+	if (p->store->ops->open(p->store, 0, err) < 0 ||
+	    p->store->ops->list(p->store, uct_owned_collect, &p->owned, err) < 0)
+		return -1;
+	verify_all(run, p->s, p->before);
+	p->read_now = 1;
+	uct_run_answers(run, p->s)->checked_at = run->started;
+	return 0;
+}
+
+/* The changes the command needs in the store. -1 (out of memory) with err. */
+static int plan_store(struct uct_run *run, struct store_pass *p, struct uct_err *err)
+{
+	enum uct_command cmd = run->cfg->command;
+
+	if (uct_reconcile_store(run, p->s, &p->owned) < 0 ||
+	    /* check plans exactly what install would do, and applies nothing. */
+	    ((cmd == UCT_CMD_INSTALL || cmd == UCT_CMD_CHECK) &&
+	     uct_plan_adds(run, p->s, &p->owned) < 0) ||
+	    (cmd != UCT_CMD_STATUS && uct_plan_removals(run, p->s, &p->owned) < 0))
+		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Write the planned changes into the store and verify it again. A store
+ * its browser holds (UCT_STORE_DEFER_BUSY) defers them. -1 with err. */
+static int apply_store(struct uct_run *run, struct store_pass *p, struct uct_err *err)
+{
+	struct uct_store *store = p->store;
+	size_t i;
+
+	/* This run changes the store: what it showed before no longer holds. */
+	uct_vcache_drop(&run->vcache, store->id);
+	if (store->ops->open(store, 1, err) < 0) {
+		if (err->code != UCT_E_LOCKED || !uct_store_supports(store, UCT_STORE_DEFER_BUSY))
+			return -1;
+		settle_planned(run, store, UCT_CS_DEFERRED, NULL);
+		return 0;
+	}
+	store->created = 0;
+	if (uct_intent_save(run, store, err) < 0)
+		return -1;
+	for (i = 0; i < run->n_changes; i++)
+		if (run->changes[i].store == store)
+			apply_one(run, store, &run->changes[i]);
+	uct_intent_settle(run, store);
+	if (!reread_store(run, p->s, p->after))
+		verify_all(run, p->s, p->after);
+	uct_run_answers(run, p->s)->checked_at = run->started;
+	return 0;
+}
+
+/*
+ * A store that could not be read or written: report it, mark its verdicts
+ * and its planned changes failed. 0 to go on with the other stores; -1
+ * with run_err for what would fail every store (out of memory, a system
+ * library missing).
+ */
+static int fail_store(struct uct_run *run, struct store_pass *p, const struct uct_err *err,
+		      struct uct_err *run_err)
+{
+	size_t i;
+
+	uct_run_answers(run, p->s)->failed = 1;
+	store_problem(run, p->store, err);
+	/* Its verdicts say why, rather than another store's code. */
+	for (i = 0; i < run->eps.n; i++) {
+		if (!p->before[i].trusted && p->before[i].code[0] == '\0')
+			snprintf(p->before[i].code, sizeof(p->before[i].code), "STORE_FAILED");
+		if (!p->after[i].trusted && p->after[i].code[0] == '\0')
+			snprintf(p->after[i].code, sizeof(p->after[i].code), "STORE_FAILED");
+	}
+	settle_planned(run, p->store, UCT_CS_FAILED, err->msg);
+	if (err->code == UCT_E_NOMEM || err->code == UCT_E_SYSTEM)
+		return uct_err_set(run_err, err->code, err->native, "%s", err->msg);
+	return 0;
+}
+
 /*
  * Everything for one store, opened once and closed before the next. A store
  * that cannot be read or written is a problem of that store: it is reported
@@ -271,97 +412,29 @@ out:
  */
 static int process_store(struct uct_run *run, size_t s, struct uct_err *run_err)
 {
-	struct uct_store *store = run->stores[s];
-	struct uct_verify_result *before = &run->vr_before[s * run->eps.n];
-	struct uct_verify_result *after = &run->vr_after[s * run->eps.n];
-	struct uct_owned owned = {0};
+	struct store_pass p = {.s = s, .store = run->stores[s]};
 	struct uct_err err = {0};
 	enum uct_command cmd = run->cfg->command;
-	unsigned char digest[UCT_SHA256_LEN];
-	int digested = uct_recall_digest(run, store, digest), read_now = 0;
-	size_t i;
-	int rc = -1;
+	int rc = 0;
 
-	if (store->created) {
-		/* Nothing to read yet: every endpoint is untrusted there. */
-		for (i = 0; i < run->eps.n; i++)
-			snprintf(before[i].code, sizeof(before[i].code), "NO_DATABASE");
-	} else if (!digested || !uct_recall_store(run, s, digest, &owned)) {
-		uct_owned_free(&owned);
-		memset(&owned, 0, sizeof(owned));
-		if (store->ops->open(store, 0, &err) < 0)
-			goto fail;
-		if (store->ops->list(store, uct_owned_collect, &owned, &err) < 0)
-			goto fail;
-		verify_all(run, s, before);
-		read_now = 1;
-		run->store_checked_at[s] = run->started;
-	}
-	if (uct_reconcile_store(run, s, &owned) < 0)
-		goto nomem;
-	/* check plans exactly what install would do, and applies nothing. */
-	if ((cmd == UCT_CMD_INSTALL || cmd == UCT_CMD_CHECK) && uct_plan_adds(run, s, &owned) < 0)
-		goto nomem;
-	if (cmd != UCT_CMD_STATUS && uct_plan_removals(run, s, &owned) < 0)
-		goto nomem;
-	memcpy(after, before, run->eps.n * sizeof(*after));
-	if (cmd == UCT_CMD_CHECK || !store_has_work(run, store)) {
-		if (read_now && digested && cmd != UCT_CMD_CHECK) {
+	p.before = uct_run_answers(run, s)->before;
+	p.after = uct_run_answers(run, s)->after;
+	p.digested = uct_recall_digest(run, p.store, p.digest);
+	if (read_store(run, &p, &err) < 0 || plan_store(run, &p, &err) < 0) {
+		rc = fail_store(run, &p, &err, run_err);
+	} else {
+		memcpy(p.after, p.before, run->eps.n * sizeof(*p.after));
+		if (cmd != UCT_CMD_CHECK && store_has_work(run, p.store)) {
+			if (apply_store(run, &p, &err) < 0)
+				rc = fail_store(run, &p, &err, run_err);
+		} else if (p.read_now && p.digested && cmd != UCT_CMD_CHECK) {
 			/* check changes nothing, not even the cache. */
-			store->ops->close(store);
-			uct_remember_store(run, s, digest, &owned, before);
+			p.store->ops->close(p.store);
+			uct_remember_store(run, s, p.digest, &p.owned, p.before);
 		}
-		rc = 0;
-		goto out;
 	}
-	/* This run changes the store: what it showed before no longer holds. */
-	uct_vcache_drop(&run->vcache, store->id);
-	if (store->ops->open(store, 1, &err) < 0) {
-		if (err.code == UCT_E_LOCKED && uct_store_supports(store, UCT_STORE_DEFER_BUSY)) {
-			for (i = 0; i < run->n_changes; i++)
-				if (run->changes[i].store == store)
-					run->changes[i].status = UCT_CS_DEFERRED;
-			rc = 0;
-			goto out;
-		}
-		goto fail;
-	}
-	store->created = 0;
-	if (uct_intent_save(run, store, &err) < 0)
-		goto fail;
-	for (i = 0; i < run->n_changes; i++)
-		if (run->changes[i].store == store)
-			apply_one(run, store, &run->changes[i]);
-	uct_intent_settle(run, store);
-	if (!reread_store(run, s, after))
-		verify_all(run, s, after);
-	run->store_checked_at[s] = run->started;
-	rc = 0;
-	goto out;
-nomem:
-	uct_err_set(&err, UCT_E_NOMEM, ENOMEM, "out of memory");
-fail:
-	run->store_failed[s] = 1;
-	store_problem(run, store, &err);
-	/* Its verdicts say why, rather than another store's code. */
-	for (i = 0; i < run->eps.n; i++) {
-		if (!before[i].trusted && before[i].code[0] == '\0')
-			snprintf(before[i].code, sizeof(before[i].code), "STORE_FAILED");
-		if (!after[i].trusted && after[i].code[0] == '\0')
-			snprintf(after[i].code, sizeof(after[i].code), "STORE_FAILED");
-	}
-	for (i = 0; i < run->n_changes; i++)
-		if (run->changes[i].store == store && run->changes[i].status == UCT_CS_PLANNED) {
-			run->changes[i].status = UCT_CS_FAILED;
-			snprintf(run->changes[i].error, sizeof(run->changes[i].error), "%s", err.msg);
-		}
-	if (err.code == UCT_E_NOMEM || err.code == UCT_E_SYSTEM)
-		uct_err_set(run_err, err.code, err.native, "%s", err.msg);
-	else
-		rc = 0;
-out:
-	store->ops->close(store);
-	uct_owned_free(&owned);
+	p.store->ops->close(p.store);
+	uct_owned_free(&p.owned);
 	return rc;
 }
 
@@ -426,7 +499,7 @@ static const char *store_refusal(const struct uct_store *st, const struct uct_an
  * trust, only from an override).
  */
 static enum uct_verdict group_verdict(const struct uct_run *run, size_t i, const char *group,
-				      const struct uct_verify_result *vr, char *code, size_t code_len)
+				      int after, char *code, size_t code_len)
 {
 	const struct uct_ep_result *r = &run->res[i];
 	const struct uct_analysis *an = &r->an;
@@ -440,7 +513,8 @@ static enum uct_verdict group_verdict(const struct uct_run *run, size_t i, const
 		if (strcmp(st->group, group) != 0)
 			continue;
 		browser = st->browser;
-		refusal = store_refusal(st, an, &vr[s * run->eps.n + i]);
+		refusal = store_refusal(st, an, after ? &run->answers[s].after[i]
+						       : &run->answers[s].before[i]);
 		if (refusal != NULL) {
 			if (code[0] == '\0' && refusal[0] != '\0')
 				snprintf(code, code_len, "%s", refusal);
@@ -526,9 +600,9 @@ static int compute_verdicts(struct uct_run *run)
 					gv->group = run->stores[s]->group;
 					gv->browser = run->stores[s]->browser;
 				}
-			gv->before = group_verdict(run, i, gv->group, run->vr_before, scratch,
+			gv->before = group_verdict(run, i, gv->group, 0, scratch,
 						   sizeof(scratch));
-			gv->after = group_verdict(run, i, gv->group, run->vr_after, gv->code,
+			gv->after = group_verdict(run, i, gv->group, 1, gv->code,
 						  sizeof(gv->code));
 			if (gv->after == UCT_V_TRUSTED)
 				gv->code[0] = '\0';
@@ -747,7 +821,7 @@ static int discover(struct uct_run *run, struct uct_err *err)
 		.quiet = run->cfg->quiet,
 		.problems = &run->problems,
 	};
-	size_t cells;
+	size_t s;
 
 	if (run->inputs.stores != NULL) {
 		run->stores = run->inputs.stores;
@@ -755,14 +829,15 @@ static int discover(struct uct_run *run, struct uct_err *err)
 	} else if (uct_stores_discover(&dopts, &run->stores, &run->n_stores, err) < 0) {
 		return -1;
 	}
-	cells = run->n_stores * run->eps.n + 1;
-	run->vr_before = calloc(cells, sizeof(*run->vr_before));
-	run->vr_after = calloc(cells, sizeof(*run->vr_after));
-	run->store_failed = calloc(run->n_stores + 1, sizeof(*run->store_failed));
-	run->store_checked_at = calloc(run->n_stores + 1, sizeof(*run->store_checked_at));
-	if (run->vr_before == NULL || run->vr_after == NULL || run->store_failed == NULL ||
-	    run->store_checked_at == NULL)
+	run->answers = calloc(run->n_stores + 1, sizeof(*run->answers));
+	if (run->answers == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
+	for (s = 0; s < run->n_stores; s++) {
+		run->answers[s].before = calloc(run->eps.n + 1, sizeof(*run->answers[s].before));
+		run->answers[s].after = calloc(run->eps.n + 1, sizeof(*run->answers[s].after));
+		if (run->answers[s].before == NULL || run->answers[s].after == NULL)
+			return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
+	}
 	return 0;
 }
 
@@ -918,10 +993,11 @@ void uct_run_free(struct uct_run *run)
 	free(run->changes);
 	if (run->stores != run->inputs.stores)
 		uct_stores_free(run->stores, run->n_stores);
-	free(run->vr_before);
-	free(run->vr_after);
-	free(run->store_failed);
-	free(run->store_checked_at);
+	for (i = 0; run->answers != NULL && i < run->n_stores; i++) {
+		free(run->answers[i].before);
+		free(run->answers[i].after);
+	}
+	free(run->answers);
 	uct_chain_clear(&run->ca_certs);
 	uct_endpoints_free(&run->eps);
 	uct_state_free(&run->state);

@@ -59,6 +59,15 @@ struct uct_change {
 	int recorded_ahead; /* its record was saved before the store was written */
 };
 
+/* What one store answered for each endpoint, before and after the run's
+ * changes (the store's verify op), and whether it could be used at all. */
+struct uct_store_answers {
+	struct uct_verify_result *before; /* eps.n, one per endpoint */
+	struct uct_verify_result *after;
+	int failed;         /* the store could not be opened or used */
+	int64_t checked_at; /* when its answers were obtained; 0: not read */
+};
+
 /*
  * What a caller gives a run in place of what it finds on the PC. main()
  * gives nothing (NULL): the run discovers the user's or the machine's
@@ -87,10 +96,7 @@ struct uct_run {
 	char *state_dir;
 	struct uct_store **stores;
 	size_t n_stores;
-	struct uct_verify_result *vr_before; /* n_stores x eps.n */
-	struct uct_verify_result *vr_after;
-	int *store_failed;               /* per store: could not be opened/used */
-	int64_t *store_checked_at;       /* per store: when its answers were obtained; 0: not read */
+	struct uct_store_answers *answers; /* n_stores; NULL until the stores are known */
 	struct uct_ep_result *res;       /* eps.n */
 	struct uct_change *changes;
 	size_t n_changes;
@@ -116,6 +122,15 @@ int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uc
 int uct_run_execute_with(struct uct_run *run, const struct uct_config *cfg,
 			 const struct uct_run_inputs *in, struct uct_err *err);
 void uct_run_free(struct uct_run *run); /* NULL-safe */
+
+/* The answers of store s, NULL when the run did not get as far as the
+ * stores (status). Borrowed from run. */
+struct uct_store_answers *uct_run_answers(const struct uct_run *run, size_t s);
+/* 1 when store s could not be opened or used. */
+int uct_run_store_failed(const struct uct_run *run, size_t s);
+/* When the answers of store s were obtained (seconds since the epoch; 0:
+ * not read, or from the cache: when the cache got them). */
+int64_t uct_run_store_checked_at(const struct uct_run *run, size_t s);
 
 /* The chain that endpoint i of run is verified with: what its server sent,
  * or NULL when it was not reached. Borrowed from run. */

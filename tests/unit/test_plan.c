@@ -28,6 +28,7 @@ struct fixture {
 	struct uct_store store;
 	struct uct_store *stores[1];
 	struct uct_verify_result vr[3];
+	struct uct_store_answers answers;
 	struct uct_cert cert_new, cert_old;
 	struct uct_owned owned;
 };
@@ -76,7 +77,8 @@ static void setup(void)
 	fx.run.res = fx.res;
 	fx.run.stores = fx.stores;
 	fx.run.n_stores = 1;
-	fx.run.vr_before = fx.vr;
+	fx.answers.before = fx.vr;
+	fx.run.answers = &fx.answers;
 }
 
 static void teardown(void)
