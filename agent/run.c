@@ -372,6 +372,8 @@ static int apply_store(struct uct_run *run, struct store_pass *p, struct uct_err
 		if (run->changes[i].store == store)
 			apply_one(run, store, &run->changes[i]);
 	uct_intent_settle(run, store);
+	if (store->ops->update_browser_policy != NULL)
+		store->ops->update_browser_policy(store);
 	if (!reread_store(run, p->s, p->after))
 		verify_all(run, p->s, p->after);
 	uct_run_answers(run, p->s)->checked_at = run->started;
@@ -491,6 +493,69 @@ static const char *store_refusal(const struct uct_store *st, const struct uct_an
 	return uct_browser_refuses(an, st->browser);
 }
 
+/* What the stores of one group said for one endpoint. */
+struct group_scan {
+	enum uct_browser browser;
+	int nss_ok;      /* a certificate database of the group makes it load */
+	int override_ok; /* an exception of the group makes it load */
+	int deferred;    /* a change for it waits for the browser to close */
+};
+
+/* Read the answers (before or after the run's changes) of the stores of
+ * group for endpoint i into g; the first refusal's code goes to code. */
+static void scan_group(const struct uct_run *run, size_t i, const char *group, int after,
+		       char *code, size_t code_len, struct group_scan *g)
+{
+	const struct uct_analysis *an = &run->res[i].an;
+	const struct uct_store_answers *a;
+	const char *refusal;
+	size_t s;
+
+	memset(g, 0, sizeof(*g));
+	g->browser = UCT_BROWSER_CHROMIUM;
+	for (s = 0; s < run->n_stores; s++) {
+		const struct uct_store *st = run->stores[s];
+		if (strcmp(st->group, group) != 0)
+			continue;
+		g->browser = st->browser;
+		a = uct_run_answers(run, s);
+		refusal = store_refusal(st, an, after ? &a->after[i] : &a->before[i]);
+		if (refusal == NULL && uct_store_supports(st, UCT_STORE_BY_HOST)) {
+			g->override_ok = 1;
+			continue;
+		}
+		if (refusal == NULL) {
+			g->nss_ok = 1;
+			continue;
+		}
+		if (code[0] == '\0' && refusal[0] != '\0')
+			snprintf(code, code_len, "%s", refusal);
+		if (uct_store_supports(st, UCT_STORE_DEFER_BUSY) &&
+		    change_deferred_for(run, st, run->res[i].ep))
+			g->deferred = 1;
+	}
+}
+
+/* Firefox's verdict: its database's trust, unless the analysis says
+ * Firefox refuses what its own database trusts, where only an exception
+ * stands in for it. */
+static enum uct_verdict firefox_verdict(const struct uct_analysis *an, const struct group_scan *g,
+					char *code, size_t code_len)
+{
+	const char *refusal;
+
+	if (!an->firefox_fixable) {
+		snprintf(code, code_len, "%s", an->firefox_code);
+		return UCT_V_CANNOT_FIX;
+	}
+	refusal = uct_firefox_db_refusal(an);
+	if (g->override_ok || (g->nss_ok && refusal == NULL))
+		return UCT_V_TRUSTED;
+	if (g->nss_ok && code[0] == '\0')
+		snprintf(code, code_len, "%s", refusal);
+	return g->deferred ? UCT_V_DEFERRED : UCT_V_NOT_TRUSTED;
+}
+
 /*
  * The verdict of one browser profile for one endpoint, from the stores of
  * the group. A store's own verification is necessary but not sufficient:
@@ -503,58 +568,24 @@ static enum uct_verdict group_verdict(const struct uct_run *run, size_t i, const
 {
 	const struct uct_ep_result *r = &run->res[i];
 	const struct uct_analysis *an = &r->an;
-	enum uct_browser browser = UCT_BROWSER_CHROMIUM;
-	int nss_ok = 0, override_ok = 0, deferred = 0, fixable;
-	const char *refusal;
-	size_t s;
+	struct group_scan g;
 
-	for (s = 0; s < run->n_stores; s++) {
-		const struct uct_store *st = run->stores[s];
-		if (strcmp(st->group, group) != 0)
-			continue;
-		browser = st->browser;
-		refusal = store_refusal(st, an, after ? &run->answers[s].after[i]
-						       : &run->answers[s].before[i]);
-		if (refusal != NULL) {
-			if (code[0] == '\0' && refusal[0] != '\0')
-				snprintf(code, code_len, "%s", refusal);
-			if (uct_store_supports(st, UCT_STORE_DEFER_BUSY) && change_deferred_for(run, st, r->ep))
-				deferred = 1;
-			continue;
-		}
-		if (uct_store_supports(st, UCT_STORE_BY_HOST))
-			override_ok = 1;
-		else
-			nss_ok = 1;
-	}
+	scan_group(run, i, group, after, code, code_len, &g);
 	if (r->target->status != UCT_FETCH_OK)
 		return UCT_V_UNREACHABLE;
-	fixable = browser == UCT_BROWSER_FIREFOX ? an->firefox_fixable : an->chromium_fixable;
 	if (an->approval == UCT_AP_REFUSED_CHANGED || an->approval == UCT_AP_REFUSED_UNPINNED)
 		return UCT_V_REFUSED;
-	if (browser == UCT_BROWSER_FIREFOX) {
-		if (!an->firefox_fixable) {
-			snprintf(code, code_len, "%s", an->firefox_code);
-			return UCT_V_CANNOT_FIX;
-		}
-		/* Where the analysis says Firefox refuses what its own
-		 * database trusts, only an exception stands in for it. */
-		refusal = uct_firefox_db_refusal(an);
-		if (override_ok || (nss_ok && refusal == NULL))
-			return UCT_V_TRUSTED;
-		if (nss_ok && code[0] == '\0')
-			snprintf(code, code_len, "%s", refusal);
-		return deferred ? UCT_V_DEFERRED : UCT_V_NOT_TRUSTED;
-	}
-	if (!fixable) {
+	if (g.browser == UCT_BROWSER_FIREFOX)
+		return firefox_verdict(an, &g, code, code_len);
+	if (!an->chromium_fixable) {
 		snprintf(code, code_len, "%s", an->chromium_code);
 		return UCT_V_CANNOT_FIX;
 	}
-	if (!nss_ok && leaf_needs_ca(run, i, group)) {
+	if (!g.nss_ok && leaf_needs_ca(run, i, group)) {
 		snprintf(code, code_len, "ERR_CERT_AUTHORITY_INVALID");
 		return UCT_V_CANNOT_FIX;
 	}
-	return nss_ok ? UCT_V_TRUSTED : UCT_V_NOT_TRUSTED;
+	return g.nss_ok ? UCT_V_TRUSTED : UCT_V_NOT_TRUSTED;
 }
 
 /* Order of badness for the endpoint's overall verdict. */
@@ -572,7 +603,9 @@ static int verdict_rank(enum uct_verdict v)
 	return 6;
 }
 
-static int compute_verdicts(struct uct_run *run)
+/* Every endpoint's verdict per group of stores and overall. -1 with err
+ * when out of memory. */
+static int compute_verdicts(struct uct_run *run, struct uct_err *err)
 {
 	struct uct_strv groups = {0};
 	size_t i, g, s;
@@ -614,7 +647,7 @@ static int compute_verdicts(struct uct_run *run)
 	return 0;
 nomem:
 	uct_strv_clear(&groups);
-	return -1;
+	return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
 }
 
 /* ---- notices, state, exit code ---- */
@@ -652,7 +685,17 @@ static const char *profile_path(const struct uct_run *run, const struct uct_stor
 	return store->path;
 }
 
-static void collect_notices(struct uct_run *run)
+/* notice() for a line made with uct_asprintf, which it frees; NULL (out
+ * of memory) is left out. */
+static void notice_made(struct uct_run *run, char *line)
+{
+	if (line != NULL)
+		notice(run, line);
+	free(line);
+}
+
+/* The problems and notices of the changes; 1 when something was added. */
+static int change_notices(struct uct_run *run)
 {
 	char *line;
 	size_t i;
@@ -671,47 +714,48 @@ static void collect_notices(struct uct_run *run)
 				uct_strv_push(&run->problems, line);
 			free(line);
 		}
-		if (ch->status == UCT_CS_DEFERRED) {
-			line = uct_asprintf("Firefox is running with the profile in %s: close Firefox "
-					    "and run 'uccx-trust install' again (it also happens at "
-					    "the next login)",
-					    profile_path(run, ch->store));
-			if (line != NULL)
-				notice(run, line);
-			free(line);
-		}
+		if (ch->status == UCT_CS_DEFERRED)
+			notice_made(run, uct_asprintf("Firefox is running with the profile in %s: "
+						      "close Firefox and run 'uccx-trust install' "
+						      "again (it also happens at the next login)",
+						      profile_path(run, ch->store)));
 	}
-	if (done)
+	return done;
+}
+
+/* What the user must do about endpoint i, from its verdict. */
+static void endpoint_notices(struct uct_run *run, size_t i)
+{
+	const struct uct_ep_result *r = &run->res[i];
+
+	if (r->verdict == UCT_V_CANNOT_FIX && r->an.server_advice[0] != '\0')
+		notice_made(run, uct_asprintf("On the server %s: %s", r->ep->host, r->an.server_advice));
+	else if (r->verdict == UCT_V_REFUSED)
+		notice_made(run, uct_asprintf("%s:%d was not installed: %s", r->ep->host, r->ep->port,
+					      r->an.reason));
+	else if (r->verdict == UCT_V_NOT_TRUSTED && run->cfg->scope == UCT_SCOPE_MACHINE &&
+		 uct_machine_advice(&r->an) != NULL)
+		notice_made(run, uct_asprintf("%s: %s", r->ep->host, uct_machine_advice(&r->an)));
+	if (ca_needed(run, i))
+		notice_made(run, uct_asprintf("%s:%d: Chrome and Edge cannot be made to trust it on "
+					      "this PC: its certificate is issued by a CA that is "
+					      "not approved, and Windows lets them trust a server "
+					      "certificate on its own only when it is self-signed. "
+					      "Approve the CA: give its root certificate with "
+					      "--ca-file, or pin the CA's fingerprint (Firefox "
+					      "keeps its exception)",
+					      r->ep->host, r->ep->port));
+}
+
+static void collect_notices(struct uct_run *run)
+{
+	size_t i;
+
+	if (change_notices(run))
 		notice(run, "A browser window that already showed a certificate warning for one of "
 			    "these pages needs a new window or a browser restart");
-	for (i = 0; i < run->eps.n; i++) {
-		const struct uct_ep_result *r = &run->res[i];
-		line = NULL;
-		if (r->verdict == UCT_V_CANNOT_FIX && r->an.server_advice[0] != '\0')
-			line = uct_asprintf("On the server %s: %s", r->ep->host, r->an.server_advice);
-		else if (r->verdict == UCT_V_REFUSED)
-			line = uct_asprintf("%s:%d was not installed: %s", r->ep->host, r->ep->port,
-					    r->an.reason);
-		else if (r->verdict == UCT_V_NOT_TRUSTED && run->cfg->scope == UCT_SCOPE_MACHINE &&
-			 uct_machine_advice(&r->an) != NULL)
-			line = uct_asprintf("%s: %s", r->ep->host, uct_machine_advice(&r->an));
-		if (line != NULL)
-			notice(run, line);
-		free(line);
-		if (ca_needed(run, i)) {
-			line = uct_asprintf("%s:%d: Chrome and Edge cannot be made to trust it on this "
-					    "PC: its certificate is issued by a CA that is not "
-					    "approved, and Windows lets them trust a server "
-					    "certificate on its own only when it is self-signed. "
-					    "Approve the CA: give its root certificate with "
-					    "--ca-file, or pin the CA's fingerprint (Firefox keeps "
-					    "its exception)",
-					    r->ep->host, r->ep->port);
-			if (line != NULL)
-				notice(run, line);
-			free(line);
-		}
-	}
+	for (i = 0; i < run->eps.n; i++)
+		endpoint_notices(run, i);
 	if (run->state_damaged)
 		notice(run, "The state file was damaged and has been set aside (state.damaged); "
 			    "certificates approved before will be treated as first seen");
@@ -883,20 +927,17 @@ int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uc
 	return uct_run_execute_with(run, cfg, NULL, err);
 }
 
-int uct_run_execute_with(struct uct_run *run, const struct uct_config *cfg,
-			 const struct uct_run_inputs *in, struct uct_err *err)
+/*
+ * Before anything is read: the state directory (checked), the writers'
+ * lock for install and remove (*lock, released by the caller), the state
+ * and the verification cache. -1 with err.
+ */
+static int run_prepare(struct uct_run *run, struct uct_lock **lock, struct uct_err *err)
 {
-	struct uct_lock *lock = NULL;
-	char *lock_path = NULL;
-	enum uct_command cmd = cfg->command;
-	int64_t t0 = uct_monotonic_ms();
-	int rc = -1;
+	const struct uct_config *cfg = run->cfg;
+	char *lock_path;
+	int rc;
 
-	memset(run, 0, sizeof(*run));
-	run->cfg = cfg;
-	if (in != NULL)
-		run->inputs = *in;
-	run->started = uct_now();
 	run->state_dir = cfg->state_dir != NULL ? uct_strdup(cfg->state_dir)
 			 : cfg->home != NULL    ? uct_home_state_dir(cfg->home)
 						: uct_default_state_dir();
@@ -905,72 +946,100 @@ int uct_run_execute_with(struct uct_run *run, const struct uct_config *cfg,
 	/* The state decides what is approved: never read from, or written
 	 * into, a directory another user controls (a foreign --home). */
 	if (uct_dir_check(run->state_dir, err) < 0)
-		goto out;
-	if (cmd == UCT_CMD_INSTALL || cmd == UCT_CMD_REMOVE) {
+		return -1;
+	if (cfg->command == UCT_CMD_INSTALL || cfg->command == UCT_CMD_REMOVE) {
 		/* One writer at a time: a second run waits, then gives up cleanly. */
-		lock_path = uct_asprintf("%s/lock", run->state_dir);
-		if (lock_path == NULL) {
-			uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
-			goto out;
-		}
-		if (uct_lock_acquire(lock_path, lock_wait_ms(), &lock, err) < 0)
-			goto out;
+		if ((lock_path = uct_asprintf("%s/lock", run->state_dir)) == NULL)
+			return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
+		rc = uct_lock_acquire(lock_path, lock_wait_ms(), lock, err);
+		free(lock_path);
+		if (rc < 0)
+			return -1;
 		/* A killed run's temporary files (a run writes the state or its
 		 * outcome and the cache, not always all). */
 		uct_dir_tidy(run->state_dir);
 	}
 	if (load_state(run, err) < 0)
-		goto out;
-	run->vcache_on = !cfg->recheck && cmd != UCT_CMD_REMOVE;
-	if (run->vcache_on && uct_recall_load(run) < 0) {
-		uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
-		goto out;
-	}
-	if (cmd == UCT_CMD_STATUS) {
-		rc = 0;
-		goto out;
-	}
+		return -1;
+	run->vcache_on = !cfg->recheck && cfg->command != UCT_CMD_REMOVE;
+	if (run->vcache_on && uct_recall_load(run) < 0)
+		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
+	return 0;
+}
+
+/*
+ * The reading step: approved CA files, endpoints, stores, the servers'
+ * chains (not for remove) and their analysis. The network phase ends here,
+ * explicitly: its library is unloaded before a store loads its own (NSS),
+ * where the run's memory peaks. -1 with err.
+ */
+static int run_read(struct uct_run *run, struct uct_err *err)
+{
+	const struct uct_config *cfg = run->cfg;
+	enum uct_command cmd = cfg->command;
+
 	if (load_ca_files(run, err) < 0)
-		goto out;
-	if (cmd != UCT_CMD_REMOVE || run->cfg->nodes.n > 0 || run->cfg->urls.n > 0 ||
-	    run->cfg->socialminer != NULL) {
-		if (uct_endpoints_build(cfg, &run->eps, err) < 0)
-			goto out;
-	}
+		return -1;
+	if ((cmd != UCT_CMD_REMOVE || cfg->nodes.n > 0 || cfg->urls.n > 0 ||
+	     cfg->socialminer != NULL) &&
+	    uct_endpoints_build(cfg, &run->eps, err) < 0)
+		return -1;
 	/* The stores first: one that cannot be used fails the run before any
 	 * server is asked. */
 	if (discover(run, err) < 0)
-		goto out;
+		return -1;
 	if (cmd != UCT_CMD_REMOVE && fetch_all(run, err) < 0)
-		goto out;
-	if (cmd == UCT_CMD_REMOVE) {
-		run->targets = calloc(run->eps.n_targets + 1, sizeof(*run->targets));
-		if (run->targets == NULL) {
-			uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
-			goto out;
-		}
-	}
-	if (analyse_all(run, err) < 0)
-		goto out;
-	if (process_stores(run, err) < 0)
-		goto out;
-	if (compute_verdicts(run) < 0) {
-		uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
-		goto out;
-	}
+		return -1;
+	if (cmd == UCT_CMD_REMOVE &&
+	    (run->targets = calloc(run->eps.n_targets + 1, sizeof(*run->targets))) == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
+	uct_net_release();
+	return analyse_all(run, err);
+}
+
+/* After the stores: verdicts, notices, the exit code and, for install and
+ * remove, the state and the cache. -1 with err. */
+static int run_conclude(struct uct_run *run, struct uct_err *err)
+{
+	enum uct_command cmd = run->cfg->command;
+
+	if (compute_verdicts(run, err) < 0)
+		return -1;
 	collect_notices(run);
 	run->exit_code = compute_exit(run);
 	if (cmd == UCT_CMD_INSTALL || cmd == UCT_CMD_REMOVE) {
 		update_state(run);
 		if (save_state(run, err) < 0)
-			goto out;
+			return -1;
 		uct_recall_save(run);
 	}
+	return 0;
+}
+
+int uct_run_execute_with(struct uct_run *run, const struct uct_config *cfg,
+			 const struct uct_run_inputs *in, struct uct_err *err)
+{
+	struct uct_lock *lock = NULL;
+	int64_t t0 = uct_monotonic_ms();
+	int rc = -1;
+
+	memset(run, 0, sizeof(*run));
+	run->cfg = cfg;
+	if (in != NULL)
+		run->inputs = *in;
+	run->started = uct_now();
+	if (run_prepare(run, &lock, err) < 0)
+		goto out;
+	if (cfg->command == UCT_CMD_STATUS) {
+		rc = 0;
+		goto out;
+	}
+	if (run_read(run, err) < 0 || process_stores(run, err) < 0 || run_conclude(run, err) < 0)
+		goto out;
 	rc = 0;
 out:
 	run->elapsed_ms = uct_monotonic_ms() - t0;
 	uct_lock_release(lock);
-	free(lock_path);
 	return rc;
 }
 

@@ -235,7 +235,15 @@ struct uct_store_ops {
 	 * are only logged. The run calls it on remove, which leaves nothing
 	 * of ours even where it had nothing else to change. */
 	void (*tidy)(struct uct_store *);
-	/* Release native handles; the store can be opened again later. NULL-safe. */
+	/* Optional (NULL: nothing to follow). Called by the run after it wrote
+	 * the store, still open for writing: a browser setting that depends on
+	 * what the store holds follows it (Windows: Firefox's
+	 * ImportEnterpriseRoots policy is on while the machine's Root or CA
+	 * store holds a certificate of the agent, and taken away after, when
+	 * the agent set it). Failures are only logged. */
+	void (*update_browser_policy)(struct uct_store *);
+	/* Release native handles (committing what was written); nothing else
+	 * changes. The store can be opened again later. NULL-safe. */
 	void (*close)(struct uct_store *);
 	/* Free the store itself (calls close first). NULL-safe. */
 	void (*destroy)(struct uct_store *);

@@ -528,11 +528,8 @@ static int nss_open(struct uct_store *store, int rw, struct uct_err *err)
 				   store->path, nss_open_store->path);
 	if (impl->ctx != NULL)
 		store->ops->close(store); /* upgrading to read-write */
-	/* The network phase is over when a database is opened: libcurl's tree
-	 * and NSS together would pass the memory target, so the first goes
-	 * before the second comes (a report sent later loads it again). A run
-	 * that opens no database leaves libcurl to the exit. */
-	uct_net_release();
+	/* libcurl's tree and NSS together would pass the memory target: the
+	 * run ends its network phase (uct_net_release) before a store opens. */
 	if (uct_nss_load(err) < 0)
 		return -1;
 

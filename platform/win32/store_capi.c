@@ -58,6 +58,17 @@ static int capi_has_roots(struct capi_impl *im)
 	return found;
 }
 
+/* After a change to the machine's stores, Firefox's policy follows: on
+ * while the agent has roots there, off (if it set it) after. The user's
+ * stores leave the machine's policy alone. */
+static void capi_update_browser_policy(struct uct_store *store)
+{
+	struct capi_impl *im = store->impl;
+
+	if (im->rw && im->machine && im->stores[0] != NULL)
+		uct_win_ffpolicy_apply(capi_has_roots(im));
+}
+
 static void capi_close(struct uct_store *store)
 {
 	struct capi_impl *im;
@@ -65,10 +76,6 @@ static void capi_close(struct uct_store *store)
 
 	if (store == NULL || (im = store->impl) == NULL)
 		return;
-	/* After a change to the machine's stores, Firefox's policy follows:
-	 * on while the agent has roots there, off (if it set it) after. */
-	if (im->rw && im->machine && im->stores[0] != NULL)
-		uct_win_ffpolicy_apply(capi_has_roots(im));
 	for (i = 0; i < CAPI_N; i++) {
 		if (im->stores[i] == NULL)
 			continue;
@@ -802,6 +809,7 @@ static const struct uct_store_ops capi_ops = {
 	.add = capi_add,
 	.remove = capi_remove,
 	.verify = capi_verify,
+	.update_browser_policy = capi_update_browser_policy,
 	.close = capi_close,
 	.destroy = capi_destroy,
 };
