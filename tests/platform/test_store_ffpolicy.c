@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "platform.h"
+#include "store_mem.h"
 #include "testcert.h"
 
 static char dir[] = "/tmp/uct-ffp.XXXXXX";
@@ -83,6 +84,10 @@ START_TEST(test_merge_and_remove)
 	ck_assert_int_eq(store->ops->add(store, &anchor, &err), 0);
 	ck_assert_int_eq(store->ops->list(store, count_cb, &n, &err), 0);
 	ck_assert_int_eq(n, 1);
+	/* A collector that fails fails the listing. */
+	ck_assert_int_eq(store->ops->list(store, uct_test_entry_nomem, NULL, &err), -1);
+	ck_assert_str_eq(err.msg, "collector out of memory");
+	uct_err_clear(&err);
 	text = slurp(file);
 	ck_assert_ptr_nonnull(strstr(text, "DisableTelemetry"));
 	ck_assert_ptr_nonnull(strstr(text, "ImportEnterpriseRoots"));

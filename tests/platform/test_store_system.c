@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "platform.h"
+#include "store_mem.h"
 #include "testcert.h"
 
 static char dir[] = "/tmp/uct-sys.XXXXXX";
@@ -291,6 +292,8 @@ static int upd_next_run(const struct upd *u)
 
 	ck_assert_int_eq(store->ops->open(store, 0, &err), 0);
 	ck_assert_int_eq(store->ops->list(store, count_entries, &n, &err), 0);
+	/* A collector that fails fails the listing, when there is an entry. */
+	ck_assert_int_eq(store->ops->list(store, uct_test_entry_nomem, NULL, &err), n > 0 ? -1 : 0);
 	store->ops->destroy(store);
 	return n;
 }

@@ -241,3 +241,10 @@ enum uct_trust uct_store_mem_trust(const struct uct_store *store,
 			return m->v[i].trust;
 	return UCT_TRUST_NONE;
 }
+
+int uct_test_entry_nomem(const struct uct_store_entry *entry, void *ctx, struct uct_err *err)
+{
+	(void)entry;
+	(void)ctx;
+	return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "collector out of memory");
+}

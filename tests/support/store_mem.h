@@ -38,4 +38,9 @@ struct uct_mem_counts uct_store_mem_counts(const struct uct_store *store);
 enum uct_trust uct_store_mem_trust(const struct uct_store *store,
 				   const unsigned char sha256[UCT_SHA256_LEN]);
 
+/* A uct_entry_cb that fails at once, as a collector out of memory does
+ * (UCT_E_NOMEM, "collector out of memory"): a store's list op must then
+ * fail with that error. */
+int uct_test_entry_nomem(const struct uct_store_entry *entry, void *ctx, struct uct_err *err);
+
 #endif
