@@ -132,22 +132,33 @@ static int capi_require_open(struct uct_store *store, int rw, struct uct_err *er
 	return 0;
 }
 
-/* The friendly name of ctx, newly allocated, or NULL. */
-static wchar_t *capi_friendly(const CERT_CONTEXT *ctx)
+/* The friendly name of ctx, newly allocated, or NULL: *nomem says
+ * whether for want of memory rather than because it has none. */
+static wchar_t *capi_friendly_or_nomem(const CERT_CONTEXT *ctx, int *nomem)
 {
 	DWORD size = 0;
 	wchar_t *name;
 
+	*nomem = 0;
 	if (!CertGetCertificateContextProperty(ctx, CERT_FRIENDLY_NAME_PROP_ID, NULL, &size) ||
 	    size < sizeof(wchar_t))
 		return NULL;
 	name = calloc(1, size + sizeof(wchar_t));
+	*nomem = name == NULL;
 	if (name != NULL && !CertGetCertificateContextProperty(ctx, CERT_FRIENDLY_NAME_PROP_ID, name,
 							       &size)) {
 		free(name);
 		return NULL;
 	}
 	return name;
+}
+
+/* The friendly name of ctx (newly allocated), NULL when it has none. */
+static wchar_t *capi_friendly(const CERT_CONTEXT *ctx)
+{
+	int nomem;
+
+	return capi_friendly_or_nomem(ctx, &nomem);
 }
 
 static int capi_is_tagged(const CERT_CONTEXT *ctx)
@@ -386,14 +397,19 @@ static int capi_list(struct uct_store *store, uct_entry_cb cb, void *ctx, struct
 	struct capi_impl *im = store->impl;
 	const CERT_CONTEXT *c;
 	wchar_t *name;
-	int i, rc = 0;
+	int i, rc = 0, nomem;
 
 	if (capi_require_open(store, 0, err) < 0)
 		return -1;
 	for (i = 0; i < CAPI_N && rc == 0; i++) {
 		for (c = NULL; rc == 0 && (c = CertEnumCertificatesInStore(im->stores[i], c)) != NULL;) {
-			name = capi_friendly(c);
-			if (name != NULL && wcsncmp(name, CAPI_TAG, CAPI_TAG_LEN) == 0)
+			/* A name that could not be read for want of memory would
+			 * leave one of ours out of the listing: fail instead. */
+			name = capi_friendly_or_nomem(c, &nomem);
+			if (nomem)
+				rc = uct_err_set(err, UCT_E_NOMEM, ENOMEM,
+						 "out of memory listing the Windows stores");
+			else if (name != NULL && wcsncmp(name, CAPI_TAG, CAPI_TAG_LEN) == 0)
 				rc = capi_list_one(c, name, i, cb, ctx, err);
 			free(name);
 		}
