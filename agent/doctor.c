@@ -302,7 +302,7 @@ static void bundle_stores(FILE *out, const struct uct_run *run, struct uct_strv 
 			uct_text_keep(k, run->stores[i]->group),
 			run->stores[i]->ops->name, run->stores[i]->busy ? " busy" : "",
 			run->stores[i]->created ? " not-yet-created" : "",
-			run->store_failed && run->store_failed[i] ? " FAILED" : "");
+			uct_run_store_failed(run, i) ? " FAILED" : "");
 }
 
 static void bundle_chains(FILE *out, const struct uct_run *run, struct uct_strv *k)

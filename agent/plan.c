@@ -5,6 +5,7 @@
  * for `remove`, all of them. Pure decisions over struct uct_run: nothing
  * here touches a store, so the planning is unit-tested with no database.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,13 +84,14 @@ int uct_hostports_have(const char *list, const char *item)
 	return uct_rec_list_has(list, item, 0);
 }
 
-int uct_owned_collect(const struct uct_store_entry *entry, void *ctx)
+int uct_owned_collect(const struct uct_store_entry *entry, void *ctx, struct uct_err *err)
 {
 	struct uct_owned *w = ctx;
 	struct uct_store_entry *grown = realloc(w->v, (w->n + 1) * sizeof(*grown));
 
 	if (grown == NULL)
-		return -1;
+		return uct_err_set(err, UCT_E_NOMEM, ENOMEM,
+				   "out of memory while listing the certificates of the agent");
 	w->v = grown;
 	w->v[w->n] = *entry;
 	/* Strings are borrowed for the callback only. */
@@ -181,60 +183,76 @@ static int override_planned(const struct uct_run *run, const struct uct_store *s
 	return 0;
 }
 
+/* 1 when endpoint i needs want in store: neither held as ours with that
+ * trust nor trusted already by something not ours (an enterprise root the
+ * user installed), which is left alone. *have: what the store holds. */
+static int add_needed(const struct uct_run *run, size_t s, size_t i, const struct uct_owned *owned,
+		      const struct uct_want *want, const struct uct_store_entry **have)
+{
+	const struct uct_store *store = run->stores[s];
+	const struct uct_store_answers *answers = uct_run_answers(run, s);
+	int by_host = uct_store_supports(store, UCT_STORE_BY_HOST);
+
+	*have = owned_find(owned, want->cert->sha256, by_host ? run->eps.v[i].host : NULL,
+			   run->eps.v[i].port);
+	if (*have != NULL)
+		return (*have)->trust != want->trust || !entry_is_ours(run, store, *have);
+	return by_host || answers == NULL || !answers->before[i].trusted;
+}
+
+/* Plan want for endpoint i (hostport hp): a new change, or hp added to the
+ * change planned for the same certificate by another endpoint. -1 when
+ * out of memory. */
+static int add_one(struct uct_run *run, struct uct_store *store, const struct uct_want *want,
+		   const struct uct_store_entry *have, const char *hp)
+{
+	int by_host = uct_store_supports(store, UCT_STORE_BY_HOST);
+	struct uct_change *ch = NULL;
+	char *merged;
+
+	/* An override is one line per host and port, whatever the paths on it. */
+	if (by_host && override_planned(run, store, want->cert->sha256, hp))
+		return 0;
+	if (!by_host) {
+		ch = find_change(run, store, want->cert->sha256, UCT_CH_ADD);
+		if (ch == NULL)
+			ch = find_change(run, store, want->cert->sha256, UCT_CH_UPDATE);
+	}
+	if (ch != NULL) {
+		/* Two endpoints on one port (finesse and cfadmin) list it once. */
+		if (uct_hostports_have(ch->hostports, hp))
+			return 0;
+		if ((merged = uct_asprintf("%s,%s", ch->hostports, hp)) == NULL)
+			return -1;
+		free(ch->hostports);
+		ch->hostports = merged;
+		return 0;
+	}
+	ch = add_change(run, store, have != NULL ? UCT_CH_UPDATE : UCT_CH_ADD, want->cert->sha256,
+			want->trust, want->cert->subject, hp);
+	return ch != NULL ? 0 : -1;
+}
+
 /* Plan additions for install: what each endpoint needs that the store
  * neither holds as ours nor already trusts some other way. */
 int uct_plan_adds(struct uct_run *run, size_t s, const struct uct_owned *owned)
 {
 	struct uct_store *store = run->stores[s];
-	const struct uct_verify_result *vr = &run->vr_before[s * run->eps.n];
 	const struct uct_store_entry *have;
-	struct uct_change *ch;
 	struct uct_want want;
-	char *hp, *merged;
-	int by_host = uct_store_supports(store, UCT_STORE_BY_HOST);
+	char *hp;
 	size_t i;
+	int rc;
 
 	for (i = 0; i < run->eps.n; i++) {
 		uct_plan_want(run, store, i, &want);
-		if (want.cert == NULL)
+		if (want.cert == NULL || !add_needed(run, s, i, owned, &want, &have))
 			continue;
-		have = owned_find(owned, want.cert->sha256, by_host ? run->eps.v[i].host : NULL,
-				  run->eps.v[i].port);
-		if (have != NULL && have->trust == want.trust && entry_is_ours(run, store, have))
-			continue;
-		/* Trusted already by something not ours (an enterprise root the
-		 * user installed): leave the store alone. */
-		if (have == NULL && !by_host && vr[i].trusted)
-			continue;
-		hp = uct_endpoint_hostport(&run->eps.v[i]);
-		if (hp == NULL)
+		if ((hp = uct_endpoint_hostport(&run->eps.v[i])) == NULL)
 			return -1;
-		if (by_host && override_planned(run, store, want.cert->sha256, hp)) {
-			/* One line per host and port, whatever the paths on it. */
-			free(hp);
-			continue;
-		}
-		ch = by_host ? NULL : find_change(run, store, want.cert->sha256, UCT_CH_ADD);
-		if (ch == NULL)
-			ch = find_change(run, store, want.cert->sha256, UCT_CH_UPDATE);
-		if (ch != NULL && !by_host) {
-			/* Two endpoints on one port (finesse and cfadmin) list it once. */
-			if (uct_hostports_have(ch->hostports, hp)) {
-				free(hp);
-				continue;
-			}
-			merged = uct_asprintf("%s,%s", ch->hostports, hp);
-			free(hp);
-			if (merged == NULL)
-				return -1;
-			free(ch->hostports);
-			ch->hostports = merged;
-			continue;
-		}
-		ch = add_change(run, store, have != NULL ? UCT_CH_UPDATE : UCT_CH_ADD, want.cert->sha256,
-				want.trust, want.cert->subject, hp);
+		rc = add_one(run, store, &want, have, hp);
 		free(hp);
-		if (ch == NULL)
+		if (rc < 0)
 			return -1;
 	}
 	return 0;

@@ -13,8 +13,9 @@ struct uct_owned {
 	struct uct_store_entry *v;
 	size_t n;
 };
-/* A uct_entry_cb that appends to a struct uct_owned (ctx). */
-int uct_owned_collect(const struct uct_store_entry *entry, void *ctx);
+/* A uct_entry_cb that appends to a struct uct_owned (ctx): 0, or -1 with
+ * err (NULL allowed) when out of memory, which fails the listing. */
+int uct_owned_collect(const struct uct_store_entry *entry, void *ctx, struct uct_err *err);
 void uct_owned_free(struct uct_owned *owned); /* frees the members, not owned itself */
 
 /* What store should hold for endpoint i of run (want->cert NULL: nothing). */
@@ -27,7 +28,7 @@ int uct_hostports_have(const char *list, const char *item);
 
 /* Append to run->changes what store s needs (check and install): additions
  * and trust updates. owned is what the store's list op reported; the
- * verification before the run (run->vr_before) tells what it already
+ * verification before the run (uct_run_answers) tells what it already
  * trusts by other means. Returns -1 only when out of memory. */
 int uct_plan_adds(struct uct_run *run, size_t s, const struct uct_owned *owned);
 /* Append the removals: for `remove` every object of ours; otherwise only

@@ -66,7 +66,7 @@ int uct_recall_store(struct uct_run *run, size_t s, const unsigned char digest[U
 		     struct uct_owned *owned)
 {
 	const struct uct_store *store = run->stores[s];
-	struct uct_verify_result *before = &run->vr_before[s * run->eps.n];
+	struct uct_verify_result *before = uct_run_answers(run, s)->before;
 	const struct uct_vcache_store *rec =
 		uct_vcache_find(&run->vcache, store->id, digest, run->started);
 	const struct uct_verify_result *known;
@@ -85,12 +85,12 @@ int uct_recall_store(struct uct_run *run, size_t s, const unsigned char digest[U
 		before[i] = *known;
 	}
 	for (i = 0; i < rec->n_owned; i++)
-		if (uct_owned_collect(&rec->owned[i], owned) < 0)
+		if (uct_owned_collect(&rec->owned[i], owned, NULL) < 0)
 			return 0;
 	uct_log(UCT_LOG_DEBUG, "%s: unchanged since it was verified %" PRId64 " s ago; "
 			       "those answers are used (--recheck verifies again)",
 		store->path, run->started - rec->checked_at);
-	run->store_checked_at[s] = rec->checked_at;
+	uct_run_answers(run, s)->checked_at = rec->checked_at;
 	return 1;
 }
 

@@ -19,7 +19,7 @@ void uct_recall_save(struct uct_run *run);
 int uct_recall_digest(const struct uct_run *run, struct uct_store *store,
 		      unsigned char digest[UCT_SHA256_LEN]);
 /* 1 when the cache holds what store s showed with this digest: its
- * objects appended to owned, run->vr_before and run->store_checked_at[s]
+ * objects appended to owned, the answers of store s (before, checked_at)
  * filled for every endpoint reached. 0: open the store. */
 int uct_recall_store(struct uct_run *run, size_t s, const unsigned char digest[UCT_SHA256_LEN],
 		     struct uct_owned *owned);

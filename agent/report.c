@@ -445,8 +445,8 @@ typedef void (*json_item_fn)(FILE *out, const struct uct_run *run, size_t i);
 
 static void json_store_item(FILE *out, const struct uct_run *run, size_t i)
 {
-	json_store(out, run->stores[i], run->store_failed ? run->store_failed[i] : 0,
-		   run->store_checked_at ? run->store_checked_at[i] : 0);
+	json_store(out, run->stores[i], uct_run_store_failed(run, i),
+		   uct_run_store_checked_at(run, i));
 }
 
 static void json_endpoint_item(FILE *out, const struct uct_run *run, size_t i)

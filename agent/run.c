@@ -82,8 +82,12 @@ static int fetch_all(struct uct_run *run, struct uct_err *err)
 		run->targets[i].port = run->eps.targets[i].port;
 		run->targets[i].path = run->eps.targets[i].path;
 	}
-	if (uct_fetch_chains(run->targets, run->eps.n_targets, &net, err) < 0)
+	if (run->inputs.fetch != NULL) {
+		if (run->inputs.fetch(run->targets, run->eps.n_targets, run->inputs.fetch_ctx, err) < 0)
+			return -1;
+	} else if (uct_fetch_chains(run->targets, run->eps.n_targets, &net, err) < 0) {
 		return -1;
+	}
 	if (run->cfg->n_pins == 0 && run->ca_certs.n == 0)
 		return 0;
 	/*
@@ -189,6 +193,25 @@ static int store_has_work(const struct uct_run *run, const struct uct_store *sto
 	return 0;
 }
 
+struct uct_store_answers *uct_run_answers(const struct uct_run *run, size_t s)
+{
+	return run->answers != NULL && s < run->n_stores ? &run->answers[s] : NULL;
+}
+
+int uct_run_store_failed(const struct uct_run *run, size_t s)
+{
+	const struct uct_store_answers *a = uct_run_answers(run, s);
+
+	return a != NULL && a->failed;
+}
+
+int64_t uct_run_store_checked_at(const struct uct_run *run, size_t s)
+{
+	const struct uct_store_answers *a = uct_run_answers(run, s);
+
+	return a != NULL ? a->checked_at : 0;
+}
+
 const struct uct_chain *uct_run_chain(const struct uct_run *run, size_t i)
 {
 	const struct uct_fetch_target *t = run->res[i].target;
@@ -259,6 +282,130 @@ out:
 	return done;
 }
 
+/* One store's pass through the run: what it showed, where its answers go. */
+struct store_pass {
+	size_t s;
+	struct uct_store *store;
+	struct uct_verify_result *before, *after; /* eps.n each, in the run's tables */
+	struct uct_owned owned;                   /* its objects of ours */
+	unsigned char digest[UCT_SHA256_LEN];
+	int digested; /* digest holds what it was before the run */
+	int read_now; /* read from the store itself, not from the cache */
+};
+
+/* Set the status (and error, when msg is not NULL) of every change of
+ * store that is still only planned. */
+static void settle_planned(struct uct_run *run, const struct uct_store *store,
+			   enum uct_change_status status, const char *msg)
+{
+	size_t i;
+
+	for (i = 0; i < run->n_changes; i++) {
+		struct uct_change *ch = &run->changes[i];
+
+		if (ch->store != store || ch->status != UCT_CS_PLANNED)
+			continue;
+		ch->status = status;
+		if (msg != NULL)
+			snprintf(ch->error, sizeof(ch->error), "%s", msg);
+	}
+}
+
+/* What the store holds of ours and trusts before the run: from the cache
+ * when the store is unchanged, else read now. -1 with err. */
+static int read_store(struct uct_run *run, struct store_pass *p, struct uct_err *err)
+{
+	size_t i;
+
+	if (p->store->created) {
+		/* Nothing to read yet: every endpoint is untrusted there. */
+		for (i = 0; i < run->eps.n; i++)
+			snprintf(p->before[i].code, sizeof(p->before[i].code), "NO_DATABASE");
+		return 0;
+	}
+	if (p->digested && uct_recall_store(run, p->s, p->digest, &p->owned))
+		return 0;
+	uct_owned_free(&p->owned);
+	memset(&p->owned, 0, sizeof(p->owned));
+	if (p->store->ops->open(p->store, 0, err) < 0 ||
+	    p->store->ops->list(p->store, uct_owned_collect, &p->owned, err) < 0)
+		return -1;
+	verify_all(run, p->s, p->before);
+	p->read_now = 1;
+	uct_run_answers(run, p->s)->checked_at = run->started;
+	return 0;
+}
+
+/* The changes the command needs in the store. -1 (out of memory) with err. */
+static int plan_store(struct uct_run *run, struct store_pass *p, struct uct_err *err)
+{
+	enum uct_command cmd = run->cfg->command;
+
+	if (uct_reconcile_store(run, p->s, &p->owned) < 0 ||
+	    /* check plans exactly what install would do, and applies nothing. */
+	    ((cmd == UCT_CMD_INSTALL || cmd == UCT_CMD_CHECK) &&
+	     uct_plan_adds(run, p->s, &p->owned) < 0) ||
+	    (cmd != UCT_CMD_STATUS && uct_plan_removals(run, p->s, &p->owned) < 0))
+		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Write the planned changes into the store and verify it again. A store
+ * its browser holds (UCT_STORE_DEFER_BUSY) defers them. -1 with err. */
+static int apply_store(struct uct_run *run, struct store_pass *p, struct uct_err *err)
+{
+	struct uct_store *store = p->store;
+	size_t i;
+
+	/* This run changes the store: what it showed before no longer holds. */
+	uct_vcache_drop(&run->vcache, store->id);
+	if (store->ops->open(store, 1, err) < 0) {
+		if (err->code != UCT_E_LOCKED || !uct_store_supports(store, UCT_STORE_DEFER_BUSY))
+			return -1;
+		settle_planned(run, store, UCT_CS_DEFERRED, NULL);
+		return 0;
+	}
+	store->created = 0;
+	if (uct_intent_save(run, store, err) < 0)
+		return -1;
+	for (i = 0; i < run->n_changes; i++)
+		if (run->changes[i].store == store)
+			apply_one(run, store, &run->changes[i]);
+	uct_intent_settle(run, store);
+	if (store->ops->update_browser_policy != NULL)
+		store->ops->update_browser_policy(store);
+	if (!reread_store(run, p->s, p->after))
+		verify_all(run, p->s, p->after);
+	uct_run_answers(run, p->s)->checked_at = run->started;
+	return 0;
+}
+
+/*
+ * A store that could not be read or written: report it, mark its verdicts
+ * and its planned changes failed. 0 to go on with the other stores; -1
+ * with run_err for what would fail every store (out of memory, a system
+ * library missing).
+ */
+static int fail_store(struct uct_run *run, struct store_pass *p, const struct uct_err *err,
+		      struct uct_err *run_err)
+{
+	size_t i;
+
+	uct_run_answers(run, p->s)->failed = 1;
+	store_problem(run, p->store, err);
+	/* Its verdicts say why, rather than another store's code. */
+	for (i = 0; i < run->eps.n; i++) {
+		if (!p->before[i].trusted && p->before[i].code[0] == '\0')
+			snprintf(p->before[i].code, sizeof(p->before[i].code), "STORE_FAILED");
+		if (!p->after[i].trusted && p->after[i].code[0] == '\0')
+			snprintf(p->after[i].code, sizeof(p->after[i].code), "STORE_FAILED");
+	}
+	settle_planned(run, p->store, UCT_CS_FAILED, err->msg);
+	if (err->code == UCT_E_NOMEM || err->code == UCT_E_SYSTEM)
+		return uct_err_set(run_err, err->code, err->native, "%s", err->msg);
+	return 0;
+}
+
 /*
  * Everything for one store, opened once and closed before the next. A store
  * that cannot be read or written is a problem of that store: it is reported
@@ -267,97 +414,29 @@ out:
  */
 static int process_store(struct uct_run *run, size_t s, struct uct_err *run_err)
 {
-	struct uct_store *store = run->stores[s];
-	struct uct_verify_result *before = &run->vr_before[s * run->eps.n];
-	struct uct_verify_result *after = &run->vr_after[s * run->eps.n];
-	struct uct_owned owned = {0};
+	struct store_pass p = {.s = s, .store = run->stores[s]};
 	struct uct_err err = {0};
 	enum uct_command cmd = run->cfg->command;
-	unsigned char digest[UCT_SHA256_LEN];
-	int digested = uct_recall_digest(run, store, digest), read_now = 0;
-	size_t i;
-	int rc = -1;
+	int rc = 0;
 
-	if (store->created) {
-		/* Nothing to read yet: every endpoint is untrusted there. */
-		for (i = 0; i < run->eps.n; i++)
-			snprintf(before[i].code, sizeof(before[i].code), "NO_DATABASE");
-	} else if (!digested || !uct_recall_store(run, s, digest, &owned)) {
-		uct_owned_free(&owned);
-		memset(&owned, 0, sizeof(owned));
-		if (store->ops->open(store, 0, &err) < 0)
-			goto fail;
-		if (store->ops->list(store, uct_owned_collect, &owned, &err) < 0)
-			goto fail;
-		verify_all(run, s, before);
-		read_now = 1;
-		run->store_checked_at[s] = run->started;
-	}
-	if (uct_reconcile_store(run, s, &owned) < 0)
-		goto nomem;
-	/* check plans exactly what install would do, and applies nothing. */
-	if ((cmd == UCT_CMD_INSTALL || cmd == UCT_CMD_CHECK) && uct_plan_adds(run, s, &owned) < 0)
-		goto nomem;
-	if (cmd != UCT_CMD_STATUS && uct_plan_removals(run, s, &owned) < 0)
-		goto nomem;
-	memcpy(after, before, run->eps.n * sizeof(*after));
-	if (cmd == UCT_CMD_CHECK || !store_has_work(run, store)) {
-		if (read_now && digested && cmd != UCT_CMD_CHECK) {
+	p.before = uct_run_answers(run, s)->before;
+	p.after = uct_run_answers(run, s)->after;
+	p.digested = uct_recall_digest(run, p.store, p.digest);
+	if (read_store(run, &p, &err) < 0 || plan_store(run, &p, &err) < 0) {
+		rc = fail_store(run, &p, &err, run_err);
+	} else {
+		memcpy(p.after, p.before, run->eps.n * sizeof(*p.after));
+		if (cmd != UCT_CMD_CHECK && store_has_work(run, p.store)) {
+			if (apply_store(run, &p, &err) < 0)
+				rc = fail_store(run, &p, &err, run_err);
+		} else if (p.read_now && p.digested && cmd != UCT_CMD_CHECK) {
 			/* check changes nothing, not even the cache. */
-			store->ops->close(store);
-			uct_remember_store(run, s, digest, &owned, before);
+			p.store->ops->close(p.store);
+			uct_remember_store(run, s, p.digest, &p.owned, p.before);
 		}
-		rc = 0;
-		goto out;
 	}
-	/* This run changes the store: what it showed before no longer holds. */
-	uct_vcache_drop(&run->vcache, store->id);
-	if (store->ops->open(store, 1, &err) < 0) {
-		if (err.code == UCT_E_LOCKED && uct_store_supports(store, UCT_STORE_DEFER_BUSY)) {
-			for (i = 0; i < run->n_changes; i++)
-				if (run->changes[i].store == store)
-					run->changes[i].status = UCT_CS_DEFERRED;
-			rc = 0;
-			goto out;
-		}
-		goto fail;
-	}
-	store->created = 0;
-	if (uct_intent_save(run, store, &err) < 0)
-		goto fail;
-	for (i = 0; i < run->n_changes; i++)
-		if (run->changes[i].store == store)
-			apply_one(run, store, &run->changes[i]);
-	uct_intent_settle(run, store);
-	if (!reread_store(run, s, after))
-		verify_all(run, s, after);
-	run->store_checked_at[s] = run->started;
-	rc = 0;
-	goto out;
-nomem:
-	uct_err_set(&err, UCT_E_NOMEM, ENOMEM, "out of memory");
-fail:
-	run->store_failed[s] = 1;
-	store_problem(run, store, &err);
-	/* Its verdicts say why, rather than another store's code. */
-	for (i = 0; i < run->eps.n; i++) {
-		if (!before[i].trusted && before[i].code[0] == '\0')
-			snprintf(before[i].code, sizeof(before[i].code), "STORE_FAILED");
-		if (!after[i].trusted && after[i].code[0] == '\0')
-			snprintf(after[i].code, sizeof(after[i].code), "STORE_FAILED");
-	}
-	for (i = 0; i < run->n_changes; i++)
-		if (run->changes[i].store == store && run->changes[i].status == UCT_CS_PLANNED) {
-			run->changes[i].status = UCT_CS_FAILED;
-			snprintf(run->changes[i].error, sizeof(run->changes[i].error), "%s", err.msg);
-		}
-	if (err.code == UCT_E_NOMEM || err.code == UCT_E_SYSTEM)
-		uct_err_set(run_err, err.code, err.native, "%s", err.msg);
-	else
-		rc = 0;
-out:
-	store->ops->close(store);
-	uct_owned_free(&owned);
+	p.store->ops->close(p.store);
+	uct_owned_free(&p.owned);
 	return rc;
 }
 
@@ -414,6 +493,69 @@ static const char *store_refusal(const struct uct_store *st, const struct uct_an
 	return uct_browser_refuses(an, st->browser);
 }
 
+/* What the stores of one group said for one endpoint. */
+struct group_scan {
+	enum uct_browser browser;
+	int nss_ok;      /* a certificate database of the group makes it load */
+	int override_ok; /* an exception of the group makes it load */
+	int deferred;    /* a change for it waits for the browser to close */
+};
+
+/* Read the answers (before or after the run's changes) of the stores of
+ * group for endpoint i into g; the first refusal's code goes to code. */
+static void scan_group(const struct uct_run *run, size_t i, const char *group, int after,
+		       char *code, size_t code_len, struct group_scan *g)
+{
+	const struct uct_analysis *an = &run->res[i].an;
+	const struct uct_store_answers *a;
+	const char *refusal;
+	size_t s;
+
+	memset(g, 0, sizeof(*g));
+	g->browser = UCT_BROWSER_CHROMIUM;
+	for (s = 0; s < run->n_stores; s++) {
+		const struct uct_store *st = run->stores[s];
+		if (strcmp(st->group, group) != 0)
+			continue;
+		g->browser = st->browser;
+		a = uct_run_answers(run, s);
+		refusal = store_refusal(st, an, after ? &a->after[i] : &a->before[i]);
+		if (refusal == NULL && uct_store_supports(st, UCT_STORE_BY_HOST)) {
+			g->override_ok = 1;
+			continue;
+		}
+		if (refusal == NULL) {
+			g->nss_ok = 1;
+			continue;
+		}
+		if (code[0] == '\0' && refusal[0] != '\0')
+			snprintf(code, code_len, "%s", refusal);
+		if (uct_store_supports(st, UCT_STORE_DEFER_BUSY) &&
+		    change_deferred_for(run, st, run->res[i].ep))
+			g->deferred = 1;
+	}
+}
+
+/* Firefox's verdict: its database's trust, unless the analysis says
+ * Firefox refuses what its own database trusts, where only an exception
+ * stands in for it. */
+static enum uct_verdict firefox_verdict(const struct uct_analysis *an, const struct group_scan *g,
+					char *code, size_t code_len)
+{
+	const char *refusal;
+
+	if (!an->firefox_fixable) {
+		snprintf(code, code_len, "%s", an->firefox_code);
+		return UCT_V_CANNOT_FIX;
+	}
+	refusal = uct_firefox_db_refusal(an);
+	if (g->override_ok || (g->nss_ok && refusal == NULL))
+		return UCT_V_TRUSTED;
+	if (g->nss_ok && code[0] == '\0')
+		snprintf(code, code_len, "%s", refusal);
+	return g->deferred ? UCT_V_DEFERRED : UCT_V_NOT_TRUSTED;
+}
+
 /*
  * The verdict of one browser profile for one endpoint, from the stores of
  * the group. A store's own verification is necessary but not sufficient:
@@ -422,61 +564,28 @@ static const char *store_refusal(const struct uct_store *st, const struct uct_an
  * trust, only from an override).
  */
 static enum uct_verdict group_verdict(const struct uct_run *run, size_t i, const char *group,
-				      const struct uct_verify_result *vr, char *code, size_t code_len)
+				      int after, char *code, size_t code_len)
 {
 	const struct uct_ep_result *r = &run->res[i];
 	const struct uct_analysis *an = &r->an;
-	enum uct_browser browser = UCT_BROWSER_CHROMIUM;
-	int nss_ok = 0, override_ok = 0, deferred = 0, fixable;
-	const char *refusal;
-	size_t s;
+	struct group_scan g;
 
-	for (s = 0; s < run->n_stores; s++) {
-		const struct uct_store *st = run->stores[s];
-		if (strcmp(st->group, group) != 0)
-			continue;
-		browser = st->browser;
-		refusal = store_refusal(st, an, &vr[s * run->eps.n + i]);
-		if (refusal != NULL) {
-			if (code[0] == '\0' && refusal[0] != '\0')
-				snprintf(code, code_len, "%s", refusal);
-			if (uct_store_supports(st, UCT_STORE_DEFER_BUSY) && change_deferred_for(run, st, r->ep))
-				deferred = 1;
-			continue;
-		}
-		if (uct_store_supports(st, UCT_STORE_BY_HOST))
-			override_ok = 1;
-		else
-			nss_ok = 1;
-	}
+	scan_group(run, i, group, after, code, code_len, &g);
 	if (r->target->status != UCT_FETCH_OK)
 		return UCT_V_UNREACHABLE;
-	fixable = browser == UCT_BROWSER_FIREFOX ? an->firefox_fixable : an->chromium_fixable;
 	if (an->approval == UCT_AP_REFUSED_CHANGED || an->approval == UCT_AP_REFUSED_UNPINNED)
 		return UCT_V_REFUSED;
-	if (browser == UCT_BROWSER_FIREFOX) {
-		if (!an->firefox_fixable) {
-			snprintf(code, code_len, "%s", an->firefox_code);
-			return UCT_V_CANNOT_FIX;
-		}
-		/* Where the analysis says Firefox refuses what its own
-		 * database trusts, only an exception stands in for it. */
-		refusal = uct_firefox_db_refusal(an);
-		if (override_ok || (nss_ok && refusal == NULL))
-			return UCT_V_TRUSTED;
-		if (nss_ok && code[0] == '\0')
-			snprintf(code, code_len, "%s", refusal);
-		return deferred ? UCT_V_DEFERRED : UCT_V_NOT_TRUSTED;
-	}
-	if (!fixable) {
+	if (g.browser == UCT_BROWSER_FIREFOX)
+		return firefox_verdict(an, &g, code, code_len);
+	if (!an->chromium_fixable) {
 		snprintf(code, code_len, "%s", an->chromium_code);
 		return UCT_V_CANNOT_FIX;
 	}
-	if (!nss_ok && leaf_needs_ca(run, i, group)) {
+	if (!g.nss_ok && leaf_needs_ca(run, i, group)) {
 		snprintf(code, code_len, "ERR_CERT_AUTHORITY_INVALID");
 		return UCT_V_CANNOT_FIX;
 	}
-	return nss_ok ? UCT_V_TRUSTED : UCT_V_NOT_TRUSTED;
+	return g.nss_ok ? UCT_V_TRUSTED : UCT_V_NOT_TRUSTED;
 }
 
 /* Order of badness for the endpoint's overall verdict. */
@@ -494,7 +603,9 @@ static int verdict_rank(enum uct_verdict v)
 	return 6;
 }
 
-static int compute_verdicts(struct uct_run *run)
+/* Every endpoint's verdict per group of stores and overall. -1 with err
+ * when out of memory. */
+static int compute_verdicts(struct uct_run *run, struct uct_err *err)
 {
 	struct uct_strv groups = {0};
 	size_t i, g, s;
@@ -522,9 +633,9 @@ static int compute_verdicts(struct uct_run *run)
 					gv->group = run->stores[s]->group;
 					gv->browser = run->stores[s]->browser;
 				}
-			gv->before = group_verdict(run, i, gv->group, run->vr_before, scratch,
+			gv->before = group_verdict(run, i, gv->group, 0, scratch,
 						   sizeof(scratch));
-			gv->after = group_verdict(run, i, gv->group, run->vr_after, gv->code,
+			gv->after = group_verdict(run, i, gv->group, 1, gv->code,
 						  sizeof(gv->code));
 			if (gv->after == UCT_V_TRUSTED)
 				gv->code[0] = '\0';
@@ -536,7 +647,7 @@ static int compute_verdicts(struct uct_run *run)
 	return 0;
 nomem:
 	uct_strv_clear(&groups);
-	return -1;
+	return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
 }
 
 /* ---- notices, state, exit code ---- */
@@ -574,7 +685,17 @@ static const char *profile_path(const struct uct_run *run, const struct uct_stor
 	return store->path;
 }
 
-static void collect_notices(struct uct_run *run)
+/* notice() for a line made with uct_asprintf, which it frees; NULL (out
+ * of memory) is left out. */
+static void notice_made(struct uct_run *run, char *line)
+{
+	if (line != NULL)
+		notice(run, line);
+	free(line);
+}
+
+/* The problems and notices of the changes; 1 when something was added. */
+static int change_notices(struct uct_run *run)
 {
 	char *line;
 	size_t i;
@@ -593,47 +714,48 @@ static void collect_notices(struct uct_run *run)
 				uct_strv_push(&run->problems, line);
 			free(line);
 		}
-		if (ch->status == UCT_CS_DEFERRED) {
-			line = uct_asprintf("Firefox is running with the profile in %s: close Firefox "
-					    "and run 'uccx-trust install' again (it also happens at "
-					    "the next login)",
-					    profile_path(run, ch->store));
-			if (line != NULL)
-				notice(run, line);
-			free(line);
-		}
+		if (ch->status == UCT_CS_DEFERRED)
+			notice_made(run, uct_asprintf("Firefox is running with the profile in %s: "
+						      "close Firefox and run 'uccx-trust install' "
+						      "again (it also happens at the next login)",
+						      profile_path(run, ch->store)));
 	}
-	if (done)
+	return done;
+}
+
+/* What the user must do about endpoint i, from its verdict. */
+static void endpoint_notices(struct uct_run *run, size_t i)
+{
+	const struct uct_ep_result *r = &run->res[i];
+
+	if (r->verdict == UCT_V_CANNOT_FIX && r->an.server_advice[0] != '\0')
+		notice_made(run, uct_asprintf("On the server %s: %s", r->ep->host, r->an.server_advice));
+	else if (r->verdict == UCT_V_REFUSED)
+		notice_made(run, uct_asprintf("%s:%d was not installed: %s", r->ep->host, r->ep->port,
+					      r->an.reason));
+	else if (r->verdict == UCT_V_NOT_TRUSTED && run->cfg->scope == UCT_SCOPE_MACHINE &&
+		 uct_machine_advice(&r->an) != NULL)
+		notice_made(run, uct_asprintf("%s: %s", r->ep->host, uct_machine_advice(&r->an)));
+	if (ca_needed(run, i))
+		notice_made(run, uct_asprintf("%s:%d: Chrome and Edge cannot be made to trust it on "
+					      "this PC: its certificate is issued by a CA that is "
+					      "not approved, and Windows lets them trust a server "
+					      "certificate on its own only when it is self-signed. "
+					      "Approve the CA: give its root certificate with "
+					      "--ca-file, or pin the CA's fingerprint (Firefox "
+					      "keeps its exception)",
+					      r->ep->host, r->ep->port));
+}
+
+static void collect_notices(struct uct_run *run)
+{
+	size_t i;
+
+	if (change_notices(run))
 		notice(run, "A browser window that already showed a certificate warning for one of "
 			    "these pages needs a new window or a browser restart");
-	for (i = 0; i < run->eps.n; i++) {
-		const struct uct_ep_result *r = &run->res[i];
-		line = NULL;
-		if (r->verdict == UCT_V_CANNOT_FIX && r->an.server_advice[0] != '\0')
-			line = uct_asprintf("On the server %s: %s", r->ep->host, r->an.server_advice);
-		else if (r->verdict == UCT_V_REFUSED)
-			line = uct_asprintf("%s:%d was not installed: %s", r->ep->host, r->ep->port,
-					    r->an.reason);
-		else if (r->verdict == UCT_V_NOT_TRUSTED && run->cfg->scope == UCT_SCOPE_MACHINE &&
-			 uct_machine_advice(&r->an) != NULL)
-			line = uct_asprintf("%s: %s", r->ep->host, uct_machine_advice(&r->an));
-		if (line != NULL)
-			notice(run, line);
-		free(line);
-		if (ca_needed(run, i)) {
-			line = uct_asprintf("%s:%d: Chrome and Edge cannot be made to trust it on this "
-					    "PC: its certificate is issued by a CA that is not "
-					    "approved, and Windows lets them trust a server "
-					    "certificate on its own only when it is self-signed. "
-					    "Approve the CA: give its root certificate with "
-					    "--ca-file, or pin the CA's fingerprint (Firefox keeps "
-					    "its exception)",
-					    r->ep->host, r->ep->port);
-			if (line != NULL)
-				notice(run, line);
-			free(line);
-		}
-	}
+	for (i = 0; i < run->eps.n; i++)
+		endpoint_notices(run, i);
 	if (run->state_damaged)
 		notice(run, "The state file was damaged and has been set aside (state.damaged); "
 			    "certificates approved before will be treated as first seen");
@@ -743,18 +865,23 @@ static int discover(struct uct_run *run, struct uct_err *err)
 		.quiet = run->cfg->quiet,
 		.problems = &run->problems,
 	};
-	size_t cells;
+	size_t s;
 
-	if (uct_stores_discover(&dopts, &run->stores, &run->n_stores, err) < 0)
+	if (run->inputs.stores != NULL) {
+		run->stores = run->inputs.stores;
+		run->n_stores = run->inputs.n_stores;
+	} else if (uct_stores_discover(&dopts, &run->stores, &run->n_stores, err) < 0) {
 		return -1;
-	cells = run->n_stores * run->eps.n + 1;
-	run->vr_before = calloc(cells, sizeof(*run->vr_before));
-	run->vr_after = calloc(cells, sizeof(*run->vr_after));
-	run->store_failed = calloc(run->n_stores + 1, sizeof(*run->store_failed));
-	run->store_checked_at = calloc(run->n_stores + 1, sizeof(*run->store_checked_at));
-	if (run->vr_before == NULL || run->vr_after == NULL || run->store_failed == NULL ||
-	    run->store_checked_at == NULL)
+	}
+	run->answers = calloc(run->n_stores + 1, sizeof(*run->answers));
+	if (run->answers == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
+	for (s = 0; s < run->n_stores; s++) {
+		run->answers[s].before = calloc(run->eps.n + 1, sizeof(*run->answers[s].before));
+		run->answers[s].after = calloc(run->eps.n + 1, sizeof(*run->answers[s].after));
+		if (run->answers[s].before == NULL || run->answers[s].after == NULL)
+			return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
+	}
 	return 0;
 }
 
@@ -797,15 +924,20 @@ static int process_stores(struct uct_run *run, struct uct_err *err)
 
 int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uct_err *err)
 {
-	struct uct_lock *lock = NULL;
-	char *lock_path = NULL;
-	enum uct_command cmd = cfg->command;
-	int64_t t0 = uct_monotonic_ms();
-	int rc = -1;
+	return uct_run_execute_with(run, cfg, NULL, err);
+}
 
-	memset(run, 0, sizeof(*run));
-	run->cfg = cfg;
-	run->started = uct_now();
+/*
+ * Before anything is read: the state directory (checked), the writers'
+ * lock for install and remove (*lock, released by the caller), the state
+ * and the verification cache. -1 with err.
+ */
+static int run_prepare(struct uct_run *run, struct uct_lock **lock, struct uct_err *err)
+{
+	const struct uct_config *cfg = run->cfg;
+	char *lock_path;
+	int rc;
+
 	run->state_dir = cfg->state_dir != NULL ? uct_strdup(cfg->state_dir)
 			 : cfg->home != NULL    ? uct_home_state_dir(cfg->home)
 						: uct_default_state_dir();
@@ -814,66 +946,100 @@ int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uc
 	/* The state decides what is approved: never read from, or written
 	 * into, a directory another user controls (a foreign --home). */
 	if (uct_dir_check(run->state_dir, err) < 0)
-		goto out;
-	if (cmd == UCT_CMD_INSTALL || cmd == UCT_CMD_REMOVE) {
+		return -1;
+	if (cfg->command == UCT_CMD_INSTALL || cfg->command == UCT_CMD_REMOVE) {
 		/* One writer at a time: a second run waits, then gives up cleanly. */
-		lock_path = uct_asprintf("%s/lock", run->state_dir);
-		if (lock_path == NULL || uct_lock_acquire(lock_path, lock_wait_ms(), &lock, err) < 0)
-			goto out;
+		if ((lock_path = uct_asprintf("%s/lock", run->state_dir)) == NULL)
+			return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
+		rc = uct_lock_acquire(lock_path, lock_wait_ms(), lock, err);
+		free(lock_path);
+		if (rc < 0)
+			return -1;
 		/* A killed run's temporary files (a run writes the state or its
 		 * outcome and the cache, not always all). */
 		uct_dir_tidy(run->state_dir);
 	}
 	if (load_state(run, err) < 0)
-		goto out;
-	run->vcache_on = !cfg->recheck && cmd != UCT_CMD_REMOVE;
-	if (run->vcache_on && uct_recall_load(run) < 0) {
-		uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
-		goto out;
-	}
-	if (cmd == UCT_CMD_STATUS) {
-		rc = 0;
-		goto out;
-	}
+		return -1;
+	run->vcache_on = !cfg->recheck && cfg->command != UCT_CMD_REMOVE;
+	if (run->vcache_on && uct_recall_load(run) < 0)
+		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
+	return 0;
+}
+
+/*
+ * The reading step: approved CA files, endpoints, stores, the servers'
+ * chains (not for remove) and their analysis. The network phase ends here,
+ * explicitly: its library is unloaded before a store loads its own (NSS),
+ * where the run's memory peaks. -1 with err.
+ */
+static int run_read(struct uct_run *run, struct uct_err *err)
+{
+	const struct uct_config *cfg = run->cfg;
+	enum uct_command cmd = cfg->command;
+
 	if (load_ca_files(run, err) < 0)
-		goto out;
-	if (cmd != UCT_CMD_REMOVE || run->cfg->nodes.n > 0 || run->cfg->urls.n > 0 ||
-	    run->cfg->socialminer != NULL) {
-		if (uct_endpoints_build(cfg, &run->eps, err) < 0)
-			goto out;
-	}
+		return -1;
+	if ((cmd != UCT_CMD_REMOVE || cfg->nodes.n > 0 || cfg->urls.n > 0 ||
+	     cfg->socialminer != NULL) &&
+	    uct_endpoints_build(cfg, &run->eps, err) < 0)
+		return -1;
 	/* The stores first: one that cannot be used fails the run before any
 	 * server is asked. */
 	if (discover(run, err) < 0)
-		goto out;
+		return -1;
 	if (cmd != UCT_CMD_REMOVE && fetch_all(run, err) < 0)
-		goto out;
-	if (cmd == UCT_CMD_REMOVE) {
-		run->targets = calloc(run->eps.n_targets + 1, sizeof(*run->targets));
-		if (run->targets == NULL)
-			goto out;
-	}
-	if (analyse_all(run, err) < 0)
-		goto out;
-	if (process_stores(run, err) < 0)
-		goto out;
-	if (compute_verdicts(run) < 0) {
-		uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
-		goto out;
-	}
+		return -1;
+	if (cmd == UCT_CMD_REMOVE &&
+	    (run->targets = calloc(run->eps.n_targets + 1, sizeof(*run->targets))) == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
+	uct_net_release();
+	return analyse_all(run, err);
+}
+
+/* After the stores: verdicts, notices, the exit code and, for install and
+ * remove, the state and the cache. -1 with err. */
+static int run_conclude(struct uct_run *run, struct uct_err *err)
+{
+	enum uct_command cmd = run->cfg->command;
+
+	if (compute_verdicts(run, err) < 0)
+		return -1;
 	collect_notices(run);
 	run->exit_code = compute_exit(run);
 	if (cmd == UCT_CMD_INSTALL || cmd == UCT_CMD_REMOVE) {
 		update_state(run);
 		if (save_state(run, err) < 0)
-			goto out;
+			return -1;
 		uct_recall_save(run);
 	}
+	return 0;
+}
+
+int uct_run_execute_with(struct uct_run *run, const struct uct_config *cfg,
+			 const struct uct_run_inputs *in, struct uct_err *err)
+{
+	struct uct_lock *lock = NULL;
+	int64_t t0 = uct_monotonic_ms();
+	int rc = -1;
+
+	memset(run, 0, sizeof(*run));
+	run->cfg = cfg;
+	if (in != NULL)
+		run->inputs = *in;
+	run->started = uct_now();
+	if (run_prepare(run, &lock, err) < 0)
+		goto out;
+	if (cfg->command == UCT_CMD_STATUS) {
+		rc = 0;
+		goto out;
+	}
+	if (run_read(run, err) < 0 || process_stores(run, err) < 0 || run_conclude(run, err) < 0)
+		goto out;
 	rc = 0;
 out:
 	run->elapsed_ms = uct_monotonic_ms() - t0;
 	uct_lock_release(lock);
-	free(lock_path);
 	return rc;
 }
 
@@ -894,11 +1060,13 @@ void uct_run_free(struct uct_run *run)
 		free(run->changes[i].hostports);
 	}
 	free(run->changes);
-	uct_stores_free(run->stores, run->n_stores);
-	free(run->vr_before);
-	free(run->vr_after);
-	free(run->store_failed);
-	free(run->store_checked_at);
+	if (run->stores != run->inputs.stores)
+		uct_stores_free(run->stores, run->n_stores);
+	for (i = 0; run->answers != NULL && i < run->n_stores; i++) {
+		free(run->answers[i].before);
+		free(run->answers[i].after);
+	}
+	free(run->answers);
 	uct_chain_clear(&run->ca_certs);
 	uct_endpoints_free(&run->eps);
 	uct_state_free(&run->state);

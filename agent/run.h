@@ -59,8 +59,36 @@ struct uct_change {
 	int recorded_ahead; /* its record was saved before the store was written */
 };
 
+/* What one store answered for each endpoint, before and after the run's
+ * changes (the store's verify op), and whether it could be used at all. */
+struct uct_store_answers {
+	struct uct_verify_result *before; /* eps.n, one per endpoint */
+	struct uct_verify_result *after;
+	int failed;         /* the store could not be opened or used */
+	int64_t checked_at; /* when its answers were obtained; 0: not read */
+};
+
+/*
+ * What a caller gives a run in place of what it finds on the PC. main()
+ * gives nothing (NULL): the run discovers the user's or the machine's
+ * stores and fetches every chain from its server. A test gives stores that
+ * live in memory and chains it made.
+ */
+struct uct_run_inputs {
+	/* Borrowed, used in this order, never freed by the run (a caller reads
+	 * them afterwards); NULL: discover the stores. */
+	struct uct_store **stores;
+	size_t n_stores;
+	/* NULL: uct_fetch_chains. Otherwise called in its place, with the same
+	 * contract: fill each target's status and chain, -1 with err only when
+	 * nothing could be fetched at all. */
+	int (*fetch)(struct uct_fetch_target *targets, size_t n, void *ctx, struct uct_err *err);
+	void *fetch_ctx;
+};
+
 struct uct_run {
 	const struct uct_config *cfg; /* borrowed */
+	struct uct_run_inputs inputs; /* what the caller gave (pointers borrowed) */
 	struct uct_endpoints eps;
 	struct uct_fetch_target *targets; /* eps.n_targets */
 	struct uct_chain ca_certs;
@@ -68,10 +96,7 @@ struct uct_run {
 	char *state_dir;
 	struct uct_store **stores;
 	size_t n_stores;
-	struct uct_verify_result *vr_before; /* n_stores x eps.n */
-	struct uct_verify_result *vr_after;
-	int *store_failed;               /* per store: could not be opened/used */
-	int64_t *store_checked_at;       /* per store: when its answers were obtained; 0: not read */
+	struct uct_store_answers *answers; /* n_stores; NULL until the stores are known */
 	struct uct_ep_result *res;       /* eps.n */
 	struct uct_change *changes;
 	size_t n_changes;
@@ -92,7 +117,20 @@ struct uct_run {
  * run is overwritten; free with uct_run_free().
  */
 int uct_run_execute(struct uct_run *run, const struct uct_config *cfg, struct uct_err *err);
+/* The same with what the caller gives in place of discovery and the network
+ * (in may be NULL: uct_run_execute). */
+int uct_run_execute_with(struct uct_run *run, const struct uct_config *cfg,
+			 const struct uct_run_inputs *in, struct uct_err *err);
 void uct_run_free(struct uct_run *run); /* NULL-safe */
+
+/* The answers of store s, NULL when the run did not get as far as the
+ * stores (status). Borrowed from run. */
+struct uct_store_answers *uct_run_answers(const struct uct_run *run, size_t s);
+/* 1 when store s could not be opened or used. */
+int uct_run_store_failed(const struct uct_run *run, size_t s);
+/* When the answers of store s were obtained (seconds since the epoch; 0:
+ * not read, or from the cache: when the cache got them). */
+int64_t uct_run_store_checked_at(const struct uct_run *run, size_t s);
 
 /* The chain that endpoint i of run is verified with: what its server sent,
  * or NULL when it was not reached. Borrowed from run. */

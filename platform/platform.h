@@ -168,7 +168,18 @@ struct uct_store_entry {
 	const char *host;  /* overrides only, else NULL */
 	int port;
 };
-typedef int (*uct_entry_cb)(const struct uct_store_entry *entry, void *ctx);
+/*
+ * What a store's list op calls for each entry. It returns 0 to go on,
+ * UCT_LIST_STOP to end the walk early (the list op then succeeds), or -1
+ * with err filled when it failed (out of memory while collecting): the
+ * list op then fails with that error, so nothing is planned on half a list.
+ */
+#define UCT_LIST_STOP 1
+typedef int (*uct_entry_cb)(const struct uct_store_entry *entry, void *ctx, struct uct_err *err);
+/* Call cb for entry as a list op does: its result (0, UCT_LIST_STOP or -1),
+ * with err filled whenever it is -1, even by a callback that forgot to. */
+int uct_entry_call(uct_entry_cb cb, const struct uct_store_entry *entry, void *ctx,
+		   struct uct_err *err);
 
 struct uct_verify_result {
 	int trusted;       /* 1: the store accepts the chain for host */
@@ -212,8 +223,10 @@ struct uct_store_ops {
 	 * upgrading to rw. At most one store is open at a time in a process
 	 * (NSS contexts must not overlap). */
 	int (*open)(struct uct_store *, int rw, struct uct_err *);
-	/* Call cb for each entry the agent installed (tagged); cb returning
-	 * non-zero stops the walk. */
+	/* Call cb for each entry the agent installed (tagged), through
+	 * uct_entry_call: UCT_LIST_STOP from cb ends the walk with 0, -1 from
+	 * cb ends it with -1 and cb's err. A store that cannot finish the walk
+	 * fails (-1 with err), never returns 0 on a part of its entries. */
 	int (*list)(struct uct_store *, uct_entry_cb cb, void *ctx, struct uct_err *);
 	/* Install anchor; replaces the trust of an identical cert already there. */
 	int (*add)(struct uct_store *, const struct uct_anchor *, struct uct_err *);
@@ -234,7 +247,15 @@ struct uct_store_ops {
 	 * are only logged. The run calls it on remove, which leaves nothing
 	 * of ours even where it had nothing else to change. */
 	void (*tidy)(struct uct_store *);
-	/* Release native handles; the store can be opened again later. NULL-safe. */
+	/* Optional (NULL: nothing to follow). Called by the run after it wrote
+	 * the store, still open for writing: a browser setting that depends on
+	 * what the store holds follows it (Windows: Firefox's
+	 * ImportEnterpriseRoots policy is on while the machine's Root or CA
+	 * store holds a certificate of the agent, and taken away after, when
+	 * the agent set it). Failures are only logged. */
+	void (*update_browser_policy)(struct uct_store *);
+	/* Release native handles (committing what was written); nothing else
+	 * changes. The store can be opened again later. NULL-safe. */
 	void (*close)(struct uct_store *);
 	/* Free the store itself (calls close first). NULL-safe. */
 	void (*destroy)(struct uct_store *);

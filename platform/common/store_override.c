@@ -300,10 +300,11 @@ static int ovr_list(struct uct_store *store, uct_entry_cb cb, void *ctx, struct 
 	char label[OVR_HOST_MAX + 32];
 	char *data;
 	size_t len, off = 0, next, n;
+	int rc = 0;
 
 	if (uct_ovr_os_read(store->path, &data, &len, err) != 0)
 		return -1;
-	while (data != NULL && off < len) {
+	while (data != NULL && off < len && rc == 0) {
 		n = ovr_line_len(data + off, data + len, &next);
 		if (ovr_parse_line(data + off, n, &ln) && ln.has_fp &&
 		    !ovr_is_companion(data, len, &ln)) {
@@ -314,13 +315,12 @@ static int ovr_list(struct uct_store *store, uct_entry_cb cb, void *ctx, struct 
 			entry.label = label;
 			entry.host = ln.host;
 			entry.port = ln.port;
-			if (cb(&entry, ctx) != 0)
-				break;
+			rc = uct_entry_call(cb, &entry, ctx, err);
 		}
 		off += next;
 	}
 	free(data);
-	return 0;
+	return rc < 0 ? -1 : 0;
 }
 
 /*

@@ -244,6 +244,7 @@ static int ffp_list(struct uct_store *store, uct_entry_cb cb, void *ctx, struct 
 	struct uct_err rerr;
 	json_t *doc, *install, *item;
 	size_t i;
+	int rc = 0;
 
 	if (ffp_load(store, 0, &doc, &install, err) < 0)
 		return -1;
@@ -260,11 +261,11 @@ static int ffp_list(struct uct_store *store, uct_entry_cb cb, void *ctx, struct 
 					      ? UCT_TRUST_ROOT : UCT_TRUST_PEER;
 		uct_chain_clear(&chain);
 		entry.label = path;
-		if (cb(&entry, ctx) != 0)
+		if ((rc = uct_entry_call(cb, &entry, ctx, err)) != 0)
 			break;
 	}
 	json_decref(doc);
-	return 0;
+	return rc < 0 ? -1 : 0;
 }
 
 /* Firefox imports a policy certificate as a trusted CA, so the same rule

@@ -528,11 +528,8 @@ static int nss_open(struct uct_store *store, int rw, struct uct_err *err)
 				   store->path, nss_open_store->path);
 	if (impl->ctx != NULL)
 		store->ops->close(store); /* upgrading to read-write */
-	/* The network phase is over when a database is opened: libcurl's tree
-	 * and NSS together would pass the memory target, so the first goes
-	 * before the second comes (a report sent later loads it again). A run
-	 * that opens no database leaves libcurl to the exit. */
-	uct_net_release();
+	/* libcurl's tree and NSS together would pass the memory target: the
+	 * run ends its network phase (uct_net_release) before a store opens. */
 	if (uct_nss_load(err) < 0)
 		return -1;
 
@@ -939,12 +936,12 @@ static int nss_list(struct uct_store *store, uct_entry_cb cb, void *ctx, struct 
 		}
 		entry.trust = nss_cert_trust(cert);
 		entry.label = nss_nickname_of(slot, cert);
-		if (cb(&entry, ctx) != 0)
+		if ((rc = uct_entry_call(cb, &entry, ctx, err)) != 0)
 			break;
 	}
 	CERT_DestroyCertList(list);
 	PK11_FreeSlot(slot);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 /* libssl registers its error names only when SSL is initialised, which a

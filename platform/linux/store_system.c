@@ -344,7 +344,8 @@ static int system_list(struct uct_store *store, uct_entry_cb cb, void *ctx, stru
 			continue;
 		path = uct_asprintf("%s/%s", store->path, de->d_name);
 		if (path == NULL) {
-			rc = uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+			rc = uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory listing %s",
+					 store->path);
 			break;
 		}
 		uct_err_clear(&rerr);
@@ -358,8 +359,7 @@ static int system_list(struct uct_store *store, uct_entry_cb cb, void *ctx, stru
 			uct_log(UCT_LOG_WARN, "%s: not the certificate its name says", path);
 		uct_chain_clear(&chain);
 		entry.label = de->d_name;
-		if (cb(&entry, ctx) != 0)
-			rc = 1;
+		rc = uct_entry_call(cb, &entry, ctx, err);
 		free(path);
 	}
 	closedir(dir);

@@ -7,6 +7,7 @@
  * intermediate to CA. LocalMachine needs administrator rights and asks
  * nothing; CurrentUser\Root shows a dialog no program can suppress.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,17 @@ static int capi_has_roots(struct capi_impl *im)
 	return found;
 }
 
+/* After a change to the machine's stores, Firefox's policy follows: on
+ * while the agent has roots there, off (if it set it) after. The user's
+ * stores leave the machine's policy alone. */
+static void capi_update_browser_policy(struct uct_store *store)
+{
+	struct capi_impl *im = store->impl;
+
+	if (im->rw && im->machine && im->stores[0] != NULL)
+		uct_win_ffpolicy_apply(capi_has_roots(im));
+}
+
 static void capi_close(struct uct_store *store)
 {
 	struct capi_impl *im;
@@ -64,10 +76,6 @@ static void capi_close(struct uct_store *store)
 
 	if (store == NULL || (im = store->impl) == NULL)
 		return;
-	/* After a change to the machine's stores, Firefox's policy follows:
-	 * on while the agent has roots there, off (if it set it) after. */
-	if (im->rw && im->machine && im->stores[0] != NULL)
-		uct_win_ffpolicy_apply(capi_has_roots(im));
 	for (i = 0; i < CAPI_N; i++) {
 		if (im->stores[i] == NULL)
 			continue;
@@ -124,22 +132,33 @@ static int capi_require_open(struct uct_store *store, int rw, struct uct_err *er
 	return 0;
 }
 
-/* The friendly name of ctx, newly allocated, or NULL. */
-static wchar_t *capi_friendly(const CERT_CONTEXT *ctx)
+/* The friendly name of ctx, newly allocated, or NULL: *nomem says
+ * whether for want of memory rather than because it has none. */
+static wchar_t *capi_friendly_or_nomem(const CERT_CONTEXT *ctx, int *nomem)
 {
 	DWORD size = 0;
 	wchar_t *name;
 
+	*nomem = 0;
 	if (!CertGetCertificateContextProperty(ctx, CERT_FRIENDLY_NAME_PROP_ID, NULL, &size) ||
 	    size < sizeof(wchar_t))
 		return NULL;
 	name = calloc(1, size + sizeof(wchar_t));
+	*nomem = name == NULL;
 	if (name != NULL && !CertGetCertificateContextProperty(ctx, CERT_FRIENDLY_NAME_PROP_ID, name,
 							       &size)) {
 		free(name);
 		return NULL;
 	}
 	return name;
+}
+
+/* The friendly name of ctx (newly allocated), NULL when it has none. */
+static wchar_t *capi_friendly(const CERT_CONTEXT *ctx)
+{
+	int nomem;
+
+	return capi_friendly_or_nomem(ctx, &nomem);
 }
 
 static int capi_is_tagged(const CERT_CONTEXT *ctx)
@@ -349,41 +368,55 @@ static int capi_remove(struct uct_store *store, const struct uct_anchor *anchor,
 	return capi_remove_except(store->impl, anchor->cert, -1, err);
 }
 
+/* Report one tagged certificate of store i to cb: what uct_entry_call
+ * returns. A certificate that does not parse is skipped. */
+static int capi_list_one(const CERT_CONTEXT *c, const wchar_t *name, int i, uct_entry_cb cb,
+			 void *ctx, struct uct_err *err)
+{
+	struct uct_store_entry entry;
+	struct uct_cert *cert;
+	char *label;
+	int rc;
+
+	memset(&entry, 0, sizeof(entry));
+	if (uct_cert_parse(c->pbCertEncoded, c->cbCertEncoded, &cert, NULL) < 0)
+		return 0;
+	memcpy(entry.sha256, cert->sha256, UCT_SHA256_LEN);
+	uct_cert_free(cert);
+	entry.trust = capi_trust_of_name(name, i);
+	if ((label = uct_win_utf8(name)) == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory listing the Windows stores");
+	entry.label = label;
+	rc = uct_entry_call(cb, &entry, ctx, err);
+	free(label);
+	return rc;
+}
+
 static int capi_list(struct uct_store *store, uct_entry_cb cb, void *ctx, struct uct_err *err)
 {
 	struct capi_impl *im = store->impl;
 	const CERT_CONTEXT *c;
-	struct uct_store_entry entry;
-	struct uct_cert *cert;
 	wchar_t *name;
-	char *label;
-	int i, stop = 0;
+	int i, rc = 0, nomem;
 
 	if (capi_require_open(store, 0, err) < 0)
 		return -1;
-	for (i = 0; i < CAPI_N && !stop; i++) {
-		for (c = NULL; !stop && (c = CertEnumCertificatesInStore(im->stores[i], c)) != NULL;) {
-			name = capi_friendly(c);
-			if (name == NULL || wcsncmp(name, CAPI_TAG, CAPI_TAG_LEN) != 0) {
-				free(name);
-				continue;
-			}
-			memset(&entry, 0, sizeof(entry));
-			if (uct_cert_parse(c->pbCertEncoded, c->cbCertEncoded, &cert, NULL) == 0) {
-				memcpy(entry.sha256, cert->sha256, UCT_SHA256_LEN);
-				uct_cert_free(cert);
-				entry.trust = capi_trust_of_name(name, i);
-				label = uct_win_utf8(name);
-				entry.label = label;
-				stop = cb(&entry, ctx) != 0;
-				free(label);
-			}
+	for (i = 0; i < CAPI_N && rc == 0; i++) {
+		for (c = NULL; rc == 0 && (c = CertEnumCertificatesInStore(im->stores[i], c)) != NULL;) {
+			/* A name that could not be read for want of memory would
+			 * leave one of ours out of the listing: fail instead. */
+			name = capi_friendly_or_nomem(c, &nomem);
+			if (nomem)
+				rc = uct_err_set(err, UCT_E_NOMEM, ENOMEM,
+						 "out of memory listing the Windows stores");
+			else if (name != NULL && wcsncmp(name, CAPI_TAG, CAPI_TAG_LEN) == 0)
+				rc = capi_list_one(c, name, i, cb, ctx, err);
 			free(name);
 		}
 		if (c != NULL)
 			CertFreeCertificateContext(c);
 	}
-	return 0;
+	return rc < 0 ? -1 : 0;
 }
 
 /* A stable name for a chain-policy error, as reports show it. */
@@ -819,6 +852,7 @@ static const struct uct_store_ops capi_ops = {
 	.add = capi_add,
 	.remove = capi_remove,
 	.verify = capi_verify,
+	.update_browser_policy = capi_update_browser_policy,
 	.close = capi_close,
 	.destroy = capi_destroy,
 };

@@ -24,10 +24,11 @@ struct ovr_listing {
 	const unsigned char *sha256;
 };
 
-static int ovr_entry(const struct uct_store_entry *e, void *ctx)
+static int ovr_entry(const struct uct_store_entry *e, void *ctx, struct uct_err *err)
 {
 	struct ovr_listing *l = ctx;
 
+	(void)err;
 	UCT_FUZZ_CHECK(e->trust == UCT_TRUST_OVERRIDE, "an override listed with other trust");
 	UCT_FUZZ_CHECK(e->host != NULL && e->host[0] != '\0', "an override without a host");
 	UCT_FUZZ_CHECK(strpbrk(e->host, "\t\n") == NULL, "a host holding a tab or newline");

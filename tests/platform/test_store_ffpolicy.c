@@ -14,6 +14,7 @@
 
 #include "check_main.h"
 #include "platform.h"
+#include "store_mem.h"
 #include "testcert.h"
 
 
@@ -34,9 +35,11 @@ static void put(const char *path, const char *text)
 	ck_assert_int_eq(uct_file_write_atomic(path, text, strlen(text), 0644, &err), 0);
 }
 
-static int count_cb(const struct uct_store_entry *e, void *ctx)
+static int count_cb(const struct uct_store_entry *e, void *ctx, struct uct_err *err)
 {
 	(void)e;
+	(void)err;
+	(void)err;
 	(*(int *)ctx)++;
 	return 0;
 }
@@ -81,6 +84,10 @@ START_TEST(test_merge_and_remove)
 	ck_assert_int_eq(store->ops->add(store, &anchor, &err), 0);
 	ck_assert_int_eq(store->ops->list(store, count_cb, &n, &err), 0);
 	ck_assert_int_eq(n, 1);
+	/* A collector that fails fails the listing. */
+	ck_assert_int_eq(store->ops->list(store, uct_test_entry_nomem, NULL, &err), -1);
+	ck_assert_str_eq(err.msg, "collector out of memory");
+	uct_err_clear(&err);
 	text = slurp(file);
 	ck_assert_ptr_nonnull(strstr(text, "DisableTelemetry"));
 	ck_assert_ptr_nonnull(strstr(text, "ImportEnterpriseRoots"));

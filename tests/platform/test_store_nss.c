@@ -20,6 +20,7 @@
 #include "check_main.h"
 #include "nss_certs.h"
 #include "platform.h"
+#include "store_mem.h"
 #include "testcert.h"
 
 /* ---- databases and certutil ------------------------------------------ */
@@ -112,10 +113,11 @@ struct listed {
 	char label[128];
 };
 
-static int collect(const struct uct_store_entry *e, void *ctx)
+static int collect(const struct uct_store_entry *e, void *ctx, struct uct_err *err)
 {
 	struct listed *l = ctx;
 
+	(void)err;
 	l->n++;
 	l->trust = e->trust;
 	memcpy(l->sha256, e->sha256, UCT_SHA256_LEN);
@@ -239,6 +241,7 @@ START_TEST(test_add_peer)
 	struct uct_store *s = fx.s;
 	struct uct_verify_result r;
 	struct listed l;
+	struct uct_err ferr = {0};
 	char flags[32];
 
 	ck_assert_int_eq(s->created, 0);
@@ -250,6 +253,9 @@ START_TEST(test_add_peer)
 	store_open(s, 1);
 	store_add(s, &t, UCT_TRUST_PEER);
 	l = store_list(s);
+	/* A collector that fails fails the listing. */
+	ck_assert_int_eq(s->ops->list(s, uct_test_entry_nomem, NULL, &ferr), -1);
+	ck_assert_str_eq(ferr.msg, "collector out of memory");
 	s->ops->close(s);
 	ck_assert_int_eq(l.n, 1);
 	ck_assert_int_eq(l.trust, UCT_TRUST_PEER);

@@ -321,9 +321,10 @@ struct seen {
 	int ports[8];
 	unsigned char first_sha[UCT_SHA256_LEN];
 	int stop_after;
+	int fail_after; /* fail as a collector out of memory does */
 };
 
-static int collect(const struct uct_store_entry *e, void *ctx)
+static int collect(const struct uct_store_entry *e, void *ctx, struct uct_err *err)
 {
 	struct seen *s = ctx;
 
@@ -334,7 +335,9 @@ static int collect(const struct uct_store_entry *e, void *ctx)
 	snprintf(s->labels[s->n], sizeof(s->labels[0]), "%s", e->label);
 	s->ports[s->n] = e->port;
 	s->n++;
-	return s->stop_after && s->n >= s->stop_after;
+	if (s->fail_after && s->n >= s->fail_after)
+		return uct_err_set(err, UCT_E_NOMEM, 12, "collector out of memory");
+	return s->stop_after && s->n >= s->stop_after ? UCT_LIST_STOP : 0;
 }
 
 START_TEST(test_list_reports_default_container_lines)
@@ -366,6 +369,15 @@ START_TEST(test_list_reports_default_container_lines)
 	s.stop_after = 1;
 	ck_assert_int_eq(store->ops->list(store, collect, &s, &err), 0);
 	ck_assert_int_eq(s.n, 1);
+
+	/* A collector that fails fails the listing: a caller must never take
+	 * the two entries it got for all three. */
+	memset(&s, 0, sizeof(s));
+	s.fail_after = 2;
+	ck_assert_int_eq(store->ops->list(store, collect, &s, &err), -1);
+	ck_assert_int_eq(err.code, UCT_E_NOMEM);
+	ck_assert_str_eq(err.msg, "collector out of memory");
+	ck_assert_int_eq(s.n, 2);
 	uct_cert_free(cert);
 	store->ops->destroy(store);
 }

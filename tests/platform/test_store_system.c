@@ -19,6 +19,7 @@
 
 #include "check_main.h"
 #include "platform.h"
+#include "store_mem.h"
 #include "testcert.h"
 
 
@@ -49,9 +50,11 @@ static int n_files(const char *path)
 	return n;
 }
 
-static int count_entries(const struct uct_store_entry *e, void *ctx)
+static int count_entries(const struct uct_store_entry *e, void *ctx, struct uct_err *err)
 {
 	(void)e;
+	(void)err;
+	(void)err;
 	(*(int *)ctx)++;
 	return 0;
 }
@@ -288,6 +291,8 @@ static int upd_next_run(const struct upd *u)
 
 	ck_assert_int_eq(store->ops->open(store, 0, &err), 0);
 	ck_assert_int_eq(store->ops->list(store, count_entries, &n, &err), 0);
+	/* A collector that fails fails the listing, when there is an entry. */
+	ck_assert_int_eq(store->ops->list(store, uct_test_entry_nomem, NULL, &err), n > 0 ? -1 : 0);
 	store->ops->destroy(store);
 	return n;
 }

@@ -29,6 +29,7 @@ struct fixture {
 	struct uct_store store;
 	struct uct_store *stores[1];
 	struct uct_verify_result vr[3];
+	struct uct_store_answers answers;
 	struct uct_cert cert_new, cert_old;
 	struct uct_owned owned;
 };
@@ -77,7 +78,8 @@ static void setup(void)
 	fx.run.res = fx.res;
 	fx.run.stores = fx.stores;
 	fx.run.n_stores = 1;
-	fx.run.vr_before = fx.vr;
+	fx.answers.before = fx.vr;
+	fx.run.answers = &fx.answers;
 }
 
 static void teardown(void)
@@ -98,7 +100,7 @@ static void own(const struct uct_cert *c, enum uct_trust trust, const char *host
 	struct uct_store_entry e = {.trust = trust, .host = host, .port = port};
 
 	memcpy(e.sha256, c->sha256, UCT_SHA256_LEN);
-	ck_assert_int_eq(uct_owned_collect(&e, &fx.owned), 0);
+	ck_assert_int_eq(uct_owned_collect(&e, &fx.owned, NULL), 0);
 }
 
 static void plan(void)

@@ -90,7 +90,7 @@ static void own(const struct uct_cert *c, enum uct_trust trust, const char *host
 	struct uct_store_entry e = {.trust = trust, .host = host, .port = port};
 
 	memcpy(e.sha256, c->sha256, UCT_SHA256_LEN);
-	ck_assert_int_eq(uct_owned_collect(&e, &fx.owned), 0);
+	ck_assert_int_eq(uct_owned_collect(&e, &fx.owned, NULL), 0);
 }
 
 static const struct uct_installed *record(const struct uct_cert *c)
