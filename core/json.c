@@ -283,23 +283,30 @@ static int jp_next(struct jp *p, unsigned char closer)
 						: "expected ',' or '}' in an object");
 }
 
-static int jp_array(struct jp *p, struct uct_json *node)
+static int jp_element(struct jp *p, struct uct_json *kid)
+{
+	return jp_value(p, kid);
+}
+
+/* The elements of an array or the members of an object, each read by
+ * read_kid, up to the closer (after the opener at p->pos). */
+static int jp_container(struct jp *p, struct uct_json *node, unsigned char closer,
+			int (*read_kid)(struct jp *, struct uct_json *))
 {
 	size_t cap = 0;
-	struct uct_json *kid;
+	struct uct_json *kid = NULL;
 	int more;
 
-	node->type = UCT_JSON_ARRAY;
 	p->pos++;
 	jp_ws(p);
-	if (p->pos < p->len && p->s[p->pos] == ']') {
+	if (p->pos < p->len && p->s[p->pos] == closer) {
 		p->pos++;
 		return 0;
 	}
 	do {
-		if (jp_push(p, node, &cap, &kid) < 0 || jp_value(p, kid) < 0)
+		if (jp_push(p, node, &cap, &kid) < 0 || read_kid(p, kid) < 0)
 			return -1;
-	} while ((more = jp_next(p, ']')) == 1);
+	} while ((more = jp_next(p, closer)) == 1);
 	return more;
 }
 
@@ -348,22 +355,16 @@ static int jp_member(struct jp *p, struct uct_json *kid)
 
 static int jp_object(struct jp *p, struct uct_json *node)
 {
-	size_t cap = 0;
-	struct uct_json *kid;
-	int more;
-
 	node->type = UCT_JSON_OBJECT;
-	p->pos++;
-	jp_ws(p);
-	if (p->pos < p->len && p->s[p->pos] == '}') {
-		p->pos++;
-		return 0;
-	}
-	do {
-		if (jp_push(p, node, &cap, &kid) < 0 || jp_member(p, kid) < 0)
-			return -1;
-	} while ((more = jp_next(p, '}')) == 1);
-	return more < 0 ? -1 : jp_members_sort(p, node);
+	if (jp_container(p, node, '}', jp_member) < 0)
+		return -1;
+	return jp_members_sort(p, node);
+}
+
+static int jp_array(struct jp *p, struct uct_json *node)
+{
+	node->type = UCT_JSON_ARRAY;
+	return jp_container(p, node, ']', jp_element);
 }
 
 static int jp_value(struct jp *p, struct uct_json *node)
