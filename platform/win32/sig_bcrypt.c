@@ -130,14 +130,15 @@ int uct_sig_verify_p256(const char *pubkey_pem, const void *data, size_t len,
 	NTSTATUS st;
 	int rc = -1;
 
-	if (sig_read_point(pubkey_pem, point) < 0) {
+	/* A point off the curve is refused on import, as OpenSSL refuses it
+	 * when it reads the key. */
+	if (sig_read_point(pubkey_pem, point) < 0 || sig_import(point, &alg, &key) < 0) {
 		uct_err_set(err, UCT_E_CONFIG, 0, "the trust key is not an ECDSA P-256 public key in "
 						  "PEM; give the output of 'uccx-trust-collector "
 						  "--print-trust-key'");
 		goto out;
 	}
-	if (sig_import(point, &alg, &key) < 0 ||
-	    uct_capi_sha256(data, len, hash) < 0) {
+	if (uct_capi_sha256(data, len, hash) < 0) {
 		uct_err_set(err, UCT_E_CRYPTO, 0, "BCrypt cannot set up an ECDSA P-256 check");
 		goto out;
 	}
