@@ -326,6 +326,8 @@ static int jp_members_sort(struct jp *p, struct uct_json *node)
 {
 	size_t i;
 
+	if (node->n < 2)
+		return 0; /* an empty object has no array to sort */
 	qsort(node->kids, node->n, sizeof(node->kids[0]), jp_member_cmp);
 	for (i = 1; i < node->n; i++)
 		if (jp_member_cmp(&node->kids[i - 1], &node->kids[i]) == 0)
