@@ -439,7 +439,7 @@ struct uct_trust_approval {
 	struct uct_strv hosts;	    /* ca: the hosts it is approved for */
 	char *ca_pem;		    /* ca: the CA certificate */
 	char sha256[UCT_FP_STRLEN]; /* "AB:CD:...": the certificate's (the CA's) */
-	int64_t approved_at;
+	int64_t approved_at;	    /* seconds since the epoch */
 };
 /* A checked document: what it approves, in the collector's order. */
 struct uct_trustdoc {
