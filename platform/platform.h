@@ -432,6 +432,71 @@ int uct_file_remove(const char *path, struct uct_err *err);
  */
 void uct_net_release(void);
 
+/* ---- signatures ------------------------------------------------------- */
+
+/*
+ * 0 when sig_der (sig_len bytes, the DER SEQUENCE { r, s } that
+ * `openssl dgst -sha256 -sign` writes) is a valid ECDSA signature over NIST
+ * P-256 with SHA-256 of the len bytes at data, by the key pubkey_pem (a PEM
+ * SubjectPublicKeyInfo). Linux checks with OpenSSL, Windows with BCrypt.
+ * -1 otherwise: UCT_E_CONFIG when the key is not a P-256 public key in PEM,
+ * UCT_E_CRYPTO when the signature is malformed or does not verify.
+ */
+int uct_sig_verify_p256(const char *pubkey_pem, const void *data, size_t len,
+			const unsigned char *sig_der, size_t sig_len, struct uct_err *err);
+
+/* ---- the collector's signed trust document (trustdoc.c) ---------------- */
+
+enum uct_trust_kind {
+	UCT_TRUST_KIND_ENDPOINT, /* a certificate at HOST:PORT */
+	UCT_TRUST_KIND_HOST,     /* a certificate at every port of HOST */
+	UCT_TRUST_KIND_CA,       /* certificates a CA issued, for hosts */
+};
+struct uct_trust_approval {
+	int64_t id;
+	enum uct_trust_kind kind;
+	char *host;		    /* endpoint, host: the DNS name; NULL for ca */
+	unsigned int port;	    /* endpoint: 1-65535; else 0 */
+	struct uct_strv hosts;	    /* ca: the hosts it is approved for */
+	char *ca_pem;		    /* ca: the CA certificate */
+	char sha256[UCT_FP_STRLEN]; /* "AB:CD:...": the certificate's (the CA's) */
+	int64_t approved_at;	    /* seconds since the epoch */
+};
+/* A checked document: what it approves, in the collector's order. */
+struct uct_trustdoc {
+	int64_t serial, issued_at, expires_at;
+	struct uct_trust_approval *approvals;
+	size_t n;
+};
+/* Why a document is refused: each has its own message in err. */
+enum uct_trustdoc_fault {
+	UCT_TRUSTDOC_OK = 0,
+	UCT_TRUSTDOC_MALFORMED,	    /* not a version 1 trust document */
+	UCT_TRUSTDOC_BAD_SIGNATURE, /* tampered, or signed by another key */
+	UCT_TRUSTDOC_BAD_KEY,	    /* the configured key is no P-256 public key */
+	UCT_TRUSTDOC_EXPIRED,	    /* now >= expires_at */
+	UCT_TRUSTDOC_NOT_YET,	    /* issued more than the skew after now */
+	UCT_TRUSTDOC_SERIAL_BACK,   /* a lower serial than the last accepted */
+	UCT_TRUSTDOC_NOMEM,
+};
+/* The clock difference allowed between collector and PC, seconds. */
+#define UCT_TRUSTDOC_SKEW 300
+/*
+ * Checks the len bytes at body, a trust document (docs/report-schema.md),
+ * against the PEM public key key_pem: its signature over the canonical
+ * bytes recomputed from the parsed document, expires_at > now >= issued_at -
+ * UCT_TRUSTDOC_SKEW, and serial >= last_serial (equal: the same document
+ * again). On success *out is the document, owned by the caller
+ * (uct_trustdoc_free), and *fault UCT_TRUSTDOC_OK. On failure -1, *out
+ * NULL, *fault says why and err says it for a person.
+ */
+int uct_trustdoc_check(const char *body, size_t len, const char *key_pem, int64_t last_serial,
+		       int64_t now, struct uct_trustdoc **out, enum uct_trustdoc_fault *fault,
+		       struct uct_err *err);
+void uct_trustdoc_free(struct uct_trustdoc *doc); /* NULL-safe */
+/* A fault's stable name ("bad-signature", ...) for reports; static. */
+const char *uct_trustdoc_fault_name(enum uct_trustdoc_fault fault);
+
 /* The operating system's log sink for main() to pass to uct_log_set_sink()
  * (log.h), with its context in *ctx: Linux, stderr; Windows, stderr plus the
  * Event Log (source "uccx-trust") and agent.log in the state directory.

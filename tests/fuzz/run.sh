@@ -15,7 +15,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${UCT_FUZZ_BUILD:-$top/build-fuzz}
-targets_all=(cert_names state_load vcache_load ini ffprofiles override collector_report)
+targets_all=(cert_names state_load vcache_load ini ffprofiles override collector_report json)
 seconds=25
 do_build=1
 build_only=0
