@@ -95,7 +95,7 @@ static void fmt_date(int64_t t, char *buf, size_t len)
  * and the advice out of the message. */
 static const char *cert_name(const struct uct_cert *cert, char *buf, size_t size)
 {
-	const char *name = cert->san_dns.n > 0	       ? cert->san_dns.v[0]
+	const char *name = cert->san_dns.n > 0        ? cert->san_dns.v[0]
 			   : cert->subject_cn != NULL ? cert->subject_cn
 						      : cert->subject;
 
@@ -134,7 +134,8 @@ static unsigned leaf_findings(const struct uct_cert *leaf, const char *host, int
 	return f;
 }
 
-static const struct uct_cert *find_issuer(const struct uct_cert *cert, const struct uct_chain *chain,
+static const struct uct_cert *find_issuer(const struct uct_cert *cert,
+					  const struct uct_chain *chain,
 					  const struct uct_chain *extra)
 {
 	const struct uct_chain *lists[2] = {chain, extra};
@@ -479,7 +480,7 @@ void uct_analyse(const struct uct_analyse_ctx *ctx, const char *host, int port,
 		out->findings |= UCT_F_UNKNOWN_CRITICAL;
 	if (out->leaf->self_signed) {
 		out->kind = uct_cert_ca_claim(out->leaf) == UCT_CLAIM_CA ? UCT_CK_SELF_SIGNED_CA
-									  : UCT_CK_SELF_SIGNED;
+									 : UCT_CK_SELF_SIGNED;
 	} else {
 		out->kind = UCT_CK_PRIVATE_CA;
 		out->root = find_root(out->leaf, chain, ctx->ca_certs);

@@ -14,17 +14,17 @@
 #include "uct.h"
 
 /* Findings: results about a certificate, not errors. */
-#define UCT_F_NO_SAN 0x0001u         /* CN only: Chromium cannot accept it at all */
-#define UCT_F_NAME_MISMATCH 0x0002u  /* not issued for this host: never installed */
+#define UCT_F_NO_SAN 0x0001u        /* CN only: Chromium cannot accept it at all */
+#define UCT_F_NAME_MISMATCH 0x0002u /* not issued for this host: never installed */
 #define UCT_F_EXPIRED 0x0004u
 #define UCT_F_NOT_YET_VALID 0x0008u
-#define UCT_F_WEAK_KEY 0x0010u       /* RSA under 2048 bits */
-#define UCT_F_CA_LEAF 0x0020u        /* the server's own certificate says CA:TRUE */
+#define UCT_F_WEAK_KEY 0x0010u /* RSA under 2048 bits */
+#define UCT_F_CA_LEAF 0x0020u  /* the server's own certificate says CA:TRUE */
 #define UCT_F_UNKNOWN_CRITICAL 0x0040u
-#define UCT_F_EXPIRING 0x0080u       /* expires within UCT_EXPIRING_DAYS */
-#define UCT_F_WEAK_SIGNATURE 0x0100u /* SHA-1 or MD5 signature */
+#define UCT_F_EXPIRING 0x0080u         /* expires within UCT_EXPIRING_DAYS */
+#define UCT_F_WEAK_SIGNATURE 0x0100u   /* SHA-1 or MD5 signature */
 #define UCT_F_INCOMPLETE_CHAIN 0x0200u /* a private CA whose root is not known */
-#define UCT_F_NO_SERVER_AUTH 0x0400u /* EKU present without serverAuth */
+#define UCT_F_NO_SERVER_AUTH 0x0400u   /* EKU present without serverAuth */
 /* The server's certificate does not say CA:FALSE (X.509 v1, or no
  * basicConstraints): browsers would let its key sign for any name if it
  * were trusted as a CA, so it is trusted as this server only. */
@@ -37,23 +37,23 @@
 const char *uct_finding_name(unsigned finding);
 
 enum uct_chain_kind {
-	UCT_CK_NONE = 0,        /* no chain (unreachable) */
-	UCT_CK_SELF_SIGNED,     /* self-signed, CA:FALSE or saying nothing (v1, no BC) */
-	UCT_CK_SELF_SIGNED_CA,  /* self-signed, CA:TRUE (appliance style) */
-	UCT_CK_PRIVATE_CA,      /* issued by a CA */
+	UCT_CK_NONE = 0,       /* no chain (unreachable) */
+	UCT_CK_SELF_SIGNED,    /* self-signed, CA:FALSE or saying nothing (v1, no BC) */
+	UCT_CK_SELF_SIGNED_CA, /* self-signed, CA:TRUE (appliance style) */
+	UCT_CK_PRIVATE_CA,     /* issued by a CA */
 };
 const char *uct_chain_kind_name(enum uct_chain_kind kind);
 
 enum uct_approval {
 	UCT_AP_NONE = 0,
-	UCT_AP_FIRST_USE,       /* tofu: never seen before */
-	UCT_AP_KNOWN,           /* tofu: the certificate approved before */
-	UCT_AP_RENEWAL,         /* tofu: a normal renewal of the known certificate */
-	UCT_AP_ACCEPTED_CHANGE, /* tofu: changed, and --accept-change was given */
-	UCT_AP_PINNED,          /* a certificate of the chain is pinned */
-	UCT_AP_CA_FILE,         /* the chain leads to an approved CA file */
-	UCT_AP_REFUSED_CHANGED, /* tofu: changed, not a renewal: refused */
-	UCT_AP_REFUSED_UNPINNED,/* pinned mode, nothing in the chain pinned */
+	UCT_AP_FIRST_USE,        /* tofu: never seen before */
+	UCT_AP_KNOWN,            /* tofu: the certificate approved before */
+	UCT_AP_RENEWAL,          /* tofu: a normal renewal of the known certificate */
+	UCT_AP_ACCEPTED_CHANGE,  /* tofu: changed, and --accept-change was given */
+	UCT_AP_PINNED,           /* a certificate of the chain is pinned */
+	UCT_AP_CA_FILE,          /* the chain leads to an approved CA file */
+	UCT_AP_REFUSED_CHANGED,  /* tofu: changed, not a renewal: refused */
+	UCT_AP_REFUSED_UNPINNED, /* pinned mode, nothing in the chain pinned */
 };
 const char *uct_approval_name(enum uct_approval ap);
 /* 1 for the approvals that allow installing. */
@@ -73,14 +73,14 @@ struct uct_analysis {
 	enum uct_approval approval;
 	/* What each kind of store must hold for this endpoint (nothing when the
 	 * endpoint is not approved or cannot be fixed on a PC). */
-	struct uct_want chromium;   /* Chromium / Chrome NSS databases */
-	struct uct_want firefox;    /* a Firefox profile's NSS database */
-	int firefox_override;       /* a cert_override.txt line for host:port */
+	struct uct_want chromium; /* Chromium / Chrome NSS databases */
+	struct uct_want firefox;  /* a Firefox profile's NSS database */
+	int firefox_override;     /* a cert_override.txt line for host:port */
 	/* Whether any trust on this PC can make each browser load the page. */
 	int chromium_fixable, firefox_fixable;
 	char chromium_code[64], firefox_code[64]; /* browser error when not fixable */
-	char reason[384];         /* plain words: why not installed / not fixable */
-	char server_advice[256];  /* what to do on the server, when that is the fix */
+	char reason[384];                         /* plain words: why not installed / not fixable */
+	char server_advice[256]; /* what to do on the server, when that is the fix */
 };
 
 struct uct_analyse_ctx {

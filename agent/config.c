@@ -21,12 +21,37 @@
 /* Everything a file key or a flag can set; flags and keys share setters. */
 enum setting {
 	S_NONE = 0,
-	S_NODES, S_SOCIALMINER, S_URLS,
-	S_ROLES, S_BROWSERS, S_NSS_DBS, S_STATE_DIR,
-	S_MODE, S_PINS, S_CA_FILES, S_ACCEPT_CHANGE,
-	S_CONNECT_TIMEOUT, S_TIMEOUT, S_PROXY, S_CONNECT_TO,
-	S_REPORT_URL, S_REPORT_TOKEN, S_REPORT_CA, S_REPORT_PIN, S_STATUS_REPORT, S_RECHECK,
-	S_HOME, S_SCOPE, S_KEEP, S_BUNDLE, S_JSON, S_QUIET, S_VERBOSE, S_HELP, S_VERSION, S_CONFIG,
+	S_NODES,
+	S_SOCIALMINER,
+	S_URLS,
+	S_ROLES,
+	S_BROWSERS,
+	S_NSS_DBS,
+	S_STATE_DIR,
+	S_MODE,
+	S_PINS,
+	S_CA_FILES,
+	S_ACCEPT_CHANGE,
+	S_CONNECT_TIMEOUT,
+	S_TIMEOUT,
+	S_PROXY,
+	S_CONNECT_TO,
+	S_REPORT_URL,
+	S_REPORT_TOKEN,
+	S_REPORT_CA,
+	S_REPORT_PIN,
+	S_STATUS_REPORT,
+	S_RECHECK,
+	S_HOME,
+	S_SCOPE,
+	S_KEEP,
+	S_BUNDLE,
+	S_JSON,
+	S_QUIET,
+	S_VERBOSE,
+	S_HELP,
+	S_VERSION,
+	S_CONFIG,
 	S_COUNT
 };
 
@@ -171,8 +196,8 @@ static const struct setting_def {
 	enum apply_kind apply;
 	cfg_setter setter; /* A_SETTER */
 	enum move_kind move;
-	size_t off;        /* the field (A_OPTIONAL..A_SWITCH, M_STR..M_SWITCH) */
-	size_t size;       /* M_COPY */
+	size_t off;  /* the field (A_OPTIONAL..A_SWITCH, M_STR..M_SWITCH) */
+	size_t size; /* M_COPY */
 } settings[S_COUNT] = {
 #define FIELD(f) offsetof(struct uct_config, f), sizeof(((struct uct_config *)0)->f)
 	[S_NODES] = {A_SETTER, uct_cfg_set_node, M_STRV, FIELD(nodes)},
@@ -251,8 +276,9 @@ static int cfg_apply_list(struct uct_config *cfg, enum setting s, const char *va
 	}
 	free(copy);
 	if (rc == 0 && s == S_ROLES && cfg->roles == 0)
-		rc = uct_cfg_fail(err, code, where,
-			      "no role given (roles: agent, supervisor, reporting, admin, all)");
+		rc = uct_cfg_fail(
+			err, code, where,
+			"no role given (roles: agent, supervisor, reporting, admin, all)");
 	return rc;
 }
 
@@ -306,18 +332,18 @@ static int cfg_unknown_key(struct file_ctx *fc, const char *where, const char *s
 
 	if (elsewhere != NULL)
 		return uct_cfg_fail(fc->err, UCT_E_CONFIG, where, "'%s' belongs in [%s], not [%s]",
-				UCT_QUOTED(key), elsewhere->section, UCT_QUOTED(section));
+				    UCT_QUOTED(key), elsewhere->section, UCT_QUOTED(section));
 	for (i = 0; i < N_FILE_KEYS; i++)
 		if (strcmp(file_keys[i].section, section) == 0)
 			names[n++] = file_keys[i].key;
 	hint = uct_cfg_suggest(key, names, n);
 	if (hint != NULL)
 		return uct_cfg_fail(fc->err, UCT_E_CONFIG, where,
-				"unknown key '%s' in [%s] (did you mean '%s'?)",
-				UCT_QUOTED(key), UCT_QUOTED(section), hint);
+				    "unknown key '%s' in [%s] (did you mean '%s'?)",
+				    UCT_QUOTED(key), UCT_QUOTED(section), hint);
 	return uct_cfg_fail(fc->err, UCT_E_CONFIG, where,
-			"unknown key '%s' in [%s]; see examples/agent.ini for the keys",
-			UCT_QUOTED(key), UCT_QUOTED(section));
+			    "unknown key '%s' in [%s]; see examples/agent.ini for the keys",
+			    UCT_QUOTED(key), UCT_QUOTED(section));
 }
 
 static int cfg_unknown_section(struct file_ctx *fc, const char *where, const char *section,
@@ -328,16 +354,16 @@ static int cfg_unknown_section(struct file_ctx *fc, const char *where, const cha
 
 	if (section[0] == '\0')
 		return uct_cfg_fail(fc->err, UCT_E_CONFIG, where,
-				"'%s' is outside any section; put it under [%s]", UCT_QUOTED(key),
-				home != NULL ? home->section : "uccx");
+				    "'%s' is outside any section; put it under [%s]",
+				    UCT_QUOTED(key), home != NULL ? home->section : "uccx");
 	hint = uct_cfg_suggest(section, sections, N_SECTIONS);
 	if (hint != NULL)
 		return uct_cfg_fail(fc->err, UCT_E_CONFIG, where,
-				"unknown section [%s] (did you mean [%s]?)",
-				UCT_QUOTED(section), hint);
+				    "unknown section [%s] (did you mean [%s]?)",
+				    UCT_QUOTED(section), hint);
 	return uct_cfg_fail(fc->err, UCT_E_CONFIG, where,
-			"unknown section [%s] (sections: uccx, agent, trust, network, report)",
-			UCT_QUOTED(section));
+			    "unknown section [%s] (sections: uccx, agent, trust, network, report)",
+			    UCT_QUOTED(section));
 }
 
 static int cfg_file_pair(void *ctx, const char *section, const char *key, const char *value,
@@ -362,10 +388,10 @@ static int cfg_file_pair(void *ctx, const char *section, const char *key, const 
 		return cfg_unknown_key(fc, where, section, key);
 	if (fc->lines[fk->setting] != 0)
 		return uct_cfg_fail(fc->err, UCT_E_CONFIG, where,
-				"'%s' is set twice in [%s] (also on line %d); %s", fk->key,
-				UCT_QUOTED(section), fc->lines[fk->setting],
-				fk->is_list ? "put all values on one line, separated by commas"
-					    : "keep one of them");
+				    "'%s' is set twice in [%s] (also on line %d); %s", fk->key,
+				    UCT_QUOTED(section), fc->lines[fk->setting],
+				    fk->is_list ? "put all values on one line, separated by commas"
+						: "keep one of them");
 	fc->lines[fk->setting] = line;
 	if (!fk->is_list)
 		return cfg_apply(fc->cfg, fk->setting, value, where, UCT_E_CONFIG, fc->err);
@@ -425,11 +451,12 @@ static int cfg_command(struct uct_config *cli, const char *word, struct uct_err 
 	if (hint != NULL)
 		return uct_err_set(err, UCT_E_USAGE, 0,
 				   "unknown command '%s' (did you mean '%s'?; " SEE_HELP ")",
-				   UCT_QUOTED(word),
-				   hint);
-	return uct_err_set(err, UCT_E_USAGE, 0,
-			   "unknown command '%s' (commands: check, install, remove, status, doctor; "
-			   SEE_HELP ")", UCT_QUOTED(word));
+				   UCT_QUOTED(word), hint);
+	return uct_err_set(
+		err, UCT_E_USAGE, 0,
+		"unknown command '%s' (commands: check, install, remove, status, doctor; " SEE_HELP
+		")",
+		UCT_QUOTED(word));
 }
 
 static int cfg_is_list_flag(enum setting s)
@@ -498,25 +525,16 @@ static void cfg_move(struct uct_config *dst, struct uct_config *src, enum settin
 	char *to = (char *)dst + def->off, *from = (char *)src + def->off;
 
 	switch (def->move) {
-	case M_STR:
-		free(*(char **)(void *)to);
-		break;
-	case M_STRV:
-		uct_strv_clear((struct uct_strv *)(void *)to);
-		break;
+	case M_STR: free(*(char **)(void *)to); break;
+	case M_STRV: uct_strv_clear((struct uct_strv *)(void *)to); break;
 	case M_PINS:
 		free(dst->pins);
 		dst->n_pins = src->n_pins;
 		src->n_pins = 0;
 		break;
-	case M_SWITCH:
-		*(int *)(void *)to = 1;
-		return;
-	case M_COPY:
-		memcpy(to, from, def->size);
-		return;
-	case M_NONE:
-		return;
+	case M_SWITCH: *(int *)(void *)to = 1; return;
+	case M_COPY: memcpy(to, from, def->size); return;
+	case M_NONE: return;
 	}
 	/* The owned kinds: take src's pointer (or list) and leave src empty. */
 	memcpy(to, from, def->size);
@@ -550,16 +568,15 @@ static int cfg_read_file(struct uct_config *cfg, struct uct_config *cli, uint64_
 	if (why.code == UCT_E_IO && why.native == ENOENT && !named)
 		return 0;
 	if (why.code == UCT_E_IO)
-		return uct_err_set(err, UCT_E_CONFIG, why.native,
-				   "%s%s", why.msg,
-				   named ? " (check the path given to --config or UCCX_TRUST_CONFIG)"
-					 : "");
+		return uct_err_set(
+			err, UCT_E_CONFIG, why.native, "%s%s", why.msg,
+			named ? " (check the path given to --config or UCCX_TRUST_CONFIG)" : "");
 	return uct_err_set(err, why.code, why.native, "%s", why.msg);
 }
 
 /* Where a setting came from, for messages about combinations. */
-static void cfg_origin(const struct file_ctx *fc, uint64_t set, enum setting s,
-		       const char *flag, char *buf, size_t size)
+static void cfg_origin(const struct file_ctx *fc, uint64_t set, enum setting s, const char *flag,
+		       char *buf, size_t size)
 {
 	if (set & ((uint64_t)1 << s))
 		snprintf(buf, size, "%s", flag);
@@ -581,14 +598,16 @@ static int cfg_check_scope(struct uct_config *cfg, const struct file_ctx *fc, ui
 				     : UCT_SCOPE_USER;
 	if (cfg->scope == UCT_SCOPE_MACHINE && (cfg->home != NULL || cfg->nss_dbs.n > 0)) {
 		cfg_origin(fc, set, S_SCOPE, "--scope machine", where, sizeof(where));
-		return uct_err_set(err, UCT_E_USAGE, 0,
-				   "%s: machine scope manages the machine's stores only, never a "
-				   "home or an NSS database: drop --home/--nss-db or use --scope user",
-				   where);
+		return uct_err_set(
+			err, UCT_E_USAGE, 0,
+			"%s: machine scope manages the machine's stores only, never a "
+			"home or an NSS database: drop --home/--nss-db or use --scope user",
+			where);
 	}
 	if (cfg->scope == UCT_SCOPE_MACHINE && !uct_is_privileged())
-		return uct_err_set(err, UCT_E_USAGE, 0,
-				   "machine scope needs root: run it with sudo, or use --scope user");
+		return uct_err_set(
+			err, UCT_E_USAGE, 0,
+			"machine scope needs root: run it with sudo, or use --scope user");
 	return 0;
 }
 
@@ -619,13 +638,16 @@ static int cfg_check_targets(struct uct_config *cfg, const struct file_ctx *fc, 
 	if (cfg->nodes.n == 0 && cfg->socialminer == NULL && cfg->urls.n == 0)
 		return uct_err_set(err, UCT_E_CONFIG, 0,
 				   "nothing to check: give --node FQDN or set nodes = in [uccx] of "
-				   "%s", cfg->config_path != NULL ? cfg->config_path
-								  : uct_default_config_path());
+				   "%s",
+				   cfg->config_path != NULL ? cfg->config_path
+							    : uct_default_config_path());
 	if (cfg->mode == UCT_MODE_PINNED && cfg->n_pins == 0 && cfg->ca_files.n == 0) {
 		cfg_origin(fc, set, S_MODE, "--trust pinned", where, sizeof(where));
-		return uct_err_set(err, UCT_E_CONFIG, 0,
-				   "%s: pinned mode needs at least one pin: add pins = ... to [trust] "
-				   "or give --pin SHA256 (or approve a CA with --ca-file)", where);
+		return uct_err_set(
+			err, UCT_E_CONFIG, 0,
+			"%s: pinned mode needs at least one pin: add pins = ... to [trust] "
+			"or give --pin SHA256 (or approve a CA with --ca-file)",
+			where);
 	}
 	if (cfg->total_timeout_ms < cfg->connect_timeout_ms) {
 		warning = uct_asprintf("the timeout (%ld ms) is shorter than the connect timeout "
@@ -681,8 +703,10 @@ int uct_config_load(struct uct_config *cfg, int argc, char **argv, struct uct_er
 		goto out;
 	}
 	if (cli.command == UCT_CMD_NONE) {
-		uct_err_set(err, UCT_E_USAGE, 0,
-			    "no command given: use check, install, remove, status or doctor (" SEE_HELP ")");
+		uct_err_set(
+			err, UCT_E_USAGE, 0,
+			"no command given: use check, install, remove, status or doctor (" SEE_HELP
+			")");
 		goto out;
 	}
 	if (cfg_read_file(cfg, &cli, set, &fc, err) < 0)

@@ -30,11 +30,11 @@ enum uct_mode { UCT_MODE_TOFU = 0, UCT_MODE_PINNED };
 
 struct uct_config {
 	enum uct_command command;
-	char *config_path;        /* file read, NULL when none */
-	struct uct_strv nodes;    /* UCCX node FQDNs */
-	char *socialminer;        /* FQDN or NULL */
-	struct uct_strv urls;     /* extra https URLs */
-	unsigned roles;           /* UCT_ROLE_* mask, default all */
+	char *config_path;     /* file read, NULL when none */
+	struct uct_strv nodes; /* UCCX node FQDNs */
+	char *socialminer;     /* FQDN or NULL */
+	struct uct_strv urls;  /* extra https URLs */
+	unsigned roles;        /* UCT_ROLE_* mask, default all */
 	enum uct_mode mode;
 	unsigned char (*pins)[UCT_SHA256_LEN];
 	size_t n_pins;
@@ -44,22 +44,22 @@ struct uct_config {
 	long connect_timeout_ms;  /* default 5000 */
 	long total_timeout_ms;    /* default 15000 */
 	struct uct_strv connect_to;
-	char *proxy;              /* NULL: libcurl's environment */
+	char *proxy; /* NULL: libcurl's environment */
 	int accept_change;
-	int recheck;              /* --recheck: verify every database again (no cache) */
-	char *state_dir;          /* NULL: platform default */
-	char *home;               /* NULL: $HOME (where user stores are found) */
-	enum uct_scope scope;     /* resolved by uct_config_load: USER or MACHINE */
-	int keep_on_uninstall;    /* [agent] keep_on_uninstall: read by the package's scripts */
-	char *bundle_path;        /* doctor --bundle FILE: the support bundle to write */
+	int recheck;           /* --recheck: verify every database again (no cache) */
+	char *state_dir;       /* NULL: platform default */
+	char *home;            /* NULL: $HOME (where user stores are found) */
+	enum uct_scope scope;  /* resolved by uct_config_load: USER or MACHINE */
+	int keep_on_uninstall; /* [agent] keep_on_uninstall: read by the package's scripts */
+	char *bundle_path;     /* doctor --bundle FILE: the support bundle to write */
 	int json, quiet, verbose;
 	int help, version;
 	/* [report]: the collector (agent/send.c) */
 	char *report_url;
 	char *report_token_file;
 	char *report_ca;
-	char *report_pin;         /* "sha256//BASE64[;sha256//...]": the collector's key */
-	int status_report;        /* status --report: send the state as a report */
+	char *report_pin;  /* "sha256//BASE64[;sha256//...]": the collector's key */
+	int status_report; /* status --report: send the state as a report */
 	/* Warnings found while loading (e.g. a short name where an FQDN
 	 * belongs, when not fatal); printed by main. */
 	struct uct_strv warnings;

@@ -25,13 +25,11 @@ char *uct_cfg_lower(const char *s);
 /* Each check fails with err = "WHERE: what is wrong; the fix" and code. */
 int uct_cfg_check_host(const char *item, const char *where, int code, struct uct_err *err);
 /* Seconds ("5", "2.5"; more than 0, at most 3600) into milliseconds. */
-int uct_cfg_seconds(const char *item, long *ms, const char *where, int code,
-		    struct uct_err *err);
+int uct_cfg_seconds(const char *item, long *ms, const char *where, int code, struct uct_err *err);
 /* yes/no, true/false, on/off, 1/0. */
 int uct_cfg_bool(const char *item, int *out, const char *where, int code, struct uct_err *err);
 /* curl's HOST:PORT:CONNECT-HOST:CONNECT-PORT; any part may be empty. */
-int uct_cfg_check_connect_to(const char *item, const char *where, int code,
-			     struct uct_err *err);
+int uct_cfg_check_connect_to(const char *item, const char *where, int code, struct uct_err *err);
 
 /* ---- setters shared by the file and the flags (config_set.c) ----
  * Each returns 0, or -1 with err = "WHERE: what is wrong; the fix" and code
@@ -42,8 +40,8 @@ int uct_cfg_set_optional(char **slot, const char *value, struct uct_err *err);
 /* A host name that may be cleared with an empty value, lower-cased. */
 int uct_cfg_set_host_scalar(char **slot, const char *value, const char *where, int code,
 			    struct uct_err *err);
-int uct_cfg_push_path(struct uct_strv *sv, const char *item, const char *what,
-		      const char *where, int code, struct uct_err *err);
+int uct_cfg_push_path(struct uct_strv *sv, const char *item, const char *what, const char *where,
+		      int code, struct uct_err *err);
 int uct_cfg_set_role(struct uct_config *cfg, const char *item, const char *where, int code,
 		     struct uct_err *err);
 int uct_cfg_set_browser(struct uct_config *cfg, const char *item, const char *where, int code,

@@ -61,9 +61,9 @@ static long cfg_word(const char *item, const struct cfg_word *words, size_t n, c
 #define N_WORDS(words) (sizeof(words) / sizeof(words[0]))
 
 /* Add item's bit (looked up in words, as cfg_word) to *mask. */
-static int cfg_add_word(unsigned *mask, const char *item, const struct cfg_word *words,
-			size_t n, const char *kind, const char *choices, const char *where,
-			int code, struct uct_err *err)
+static int cfg_add_word(unsigned *mask, const char *item, const struct cfg_word *words, size_t n,
+			const char *kind, const char *choices, const char *where, int code,
+			struct uct_err *err)
 {
 	long bit = cfg_word(item, words, n, kind, choices, where, code, err);
 
@@ -77,21 +77,25 @@ int uct_cfg_set_role(struct uct_config *cfg, const char *item, const char *where
 		     struct uct_err *err)
 {
 	static const struct cfg_word roles[] = {
-		{"agent", UCT_ROLE_AGENT}, {"supervisor", UCT_ROLE_SUPERVISOR},
-		{"reporting", UCT_ROLE_REPORTING}, {"admin", UCT_ROLE_ADMIN},
+		{"agent", UCT_ROLE_AGENT},
+		{"supervisor", UCT_ROLE_SUPERVISOR},
+		{"reporting", UCT_ROLE_REPORTING},
+		{"admin", UCT_ROLE_ADMIN},
 		{"all", UCT_ROLE_ALL},
 	};
 	return cfg_add_word(&cfg->roles, item, roles, N_WORDS(roles), "role",
 			    "roles: agent, supervisor, reporting, admin, all", where, code, err);
 }
 
-int uct_cfg_set_browser(struct uct_config *cfg, const char *item, const char *where,
-			int code, struct uct_err *err)
+int uct_cfg_set_browser(struct uct_config *cfg, const char *item, const char *where, int code,
+			struct uct_err *err)
 {
 	/* Chrome keeps its trust in the same ~/.pki/nssdb as Chromium. */
 	static const struct cfg_word browsers[] = {
-		{"chromium", UCT_BROWSER_CHROMIUM}, {"chrome", UCT_BROWSER_CHROMIUM},
-		{"firefox", UCT_BROWSER_FIREFOX}, {"system", UCT_BROWSER_SYSTEM},
+		{"chromium", UCT_BROWSER_CHROMIUM},
+		{"chrome", UCT_BROWSER_CHROMIUM},
+		{"firefox", UCT_BROWSER_FIREFOX},
+		{"system", UCT_BROWSER_SYSTEM},
 	};
 	return cfg_add_word(&cfg->browsers, item, browsers, N_WORDS(browsers), "browser",
 			    "browsers: chromium, firefox, system", where, code, err);
@@ -133,7 +137,7 @@ int uct_cfg_set_url(struct uct_config *cfg, const char *item, const char *where,
 
 	if (uct_url_parse(item, &host, &port, &path, &why) < 0)
 		return uct_cfg_fail(err, why.code == UCT_E_NOMEM ? UCT_E_NOMEM : code, where, "%s",
-				why.msg);
+				    why.msg);
 	free(host);
 	free(path);
 	if (!uct_strv_contains(&cfg->urls, item) && uct_strv_push(&cfg->urls, item) < 0)
@@ -147,17 +151,19 @@ int uct_cfg_set_pin(struct uct_config *cfg, const char *item, const char *where,
 	unsigned char fp[UCT_SHA256_LEN];
 
 	if (uct_fp_parse(item, fp) < 0)
-		return uct_cfg_fail(err, code, where,
-				"'%s' is not a SHA-256 fingerprint (64 hex digits, colons optional; "
-				"get it with: openssl x509 -noout -fingerprint -sha256 -in "
-				"cert.pem)", UCT_QUOTED(item));
+		return uct_cfg_fail(
+			err, code, where,
+			"'%s' is not a SHA-256 fingerprint (64 hex digits, colons optional; "
+			"get it with: openssl x509 -noout -fingerprint -sha256 -in "
+			"cert.pem)",
+			UCT_QUOTED(item));
 	if (cfg_push_pin(cfg, fp) < 0)
 		return uct_cfg_nomem(err);
 	return 0;
 }
 
-int uct_cfg_push_path(struct uct_strv *sv, const char *item, const char *what,
-		      const char *where, int code, struct uct_err *err)
+int uct_cfg_push_path(struct uct_strv *sv, const char *item, const char *what, const char *where,
+		      int code, struct uct_err *err)
 {
 	if (*item == '\0')
 		return uct_cfg_fail(err, code, where, "the %s is empty", what);
@@ -201,7 +207,8 @@ int uct_cfg_set_mode(struct uct_config *cfg, const char *value, const char *wher
 		     struct uct_err *err)
 {
 	static const struct cfg_word modes[] = {
-		{"tofu", UCT_MODE_TOFU}, {"pinned", UCT_MODE_PINNED},
+		{"tofu", UCT_MODE_TOFU},
+		{"pinned", UCT_MODE_PINNED},
 	};
 	long mode = cfg_word(value, modes, N_WORDS(modes), "trust mode", "modes: tofu, pinned",
 			     where, code, err);
@@ -225,7 +232,9 @@ int uct_cfg_set_scope(struct uct_config *cfg, const char *value, const char *whe
 		      struct uct_err *err)
 {
 	static const struct cfg_word scopes[] = {
-		{"user", UCT_SCOPE_USER}, {"machine", UCT_SCOPE_MACHINE}, {"auto", UCT_SCOPE_AUTO},
+		{"user", UCT_SCOPE_USER},
+		{"machine", UCT_SCOPE_MACHINE},
+		{"auto", UCT_SCOPE_AUTO},
 	};
 	long scope = cfg_word(value, scopes, N_WORDS(scopes), "scope",
 			      "scopes: user, machine, auto", where, code, err);

@@ -27,34 +27,39 @@ static void doctor_unreachable(FILE *out, const struct uct_ep_result *r)
 
 	switch (t->status) {
 	case UCT_FETCH_DNS:
-		fprintf(out, "    Problem (this PC or DNS): the name %s does not resolve.\n"
-			     "    Next step: run 'getent hosts %s'; fix the DNS server or search\n"
-			     "    domain of this PC, and check the name is the server's FQDN.\n",
+		fprintf(out,
+			"    Problem (this PC or DNS): the name %s does not resolve.\n"
+			"    Next step: run 'getent hosts %s'; fix the DNS server or search\n"
+			"    domain of this PC, and check the name is the server's FQDN.\n",
 			host, host);
 		break;
 	case UCT_FETCH_REFUSED:
-		fprintf(out, "    Problem (server or firewall): %s refused the connection on port %d.\n"
-			     "    Next step: check the service is running on the server (Finesse,\n"
-			     "    CUIC, live data start after the node) and that no firewall blocks\n"
-			     "    port %d between this PC and the server.\n",
+		fprintf(out,
+			"    Problem (server or firewall): %s refused the connection on port %d.\n"
+			"    Next step: check the service is running on the server (Finesse,\n"
+			"    CUIC, live data start after the node) and that no firewall blocks\n"
+			"    port %d between this PC and the server.\n",
 			host, r->ep->port, r->ep->port);
 		break;
 	case UCT_FETCH_TIMEOUT:
-		fprintf(out, "    Problem (network): no answer from %s:%d in time.\n"
-			     "    Next step: check VPN, firewall and proxy between this PC and the\n"
-			     "    server; try 'curl -kv https://%s:%d/' from this PC.\n",
+		fprintf(out,
+			"    Problem (network): no answer from %s:%d in time.\n"
+			"    Next step: check VPN, firewall and proxy between this PC and the\n"
+			"    server; try 'curl -kv https://%s:%d/' from this PC.\n",
 			host, r->ep->port, host, r->ep->port);
 		break;
 	case UCT_FETCH_PROXY:
-		fprintf(out, "    Problem (proxy): the proxy refused or failed: %s.\n"
-			     "    Next step: exempt %s from the proxy (no_proxy) or set\n"
-			     "    proxy = direct in [network] of the configuration.\n",
+		fprintf(out,
+			"    Problem (proxy): the proxy refused or failed: %s.\n"
+			"    Next step: exempt %s from the proxy (no_proxy) or set\n"
+			"    proxy = direct in [network] of the configuration.\n",
 			uct_text_keep(&k, t->detail), host);
 		break;
 	default:
-		fprintf(out, "    Problem (server or network): %s.\n"
-			     "    Next step: check the server's web services, and whether a\n"
-			     "    TLS-inspecting proxy sits between this PC and the server.\n",
+		fprintf(out,
+			"    Problem (server or network): %s.\n"
+			"    Next step: check the server's web services, and whether a\n"
+			"    TLS-inspecting proxy sits between this PC and the server.\n",
 			t->detail[0] ? uct_text_keep(&k, t->detail) : "the TLS handshake failed");
 		break;
 	}
@@ -93,7 +98,8 @@ static int doctor_machine_cannot(const struct uct_run *run, size_t i, const char
 	struct uct_want want;
 
 	for (size_t s = 0; s < run->n_stores; s++) {
-		if (strcmp(run->stores[s]->group, group) != 0 || !uct_store_is_machine(run->stores[s]))
+		if (strcmp(run->stores[s]->group, group) != 0 ||
+		    !uct_store_is_machine(run->stores[s]))
 			continue;
 		uct_machine_want(&run->res[i].an, &want);
 		return want.cert == NULL;
@@ -116,18 +122,21 @@ static void doctor_not_trusted(FILE *out, const struct uct_run *run, size_t i)
 			uct_verdict_name(gv->after), gv->code[0] ? ", " : "",
 			uct_text_keep(&k, gv->code));
 		if (gv->after == UCT_V_DEFERRED)
-			fprintf(out, "      Next step: close Firefox, then run 'uccx-trust install'.\n");
+			fprintf(out,
+				"      Next step: close Firefox, then run 'uccx-trust install'.\n");
 		else if (gv->after == UCT_V_NOT_TRUSTED && doctor_machine_cannot(run, i, gv->group))
-			fprintf(out, "      The machine-wide stores do not take this certificate (%s);\n"
-				     "      the user's own run at login installs it for their browsers,\n"
-				     "      or approve its CA (ca_files) or pin it (pins) for the machine.\n",
+			fprintf(out,
+				"      The machine-wide stores do not take this certificate (%s);\n"
+				"      the user's own run at login installs it for their browsers,\n"
+				"      or approve its CA (ca_files) or pin it (pins) for the machine.\n",
 				doctor_machine_why(r->an.leaf));
 		else if (gv->after == UCT_V_NOT_TRUSTED)
 			install = 1;
 	}
 	if (install)
-		fprintf(out, "    Problem (this PC): the certificate is approved but not installed.\n"
-			     "    Next step: run 'uccx-trust install' as this user%s.\n",
+		fprintf(out,
+			"    Problem (this PC): the certificate is approved but not installed.\n"
+			"    Next step: run 'uccx-trust install' as this user%s.\n",
 			run->cfg->scope == UCT_SCOPE_MACHINE ? " (machine scope: as root)" : "");
 	uct_strv_clear(&k);
 }
@@ -141,36 +150,37 @@ static void doctor_endpoint(FILE *out, const struct uct_run *run, size_t i)
 	fprintf(out, "%s:%d (%s): %s\n", r->ep->host, r->ep->port, r->ep->name,
 		uct_verdict_name(r->verdict));
 	switch (r->verdict) {
-	case UCT_V_TRUSTED:
-		break;
-	case UCT_V_UNREACHABLE:
-		doctor_unreachable(out, r);
-		break;
+	case UCT_V_TRUSTED: break;
+	case UCT_V_UNREACHABLE: doctor_unreachable(out, r); break;
 	case UCT_V_CANNOT_FIX:
-		fprintf(out, "    Problem (server): no trust on a PC makes every browser accept it%s%s.\n"
-			     "    Next step, on the server %s: %s\n",
+		fprintf(out,
+			"    Problem (server): no trust on a PC makes every browser accept it%s%s.\n"
+			"    Next step, on the server %s: %s\n",
 			an->reason[0] ? ": " : "", uct_text_keep(&k, an->reason), r->ep->host,
-			an->server_advice[0] ? uct_text_keep(&k, an->server_advice)
-					     : "install a certificate signed by a CA, with the FQDN "
-					       "in its Subject Alternative Name");
+			an->server_advice[0]
+				? uct_text_keep(&k, an->server_advice)
+				: "install a certificate signed by a CA, with the FQDN "
+				  "in its Subject Alternative Name");
 		break;
 	case UCT_V_REFUSED:
-		fprintf(out, "    Problem (trust policy): %s\n"
-			     "    Next step: confirm the certificate's SHA-256 with the UCCX\n"
-			     "    administrator (Cisco OS Administration, Certificate Management);\n"
-			     "    if it is right, run 'uccx-trust install --accept-change' or add it\n"
-			     "    to pins in [trust]. If it is not, someone may be intercepting.\n",
+		fprintf(out,
+			"    Problem (trust policy): %s\n"
+			"    Next step: confirm the certificate's SHA-256 with the UCCX\n"
+			"    administrator (Cisco OS Administration, Certificate Management);\n"
+			"    if it is right, run 'uccx-trust install --accept-change' or add it\n"
+			"    to pins in [trust]. If it is not, someone may be intercepting.\n",
 			an->reason[0] ? uct_text_keep(&k, an->reason) : "not approved");
 		break;
-	default:
-		doctor_not_trusted(out, run, i);
-		break;
+	default: doctor_not_trusted(out, run, i); break;
 	}
 	if (an->findings & UCT_F_EXPIRING)
-		fprintf(out, "    Note (server): the certificate expires within %d days: renew it "
-			     "on the server.\n", UCT_EXPIRING_DAYS);
+		fprintf(out,
+			"    Note (server): the certificate expires within %d days: renew it "
+			"on the server.\n",
+			UCT_EXPIRING_DAYS);
 	if (an->findings & UCT_F_WEAK_KEY)
-		fprintf(out, "    Note (server): the key is weak (under 2048 bits): regenerate it.\n");
+		fprintf(out,
+			"    Note (server): the key is weak (under 2048 bits): regenerate it.\n");
 	uct_strv_clear(&k);
 }
 
@@ -186,15 +196,19 @@ void uct_doctor_text(FILE *out, const struct uct_run *run)
 		bad += run->res[i].verdict != UCT_V_TRUSTED;
 	}
 	if (run->n_stores == 0)
-		fprintf(out, "\nNo browser store was found%s: start each browser once, then run "
-			     "uccx-trust again.\n",
-			run->cfg->scope == UCT_SCOPE_MACHINE ? " for the machine" : " for this user");
+		fprintf(out,
+			"\nNo browser store was found%s: start each browser once, then run "
+			"uccx-trust again.\n",
+			run->cfg->scope == UCT_SCOPE_MACHINE ? " for the machine"
+							     : " for this user");
 	for (i = 0; i < run->problems.n; i++)
-		fprintf(out, "\nStore problem (this PC): %s\n", uct_text_keep(&k, run->problems.v[i]));
+		fprintf(out, "\nStore problem (this PC): %s\n",
+			uct_text_keep(&k, run->problems.v[i]));
 	for (i = 0; i < run->notices.n; i++)
 		fprintf(out, "\nNote: %s\n", uct_text_keep(&k, run->notices.v[i]));
-	fprintf(out, "\n%s\n", bad == 0 ? "Everything is trusted: nothing to do."
-				       : "Give this text (or the --bundle file) to the helpdesk.");
+	fprintf(out, "\n%s\n",
+		bad == 0 ? "Everything is trusted: nothing to do."
+			 : "Give this text (or the --bundle file) to the helpdesk.");
 	uct_strv_clear(&k);
 }
 
@@ -202,7 +216,8 @@ void uct_doctor_text(FILE *out, const struct uct_run *run)
 
 static void doctor_pem(FILE *out, const struct uct_cert *cert)
 {
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t i, col = 0;
 
 	fprintf(out, "-----BEGIN CERTIFICATE-----\n");
@@ -267,7 +282,8 @@ static int doctor_bundle_save(FILE *out, const char *path, struct uct_err *err)
 				   strerror(errno));
 	buf = malloc((size_t)size + 1);
 	if (buf == NULL)
-		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory writing the bundle %s", path);
+		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory writing the bundle %s",
+				   path);
 	if (fread(buf, 1, (size_t)size, out) != (size_t)size) {
 		free(buf);
 		return uct_err_set(err, UCT_E_IO, errno, "cannot write the bundle %s: %s", path,
@@ -284,8 +300,8 @@ static void bundle_header(FILE *out, const struct uct_run *run, struct uct_strv 
 	char *host = uct_host_name(), *user = uct_user_name(), *os = uct_os_name();
 
 	fprintf(out, "uccx-trust %s support bundle\nhost: %s\nuser: %s\nos: %s\nconfig: %s\n",
-		UCT_VERSION, uct_text_keep(k, host ? host : "?"), uct_text_keep(k, user ? user : "?"),
-		uct_text_keep(k, os ? os : "?"),
+		UCT_VERSION, uct_text_keep(k, host ? host : "?"),
+		uct_text_keep(k, user ? user : "?"), uct_text_keep(k, os ? os : "?"),
 		uct_text_keep(k, run->cfg->config_path ? run->cfg->config_path : "(none)"));
 	free(host);
 	free(user);
@@ -299,8 +315,8 @@ static void bundle_stores(FILE *out, const struct uct_run *run, struct uct_strv 
 	doctor_section(out, "stores");
 	for (i = 0; i < run->n_stores; i++)
 		fprintf(out, "%s group=%s type=%s%s%s%s\n", uct_text_keep(k, run->stores[i]->id),
-			uct_text_keep(k, run->stores[i]->group),
-			run->stores[i]->ops->name, run->stores[i]->busy ? " busy" : "",
+			uct_text_keep(k, run->stores[i]->group), run->stores[i]->ops->name,
+			run->stores[i]->busy ? " busy" : "",
 			run->stores[i]->created ? " not-yet-created" : "",
 			uct_run_store_failed(run, i) ? " FAILED" : "");
 }
@@ -452,7 +468,8 @@ int uct_doctor_main(struct uct_config *cfg, FILE *out, int log_level)
 			fprintf(stderr, "uccx-trust: %s\n", berr.msg);
 			code = 3;
 		} else if (!cfg->quiet) {
-			fprintf(stderr, "uccx-trust: support bundle written to %s\n", cfg->bundle_path);
+			fprintf(stderr, "uccx-trust: support bundle written to %s\n",
+				cfg->bundle_path);
 		}
 	}
 	uct_log_set_sink(uct_log_stderr, NULL, (enum uct_log_level)log_level);

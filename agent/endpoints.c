@@ -82,7 +82,8 @@ static int url_check_host(const char *url, const char *host, struct uct_err *err
 		return uct_err_set(err, UCT_E_CONFIG, 0,
 				   "'%s': '%s' is an IP address; UCCX servers must be reached by "
 				   "their FQDN (e.g. uccx1.example.com) or the certificates will "
-				   "not match", UCT_QUOTED(url), UCT_QUOTED(host));
+				   "not match",
+				   UCT_QUOTED(url), UCT_QUOTED(host));
 	if (strchr(host, '.') == NULL)
 		return uct_err_set(err, UCT_E_CONFIG, 0,
 				   "'%s': '%s' is a short name; use the fully qualified name (e.g. "
@@ -122,8 +123,8 @@ int uct_url_parse(const char *url, char **host, int *port, char **path, struct u
 	*path = NULL;
 	*port = 443;
 	if (!eps_is_https(url))
-		return uct_err_set(err, UCT_E_CONFIG, 0,
-				   "only https URLs can be checked: '%s'%s", UCT_QUOTED(url),
+		return uct_err_set(err, UCT_E_CONFIG, 0, "only https URLs can be checked: '%s'%s",
+				   UCT_QUOTED(url),
 				   strstr(url, "://") ? "" : " (write it as https://host/...)");
 	auth = url + 8;
 	end = auth + strcspn(auth, "/?#");
@@ -135,8 +136,10 @@ int uct_url_parse(const char *url, char **host, int *port, char **path, struct u
 		/* An IPv6 literal: the colons inside the brackets are not a port. */
 		hend = memchr(auth, ']', (size_t)(end - auth));
 		if (hend == NULL)
-			return uct_err_set(err, UCT_E_CONFIG, 0, "'%s': missing ']' after the "
-					   "IPv6 address", UCT_QUOTED(url));
+			return uct_err_set(err, UCT_E_CONFIG, 0,
+					   "'%s': missing ']' after the "
+					   "IPv6 address",
+					   UCT_QUOTED(url));
 		hend++;
 		if (hend < end && *hend != ':')
 			return uct_err_set(err, UCT_E_CONFIG, 0, "'%s' is not a valid URL",
@@ -148,7 +151,8 @@ int uct_url_parse(const char *url, char **host, int *port, char **path, struct u
 	}
 	if (hend == auth)
 		return uct_err_set(err, UCT_E_CONFIG, 0, "'%s' has no host name", UCT_QUOTED(url));
-	if (colon != NULL && url_parse_port(url, colon + 1, (size_t)(end - colon - 1), port, err) < 0)
+	if (colon != NULL &&
+	    url_parse_port(url, colon + 1, (size_t)(end - colon - 1), port, err) < 0)
 		return -1;
 	h = eps_strndup(auth, (size_t)(hend - auth));
 	if (h == NULL)
@@ -288,12 +292,12 @@ int uct_endpoints_build(const struct uct_config *cfg, struct uct_endpoints *out,
 				   "the configuration file");
 	for (i = 0; i < cfg->nodes.n; i++)
 		for (k = 0; k < sizeof(node_table) / sizeof(node_table[0]); k++)
-			if (eps_add_host(out, node_table[k].name, cfg->nodes.v[i], node_table[k].port,
-					 node_table[k].path, node_table[k].roles, wanted, err) < 0)
+			if (eps_add_host(out, node_table[k].name, cfg->nodes.v[i],
+					 node_table[k].port, node_table[k].path,
+					 node_table[k].roles, wanted, err) < 0)
 				goto err;
-	if (cfg->socialminer != NULL &&
-	    eps_add_host(out, "socialminer", cfg->socialminer, 443, "/",
-			 ROLE_A | ROLE_S | ROLE_ADM, wanted, err) < 0)
+	if (cfg->socialminer != NULL && eps_add_host(out, "socialminer", cfg->socialminer, 443, "/",
+						     ROLE_A | ROLE_S | ROLE_ADM, wanted, err) < 0)
 		goto err;
 	for (i = 0; i < cfg->urls.n; i++) {
 		if (uct_url_parse(cfg->urls.v[i], &host, &port, &path, err) < 0 ||

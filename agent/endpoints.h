@@ -9,12 +9,12 @@
 #include "config.h"
 
 struct uct_endpoint {
-	char *name;   /* "appadmin", "notification", "finesse", "cfadmin", "cuic",
+	char *name; /* "appadmin", "notification", "finesse", "cfadmin", "cuic",
 			 "livedata", "socialminer", "url" */
-	char *host;   /* lower-case FQDN */
+	char *host; /* lower-case FQDN */
 	int port;
-	char *path;   /* "/appadmin/main" */
-	char *url;    /* "https://host:port/path" as a user would type it */
+	char *path; /* "/appadmin/main" */
+	char *url;  /* "https://host:port/path" as a user would type it */
 	unsigned roles;
 	size_t target; /* index of its distinct host:port in uct_endpoints.targets */
 };

@@ -41,8 +41,9 @@ static void report_to_collector(const struct uct_config *cfg, const struct uct_r
 	if (sent.problem[0] != '\0')
 		say("report: ", sent.problem);
 	if (!cfg->json)
-		printf("Report: %d sent to the collector, %d waiting for the next run%s\n", sent.sent,
-		       sent.waiting, sent.dropped > 0 ? " (the spool was full: oldest dropped)" : "");
+		printf("Report: %d sent to the collector, %d waiting for the next run%s\n",
+		       sent.sent, sent.waiting,
+		       sent.dropped > 0 ? " (the spool was full: oldest dropped)" : "");
 }
 
 /* The log level the flags ask for. */
@@ -83,7 +84,8 @@ static int run_command(const struct uct_config *cfg)
 
 	memset(&run, 0, sizeof(run));
 	if (uct_run_execute(&run, cfg, &err) < 0) {
-		code = (err.code == UCT_E_USAGE || err.code == UCT_E_CONFIG) ? EXIT_USAGE : EXIT_SYSTEM;
+		code = (err.code == UCT_E_USAGE || err.code == UCT_E_CONFIG) ? EXIT_USAGE
+									     : EXIT_SYSTEM;
 		if (cfg->json)
 			uct_report_json(stdout, &run, &err, code);
 		say("", err.msg);

@@ -44,7 +44,7 @@ static int override_for_leaf(const struct uct_run *run, const struct uct_store *
 }
 
 void uct_plan_want(const struct uct_run *run, const struct uct_store *store, size_t i,
-		       struct uct_want *want)
+		   struct uct_want *want)
 {
 	const struct uct_analysis *an = &run->res[i].an;
 
@@ -274,7 +274,8 @@ static int entry_replaced(const struct uct_run *run, size_t s, const struct uct_
 		if (uct_hostports_have(rec->hostports, hp)) {
 			served++;
 			uct_plan_want(run, run->stores[s], i, &want);
-			if (run->res[i].target->status != UCT_FETCH_OK || !uct_approval_ok(run->res[i].an.approval))
+			if (run->res[i].target->status != UCT_FETCH_OK ||
+			    !uct_approval_ok(run->res[i].an.approval))
 				still++;
 			else if (want.cert != NULL &&
 				 memcmp(want.cert->sha256, rec->sha256, UCT_SHA256_LEN) == 0)

@@ -87,8 +87,9 @@ int uct_recall_store(struct uct_run *run, size_t s, const unsigned char digest[U
 	for (i = 0; i < rec->n_owned; i++)
 		if (uct_owned_collect(&rec->owned[i], owned, NULL) < 0)
 			return 0;
-	uct_log(UCT_LOG_DEBUG, "%s: unchanged since it was verified %" PRId64 " s ago; "
-			       "those answers are used (--recheck verifies again)",
+	uct_log(UCT_LOG_DEBUG,
+		"%s: unchanged since it was verified %" PRId64 " s ago; "
+		"those answers are used (--recheck verifies again)",
 		store->path, run->started - rec->checked_at);
 	uct_run_answers(run, s)->checked_at = rec->checked_at;
 	return 1;

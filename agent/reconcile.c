@@ -14,8 +14,7 @@
 
 /* 1 when owned holds the object of rec (an override line: for one of the
  * endpoints the record names). */
-static int owned_holds(const struct uct_owned *owned, const struct uct_installed *rec,
-		       int override)
+static int owned_holds(const struct uct_owned *owned, const struct uct_installed *rec, int override)
 {
 	char hp[300];
 	size_t i;
@@ -45,8 +44,10 @@ static void drop_missing(struct uct_run *run, const struct uct_store *store,
 		if (strcmp(rec->store_id, store->id) != 0 ||
 		    owned_holds(owned, rec, uct_store_supports(store, UCT_STORE_BY_HOST)))
 			continue;
-		uct_log(UCT_LOG_INFO, "%s does not hold the certificate the state recorded for %s: "
-			"record dropped", store->path, rec->hostports);
+		uct_log(UCT_LOG_INFO,
+			"%s does not hold the certificate the state recorded for %s: "
+			"record dropped",
+			store->path, rec->hostports);
 		uct_state_drop_installed(&run->state, store->id, rec->sha256);
 	}
 }
@@ -126,7 +127,8 @@ static int sibling(const struct uct_run *run, const struct uct_store *store,
 	for (i = 0; i < run->n_changes; i++) {
 		const struct uct_change *ch = &run->changes[i];
 
-		if (ch == skip || ch->store != store || memcmp(ch->sha256, skip->sha256, UCT_SHA256_LEN) != 0)
+		if (ch == skip || ch->store != store ||
+		    memcmp(ch->sha256, skip->sha256, UCT_SHA256_LEN) != 0)
 			continue;
 		if (done ? ch->status == UCT_CS_DONE : ch->recorded_ahead)
 			return 1;

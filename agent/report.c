@@ -56,8 +56,7 @@ static const char *verdict_words(enum uct_verdict v)
 	return "UNKNOWN";
 }
 
-static void text_endpoint(FILE *out, const struct uct_ep_result *r, int verbose,
-			  struct uct_strv *k)
+static void text_endpoint(FILE *out, const struct uct_ep_result *r, int verbose, struct uct_strv *k)
 {
 	const struct uct_analysis *an = &r->an;
 	char fp[UCT_FP_STRLEN], date[32];
@@ -69,7 +68,8 @@ static void text_endpoint(FILE *out, const struct uct_ep_result *r, int verbose,
 		fprintf(out, "\n               %s\n", tx(k, r->target->detail));
 		return;
 	}
-	fprintf(out, "  (%s, %s)\n", uct_chain_kind_name(an->kind), uct_approval_name(an->approval));
+	fprintf(out, "  (%s, %s)\n", uct_chain_kind_name(an->kind),
+		uct_approval_name(an->approval));
 	for (g = 0; g < r->n_gv; g++) {
 		const struct uct_group_verdict *gv = &r->gv[g];
 		if (gv->after == UCT_V_TRUSTED && !verbose && r->verdict == UCT_V_TRUSTED)
@@ -80,10 +80,12 @@ static void text_endpoint(FILE *out, const struct uct_ep_result *r, int verbose,
 	if (r->verdict != UCT_V_TRUSTED && an->reason[0] != '\0')
 		fprintf(out, "               why: %s\n", tx(k, an->reason));
 	for (bit = 1; bit <= UCT_F_LAST; bit <<= 1)
-		if ((an->findings & bit) && (bit == UCT_F_WEAK_KEY || bit == UCT_F_EXPIRING ||
-					     bit == UCT_F_WEAK_SIGNATURE || bit == UCT_F_NO_CA_FALSE))
+		if ((an->findings & bit) &&
+		    (bit == UCT_F_WEAK_KEY || bit == UCT_F_EXPIRING ||
+		     bit == UCT_F_WEAK_SIGNATURE || bit == UCT_F_NO_CA_FALSE))
 			fprintf(out, "               note: %s%s\n", uct_finding_name(bit),
-				bit == UCT_F_WEAK_KEY ? " (RSA key under 2048 bits: replace it on the server)"
+				bit == UCT_F_WEAK_KEY
+					? " (RSA key under 2048 bits: replace it on the server)"
 				: bit == UCT_F_NO_CA_FALSE
 					? " (the certificate does not say CA:FALSE: trusted for this "
 					  "server only, Firefox through an exception)"
@@ -91,8 +93,9 @@ static void text_endpoint(FILE *out, const struct uct_ep_result *r, int verbose,
 	if (verbose && an->leaf != NULL) {
 		uct_fp_format(an->leaf->sha256, fp);
 		iso_time(an->leaf->not_after, date, sizeof(date));
-		fprintf(out, "               subject %s\n               issuer  %s\n"
-			     "               sha256  %s\n               expires %s\n",
+		fprintf(out,
+			"               subject %s\n               issuer  %s\n"
+			"               sha256  %s\n               expires %s\n",
 			tx(k, an->leaf->subject), tx(k, an->leaf->issuer), fp, date);
 	}
 }
@@ -102,14 +105,15 @@ static void text_change(FILE *out, const struct uct_change *ch, struct uct_strv 
 {
 	const char *verb;
 
-	verb = ch->action == UCT_CH_REMOVE ? "removed"
-	       : ch->action == UCT_CH_UPDATE ? "updated" : "added";
+	verb = ch->action == UCT_CH_REMOVE   ? "removed"
+	       : ch->action == UCT_CH_UPDATE ? "updated"
+					     : "added";
 	if (ch->status == UCT_CS_PLANNED)
 		verb = ch->action == UCT_CH_REMOVE ? "remove" : "add";
 	fprintf(out, "  %-8s %s (%s) %s [%s]%s%s%s\n", verb,
-		tx(k, ch->subject[0] ? ch->subject : ch->hostports),
-		uct_trust_name(ch->trust), tx(k, ch->store->path),
-		tx(k, ch->store->group), ch->status == UCT_CS_FAILED ? " FAILED: " : "",
+		tx(k, ch->subject[0] ? ch->subject : ch->hostports), uct_trust_name(ch->trust),
+		tx(k, ch->store->path), tx(k, ch->store->group),
+		ch->status == UCT_CS_FAILED ? " FAILED: " : "",
 		ch->status == UCT_CS_DEFERRED ? " DEFERRED: " : "", tx(k, ch->error));
 }
 
@@ -148,7 +152,8 @@ void uct_report_text(FILE *out, const struct uct_run *run, int verbose)
 			trusted++;
 	}
 	if (run->n_changes > 0) {
-		fprintf(out, "\n%s:\n", run->cfg->command == UCT_CMD_CHECK ? "Would change" : "Changes");
+		fprintf(out, "\n%s:\n",
+			run->cfg->command == UCT_CMD_CHECK ? "Would change" : "Changes");
 		for (i = 0; i < run->n_changes; i++)
 			text_change(out, &run->changes[i], &k);
 	} else if (run->cfg->command != UCT_CMD_CHECK) {
@@ -179,14 +184,15 @@ void uct_report_status_text(FILE *out, const struct uct_run *run)
 	for (i = 0; i < st->n_installed; i++) {
 		uct_fp_format(st->installed[i].sha256, fp);
 		fprintf(out, "  %-9s %.23s... %s\n            for %s\n",
-			uct_trust_name(st->installed[i].trust), fp, tx(&k, st->installed[i].store_id),
-			tx(&k, st->installed[i].hostports));
+			uct_trust_name(st->installed[i].trust), fp,
+			tx(&k, st->installed[i].store_id), tx(&k, st->installed[i].hostports));
 	}
 	fprintf(out, "\nApproved server certificates (%zu):\n", st->n_seen);
 	for (i = 0; i < st->n_seen; i++) {
 		uct_fp_format(st->seen[i].sha256, fp);
 		iso_time(st->seen[i].not_after, date, sizeof(date));
-		fprintf(out, "  %-40s %.23s... expires %s\n", tx(&k, st->seen[i].hostport), fp, date);
+		fprintf(out, "  %-40s %.23s... expires %s\n", tx(&k, st->seen[i].hostport), fp,
+			date);
 	}
 	uct_strv_clear(&k);
 }
@@ -210,7 +216,8 @@ static void json_str(FILE *out, const char *s)
 	 */
 	safe = uct_text_escape(s);
 	fputc('"', out);
-	for (p = (const unsigned char *)(safe != NULL ? safe : "(out of memory)"); *p != '\0'; p++) {
+	for (p = (const unsigned char *)(safe != NULL ? safe : "(out of memory)"); *p != '\0';
+	     p++) {
 		if (*p == '"' || *p == '\\')
 			fputc('\\', out);
 		fputc(*p, out);
@@ -316,8 +323,8 @@ static void json_endpoint(FILE *out, const struct uct_ep_result *r)
 	json_kv_int(out, "port", r->ep->port, &first);
 	json_kv_str(out, "verdict", uct_verdict_name(r->verdict), &first);
 	json_kv_str(out, "fetch", uct_fetch_status_name(r->target->status), &first);
-	json_kv_str(out, "fetch_detail", r->target->status == UCT_FETCH_OK ? NULL : r->target->detail,
-		    &first);
+	json_kv_str(out, "fetch_detail",
+		    r->target->status == UCT_FETCH_OK ? NULL : r->target->detail, &first);
 	json_kv_int(out, "fetch_ms", r->target->elapsed_ms, &first);
 	json_kv_str(out, "chain_kind", uct_chain_kind_name(an->kind), &first);
 	json_kv_str(out, "approval", uct_approval_name(an->approval), &first);

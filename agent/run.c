@@ -83,7 +83,8 @@ static int fetch_all(struct uct_run *run, struct uct_err *err)
 		run->targets[i].path = run->eps.targets[i].path;
 	}
 	if (run->inputs.fetch != NULL) {
-		if (run->inputs.fetch(run->targets, run->eps.n_targets, run->inputs.fetch_ctx, err) < 0)
+		if (run->inputs.fetch(run->targets, run->eps.n_targets, run->inputs.fetch_ctx,
+				      err) < 0)
 			return -1;
 	} else if (uct_fetch_chains(run->targets, run->eps.n_targets, &net, err) < 0) {
 		return -1;
@@ -126,7 +127,8 @@ static const struct uct_cert *cert_by_sha(const struct uct_run *run, const unsig
 
 	for (t = 0; t < run->eps.n_targets; t++)
 		for (c = 0; c < run->targets[t].chain.n; c++)
-			if (memcmp(run->targets[t].chain.certs[c]->sha256, sha, UCT_SHA256_LEN) == 0)
+			if (memcmp(run->targets[t].chain.certs[c]->sha256, sha, UCT_SHA256_LEN) ==
+			    0)
 				return run->targets[t].chain.certs[c];
 	for (c = 0; c < run->ca_certs.n; c++)
 		if (memcmp(run->ca_certs.certs[c]->sha256, sha, UCT_SHA256_LEN) == 0)
@@ -240,7 +242,8 @@ static void verify_all(struct uct_run *run, size_t s, struct uct_verify_result *
 	}
 }
 
-static void store_problem(struct uct_run *run, const struct uct_store *store, const struct uct_err *err)
+static void store_problem(struct uct_run *run, const struct uct_store *store,
+			  const struct uct_err *err)
 {
 	char *line = uct_asprintf("%s: %s", store->path, err->msg);
 
@@ -623,7 +626,8 @@ static int compute_verdicts(struct uct_run *run, struct uct_err *err)
 		r->n_gv = groups.n;
 		r->verdict = UCT_V_TRUSTED;
 		if (groups.n == 0)
-			r->verdict = r->target->status == UCT_FETCH_OK ? UCT_V_NOT_TRUSTED : UCT_V_UNREACHABLE;
+			r->verdict = r->target->status == UCT_FETCH_OK ? UCT_V_NOT_TRUSTED
+								       : UCT_V_UNREACHABLE;
 		for (g = 0; g < groups.n; g++) {
 			struct uct_group_verdict *gv = &r->gv[g];
 			char scratch[64] = "";
@@ -633,10 +637,8 @@ static int compute_verdicts(struct uct_run *run, struct uct_err *err)
 					gv->group = run->stores[s]->group;
 					gv->browser = run->stores[s]->browser;
 				}
-			gv->before = group_verdict(run, i, gv->group, 0, scratch,
-						   sizeof(scratch));
-			gv->after = group_verdict(run, i, gv->group, 1, gv->code,
-						  sizeof(gv->code));
+			gv->before = group_verdict(run, i, gv->group, 0, scratch, sizeof(scratch));
+			gv->after = group_verdict(run, i, gv->group, 1, gv->code, sizeof(gv->code));
 			if (gv->after == UCT_V_TRUSTED)
 				gv->code[0] = '\0';
 			if (verdict_rank(gv->after) > verdict_rank(r->verdict))
@@ -729,22 +731,24 @@ static void endpoint_notices(struct uct_run *run, size_t i)
 	const struct uct_ep_result *r = &run->res[i];
 
 	if (r->verdict == UCT_V_CANNOT_FIX && r->an.server_advice[0] != '\0')
-		notice_made(run, uct_asprintf("On the server %s: %s", r->ep->host, r->an.server_advice));
+		notice_made(run,
+			    uct_asprintf("On the server %s: %s", r->ep->host, r->an.server_advice));
 	else if (r->verdict == UCT_V_REFUSED)
-		notice_made(run, uct_asprintf("%s:%d was not installed: %s", r->ep->host, r->ep->port,
-					      r->an.reason));
+		notice_made(run, uct_asprintf("%s:%d was not installed: %s", r->ep->host,
+					      r->ep->port, r->an.reason));
 	else if (r->verdict == UCT_V_NOT_TRUSTED && run->cfg->scope == UCT_SCOPE_MACHINE &&
 		 uct_machine_advice(&r->an) != NULL)
 		notice_made(run, uct_asprintf("%s: %s", r->ep->host, uct_machine_advice(&r->an)));
 	if (ca_needed(run, i))
-		notice_made(run, uct_asprintf("%s:%d: Chrome and Edge cannot be made to trust it on "
-					      "this PC: its certificate is issued by a CA that is "
-					      "not approved, and Windows lets them trust a server "
-					      "certificate on its own only when it is self-signed. "
-					      "Approve the CA: give its root certificate with "
-					      "--ca-file, or pin the CA's fingerprint (Firefox "
-					      "keeps its exception)",
-					      r->ep->host, r->ep->port));
+		notice_made(run,
+			    uct_asprintf("%s:%d: Chrome and Edge cannot be made to trust it on "
+					 "this PC: its certificate is issued by a CA that is "
+					 "not approved, and Windows lets them trust a server "
+					 "certificate on its own only when it is self-signed. "
+					 "Approve the CA: give its root certificate with "
+					 "--ca-file, or pin the CA's fingerprint (Firefox "
+					 "keeps its exception)",
+					 r->ep->host, r->ep->port));
 }
 
 static void collect_notices(struct uct_run *run)
@@ -814,7 +818,8 @@ static int save_state(struct uct_run *run, struct uct_err *err)
 		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
 	free(run->state.last_command);
 	free(run->state.last_summary);
-	run->state.last_command = uct_strdup(run->cfg->command == UCT_CMD_REMOVE ? "remove" : "install");
+	run->state.last_command =
+		uct_strdup(run->cfg->command == UCT_CMD_REMOVE ? "remove" : "install");
 	run->state.last_summary = summary_line(run);
 	run->state.last_run = run->started;
 	run->state.last_exit = run->exit_code;
@@ -838,7 +843,10 @@ static int load_state(struct uct_run *run, struct uct_err *err)
 static int analyse_all(struct uct_run *run, struct uct_err *err)
 {
 	struct uct_analyse_ctx actx = {
-		.cfg = run->cfg, .ca_certs = &run->ca_certs, .state = &run->state, .now = run->started,
+		.cfg = run->cfg,
+		.ca_certs = &run->ca_certs,
+		.state = &run->state,
+		.now = run->started,
 	};
 	size_t i;
 
@@ -848,8 +856,8 @@ static int analyse_all(struct uct_run *run, struct uct_err *err)
 	for (i = 0; i < run->eps.n; i++) {
 		run->res[i].ep = &run->eps.v[i];
 		run->res[i].target = &run->targets[run->eps.v[i].target];
-		uct_analyse(&actx, run->eps.v[i].host, run->eps.v[i].port, &run->res[i].target->chain,
-			    &run->res[i].an);
+		uct_analyse(&actx, run->eps.v[i].host, run->eps.v[i].port,
+			    &run->res[i].target->chain, &run->res[i].an);
 	}
 	return 0;
 }
@@ -857,11 +865,13 @@ static int analyse_all(struct uct_run *run, struct uct_err *err)
 static int discover(struct uct_run *run, struct uct_err *err)
 {
 	struct uct_discover_opts dopts = {
-		.scope = run->cfg->scope == UCT_SCOPE_MACHINE ? UCT_STORES_MACHINE : UCT_STORES_USER,
+		.scope =
+			run->cfg->scope == UCT_SCOPE_MACHINE ? UCT_STORES_MACHINE : UCT_STORES_USER,
 		.home = run->cfg->home,
 		.nss_dbs = &run->cfg->nss_dbs,
 		.browsers = run->cfg->browsers,
-		.create_chromium_db = run->cfg->command == UCT_CMD_INSTALL || run->cfg->command == UCT_CMD_CHECK,
+		.create_chromium_db =
+			run->cfg->command == UCT_CMD_INSTALL || run->cfg->command == UCT_CMD_CHECK,
 		.quiet = run->cfg->quiet,
 		.problems = &run->problems,
 	};
@@ -900,8 +910,8 @@ static long lock_wait_ms(void)
 		return 60000;
 	s = strtod(env, &end);
 	if (*end != '\0' || !(s >= 0 && s <= 3600)) {
-		uct_log(UCT_LOG_WARN, "UCCX_TRUST_LOCK_WAIT='%s' is not 0 to 3600 seconds; waiting 60 s",
-			env);
+		uct_log(UCT_LOG_WARN,
+			"UCCX_TRUST_LOCK_WAIT='%s' is not 0 to 3600 seconds; waiting 60 s", env);
 		return 60000;
 	}
 	return (long)(s * 1000);

@@ -21,7 +21,7 @@ enum uct_verdict {
 	UCT_V_CANNOT_FIX,  /* no trust on a PC helps: the fix is on the server */
 	UCT_V_DEFERRED,    /* written when the browser closes (Firefox running) */
 	UCT_V_UNREACHABLE,
-	UCT_V_REFUSED,     /* not approved by the trust mode: not installed */
+	UCT_V_REFUSED, /* not approved by the trust mode: not installed */
 };
 const char *uct_verdict_name(enum uct_verdict v);
 
@@ -30,12 +30,12 @@ struct uct_group_verdict {
 	const char *group; /* borrowed from the store */
 	enum uct_browser browser;
 	enum uct_verdict before, after;
-	char code[64];     /* the browser's or NSS's error name when not trusted */
+	char code[64]; /* the browser's or NSS's error name when not trusted */
 };
 
 struct uct_ep_result {
-	const struct uct_endpoint *ep;          /* borrowed from run->eps */
-	const struct uct_fetch_target *target;  /* borrowed from run->targets */
+	const struct uct_endpoint *ep;         /* borrowed from run->eps */
+	const struct uct_fetch_target *target; /* borrowed from run->targets */
 	struct uct_analysis an;
 	struct uct_group_verdict *gv;
 	size_t n_gv;
@@ -97,10 +97,10 @@ struct uct_run {
 	struct uct_store **stores;
 	size_t n_stores;
 	struct uct_store_answers *answers; /* n_stores; NULL until the stores are known */
-	struct uct_ep_result *res;       /* eps.n */
+	struct uct_ep_result *res;         /* eps.n */
 	struct uct_change *changes;
 	size_t n_changes;
-	struct uct_strv notices; /* what the user must do */
+	struct uct_strv notices;  /* what the user must do */
 	struct uct_strv problems; /* store and system errors, for people */
 	int state_damaged;
 	struct uct_vcache vcache; /* answers of unchanged stores, from earlier runs */

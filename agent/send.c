@@ -26,10 +26,9 @@ int uct_uuid(char buf[37], struct uct_err *err)
 		return -1;
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-	snprintf(buf, 37,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-		 b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-		 b[15]);
+	snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+		 b[13], b[14], b[15]);
 	return 0;
 }
 
@@ -163,8 +162,13 @@ static int deliver_one(const struct uct_config *cfg, const char *dir, const char
 		       const char *token, long budget_ms, struct uct_send_result *out)
 {
 	struct uct_http_post req = {
-		.url = cfg->report_url, .token = token, .ca_file = cfg->report_ca, .pin = cfg->report_pin,
-		.timeout_ms = budget_ms, .connect_to = &cfg->connect_to, .proxy = cfg->proxy,
+		.url = cfg->report_url,
+		.token = token,
+		.ca_file = cfg->report_ca,
+		.pin = cfg->report_pin,
+		.timeout_ms = budget_ms,
+		.connect_to = &cfg->connect_to,
+		.proxy = cfg->proxy,
 	};
 	struct uct_err err = {0};
 	char *path = uct_asprintf("%s/%s", dir, name), *body = NULL, *msg, *kept;
@@ -198,11 +202,12 @@ static int deliver_one(const struct uct_config *cfg, const char *dir, const char
 		 * hide whatever made it fail. */
 		out->rejected++;
 		kept = set_aside(dir, name, body, len);
-		msg = uct_asprintf("the collector refused a report as malformed (HTTP %ld%s); %s%s; "
-				   "later reports go on",
-				   status, status == 413 ? ": too large" : "",
-				   kept != NULL ? "it is kept in " : "it could not be kept",
-				   kept != NULL ? kept : "");
+		msg = uct_asprintf(
+			"the collector refused a report as malformed (HTTP %ld%s); %s%s; "
+			"later reports go on",
+			status, status == 413 ? ": too large" : "",
+			kept != NULL ? "it is kept in " : "it could not be kept",
+			kept != NULL ? kept : "");
 		problem(out, msg != NULL ? msg : "report refused");
 		free(msg);
 		free(kept);

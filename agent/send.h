@@ -20,11 +20,11 @@
 #define UCT_REPORT_BUDGET_MS 10000
 
 struct uct_send_result {
-	int enabled;   /* a collector is configured */
-	int sent;      /* reports the collector accepted (2xx) */
-	int waiting;   /* left in the spool for a later run */
-	int rejected;  /* refused as malformed (400, 413): set aside in spool.rejected */
-	int dropped;   /* dropped because the spool was full */
+	int enabled;       /* a collector is configured */
+	int sent;          /* reports the collector accepted (2xx) */
+	int waiting;       /* left in the spool for a later run */
+	int rejected;      /* refused as malformed (400, 413): set aside in spool.rejected */
+	int dropped;       /* dropped because the spool was full */
 	char problem[512]; /* the last delivery problem, for people */
 };
 

@@ -226,7 +226,8 @@ static void load_last(const char *path, struct uct_state *st)
 
 	if (file == NULL || uct_file_read(file, STATE_MAX, &text, &len, &rerr) < 0)
 		goto out;
-	if (parse_text(&last, text, len, LAST_MAGIC) < 0 || last.n_seen > 0 || last.n_installed > 0) {
+	if (parse_text(&last, text, len, LAST_MAGIC) < 0 || last.n_seen > 0 ||
+	    last.n_installed > 0) {
 		uct_log(UCT_LOG_INFO, "%s is damaged: the last run's outcome is not known", file);
 		goto out;
 	}
@@ -307,11 +308,13 @@ int uct_state_save(const char *path, struct uct_state *st, struct uct_err *err)
 		/* Only the outcome is at stake (a full disk, say): not worth failing
 		 * a run whose trust is settled. */
 		if (uct_file_write_replace(file, buf, len, 0600, &lerr) < 0)
-			uct_log(UCT_LOG_WARN, "the outcome of this run is not recorded: %s", lerr.msg);
+			uct_log(UCT_LOG_WARN, "the outcome of this run is not recorded: %s",
+				lerr.msg);
 		rc = 0;
 		goto out;
 	}
-	if (uct_rec_append(&buf, &len, &cap, STATE_MAGIC "\n# Written by uccx-trust; do not edit.\n") < 0 ||
+	if (uct_rec_append(&buf, &len, &cap,
+			   STATE_MAGIC "\n# Written by uccx-trust; do not edit.\n") < 0 ||
 	    uct_rec_append(&buf, &len, &cap, last) < 0 ||
 	    uct_rec_append(&buf, &len, &cap, records) < 0)
 		goto nomem;

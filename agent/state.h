@@ -15,7 +15,7 @@ struct uct_seen {
 	char *hostport; /* "host:port" */
 	unsigned char sha256[UCT_SHA256_LEN];
 	int64_t not_after;
-	char *names;    /* sorted SAN dNSNames (or CN) joined by ',' */
+	char *names; /* sorted SAN dNSNames (or CN) joined by ',' */
 	int64_t first_seen;
 };
 
@@ -35,7 +35,7 @@ struct uct_state {
 	int64_t last_run;
 	int last_exit;
 	char *last_command;
-	char *last_summary; /* one line: "11/13 endpoints trusted" */
+	char *last_summary;  /* one line: "11/13 endpoints trusted" */
 	char *saved_records; /* the records as last read or written (internal) */
 };
 

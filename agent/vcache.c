@@ -192,7 +192,8 @@ struct uct_vcache_store *uct_vcache_put(struct uct_vcache *c, const char *store_
  * becomes valid or expires: within it the verification cannot change its
  * mind for a reason of time.
  */
-static void validity_window(const struct uct_chain *chain, int64_t at, int64_t *from, int64_t *until)
+static void validity_window(const struct uct_chain *chain, int64_t at, int64_t *from,
+			    int64_t *until)
 {
 	size_t i, k;
 
@@ -322,7 +323,8 @@ static int load_store(struct uct_vcache *c, char **f, size_t n)
 	c->stores = grown;
 	rec = &c->stores[c->n++];
 	memset(rec, 0, sizeof(*rec));
-	if ((rec->store_id = uct_strdup(f[1])) == NULL || uct_rec_parse_sha256(f[2], rec->digest) < 0 ||
+	if ((rec->store_id = uct_strdup(f[1])) == NULL ||
+	    uct_rec_parse_sha256(f[2], rec->digest) < 0 ||
 	    uct_rec_parse_i64(f[3], &rec->checked_at) < 0)
 		return -1;
 	return 0;
@@ -377,8 +379,10 @@ int uct_vcache_load(const char *path, struct uct_vcache *c)
 	free(text);
 	if (bad) {
 		/* Out of memory looks the same; either way the answer is to verify. */
-		uct_log(UCT_LOG_INFO, "verification cache %s is damaged or from another version: "
-				      "verifying every database again", path);
+		uct_log(UCT_LOG_INFO,
+			"verification cache %s is damaged or from another version: "
+			"verifying every database again",
+			path);
 		uct_vcache_free(c);
 	}
 	return 0;
@@ -463,5 +467,6 @@ int uct_vcache_save(const char *path, const struct uct_vcache *c, struct uct_err
 	return rc;
 nomem:
 	free(buf);
-	return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory writing the verification cache");
+	return uct_err_set(err, UCT_E_NOMEM, ENOMEM,
+			   "out of memory writing the verification cache");
 }

@@ -153,17 +153,22 @@ static int approval_ca_hosts(json_t *body, struct col_approval *a, struct col_er
 	    json_array_size(given) > COL_CA_HOSTS_MAX) {
 		json_decref(given);
 		json_decref(list);
-		col_err_set(err, COL_REJ_INVALID_REPORT, "hosts: a CA is approved for a list of 1 to "
-			    COL_STR(COL_CA_HOSTS_MAX) " host names (\"hosts\": [\"uccx1.example.com\"])");
+		col_err_set(
+			err, COL_REJ_INVALID_REPORT,
+			"hosts: a CA is approved for a list of 1 to " COL_STR(
+				COL_CA_HOSTS_MAX) " host names (\"hosts\": [\"uccx1.example.com\"])");
 		return -1;
 	}
-	json_array_foreach(given, i, h) {
+	json_array_foreach(given, i, h)
+	{
 		const char *s = json_string_value(h);
 		if (s == NULL || approval_host(s, strlen(s), name) < 0) {
 			json_decref(given);
 			json_decref(list);
-			col_err_set(err, COL_REJ_INVALID_REPORT, "hosts[%zu]: not a server's DNS name "
-				    "(an FQDN such as uccx1.example.com; no IP address)", i);
+			col_err_set(err, COL_REJ_INVALID_REPORT,
+				    "hosts[%zu]: not a server's DNS name "
+				    "(an FQDN such as uccx1.example.com; no IP address)",
+				    i);
 			return -1;
 		}
 		json_array_append_new(list, json_string(name));
@@ -177,19 +182,22 @@ static int approval_ca_hosts(json_t *body, struct col_approval *a, struct col_er
 /* The members a body may have; anything else is refused by name. */
 static int approval_known_members(json_t *body, struct col_err *err)
 {
-	static const char *const known[] = {"endpoint", "host", "hosts", "sha256", "ca_pem",
-					    "note", "force"};
+	static const char *const known[] = {"endpoint", "host", "hosts", "sha256",
+					    "ca_pem",   "note", "force"};
 	const char *key;
 	json_t *v;
 	size_t i;
 
-	json_object_foreach(body, key, v) {
+	json_object_foreach(body, key, v)
+	{
 		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 			if (strcmp(key, known[i]) == 0)
 				break;
 		if (i == sizeof(known) / sizeof(known[0])) {
-			col_err_set(err, COL_REJ_INVALID_REPORT, "unknown member \"%.40s\"; an approval "
-				    "has endpoint or host, sha256 or ca_pem, note and force", key);
+			col_err_set(err, COL_REJ_INVALID_REPORT,
+				    "unknown member \"%.40s\"; an approval "
+				    "has endpoint or host, sha256 or ca_pem, note and force",
+				    key);
 			return -1;
 		}
 	}
@@ -207,8 +215,8 @@ static int approval_note(json_t *body, struct col_approval *a, struct col_err *e
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			s = NULL;
 	if (s == NULL || strlen(s) > COL_NOTE_MAX) {
-		col_err_set(err, COL_REJ_INVALID_REPORT, "note: text of at most "
-			    COL_STR(COL_NOTE_MAX) " bytes on one line");
+		col_err_set(err, COL_REJ_INVALID_REPORT,
+			    "note: text of at most " COL_STR(COL_NOTE_MAX) " bytes on one line");
 		return -1;
 	}
 	if ((a->note = strdup(s)) == NULL) {
@@ -226,23 +234,27 @@ static int approval_fingerprint(json_t *body, struct col_approval *a, struct col
 	const char *host = json_string_value(json_object_get(body, "host"));
 
 	if (fp == NULL || approval_sha256(fp, a->sha256) < 0) {
-		col_err_set(err, COL_REJ_INVALID_REPORT, "sha256: the certificate's SHA-256 as 64 "
+		col_err_set(err, COL_REJ_INVALID_REPORT,
+			    "sha256: the certificate's SHA-256 as 64 "
 			    "hex digits, bare or in colon-separated pairs");
 		return -1;
 	}
 	if (json_object_get(body, "hosts") != NULL || (ep != NULL) == (host != NULL)) {
-		col_err_set(err, COL_REJ_INVALID_REPORT, "give either \"endpoint\" (HOST:PORT) or "
+		col_err_set(err, COL_REJ_INVALID_REPORT,
+			    "give either \"endpoint\" (HOST:PORT) or "
 			    "\"host\" (every port of it) with a sha256");
 		return -1;
 	}
 	a->kind = ep != NULL ? COL_APPROVAL_ENDPOINT : COL_APPROVAL_HOST;
 	if (ep != NULL && approval_endpoint(ep, a) < 0) {
-		col_err_set(err, COL_REJ_INVALID_REPORT, "endpoint: HOST:PORT with the server's "
+		col_err_set(err, COL_REJ_INVALID_REPORT,
+			    "endpoint: HOST:PORT with the server's "
 			    "DNS name (an FQDN, no IP address) and a port from 1 to 65535");
 		return -1;
 	}
 	if (host != NULL && approval_host(host, strlen(host), a->host) < 0) {
-		col_err_set(err, COL_REJ_INVALID_REPORT, "host: the server's DNS name (an FQDN "
+		col_err_set(err, COL_REJ_INVALID_REPORT,
+			    "host: the server's DNS name (an FQDN "
 			    "such as uccx1.example.com; no IP address, no port)");
 		return -1;
 	}
@@ -263,7 +275,8 @@ static int approval_read(json_t *body, struct col_approval *a, struct col_err *e
 	}
 	a->force = json_is_true(force);
 	if (ca != NULL && json_object_get(body, "sha256") != NULL) {
-		col_err_set(err, COL_REJ_INVALID_REPORT, "give sha256 (a server certificate) or "
+		col_err_set(err, COL_REJ_INVALID_REPORT,
+			    "give sha256 (a server certificate) or "
 			    "ca_pem (a CA certificate), not both");
 		return -1;
 	}
@@ -271,15 +284,16 @@ static int approval_read(json_t *body, struct col_approval *a, struct col_err *e
 		return approval_fingerprint(body, a, err);
 	a->kind = COL_APPROVAL_CA;
 	if (!json_is_string(ca) || json_object_get(body, "endpoint") != NULL) {
-		col_err_set(err, COL_REJ_INVALID_REPORT, "ca_pem: a PEM certificate (text), approved "
+		col_err_set(err, COL_REJ_INVALID_REPORT,
+			    "ca_pem: a PEM certificate (text), approved "
 			    "for \"hosts\" (or one \"host\"), not for an endpoint");
 		return -1;
 	}
-	return approval_ca(json_string_value(ca), a, err) < 0 ? -1 : approval_ca_hosts(body, a, err);
+	return approval_ca(json_string_value(ca), a, err) < 0 ? -1
+							      : approval_ca_hosts(body, a, err);
 }
 
-int col_approval_parse(const char *body, size_t len, struct col_approval **out,
-		       struct col_err *err)
+int col_approval_parse(const char *body, size_t len, struct col_approval **out, struct col_err *err)
 {
 	json_error_t jerr;
 	json_t *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -323,7 +337,8 @@ int col_url_host_port(const char *url, char host[COL_HOST_MAX + 1], unsigned *po
 	end = h + n;
 	if (*end == ':') {
 		p = strtoul(end + 1, &num_end, 10);
-		if (num_end == end + 1 || (*num_end != '\0' && *num_end != '/') || p == 0 || p > 65535)
+		if (num_end == end + 1 || (*num_end != '\0' && *num_end != '/') || p == 0 ||
+		    p > 65535)
 			return -1;
 	}
 	for (n = 0; h + n < end; n++)

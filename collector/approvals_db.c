@@ -113,8 +113,7 @@ static int adb_take_url(void *arg, int ncols, const char *const *cols)
 	return 0;
 }
 
-static int adb_seen(struct col_db *db, const struct col_approval *a, int *seen,
-		    struct col_err *err)
+static int adb_seen(struct col_db *db, const struct col_approval *a, int *seen, struct col_err *err)
 {
 	struct adb_seen s = {.a = a};
 	struct col_db_value v[] = {COL_DB_TEXT(a->sha256)};
@@ -140,7 +139,8 @@ static int adb_audit(struct col_db *db, const char *action, int64_t approval_id,
 	char *detail = NULL;
 	int rc = -1;
 
-	if (db->ops->adm_query(db, "SELECT " COL_DB_APPROVAL_COLUMNS " FROM approvals WHERE id = $1",
+	if (db->ops->adm_query(db,
+			       "SELECT " COL_DB_APPROVAL_COLUMNS " FROM approvals WHERE id = $1",
 			       id, 1, adb_take_approval, &l, err) < 0)
 		goto out;
 	detail = json_dumps(json_array_get(l.array, 0), JSON_COMPACT | JSON_ENSURE_ASCII);
@@ -149,12 +149,15 @@ static int adb_audit(struct col_db *db, const char *action, int64_t approval_id,
 		goto out;
 	}
 	{
-		struct col_db_value v[] = {COL_DB_INT(now), COL_DB_TEXT(action), COL_DB_INT(approval_id),
-					   COL_DB_TEXT(who), COL_DB_TEXT(detail)};
-		if (db->ops->adm_query(db, "INSERT INTO audit (at, action, approval_id, actor, detail)"
-				       " VALUES ($1, $2, $3, $4, $5)", v, 5, NULL, NULL, err) < 0 ||
-		    db->ops->adm_query(db, "UPDATE trust_serial SET serial = serial + 1", NULL, 0, NULL,
-				       NULL, err) < 0)
+		struct col_db_value v[] = {COL_DB_INT(now), COL_DB_TEXT(action),
+					   COL_DB_INT(approval_id), COL_DB_TEXT(who),
+					   COL_DB_TEXT(detail)};
+		if (db->ops->adm_query(db,
+				       "INSERT INTO audit (at, action, approval_id, actor, detail)"
+				       " VALUES ($1, $2, $3, $4, $5)",
+				       v, 5, NULL, NULL, err) < 0 ||
+		    db->ops->adm_query(db, "UPDATE trust_serial SET serial = serial + 1", NULL, 0,
+				       NULL, NULL, err) < 0)
 			goto out;
 	}
 	rc = 0;
@@ -171,14 +174,18 @@ static int adb_duplicate(struct col_db *db, const struct col_approval *a, int64_
 	struct col_db_value v[] = {
 		COL_DB_TEXT(approval_kind_names[a->kind]),
 		COL_DB_TEXT(a->kind != COL_APPROVAL_CA ? a->host : ""),
-		COL_DB_INT(a->port), COL_DB_TEXT(a->sha256), COL_DB_TEXT(a->hosts ? a->hosts : ""),
+		COL_DB_INT(a->port),
+		COL_DB_TEXT(a->sha256),
+		COL_DB_TEXT(a->hosts ? a->hosts : ""),
 	};
 
 	*id = 0;
-	return db->ops->adm_query(db, "SELECT MIN(id) FROM approvals WHERE revoked_at IS NULL"
+	return db->ops->adm_query(db,
+				  "SELECT MIN(id) FROM approvals WHERE revoked_at IS NULL"
 				  " AND kind = $1 AND COALESCE(host, '') = $2"
 				  " AND COALESCE(port, 0) = $3 AND sha256 = $4"
-				  " AND COALESCE(hosts, '') = $5", v, 5, adb_take_int, id, err);
+				  " AND COALESCE(hosts, '') = $5",
+				  v, 5, adb_take_int, id, err);
 }
 
 int col_db_approval_add(struct col_db *db, const struct col_approval *a, const char *who,
@@ -188,8 +195,12 @@ int col_db_approval_add(struct col_db *db, const struct col_approval *a, const c
 		COL_DB_TEXT(approval_kind_names[a->kind]),
 		COL_DB_TEXT(a->kind != COL_APPROVAL_CA ? a->host : NULL),
 		a->kind == COL_APPROVAL_ENDPOINT ? COL_DB_INT(a->port) : COL_DB_TEXT(NULL),
-		COL_DB_TEXT(a->sha256), COL_DB_TEXT(a->ca_pem), COL_DB_TEXT(a->hosts),
-		COL_DB_TEXT(a->note), COL_DB_TEXT(who), COL_DB_INT(now),
+		COL_DB_TEXT(a->sha256),
+		COL_DB_TEXT(a->ca_pem),
+		COL_DB_TEXT(a->hosts),
+		COL_DB_TEXT(a->note),
+		COL_DB_TEXT(who),
+		COL_DB_INT(now),
 	};
 	int seen = 0;
 
@@ -201,9 +212,12 @@ int col_db_approval_add(struct col_db *db, const struct col_approval *a, const c
 	*how = !seen ? COL_APPROVE_UNSEEN : *id != 0 ? COL_APPROVE_DUPLICATE : COL_APPROVED;
 	if (*how != COL_APPROVED)
 		return db->ops->adm_end(db, 0, err);
-	if (db->ops->adm_query(db, "INSERT INTO approvals (kind, host, port, sha256, ca_pem, hosts,"
-			       " note, approved_by, approved_at) VALUES ($1, $2, $3, $4, $5, $6, $7,"
-			       " $8, $9) RETURNING id", v, 9, adb_take_int, id, err) < 0 ||
+	if (db->ops->adm_query(
+		    db,
+		    "INSERT INTO approvals (kind, host, port, sha256, ca_pem, hosts,"
+		    " note, approved_by, approved_at) VALUES ($1, $2, $3, $4, $5, $6, $7,"
+		    " $8, $9) RETURNING id",
+		    v, 9, adb_take_int, id, err) < 0 ||
 	    adb_audit(db, "approve", *id, who, now, err) < 0)
 		goto err;
 	return db->ops->adm_end(db, 1, err);
@@ -221,9 +235,10 @@ int col_db_approval_revoke(struct col_db *db, int64_t id, const char *who, int64
 	*how = COL_REVOKE_UNKNOWN;
 	if (db->ops->adm_begin(db, 1, err) < 0)
 		return -1;
-	if (db->ops->adm_query(db, "UPDATE approvals SET revoked_at = $1, revoked_by = $2"
-			       " WHERE id = $3 AND revoked_at IS NULL RETURNING id", v, 3,
-			       adb_take_int, &got, err) < 0)
+	if (db->ops->adm_query(db,
+			       "UPDATE approvals SET revoked_at = $1, revoked_by = $2"
+			       " WHERE id = $3 AND revoked_at IS NULL RETURNING id",
+			       v, 3, adb_take_int, &got, err) < 0)
 		goto err;
 	if (got == 0) {
 		if (db->ops->adm_query(db, "SELECT COUNT(*) FROM approvals WHERE id = $1", v + 2, 1,
@@ -246,7 +261,8 @@ static int adb_state(struct col_db *db, int full, int64_t *serial, json_t **list
 		     struct col_err *err)
 {
 	struct adb_list l = {.array = json_array(), .full = full};
-	const char *sql = full ? "SELECT " COL_DB_APPROVAL_COLUMNS " FROM approvals ORDER BY id DESC"
+	const char *sql = full ? "SELECT " COL_DB_APPROVAL_COLUMNS
+				 " FROM approvals ORDER BY id DESC"
 			       : "SELECT " COL_DB_APPROVAL_COLUMNS " FROM approvals"
 				 " WHERE revoked_at IS NULL ORDER BY id";
 
@@ -299,9 +315,10 @@ int col_db_audit_json(struct col_db *db, int64_t after, size_t limit, char **out
 	*out = NULL;
 	if (list == NULL || db->ops->adm_begin(db, 0, err) < 0)
 		goto err;
-	if (db->ops->adm_query(db, "SELECT id, at, action, approval_id, actor, detail FROM audit"
-			       " WHERE id > $1 ORDER BY id LIMIT $2", v, 2, adb_take_audit, list,
-			       err) < 0) {
+	if (db->ops->adm_query(db,
+			       "SELECT id, at, action, approval_id, actor, detail FROM audit"
+			       " WHERE id > $1 ORDER BY id LIMIT $2",
+			       v, 2, adb_take_audit, list, err) < 0) {
 		db->ops->adm_end(db, 0, err);
 		goto err;
 	}

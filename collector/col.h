@@ -36,7 +36,7 @@ enum col_reject {
 	COL_REJ_MALFORMED_JSON,
 	COL_REJ_INVALID_REPORT,
 	COL_REJ_STORAGE,
-	COL_REJ_CONFIG,         /* not a request outcome: start-up errors */
+	COL_REJ_CONFIG, /* not a request outcome: start-up errors */
 	COL_REJ_COUNT
 };
 const char *col_reject_name(enum col_reject r);
@@ -53,25 +53,25 @@ void col_err_set(struct col_err *err, enum col_reject reason, const char *fmt, .
 
 struct col_endpoint {
 	char *url;
-	char *verdict;          /* the agent's verdict name, "trusted" or another */
+	char *verdict;               /* the agent's verdict name, "trusted" or another */
 	char sha256[COL_FP_LEN + 1]; /* "" when no certificate was fetched */
-	int64_t not_after;      /* 0 when no certificate */
+	int64_t not_after;           /* 0 when no certificate */
 };
 
 struct col_report {
-	char report_id[37];     /* lower-case UUID text */
+	char report_id[37]; /* lower-case UUID text */
 	char *host_name;
 	char *agent_version;
-	int64_t time;           /* the agent's report time, seconds since 1970 */
-	int problem;            /* 1 when an endpoint is not trusted or problems[] is not empty */
+	int64_t time; /* the agent's report time, seconds since 1970 */
+	int problem;  /* 1 when an endpoint is not trusted or problems[] is not empty */
 	size_t n_problem_endpoints;
-	int64_t next_expiry;    /* earliest certificate not_after, 0 when none */
+	int64_t next_expiry; /* earliest certificate not_after, 0 when none */
 	size_t n_endpoints;
 	struct col_endpoint *endpoints;
-	int state_only;         /* "command": "status" (status --report): the agent's
+	int state_only; /* "command": "status" (status --report): the agent's
 				   record, not a run: stored, but the host's fleet
 				   view keeps following its runs */
-	char *body;             /* the document as received, NUL-terminated */
+	char *body;     /* the document as received, NUL-terminated */
 	size_t body_len;
 };
 
@@ -120,25 +120,25 @@ int col_db_insert_batch(struct col_db *db, struct col_report *const *reports, si
 			int64_t received_at, struct col_err *err);
 
 struct col_host_query {
-	const char *state;        /* "trusted", "problem" or NULL */
-	const char *endpoint;     /* URL or NULL */
-	int64_t expiring_before;  /* 0: no filter */
-	const char *after;        /* keyset pagination: names > after */
-	int problems_first;       /* order problem hosts before the others */
-	size_t offset;            /* with problems_first, plain offset paging */
+	const char *state;       /* "trusted", "problem" or NULL */
+	const char *endpoint;    /* URL or NULL */
+	int64_t expiring_before; /* 0: no filter */
+	const char *after;       /* keyset pagination: names > after */
+	int problems_first;      /* order problem hosts before the others */
+	size_t offset;           /* with problems_first, plain offset paging */
 	size_t limit;
-	const char *link;         /* the request's path and filters, escaped ("/api/v1/hosts?..."):
+	const char *link; /* the request's path and filters, escaped ("/api/v1/hosts?..."):
 				     the answer's "next" is this plus the cursor; NULL: no link */
 };
 
 /* GET /api/v1/endpoints: URLs in byte order, a page at a time. */
-#define COL_ENDPOINTS_LIMIT 100     /* default page */
+#define COL_ENDPOINTS_LIMIT 100 /* default page */
 #define COL_ENDPOINTS_LIMIT_MAX 500
-#define COL_ENDPOINT_FPS_SHOWN 50   /* fingerprints listed per URL, most hosts first */
+#define COL_ENDPOINT_FPS_SHOWN 50 /* fingerprints listed per URL, most hosts first */
 struct col_endpoint_query {
-	const char *after;        /* keyset pagination: URLs > after; NULL: from the first */
+	const char *after; /* keyset pagination: URLs > after; NULL: from the first */
 	size_t limit;
-	const char *link;         /* as in col_host_query */
+	const char *link; /* as in col_host_query */
 };
 
 /*
@@ -167,9 +167,9 @@ int col_db_stats(struct col_db *db, struct col_db_stats *st, struct col_err *err
 /* ---- approvals (approvals.c, stored by both backends) ---- */
 
 enum col_approval_kind {
-	COL_APPROVAL_ENDPOINT,  /* a fingerprint for HOST:PORT */
-	COL_APPROVAL_HOST,      /* a fingerprint for every port of HOST */
-	COL_APPROVAL_CA,        /* a CA certificate for a list of hosts */
+	COL_APPROVAL_ENDPOINT, /* a fingerprint for HOST:PORT */
+	COL_APPROVAL_HOST,     /* a fingerprint for every port of HOST */
+	COL_APPROVAL_CA,       /* a CA certificate for a list of hosts */
 };
 #define COL_HOST_MAX 253
 #define COL_CA_HOSTS_MAX 64
@@ -178,12 +178,12 @@ enum col_approval_kind {
 /* An approval as the admin API receives it, validated (col_approval_parse). */
 struct col_approval {
 	enum col_approval_kind kind;
-	char host[COL_HOST_MAX + 1];    /* ENDPOINT, HOST: lower case */
-	unsigned port;                  /* ENDPOINT only, else 0 */
-	char sha256[COL_FP_LEN + 1];    /* "AB:CD:..."; of the CA certificate for CA */
-	char *ca_pem;                   /* CA: the certificate, PEM as OpenSSL writes it */
-	char *hosts;                    /* CA: a JSON array of host names, compact */
-	char *note;                     /* "" when none */
+	char host[COL_HOST_MAX + 1]; /* ENDPOINT, HOST: lower case */
+	unsigned port;               /* ENDPOINT only, else 0 */
+	char sha256[COL_FP_LEN + 1]; /* "AB:CD:..."; of the CA certificate for CA */
+	char *ca_pem;                /* CA: the certificate, PEM as OpenSSL writes it */
+	char *hosts;                 /* CA: a JSON array of host names, compact */
+	char *note;                  /* "" when none */
 	int force;
 };
 
@@ -206,9 +206,9 @@ enum col_revoke { COL_REVOKED, COL_REVOKE_UNKNOWN, COL_REVOKE_ALREADY };
 
 /* How col_db_approval_add ended. */
 enum col_approve {
-	COL_APPROVED,           /* stored, audited, the serial increased */
-	COL_APPROVE_UNSEEN,     /* no report saw it there, and no force: nothing stored */
-	COL_APPROVE_DUPLICATE,  /* an active approval says the same: nothing stored */
+	COL_APPROVED,          /* stored, audited, the serial increased */
+	COL_APPROVE_UNSEEN,    /* no report saw it there, and no force: nothing stored */
+	COL_APPROVE_DUPLICATE, /* an active approval says the same: nothing stored */
 };
 
 /*
@@ -270,13 +270,13 @@ uint64_t col_writer_batches(const struct col_writer *w);
 /* ---- config.c ---- */
 
 struct col_config {
-	char *listen;           /* ADDR:PORT */
+	char *listen; /* ADDR:PORT */
 	char *db_path;
 	char *tls_cert, *tls_key;
 	char *agent_token_file, *admin_token_file;
-	char *signing_key;         /* the trust document's key file; NULL: no /api/v1/trust */
+	char *signing_key; /* the trust document's key file; NULL: no /api/v1/trust */
 	unsigned trust_validity_days;
-	int print_trust_key;       /* print the public key of signing_key and exit */
+	int print_trust_key; /* print the public key of signing_key and exit */
 	enum col_sync sync;
 	unsigned max_connections;
 	unsigned max_per_address;  /* connections from one client address; 0: no limit */
@@ -324,12 +324,12 @@ struct col_server;
 
 struct col_server_opts {
 	const struct col_config *cfg;
-	struct col_db *db;              /* borrowed */
-	struct col_writer *writer;      /* borrowed */
-	const struct col_tokens *agent; /* borrowed */
-	const struct col_tokens *admin; /* borrowed */
+	struct col_db *db;                     /* borrowed */
+	struct col_writer *writer;             /* borrowed */
+	const struct col_tokens *agent;        /* borrowed */
+	const struct col_tokens *admin;        /* borrowed */
 	const struct col_trust_key *trust_key; /* borrowed; NULL: no signing key */
-	const char *tls_cert_pem;       /* NULL: plain HTTP */
+	const char *tls_cert_pem;              /* NULL: plain HTTP */
 	const char *tls_key_pem;
 };
 

@@ -81,7 +81,7 @@ enum config_kind { CONFIG_STR, CONFIG_SYNC, CONFIG_UINT, CONFIG_SIZE };
 
 /* One setting: a flag, and a key of the file's [collector] section. */
 struct config_key {
-	const char *name;       /* the flag without its dashes; a file may write '-' as '_' */
+	const char *name; /* the flag without its dashes; a file may write '-' as '_' */
 	enum config_kind kind;
 	size_t offset;          /* of its field in struct col_config */
 	unsigned long min, max; /* numbers only */
@@ -132,7 +132,8 @@ static const struct config_key *config_find(const char *key)
 static int config_bad(const struct config_key *k, const char *value, struct col_err *err)
 {
 	if (k->kind == CONFIG_SYNC)
-		col_err_set(err, COL_REJ_CONFIG, "bad value " CONFIG_QUOTE_FMT " for %s: full or normal",
+		col_err_set(err, COL_REJ_CONFIG,
+			    "bad value " CONFIG_QUOTE_FMT " for %s: full or normal",
 			    CONFIG_QUOTE(value), k->name);
 	else
 		col_err_set(err, COL_REJ_CONFIG,
@@ -206,7 +207,8 @@ static int config_ini_pair(void *user, const char *section, const char *key, con
 	if (ci->lines[i] != 0) {
 		col_err_set(ci->err, COL_REJ_CONFIG,
 			    "%s:%d: '%s' is set twice in [collector] (also on line %d); keep one "
-			    "of them", ci->path, line, k->name, ci->lines[i]);
+			    "of them",
+			    ci->path, line, k->name, ci->lines[i]);
 		return -1;
 	}
 	ci->lines[i] = line;
@@ -224,15 +226,17 @@ static int config_slurp(const char *path, char **text, size_t *len, struct col_e
 	char *buf;
 
 	if (f == NULL) {
-		col_err_set(err, COL_REJ_CONFIG, "cannot read %s: %s; check the path given to "
-			    "--config", path, strerror(errno));
+		col_err_set(err, COL_REJ_CONFIG,
+			    "cannot read %s: %s; check the path given to "
+			    "--config",
+			    path, strerror(errno));
 		return -1;
 	}
 	buf = malloc(UCT_INI_MAX + 1);
 	*len = buf != NULL ? fread(buf, 1, UCT_INI_MAX + 1, f) : 0;
 	if (buf == NULL || ferror(f) || *len > UCT_INI_MAX) {
 		col_err_set(err, COL_REJ_CONFIG, "cannot read %s: %s", path,
-			    buf == NULL	    ? "out of memory"
+			    buf == NULL ? "out of memory"
 			    : ferror(f) ? strerror(errno)
 					: "larger than 1 MiB, not a configuration file");
 		free(buf);
@@ -393,8 +397,10 @@ static int tokens_add(struct col_tokens *t, char *s, const char *path, struct co
 	for (i = 0; label[i] != '\0'; i++)
 		if ((unsigned char)label[i] < 0x20 || (unsigned char)label[i] > 0x7e ||
 		    i == COL_TOKEN_LABEL_MAX) {
-			col_err_set(err, COL_REJ_CONFIG, "%s: a token's label is printable ASCII of "
-				    "at most " COL_STR(COL_TOKEN_LABEL_MAX) " characters", path);
+			col_err_set(err, COL_REJ_CONFIG,
+				    "%s: a token's label is printable ASCII of "
+				    "at most " COL_STR(COL_TOKEN_LABEL_MAX) " characters",
+				    path);
 			return -1;
 		}
 	if (label[0] != '\0')

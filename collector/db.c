@@ -91,7 +91,8 @@ int col_url_append_escaped(char *buf, size_t len, const char *s)
 	for (; *s != '\0'; s++) {
 		unsigned char ch = (unsigned char)*s;
 		int plain = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-			    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_' || ch == '~';
+			    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_' ||
+			    ch == '~';
 		if (o + (plain ? 1 : 3) >= len) {
 			buf[start] = '\0';
 			return -1;
@@ -156,14 +157,14 @@ void col_db_target_display(const char *target, char *buf, size_t len)
 			colon = p;
 			break;
 		}
-#define DB_PUT(s, n)                                                                     \
-	do {                                                                             \
-		size_t n_ = (n);                                                         \
-		if (o + n_ >= len)                                                       \
-			n_ = len - 1 - o;                                                \
-		memcpy(buf + o, (s), n_);                                                \
-		o += n_;                                                                 \
-		buf[o] = '\0';                                                           \
+#define DB_PUT(s, n)                      \
+	do {                              \
+		size_t n_ = (n);          \
+		if (o + n_ >= len)        \
+			n_ = len - 1 - o; \
+		memcpy(buf + o, (s), n_); \
+		o += n_;                  \
+		buf[o] = '\0';            \
 	} while (0)
 	if (colon != NULL) {
 		DB_PUT(target, (size_t)(colon + 1 - target));
@@ -230,8 +231,8 @@ json_t *col_db_host_row_json(const struct col_db_host_row *h)
 	json_object_set_new(o, "agent_version", json_string(h->agent_version));
 	json_object_set_new(o, "endpoints", json_integer(h->endpoints));
 	json_object_set_new(o, "problem_endpoints", json_integer(h->problem_endpoints));
-	json_object_set_new(o, "next_expiry", h->next_expiry ? db_time_json(h->next_expiry)
-							     : json_null());
+	json_object_set_new(o, "next_expiry",
+			    h->next_expiry ? db_time_json(h->next_expiry) : json_null());
 	json_object_set_new(o, "next_expiry_epoch",
 			    h->next_expiry ? json_integer(h->next_expiry) : json_null());
 	return o;
@@ -254,16 +255,20 @@ int col_db_hosts_page_json(int64_t total, json_t *hosts, int more, const struct 
 	/* The stores ask for limit + 1 rows: a row left over means another page. */
 	if (more && n > 0) {
 		char off[24];
-		const char *last = json_string_value(json_object_get(json_array_get(hosts, n - 1), "name"));
+		const char *last =
+			json_string_value(json_object_get(json_array_get(hosts, n - 1), "name"));
 		if (q->problems_first) {
-			json_object_set_new(root, "next_offset", json_integer((json_int_t)(q->offset + n)));
+			json_object_set_new(root, "next_offset",
+					    json_integer((json_int_t)(q->offset + n)));
 			snprintf(off, sizeof(off), "%zu", q->offset + n);
 			if (q->link != NULL)
-				json_object_set_new(root, "next", db_next_link(q->link, "offset", off));
+				json_object_set_new(root, "next",
+						    db_next_link(q->link, "offset", off));
 		} else {
 			json_object_set_new(root, "next_after", json_string(last));
 			if (q->link != NULL)
-				json_object_set_new(root, "next", db_next_link(q->link, "after", last));
+				json_object_set_new(root, "next",
+						    db_next_link(q->link, "after", last));
 		}
 	}
 	json_object_set_new(root, "limit", json_integer((json_int_t)q->limit));
@@ -310,17 +315,20 @@ int col_db_endpoints_finish(json_t *list, int64_t total, int more,
 		col_err_set(err, COL_REJ_STORAGE, "out of memory");
 		return -1;
 	}
-	json_array_foreach(list, i, ep) {
+	json_array_foreach(list, i, ep)
+	{
 		int several = json_integer_value(json_object_get(ep, "fingerprints_total")) > 1;
 		json_object_set_new(ep, "several_fingerprints", json_boolean(several));
 		/* Hosts that see different certificates for one URL: either a
 		 * renewal on its way through the fleet or an interception. */
 		json_object_set_new(ep, "flag",
-				    several ? json_string("rotation or man in the middle") : json_null());
+				    several ? json_string("rotation or man in the middle")
+					    : json_null());
 	}
 	json_object_set_new(root, "total", json_integer(total));
 	if (more && n > 0) {
-		const char *last = json_string_value(json_object_get(json_array_get(list, n - 1), "url"));
+		const char *last =
+			json_string_value(json_object_get(json_array_get(list, n - 1), "url"));
 		json_object_set_new(root, "next_after", json_string(last));
 		if (q->link != NULL)
 			json_object_set_new(root, "next", db_next_link(q->link, "after", last));

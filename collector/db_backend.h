@@ -33,12 +33,13 @@ typedef int (*col_db_row_cb)(void *arg, int ncols, const char *const *cols);
  */
 struct col_db_ops {
 	const char *name; /* "sqlite", "postgresql" */
-	int (*open)(const char *target, enum col_sync sync, struct col_db **out, struct col_err *err);
+	int (*open)(const char *target, enum col_sync sync, struct col_db **out,
+		    struct col_err *err);
 	void (*close)(struct col_db *db); /* NULL-safe */
-	int (*insert_batch)(struct col_db *db, struct col_report *const *reports, size_t n, int *dup,
-			    int64_t received_at, struct col_err *err);
-	int (*hosts_json)(struct col_db *db, const struct col_host_query *q, int64_t now, char **out,
-			  struct col_err *err);
+	int (*insert_batch)(struct col_db *db, struct col_report *const *reports, size_t n,
+			    int *dup, int64_t received_at, struct col_err *err);
+	int (*hosts_json)(struct col_db *db, const struct col_host_query *q, int64_t now,
+			  char **out, struct col_err *err);
 	int (*host_json)(struct col_db *db, const char *name, char **out, struct col_err *err);
 	int (*endpoints_json)(struct col_db *db, const struct col_endpoint_query *q, char **out,
 			      struct col_err *err);
@@ -101,20 +102,20 @@ int col_db_endpoints_finish(json_t *list, int64_t total, int more,
  * cut per URL in SQL so that neither store holds more than the page: a URL
  * seen with a different certificate by each of 10,000 hosts lists 50.
  */
-#define COL_DB_ENDPOINTS_SQL(AFTER, LIMIT)                                                        \
-	"SELECT url, sha256, hosts, not_after, url_hosts, url_fps FROM ("                        \
-	" SELECT url, sha256, COUNT(*) AS hosts, MIN(not_after) AS not_after,"                  \
-	"  ROW_NUMBER() OVER (PARTITION BY url ORDER BY (sha256 IS NULL) DESC, COUNT(*) DESC,"  \
-	"   sha256) AS rn,"                                                                      \
-	"  SUM(COUNT(*)) OVER (PARTITION BY url) AS url_hosts,"                                  \
-	"  COUNT(sha256) OVER (PARTITION BY url) AS url_fps"                                     \
-	" FROM host_endpoints WHERE url IN (SELECT DISTINCT url FROM host_endpoints"            \
-	"  WHERE url > " AFTER " ORDER BY url LIMIT " LIMIT ")"                                 \
-	" GROUP BY url, sha256) AS g"                                                            \
+#define COL_DB_ENDPOINTS_SQL(AFTER, LIMIT)                                                     \
+	"SELECT url, sha256, hosts, not_after, url_hosts, url_fps FROM ("                      \
+	" SELECT url, sha256, COUNT(*) AS hosts, MIN(not_after) AS not_after,"                 \
+	"  ROW_NUMBER() OVER (PARTITION BY url ORDER BY (sha256 IS NULL) DESC, COUNT(*) DESC," \
+	"   sha256) AS rn,"                                                                    \
+	"  SUM(COUNT(*)) OVER (PARTITION BY url) AS url_hosts,"                                \
+	"  COUNT(sha256) OVER (PARTITION BY url) AS url_fps"                                   \
+	" FROM host_endpoints WHERE url IN (SELECT DISTINCT url FROM host_endpoints"           \
+	"  WHERE url > " AFTER " ORDER BY url LIMIT " LIMIT ")"                                \
+	" GROUP BY url, sha256) AS g"                                                          \
 	" WHERE rn <= " COL_STR(COL_ENDPOINT_FPS_SHOWN) " + 1 ORDER BY url, rn"
 
 /* An approvals row, as both stores read it (SELECT COL_DB_APPROVAL_COLUMNS). */
-#define COL_DB_APPROVAL_COLUMNS \
+#define COL_DB_APPROVAL_COLUMNS                                                        \
 	"id, kind, host, port, sha256, ca_pem, hosts, note, approved_by, approved_at," \
 	" revoked_at, revoked_by"
 

@@ -65,11 +65,11 @@ static const char pg_schema_v1[] =
  * COL_TIME_SKEW, so that a host frozen by a report from the future follows
  * its next report again. schema_version keeps one row. */
 static const char pg_schema_v2[] =
-	"UPDATE reports SET report_time = received_at + " COL_STR(COL_TIME_SKEW)
-	"  WHERE report_time > received_at + " COL_STR(COL_TIME_SKEW) ";"
-	"UPDATE hosts SET report_time = received_at + " COL_STR(COL_TIME_SKEW)
-	"  WHERE report_time > received_at + " COL_STR(COL_TIME_SKEW) ";"
-	"UPDATE schema_version SET version = 2;";
+	"UPDATE reports SET report_time = received_at + " COL_STR(COL_TIME_SKEW) "  WHERE report_time > received_at + " COL_STR(
+		COL_TIME_SKEW) ";"
+			       "UPDATE hosts SET report_time = received_at + " COL_STR(COL_TIME_SKEW) "  WHERE report_time > received_at + " COL_STR(
+				       COL_TIME_SKEW) ";"
+						      "UPDATE schema_version SET version = 2;";
 
 /*
  * Version 3, as in SQLite: approvals (revoked, never deleted), the audit log
@@ -198,7 +198,8 @@ static int pg_migrate(PGconn *conn, struct col_err *err)
 	if (pg_exec(conn, "BEGIN", err) < 0)
 		return -1;
 	if (pg_exec(conn, "SELECT pg_advisory_xact_lock(" PG_MIGRATE_LOCK ")", err) < 0 ||
-	    pg_exec(conn, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", err) < 0)
+	    pg_exec(conn, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+		    err) < 0)
 		goto err;
 	res = PQexec(conn, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -210,8 +211,8 @@ static int pg_migrate(PGconn *conn, struct col_err *err)
 	res = NULL;
 	if (version > PG_SCHEMA_VERSION) {
 		col_err_set(err, COL_REJ_STORAGE,
-			    "database schema version %d is newer than this collector's (%d)", version,
-			    PG_SCHEMA_VERSION);
+			    "database schema version %d is newer than this collector's (%d)",
+			    version, PG_SCHEMA_VERSION);
 		goto err;
 	}
 	for (; version < PG_SCHEMA_VERSION; version++)
@@ -353,7 +354,8 @@ static int pg_insert_endpoints(PGconn *conn, const struct col_report *r, struct 
 			     "INSERT INTO host_endpoints (host, url, sha256, not_after, verdict)"
 			     " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (host, url) DO UPDATE SET"
 			     " sha256 = excluded.sha256, not_after = excluded.not_after,"
-			     " verdict = excluded.verdict", &p, NULL, "insert endpoint", err) < 0)
+			     " verdict = excluded.verdict",
+			     &p, NULL, "insert endpoint", err) < 0)
 			return -1;
 	}
 	return 0;
@@ -374,8 +376,8 @@ static int pg_insert_one(PGconn *conn, const struct col_report *r, int *dup, int
 	 * insert then waits for it and finds the conflict after its COMMIT. */
 	if (pg_write(conn,
 		     "INSERT INTO reports (id, host, received_at, report_time, body)"
-		     " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING", &p, &rows,
-		     "insert report", err) < 0)
+		     " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
+		     &p, &rows, "insert report", err) < 0)
 		return -1;
 	*dup = rows == 0;
 	if (*dup || r->state_only)
@@ -402,18 +404,18 @@ static int pg_insert_one(PGconn *conn, const struct col_report *r, int *dup, int
 	 * instances race on one host, the second upsert waits on the row lock
 	 * and then evaluates the WHERE against the committed row.
 	 */
-	if (pg_write(conn,
-		     "INSERT INTO hosts (name, report_id, report_time, received_at, agent_version,"
-		     " state, endpoints, problem_endpoints, next_expiry)"
-		     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-		     " ON CONFLICT (name) DO UPDATE SET report_id = excluded.report_id,"
-		     " report_time = excluded.report_time, received_at = excluded.received_at,"
-		     " agent_version = excluded.agent_version, state = excluded.state,"
-		     " endpoints = excluded.endpoints, problem_endpoints = excluded.problem_endpoints,"
-		     " next_expiry = excluded.next_expiry"
-		     " WHERE excluded.report_time >= hosts.report_time - " COL_STR(COL_TIME_SKEW),
-		     &p, &rows, "update host",
-		     err) < 0)
+	if (pg_write(
+		    conn,
+		    "INSERT INTO hosts (name, report_id, report_time, received_at, agent_version,"
+		    " state, endpoints, problem_endpoints, next_expiry)"
+		    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+		    " ON CONFLICT (name) DO UPDATE SET report_id = excluded.report_id,"
+		    " report_time = excluded.report_time, received_at = excluded.received_at,"
+		    " agent_version = excluded.agent_version, state = excluded.state,"
+		    " endpoints = excluded.endpoints, problem_endpoints = excluded.problem_endpoints,"
+		    " next_expiry = excluded.next_expiry"
+		    " WHERE excluded.report_time >= hosts.report_time - " COL_STR(COL_TIME_SKEW),
+		    &p, &rows, "update host", err) < 0)
 		return -1;
 	if (rows == 0)
 		return 0; /* an older report: kept, but not the host's state */
@@ -516,7 +518,7 @@ static int pg_insert_batch(struct col_db *base, struct col_report *const *report
 
 /* ---- queries ---- */
 
-#define PG_HOST_COLUMNS \
+#define PG_HOST_COLUMNS                                                               \
 	"name, state, report_id, report_time, received_at, agent_version, endpoints," \
 	" problem_endpoints, next_expiry"
 
@@ -543,12 +545,14 @@ static void pg_where(const struct col_host_query *q, struct pg_params *p, char *
 	size_t o = (size_t)snprintf(buf, len, " WHERE TRUE");
 
 	if (q->state && o < len)
-		o += (size_t)snprintf(buf + o, len - o, " AND state = %s", pg_param_text(p, q->state));
+		o += (size_t)snprintf(buf + o, len - o, " AND state = %s",
+				      pg_param_text(p, q->state));
 	if (q->expiring_before && o < len)
 		o += (size_t)snprintf(buf + o, len - o, " AND next_expiry <= %s",
 				      pg_param_int(p, q->expiring_before));
 	if (q->endpoint && o < len)
-		snprintf(buf + o, len - o, " AND name IN (SELECT host FROM host_endpoints WHERE url = %s)",
+		snprintf(buf + o, len - o,
+			 " AND name IN (SELECT host FROM host_endpoints WHERE url = %s)",
 			 pg_param_text(p, q->endpoint));
 }
 
@@ -588,16 +592,19 @@ static int pg_hosts_json(struct col_db *base, const struct col_host_query *q, in
 		const char *lim = pg_param_int(&p, (int64_t)q->limit + 1);
 		const char *off = pg_param_int(&p, (int64_t)q->offset);
 		snprintf(sql, sizeof(sql),
-			 "SELECT " PG_HOST_COLUMNS " FROM hosts%s ORDER BY state, name LIMIT %s OFFSET %s",
+			 "SELECT " PG_HOST_COLUMNS
+			 " FROM hosts%s ORDER BY state, name LIMIT %s OFFSET %s",
 			 where, lim, off);
 	} else {
 		char after[32] = "";
 		const char *lim;
 		if (q->after)
-			snprintf(after, sizeof(after), " AND name > %s", pg_param_text(&p, q->after));
+			snprintf(after, sizeof(after), " AND name > %s",
+				 pg_param_text(&p, q->after));
 		lim = pg_param_int(&p, (int64_t)q->limit + 1);
-		snprintf(sql, sizeof(sql), "SELECT " PG_HOST_COLUMNS " FROM hosts%s%s ORDER BY name LIMIT %s",
-			 where, after, lim);
+		snprintf(sql, sizeof(sql),
+			 "SELECT " PG_HOST_COLUMNS " FROM hosts%s%s ORDER BY name LIMIT %s", where,
+			 after, lim);
 	}
 	res = pg_query(db->rd, sql, &p);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
@@ -634,7 +641,8 @@ static int pg_host_json(struct col_db *base, const char *name, char **out, struc
 		goto fail;
 	res = pg_first(db->rd,
 		       "SELECT " PG_HOST_COLUMNS ", (SELECT body FROM reports WHERE id = report_id)"
-		       " FROM hosts WHERE name = $1", &p);
+		       " FROM hosts WHERE name = $1",
+		       &p);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		pg_fail(db->rd, res, "host query", err);
 		PQclear(res);
@@ -702,7 +710,8 @@ static int pg_endpoints_json(struct col_db *base, const struct col_endpoint_quer
 		}
 		last = url;
 		if (col_db_endpoints_add(list, url, pg_text(res, i, 1), pg_int(res, i, 2),
-					 pg_int(res, i, 3), pg_int(res, i, 4), pg_int(res, i, 5)) < 0) {
+					 pg_int(res, i, 3), pg_int(res, i, 4),
+					 pg_int(res, i, 5)) < 0) {
 			col_err_set(err, COL_REJ_STORAGE, "out of memory");
 			PQclear(res);
 			json_decref(list);
@@ -734,12 +743,14 @@ static int pg_stats(struct col_db *base, struct col_db_stats *s, struct col_err 
 		return -1;
 	}
 	/* One statement: one snapshot for the five gauges. */
-	res = pg_first(db->rd,
-		     "SELECT (SELECT COUNT(*) FROM reports), (SELECT COUNT(*) FROM hosts),"
-		     " (SELECT COUNT(*) FROM hosts WHERE state = 'problem'),"
-		     " (SELECT COUNT(DISTINCT url) FROM host_endpoints),"
-		     " (SELECT COUNT(*) FROM (SELECT url FROM host_endpoints WHERE sha256 IS NOT NULL"
-		     "  GROUP BY url HAVING COUNT(DISTINCT sha256) > 1) AS several)", NULL);
+	res = pg_first(
+		db->rd,
+		"SELECT (SELECT COUNT(*) FROM reports), (SELECT COUNT(*) FROM hosts),"
+		" (SELECT COUNT(*) FROM hosts WHERE state = 'problem'),"
+		" (SELECT COUNT(DISTINCT url) FROM host_endpoints),"
+		" (SELECT COUNT(*) FROM (SELECT url FROM host_endpoints WHERE sha256 IS NOT NULL"
+		"  GROUP BY url HAVING COUNT(DISTINCT sha256) > 1) AS several)",
+		NULL);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		rc = pg_fail(db->rd, res, "statistics", err);
 	} else {

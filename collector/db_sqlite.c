@@ -61,10 +61,10 @@ static const char db_schema_v1[] =
  * the host's next report wins again.
  */
 static const char db_schema_v2[] =
-	"UPDATE reports SET report_time = received_at + " COL_STR(COL_TIME_SKEW)
-	"  WHERE report_time > received_at + " COL_STR(COL_TIME_SKEW) ";"
-	"UPDATE hosts SET report_time = received_at + " COL_STR(COL_TIME_SKEW)
-	"  WHERE report_time > received_at + " COL_STR(COL_TIME_SKEW) ";";
+	"UPDATE reports SET report_time = received_at + " COL_STR(COL_TIME_SKEW) "  WHERE report_time > received_at + " COL_STR(
+		COL_TIME_SKEW) ";"
+			       "UPDATE hosts SET report_time = received_at + " COL_STR(
+				       COL_TIME_SKEW) "  WHERE report_time > received_at + " COL_STR(COL_TIME_SKEW) ";";
 
 /*
  * Version 3: fleet-approved trust. approvals are revoked, never deleted;
@@ -144,8 +144,8 @@ static int db_migrate(sqlite3 *h, struct col_err *err)
 		return -1;
 	if (version > DB_SCHEMA_VERSION) {
 		col_err_set(err, COL_REJ_STORAGE,
-			    "database schema version %d is newer than this collector's (%d)", version,
-			    DB_SCHEMA_VERSION);
+			    "database schema version %d is newer than this collector's (%d)",
+			    version, DB_SCHEMA_VERSION);
 		return -1;
 	}
 	for (; version < DB_SCHEMA_VERSION; version++) {
@@ -166,7 +166,8 @@ static int db_connect(const char *path, sqlite3 **out, struct col_err *err)
 {
 	sqlite3 *h = NULL;
 
-	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	if (sqlite3_open_v2(path, &h,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
 		db_fail(h, path, err);
 		sqlite3_close(h);
@@ -184,7 +185,8 @@ static int db_connect(const char *path, sqlite3 **out, struct col_err *err)
 static int db_connect_others(struct sqlite_db *db, const char *path, const char *sync_mode,
 			     struct col_err *err)
 {
-	if (db_connect(path, &db->rd, err) < 0 || db_exec(db->rd, "PRAGMA query_only = ON", err) < 0 ||
+	if (db_connect(path, &db->rd, err) < 0 ||
+	    db_exec(db->rd, "PRAGMA query_only = ON", err) < 0 ||
 	    db_connect(path, &db->adm, err) < 0 || db_exec(db->adm, sync_mode, err) < 0)
 		return -1;
 	return 0;
@@ -213,35 +215,40 @@ static int sqlite_open(const char *path, enum col_sync sync, struct col_db **out
 	 * keeps FULL affordable: one fsync per batch.
 	 */
 	mode = sync == COL_SYNC_FULL ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL";
-	if (db_exec(db->wr, "PRAGMA journal_mode = WAL", err) < 0 || db_exec(db->wr, mode, err) < 0 ||
+	if (db_exec(db->wr, "PRAGMA journal_mode = WAL", err) < 0 ||
+	    db_exec(db->wr, mode, err) < 0 ||
 	    db_exec(db->wr, "PRAGMA foreign_keys = ON", err) < 0 || db_migrate(db->wr, err) < 0)
 		goto err;
-	if (sqlite3_prepare_v2(db->wr,
-			       "INSERT OR IGNORE INTO reports (id, host, received_at, report_time, body)"
-			       " VALUES (?1, ?2, ?3, ?4, ?5)", -1, &db->ins_report, NULL) != SQLITE_OK ||
+	if (sqlite3_prepare_v2(
+		    db->wr,
+		    "INSERT OR IGNORE INTO reports (id, host, received_at, report_time, body)"
+		    " VALUES (?1, ?2, ?3, ?4, ?5)",
+		    -1, &db->ins_report, NULL) != SQLITE_OK ||
 	    /* The report received last is the host's state, unless it says it
 	     * is older than the shown one by more than the allowed skew: one
 	     * spooled while offline and delivered late must not replace a newer
 	     * one. Times are clamped on the way in (col_db_insert_batch), so no
 	     * report holds its host past the skew by claiming a future time. */
-	    sqlite3_prepare_v2(db->wr,
-			       "INSERT INTO hosts (name, report_id, report_time, received_at,"
-			       " agent_version, state, endpoints, problem_endpoints, next_expiry)"
-			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-			       " ON CONFLICT(name) DO UPDATE SET report_id = excluded.report_id,"
-			       " report_time = excluded.report_time, received_at = excluded.received_at,"
-			       " agent_version = excluded.agent_version, state = excluded.state,"
-			       " endpoints = excluded.endpoints,"
-			       " problem_endpoints = excluded.problem_endpoints,"
-			       " next_expiry = excluded.next_expiry"
-			       " WHERE excluded.report_time >= hosts.report_time - "
-			       COL_STR(COL_TIME_SKEW), -1, &db->upsert_host,
-			       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db->wr, "DELETE FROM host_endpoints WHERE host = ?1", -1, &db->del_eps,
-			       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db->wr,
-			       "INSERT OR REPLACE INTO host_endpoints (host, url, sha256, not_after, verdict)"
-			       " VALUES (?1, ?2, ?3, ?4, ?5)", -1, &db->ins_ep, NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v2(
+		    db->wr,
+		    "INSERT INTO hosts (name, report_id, report_time, received_at,"
+		    " agent_version, state, endpoints, problem_endpoints, next_expiry)"
+		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+		    " ON CONFLICT(name) DO UPDATE SET report_id = excluded.report_id,"
+		    " report_time = excluded.report_time, received_at = excluded.received_at,"
+		    " agent_version = excluded.agent_version, state = excluded.state,"
+		    " endpoints = excluded.endpoints,"
+		    " problem_endpoints = excluded.problem_endpoints,"
+		    " next_expiry = excluded.next_expiry"
+		    " WHERE excluded.report_time >= hosts.report_time - " COL_STR(COL_TIME_SKEW),
+		    -1, &db->upsert_host, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db->wr, "DELETE FROM host_endpoints WHERE host = ?1", -1,
+			       &db->del_eps, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(
+		    db->wr,
+		    "INSERT OR REPLACE INTO host_endpoints (host, url, sha256, not_after, verdict)"
+		    " VALUES (?1, ?2, ?3, ?4, ?5)",
+		    -1, &db->ins_ep, NULL) != SQLITE_OK) {
 		db_fail(db->wr, "prepare", err);
 		goto err;
 	}
@@ -363,7 +370,7 @@ err:
 
 /* ---- queries ---- */
 
-#define DB_HOST_COLUMNS \
+#define DB_HOST_COLUMNS                                                               \
 	"name, state, report_id, report_time, received_at, agent_version, endpoints," \
 	" problem_endpoints, next_expiry"
 
@@ -389,7 +396,8 @@ static void db_where(const struct col_host_query *q, char *buf, size_t len)
 {
 	snprintf(buf, len, " WHERE 1 = 1%s%s%s", q->state ? " AND state = :state" : "",
 		 q->expiring_before ? " AND next_expiry <= :before" : "",
-		 q->endpoint ? " AND name IN (SELECT host FROM host_endpoints WHERE url = :url)" : "");
+		 q->endpoint ? " AND name IN (SELECT host FROM host_endpoints WHERE url = :url)"
+			     : "");
 }
 
 static void db_bind_where(sqlite3_stmt *st, const struct col_host_query *q)
@@ -440,11 +448,12 @@ static int sqlite_hosts_json(struct col_db *base, const struct col_host_query *q
 	if (q->problems_first)
 		snprintf(sql, sizeof(sql),
 			 "SELECT " DB_HOST_COLUMNS " FROM hosts%s"
-			 " ORDER BY state, name LIMIT :limit OFFSET :offset", where);
+			 " ORDER BY state, name LIMIT :limit OFFSET :offset",
+			 where);
 	else
 		snprintf(sql, sizeof(sql),
-			 "SELECT " DB_HOST_COLUMNS " FROM hosts%s%s ORDER BY name LIMIT :limit", where,
-			 q->after ? " AND name > :after" : "");
+			 "SELECT " DB_HOST_COLUMNS " FROM hosts%s%s ORDER BY name LIMIT :limit",
+			 where, q->after ? " AND name > :after" : "");
 	if (sqlite3_prepare_v2(db->rd, sql, -1, &st, NULL) != SQLITE_OK)
 		goto err;
 	db_bind_where(st, q);
@@ -477,8 +486,10 @@ static int sqlite_host_json(struct col_db *base, const char *name, char **out, s
 	*out = NULL;
 	pthread_mutex_lock(&db->rd_lock);
 	if (sqlite3_prepare_v2(db->rd,
-			       "SELECT " DB_HOST_COLUMNS ", (SELECT body FROM reports WHERE id = report_id)"
-			       " FROM hosts WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
+			       "SELECT " DB_HOST_COLUMNS
+			       ", (SELECT body FROM reports WHERE id = report_id)"
+			       " FROM hosts WHERE name = ?1",
+			       -1, &st, NULL) != SQLITE_OK)
 		goto err;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -534,7 +545,8 @@ static int sqlite_endpoints_json(struct col_db *base, const struct col_endpoint_
 	/* One read transaction: the count and the page see the same snapshot. */
 	sqlite3_exec(db->rd, "BEGIN", NULL, NULL, NULL);
 	if (db_count(db->rd, "SELECT COUNT(DISTINCT url) FROM host_endpoints", &total) < 0 ||
-	    sqlite3_prepare_v2(db->rd, COL_DB_ENDPOINTS_SQL("?1", "?2"), -1, &st, NULL) != SQLITE_OK)
+	    sqlite3_prepare_v2(db->rd, COL_DB_ENDPOINTS_SQL("?1", "?2"), -1, &st, NULL) !=
+		    SQLITE_OK)
 		goto err;
 	sqlite3_bind_text(st, 1, q->after != NULL ? q->after : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (int64_t)q->limit + 1);
@@ -549,13 +561,15 @@ static int sqlite_endpoints_json(struct col_db *base, const struct col_endpoint_
 		}
 		if (col_db_endpoints_add(list, url, (const char *)sqlite3_column_text(st, 1),
 					 sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
-					 sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5)) < 0) {
+					 sqlite3_column_int64(st, 4),
+					 sqlite3_column_int64(st, 5)) < 0) {
 			col_err_set(err, COL_REJ_STORAGE, "out of memory");
 			goto fail;
 		}
 		/* Borrowed from the list: the column's text changes with the next step. */
-		last = json_string_value(
-			json_object_get(json_array_get(list, json_array_size(list) - 1), "url"));
+		last = json_string_value(json_object_get(json_array_get(list,
+									json_array_size(list) - 1),
+							 "url"));
 	}
 	if (!more && rc != SQLITE_DONE)
 		goto err;
@@ -586,9 +600,11 @@ static int sqlite_stats(struct col_db *base, struct col_db_stats *s, struct col_
 	     db_count(db->rd, "SELECT COUNT(*) FROM hosts WHERE state = 'problem'",
 		      &s->problem_hosts) |
 	     db_count(db->rd, "SELECT COUNT(DISTINCT url) FROM host_endpoints", &s->endpoints) |
-	     db_count(db->rd,
-		      "SELECT COUNT(*) FROM (SELECT url FROM host_endpoints WHERE sha256 IS NOT NULL"
-		      " GROUP BY url HAVING COUNT(DISTINCT sha256) > 1)", &s->multi_fp_endpoints);
+	     db_count(
+		     db->rd,
+		     "SELECT COUNT(*) FROM (SELECT url FROM host_endpoints WHERE sha256 IS NOT NULL"
+		     " GROUP BY url HAVING COUNT(DISTINCT sha256) > 1)",
+		     &s->multi_fp_endpoints);
 	if (rc != 0)
 		db_fail(db->rd, "statistics", err);
 	sqlite3_exec(db->rd, "COMMIT", NULL, NULL, NULL);

@@ -52,16 +52,16 @@
  * connection is taken within a few evictions, never refused.
  */
 enum http_phase {
-	HTTP_PHASE_HEADERS,     /* from accept or the end of the last request */
-	HTTP_PHASE_BODY,        /* a report's body is being received */
-	HTTP_PHASE_HANDLING,    /* all received: no deadline (the idle timeout stays) */
+	HTTP_PHASE_HEADERS,  /* from accept or the end of the last request */
+	HTTP_PHASE_BODY,     /* a report's body is being received */
+	HTTP_PHASE_HANDLING, /* all received: no deadline (the idle timeout stays) */
 };
 
 struct http_conn {
 	struct http_conn *prev, *next;
 	MHD_socket fd;
 	enum http_phase phase;
-	int64_t deadline_ms;    /* monotonic; 0: none */
+	int64_t deadline_ms; /* monotonic; 0: none */
 	int cut;
 };
 
@@ -83,9 +83,9 @@ struct col_server {
 	pthread_t reaper;
 	int reaper_started, stopping;
 	struct http_conn *conns;
-	unsigned admitted;      /* handed to libmicrohttpd and not closed yet */
-	unsigned open;          /* connections in conns not yet cut */
-	unsigned high_water;    /* past it, a new connection evicts (see above) */
+	unsigned admitted;   /* handed to libmicrohttpd and not closed yet */
+	unsigned open;       /* connections in conns not yet cut */
+	unsigned high_water; /* past it, a new connection evicts (see above) */
 	unsigned max_connections;
 	/* The acceptor: it waits on slot_free (under conns_lock) at the limit. */
 	int listen_fd;
@@ -174,7 +174,8 @@ static enum MHD_Result http_reject(struct col_server *s, struct MHD_Connection *
 /* The request's bearer token, or NULL. */
 static const char *http_bearer(struct MHD_Connection *c)
 {
-	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *h =
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
 		return NULL;
@@ -211,7 +212,7 @@ static void http_phase(struct col_server *s, struct MHD_Connection *c, enum http
 	pthread_mutex_lock(&s->conns_lock);
 	hc->phase = phase;
 	hc->deadline_ms = phase == HTTP_PHASE_HEADERS ? http_now_ms() + s->header_timeout_ms
-			: phase == HTTP_PHASE_BODY    ? http_now_ms() + s->body_timeout_ms
+			  : phase == HTTP_PHASE_BODY  ? http_now_ms() + s->body_timeout_ms
 						      : 0;
 	pthread_mutex_unlock(&s->conns_lock);
 }
@@ -318,7 +319,9 @@ static void *http_reaper(void *arg)
 			if (hc->cut || hc->deadline_ms == 0 || now < hc->deadline_ms)
 				continue;
 			http_cut(s, hc);
-			atomic_fetch_add(hc->phase == HTTP_PHASE_BODY ? &s->cut_body : &s->cut_headers, 1);
+			atomic_fetch_add(hc->phase == HTTP_PHASE_BODY ? &s->cut_body
+								      : &s->cut_headers,
+					 1);
 		}
 		/* A deadline is met within a fifth of a second. */
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -433,8 +436,10 @@ static int http_listen(struct col_server *s, const struct sockaddr_storage *ss, 
 						  : ((struct sockaddr_in *)&bound)->sin_port);
 	return 0;
 err:
-	col_err_set(err, COL_REJ_CONFIG, "cannot listen: %s; choose a free address and port "
-					 "with --listen", strerror(errno));
+	col_err_set(err, COL_REJ_CONFIG,
+		    "cannot listen: %s; choose a free address and port "
+		    "with --listen",
+		    strerror(errno));
 	return -1;
 }
 
@@ -499,11 +504,12 @@ static enum MHD_Result http_report_end(struct col_server *s, struct MHD_Connecti
 				   "the report is larger than the collector accepts");
 	if (col_report_parse(rq->body ? rq->body : "", rq->len, &r, &err) < 0) {
 		unsigned status = err.reason == COL_REJ_STORAGE ? MHD_HTTP_SERVICE_UNAVAILABLE
-								 : MHD_HTTP_BAD_REQUEST;
+								: MHD_HTTP_BAD_REQUEST;
 		return http_reject(s, c, err.reason, status, err.msg);
 	}
 	if (col_writer_submit(s->writer, r, &dup, &err) < 0) {
-		col_log("error", "storing report %s from %s: %s", r->report_id, r->host_name, err.msg);
+		col_log("error", "storing report %s from %s: %s", r->report_id, r->host_name,
+			err.msg);
 		col_report_free(r);
 		return http_reject(s, c, COL_REJ_STORAGE, MHD_HTTP_SERVICE_UNAVAILABLE,
 				   "the report could not be stored; send it again later");
@@ -585,10 +591,18 @@ static enum MHD_Result http_hosts(struct col_server *s, struct MHD_Connection *c
 	q.problems_first = order != NULL && strcmp(order, "problems") == 0;
 	snprintf(lim, sizeof(lim), "%zu", q.limit);
 	{
-		const char *kv[] = {"state", q.state, "endpoint", q.endpoint, "expiring_within",
-				    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-								"expiring_within"),
-				    "order", order, "limit", lim, NULL};
+		const char *kv[] = {
+			"state",
+			q.state,
+			"endpoint",
+			q.endpoint,
+			"expiring_within",
+			MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "expiring_within"),
+			"order",
+			order,
+			"limit",
+			lim,
+			NULL};
 		q.link = http_link(link, sizeof(link), API "/hosts", kv) == 0 ? link : NULL;
 	}
 	if (col_db_hosts_json(s->db, &q, now, &out, &err) < 0)
@@ -658,18 +672,20 @@ static enum MHD_Result http_metrics(struct col_server *s, struct MHD_Connection 
 	metric(f, "uccx_collector_reports_duplicate_total", "counter",
 	       "Reports accepted whose report_id was already stored.", atomic_load(&s->duplicates));
 	fputs("# HELP uccx_collector_reports_rejected_total Requests to the report endpoint turned "
-	      "away, by reason.\n# TYPE uccx_collector_reports_rejected_total counter\n", f);
+	      "away, by reason.\n# TYPE uccx_collector_reports_rejected_total counter\n",
+	      f);
 	for (r = COL_REJ_UNAUTHORIZED; r < COL_REJ_CONFIG; r++)
 		fprintf(f, "uccx_collector_reports_rejected_total{reason=\"%s\"} %llu\n",
 			col_reject_name((enum col_reject)r),
 			(unsigned long long)atomic_load(&s->rejected[r]));
 	metric(f, "uccx_collector_db_errors_total", "counter", "Failed database operations.",
 	       atomic_load(&s->db_errors));
-	fprintf(f, "# HELP uccx_collector_connections_cut_total Connections closed because their "
-		   "request headers or body missed the deadline.\n"
-		   "# TYPE uccx_collector_connections_cut_total counter\n"
-		   "uccx_collector_connections_cut_total{phase=\"headers\"} %llu\n"
-		   "uccx_collector_connections_cut_total{phase=\"body\"} %llu\n",
+	fprintf(f,
+		"# HELP uccx_collector_connections_cut_total Connections closed because their "
+		"request headers or body missed the deadline.\n"
+		"# TYPE uccx_collector_connections_cut_total counter\n"
+		"uccx_collector_connections_cut_total{phase=\"headers\"} %llu\n"
+		"uccx_collector_connections_cut_total{phase=\"body\"} %llu\n",
 		(unsigned long long)atomic_load(&s->cut_headers),
 		(unsigned long long)atomic_load(&s->cut_body));
 	metric(f, "uccx_collector_connections_evicted_total", "counter",
@@ -734,8 +750,9 @@ static const char *http_admin(struct col_server *s, struct MHD_Connection *c,
 	if (label != NULL)
 		return label;
 	if (http_authorized(c, s->agent))
-		*answered = http_error(c, MHD_HTTP_FORBIDDEN, "this needs an admin token; the agent "
-							      "token only reads /api/v1/trust");
+		*answered = http_error(c, MHD_HTTP_FORBIDDEN,
+				       "this needs an admin token; the agent "
+				       "token only reads /api/v1/trust");
 	else
 		*answered = http_error(c, MHD_HTTP_UNAUTHORIZED, "a valid admin token is required");
 	return NULL;
@@ -778,7 +795,8 @@ static int http_trust_get(struct col_server *s, struct MHD_Connection *c, const 
 	} else if (col_db_approvals_json(s->db, &out, &err) == 0)
 		*answered = http_json(c, MHD_HTTP_OK, out);
 	else
-		*answered = http_reject(s, c, COL_REJ_STORAGE, MHD_HTTP_SERVICE_UNAVAILABLE, err.msg);
+		*answered =
+			http_reject(s, c, COL_REJ_STORAGE, MHD_HTTP_SERVICE_UNAVAILABLE, err.msg);
 	return 1;
 }
 
@@ -960,21 +978,20 @@ static struct MHD_Daemon *http_daemon_start(struct col_server *s, const struct c
 
 	if (o->tls_cert_pem != NULL)
 		flags |= MHD_USE_TLS;
-	return MHD_start_daemon(
-		flags, 0, NULL, NULL, http_access, s,
-		MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
-		/* The acceptor keeps to --max-connections; libmicrohttpd counts a
+	return MHD_start_daemon(flags, 0, NULL, NULL, http_access, s, MHD_OPTION_EXTERNAL_LOGGER,
+				http_mhd_log, NULL,
+				/* The acceptor keeps to --max-connections; libmicrohttpd counts a
 		 * closed connection until its thread is joined, so its own limit
 		 * leaves room for those, never to turn an admitted one away. */
-		MHD_OPTION_CONNECTION_LIMIT, 2 * o->cfg->max_connections,
-		/* One address cannot take every connection (0: no limit). */
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->cfg->max_per_address,
-		MHD_OPTION_CONNECTION_TIMEOUT, o->cfg->timeout_s,
-		MHD_OPTION_NOTIFY_COMPLETED, http_completed, s,
-		MHD_OPTION_NOTIFY_CONNECTION, http_notify_conn, s,
-		o->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, o->tls_cert_pem,
-		MHD_OPTION_HTTPS_MEM_KEY, o->tls_key_pem,
-		MHD_OPTION_END);
+				MHD_OPTION_CONNECTION_LIMIT, 2 * o->cfg->max_connections,
+				/* One address cannot take every connection (0: no limit). */
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->cfg->max_per_address,
+				MHD_OPTION_CONNECTION_TIMEOUT, o->cfg->timeout_s,
+				MHD_OPTION_NOTIFY_COMPLETED, http_completed, s,
+				MHD_OPTION_NOTIFY_CONNECTION, http_notify_conn, s,
+				o->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
+				o->tls_cert_pem, MHD_OPTION_HTTPS_MEM_KEY, o->tls_key_pem,
+				MHD_OPTION_END);
 }
 
 /* The server's state from its options, its locks ready; NULL when out of memory. */
@@ -1018,7 +1035,8 @@ int col_server_start(const struct col_server_opts *o, struct col_server **out, u
 	if (o->tls_cert_pem == NULL && !loopback) {
 		col_err_set(err, COL_REJ_CONFIG,
 			    "plain HTTP only listens on loopback; give --tls-cert and --tls-key to "
-			    "listen on %s", o->cfg->listen);
+			    "listen on %s",
+			    o->cfg->listen);
 		return -1;
 	}
 	if ((s = http_server_new(o)) == NULL) {
@@ -1033,8 +1051,10 @@ int col_server_start(const struct col_server_opts *o, struct col_server **out, u
 	if (http_listen(s, &ss, len, port, err) < 0)
 		goto err;
 	if ((s->daemon = http_daemon_start(s, o)) == NULL) {
-		col_err_set(err, COL_REJ_CONFIG, "cannot serve on %s (TLS files that do not load, "
-						 "or out of memory)", o->cfg->listen);
+		col_err_set(err, COL_REJ_CONFIG,
+			    "cannot serve on %s (TLS files that do not load, "
+			    "or out of memory)",
+			    o->cfg->listen);
 		goto err;
 	}
 	if (pthread_create(&s->acceptor, NULL, http_acceptor, s) != 0) {

@@ -51,7 +51,8 @@ static int main_print_trust_key(const struct col_config *cfg)
 	char *pem;
 
 	if (cfg->signing_key == NULL) {
-		fprintf(stderr, "uccx-trust-collector: --print-trust-key needs --signing-key FILE\n");
+		fprintf(stderr,
+			"uccx-trust-collector: --print-trust-key needs --signing-key FILE\n");
 		return 2;
 	}
 	if (col_trust_key_load(cfg->signing_key, &key, &err) < 0) {
@@ -82,7 +83,8 @@ static int main_early_exit(const struct col_config *cfg)
 	}
 	if (cfg->print_trust_key)
 		return main_print_trust_key(cfg);
-	if (cfg->db_path == NULL || cfg->agent_token_file == NULL || cfg->admin_token_file == NULL) {
+	if (cfg->db_path == NULL || cfg->agent_token_file == NULL ||
+	    cfg->admin_token_file == NULL) {
 		fprintf(stderr, "uccx-trust-collector: --db, --agent-token-file and "
 				"--admin-token-file are required (see --help)\n");
 		return 2;
@@ -166,9 +168,14 @@ static int main_run(const struct col_config *cfg, const struct main_secrets *m)
 		goto out;
 	}
 	{
-		struct col_server_opts o = {.cfg = cfg, .db = db, .writer = writer, .agent = &m->agent,
-					    .admin = &m->admin, .trust_key = m->trust_key,
-					    .tls_cert_pem = m->cert, .tls_key_pem = m->key};
+		struct col_server_opts o = {.cfg = cfg,
+					    .db = db,
+					    .writer = writer,
+					    .agent = &m->agent,
+					    .admin = &m->admin,
+					    .trust_key = m->trust_key,
+					    .tls_cert_pem = m->cert,
+					    .tls_key_pem = m->key};
 		if (col_server_start(&o, &server, &port, &err) < 0) {
 			col_log("error", "%s", err.msg);
 			goto out;

@@ -167,7 +167,8 @@ static const char *report_string(json_t *obj, const char *key, size_t max, const
 	if (!report_text_ok(json_string_value(v), max)) {
 		col_err_set(err, COL_REJ_INVALID_REPORT,
 			    "%s%s: must be 1 to %zu bytes of UTF-8 without control, bidirectional "
-			    "or invisible formatting characters", where, key, max);
+			    "or invisible formatting characters",
+			    where, key, max);
 		return NULL;
 	}
 	return json_string_value(v);
@@ -181,7 +182,8 @@ static int report_endpoint(json_t *ep, size_t i, struct col_endpoint *out, struc
 
 	snprintf(where, sizeof(where), "endpoints[%zu].", i);
 	if (!json_is_object(ep)) {
-		col_err_set(err, COL_REJ_INVALID_REPORT, "endpoints[%zu]: an object is required", i);
+		col_err_set(err, COL_REJ_INVALID_REPORT, "endpoints[%zu]: an object is required",
+			    i);
 		return -1;
 	}
 	url = report_string(ep, "url", 2048, where, err);
@@ -189,7 +191,8 @@ static int report_endpoint(json_t *ep, size_t i, struct col_endpoint *out, struc
 	if (url == NULL || verdict == NULL)
 		return -1;
 	if (strncmp(url, "https://", 8) != 0) {
-		col_err_set(err, COL_REJ_INVALID_REPORT, "%surl: an https:// URL is required", where);
+		col_err_set(err, COL_REJ_INVALID_REPORT, "%surl: an https:// URL is required",
+			    where);
 		return -1;
 	}
 	fetch = json_string_value(json_object_get(ep, "fetch"));
@@ -202,9 +205,10 @@ static int report_endpoint(json_t *ep, size_t i, struct col_endpoint *out, struc
 		}
 		sha = json_object_get(cert, "sha256");
 		if (!json_is_string(sha) || !report_fp_ok(json_string_value(sha))) {
-			col_err_set(err, COL_REJ_INVALID_REPORT,
-				    "%scertificate.sha256: 32 colon-separated hex bytes are required",
-				    where);
+			col_err_set(
+				err, COL_REJ_INVALID_REPORT,
+				"%scertificate.sha256: 32 colon-separated hex bytes are required",
+				where);
 			return -1;
 		}
 		na = json_object_get(cert, "not_valid_after");
@@ -270,7 +274,8 @@ static int report_fill(json_t *root, struct col_report *r, struct col_err *err)
 		return -1;
 	}
 	if (json_array_size(eps) > COL_MAX_ENDPOINTS) {
-		col_err_set(err, COL_REJ_INVALID_REPORT, "endpoints: more than %d", COL_MAX_ENDPOINTS);
+		col_err_set(err, COL_REJ_INVALID_REPORT, "endpoints: more than %d",
+			    COL_MAX_ENDPOINTS);
 		return -1;
 	}
 	problems = json_object_get(root, "problems");

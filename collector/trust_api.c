@@ -46,8 +46,10 @@ unsigned col_api_approval_post(struct col_db *db, const char *body, size_t len, 
 	}
 	if (how == COL_APPROVE_DUPLICATE) {
 		col_approval_free(a);
-		snprintf(msg, sizeof(msg), "approval %lld already says this; revoke it first to "
-			 "change its note", (long long)id);
+		snprintf(msg, sizeof(msg),
+			 "approval %lld already says this; revoke it first to "
+			 "change its note",
+			 (long long)id);
 		return api_error(409, msg, out);
 	}
 	if (how == COL_APPROVE_UNSEEN) {
@@ -55,7 +57,8 @@ unsigned col_api_approval_post(struct col_db *db, const char *body, size_t len, 
 			snprintf(where, sizeof(where), "%s:%u", a->host, a->port);
 		else
 			snprintf(where, sizeof(where), "%s (any port)", a->host);
-		snprintf(msg, sizeof(msg), "no agent has reported the certificate %s at %s; check "
+		snprintf(msg, sizeof(msg),
+			 "no agent has reported the certificate %s at %s; check "
 			 "the fingerprint, or send \"force\": true to approve it all the same",
 			 a->sha256, where);
 		col_approval_free(a);
@@ -89,7 +92,8 @@ unsigned col_api_approval_delete(struct col_db *db, const char *id, const char *
 	json_t *doc;
 
 	if (n == 0)
-		return api_error(404, "no such approval: the id is a number from GET /api/v1/approvals",
+		return api_error(404,
+				 "no such approval: the id is a number from GET /api/v1/approvals",
 				 out);
 	if (col_db_approval_revoke(db, n, who, now, &how, &err) < 0)
 		return api_storage(&err, out);
@@ -133,8 +137,10 @@ unsigned col_api_trust(struct col_db *db, const struct col_trust_key *key, unsig
 	int64_t serial = 0;
 
 	if (key == NULL)
-		return api_error(503, "this collector has no signing key; start it with "
-				      "--signing-key FILE", out);
+		return api_error(503,
+				 "this collector has no signing key; start it with "
+				 "--signing-key FILE",
+				 out);
 	if (col_db_trust_state(db, &serial, &approvals, &err) < 0)
 		return api_storage(&err, out);
 	doc = json_pack("{s:i,s:I,s:o,s:o,s:o}", "version", 1, "serial", (json_int_t)serial,

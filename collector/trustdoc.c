@@ -123,12 +123,16 @@ static int trust_key_read(int fd, const char *path, struct col_trust_key *key,
 	OPENSSL_cleanse(buf, (size_t)len);
 	free(buf);
 	if (key->pkey == NULL)
-		return trust_fail(err, "%s holds no PEM private key; remove it to have a new key "
-				       "created, or give the right file", path);
-	if (!trust_is_p256(key->pkey))
-		return trust_fail(err, "%s is not an ECDSA P-256 key; create one with "
-				       "'openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256'",
+		return trust_fail(err,
+				  "%s holds no PEM private key; remove it to have a new key "
+				  "created, or give the right file",
 				  path);
+	if (!trust_is_p256(key->pkey))
+		return trust_fail(
+			err,
+			"%s is not an ECDSA P-256 key; create one with "
+			"'openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256'",
+			path);
 	return 0;
 }
 
@@ -158,9 +162,10 @@ int col_trust_key_load(const char *path, struct col_trust_key **out, struct col_
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
 		rc = trust_fail(err, "the signing key %s is not a regular file", path);
 	else if ((st.st_mode & 077) != 0)
-		rc = trust_fail(err, "the signing key %s is readable or writable by group or others "
-				     "(mode %04o); run 'chmod 600 %s'", path,
-				(unsigned)(st.st_mode & 07777), path);
+		rc = trust_fail(err,
+				"the signing key %s is readable or writable by group or others "
+				"(mode %04o); run 'chmod 600 %s'",
+				path, (unsigned)(st.st_mode & 07777), path);
 	else
 		rc = trust_key_read(fd, path, key, err);
 	close(fd);
@@ -285,9 +290,11 @@ int col_trust_verify(const char *text, size_t len, const char *public_pem,
 	else if ((canon = col_trust_canonical(doc)) == NULL || md == NULL)
 		trust_fail(err, "out of memory checking the trust document");
 	else if (EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pkey) != 1 ||
-		 EVP_DigestVerify(md, sig, sig_len, (const unsigned char *)canon, strlen(canon)) != 1)
-		trust_fail(err, "bad signature: the trust document was changed or signed by another "
-				"key than the one configured");
+		 EVP_DigestVerify(md, sig, sig_len, (const unsigned char *)canon, strlen(canon)) !=
+			 1)
+		trust_fail(err,
+			   "bad signature: the trust document was changed or signed by another "
+			   "key than the one configured");
 	else
 		rc = 0;
 	free(canon);

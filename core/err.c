@@ -30,10 +30,10 @@ void uct_err_clear(struct uct_err *err)
 const char *uct_err_name(int code)
 {
 	static const char *const names[] = {
-		[UCT_E_NONE] = "none",	   [UCT_E_USAGE] = "usage",   [UCT_E_CONFIG] = "config",
-		[UCT_E_SYSTEM] = "system", [UCT_E_NOMEM] = "nomem",   [UCT_E_IO] = "io",
-		[UCT_E_PARSE] = "parse",   [UCT_E_NSS] = "nss",	      [UCT_E_NET] = "net",
-		[UCT_E_LOCKED] = "locked", [UCT_E_LOGIN] = "login",   [UCT_E_CRYPTO] = "crypto",
+		[UCT_E_NONE] = "none",     [UCT_E_USAGE] = "usage", [UCT_E_CONFIG] = "config",
+		[UCT_E_SYSTEM] = "system", [UCT_E_NOMEM] = "nomem", [UCT_E_IO] = "io",
+		[UCT_E_PARSE] = "parse",   [UCT_E_NSS] = "nss",     [UCT_E_NET] = "net",
+		[UCT_E_LOCKED] = "locked", [UCT_E_LOGIN] = "login", [UCT_E_CRYPTO] = "crypto",
 	};
 	if (code < 0 || (size_t)code >= sizeof(names) / sizeof(names[0]) || names[code] == NULL)
 		return "unknown";

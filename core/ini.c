@@ -43,7 +43,8 @@ static void ini_cut_comment(char *s)
 static int ini_syntax_error(const char *path, int line, struct uct_err *err)
 {
 	return uct_err_set(err, UCT_E_CONFIG, line,
-			   "%s:%d: syntax error: expected 'key = value' or '[section]'", path, line);
+			   "%s:%d: syntax error: expected 'key = value' or '[section]'", path,
+			   line);
 }
 
 /* Parse one line (modified in place). Returns 0 to go on, the handler's

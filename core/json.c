@@ -74,8 +74,9 @@ static int jp_number(struct jp *p, struct uct_json *node)
 		v = v * 10 + d;
 	}
 	if (p->pos < p->len && (p->s[p->pos] == '.' || p->s[p->pos] == 'e' || p->s[p->pos] == 'E'))
-		return jp_fail(p, start, "a number with a fraction or an exponent (only integers are "
-					 "allowed)");
+		return jp_fail(p, start,
+			       "a number with a fraction or an exponent (only integers are "
+			       "allowed)");
 	node->type = UCT_JSON_INT;
 	node->num = neg ? (v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v) : (int64_t)v;
 	return 0;
@@ -172,7 +173,8 @@ static size_t jp_unicode(struct jp *p, char *o)
 	if (cp >= 0xD800 && cp <= 0xDBFF) {
 		if (p->len - p->pos < 6 || p->s[p->pos] != '\\' || p->s[p->pos + 1] != 'u' ||
 		    jp_hex4(p, p->pos + 2, &lo) < 0 || lo < 0xDC00 || lo > 0xDFFF)
-			return (void)jp_fail(p, at, "a high surrogate escape without its low half"), 0;
+			return (void)jp_fail(p, at, "a high surrogate escape without its low half"),
+			       0;
 		p->pos += 6;
 		cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
 	}
@@ -279,8 +281,9 @@ static int jp_next(struct jp *p, unsigned char closer)
 		p->pos++;
 		return 0;
 	}
-	return jp_fail(p, p->pos, closer == ']' ? "expected ',' or ']' in an array"
-						: "expected ',' or '}' in an object");
+	return jp_fail(p, p->pos,
+		       closer == ']' ? "expected ',' or ']' in an array"
+				     : "expected ',' or '}' in an object");
 }
 
 static int jp_element(struct jp *p, struct uct_json *kid)
@@ -331,8 +334,10 @@ static int jp_members_sort(struct jp *p, struct uct_json *node)
 	qsort(node->kids, node->n, sizeof(node->kids[0]), jp_member_cmp);
 	for (i = 1; i < node->n; i++)
 		if (jp_member_cmp(&node->kids[i - 1], &node->kids[i]) == 0)
-			return jp_fail(p, node->kids[i - 1].at > node->kids[i].at ? node->kids[i - 1].at
-										  : node->kids[i].at,
+			return jp_fail(p,
+				       node->kids[i - 1].at > node->kids[i].at
+					       ? node->kids[i - 1].at
+					       : node->kids[i].at,
 				       "a member name given twice in one object");
 	return 0;
 }
@@ -387,15 +392,10 @@ static int jp_value(struct jp *p, struct uct_json *node)
 		rc = p->s[p->pos] == '{' ? jp_object(p, node) : jp_array(p, node);
 		p->depth--;
 		return rc;
-	case '"':
-		node->type = UCT_JSON_STRING;
-		return jp_string(p, &node->str, &node->len);
-	case 't':
-		return jp_literal(p, "true", UCT_JSON_TRUE, node);
-	case 'f':
-		return jp_literal(p, "false", UCT_JSON_FALSE, node);
-	case 'n':
-		return jp_literal(p, "null", UCT_JSON_NULL, node);
+	case '"': node->type = UCT_JSON_STRING; return jp_string(p, &node->str, &node->len);
+	case 't': return jp_literal(p, "true", UCT_JSON_TRUE, node);
+	case 'f': return jp_literal(p, "false", UCT_JSON_FALSE, node);
+	case 'n': return jp_literal(p, "null", UCT_JSON_NULL, node);
 	default:
 		if (p->s[p->pos] == '-' || (p->s[p->pos] >= '0' && p->s[p->pos] <= '9'))
 			return jp_number(p, node);
@@ -429,8 +429,10 @@ int uct_json_parse(const char *text, size_t len, struct uct_json **out, struct u
 
 	*out = NULL;
 	if (len > UCT_JSON_MAX_SIZE)
-		return uct_err_set(err, UCT_E_PARSE, 0, "a JSON document of %zu bytes, more than the "
-							"reader accepts (%u)", len, UCT_JSON_MAX_SIZE);
+		return uct_err_set(err, UCT_E_PARSE, 0,
+				   "a JSON document of %zu bytes, more than the "
+				   "reader accepts (%u)",
+				   len, UCT_JSON_MAX_SIZE);
 	if ((doc = calloc(1, sizeof(*doc))) == NULL)
 		return jp_nomem(&p);
 	if (jp_value(&p, doc) == 0) {
@@ -490,8 +492,9 @@ static void jb_put(struct jbuf *jb, const char *s, size_t n)
 static void jb_u(struct jbuf *jb, uint32_t unit)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	char e[6] = {'\\', 'u', hex[unit >> 12 & 15], hex[unit >> 8 & 15], hex[unit >> 4 & 15],
-		     hex[unit & 15]};
+	char e[6] = {
+		'\\',          'u', hex[unit >> 12 & 15], hex[unit >> 8 & 15], hex[unit >> 4 & 15],
+		hex[unit & 15]};
 
 	jb_put(jb, e, sizeof(e));
 }
@@ -550,21 +553,13 @@ static void jb_value(struct jbuf *jb, const struct uct_json *v, const char *skip
 	size_t i, written = 0;
 
 	switch (v->type) {
-	case UCT_JSON_NULL:
-		jb_put(jb, "null", 4);
-		break;
-	case UCT_JSON_FALSE:
-		jb_put(jb, "false", 5);
-		break;
-	case UCT_JSON_TRUE:
-		jb_put(jb, "true", 4);
-		break;
+	case UCT_JSON_NULL: jb_put(jb, "null", 4); break;
+	case UCT_JSON_FALSE: jb_put(jb, "false", 5); break;
+	case UCT_JSON_TRUE: jb_put(jb, "true", 4); break;
 	case UCT_JSON_INT:
 		jb_put(jb, num, (size_t)snprintf(num, sizeof(num), "%" PRId64, v->num));
 		break;
-	case UCT_JSON_STRING:
-		jb_string(jb, v->str, v->len);
-		break;
+	case UCT_JSON_STRING: jb_string(jb, v->str, v->len); break;
 	case UCT_JSON_ARRAY:
 	case UCT_JSON_OBJECT:
 		jb_put(jb, v->type == UCT_JSON_ARRAY ? "[" : "{", 1);

@@ -14,7 +14,8 @@ typedef void (*uct_log_sink)(enum uct_log_level level, const char *msg, void *ct
 
 /* Route messages at or above max_level (ERROR is highest) to sink. */
 void uct_log_set_sink(uct_log_sink sink, void *ctx, enum uct_log_level max_level);
-void uct_log(enum uct_log_level level, const char *fmt, ...) __attribute__((format(UCT_PRINTF_FORMAT, 2, 3)));
+void uct_log(enum uct_log_level level, const char *fmt, ...)
+	__attribute__((format(UCT_PRINTF_FORMAT, 2, 3)));
 /* A ready sink writing "uccx-trust: level: msg\n" to stderr (ctx unused). */
 void uct_log_stderr(enum uct_log_level level, const char *msg, void *ctx);
 

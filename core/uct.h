@@ -95,26 +95,26 @@ enum uct_key_type { UCT_KEY_OTHER = 0, UCT_KEY_RSA, UCT_KEY_EC, UCT_KEY_ED };
 struct uct_cert {
 	unsigned char *der;
 	size_t der_len;
-	char *subject;    /* one line, RFC 2253 order: "CN=x,O=y" */
+	char *subject; /* one line, RFC 2253 order: "CN=x,O=y" */
 	char *issuer;
-	char *subject_cn; /* NULL when absent */
-	char *serial_hex; /* uppercase hex, no separators */
+	char *subject_cn;        /* NULL when absent */
+	char *serial_hex;        /* uppercase hex, no separators */
 	struct uct_strv san_dns; /* dNSName entries as written */
 	struct uct_strv san_ip;  /* iPAddress entries, printable form */
 	int64_t not_before;      /* seconds since the epoch, UTC */
 	int64_t not_after;
 	enum uct_key_type key_type;
-	int key_bits;       /* RSA modulus bits, EC field bits */
-	char sig_alg[48];   /* e.g. "sha256WithRSAEncryption" */
-	int version;        /* X.509 version as people count it: 1, 2 or 3; 0 unknown */
+	int key_bits;              /* RSA modulus bits, EC field bits */
+	char sig_alg[48];          /* e.g. "sha256WithRSAEncryption" */
+	int version;               /* X.509 version as people count it: 1, 2 or 3; 0 unknown */
 	int has_basic_constraints; /* exactly one basicConstraints that decodes */
-	int is_ca;          /* basicConstraints cA; 0 when the extension is absent */
+	int is_ca;                 /* basicConstraints cA; 0 when the extension is absent */
 	int has_key_usage;
 	unsigned key_usage; /* UCT_KU_* */
 	int has_eku;
 	int eku_server_auth;
-	int self_issued;    /* subject == issuer */
-	int self_signed;    /* self-issued and the signature verifies with its own key */
+	int self_issued;      /* subject == issuer */
+	int self_signed;      /* self-issued and the signature verifies with its own key */
 	int unknown_critical; /* a critical extension the browsers do not know */
 	char *aia_ca_issuers; /* first caIssuers URL, NULL when absent */
 	unsigned char sha256[UCT_SHA256_LEN];

@@ -19,9 +19,9 @@
 /* Stable error codes: they go into reports, so never renumber. */
 enum uct_err_code {
 	UCT_E_NONE = 0,
-	UCT_E_USAGE = 1,   /* bad command line */
-	UCT_E_CONFIG = 2,  /* bad configuration file or value */
-	UCT_E_SYSTEM = 3,  /* OS call failed */
+	UCT_E_USAGE = 1,  /* bad command line */
+	UCT_E_CONFIG = 2, /* bad configuration file or value */
+	UCT_E_SYSTEM = 3, /* OS call failed */
 	UCT_E_NOMEM = 4,
 	UCT_E_IO = 5,      /* file read/write */
 	UCT_E_PARSE = 6,   /* certificate or data could not be parsed */

@@ -23,8 +23,8 @@
 
 /* Called for every pair; a non-zero return stops the parse and is
  * returned by it (-1 with err set by the handler, by convention). */
-typedef int (*uct_ini_handler)(void *ctx, const char *section, const char *key,
-			       const char *value, int line);
+typedef int (*uct_ini_handler)(void *ctx, const char *section, const char *key, const char *value,
+			       int line);
 /* Told about each line skipped by a lenient parse (why->msg names it). */
 typedef void (*uct_ini_skipped)(void *ctx, const struct uct_err *why);
 

@@ -15,7 +15,7 @@
 /* The bounds of what the reader accepts: a larger document, a deeper
  * nesting or more values is refused, never partly read. */
 #define UCT_JSON_MAX_SIZE (1u << 20) /* bytes of input */
-#define UCT_JSON_MAX_DEPTH 32	     /* nested arrays and objects */
+#define UCT_JSON_MAX_DEPTH 32        /* nested arrays and objects */
 #define UCT_JSON_MAX_VALUES 100000u  /* values of every kind in one document */
 
 enum uct_json_type {

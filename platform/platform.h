@@ -84,13 +84,13 @@ struct uct_fetch_target {
  * and record the chain each server sent. A host that does not answer costs
  * one connect timeout, not one per target. Returns -1 only when the fetch
  * could not run at all; per-target failures are statuses. */
-int uct_fetch_chains(struct uct_fetch_target *targets, size_t n,
-		     const struct uct_net_opts *opts, struct uct_err *err);
+int uct_fetch_chains(struct uct_fetch_target *targets, size_t n, const struct uct_net_opts *opts,
+		     struct uct_err *err);
 
 /* Download one certificate (DER or PEM) from an AIA caIssuers URL (http or
  * https), bounded by opts' timeouts and 64 KiB. *out owned by caller. */
-int uct_fetch_issuer(const char *url, const struct uct_net_opts *opts,
-		     struct uct_cert **out, struct uct_err *err);
+int uct_fetch_issuer(const char *url, const struct uct_net_opts *opts, struct uct_cert **out,
+		     struct uct_err *err);
 
 /* ---- trust stores --------------------------------------------------- */
 
@@ -111,7 +111,7 @@ const char *uct_trust_name(enum uct_trust t); /* "peer", "peer-only", "root", "o
 enum uct_browser {
 	UCT_BROWSER_CHROMIUM = 1, /* Chrome, Chromium (~/.pki/nssdb, snap) */
 	UCT_BROWSER_FIREFOX = 2,
-	UCT_BROWSER_SYSTEM = 4,   /* system anchors, machine scope */
+	UCT_BROWSER_SYSTEM = 4, /* system anchors, machine scope */
 };
 const char *uct_browser_name(enum uct_browser b);
 
@@ -182,8 +182,8 @@ int uct_entry_call(uct_entry_cb cb, const struct uct_store_entry *entry, void *c
 		   struct uct_err *err);
 
 struct uct_verify_result {
-	int trusted;       /* 1: the store accepts the chain for host */
-	char code[64];     /* native error name when not, e.g. "SEC_ERROR_UNKNOWN_ISSUER" */
+	int trusted;   /* 1: the store accepts the chain for host */
+	char code[64]; /* native error name when not, e.g. "SEC_ERROR_UNKNOWN_ISSUER" */
 	char detail[256];
 };
 
@@ -216,7 +216,7 @@ struct uct_store;
 #define UCT_STORE_TRUST_ONLY 0x20u
 
 struct uct_store_ops {
-	const char *name; /* for people and records only; never compared */
+	const char *name;  /* for people and records only; never compared */
 	unsigned int caps; /* UCT_STORE_ bits every store of this kind has */
 	/* Open for reading (rw=0) or writing (rw=1). A busy database is retried
 	 * for a bounded time, then UCT_E_LOCKED. Opening twice is a no-op unless
@@ -234,8 +234,8 @@ struct uct_store_ops {
 	 * as ours; removing what is absent succeeds. */
 	int (*remove)(struct uct_store *, const struct uct_anchor *, struct uct_err *);
 	/* Would this store let a browser accept chain for host:port now? */
-	int (*verify)(struct uct_store *, const struct uct_chain *chain, const char *host,
-		      int port, struct uct_verify_result *out, struct uct_err *);
+	int (*verify)(struct uct_store *, const struct uct_chain *chain, const char *host, int port,
+		      struct uct_verify_result *out, struct uct_err *);
 	/* Optional (NULL: answers of this store are never kept between runs).
 	 * A digest of everything list and verify depend on (the store's
 	 * content, the library's version), read while the store is closed; -1
@@ -263,16 +263,16 @@ struct uct_store_ops {
 
 struct uct_store {
 	const struct uct_store_ops *ops;
-	char *id;      /* stable, for state and reports: "nss:/home/u/.pki/nssdb" */
-	char *path;    /* the directory or file */
-	char *group;   /* the browser profile this store belongs to: "chromium",
+	char *id;          /* stable, for state and reports: "nss:/home/u/.pki/nssdb" */
+	char *path;        /* the directory or file */
+	char *group;       /* the browser profile this store belongs to: "chromium",
 			  "firefox:default-release" (a profile's NSS db and its
 			  override file share a group) */
 	const char *label; /* for people, when the group says nothing to them
 			      ("Firefox's machine policy"); NULL: the group */
 	enum uct_browser browser;
-	int busy;      /* Firefox running on this profile: overrides would be lost */
-	int created;   /* the store did not exist and will be created on first write */
+	int busy;          /* Firefox running on this profile: overrides would be lost */
+	int created;       /* the store did not exist and will be created on first write */
 	unsigned int caps; /* UCT_STORE_ bits of this store beyond its kind's */
 	void *impl;
 };
@@ -302,13 +302,13 @@ struct uct_discover_opts {
 /* Find the stores of this user (and machine, for UCT_BROWSER_SYSTEM when
  * running as root). *out is an array of *n stores owned by the caller; free
  * with uct_stores_free(). Unreadable locations are skipped with a log line. */
-int uct_stores_discover(const struct uct_discover_opts *opts, struct uct_store ***out,
-			size_t *n, struct uct_err *err);
+int uct_stores_discover(const struct uct_discover_opts *opts, struct uct_store ***out, size_t *n,
+			struct uct_err *err);
 void uct_stores_free(struct uct_store **stores, size_t n);
 
 /* An NSS database store for one directory (used by discovery and tests). */
-struct uct_store *uct_store_nss_new(const char *dir, const char *group,
-				    enum uct_browser browser, struct uct_err *err);
+struct uct_store *uct_store_nss_new(const char *dir, const char *group, enum uct_browser browser,
+				    struct uct_err *err);
 /* A Firefox cert_override.txt store for one profile directory. */
 struct uct_store *uct_store_override_new(const char *profile_dir, const char *group,
 					 struct uct_err *err);
@@ -397,9 +397,9 @@ struct uct_http_post {
 			      * one (on top of the chain check); NULL: no pin */
 	const char *body;
 	size_t len;
-	long timeout_ms;     /* the whole request, connection included */
+	long timeout_ms; /* the whole request, connection included */
 	const struct uct_strv *connect_to;
-	const char *proxy;   /* NULL: the platform's default */
+	const char *proxy; /* NULL: the platform's default */
 };
 /* Send req. On a completed exchange returns 0 with the HTTP status in
  * *status (whatever it is); -1 when no answer came (UCT_E_NET: refused,
@@ -455,12 +455,12 @@ enum uct_trust_kind {
 struct uct_trust_approval {
 	int64_t id;
 	enum uct_trust_kind kind;
-	char *host;		    /* endpoint, host: the DNS name; NULL for ca */
-	unsigned int port;	    /* endpoint: 1-65535; else 0 */
-	struct uct_strv hosts;	    /* ca: the hosts it is approved for */
-	char *ca_pem;		    /* ca: the CA certificate */
+	char *host;                 /* endpoint, host: the DNS name; NULL for ca */
+	unsigned int port;          /* endpoint: 1-65535; else 0 */
+	struct uct_strv hosts;      /* ca: the hosts it is approved for */
+	char *ca_pem;               /* ca: the CA certificate */
 	char sha256[UCT_FP_STRLEN]; /* "AB:CD:...": the certificate's (the CA's) */
-	int64_t approved_at;	    /* seconds since the epoch */
+	int64_t approved_at;        /* seconds since the epoch */
 };
 /* A checked document: what it approves, in the collector's order. */
 struct uct_trustdoc {
@@ -471,11 +471,11 @@ struct uct_trustdoc {
 /* Why a document is refused: each has its own message in err. */
 enum uct_trustdoc_fault {
 	UCT_TRUSTDOC_OK = 0,
-	UCT_TRUSTDOC_MALFORMED,	    /* not a version 1 trust document */
+	UCT_TRUSTDOC_MALFORMED,     /* not a version 1 trust document */
 	UCT_TRUSTDOC_BAD_SIGNATURE, /* tampered, or signed by another key */
-	UCT_TRUSTDOC_BAD_KEY,	    /* the configured key is no P-256 public key */
-	UCT_TRUSTDOC_EXPIRED,	    /* now >= expires_at */
-	UCT_TRUSTDOC_NOT_YET,	    /* issued more than the skew after now */
+	UCT_TRUSTDOC_BAD_KEY,       /* the configured key is no P-256 public key */
+	UCT_TRUSTDOC_EXPIRED,       /* now >= expires_at */
+	UCT_TRUSTDOC_NOT_YET,       /* issued more than the skew after now */
 	UCT_TRUSTDOC_SERIAL_BACK,   /* a lower serial than the last accepted */
 	UCT_TRUSTDOC_NOMEM,
 };

@@ -94,7 +94,8 @@ static long setup_spawn(const char *cmdline, long wait_ms)
 
 	if (wcmd == NULL)
 		return -1;
-	if (!CreateProcessW(NULL, wcmd, NULL, NULL, FALSE, CREATE_NO_WINDOW, NULL, NULL, &si, &pi)) {
+	if (!CreateProcessW(NULL, wcmd, NULL, NULL, FALSE, CREATE_NO_WINDOW, NULL, NULL, &si,
+			    &pi)) {
 		setup_log("could not start %s (Windows error %lu)", cmdline, GetLastError());
 		free(wcmd);
 		return -1;
@@ -146,7 +147,8 @@ static char *setup_nodes_line(const char *nodes)
 			free(line);
 			return NULL;
 		}
-		grown = uct_asprintf("%s%s%.*s", line, line[0] ? ", " : "", (int)(p - start), start);
+		grown = uct_asprintf("%s%s%.*s", line, line[0] ? ", " : "", (int)(p - start),
+				     start);
 		free(line);
 		line = grown;
 	}
@@ -167,8 +169,8 @@ static int setup_url_ok(const char *url)
 
 static int setup_yes(const char *v)
 {
-	return v != NULL && (strcmp(v, "1") == 0 || _stricmp(v, "yes") == 0 ||
-			     _stricmp(v, "true") == 0);
+	return v != NULL &&
+	       (strcmp(v, "1") == 0 || _stricmp(v, "yes") == 0 || _stricmp(v, "true") == 0);
 }
 
 /* Write agent.ini from the properties. With none given (a repair, an
@@ -196,7 +198,9 @@ static int setup_configure(const char *nodes, const char *sm, const char *url, c
 		goto out;
 	}
 	if (url[0] != '\0' && !setup_url_ok(url)) {
-		setup_log("COLLECTOR_URL '%s' is not an http(s) URL without spaces: nothing written", url);
+		setup_log(
+			"COLLECTOR_URL '%s' is not an http(s) URL without spaces: nothing written",
+			url);
 		rc = SETUP_USAGE;
 		goto out;
 	}
@@ -250,8 +254,12 @@ static char *setup_xml_escape(const char *s)
 		n += strchr("&<>\"'", *p) != NULL ? 6 : 1;
 	out = malloc(n);
 	for (p = s, o = out; out != NULL && *p != '\0'; p++) {
-		const char *ent = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;" :
-				  *p == '"' ? "&quot;" : *p == '\'' ? "&apos;" : NULL;
+		const char *ent = *p == '&'    ? "&amp;"
+				  : *p == '<'  ? "&lt;"
+				  : *p == '>'  ? "&gt;"
+				  : *p == '"'  ? "&quot;"
+				  : *p == '\'' ? "&apos;"
+					       : NULL;
 
 		if (ent != NULL) {
 			memcpy(o, ent, strlen(ent));
@@ -318,8 +326,8 @@ static char *setup_task_xml(int which)
 		"      <Command>&quot;%s\\%s&quot;</Command>\r\n"
 		"      <Arguments>%s</Arguments>\r\n    </Exec>\r\n  </Actions>\r\n"
 		"</Task>\r\n",
-		setup_task_triggers[which], setup_task_principals[which], dir, setup_task_exes[which],
-		setup_task_args[which]);
+		setup_task_triggers[which], setup_task_principals[which], dir,
+		setup_task_exes[which], setup_task_args[which]);
 	free(dir);
 	return xml;
 }
@@ -401,7 +409,7 @@ static void setup_tasks_add(void)
 		path = uct_asprintf("%s\\%s", dir, setup_task_files[i]);
 		xml = setup_task_xml(i);
 		args = path != NULL ? uct_asprintf("/Create /F /TN \"%s\" /XML \"%s\"",
-						    setup_tasks[i], path)
+						   setup_tasks[i], path)
 				    : NULL;
 		if (xml != NULL && args != NULL && setup_write_utf16(path, xml) == 0)
 			setup_schtasks_run("/Create", setup_tasks[i], args);
@@ -529,7 +537,8 @@ static void setup_user_run(int argc, char **argv)
 			scoped = 1;
 			break;
 		}
-		scoped = scoped || (strcmp(argv[i], "user") == 0 && strcmp(argv[i - 1], "--scope") == 0);
+		scoped = scoped ||
+			 (strcmp(argv[i], "user") == 0 && strcmp(argv[i - 1], "--scope") == 0);
 		grown = uct_asprintf("%s%s%s", args, args[0] ? " " : "", argv[i]);
 		free(args);
 		args = grown;

@@ -20,10 +20,8 @@ static const char *anchor_why(const struct uct_cert *cert)
 	case UCT_CLAIM_CA:
 		return "says CA:TRUE and was not approved as a CA (pin it or give it with "
 		       "--ca-file to make it a root)";
-	case UCT_CLAIM_END_ENTITY:
-		return "says CA:FALSE";
-	case UCT_CLAIM_NONE:
-		break;
+	case UCT_CLAIM_END_ENTITY: return "says CA:FALSE";
+	case UCT_CLAIM_NONE: break;
 	}
 	if (cert->version != 3)
 		return "is X.509 v1 or v2 and says nothing about being a CA (regenerate it on "
@@ -56,8 +54,7 @@ enum uct_win_store uct_win_store_for(const struct uct_anchor *anchor)
 		 * .WithRequireLeafSelfSigned()), and Firefox never reads it: a
 		 * CA-issued leaf there would help no browser. */
 		return anchor->cert->self_signed ? UCT_WIN_PEOPLE : UCT_WIN_NONE;
-	default:
-		return UCT_WIN_NONE;
+	default: return UCT_WIN_NONE;
 	}
 }
 
@@ -79,6 +76,6 @@ int uct_anchor_check(const struct uct_anchor *anchor, const char *store_id, stru
 			   "%s; that trust would let its key sign certificates for any site, so it "
 			   "is trusted for its own server only",
 			   store_id, uct_trust_name(anchor->trust),
-			   anchor->cert->subject != NULL ? anchor->cert->subject : "a certificate", fp,
-			   anchor_why(anchor->cert));
+			   anchor->cert->subject != NULL ? anchor->cert->subject : "a certificate",
+			   fp, anchor_why(anchor->cert));
 }

@@ -16,7 +16,8 @@ int uct_chain_append_found(struct uct_chain *chain, struct uct_chain *found, con
 		uct_chain_clear(found);
 		return uct_err_set(err, UCT_E_PARSE, 0,
 				   "%s: no certificate found (expected PEM 'BEGIN CERTIFICATE' or "
-				   "DER)", what);
+				   "DER)",
+				   what);
 	}
 	grown = realloc(chain->certs, (chain->n + found->n) * sizeof(*grown));
 	if (grown == NULL) {

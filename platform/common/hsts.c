@@ -18,8 +18,8 @@
  * (security/manager/tools/getHSTSPreloadList.js).
  */
 static const char *const hsts_tlds[] = {
-	"android", "app", "bank", "chrome", "day", "dev", "foo", "gle", "google",
-	"insurance", "new", "page", "play", "youtube",
+	"android", "app",    "bank",      "chrome", "day",  "dev",  "foo",
+	"gle",     "google", "insurance", "new",    "page", "play", "youtube",
 };
 
 const char *uct_hsts_preloaded_tld(const char *host)

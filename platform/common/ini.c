@@ -33,8 +33,7 @@ int uct_ini_parse(const char *path, uct_ini_handler handler, void *ctx, struct u
 	return ini_parse_file(path, handler, ctx, NULL, err);
 }
 
-int uct_ini_parse_lenient(const char *path, uct_ini_handler handler, void *ctx,
-			  struct uct_err *err)
+int uct_ini_parse_lenient(const char *path, uct_ini_handler handler, void *ctx, struct uct_err *err)
 {
 	return ini_parse_file(path, handler, ctx, ini_log_skipped, err);
 }

@@ -22,6 +22,7 @@ int uct_entry_call(uct_entry_cb cb, const struct uct_store_entry *entry, void *c
 	if (err->code == 0)
 		uct_err_set(err, UCT_E_SYSTEM, 0,
 			    "listing the agent's certificates stopped on an error (%d) that "
-			    "gave no reason: report this as a bug", rc);
+			    "gave no reason: report this as a bug",
+			    rc);
 	return -1;
 }

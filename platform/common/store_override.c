@@ -43,8 +43,8 @@
 
 #define OVR_FILE "cert_override.txt"
 #define OVR_OID_SHA256 "OID.2.16.840.1.101.3.4.2.1"
-#define OVR_HEADER                                                                         \
-	"# PSM Certificate Override Settings file\n"                                       \
+#define OVR_HEADER                                   \
+	"# PSM Certificate Override Settings file\n" \
 	"# This is a generated file!  Do not edit.\n"
 #ifdef _WIN32
 #define OVR_SEP "\\"
@@ -237,8 +237,7 @@ static int ovr_format_line(const char *host, int port, const unsigned char sha25
 		lower[i] = (char)tolower((unsigned char)host[i]);
 	lower[i] = '\0';
 	uct_fp_format(sha256, fp);
-	return snprintf(buf, size, "%s:%d:\t%s\t%s\t", lower, port, OVR_OID_SHA256, fp) <
-			       (int)size
+	return snprintf(buf, size, "%s:%d:\t%s\t%s\t", lower, port, OVR_OID_SHA256, fp) < (int)size
 		       ? 0
 		       : -1;
 }
@@ -350,7 +349,8 @@ static int ovr_rewrite_add(const char *data, size_t len, const char *host, int p
 			placed = 1;
 			if (n != strlen(mine) || memcmp(data + off, mine, n) != 0)
 				*changed = 1;
-			if (ovr_buf_add(out, mine, strlen(mine)) != 0 || ovr_buf_add(out, "\n", 1) != 0)
+			if (ovr_buf_add(out, mine, strlen(mine)) != 0 ||
+			    ovr_buf_add(out, "\n", 1) != 0)
 				return -1;
 		} else {
 			*changed = 1; /* a stale duplicate for the same host:port */
@@ -422,7 +422,8 @@ static int ovr_add(struct uct_store *store, const struct uct_anchor *anchor, str
 	if (anchor->trust != UCT_TRUST_OVERRIDE)
 		return uct_err_set(err, UCT_E_USAGE, 0, "%s holds only overrides, not %s trust",
 				   store->id, uct_trust_name(anchor->trust));
-	if (ovr_format_line(anchor->host, anchor->port, anchor->cert->sha256, mine, sizeof(mine)) != 0)
+	if (ovr_format_line(anchor->host, anchor->port, anchor->cert->sha256, mine, sizeof(mine)) !=
+	    0)
 		return uct_err_set(err, UCT_E_USAGE, 0, "host name too long: %s", anchor->host);
 	if (uct_ovr_os_read(store->path, &data, &len, err) != 0)
 		return -1;
@@ -496,8 +497,8 @@ static int ovr_verify(struct uct_store *store, const struct uct_chain *chain, co
 	while (data != NULL && off < len && !out->trusted) {
 		n = ovr_line_len(data + off, data + len, &next);
 		if (ovr_parse_line(data + off, n, &ln) && ovr_line_is_for(&ln, host, port)) {
-			if (ln.has_fp && memcmp(ln.sha256, chain->certs[0]->sha256,
-						UCT_SHA256_LEN) == 0)
+			if (ln.has_fp &&
+			    memcmp(ln.sha256, chain->certs[0]->sha256, UCT_SHA256_LEN) == 0)
 				out->trusted = 1;
 			else
 				other = 1;

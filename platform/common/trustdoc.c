@@ -24,11 +24,10 @@ struct td_ctx {
 	struct uct_err *err;
 };
 
-static int td_fail(struct td_ctx *c, enum uct_trustdoc_fault fault, int code, const char *fmt,
-		   ...) __attribute__((format(UCT_PRINTF_FORMAT, 4, 5)));
+static int td_fail(struct td_ctx *c, enum uct_trustdoc_fault fault, int code, const char *fmt, ...)
+	__attribute__((format(UCT_PRINTF_FORMAT, 4, 5)));
 
-static int td_fail(struct td_ctx *c, enum uct_trustdoc_fault fault, int code, const char *fmt,
-		   ...)
+static int td_fail(struct td_ctx *c, enum uct_trustdoc_fault fault, int code, const char *fmt, ...)
 {
 	char msg[sizeof(c->err->msg)];
 	va_list ap;
@@ -178,8 +177,7 @@ static int td_endpoint(const struct uct_json *v, struct uct_trust_approval *a)
 
 	if (v == NULL || v->type != UCT_JSON_STRING || (colon = strrchr(v->str, ':')) == NULL ||
 	    strlen(colon + 1) < 1 || strlen(colon + 1) > 5 ||
-	    (port = td_digits(colon + 1, strlen(colon + 1))) < 1 || port > 65535 ||
-	    colon[1] == '0')
+	    (port = td_digits(colon + 1, strlen(colon + 1))) < 1 || port > 65535 || colon[1] == '0')
 		return -1;
 	if ((a->host = malloc((size_t)(colon - v->str) + 1)) == NULL)
 		return -1;
@@ -216,7 +214,8 @@ static int td_approval_target(const struct uct_json *v, struct uct_trust_approva
 	}
 	if (strcmp(kind->str, "host") == 0) {
 		a->kind = UCT_TRUST_KIND_HOST;
-		return td_string(uct_json_get(v, "host"), &a->host) < 0 || !td_host(a->host) ? -1 : 0;
+		return td_string(uct_json_get(v, "host"), &a->host) < 0 || !td_host(a->host) ? -1
+											     : 0;
 	}
 	if (strcmp(kind->str, "ca") == 0) {
 		a->kind = UCT_TRUST_KIND_CA;
@@ -236,8 +235,8 @@ static int td_approval(const struct uct_json *v, struct uct_trust_approval *a)
 	unsigned char fp[UCT_SHA256_LEN];
 
 	if (v->type != UCT_JSON_OBJECT || td_int(uct_json_get(v, "id"), 1, &a->id) < 0 ||
-	    td_time(uct_json_get(v, "approved_at"), &a->approved_at) < 0 ||
-	    sha == NULL || sha->type != UCT_JSON_STRING || uct_fp_parse(sha->str, fp) < 0)
+	    td_time(uct_json_get(v, "approved_at"), &a->approved_at) < 0 || sha == NULL ||
+	    sha->type != UCT_JSON_STRING || uct_fp_parse(sha->str, fp) < 0)
 		return -1;
 	uct_fp_format(fp, a->sha256);
 	return td_approval_target(v, a);
@@ -300,7 +299,8 @@ static int td_read(struct td_ctx *c, const struct uct_json *root, struct uct_tru
 	size_t i;
 
 	if (version == NULL || version->type != UCT_JSON_INT || version->num != 1)
-		return td_malformed(c, "\"version\" is not 1 (a newer collector? update the agent)");
+		return td_malformed(c,
+				    "\"version\" is not 1 (a newer collector? update the agent)");
 	if (td_int(uct_json_get(root, "serial"), 0, &doc->serial) < 0)
 		return td_malformed(c, "no \"serial\" (an integer of 0 or more)");
 	if (td_time(uct_json_get(root, "issued_at"), &doc->issued_at) < 0 ||
@@ -316,8 +316,10 @@ static int td_read(struct td_ctx *c, const struct uct_json *root, struct uct_tru
 		if (td_approval(&list->kids[i], &doc->approvals[i]) < 0) {
 			char what[96];
 
-			snprintf(what, sizeof(what), "approval %zu (at byte %zu) is not a valid "
-						     "approval", i + 1, list->kids[i].at);
+			snprintf(what, sizeof(what),
+				 "approval %zu (at byte %zu) is not a valid "
+				 "approval",
+				 i + 1, list->kids[i].at);
 			return td_malformed(c, what);
 		}
 	}
@@ -329,10 +331,11 @@ static int td_current(struct td_ctx *c, const struct uct_trustdoc *doc, int64_t 
 		      int64_t now)
 {
 	if (now >= doc->expires_at)
-		return td_fail(c, UCT_TRUSTDOC_EXPIRED, UCT_E_PARSE,
-			       "the trust document expired %lld s ago (serial %lld); the collector "
-			       "must be reachable to hand out a fresh one, and this PC's clock right",
-			       (long long)(now - doc->expires_at), (long long)doc->serial);
+		return td_fail(
+			c, UCT_TRUSTDOC_EXPIRED, UCT_E_PARSE,
+			"the trust document expired %lld s ago (serial %lld); the collector "
+			"must be reachable to hand out a fresh one, and this PC's clock right",
+			(long long)(now - doc->expires_at), (long long)doc->serial);
 	if (now < doc->issued_at - UCT_TRUSTDOC_SKEW)
 		return td_fail(c, UCT_TRUSTDOC_NOT_YET, UCT_E_PARSE,
 			       "the trust document is issued %lld s in the future; check this PC's "
@@ -360,7 +363,8 @@ int uct_trustdoc_check(const char *body, size_t len, const char *key_pem, int64_
 	*out = NULL;
 	*fault = UCT_TRUSTDOC_OK;
 	if (uct_json_parse(body, len, &root, &parse_err) < 0) {
-		td_fail(&c, parse_err.code == UCT_E_NOMEM ? UCT_TRUSTDOC_NOMEM : UCT_TRUSTDOC_MALFORMED,
+		td_fail(&c,
+			parse_err.code == UCT_E_NOMEM ? UCT_TRUSTDOC_NOMEM : UCT_TRUSTDOC_MALFORMED,
 			parse_err.code, "the trust document is malformed: %s", parse_err.msg);
 		goto out;
 	}

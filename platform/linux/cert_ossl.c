@@ -87,8 +87,7 @@ static int ossl_subject_cn(X509 *x, struct uct_cert *cert)
 		idx = next;
 	if (idx < 0)
 		return 0;
-	len = ASN1_STRING_to_UTF8(&utf8,
-				  X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx)));
+	len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx)));
 	if (len < 0)
 		return -1;
 	/* Escaped, not cut: a CN with an embedded NUL must not read as a
@@ -182,18 +181,11 @@ static void ossl_key(X509 *x, struct uct_cert *cert)
 		return;
 	switch (EVP_PKEY_get_base_id(key)) {
 	case EVP_PKEY_RSA:
-	case EVP_PKEY_RSA_PSS:
-		cert->key_type = UCT_KEY_RSA;
-		break;
-	case EVP_PKEY_EC:
-		cert->key_type = UCT_KEY_EC;
-		break;
+	case EVP_PKEY_RSA_PSS: cert->key_type = UCT_KEY_RSA; break;
+	case EVP_PKEY_EC: cert->key_type = UCT_KEY_EC; break;
 	case EVP_PKEY_ED25519:
-	case EVP_PKEY_ED448:
-		cert->key_type = UCT_KEY_ED;
-		break;
-	default:
-		cert->key_type = UCT_KEY_OTHER;
+	case EVP_PKEY_ED448: cert->key_type = UCT_KEY_ED; break;
+	default: cert->key_type = UCT_KEY_OTHER;
 	}
 	/* RSA: modulus bits; EC: field bits (256 for P-256); Ed25519: 256. */
 	cert->key_bits = EVP_PKEY_get_bits(key);
@@ -223,7 +215,7 @@ static unsigned ossl_key_usage(uint32_t ku)
 	} map[] = {
 		{KU_DIGITAL_SIGNATURE, 0}, {KU_NON_REPUDIATION, 1}, {KU_KEY_ENCIPHERMENT, 2},
 		{KU_DATA_ENCIPHERMENT, 3}, {KU_KEY_AGREEMENT, 4},   {KU_KEY_CERT_SIGN, 5},
-		{KU_CRL_SIGN, 6},	   {KU_ENCIPHER_ONLY, 7},   {KU_DECIPHER_ONLY, 8},
+		{KU_CRL_SIGN, 6},          {KU_ENCIPHER_ONLY, 7},   {KU_DECIPHER_ONLY, 8},
 	};
 	unsigned out = 0;
 	size_t i;
@@ -273,8 +265,9 @@ static void ossl_constraints(X509 *x, struct uct_cert *cert)
 static int ossl_unknown_critical(X509 *x)
 {
 	static const int known[] = {
-		NID_basic_constraints,	 NID_key_usage,		  NID_ext_key_usage,
-		NID_subject_alt_name,	 NID_name_constraints,	  NID_policy_constraints,
+		NID_basic_constraints,  NID_key_usage,
+		NID_ext_key_usage,      NID_subject_alt_name,
+		NID_name_constraints,   NID_policy_constraints,
 		NID_inhibit_any_policy, NID_certificate_policies,
 	};
 	int i, nid;
@@ -314,8 +307,7 @@ static int ossl_aia(X509 *x, struct uct_cert *cert)
 	for (i = 0; aia != NULL && i < sk_ACCESS_DESCRIPTION_num(aia); i++) {
 		ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, i);
 
-		if (OBJ_obj2nid(ad->method) != NID_ad_ca_issuers ||
-		    ad->location->type != GEN_URI)
+		if (OBJ_obj2nid(ad->method) != NID_ad_ca_issuers || ad->location->type != GEN_URI)
 			continue;
 		p = ASN1_STRING_get0_data(ad->location->d.uniformResourceIdentifier);
 		len = ASN1_STRING_length(ad->location->d.uniformResourceIdentifier);
@@ -390,8 +382,7 @@ nomem:
 	return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory parsing a certificate");
 }
 
-int uct_cert_parse(const unsigned char *der, size_t len, struct uct_cert **out,
-		   struct uct_err *err)
+int uct_cert_parse(const unsigned char *der, size_t len, struct uct_cert **out, struct uct_err *err)
 {
 	const unsigned char *p = der;
 	char reason[256];
@@ -408,7 +399,8 @@ int uct_cert_parse(const unsigned char *der, size_t len, struct uct_cert **out,
 				   "not a DER certificate: %s",
 				   ossl_reason(reason, sizeof(reason)));
 	if ((size_t)(p - der) != len)
-		rc = uct_err_set(err, UCT_E_PARSE, 0, "%zu bytes of trailing data after the certificate",
+		rc = uct_err_set(err, UCT_E_PARSE, 0,
+				 "%zu bytes of trailing data after the certificate",
 				 len - (size_t)(p - der));
 	else
 		rc = ossl_cert_new(x, der, len, out, err);
@@ -616,7 +608,8 @@ static int ossl_signed_recall(const struct uct_cert *child, const struct uct_cer
 	return found;
 }
 
-static void ossl_signed_remember(const struct uct_cert *child, const struct uct_cert *issuer, int ok)
+static void ossl_signed_remember(const struct uct_cert *child, const struct uct_cert *issuer,
+				 int ok)
 {
 	struct ossl_signed_memo *m;
 

@@ -22,7 +22,6 @@
 #include "safepath.h"
 #include "store_nss.h"
 
-
 struct disc {
 	const struct uct_discover_opts *opts;
 	char *home; /* absolute */
@@ -104,8 +103,7 @@ static int disc_under_home(const struct disc *d, const char *dir)
  * problems, so that the report says which profile was left alone; -1 when
  * out of memory.
  */
-static int disc_unsafe(struct disc *d, const char *what, const char *dir,
-		       const char *const *files)
+static int disc_unsafe(struct disc *d, const char *what, const char *dir, const char *const *files)
 {
 	struct uct_err e = {0};
 	char *line;
@@ -142,8 +140,7 @@ static int disc_nss_home(struct disc *d, const char *dir, struct uct_store *stor
 /* 0 when dir is new and the agent may write in it; 1 when it is skipped
  * (it already has stores, or disc_unsafe says why not); -1 when out of
  * memory. */
-static int disc_skip(struct disc *d, const char *what, const char *dir,
-		     const char *const *files)
+static int disc_skip(struct disc *d, const char *what, const char *dir, const char *const *files)
 {
 	int seen = disc_seen(d, dir);
 
@@ -342,7 +339,10 @@ static int disc_firefox(struct disc *d)
 #define DISC_FF_CERT_DIR "/usr/local/share/uccx-trust/certs"
 
 static const char *const disc_ff_install_dirs[] = {
-	"/usr/lib/firefox-esr", "/usr/lib/firefox", "/usr/lib64/firefox", "/opt/firefox",
+	"/usr/lib/firefox-esr",
+	"/usr/lib/firefox",
+	"/usr/lib64/firefox",
+	"/opt/firefox",
 };
 
 /*
@@ -523,19 +523,20 @@ static int disc_check_owner(const char *home, struct uct_err *err)
 	struct stat sb;
 
 	if (stat(home, &sb) != 0)
-		return uct_err_set(err, UCT_E_IO, errno, "cannot read the home directory %s: %s", home,
-				   strerror(errno));
+		return uct_err_set(err, UCT_E_IO, errno, "cannot read the home directory %s: %s",
+				   home, strerror(errno));
 	if (sb.st_uid != geteuid())
-		return uct_err_set(err, UCT_E_USAGE, 0,
-				   "%s belongs to another user (uid %u): run uccx-trust as that user "
-				   "(for example from the login script) so that their browser "
-				   "databases stay theirs",
-				   home, (unsigned)sb.st_uid);
+		return uct_err_set(
+			err, UCT_E_USAGE, 0,
+			"%s belongs to another user (uid %u): run uccx-trust as that user "
+			"(for example from the login script) so that their browser "
+			"databases stay theirs",
+			home, (unsigned)sb.st_uid);
 	return 0;
 }
 
-int uct_stores_discover(const struct uct_discover_opts *opts, struct uct_store ***out,
-			size_t *n, struct uct_err *err)
+int uct_stores_discover(const struct uct_discover_opts *opts, struct uct_store ***out, size_t *n,
+			struct uct_err *err)
 {
 	struct disc d = {0};
 	unsigned mask;

@@ -61,8 +61,8 @@ struct fetch_job {
 	struct uct_fetch_target *target;
 	char errbuf[CURL_ERROR_SIZE];
 	int done;
-	struct uct_chain sent;   /* the server's chain, from fetch_on_chain */
-	struct uct_err sent_err; /* why a certificate of it cannot be read */
+	struct uct_chain sent;      /* the server's chain, from fetch_on_chain */
+	struct uct_err sent_err;    /* why a certificate of it cannot be read */
 	struct uct_ossl_seen *seen; /* shared by the jobs of one fetch */
 };
 
@@ -256,10 +256,8 @@ static int fetch_is_tls_error(CURLcode rc)
 	case CURLE_SSL_INVALIDCERTSTATUS:
 	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
 	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_USE_SSL_FAILED:
-		return 1;
-	default:
-		return 0;
+	case CURLE_USE_SSL_FAILED: return 1;
+	default: return 0;
 	}
 }
 
@@ -298,13 +296,12 @@ static int fetch_classify_connect(struct uct_fetch_target *t, CURLcode rc, long 
 			t->host, t->port);
 	else if (rc == CURLE_COULDNT_CONNECT)
 		fetch_set(t, UCT_FETCH_REFUSED,
-			  "cannot reach %s:%d (%s): check the network route and firewalls",
-			  t->host, t->port, strerror((int)os_errno));
+			  "cannot reach %s:%d (%s): check the network route and firewalls", t->host,
+			  t->port, strerror((int)os_errno));
 	else if (rc == CURLE_OPERATION_TIMEDOUT && (peer_ip == NULL || peer_ip[0] == '\0'))
-		fetch_set(
-			t, UCT_FETCH_TIMEOUT,
-			"no TCP connection to %s:%d in time: is a firewall dropping packets?",
-			t->host, t->port);
+		fetch_set(t, UCT_FETCH_TIMEOUT,
+			  "no TCP connection to %s:%d in time: is a firewall dropping packets?",
+			  t->host, t->port);
 	else if (rc == CURLE_OPERATION_TIMEDOUT)
 		fetch_set(
 			t, UCT_FETCH_TIMEOUT,
@@ -406,7 +403,7 @@ static void fetch_run(CURLM *multi, size_t pending, int64_t start, int64_t deadl
 		if (now >= deadline)
 			break;
 		cu->multi_poll(multi, NULL, 0, (int)(deadline - now < 100 ? deadline - now : 100),
-				NULL);
+			       NULL);
 	}
 }
 

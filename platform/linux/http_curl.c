@@ -69,9 +69,8 @@ static struct curl_slist *post_headers(const struct uct_curl_api *cu,
 	return headers;
 }
 
-static void post_setopts(const struct uct_curl_api *cu, CURL *curl,
-			 const struct uct_http_post *req, struct curl_slist *headers,
-			 struct curl_slist *connect_to, char *errbuf)
+static void post_setopts(const struct uct_curl_api *cu, CURL *curl, const struct uct_http_post *req,
+			 struct curl_slist *headers, struct curl_slist *connect_to, char *errbuf)
 {
 	cu->easy_setopt(curl, CURLOPT_URL, req->url);
 	cu->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https,http");
@@ -94,9 +93,8 @@ static void post_setopts(const struct uct_curl_api *cu, CURL *curl,
 		cu->easy_setopt(curl, CURLOPT_PROXY, req->proxy);
 }
 
-static int post_perform(const struct uct_curl_api *cu, CURL *curl,
-			const struct uct_http_post *req, const char *errbuf, long *status,
-			struct uct_err *err)
+static int post_perform(const struct uct_curl_api *cu, CURL *curl, const struct uct_http_post *req,
+			const char *errbuf, long *status, struct uct_err *err)
 {
 	CURLcode rc = cu->easy_perform(curl);
 
@@ -169,7 +167,8 @@ int uct_dir_list(const char *dir, struct uct_strv *names, struct uct_err *err)
 	d = fdopendir(fd);
 	if (d == NULL) {
 		close(fd);
-		return uct_err_set(err, UCT_E_IO, errno, "cannot read %s: %s", dir, strerror(errno));
+		return uct_err_set(err, UCT_E_IO, errno, "cannot read %s: %s", dir,
+				   strerror(errno));
 	}
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_type != DT_REG || de->d_name[0] == '.')
@@ -199,7 +198,8 @@ int uct_file_remove(const char *path, struct uct_err *err)
 			       ? 0
 			       : uct_err_set(err, e.code, e.native, "%s", e.msg);
 	if (unlinkat(fd, uct_path_base(path), 0) != 0 && errno != ENOENT)
-		rc = uct_err_set(err, UCT_E_IO, errno, "cannot remove %s: %s", path, strerror(errno));
+		rc = uct_err_set(err, UCT_E_IO, errno, "cannot remove %s: %s", path,
+				 strerror(errno));
 	close(fd);
 	return rc;
 }

@@ -29,7 +29,8 @@ static int digest_file(EVP_MD_CTX *md, const char *path, struct uct_err *err)
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return EVP_DigestUpdate(md, "-", 1) == 1 ? 0 : -1;
-		return uct_err_set(err, UCT_E_IO, errno, "cannot read %s: %s", path, strerror(errno));
+		return uct_err_set(err, UCT_E_IO, errno, "cannot read %s: %s", path,
+				   strerror(errno));
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		uct_err_set(err, UCT_E_IO, errno, "%s is not a regular file", path);

@@ -11,7 +11,7 @@
  * browser's name and the database files of dir that certificates and trust
  * live in. -1 with err set when a file
  * cannot be read or a write is in progress (cert9.db-journal exists). */
-int uct_nss_db_digest(const char *dir, enum uct_browser browser,
-		      unsigned char out[UCT_SHA256_LEN], struct uct_err *err);
+int uct_nss_db_digest(const char *dir, enum uct_browser browser, unsigned char out[UCT_SHA256_LEN],
+		      struct uct_err *err);
 
 #endif

@@ -73,9 +73,9 @@ int uct_nss_library_path(char *buf, size_t size)
 
 	/* Loaded: where it really came from. */
 	pthread_mutex_lock(&nss_dl_lock);
-	n = nss_dl_handle != NULL ? nss_dl_dir_of((const void *)uct_nss_api.NSS_InitContext, dir,
-						   sizeof(dir))
-				  : 1;
+	n = nss_dl_handle != NULL
+		    ? nss_dl_dir_of((const void *)uct_nss_api.NSS_InitContext, dir, sizeof(dir))
+		    : 1;
 	pthread_mutex_unlock(&nss_dl_lock);
 	if (n == 1)
 		n = nss_dl_dir_of((const void *)OpenSSL_version, dir, sizeof(dir));

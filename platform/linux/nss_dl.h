@@ -17,16 +17,38 @@
 #include "platform.h"
 
 /* Every NSS function the agent calls (store_nss.c), X(name). */
-#define UCT_NSS_FUNCTIONS(X)                                                                   \
-	X(CERT_ChangeCertTrust) X(CERT_CheckCertValidTimes) X(CERT_DecodeBasicConstraintValue) \
-	X(CERT_DecodeTrustString) X(CERT_DestroyCertList) X(CERT_DestroyCertificate)           \
-	X(CERT_DupCertificate) X(CERT_FindCertExtension) X(CERT_GetCertTrust)                  \
-	X(CERT_GetDefaultCertDB) X(CERT_NewTempCertificate) X(CERT_VerifyCertName)             \
-	X(CERT_VerifyCertNow) X(NSS_InitContext) X(NSS_ShutdownContext)                        \
-	X(PK11_FindCertFromDERCertItem) X(PK11_FreeSlot) X(PK11_GetInternalKeySlot)            \
-	X(PK11_GetTokenName) X(PK11_HashBuf) X(PK11_ImportCert) X(PK11_InitPin)                \
-	X(PK11_IsLoggedIn) X(PK11_ListCertsInSlot) X(PK11_NeedLogin) X(PK11_NeedUserInit)      \
-	X(PR_ErrorToName) X(PR_ErrorToString) X(PR_GetError) X(PR_Now) X(SECITEM_FreeItem)     \
+#define UCT_NSS_FUNCTIONS(X)               \
+	X(CERT_ChangeCertTrust)            \
+	X(CERT_CheckCertValidTimes)        \
+	X(CERT_DecodeBasicConstraintValue) \
+	X(CERT_DecodeTrustString)          \
+	X(CERT_DestroyCertList)            \
+	X(CERT_DestroyCertificate)         \
+	X(CERT_DupCertificate)             \
+	X(CERT_FindCertExtension)          \
+	X(CERT_GetCertTrust)               \
+	X(CERT_GetDefaultCertDB)           \
+	X(CERT_NewTempCertificate)         \
+	X(CERT_VerifyCertName)             \
+	X(CERT_VerifyCertNow)              \
+	X(NSS_InitContext)                 \
+	X(NSS_ShutdownContext)             \
+	X(PK11_FindCertFromDERCertItem)    \
+	X(PK11_FreeSlot)                   \
+	X(PK11_GetInternalKeySlot)         \
+	X(PK11_GetTokenName)               \
+	X(PK11_HashBuf)                    \
+	X(PK11_ImportCert)                 \
+	X(PK11_InitPin)                    \
+	X(PK11_IsLoggedIn)                 \
+	X(PK11_ListCertsInSlot)            \
+	X(PK11_NeedLogin)                  \
+	X(PK11_NeedUserInit)               \
+	X(PR_ErrorToName)                  \
+	X(PR_ErrorToString)                \
+	X(PR_GetError)                     \
+	X(PR_Now)                          \
+	X(SECITEM_FreeItem)                \
 	X(SEC_DeletePermCertificate)
 
 #define UCT_NSS_FIELD(name) __typeof__(name) *name;

@@ -103,9 +103,11 @@ int uct_ovr_os_read(const char *path, char **out, size_t *len, struct uct_err *e
 		return 0;
 	if (fd < 0 && errno == ELOOP)
 		return uct_err_set(err, UCT_E_IO, ELOOP,
-				   "%s is a symbolic link: refusing to use it (remove the link)", path);
+				   "%s is a symbolic link: refusing to use it (remove the link)",
+				   path);
 	if (fd < 0)
-		return uct_err_set(err, UCT_E_IO, errno, "cannot open %s: %s", path, strerror(errno));
+		return uct_err_set(err, UCT_E_IO, errno, "cannot open %s: %s", path,
+				   strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > UCT_OVR_MAX_SIZE) {
 		uct_err_set(err, UCT_E_IO, 0, "%s is not a regular file of sensible size", path);
 		goto err;
@@ -120,7 +122,8 @@ int uct_ovr_os_read(const char *path, char **out, size_t *len, struct uct_err *e
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			uct_err_set(err, UCT_E_IO, errno, "cannot read %s: %s", path, strerror(errno));
+			uct_err_set(err, UCT_E_IO, errno, "cannot read %s: %s", path,
+				    strerror(errno));
 			goto err;
 		}
 		if (r == 0)
@@ -203,9 +206,10 @@ static int ovr_check_target(int dfd, const char *path, struct uct_err *err)
 				       : uct_err_set(err, UCT_E_IO, errno, "cannot inspect %s: %s",
 						     path, strerror(errno));
 	if (S_ISLNK(st.st_mode))
-		return uct_err_set(err, UCT_E_IO, ELOOP,
-				   "%s is a symbolic link: refusing to write through it (remove the link)",
-				   path);
+		return uct_err_set(
+			err, UCT_E_IO, ELOOP,
+			"%s is a symbolic link: refusing to write through it (remove the link)",
+			path);
 	if (!S_ISREG(st.st_mode))
 		return uct_err_set(err, UCT_E_IO, 0, "%s is not a regular file", path);
 	return 0;

@@ -19,13 +19,13 @@
 #define SAFE_MAX_LINKS 40
 
 struct safe_walk {
-	int fd;                /* the directory reached so far (O_PATH) */
-	char shown[PATH_MAX];  /* its path, for messages */
-	char via[PATH_MAX];    /* the last link followed to get there, or "" */
-	char *rest;            /* what is left to walk, owned */
+	int fd;               /* the directory reached so far (O_PATH) */
+	char shown[PATH_MAX]; /* its path, for messages */
+	char via[PATH_MAX];   /* the last link followed to get there, or "" */
+	char *rest;           /* what is left to walk, owned */
 	int links;
-	int strict;            /* a sticky bit no longer excuses a writable directory */
-	struct stat home;      /* strict from this directory down (st_nlink 0: none) */
+	int strict;       /* a sticky bit no longer excuses a writable directory */
+	struct stat home; /* strict from this directory down (st_nlink 0: none) */
 };
 
 /* Whose directories and links the agent may rely on: its own and root's
@@ -50,18 +50,20 @@ static int safe_dir_ok(int fd, struct safe_walk *w, struct uct_err *err)
 		return uct_err_set(err, UCT_E_IO, errno, "cannot inspect %s: %s", shown,
 				   strerror(errno));
 	if (!safe_owner_ok(st.st_uid))
-		return uct_err_set(err, UCT_E_IO, EPERM,
-				   "refusing to write under %s%s: it belongs to another user (uid %u), "
-				   "who could redirect what uccx-trust writes there; run uccx-trust as "
-				   "that user, or use a directory of your own",
-				   shown, via, (unsigned)st.st_uid);
+		return uct_err_set(
+			err, UCT_E_IO, EPERM,
+			"refusing to write under %s%s: it belongs to another user (uid %u), "
+			"who could redirect what uccx-trust writes there; run uccx-trust as "
+			"that user, or use a directory of your own",
+			shown, via, (unsigned)st.st_uid);
 	if (w->home.st_nlink != 0 && st.st_dev == w->home.st_dev && st.st_ino == w->home.st_ino)
 		w->strict = 1;
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && ((st.st_mode & S_ISVTX) == 0 || w->strict))
-		return uct_err_set(err, UCT_E_IO, EPERM,
-				   "refusing to write under %s%s: other users can change it (mode %04o); "
-				   "make it writable by its owner only (chmod go-w %s)",
-				   shown, via, (unsigned)(st.st_mode & 07777), shown);
+		return uct_err_set(
+			err, UCT_E_IO, EPERM,
+			"refusing to write under %s%s: other users can change it (mode %04o); "
+			"make it writable by its owner only (chmod go-w %s)",
+			shown, via, (unsigned)(st.st_mode & 07777), shown);
 	return 0;
 }
 
@@ -114,12 +116,14 @@ static int safe_follow(struct safe_walk *w, const char *name, const struct stat 
 	ssize_t len;
 
 	if (!safe_owner_ok(st->st_uid))
-		return uct_err_set(err, UCT_E_IO, EPERM,
-				   "refusing to follow %s%s%s: a symbolic link of another user (uid %u), "
-				   "who could point it anywhere; remove it",
-				   w->shown, strlen(w->shown) > 1 ? "/" : "", name, (unsigned)st->st_uid);
+		return uct_err_set(
+			err, UCT_E_IO, EPERM,
+			"refusing to follow %s%s%s: a symbolic link of another user (uid %u), "
+			"who could point it anywhere; remove it",
+			w->shown, strlen(w->shown) > 1 ? "/" : "", name, (unsigned)st->st_uid);
 	if (++w->links > SAFE_MAX_LINKS)
-		return uct_err_set(err, UCT_E_IO, ELOOP, "too many symbolic links under %s", w->shown);
+		return uct_err_set(err, UCT_E_IO, ELOOP, "too many symbolic links under %s",
+				   w->shown);
 	len = readlinkat(w->fd, name, target, sizeof(target) - 1);
 	if (len < 0)
 		return uct_err_set(err, UCT_E_IO, errno, "cannot read the link %s/%s: %s", w->shown,
@@ -162,8 +166,9 @@ static int safe_step(struct safe_walk *w, const char *name, const char *rest, in
 			return uct_err_set(err, UCT_E_IO, errno, "cannot use %s%s%s: %s", w->shown,
 					   strlen(w->shown) > 1 ? "/" : "", name, strerror(errno));
 		if (mkdirat(w->fd, name, 0700) != 0 && errno != EEXIST)
-			return uct_err_set(err, UCT_E_IO, errno, "cannot create directory %s/%s: %s",
-					   w->shown, name, strerror(errno));
+			return uct_err_set(err, UCT_E_IO, errno,
+					   "cannot create directory %s/%s: %s", w->shown, name,
+					   strerror(errno));
 	} else if (S_ISLNK(st.st_mode)) {
 		return safe_follow(w, name, &st, rest, err);
 	}
@@ -171,9 +176,11 @@ static int safe_step(struct safe_walk *w, const char *name, const char *rest, in
 	fd = openat(w->fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	safe_show_append(w, name);
 	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR))
-		return uct_err_set(err, UCT_E_IO, errno,
-				   "refusing to write under %s: not a directory (or it changed into a "
-				   "symbolic link while being checked)", w->shown);
+		return uct_err_set(
+			err, UCT_E_IO, errno,
+			"refusing to write under %s: not a directory (or it changed into a "
+			"symbolic link while being checked)",
+			w->shown);
 	if (fd < 0)
 		return uct_err_set(err, UCT_E_IO, errno, "cannot open %s: %s", w->shown,
 				   strerror(errno));
@@ -219,7 +226,8 @@ static int safe_walk_path(struct safe_walk *w, const char *path, int flags, stru
 	} else {
 		cwd = getcwd(NULL, 0);
 		if (cwd == NULL)
-			return uct_err_set(err, UCT_E_IO, errno, "cannot find the working directory: %s",
+			return uct_err_set(err, UCT_E_IO, errno,
+					   "cannot find the working directory: %s",
 					   strerror(errno));
 		w->rest = uct_asprintf("%s/%s", cwd, path);
 		free(cwd);
@@ -287,24 +295,31 @@ int uct_safe_file_check(int dirfd, const char *dir, const char *name, struct uct
 	struct stat st;
 
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-		return errno == ENOENT ? 0
-				       : uct_err_set(err, UCT_E_IO, errno, "cannot inspect %s/%s: %s",
-						     dir, name, strerror(errno));
+		return errno == ENOENT
+			       ? 0
+			       : uct_err_set(err, UCT_E_IO, errno, "cannot inspect %s/%s: %s", dir,
+					     name, strerror(errno));
 	if (S_ISLNK(st.st_mode))
-		return uct_err_set(err, UCT_E_IO, ELOOP,
-				   "refusing to use %s/%s: it is a symbolic link (remove it and run "
-				   "again)", dir, name);
+		return uct_err_set(
+			err, UCT_E_IO, ELOOP,
+			"refusing to use %s/%s: it is a symbolic link (remove it and run "
+			"again)",
+			dir, name);
 	if (!S_ISREG(st.st_mode))
-		return uct_err_set(err, UCT_E_IO, EINVAL, "refusing to use %s/%s: not a regular file",
-				   dir, name);
+		return uct_err_set(err, UCT_E_IO, EINVAL,
+				   "refusing to use %s/%s: not a regular file", dir, name);
 	if (!safe_owner_ok(st.st_uid))
-		return uct_err_set(err, UCT_E_IO, EPERM,
-				   "refusing to use %s/%s: it belongs to another user (uid %u); run "
-				   "uccx-trust as that user", dir, name, (unsigned)st.st_uid);
+		return uct_err_set(
+			err, UCT_E_IO, EPERM,
+			"refusing to use %s/%s: it belongs to another user (uid %u); run "
+			"uccx-trust as that user",
+			dir, name, (unsigned)st.st_uid);
 	if (st.st_nlink > 1)
-		return uct_err_set(err, UCT_E_IO, EMLINK,
-				   "refusing to use %s/%s: it has other hard links, so writing it would "
-				   "change another file too (replace it with a copy)", dir, name);
+		return uct_err_set(
+			err, UCT_E_IO, EMLINK,
+			"refusing to use %s/%s: it has other hard links, so writing it would "
+			"change another file too (replace it with a copy)",
+			dir, name);
 	return 0;
 }
 

@@ -21,11 +21,10 @@ static EVP_PKEY *sig_read_p256(const char *pem)
 	size_t len = 0;
 
 	BIO_free(mem);
-	if (pkey != NULL &&
-	    (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_EC ||
-	     EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
-					    &len) != 1 ||
-	     strcmp(group, "prime256v1") != 0)) {
+	if (pkey != NULL && (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_EC ||
+			     EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group,
+							    sizeof(group), &len) != 1 ||
+			     strcmp(group, "prime256v1") != 0)) {
 		EVP_PKEY_free(pkey);
 		pkey = NULL;
 	}
@@ -57,7 +56,8 @@ int uct_sig_verify_p256(const char *pubkey_pem, const void *data, size_t len,
 	if (ok == 1)
 		rc = 0;
 	else
-		uct_err_set(err, UCT_E_CRYPTO, 0, "the signature does not verify with the trust key");
+		uct_err_set(err, UCT_E_CRYPTO, 0,
+			    "the signature does not verify with the trust key");
 out:
 	ERR_clear_error();
 	EVP_MD_CTX_free(md);

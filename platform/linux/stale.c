@@ -78,8 +78,7 @@ int uct_stale_remove_dir(const char *path)
 	return stale_remove_dir(AT_FDCWD, path);
 }
 
-void uct_stale_clean_at(int dfd, const char *dir, const char *prefix, const char *marker,
-			int dirs)
+void uct_stale_clean_at(int dfd, const char *dir, const char *prefix, const char *marker, int dirs)
 {
 	struct dirent *de;
 	struct stat st;

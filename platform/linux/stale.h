@@ -20,8 +20,7 @@
 void uct_stale_clean(const char *dir, const char *prefix, const char *marker, int dirs);
 /* The same in the directory open as dfd (reached by the safe walk); dir
  * only names it in log lines. dfd stays open. */
-void uct_stale_clean_at(int dfd, const char *dir, const char *prefix, const char *marker,
-			int dirs);
+void uct_stale_clean_at(int dfd, const char *dir, const char *prefix, const char *marker, int dirs);
 
 /* Empty the directory path of its regular files and remove it (a new NSS
  * database that was not moved into place). -1 when something stays. */

@@ -95,7 +95,8 @@ static int ffp_load(const struct uct_store *store, int create, json_t **doc, jso
 		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
 	return uct_err_set(err, UCT_E_PARSE, 0,
 			   "%s: policies, Certificates or Install is not what Firefox expects; "
-			   "uccx-trust does not rewrite it", store->path);
+			   "uccx-trust does not rewrite it",
+			   store->path);
 }
 
 /* Drop the Install list, then Certificates, then the file itself when our
@@ -114,8 +115,8 @@ static int ffp_save(const struct uct_store *store, json_t *doc, struct uct_err *
 		json_object_del(policies, "Certificates");
 	if (policies != NULL && json_object_size(policies) == 0 && json_object_size(doc) == 1) {
 		if (unlink(store->path) < 0 && errno != ENOENT)
-			return uct_err_set(err, UCT_E_IO, errno, "cannot remove %s: %s", store->path,
-					   strerror(errno));
+			return uct_err_set(err, UCT_E_IO, errno, "cannot remove %s: %s",
+					   store->path, strerror(errno));
 		/* Upstream's /etc/firefox/policies, when we created it and it is
 		 * now empty (rmdir leaves anything non-empty alone). */
 		slash = strrchr(store->path, '/');
@@ -150,9 +151,9 @@ static int ffp_listed(json_t *install, const char *path)
 	json_t *item;
 	size_t i;
 
-	json_array_foreach(install, i, item)
-		if (json_is_string(item) && strcmp(json_string_value(item), path) == 0)
-			return 1;
+	json_array_foreach(install, i,
+			   item) if (json_is_string(item) &&
+				     strcmp(json_string_value(item), path) == 0) return 1;
 	return 0;
 }
 
@@ -196,9 +197,10 @@ static void ffp_clean(struct uct_store *store)
 		closedir(dir);
 	for (size_t i = 0; i < unused.n; i++) {
 		if (unlinkat(dfd, unused.v[i], 0) == 0)
-			uct_log(UCT_LOG_WARN, "%s/%s: removed, %s no longer lists it (an earlier "
-					      "run stopped while removing it)", cert_dir, unused.v[i],
-				store->path);
+			uct_log(UCT_LOG_WARN,
+				"%s/%s: removed, %s no longer lists it (an earlier "
+				"run stopped while removing it)",
+				cert_dir, unused.v[i], store->path);
 		else
 			uct_log(UCT_LOG_WARN, "cannot remove %s/%s: %s", cert_dir, unused.v[i],
 				strerror(errno));
@@ -248,7 +250,8 @@ static int ffp_list(struct uct_store *store, uct_entry_cb cb, void *ctx, struct 
 
 	if (ffp_load(store, 0, &doc, &install, err) < 0)
 		return -1;
-	json_array_foreach(install, i, item) {
+	json_array_foreach(install, i, item)
+	{
 		const char *path = json_string_value(item);
 
 		memset(&entry, 0, sizeof(entry));
@@ -258,7 +261,8 @@ static int ffp_list(struct uct_store *store, uct_entry_cb cb, void *ctx, struct 
 		if (uct_cert_read_file(path, &chain, &rerr) == 0 && chain.n == 1 &&
 		    memcmp(chain.certs[0]->sha256, entry.sha256, UCT_SHA256_LEN) == 0)
 			entry.trust = uct_cert_ca_claim(chain.certs[0]) == UCT_CLAIM_CA
-					      ? UCT_TRUST_ROOT : UCT_TRUST_PEER;
+					      ? UCT_TRUST_ROOT
+					      : UCT_TRUST_PEER;
 		uct_chain_clear(&chain);
 		entry.label = path;
 		if ((rc = uct_entry_call(cb, &entry, ctx, err)) != 0)
@@ -286,7 +290,8 @@ static int ffp_add(struct uct_store *store, const struct uct_anchor *anchor, str
 	    (anchor->trust == UCT_TRUST_PEER && !cert->self_signed))
 		return uct_err_set(err, UCT_E_USAGE, 0,
 				   "%s: Firefox's policy installs CAs: only an approved root or a "
-				   "self-signed certificate that says CA:FALSE goes there", store->id);
+				   "self-signed certificate that says CA:FALSE goes there",
+				   store->id);
 	path = uct_machine_file(ffp_cert_dir(store), cert->sha256, ".pem");
 	if (path == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
@@ -295,10 +300,10 @@ static int ffp_add(struct uct_store *store, const struct uct_anchor *anchor, str
 		goto out;
 	if (uct_machine_write_pem(ffp_cert_dir(store), path, cert, err) < 0)
 		goto out;
-	json_array_foreach(install, i, item)
-		if (json_is_string(item) && strcmp(json_string_value(item), path) == 0)
-			break;
-	if (i == json_array_size(install) && json_array_append_new(install, json_string(path)) < 0) {
+	json_array_foreach(install, i, item) if (json_is_string(item) &&
+						 strcmp(json_string_value(item), path) == 0) break;
+	if (i == json_array_size(install) &&
+	    json_array_append_new(install, json_string(path)) < 0) {
 		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
 		goto out;
 	}
@@ -309,8 +314,7 @@ out:
 	return rc;
 }
 
-static int ffp_remove(struct uct_store *store, const struct uct_anchor *anchor,
-		      struct uct_err *err)
+static int ffp_remove(struct uct_store *store, const struct uct_anchor *anchor, struct uct_err *err)
 {
 	json_t *doc = NULL, *install, *item;
 	char *path;
@@ -361,7 +365,8 @@ static int ffp_verify(struct uct_store *store, const struct uct_chain *chain, co
 		return 0;
 	if (ffp_load(store, 0, &doc, &install, err) < 0)
 		return -1;
-	json_array_foreach(install, i, item) {
+	json_array_foreach(install, i, item)
+	{
 		const char *path = json_string_value(item);
 		unsigned char sha[UCT_SHA256_LEN];
 
@@ -374,8 +379,8 @@ static int ffp_verify(struct uct_store *store, const struct uct_chain *chain, co
 			if (memcmp(chain->certs[c]->sha256, have.certs[have.n - 1]->sha256,
 				   UCT_SHA256_LEN) == 0)
 				out->trusted = 1;
-		if (!out->trusted && uct_cert_signed_by(chain->certs[chain->n - 1],
-							 have.certs[have.n - 1]))
+		if (!out->trusted &&
+		    uct_cert_signed_by(chain->certs[chain->n - 1], have.certs[have.n - 1]))
 			out->trusted = 1;
 	}
 	uct_chain_clear(&have);

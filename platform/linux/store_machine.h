@@ -17,8 +17,7 @@
 char *uct_machine_file(const char *dir, const unsigned char sha256[UCT_SHA256_LEN],
 		       const char *ext);
 /* 0 and the fingerprint when base is "uccx-trust-<64 hex>EXT", else -1. */
-int uct_machine_parse_name(const char *base, const char *ext,
-			   unsigned char sha256[UCT_SHA256_LEN]);
+int uct_machine_parse_name(const char *base, const char *ext, unsigned char sha256[UCT_SHA256_LEN]);
 /* Write cert as PEM to path (atomically, mode 0644), after creating dir and
  * its missing parents with mode 0755 (a browser run by any user reads it).
  * Refuses a dir that is a symbolic link. */

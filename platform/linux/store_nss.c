@@ -60,7 +60,7 @@ struct nss_memo {
 struct nss_impl {
 	NSSInitContext *ctx; /* NULL when closed */
 	int rw;
-	int nodb; /* read-only open of a database that does not exist yet */
+	int nodb;   /* read-only open of a database that does not exist yet */
 	char *home; /* the home the database belongs to, or NULL (nss_guard) */
 	struct nss_memo memo[NSS_MEMO_MAX];
 	size_t n_memo;
@@ -149,12 +149,13 @@ static int nss_check_dir(const char *dir, struct uct_err *err)
 	struct stat st;
 
 	if (lstat(dir, &st) == -1)
-		return errno == ENOENT ? 0 : uct_err_set(err, UCT_E_IO, errno, "%s: %s", dir,
-							 strerror(errno));
+		return errno == ENOENT
+			       ? 0
+			       : uct_err_set(err, UCT_E_IO, errno, "%s: %s", dir, strerror(errno));
 	if (S_ISLNK(st.st_mode))
-		return uct_err_set(err, UCT_E_IO, 0,
-				   "%s is a symbolic link: refusing to create an NSS database there",
-				   dir);
+		return uct_err_set(
+			err, UCT_E_IO, 0,
+			"%s is a symbolic link: refusing to create an NSS database there", dir);
 	if (!S_ISDIR(st.st_mode))
 		return uct_err_set(err, UCT_E_IO, 0, "%s is not a directory", dir);
 	return 1;
@@ -241,7 +242,8 @@ static int nss_init_in(const char *tmp, struct uct_err *err)
 static int nss_move_file(const char *from_dir, const char *to_dir, const char *name,
 			 struct uct_err *err)
 {
-	char *from = uct_asprintf("%s/%s", from_dir, name), *to = uct_asprintf("%s/%s", to_dir, name);
+	char *from = uct_asprintf("%s/%s", from_dir, name),
+	     *to = uct_asprintf("%s/%s", to_dir, name);
 	int rc = 0;
 
 	if (from == NULL || to == NULL)
@@ -277,7 +279,8 @@ static int nss_move_into(const char *tmp, const char *dir, int dir_exists, struc
 		if ((file = uct_asprintf("%s/%s", dir, old[i])) == NULL)
 			return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
 		if (unlink(file) == -1 && errno != ENOENT) {
-			uct_err_set(err, UCT_E_IO, errno, "cannot remove %s: %s", file, strerror(errno));
+			uct_err_set(err, UCT_E_IO, errno, "cannot remove %s: %s", file,
+				    strerror(errno));
 			free(file);
 			return -1;
 		}
@@ -285,7 +288,8 @@ static int nss_move_into(const char *tmp, const char *dir, int dir_exists, struc
 	}
 	for (i = 0; i < sizeof(nss_db_files) / sizeof(nss_db_files[0]); i++) {
 		/* A module list the user keeps stays theirs. */
-		if (strcmp(nss_db_files[i], "pkcs11.txt") == 0 && nss_file_size(dir, "pkcs11.txt") >= 0)
+		if (strcmp(nss_db_files[i], "pkcs11.txt") == 0 &&
+		    nss_file_size(dir, "pkcs11.txt") >= 0)
 			continue;
 		if (nss_move_file(tmp, dir, nss_db_files[i], err) == -1)
 			return -1;
@@ -310,14 +314,16 @@ static int nss_create(struct uct_store *store, struct uct_err *err)
 	if ((exists = nss_check_dir(store->path, err)) == -1)
 		return -1;
 	if (exists && nss_file_size(store->path, "key4.db") > 0)
-		return uct_err_set(err, UCT_E_NSS, 0,
-				   "%s holds a key4.db but no cert9.db: not creating a database "
-				   "over it (move key4.db aside if it is not needed, then run again)",
-				   store->path);
+		return uct_err_set(
+			err, UCT_E_NSS, 0,
+			"%s holds a key4.db but no cert9.db: not creating a database "
+			"over it (move key4.db aside if it is not needed, then run again)",
+			store->path);
 	if (nss_make_parents(store->path, err) == -1)
 		return -1;
-	parent = slash == store->path ? uct_strdup("/")
-				      : uct_asprintf("%.*s", (int)(slash - store->path), store->path);
+	parent = slash == store->path
+			 ? uct_strdup("/")
+			 : uct_asprintf("%.*s", (int)(slash - store->path), store->path);
 	tmp = uct_asprintf("%s.uct-%ld-XXXXXX", store->path, (long)getpid());
 	if (parent == NULL || tmp == NULL) {
 		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
@@ -421,7 +427,7 @@ static void nss_tidy(struct uct_store *store)
 }
 
 /* What NSS and SQLite open by name in a database directory. */
-static const char *const nss_guarded_files[] = {"cert9.db", "key4.db", "pkcs11.txt",
+static const char *const nss_guarded_files[] = {"cert9.db",         "key4.db",         "pkcs11.txt",
 						"cert9.db-journal", "key4.db-journal", NULL};
 
 /*
@@ -432,8 +438,7 @@ static const char *const nss_guarded_files[] = {"cert9.db", "key4.db", "pkcs11.t
  * goes into *st. A directory that does not exist yet passes with
  * st_nlink 0 when missing_ok (what exists of its path was checked).
  */
-static int nss_guard(struct uct_store *store, struct stat *st, int missing_ok,
-		     struct uct_err *err)
+static int nss_guard(struct uct_store *store, struct stat *st, int missing_ok, struct uct_err *err)
 {
 	const struct nss_impl *impl = store->impl;
 	struct uct_err e = {0};
@@ -462,12 +467,14 @@ static int nss_same_dir(struct uct_store *store, const struct stat *before, stru
 {
 	if (nss_guard(store, now, 0, err) < 0)
 		return -1;
-	if (before->st_nlink == 0 || (now->st_dev == before->st_dev && now->st_ino == before->st_ino))
+	if (before->st_nlink == 0 ||
+	    (now->st_dev == before->st_dev && now->st_ino == before->st_ino))
 		return 0;
 	return uct_err_set(err, UCT_E_IO, EXDEV,
 			   "NSS database %s left alone: the directory was replaced by another one "
 			   "while uccx-trust opened it; make sure no other user can write to any "
-			   "directory on its path (chmod go-w), then run again", store->path);
+			   "directory on its path (chmod go-w), then run again",
+			   store->path);
 }
 
 /* Everything before the open proper: the database checked, its journal
@@ -502,7 +509,8 @@ static int nss_open_failed(const struct uct_store *store, struct uct_err *err)
 	if (!impl->nodb && PR_GetError() == SEC_ERROR_PKCS11_GENERAL_ERROR)
 		return uct_err_set(err, UCT_E_LOCKED, PR_GetError(),
 				   "NSS database %s stayed busy (locked by a browser or "
-				   "another program): try again later", store->path);
+				   "another program): try again later",
+				   store->path);
 	if (PR_GetError() == SEC_ERROR_BAD_DATABASE)
 		return uct_err_set(err, UCT_E_NSS, PR_GetError(),
 				   "NSS database %s is damaged or not an NSS database "
@@ -581,8 +589,8 @@ static int nss_memo_matches(const struct nss_memo *m, const struct uct_chain *ch
 	return 1;
 }
 
-static const struct uct_verify_result *nss_memo_find(const struct nss_impl *impl,
-						     const struct uct_chain *chain, const char *host)
+static const struct uct_verify_result *
+nss_memo_find(const struct nss_impl *impl, const struct uct_chain *chain, const char *host)
 {
 	size_t i;
 
@@ -751,10 +759,11 @@ static CERTCertificate *nss_find(PK11SlotInfo *slot, const struct uct_cert *c)
 static int nss_check_login(struct uct_store *store, PK11SlotInfo *slot, struct uct_err *err)
 {
 	if (PK11_NeedLogin(slot) && !PK11_IsLoggedIn(slot, NULL))
-		return uct_err_set(err, UCT_E_LOGIN, SEC_ERROR_TOKEN_NOT_LOGGED_IN,
-				   "this database is protected by a Primary Password: %s was not "
-				   "changed (the user must add the certificate, or remove the password)",
-				   store->path);
+		return uct_err_set(
+			err, UCT_E_LOGIN, SEC_ERROR_TOKEN_NOT_LOGGED_IN,
+			"this database is protected by a Primary Password: %s was not "
+			"changed (the user must add the certificate, or remove the password)",
+			store->path);
 	return 0;
 }
 
@@ -835,8 +844,10 @@ static int nss_add(struct uct_store *store, const struct uct_anchor *anchor, str
 		return -1;
 	nss_memo_forget(store->impl);
 	if (anchor == NULL || anchor->cert == NULL || nss_trust_string(anchor->trust) == NULL)
-		return uct_err_set(err, UCT_E_USAGE, 0, "an NSS database holds peer, peer-only or "
-				   "root trust, not %s", anchor ? uct_trust_name(anchor->trust) : "nothing");
+		return uct_err_set(err, UCT_E_USAGE, 0,
+				   "an NSS database holds peer, peer-only or "
+				   "root trust, not %s",
+				   anchor ? uct_trust_name(anchor->trust) : "nothing");
 	if (uct_anchor_check(anchor, store->id, err) < 0)
 		return -1;
 	if ((slot = PK11_GetInternalKeySlot()) == NULL)
@@ -844,8 +855,10 @@ static int nss_add(struct uct_store *store, const struct uct_anchor *anchor, str
 	cert = nss_find(slot, anchor->cert);
 	if (cert != NULL && !nss_is_tagged(slot, cert)) {
 		/* The user put it there: their trust is theirs to keep. */
-		uct_log(UCT_LOG_INFO, "%s already holds this certificate as \"%s\" (not ours): "
-			"left unchanged", store->path, nss_nickname_of(slot, cert));
+		uct_log(UCT_LOG_INFO,
+			"%s already holds this certificate as \"%s\" (not ours): "
+			"left unchanged",
+			store->path, nss_nickname_of(slot, cert));
 		rc = 0;
 	} else if (cert != NULL && nss_cert_trust(cert) == anchor->trust) {
 		rc = 0;
@@ -854,8 +867,9 @@ static int nss_add(struct uct_store *store, const struct uct_anchor *anchor, str
 	} else if (cert != NULL) {
 		rc = nss_set_trust(store, cert, anchor->trust, err);
 		if (rc == 0)
-			uct_log(UCT_LOG_INFO, "changed \"%s\" in %s to %s", nss_nickname_of(slot, cert),
-				store->path, nss_trust_string(anchor->trust));
+			uct_log(UCT_LOG_INFO, "changed \"%s\" in %s to %s",
+				nss_nickname_of(slot, cert), store->path,
+				nss_trust_string(anchor->trust));
 	} else {
 		rc = nss_import(store, slot, anchor, err);
 	}
@@ -865,8 +879,7 @@ static int nss_add(struct uct_store *store, const struct uct_anchor *anchor, str
 	return rc;
 }
 
-static int nss_remove(struct uct_store *store, const struct uct_anchor *anchor,
-		      struct uct_err *err)
+static int nss_remove(struct uct_store *store, const struct uct_anchor *anchor, struct uct_err *err)
 {
 	PK11SlotInfo *slot;
 	CERTCertificate *cert;
@@ -1036,7 +1049,7 @@ static void nss_check_chain(CERTCertificate *leaf, const char *host, enum uct_br
 		snprintf(out->detail, sizeof(out->detail),
 			 "Firefox does not take a server certificate trusted with \"P\" alone");
 	} else if (CERT_VerifyCertNow(CERT_GetDefaultCertDB(), leaf, PR_TRUE, certUsageSSLServer,
-			       NULL) != SECSuccess) {
+				      NULL) != SECSuccess) {
 		nss_verdict(out, "the certificate chain is not trusted");
 	} else if (CERT_VerifyCertName(leaf, host) != SECSuccess) {
 		nss_verdict(out, "the certificate does not name the host");

@@ -40,18 +40,17 @@ extern char **environ;
 #define SYSTEM_OWED MACHINE_TAG "update-owed"
 
 struct system_impl {
-	char *argv[4];      /* the update command, NULL-terminated */
-	char *links_dir;    /* where that command links each anchor, or NULL */
-	char *owed_path;    /* anchor_dir/SYSTEM_OWED */
-	int dirty;          /* files changed since the last update command */
-	int owed;           /* SYSTEM_OWED is on disk */
-	X509_STORE *trust;  /* OpenSSL's default paths, loaded once per update */
+	char *argv[4];     /* the update command, NULL-terminated */
+	char *links_dir;   /* where that command links each anchor, or NULL */
+	char *owed_path;   /* anchor_dir/SYSTEM_OWED */
+	int dirty;         /* files changed since the last update command */
+	int owed;          /* SYSTEM_OWED is on disk */
+	X509_STORE *trust; /* OpenSSL's default paths, loaded once per update */
 };
 
 /* ---- helpers shared with store_ffpolicy.c ---------------------------------- */
 
-char *uct_machine_file(const char *dir, const unsigned char sha256[UCT_SHA256_LEN],
-		       const char *ext)
+char *uct_machine_file(const char *dir, const unsigned char sha256[UCT_SHA256_LEN], const char *ext)
 {
 	char hex[UCT_SHA256_LEN * 2 + 1];
 
@@ -71,7 +70,8 @@ int uct_machine_parse_name(const char *base, const char *ext, unsigned char sha2
 	memcpy(digits, base + tag, hex);
 	digits[hex] = '\0';
 	for (size_t i = 0; i < hex; i++)
-		if (!((digits[i] >= '0' && digits[i] <= '9') || (digits[i] >= 'a' && digits[i] <= 'f')))
+		if (!((digits[i] >= '0' && digits[i] <= '9') ||
+		      (digits[i] >= 'a' && digits[i] <= 'f')))
 			return -1;
 	return uct_fp_parse(digits, sha256);
 }
@@ -174,7 +174,7 @@ int uct_machine_run(char *const argv[], struct uct_err *err)
 			break;
 		if (used + 1 < sizeof(out)) {
 			size_t take = (size_t)got < sizeof(out) - 1 - used ? (size_t)got
-									     : sizeof(out) - 1 - used;
+									   : sizeof(out) - 1 - used;
 			memcpy(out + used, scratch, take);
 			used += take;
 			out[used] = '\0';
@@ -183,7 +183,8 @@ int uct_machine_run(char *const argv[], struct uct_err *err)
 	close(pipefd[0]);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			return uct_err_set(err, UCT_E_SYSTEM, errno, "waitpid: %s", strerror(errno));
+			return uct_err_set(err, UCT_E_SYSTEM, errno, "waitpid: %s",
+					   strerror(errno));
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	out[strcspn(out, "\n")] = '\0';
@@ -221,8 +222,10 @@ static int system_open(struct uct_store *store, int rw, struct uct_err *err)
 	(void)err;
 	if (impl->dirty || lstat(impl->owed_path, &st) != 0)
 		return 0;
-	uct_log(UCT_LOG_WARN, "%s: an earlier run changed the anchors there but %s did not "
-			      "finish; running it now", store->path, impl->argv[0]);
+	uct_log(UCT_LOG_WARN,
+		"%s: an earlier run changed the anchors there but %s did not "
+		"finish; running it now",
+		store->path, impl->argv[0]);
 	impl->owed = 1;
 	impl->dirty = 1;
 	return 0;
@@ -354,7 +357,8 @@ static int system_list(struct uct_store *store, uct_entry_cb cb, void *ctx, stru
 		if (uct_cert_read_file(path, &chain, &rerr) == 0 && chain.n == 1 &&
 		    memcmp(chain.certs[0]->sha256, entry.sha256, UCT_SHA256_LEN) == 0)
 			entry.trust = uct_cert_ca_claim(chain.certs[0]) == UCT_CLAIM_CA
-					      ? UCT_TRUST_ROOT : UCT_TRUST_PEER;
+					      ? UCT_TRUST_ROOT
+					      : UCT_TRUST_PEER;
 		else
 			uct_log(UCT_LOG_WARN, "%s: not the certificate its name says", path);
 		uct_chain_clear(&chain);
@@ -374,8 +378,7 @@ static int system_list(struct uct_store *store, uct_entry_cb cb, void *ctx, stru
  * the machine, so a certificate that could sign for other names (CA:TRUE
  * without approval, no basicConstraints, X.509 v1) never goes here.
  */
-static int system_add(struct uct_store *store, const struct uct_anchor *anchor,
-		      struct uct_err *err)
+static int system_add(struct uct_store *store, const struct uct_anchor *anchor, struct uct_err *err)
 {
 	const struct uct_cert *cert;
 	char *path;
@@ -385,9 +388,10 @@ static int system_add(struct uct_store *store, const struct uct_anchor *anchor,
 		return -1;
 	cert = anchor->cert;
 	if (!uct_trust_lets_sign(anchor->trust))
-		return uct_err_set(err, UCT_E_USAGE, 0, "%s: the system store holds roots and "
-				   "self-signed server certificates only, not %s trust", store->id,
-				   uct_trust_name(anchor->trust));
+		return uct_err_set(err, UCT_E_USAGE, 0,
+				   "%s: the system store holds roots and "
+				   "self-signed server certificates only, not %s trust",
+				   store->id, uct_trust_name(anchor->trust));
 	if (anchor->trust == UCT_TRUST_PEER && !cert->self_signed)
 		return uct_err_set(err, UCT_E_USAGE, 0,
 				   "%s: %.200s is not self-signed, so OpenSSL would not take it as "
@@ -434,7 +438,8 @@ static void system_renumber(int dfd, const char *hash)
 			continue;
 		snprintf(to, sizeof(to), "%s.%d", hash, next++);
 		if (strcmp(from, to) != 0 && renameat(dfd, from, dfd, to) != 0)
-			uct_log(UCT_LOG_WARN, "cannot rename %s to %s: %s", from, to, strerror(errno));
+			uct_log(UCT_LOG_WARN, "cannot rename %s to %s: %s", from, to,
+				strerror(errno));
 	}
 }
 
@@ -478,7 +483,8 @@ static void system_unlink_links(const char *links_dir, const char *file)
 		uct_log(UCT_LOG_WARN, "cannot remove %s: %s", pem_abs, strerror(errno));
 	dir = fdopendir(dup(dfd));
 	while (dir != NULL && (de = readdir(dir)) != NULL)
-		if (system_hash_name(de->d_name, hash) && system_link_is(dfd, de->d_name, pem_abs, pem) &&
+		if (system_hash_name(de->d_name, hash) &&
+		    system_link_is(dfd, de->d_name, pem_abs, pem) &&
 		    unlinkat(dfd, de->d_name, 0) == 0 && !uct_strv_contains(&hashes, hash))
 			uct_strv_push(&hashes, hash);
 	if (dir != NULL)
@@ -507,7 +513,8 @@ static int system_remove(struct uct_store *store, const struct uct_anchor *ancho
 	else if (unlink(path) == 0)
 		sys_impl(store)->dirty = 1;
 	else if (errno != ENOENT)
-		rc = uct_err_set(err, UCT_E_IO, errno, "cannot remove %s: %s", path, strerror(errno));
+		rc = uct_err_set(err, UCT_E_IO, errno, "cannot remove %s: %s", path,
+				 strerror(errno));
 	if (rc == 0 && sys_impl(store)->links_dir != NULL)
 		system_unlink_links(sys_impl(store)->links_dir, path);
 	free(path);
@@ -520,7 +527,8 @@ static int system_remove(struct uct_store *store, const struct uct_anchor *ancho
 static const char *system_code(int e)
 {
 	switch (e) {
-	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT: return "X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT";
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+		return "X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT";
 	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN: return "X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN";
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
 		return "X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY";
@@ -594,7 +602,8 @@ static int system_verify(struct uct_store *store, const struct uct_chain *chain,
 	rc = 0;
 	goto out;
 crypto:
-	uct_err_set(err, UCT_E_CRYPTO, (long)ERR_peek_last_error(), "OpenSSL verification set-up failed");
+	uct_err_set(err, UCT_E_CRYPTO, (long)ERR_peek_last_error(),
+		    "OpenSSL verification set-up failed");
 out:
 	ERR_clear_error();
 	X509_STORE_CTX_free(ctx);

@@ -17,7 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 #include "platform.h"
 #include "safepath.h"
 #include "stale.h"
@@ -76,10 +75,11 @@ err:
 static int sys_write_error(const char *path, int e, struct uct_err *err)
 {
 	if (e == ENOSPC || e == EDQUOT || e == EFBIG)
-		return uct_err_set(err, UCT_E_IO, e,
-				   "disk full while writing %s (%s): free some space and run again; "
-				   "the previous file was left unchanged",
-				   path, strerror(e));
+		return uct_err_set(
+			err, UCT_E_IO, e,
+			"disk full while writing %s (%s): free some space and run again; "
+			"the previous file was left unchanged",
+			path, strerror(e));
 	return uct_err_set(err, UCT_E_IO, e, "cannot write %s: %s", path, strerror(e));
 }
 
@@ -117,18 +117,19 @@ static int sys_check_target(int dfd, const char *base, const char *path, struct 
 	if (S_ISLNK(st.st_mode))
 		return uct_err_set(err, UCT_E_IO, ELOOP,
 				   "refusing to write %s: it is a symbolic link (remove it and run "
-				   "again)", path);
-	if (!S_ISREG(st.st_mode))
-		return uct_err_set(err, UCT_E_IO, EINVAL, "refusing to write %s: not a regular file",
+				   "again)",
 				   path);
+	if (!S_ISREG(st.st_mode))
+		return uct_err_set(err, UCT_E_IO, EINVAL,
+				   "refusing to write %s: not a regular file", path);
 	return 0;
 }
 
 /* Write data to tmp, a name in dfd that must not exist yet. On failure a
  * file this call created is removed; a name that was taken (O_EXCL failed)
  * is not ours and stays. */
-static int sys_write_tmp(int dfd, const char *tmp, const char *path, const void *data,
-			 size_t len, int mode, int durable, struct uct_err *err)
+static int sys_write_tmp(int dfd, const char *tmp, const char *path, const void *data, size_t len,
+			 int mode, int durable, struct uct_err *err)
 {
 	int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 			mode & 07777);
@@ -237,13 +238,15 @@ static int lock_wait(int fd, const char *path, long wait_ms, struct uct_err *err
 		if (uct_monotonic_ms() >= deadline) {
 			holder = lock_holder(fd);
 			if (holder > 0)
-				return uct_err_set(err, UCT_E_LOCKED, holder,
-						   "another uccx-trust run (pid %ld) is in progress; "
-						   "run again when it has finished (lock %s)", holder,
-						   path);
+				return uct_err_set(
+					err, UCT_E_LOCKED, holder,
+					"another uccx-trust run (pid %ld) is in progress; "
+					"run again when it has finished (lock %s)",
+					holder, path);
 			return uct_err_set(err, UCT_E_LOCKED, 0,
 					   "another uccx-trust run is in progress; run again "
-					   "when it has finished (lock %s)", path);
+					   "when it has finished (lock %s)",
+					   path);
 		}
 		usleep(20 * 1000);
 	}

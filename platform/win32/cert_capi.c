@@ -29,11 +29,19 @@ static const char *capi_attr_name(const char *oid)
 	static const struct {
 		const char *oid, *name;
 	} names[] = {
-		{"2.5.4.3", "CN"},	 {"2.5.4.6", "C"},	  {"2.5.4.7", "L"},
-		{"2.5.4.8", "ST"},	 {"2.5.4.10", "O"},	  {"2.5.4.11", "OU"},
-		{"2.5.4.9", "STREET"}, {"0.9.2342.19200300.100.1.25", "DC"},
-		{"0.9.2342.19200300.100.1.1", "UID"}, {"1.2.840.113549.1.9.1", "emailAddress"},
-		{"2.5.4.5", "serialNumber"}, {"2.5.4.4", "SN"}, {"2.5.4.42", "GN"},
+		{"2.5.4.3", "CN"},
+		{"2.5.4.6", "C"},
+		{"2.5.4.7", "L"},
+		{"2.5.4.8", "ST"},
+		{"2.5.4.10", "O"},
+		{"2.5.4.11", "OU"},
+		{"2.5.4.9", "STREET"},
+		{"0.9.2342.19200300.100.1.25", "DC"},
+		{"0.9.2342.19200300.100.1.1", "UID"},
+		{"1.2.840.113549.1.9.1", "emailAddress"},
+		{"2.5.4.5", "serialNumber"},
+		{"2.5.4.4", "SN"},
+		{"2.5.4.42", "GN"},
 		{"2.5.4.12", "title"},
 	};
 	size_t i;
@@ -57,8 +65,8 @@ static int capi_append(char **buf, size_t *len, const char *s, int escape)
 	for (i = 0; i < n; i++) {
 		char c = s[i];
 
-		if (escape && (strchr(",+\"\\<>;", c) != NULL || (i == 0 && (c == '#' || c == ' ')) ||
-			       (i == n - 1 && c == ' ')))
+		if (escape && (strchr(",+\"\\<>;", c) != NULL ||
+			       (i == 0 && (c == '#' || c == ' ')) || (i == n - 1 && c == ' ')))
 			grown[*len + j++] = '\\';
 		grown[*len + j++] = c;
 	}
@@ -90,18 +98,19 @@ static char *capi_name_line(const CERT_NAME_BLOB *blob)
 
 			if (len > 0 && capi_append(&line, &len, j > 0 ? "+" : ",", 0) < 0)
 				ok = 0;
-			if (ok && (capi_append(&line, &len, capi_attr_name(attr->pszObjId), 0) < 0 ||
-				   capi_append(&line, &len, "=", 0) < 0))
+			if (ok &&
+			    (capi_append(&line, &len, capi_attr_name(attr->pszObjId), 0) < 0 ||
+			     capi_append(&line, &len, "=", 0) < 0))
 				ok = 0;
-			n = CertRDNValueToStrW(attr->dwValueType, (CERT_RDN_VALUE_BLOB *)&attr->Value,
-					       NULL, 0);
+			n = CertRDNValueToStrW(attr->dwValueType,
+					       (CERT_RDN_VALUE_BLOB *)&attr->Value, NULL, 0);
 			wvalue = ok ? malloc(n * sizeof(*wvalue)) : NULL;
 			if (wvalue == NULL) {
 				ok = 0;
 				break;
 			}
-			CertRDNValueToStrW(attr->dwValueType, (CERT_RDN_VALUE_BLOB *)&attr->Value, wvalue,
-					   n);
+			CertRDNValueToStrW(attr->dwValueType, (CERT_RDN_VALUE_BLOB *)&attr->Value,
+					   wvalue, n);
 			value = uct_win_utf8(wvalue);
 			free(wvalue);
 			if (value == NULL || capi_append(&line, &len, value, 1) < 0)
@@ -179,7 +188,8 @@ static int capi_subject_cn(const CERT_INFO *ci, struct uct_cert *cert)
 		if (w == NULL) {
 			rc = -1;
 		} else {
-			CertRDNValueToStrW(cn->dwValueType, (CERT_RDN_VALUE_BLOB *)&cn->Value, w, n);
+			CertRDNValueToStrW(cn->dwValueType, (CERT_RDN_VALUE_BLOB *)&cn->Value, w,
+					   n);
 			/* n counts the terminating NUL. */
 			cert->subject_cn = capi_wide_escaped(w, n > 0 ? n - 1 : 0);
 			if (cert->subject_cn == NULL)
@@ -263,8 +273,8 @@ static int capi_sans(const CERT_EXTENSION *ext, struct uct_cert *cert)
 			rc = uct_strv_push(&cert->san_dns, name);
 			free(name);
 		} else if (tag == 0x87 && (len == 4 || len == 16)) { /* [7] iPAddress */
-			if (inet_ntop(len == 4 ? AF_INET : AF_INET6, (void *)p, text, sizeof(text)) !=
-			    NULL)
+			if (inet_ntop(len == 4 ? AF_INET : AF_INET6, (void *)p, text,
+				      sizeof(text)) != NULL)
 				rc = uct_strv_push(&cert->san_ip, text);
 		}
 		p += len;
@@ -285,8 +295,9 @@ static void capi_key(const CERT_INFO *ci, struct uct_cert *cert)
 	else
 		cert->key_type = UCT_KEY_OTHER;
 	/* RSA: modulus bits; EC: 256 for P-256, as OpenSSL's EVP_PKEY_get_bits. */
-	cert->key_bits = (int)CertGetPublicKeyLength(X509_ASN_ENCODING,
-						     (CERT_PUBLIC_KEY_INFO *)&ci->SubjectPublicKeyInfo);
+	cert->key_bits =
+		(int)CertGetPublicKeyLength(X509_ASN_ENCODING,
+					    (CERT_PUBLIC_KEY_INFO *)&ci->SubjectPublicKeyInfo);
 	/* Wine answers 0 for EC keys: the field size follows from the
 	 * uncompressed point (04 || X || Y); P-521's 66-byte coordinates hold
 	 * 521 bits. */
@@ -355,9 +366,9 @@ static void capi_constraints(const CERT_INFO *ci, struct uct_cert *cert)
 	ext = CertFindExtension(szOID_BASIC_CONSTRAINTS2, ci->cExtension, ci->rgExtension);
 	if (capi_ext_count(ci, szOID_BASIC_CONSTRAINTS2) > 1)
 		ext = NULL;
-	if (ext != NULL && CryptDecodeObjectEx(CAPI_ENC, X509_BASIC_CONSTRAINTS2, ext->Value.pbData,
-					       ext->Value.cbData, CRYPT_DECODE_ALLOC_FLAG, NULL,
-					       &bc, &size)) {
+	if (ext != NULL &&
+	    CryptDecodeObjectEx(CAPI_ENC, X509_BASIC_CONSTRAINTS2, ext->Value.pbData,
+				ext->Value.cbData, CRYPT_DECODE_ALLOC_FLAG, NULL, &bc, &size)) {
 		cert->has_basic_constraints = 1;
 		cert->is_ca = bc->fCA ? 1 : 0;
 		LocalFree(bc);
@@ -371,9 +382,9 @@ static void capi_constraints(const CERT_INFO *ci, struct uct_cert *cert)
 	}
 	/* Only an explicit serverAuth counts, as on Linux. */
 	ext = CertFindExtension(szOID_ENHANCED_KEY_USAGE, ci->cExtension, ci->rgExtension);
-	if (ext != NULL && CryptDecodeObjectEx(CAPI_ENC, X509_ENHANCED_KEY_USAGE, ext->Value.pbData,
-					       ext->Value.cbData, CRYPT_DECODE_ALLOC_FLAG, NULL,
-					       &eku, &size)) {
+	if (ext != NULL &&
+	    CryptDecodeObjectEx(CAPI_ENC, X509_ENHANCED_KEY_USAGE, ext->Value.pbData,
+				ext->Value.cbData, CRYPT_DECODE_ALLOC_FLAG, NULL, &eku, &size)) {
 		cert->has_eku = 1;
 		for (i = 0; i < eku->cUsageIdentifier; i++)
 			if (strcmp(eku->rgpszUsageIdentifier[i], szOID_PKIX_KP_SERVER_AUTH) == 0)
@@ -413,9 +424,9 @@ static void capi_aia(const CERT_INFO *ci, struct uct_cert *cert)
 	const char *p;
 
 	ext = CertFindExtension(szOID_AUTHORITY_INFO_ACCESS, ci->cExtension, ci->rgExtension);
-	if (ext == NULL || !CryptDecodeObjectEx(CAPI_ENC, X509_AUTHORITY_INFO_ACCESS,
-						ext->Value.pbData, ext->Value.cbData,
-						CRYPT_DECODE_ALLOC_FLAG, NULL, &aia, &size))
+	if (ext == NULL ||
+	    !CryptDecodeObjectEx(CAPI_ENC, X509_AUTHORITY_INFO_ACCESS, ext->Value.pbData,
+				 ext->Value.cbData, CRYPT_DECODE_ALLOC_FLAG, NULL, &aia, &size))
 		return;
 	for (i = 0; i < aia->cAccDescr; i++) {
 		const CERT_ACCESS_DESCRIPTION *ad = &aia->rgAccDescr[i];
@@ -470,8 +481,10 @@ static int capi_verify_sig(const CERT_CONTEXT *child, const CERT_CONTEXT *issuer
 {
 	return CryptVerifyCertificateSignatureEx(0, X509_ASN_ENCODING,
 						 CRYPT_VERIFY_CERT_SIGN_SUBJECT_CERT, (void *)child,
-						 CRYPT_VERIFY_CERT_SIGN_ISSUER_CERT, (void *)issuer, 0,
-						 NULL) ? 1 : 0;
+						 CRYPT_VERIFY_CERT_SIGN_ISSUER_CERT, (void *)issuer,
+						 0, NULL)
+		       ? 1
+		       : 0;
 }
 
 static int capi_fill(const CERT_CONTEXT *ctx, struct uct_cert *cert)
@@ -498,15 +511,16 @@ static int capi_fill(const CERT_CONTEXT *ctx, struct uct_cert *cert)
 	capi_constraints(ci, cert);
 	cert->unknown_critical = capi_unknown_critical(ci);
 	capi_aia(ci, cert);
-	cert->self_issued = CertCompareCertificateName(X509_ASN_ENCODING,
-						       (CERT_NAME_BLOB *)&ci->Subject,
-						       (CERT_NAME_BLOB *)&ci->Issuer) ? 1 : 0;
+	cert->self_issued =
+		CertCompareCertificateName(X509_ASN_ENCODING, (CERT_NAME_BLOB *)&ci->Subject,
+					   (CERT_NAME_BLOB *)&ci->Issuer)
+			? 1
+			: 0;
 	cert->self_signed = cert->self_issued && capi_verify_sig(ctx, ctx);
 	return uct_capi_sha256(cert->der, cert->der_len, cert->sha256);
 }
 
-int uct_cert_parse(const unsigned char *der, size_t len, struct uct_cert **out,
-		   struct uct_err *err)
+int uct_cert_parse(const unsigned char *der, size_t len, struct uct_cert **out, struct uct_err *err)
 {
 	const CERT_CONTEXT *ctx;
 	struct uct_cert *cert;
@@ -516,7 +530,8 @@ int uct_cert_parse(const unsigned char *der, size_t len, struct uct_cert **out,
 		return uct_err_set(err, UCT_E_PARSE, 0, "not a certificate (%zu bytes)", len);
 	ctx = CertCreateCertificateContext(X509_ASN_ENCODING, der, (DWORD)len);
 	if (ctx == NULL)
-		return uct_win_err(err, UCT_E_PARSE, GetLastError(), "cannot parse the certificate");
+		return uct_win_err(err, UCT_E_PARSE, GetLastError(),
+				   "cannot parse the certificate");
 	cert = calloc(1, sizeof(*cert));
 	if (cert == NULL)
 		goto nomem;
@@ -565,18 +580,18 @@ static int capi_parse_pem(const char *text, size_t len, const char *what, struct
 	while ((b = capi_find(p, end, begin)) != NULL) {
 		e = capi_find(b, end, endm);
 		if (e == NULL)
-			return uct_err_set(err, UCT_E_PARSE, 0, "%s: bad PEM certificate: no END line",
-					   what);
+			return uct_err_set(err, UCT_E_PARSE, 0,
+					   "%s: bad PEM certificate: no END line", what);
 		e += sizeof(endm) - 1;
 		n = 0;
-		if (!CryptStringToBinaryA(b, (DWORD)(e - b), CRYPT_STRING_BASE64HEADER, NULL, &n, NULL,
-					  NULL) ||
+		if (!CryptStringToBinaryA(b, (DWORD)(e - b), CRYPT_STRING_BASE64HEADER, NULL, &n,
+					  NULL, NULL) ||
 		    (der = malloc(n)) == NULL ||
-		    !CryptStringToBinaryA(b, (DWORD)(e - b), CRYPT_STRING_BASE64HEADER, der, &n, NULL,
-					  NULL)) {
+		    !CryptStringToBinaryA(b, (DWORD)(e - b), CRYPT_STRING_BASE64HEADER, der, &n,
+					  NULL, NULL)) {
 			free(der);
-			return uct_err_set(err, UCT_E_PARSE, 0, "%s: bad PEM certificate: bad base64",
-					   what);
+			return uct_err_set(err, UCT_E_PARSE, 0,
+					   "%s: bad PEM certificate: bad base64", what);
 		}
 		if (uct_cert_parse(der, n, &cert, err) < 0) {
 			free(der);

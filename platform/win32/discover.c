@@ -135,10 +135,11 @@ int uct_stores_discover(const struct uct_discover_opts *opts, struct uct_store *
 		if (uct_is_privileged()) {
 			store = uct_store_capi_new(1, err);
 		} else if ((mask & UCT_BROWSER_SYSTEM) && opts->quiet) {
-			return uct_err_set(err, UCT_E_USAGE, 0,
-					   "--quiet cannot use this user's certificate stores: Windows "
-					   "asks the user to confirm each root added there. Run elevated "
-					   "(the machine's stores), or without --quiet");
+			return uct_err_set(
+				err, UCT_E_USAGE, 0,
+				"--quiet cannot use this user's certificate stores: Windows "
+				"asks the user to confirm each root added there. Run elevated "
+				"(the machine's stores), or without --quiet");
 		} else if (mask & UCT_BROWSER_SYSTEM) {
 			store = uct_store_capi_new(0, err);
 		} else {

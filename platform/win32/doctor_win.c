@@ -119,15 +119,16 @@ static void dw_chromium_policy(struct uct_strv *notes)
 			if (!dw_integration_off(b, r))
 				continue;
 			dw_note(notes,
-				uct_asprintf("%s ignores the certificates added to the Windows stores, "
-					     "so it does not trust what uccx-trust installed: the "
-					     "policy CAPlatformIntegrationEnabled is 0 in %s\\%s. Ask "
-					     "the administrator to remove that policy or set it to 1 "
-					     "(Group Policy: %s, Certificate management settings), "
-					     "then restart %s.",
-					     dw_chromium[b].browser, dw_roots[r].name,
-					     dw_chromium[b].key_name, dw_chromium[b].admx,
-					     dw_chromium[b].browser));
+				uct_asprintf(
+					"%s ignores the certificates added to the Windows stores, "
+					"so it does not trust what uccx-trust installed: the "
+					"policy CAPlatformIntegrationEnabled is 0 in %s\\%s. Ask "
+					"the administrator to remove that policy or set it to 1 "
+					"(Group Policy: %s, Certificate management settings), "
+					"then restart %s.",
+					dw_chromium[b].browser, dw_roots[r].name,
+					dw_chromium[b].key_name, dw_chromium[b].admx,
+					dw_chromium[b].browser));
 		}
 }
 
@@ -186,27 +187,30 @@ static void dw_firefox_policy(struct uct_strv *notes)
 	DWORD v;
 
 	for (r = 0; r < DW_N(dw_roots); r++)
-		if (dw_dword(dw_roots[r].root, L"SOFTWARE\\Policies\\Mozilla\\Firefox\\Certificates",
+		if (dw_dword(dw_roots[r].root,
+			     L"SOFTWARE\\Policies\\Mozilla\\Firefox\\Certificates",
 			     L"ImportEnterpriseRoots", &v) &&
 		    v == 0)
-			dw_note(notes, uct_asprintf(
-					       "Firefox ignores the Windows Root store, so it does not "
-					       "trust the certificates uccx-trust put there: the policy "
-					       "ImportEnterpriseRoots is 0 in %s\\SOFTWARE\\Policies\\"
-					       "Mozilla\\Firefox\\Certificates. Ask the administrator to "
-					       "set it to 1 or remove it, then restart Firefox.",
-					       dw_roots[r].name));
+			dw_note(notes,
+				uct_asprintf(
+					"Firefox ignores the Windows Root store, so it does not "
+					"trust the certificates uccx-trust put there: the policy "
+					"ImportEnterpriseRoots is 0 in %s\\SOFTWARE\\Policies\\"
+					"Mozilla\\Firefox\\Certificates. Ask the administrator to "
+					"set it to 1 or remove it, then restart Firefox.",
+					dw_roots[r].name));
 	dir = dw_firefox_dir();
 	if (dir != NULL)
 		path = uct_asprintf("%s\\distribution\\policies.json", dir);
 	if (path != NULL && uct_file_read(path, 1 << 20, &json, NULL, NULL) == 0 &&
 	    dw_json_roots_off(json))
-		dw_note(notes, uct_asprintf("Firefox ignores the Windows Root store, so it does not "
-					    "trust the certificates uccx-trust put there: %s sets "
-					    "Certificates.ImportEnterpriseRoots to false. Ask the "
-					    "administrator to set it to true or remove it, then restart "
-					    "Firefox.",
-					    path));
+		dw_note(notes,
+			uct_asprintf("Firefox ignores the Windows Root store, so it does not "
+				     "trust the certificates uccx-trust put there: %s sets "
+				     "Certificates.ImportEnterpriseRoots to false. Ask the "
+				     "administrator to set it to true or remove it, then restart "
+				     "Firefox.",
+				     path));
 	free(json);
 	free(path);
 	free(dir);
@@ -238,11 +242,12 @@ static void dw_firefox_version(struct uct_strv *notes)
 	int major = dw_firefox_major(&shown);
 
 	if (major > 0 && major < DW_FIREFOX_MIN)
-		dw_note(notes, uct_asprintf("Firefox %s is too old for the exceptions uccx-trust "
-					    "writes (cert_override.txt lines need Firefox %d or later): "
-					    "update Firefox, then run uccx-trust install again as the "
-					    "user.",
-					    shown, DW_FIREFOX_MIN));
+		dw_note(notes,
+			uct_asprintf("Firefox %s is too old for the exceptions uccx-trust "
+				     "writes (cert_override.txt lines need Firefox %d or later): "
+				     "update Firefox, then run uccx-trust install again as the "
+				     "user.",
+				     shown, DW_FIREFOX_MIN));
 	free(shown);
 }
 
@@ -256,14 +261,15 @@ static void dw_hsts(const struct uct_strv *hosts, struct uct_strv *notes)
 	for (i = 0; hosts != NULL && i < hosts->n; i++) {
 		if ((tld = uct_hsts_preloaded_tld(hosts->v[i])) == NULL)
 			continue;
-		dw_note(notes, uct_asprintf("%s is under .%s, which browsers preload as HTTPS-only "
-					    "(HSTS): Firefox refuses a certificate exception there, so "
-					    "a certificate that needs one (self-signed with CA:TRUE, "
-					    "without a SAN, or from a CA that is not approved) never "
-					    "opens in Firefox. Approve the CA (--ca-file or a pin) or "
-					    "give the server a certificate that says CA:FALSE and "
-					    "names it in its SAN.",
-					    hosts->v[i], tld));
+		dw_note(notes,
+			uct_asprintf("%s is under .%s, which browsers preload as HTTPS-only "
+				     "(HSTS): Firefox refuses a certificate exception there, so "
+				     "a certificate that needs one (self-signed with CA:TRUE, "
+				     "without a SAN, or from a CA that is not approved) never "
+				     "opens in Firefox. Approve the CA (--ca-file or a pin) or "
+				     "give the server a certificate that says CA:FALSE and "
+				     "names it in its SAN.",
+				     hosts->v[i], tld));
 	}
 }
 

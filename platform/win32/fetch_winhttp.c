@@ -40,10 +40,10 @@
 /* One handshake, run on its own thread; the thread writes only here. */
 struct fetch_job {
 	HINTERNET session;
-	wchar_t *host;      /* where to connect */
+	wchar_t *host; /* where to connect */
 	int port;
 	wchar_t *path;
-	wchar_t *host_hdr;  /* "Host: H:P" when connect-to mapped the target */
+	wchar_t *host_hdr; /* "Host: H:P" when connect-to mapped the target */
 	long timeout_ms;
 	enum uct_fetch_status status;
 	char detail[256];
@@ -99,29 +99,18 @@ static int fetch_map(const struct uct_net_opts *opts, const char *host, int port
 static void fetch_status(struct fetch_job *job, DWORD e, const char *step)
 {
 	switch (e) {
-	case ERROR_WINHTTP_NAME_NOT_RESOLVED:
-		job->status = UCT_FETCH_DNS;
-		break;
+	case ERROR_WINHTTP_NAME_NOT_RESOLVED: job->status = UCT_FETCH_DNS; break;
 	case ERROR_WINHTTP_CANNOT_CONNECT:
-	case ERROR_WINHTTP_CONNECTION_ERROR:
-		job->status = UCT_FETCH_REFUSED;
-		break;
-	case ERROR_WINHTTP_TIMEOUT:
-		job->status = UCT_FETCH_TIMEOUT;
-		break;
+	case ERROR_WINHTTP_CONNECTION_ERROR: job->status = UCT_FETCH_REFUSED; break;
+	case ERROR_WINHTTP_TIMEOUT: job->status = UCT_FETCH_TIMEOUT; break;
 	case ERROR_WINHTTP_SECURE_FAILURE:
 	case ERROR_WINHTTP_SECURE_CHANNEL_ERROR:
 	case ERROR_WINHTTP_SECURE_INVALID_CERT:
-	case ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED:
-		job->status = UCT_FETCH_TLS;
-		break;
+	case ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED: job->status = UCT_FETCH_TLS; break;
 	case ERROR_WINHTTP_AUTO_PROXY_SERVICE_ERROR:
 	case ERROR_WINHTTP_BAD_AUTO_PROXY_SCRIPT:
-	case ERROR_WINHTTP_UNABLE_TO_DOWNLOAD_SCRIPT:
-		job->status = UCT_FETCH_PROXY;
-		break;
-	default:
-		job->status = UCT_FETCH_ERROR;
+	case ERROR_WINHTTP_UNABLE_TO_DOWNLOAD_SCRIPT: job->status = UCT_FETCH_PROXY; break;
+	default: job->status = UCT_FETCH_ERROR;
 	}
 	{
 		struct uct_err err = {0};
@@ -164,9 +153,9 @@ static int fetch_collect(const CERT_CONTEXT *leaf, struct uct_chain *chain, stru
 		goto out;
 	for (k = 1; k < n; k++) {
 		for (i = 1; i < n; i++)
-			if (!used[i] && !CertCompareCertificateName(X509_ASN_ENCODING,
-								    &cur->pCertInfo->Subject,
-								    &cur->pCertInfo->Issuer) &&
+			if (!used[i] &&
+			    !CertCompareCertificateName(X509_ASN_ENCODING, &cur->pCertInfo->Subject,
+							&cur->pCertInfo->Issuer) &&
 			    CertCompareCertificateName(X509_ASN_ENCODING, &cur->pCertInfo->Issuer,
 						       &all[i]->pCertInfo->Subject))
 				break;
@@ -322,12 +311,12 @@ static HINTERNET fetch_session(const struct uct_net_opts *opts, struct uct_err *
 			uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
 			return NULL;
 		}
-		s = WinHttpOpen(FETCH_UA, WINHTTP_ACCESS_TYPE_NAMED_PROXY, proxy, L"<local>;127.*;localhost",
-				0);
+		s = WinHttpOpen(FETCH_UA, WINHTTP_ACCESS_TYPE_NAMED_PROXY, proxy,
+				L"<local>;127.*;localhost", 0);
 		free(proxy);
 	} else {
-		s = WinHttpOpen(FETCH_UA, WINHTTP_ACCESS_TYPE_AUTOMATIC_PROXY, WINHTTP_NO_PROXY_NAME,
-				WINHTTP_NO_PROXY_BYPASS, 0);
+		s = WinHttpOpen(FETCH_UA, WINHTTP_ACCESS_TYPE_AUTOMATIC_PROXY,
+				WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS, 0);
 		if (s == NULL)
 			s = WinHttpOpen(FETCH_UA, WINHTTP_ACCESS_TYPE_DEFAULT_PROXY,
 					WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS, 0);
@@ -429,7 +418,7 @@ static void fetch_take_result(struct uct_fetch_target *t, struct fetch_job *job)
  * or a handshake WinHTTP fails to time out) is abandoned, its job leaked,
  * not freed under it. */
 static void fetch_wait_all(struct uct_fetch_target *targets, size_t n, struct fetch_job **jobs,
-			  const struct uct_net_opts *opts)
+			   const struct uct_net_opts *opts)
 {
 	long total = opts->total_timeout_ms > 0 ? opts->total_timeout_ms : 15000;
 	int64_t deadline = uct_monotonic_ms() + total + 2000, left;

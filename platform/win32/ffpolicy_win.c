@@ -57,7 +57,8 @@ static void ffp_delete_value(const wchar_t *key, const wchar_t *value)
 {
 	HKEY h;
 
-	if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, key, 0, KEY_SET_VALUE | FFP_VIEW, &h) != ERROR_SUCCESS)
+	if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, key, 0, KEY_SET_VALUE | FFP_VIEW, &h) !=
+	    ERROR_SUCCESS)
 		return;
 	RegDeleteValueW(h, value);
 	RegCloseKey(h);
@@ -76,10 +77,12 @@ static void ffp_prune(const wchar_t *key, size_t stop_len)
 		return;
 	wcscpy(path, key);
 	while (wcslen(path) > stop_len) {
-		if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, path, 0, KEY_READ | FFP_VIEW, &h) != ERROR_SUCCESS)
+		if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, path, 0, KEY_READ | FFP_VIEW, &h) !=
+		    ERROR_SUCCESS)
 			return;
 		if (RegQueryInfoKeyW(h, NULL, NULL, NULL, &subkeys, NULL, NULL, &values, NULL, NULL,
-				     NULL, NULL) != ERROR_SUCCESS || subkeys != 0 || values != 0) {
+				     NULL, NULL) != ERROR_SUCCESS ||
+		    subkeys != 0 || values != 0) {
 			RegCloseKey(h);
 			return;
 		}

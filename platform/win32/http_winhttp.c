@@ -90,7 +90,8 @@ static HINTERNET http_open(HINTERNET session, const struct uct_win_url *u,
 	if (*conn == NULL)
 		return NULL;
 	return WinHttpOpenRequest(*conn, L"POST", u->path, NULL, WINHTTP_NO_REFERER,
-				  WINHTTP_DEFAULT_ACCEPT_TYPES, u->secure ? WINHTTP_FLAG_SECURE : 0);
+				  WINHTTP_DEFAULT_ACCEPT_TYPES,
+				  u->secure ? WINHTTP_FLAG_SECURE : 0);
 }
 
 /* Send the body with its headers; the answer's status into *status. */
@@ -111,7 +112,8 @@ static int http_send(HINTERNET hreq, const struct uct_http_post *req, long *stat
 			       (DWORD)req->len, 0) &&
 	    WinHttpReceiveResponse(hreq, NULL) &&
 	    WinHttpQueryHeaders(hreq, WINHTTP_QUERY_STATUS_CODE | WINHTTP_QUERY_FLAG_NUMBER,
-				WINHTTP_HEADER_NAME_BY_INDEX, &code, &size, WINHTTP_NO_HEADER_INDEX)) {
+				WINHTTP_HEADER_NAME_BY_INDEX, &code, &size,
+				WINHTTP_NO_HEADER_INDEX)) {
 		*status = (long)code;
 		rc = 0;
 	} else {

@@ -46,10 +46,11 @@ static void logw_file(const char *name, const char *msg)
 
 	if (logw.file == NULL)
 		return;
-	f = _wfopen(logw.file, GetFileAttributesExW(logw.file, GetFileExInfoStandard, &st) &&
-					       (st.nFileSizeHigh > 0 || st.nFileSizeLow > LOGW_MAX_SIZE)
-				       ? L"w"
-				       : L"a");
+	f = _wfopen(logw.file,
+		    GetFileAttributesExW(logw.file, GetFileExInfoStandard, &st) &&
+				    (st.nFileSizeHigh > 0 || st.nFileSizeLow > LOGW_MAX_SIZE)
+			    ? L"w"
+			    : L"a");
 	if (f == NULL)
 		return;
 	gmtime_r(&now, &tm);
@@ -79,7 +80,8 @@ uct_log_sink uct_platform_log_sink(void **ctx)
 		/* Only into an existing directory: the state directory is
 		 * created (with its ACL) by the run, not by the logger. */
 		path = uct_asprintf("%s\\agent.log", dir);
-		if (path != NULL && wdir != NULL && GetFileAttributesW(wdir) != INVALID_FILE_ATTRIBUTES)
+		if (path != NULL && wdir != NULL &&
+		    GetFileAttributesW(wdir) != INVALID_FILE_ATTRIBUTES)
 			logw.file = uct_win_wide(path);
 		free(path);
 	}

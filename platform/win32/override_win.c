@@ -28,8 +28,8 @@ int uct_ovr_os_busy(const char *profile_dir)
 	int busy = 0;
 
 	if (wpath != NULL)
-		h = CreateFileW(wpath, GENERIC_READ, 0, NULL, OPEN_EXISTING,
-				FILE_ATTRIBUTE_NORMAL, NULL);
+		h = CreateFileW(wpath, GENERIC_READ, 0, NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL,
+				NULL);
 	if (h != INVALID_HANDLE_VALUE)
 		CloseHandle(h);
 	else if (wpath != NULL && GetLastError() == ERROR_SHARING_VIOLATION)
@@ -60,7 +60,8 @@ static int ovr_win_check_target(const char *path, int *exists, struct uct_err *e
 	}
 	if (attr & FILE_ATTRIBUTE_REPARSE_POINT)
 		return uct_err_set(err, UCT_E_IO, ELOOP,
-				   "%s is a symbolic link: refusing to use it (remove the link)", path);
+				   "%s is a symbolic link: refusing to use it (remove the link)",
+				   path);
 	if (attr & FILE_ATTRIBUTE_DIRECTORY)
 		return uct_err_set(err, UCT_E_IO, 0, "%s is not a regular file", path);
 	*exists = 1;
@@ -134,7 +135,8 @@ int uct_ovr_os_verify(const struct uct_chain *chain, const char *host,
 			 "trusted through the Windows Root store (Firefox imports it)");
 	} else {
 		snprintf(out->detail, sizeof(out->detail),
-			 "Windows does not trust the chain (%s), so neither does Firefox", out->code);
+			 "Windows does not trust the chain (%s), so neither does Firefox",
+			 out->code);
 	}
 	return 0;
 }

@@ -70,7 +70,8 @@ static int sig_der_to_rs(const unsigned char *der, size_t len, unsigned char rs[
  * when it is not a PEM SubjectPublicKeyInfo of a P-256 key. */
 static int sig_read_point(const char *pem, unsigned char point[1 + 2 * SIG_P256_LEN])
 {
-	static const char begin[] = "-----BEGIN PUBLIC KEY-----", end[] = "-----END PUBLIC KEY-----";
+	static const char begin[] = "-----BEGIN PUBLIC KEY-----",
+			  end[] = "-----END PUBLIC KEY-----";
 	const char *b = strstr(pem, begin), *e = b != NULL ? strstr(b, end) : NULL;
 	CERT_PUBLIC_KEY_INFO *info = NULL;
 	unsigned char *der = NULL;
@@ -133,9 +134,10 @@ int uct_sig_verify_p256(const char *pubkey_pem, const void *data, size_t len,
 	/* A point off the curve is refused on import, as OpenSSL refuses it
 	 * when it reads the key. */
 	if (sig_read_point(pubkey_pem, point) < 0 || sig_import(point, &alg, &key) < 0) {
-		uct_err_set(err, UCT_E_CONFIG, 0, "the trust key is not an ECDSA P-256 public key in "
-						  "PEM; give the output of 'uccx-trust-collector "
-						  "--print-trust-key'");
+		uct_err_set(err, UCT_E_CONFIG, 0,
+			    "the trust key is not an ECDSA P-256 public key in "
+			    "PEM; give the output of 'uccx-trust-collector "
+			    "--print-trust-key'");
 		goto out;
 	}
 	if (uct_capi_sha256(data, len, hash) < 0) {
@@ -143,7 +145,8 @@ int uct_sig_verify_p256(const char *pubkey_pem, const void *data, size_t len,
 		goto out;
 	}
 	if (sig_der_to_rs(sig_der, sig_len, rs) < 0) {
-		uct_err_set(err, UCT_E_CRYPTO, 0, "the signature does not verify with the trust key");
+		uct_err_set(err, UCT_E_CRYPTO, 0,
+			    "the signature does not verify with the trust key");
 		goto out;
 	}
 	st = BCryptVerifySignature(key, NULL, hash, sizeof(hash), rs, sizeof(rs), 0);

@@ -103,7 +103,8 @@ static wchar_t *stale_final(HANDLE h)
 
 	if (out == NULL)
 		return NULL;
-	n = GetFinalPathNameByHandleW(h, out, STALE_PATH_MAX, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
+	n = GetFinalPathNameByHandleW(h, out, STALE_PATH_MAX,
+				      FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
 	if (n == 0 || n >= STALE_PATH_MAX) {
 		free(out);
 		return NULL;
@@ -141,7 +142,8 @@ static DWORD stale_delete(const wchar_t *path, const wchar_t *dir_final, const w
 		return GetLastError();
 	if (!GetFileInformationByHandle(h, &info))
 		e = GetLastError();
-	else if (info.dwFileAttributes & (FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DIRECTORY) ||
+	else if (info.dwFileAttributes &
+			 (FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DIRECTORY) ||
 		 !stale_same(h, dir_final, name))
 		e = STALE_NOT_PLAIN;
 	else if (!SetFileInformationByHandle(h, FileDispositionInfo, &del, sizeof(del)))
@@ -171,8 +173,9 @@ static void stale_remove(const char *dir, const wchar_t *wdir, const wchar_t *di
 	else if (e == STALE_NOT_PLAIN)
 		uct_log(UCT_LOG_DEBUG, "%s\\%s is not a plain file: left alone", dir, uname);
 	else
-		uct_log(UCT_LOG_WARN, "cannot remove %s\\%s, left by an interrupted run (error %lu)",
-			dir, uname, (unsigned long)e);
+		uct_log(UCT_LOG_WARN,
+			"cannot remove %s\\%s, left by an interrupted run (error %lu)", dir, uname,
+			(unsigned long)e);
 	free(path);
 	free(uname);
 }
@@ -215,7 +218,8 @@ void uct_win_stale_clean(const char *dir, const char *base)
 	if (find == INVALID_HANDLE_VALUE)
 		goto out;
 	do {
-		if ((fd.dwFileAttributes & (FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DIRECTORY)) ||
+		if ((fd.dwFileAttributes &
+		     (FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DIRECTORY)) ||
 		    !stale_name(fd.cFileName, wbase, &pid))
 			continue;
 		if (stale_old(&fd.ftLastWriteTime) || stale_pid_gone(pid))

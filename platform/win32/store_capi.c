@@ -28,7 +28,7 @@ enum capi_which { CAPI_ROOT = 0, CAPI_PEOPLE, CAPI_CA, CAPI_N };
 static const wchar_t *const capi_store_names[CAPI_N] = {L"Root", L"TrustedPeople", L"CA"};
 
 struct capi_impl {
-	int machine;           /* LocalMachine, else CurrentUser */
+	int machine; /* LocalMachine, else CurrentUser */
 	int rw;
 	HCERTSTORE stores[CAPI_N]; /* NULL when closed */
 };
@@ -50,7 +50,8 @@ static int capi_has_roots(struct capi_impl *im)
 	for (i = 0; i < CAPI_N && !found; i++) {
 		if (i == CAPI_PEOPLE || im->stores[i] == NULL)
 			continue;
-		for (c = NULL; !found && (c = CertEnumCertificatesInStore(im->stores[i], c)) != NULL;)
+		for (c = NULL;
+		     !found && (c = CertEnumCertificatesInStore(im->stores[i], c)) != NULL;)
 			found = capi_is_tagged(c);
 		if (c != NULL)
 			CertFreeCertificateContext(c);
@@ -99,9 +100,10 @@ static int capi_open(struct uct_store *store, int rw, struct uct_err *err)
 	capi_close(store);
 	for (i = 0; i < CAPI_N; i++) {
 		/* TrustedPeople may not exist yet on a fresh PC: create on write. */
-		flags = capi_location(im) | (rw ? 0 : CERT_STORE_READONLY_FLAG | CERT_STORE_OPEN_EXISTING_FLAG);
-		im->stores[i] = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0, flags,
-					      capi_store_names[i]);
+		flags = capi_location(im) |
+			(rw ? 0 : CERT_STORE_READONLY_FLAG | CERT_STORE_OPEN_EXISTING_FLAG);
+		im->stores[i] =
+			CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0, flags, capi_store_names[i]);
 		if (im->stores[i] == NULL && !rw) {
 			/* Read-only: an absent store is an empty one. */
 			im->stores[i] = CertOpenStore(CERT_STORE_PROV_MEMORY, 0, 0, 0, NULL);
@@ -111,10 +113,11 @@ static int capi_open(struct uct_store *store, int rw, struct uct_err *err)
 
 			capi_close(store);
 			if (e == ERROR_ACCESS_DENIED)
-				return uct_win_err(err, UCT_E_SYSTEM, e,
-						   "cannot open %s\\%ls for writing (run as administrator)",
-						   im->machine ? "LocalMachine" : "CurrentUser",
-						   capi_store_names[i]);
+				return uct_win_err(
+					err, UCT_E_SYSTEM, e,
+					"cannot open %s\\%ls for writing (run as administrator)",
+					im->machine ? "LocalMachine" : "CurrentUser",
+					capi_store_names[i]);
 			return uct_win_err(err, UCT_E_SYSTEM, e, "cannot open the %ls store",
 					   capi_store_names[i]);
 		}
@@ -145,8 +148,8 @@ static wchar_t *capi_friendly_or_nomem(const CERT_CONTEXT *ctx, int *nomem)
 		return NULL;
 	name = calloc(1, size + sizeof(wchar_t));
 	*nomem = name == NULL;
-	if (name != NULL && !CertGetCertificateContextProperty(ctx, CERT_FRIENDLY_NAME_PROP_ID, name,
-							       &size)) {
+	if (name != NULL &&
+	    !CertGetCertificateContextProperty(ctx, CERT_FRIENDLY_NAME_PROP_ID, name, &size)) {
 		free(name);
 		return NULL;
 	}
@@ -213,7 +216,8 @@ static const CERT_CONTEXT *capi_find(HCERTSTORE hs, const struct uct_cert *cert)
 	probe = CertCreateCertificateContext(X509_ASN_ENCODING, cert->der, (DWORD)cert->der_len);
 	if (probe == NULL)
 		return NULL;
-	found = CertFindCertificateInStore(hs, X509_ASN_ENCODING, 0, CERT_FIND_EXISTING, probe, NULL);
+	found = CertFindCertificateInStore(hs, X509_ASN_ENCODING, 0, CERT_FIND_EXISTING, probe,
+					   NULL);
 	CertFreeCertificateContext(probe);
 	return found;
 }
@@ -233,7 +237,7 @@ static int capi_set_props(const CERT_CONTEXT *ctx, const struct uct_anchor *anch
 	int rc = -1;
 
 	label = uct_asprintf("uccx-trust %s %s", uct_trust_name(anchor->trust),
-			     anchor->host != NULL ? anchor->host
+			     anchor->host != NULL               ? anchor->host
 			     : anchor->cert->subject_cn != NULL ? anchor->cert->subject_cn
 								: "certificate");
 	wlabel = uct_win_wide(label);
@@ -293,7 +297,8 @@ static int capi_remove_except(struct capi_impl *im, const struct uct_cert *cert,
 		if (i == keep || (found = capi_find(im->stores[i], cert)) == NULL)
 			continue;
 		if (!capi_is_tagged(found)) {
-			uct_log(UCT_LOG_INFO, "%ls holds %s, not installed by uccx-trust: left alone",
+			uct_log(UCT_LOG_INFO,
+				"%ls holds %s, not installed by uccx-trust: left alone",
 				capi_store_names[i], what);
 			CertFreeCertificateContext(found);
 			continue;
@@ -301,8 +306,7 @@ static int capi_remove_except(struct capi_impl *im, const struct uct_cert *cert,
 		/* CertDeleteCertificateFromStore frees found, even on failure. */
 		if (!CertDeleteCertificateFromStore(found))
 			return uct_win_err(err, UCT_E_SYSTEM, GetLastError(),
-					   "cannot remove %s from %ls", what,
-					   capi_store_names[i]);
+					   "cannot remove %s from %ls", what, capi_store_names[i]);
 		uct_log(UCT_LOG_INFO, "removed %s from %ls", what, capi_store_names[i]);
 		if (capi_commit(im->stores[i], "certificate store", err) < 0)
 			return -1;
@@ -334,8 +338,8 @@ static int capi_add(struct uct_store *store, const struct uct_anchor *anchor, st
 		return 0;
 	}
 	if (ctx == NULL &&
-	    !CertAddEncodedCertificateToStore(im->stores[which], X509_ASN_ENCODING, anchor->cert->der,
-					      (DWORD)anchor->cert->der_len,
+	    !CertAddEncodedCertificateToStore(im->stores[which], X509_ASN_ENCODING,
+					      anchor->cert->der, (DWORD)anchor->cert->der_len,
 					      CERT_STORE_ADD_REPLACE_EXISTING, &ctx)) {
 		DWORD e = GetLastError();
 
@@ -385,7 +389,8 @@ static int capi_list_one(const CERT_CONTEXT *c, const wchar_t *name, int i, uct_
 	uct_cert_free(cert);
 	entry.trust = capi_trust_of_name(name, i);
 	if ((label = uct_win_utf8(name)) == NULL)
-		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory listing the Windows stores");
+		return uct_err_set(err, UCT_E_NOMEM, ENOMEM,
+				   "out of memory listing the Windows stores");
 	entry.label = label;
 	rc = uct_entry_call(cb, &entry, ctx, err);
 	free(label);
@@ -402,7 +407,8 @@ static int capi_list(struct uct_store *store, uct_entry_cb cb, void *ctx, struct
 	if (capi_require_open(store, 0, err) < 0)
 		return -1;
 	for (i = 0; i < CAPI_N && rc == 0; i++) {
-		for (c = NULL; rc == 0 && (c = CertEnumCertificatesInStore(im->stores[i], c)) != NULL;) {
+		for (c = NULL;
+		     rc == 0 && (c = CertEnumCertificatesInStore(im->stores[i], c)) != NULL;) {
 			/* A name that could not be read for want of memory would
 			 * leave one of ours out of the listing: fail instead. */
 			name = capi_friendly_or_nomem(c, &nomem);
@@ -458,8 +464,8 @@ static void capi_error_name(DWORD e, char *buf, size_t len)
  * that stops short of a root), and its "trusted" must never stand in for
  * a browser's.
  */
-#define CAPI_IGNORED_ERRORS                                                                \
-	(CERT_TRUST_IS_NOT_TIME_NESTED | CERT_TRUST_REVOCATION_STATUS_UNKNOWN |            \
+#define CAPI_IGNORED_ERRORS                                                     \
+	(CERT_TRUST_IS_NOT_TIME_NESTED | CERT_TRUST_REVOCATION_STATUS_UNKNOWN | \
 	 CERT_TRUST_IS_OFFLINE_REVOCATION | CERT_TRUST_NO_ISSUANCE_CHAIN_POLICY)
 
 /* The name of the first chain error bit in bits, as reports show it. */
@@ -502,7 +508,8 @@ static int capi_in_system_store(const CERT_CONTEXT *ctx, const wchar_t *name, in
 
 	for (i = 0; i < (machine ? 1 : 2) && found == NULL; i++) {
 		hs = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
-				   where[i] | CERT_STORE_READONLY_FLAG | CERT_STORE_OPEN_EXISTING_FLAG,
+				   where[i] | CERT_STORE_READONLY_FLAG |
+					   CERT_STORE_OPEN_EXISTING_FLAG,
 				   name);
 		if (hs == NULL)
 			continue;
@@ -578,8 +585,8 @@ static int capi_anchored_in_root(const CERT_SIMPLE_CHAIN *simple, DWORD policy_e
  * be a trusted leaf from LocalMachine\TrustedPeople; the caller decides.
  */
 static enum uct_capi_chain capi_judge(const CERT_CHAIN_CONTEXT *cc, DWORD policy_error,
-				      const struct uct_chain *chain, const char *host,
-				      int machine, char *code, size_t code_len)
+				      const struct uct_chain *chain, const char *host, int machine,
+				      char *code, size_t code_len)
 {
 	const CERT_SIMPLE_CHAIN *simple;
 	const CERT_CONTEXT *top;
@@ -634,7 +641,8 @@ static int capi_new_engine(int machine, HCERTCHAINENGINE *engine, struct uct_err
 	ecfg.dwFlags = machine ? CERT_CHAIN_USE_LOCAL_MACHINE_STORE : 0;
 	if (!CertCreateCertificateChainEngine(&ecfg, engine)) {
 		*engine = NULL;
-		return uct_win_err(err, UCT_E_CRYPTO, GetLastError(), "cannot start chain building");
+		return uct_win_err(err, UCT_E_CRYPTO, GetLastError(),
+				   "cannot start chain building");
 	}
 	return 0;
 }
@@ -654,8 +662,8 @@ static int capi_get_chain(HCERTCHAINENGINE engine, const CERT_CONTEXT *leaf, HCE
 	para.RequestedUsage.Usage.rgpszUsageIdentifier = &server_auth;
 	if (!CertGetCertificateChain(engine, leaf, NULL, extra, &para, 0, NULL, out)) {
 		*out = NULL;
-		return uct_win_err(err, UCT_E_CRYPTO, GetLastError(), "cannot build the chain for %s",
-				   host);
+		return uct_win_err(err, UCT_E_CRYPTO, GetLastError(),
+				   "cannot build the chain for %s", host);
 	}
 	return 0;
 }
@@ -679,8 +687,8 @@ static int capi_ssl_policy(const CERT_CHAIN_CONTEXT *cc, wchar_t *whost, const c
 	memset(&ps, 0, sizeof(ps));
 	ps.cbSize = sizeof(ps);
 	if (!CertVerifyCertificateChainPolicy(CERT_CHAIN_POLICY_SSL, cc, &pp, &ps))
-		return uct_win_err(err, UCT_E_CRYPTO, GetLastError(), "cannot verify the chain for %s",
-				   host);
+		return uct_win_err(err, UCT_E_CRYPTO, GetLastError(),
+				   "cannot verify the chain for %s", host);
 	*policy_error = ps.dwError;
 	return 0;
 }
@@ -813,12 +821,14 @@ static int capi_verify(struct uct_store *store, const struct uct_chain *chain, c
 		return -1;
 	if (result == UCT_CAPI_ROOTED) {
 		out->trusted = 1;
-	} else if (result == UCT_CAPI_SELF_SIGNED_LEAF && capi_trusted_leaf(chain->certs[0], host)) {
+	} else if (result == UCT_CAPI_SELF_SIGNED_LEAF &&
+		   capi_trusted_leaf(chain->certs[0], host)) {
 		out->trusted = 1;
 		out->code[0] = '\0';
-		snprintf(out->detail, sizeof(out->detail),
-			 "trusted as a self-signed server certificate in LocalMachine\\TrustedPeople "
-			 "(Chrome and Edge)");
+		snprintf(
+			out->detail, sizeof(out->detail),
+			"trusted as a self-signed server certificate in LocalMachine\\TrustedPeople "
+			"(Chrome and Edge)");
 	} else if (!chain->certs[0]->self_signed) {
 		snprintf(out->detail, sizeof(out->detail),
 			 "Windows does not trust the chain (%s); Chrome and Edge take no CA-issued "

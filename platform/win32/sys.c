@@ -54,7 +54,8 @@ static int win_read_all(HANDLE h, const char *path, char *buf, size_t max, size_
 			return 0;
 		*used += got;
 		if (*used > max)
-			return uct_err_set(err, UCT_E_IO, 0, "%s is larger than %zu bytes", path, max);
+			return uct_err_set(err, UCT_E_IO, 0, "%s is larger than %zu bytes", path,
+					   max);
 	}
 }
 
@@ -113,12 +114,13 @@ static int win_make_parents(const wchar_t *wpath, const char *path, struct uct_e
 			e = GetLastError();
 			attr = GetFileAttributesW(copy);
 			if (attr == INVALID_FILE_ATTRIBUTES) {
-				uct_win_err(err, UCT_E_IO, e, "cannot create the directory of %s", path);
+				uct_win_err(err, UCT_E_IO, e, "cannot create the directory of %s",
+					    path);
 				goto out;
 			}
 			if (!(attr & FILE_ATTRIBUTE_DIRECTORY)) {
-				uct_err_set(err, UCT_E_IO, 0, "cannot create %s: a parent is not a directory",
-					    path);
+				uct_err_set(err, UCT_E_IO, 0,
+					    "cannot create %s: a parent is not a directory", path);
 				goto out;
 			}
 		}
@@ -135,7 +137,8 @@ static int win_write_error(const char *path, DWORD e, struct uct_err *err)
 	if (e == ERROR_DISK_FULL || e == ERROR_HANDLE_DISK_FULL)
 		return uct_win_err(err, UCT_E_IO, e,
 				   "disk full while writing %s (free some space and run again; the "
-				   "previous file was left unchanged)", path);
+				   "previous file was left unchanged)",
+				   path);
 	return uct_win_err(err, UCT_E_IO, e, "cannot write %s", path);
 }
 
@@ -146,9 +149,10 @@ static int win_check_target(const wchar_t *wpath, const char *path, struct uct_e
 	DWORD attr = GetFileAttributesW(wpath);
 
 	if (attr != INVALID_FILE_ATTRIBUTES && (attr & FILE_ATTRIBUTE_REPARSE_POINT))
-		return uct_err_set(err, UCT_E_IO, 0,
-				   "refusing to write %s: it is a symbolic link (remove it and run again)",
-				   path);
+		return uct_err_set(
+			err, UCT_E_IO, 0,
+			"refusing to write %s: it is a symbolic link (remove it and run again)",
+			path);
 	if (attr != INVALID_FILE_ATTRIBUTES && (attr & FILE_ATTRIBUTE_DIRECTORY))
 		return uct_err_set(err, UCT_E_IO, 0, "refusing to write %s: not a regular file",
 				   path);
@@ -267,7 +271,8 @@ int uct_lock_acquire(const char *path, long wait_ms, struct uct_lock **out, stru
 	deadline = uct_monotonic_ms() + (wait_ms > 0 ? wait_ms : 0);
 	for (;;) {
 		memset(&ov, 0, sizeof(ov));
-		if (LockFileEx(h, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &ov))
+		if (LockFileEx(h, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0,
+			       &ov))
 			break;
 		e = GetLastError();
 		if (e != ERROR_LOCK_VIOLATION && e != ERROR_IO_PENDING) {
@@ -277,7 +282,8 @@ int uct_lock_acquire(const char *path, long wait_ms, struct uct_lock **out, stru
 		if (uct_monotonic_ms() >= deadline) {
 			uct_err_set(err, UCT_E_LOCKED, 0,
 				    "another uccx-trust run is in progress; run again when it has "
-				    "finished (lock %s)", path);
+				    "finished (lock %s)",
+				    path);
 			goto err;
 		}
 		Sleep(20);
@@ -382,8 +388,8 @@ int uct_is_privileged(void)
 	PSID admins = NULL;
 	BOOL member = FALSE;
 
-	if (!AllocateAndInitializeSid(&nt, 2, SECURITY_BUILTIN_DOMAIN_RID,
-				      DOMAIN_ALIAS_RID_ADMINS, 0, 0, 0, 0, 0, 0, &admins))
+	if (!AllocateAndInitializeSid(&nt, 2, SECURITY_BUILTIN_DOMAIN_RID, DOMAIN_ALIAS_RID_ADMINS,
+				      0, 0, 0, 0, 0, 0, &admins))
 		return 0;
 	if (!CheckTokenMembership(NULL, admins, &member))
 		member = FALSE;
@@ -430,7 +436,8 @@ char *uct_os_name(void)
 	memcpy(&get, &proc, sizeof(get));
 	if (get != NULL && get(&vi) == 0)
 		return uct_asprintf("Windows %lu.%lu build %lu", (unsigned long)vi.dwMajorVersion,
-				    (unsigned long)vi.dwMinorVersion, (unsigned long)vi.dwBuildNumber);
+				    (unsigned long)vi.dwMinorVersion,
+				    (unsigned long)vi.dwBuildNumber);
 	return uct_strdup("Windows");
 }
 

@@ -187,7 +187,8 @@ START_TEST(test_sign_and_verify)
 	ck_assert_msg(col_trust_verify(text, strlen(text), pub, &err) == 0, "%s", err.msg);
 	/* Another P-256 key does not verify it. */
 	sh("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null |"
-	   " openssl pkey -pubout -out other.pem%s", "");
+	   " openssl pkey -pubout -out other.pem%s",
+	   "");
 	other = slurp("other.pem");
 	ck_assert_int_eq(col_trust_verify(text, strlen(text), other, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "bad signature"));
@@ -235,15 +236,21 @@ static const struct {
 	const char *body, *expect;
 } bad_bodies[] = {
 	{"nope", "JSON object"},
-	{"{\"host\":\"a.example\",\"sha256\":\"" "ab" "\"}", "sha256:"},
+	{"{\"host\":\"a.example\",\"sha256\":\""
+	 "ab"
+	 "\"}",
+	 "sha256:"},
 	{"{\"endpoint\":\"a.example:443\",\"host\":\"a.example\",\"sha256\":"
-	 "\"0000000000000000000000000000000000000000000000000000000000000000\"}", "either"},
+	 "\"0000000000000000000000000000000000000000000000000000000000000000\"}",
+	 "either"},
 	{"{\"endpoint\":\"127.0.0.1:443\",\"sha256\":"
-	 "\"0000000000000000000000000000000000000000000000000000000000000000\"}", "endpoint:"},
+	 "\"0000000000000000000000000000000000000000000000000000000000000000\"}",
+	 "endpoint:"},
 	{"{\"host\":\"a.example\",\"what\":1}", "unknown member"},
 	{"{\"hosts\":[\"a.example\"],\"ca_pem\":\"x\"}", "not a PEM certificate"},
 	{"{\"host\":\"a-.example\",\"sha256\":"
-	 "\"0000000000000000000000000000000000000000000000000000000000000000\"}", "host:"},
+	 "\"0000000000000000000000000000000000000000000000000000000000000000\"}",
+	 "host:"},
 };
 
 START_TEST(test_bad_bodies)
@@ -263,10 +270,12 @@ START_TEST(test_url_host_port)
 	char host[COL_HOST_MAX + 1];
 	unsigned port;
 
-	ck_assert_int_eq(col_url_host_port("https://UCCX1.example.com/appadmin/main", host, &port), 0);
+	ck_assert_int_eq(col_url_host_port("https://UCCX1.example.com/appadmin/main", host, &port),
+			 0);
 	ck_assert_str_eq(host, "uccx1.example.com");
 	ck_assert_uint_eq(port, 443);
-	ck_assert_int_eq(col_url_host_port("https://uccx1.example.com:8445/cfadmin", host, &port), 0);
+	ck_assert_int_eq(col_url_host_port("https://uccx1.example.com:8445/cfadmin", host, &port),
+			 0);
 	ck_assert_uint_eq(port, 8445);
 	ck_assert_int_eq(col_url_host_port("https://uccx1.example.com:12015", host, &port), 0);
 	ck_assert_uint_eq(port, 12015);
@@ -322,7 +331,8 @@ START_TEST(test_store_sqlite)
 	ck_assert_int_eq(json_array_size(list), 0);
 	json_decref(list);
 	ck_assert_int_eq(col_db_audit_json(db, 0, 10, &out, &err), 0);
-	ck_assert_ptr_nonnull(strstr(out, "\"action\":\"revoke\",\"approval_id\":1,\"actor\":\"bob\""));
+	ck_assert_ptr_nonnull(strstr(out,
+				     "\"action\":\"revoke\",\"approval_id\":1,\"actor\":\"bob\""));
 	free(out);
 	col_db_close(db);
 	col_approval_free(a);
@@ -331,8 +341,12 @@ START_TEST(test_store_sqlite)
 	ck_assert_int_ne(sqlite3_exec(h, "DELETE FROM audit", NULL, NULL, NULL), SQLITE_OK);
 	ck_assert_ptr_nonnull(strstr(sqlite3_errmsg(h), "append-only"));
 	/* A version 2 database (before approvals) is migrated on open, its reports kept. */
-	ck_assert_int_eq(sqlite3_exec(h, "DROP TABLE audit; DROP TABLE approvals; DROP TABLE trust_serial;"
-					 " PRAGMA user_version = 2", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(
+		sqlite3_exec(h,
+			     "DROP TABLE audit; DROP TABLE approvals; DROP TABLE trust_serial;"
+			     " PRAGMA user_version = 2",
+			     NULL, NULL, NULL),
+		SQLITE_OK);
 	sqlite3_close(h);
 	ck_assert_int_eq(col_db_open(path, COL_SYNC_NORMAL, &db, &err), 0);
 	ck_assert_int_eq(col_db_trust_state(db, &serial, &list, &err), 0);

@@ -90,8 +90,8 @@ START_TEST(test_repeated_key)
 
 	write_ini("[collector]\nmax_body = 2048\nlisten = 127.0.0.1:1\nmax-body = 4096\n");
 	ck_assert_int_eq(load(NULL, NULL), -1);
-	snprintf(want, sizeof(want), "%s:4: 'max-body' is set twice in [collector] (also on line 2)",
-		 ini);
+	snprintf(want, sizeof(want),
+		 "%s:4: 'max-body' is set twice in [collector] (also on line 2)", ini);
 	ck_assert_msg(strstr(err.msg, want) != NULL, "%s", err.msg);
 	ck_assert_msg(strstr(err.msg, "keep one of them") != NULL, "%s", err.msg);
 }
@@ -125,8 +125,8 @@ START_TEST(test_bad_settings)
 	memset(&err, 0, sizeof(err));
 	write_ini("[collector]\ntimeout = 0\n");
 	ck_assert_int_eq(load(NULL, NULL), -1);
-	snprintf(want, sizeof(want), "%s:2: bad value \"0\" for timeout: a whole number from 1 to 3600",
-		 ini);
+	snprintf(want, sizeof(want),
+		 "%s:2: bad value \"0\" for timeout: a whole number from 1 to 3600", ini);
 	ck_assert_msg(strstr(err.msg, want) != NULL, "%s", err.msg);
 }
 END_TEST

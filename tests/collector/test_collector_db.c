@@ -18,8 +18,10 @@
 #include "check_main.h"
 #include "col.h"
 
-#define FP_A "AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA"
-#define FP_B "BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB"
+#define FP_A \
+	"AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA"
+#define FP_B \
+	"BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB:BB"
 
 static char path[128];
 static const char *target; /* what col_db_open is given: path or the PostgreSQL URL */
@@ -33,10 +35,11 @@ static void setup(void)
 		PGconn *c = PQconnectdb(target);
 		PGresult *res;
 		ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
-		res = PQexec(c, "SET client_min_messages = warning;"
-			       " DROP TABLE IF EXISTS reports, hosts, host_endpoints, schema_version,"
-			       " approvals, audit, trust_serial;"
-			       " DROP FUNCTION IF EXISTS audit_append_only");
+		res = PQexec(c,
+			     "SET client_min_messages = warning;"
+			     " DROP TABLE IF EXISTS reports, hosts, host_endpoints, schema_version,"
+			     " approvals, audit, trust_serial;"
+			     " DROP FUNCTION IF EXISTS audit_append_only");
 		ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s", PQerrorMessage(c));
 		PQclear(res);
 		PQfinish(c);
@@ -58,13 +61,16 @@ static struct col_report *make_eps(int id, int hostno, int first, int n)
 	p = doc + sprintf(doc,
 			  "{\"schema\":1,\"report_id\":\"00000000-0000-4000-8000-%012d\","
 			  "\"host_name\":\"pc%d\",\"version\":\"0.1.0\","
-			  "\"time\":\"2030-01-01T00:00:00Z\",\"endpoints\":[", id, hostno);
+			  "\"time\":\"2030-01-01T00:00:00Z\",\"endpoints\":[",
+			  id, hostno);
 	for (i = 0; i < n; i++)
-		p += sprintf(p, "%s{\"url\":\"https://e%04d/\",\"verdict\":\"trusted\",\"certificate\":"
-				"{\"sha256\":\"AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:"
-				"AA:AA:AA:AA:AA:AA:AA:AA:%02X:%02X:%02X\",\"not_valid_after\":1900000000}}",
-			     i ? "," : "", first + i, (hostno >> 16) & 255, (hostno >> 8) & 255,
-			     hostno & 255);
+		p += sprintf(
+			p,
+			"%s{\"url\":\"https://e%04d/\",\"verdict\":\"trusted\",\"certificate\":"
+			"{\"sha256\":\"AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:AA:"
+			"AA:AA:AA:AA:AA:AA:AA:AA:%02X:%02X:%02X\",\"not_valid_after\":1900000000}}",
+			i ? "," : "", first + i, (hostno >> 16) & 255, (hostno >> 8) & 255,
+			hostno & 255);
 	strcpy(p, "]}");
 	ck_assert_msg(col_report_parse(doc, strlen(doc), &r, &err) == 0, "%s", err.msg);
 	free(doc);
@@ -80,14 +86,16 @@ static struct col_report *make(int id, const char *host, const char *time, const
 	struct col_err err = {0};
 
 	if (fp)
-		snprintf(cert, sizeof(cert), "{\"sha256\":\"%s\",\"not_valid_after\":1900000000}", fp);
+		snprintf(cert, sizeof(cert), "{\"sha256\":\"%s\",\"not_valid_after\":1900000000}",
+			 fp);
 	else
 		snprintf(cert, sizeof(cert), "null");
-	snprintf(doc, sizeof(doc),
-		 "{\"schema\":1,\"report_id\":\"00000000-0000-4000-8000-%012d\",\"host_name\":\"%s\","
-		 "\"version\":\"0.1.0\",\"time\":\"%s\",\"endpoints\":[{\"url\":\"https://uccx1/\","
-		 "\"verdict\":\"%s\",\"certificate\":%s}]}",
-		 id, host, time, verdict, cert);
+	snprintf(
+		doc, sizeof(doc),
+		"{\"schema\":1,\"report_id\":\"00000000-0000-4000-8000-%012d\",\"host_name\":\"%s\","
+		"\"version\":\"0.1.0\",\"time\":\"%s\",\"endpoints\":[{\"url\":\"https://uccx1/\","
+		"\"verdict\":\"%s\",\"certificate\":%s}]}",
+		id, host, time, verdict, cert);
 	ck_assert_msg(col_report_parse(doc, strlen(doc), &r, &err) == 0, "%s", err.msg);
 	return r;
 }
@@ -137,7 +145,8 @@ START_TEST(test_batch_and_queries)
 
 	out = hosts(db, (struct col_host_query){.state = "trusted"});
 	ck_assert_ptr_nonnull(strstr(out, "\"total\":1"));
-	ck_assert_ptr_nonnull(strstr(out, "\"report_id\":\"00000000-0000-4000-8000-000000000001\""));
+	ck_assert_ptr_nonnull(strstr(out,
+				     "\"report_id\":\"00000000-0000-4000-8000-000000000001\""));
 	free(out);
 	out = hosts(db, (struct col_host_query){.limit = 1, .after = "pc1"});
 	ck_assert_ptr_nonnull(strstr(out, "\"name\":\"pc2\""));
@@ -156,7 +165,8 @@ START_TEST(test_batch_and_queries)
 	free(out);
 
 	ck_assert_int_eq(col_db_endpoints_json(db, &(struct col_endpoint_query){.limit = 100}, &out,
-					       &err), 0);
+					       &err),
+			 0);
 	ck_assert_ptr_nonnull(strstr(out, "\"several_fingerprints\":true"));
 	ck_assert_ptr_nonnull(strstr(out, "\"hosts_without_certificate\":1"));
 	ck_assert_ptr_nonnull(strstr(out, "\"hosts\":3"));
@@ -277,9 +287,12 @@ START_TEST(test_migrate_v1_future)
 	col_db_close(db);
 	/* What a version 1 collector stored for a report dated 9999. */
 	ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(h, "UPDATE hosts SET report_time = 253402300799;"
-					 " UPDATE reports SET report_time = 253402300799;"
-					 " PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(h,
+				      "UPDATE hosts SET report_time = 253402300799;"
+				      " UPDATE reports SET report_time = 253402300799;"
+				      " PRAGMA user_version = 1",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
 	sqlite3_close(h);
 
 	ck_assert_int_eq(col_db_open(path, COL_SYNC_FULL, &db, &err), 0);
@@ -294,8 +307,9 @@ START_TEST(test_migrate_v1_future)
 	ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
 	{
 		sqlite3_stmt *st;
-		ck_assert_int_eq(sqlite3_prepare_v2(h, "SELECT MAX(report_time) FROM reports", -1, &st,
-						    NULL), SQLITE_OK);
+		ck_assert_int_eq(sqlite3_prepare_v2(h, "SELECT MAX(report_time) FROM reports", -1,
+						    &st, NULL),
+				 SQLITE_OK);
 		ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
 		ck_assert_int_eq(sqlite3_column_int64(st, 0), now + 600);
 		sqlite3_finalize(st);
@@ -367,7 +381,8 @@ static void *submit_many(void *arg)
 	for (i = 0; i < s->n; i++) {
 		struct col_err err = {0};
 		snprintf(host, sizeof(host), "pc%d", s->first + i);
-		struct col_report *r = make(s->first + i, host, "2026-01-01T00:00:00Z", "trusted", FP_A);
+		struct col_report *r =
+			make(s->first + i, host, "2026-01-01T00:00:00Z", "trusted", FP_A);
 		if (col_writer_submit(s->w, r, &dup, &err) < 0)
 			s->fails++;
 		s->dups += dup;
@@ -415,8 +430,10 @@ START_TEST(test_target_display)
 	static const struct {
 		const char *target, *shown;
 	} cases[] = {
-		{"/var/lib/uccx-trust-collector/collector.db", "/var/lib/uccx-trust-collector/collector.db"},
-		{"postgresql://col:s3cret@db.example:5432/uct", "postgresql://col:***@db.example:5432/uct"},
+		{"/var/lib/uccx-trust-collector/collector.db",
+		 "/var/lib/uccx-trust-collector/collector.db"},
+		{"postgresql://col:s3cret@db.example:5432/uct",
+		 "postgresql://col:***@db.example:5432/uct"},
 		{"postgres://col:s3cret@db.example/uct", "postgres://col:***@db.example/uct"},
 		{"postgresql://col@db.example/uct", "postgresql://col@db.example/uct"},
 		{"postgresql://col:p@ss@db.example/uct", "postgresql://col:***@db.example/uct"},

@@ -12,11 +12,14 @@
 #include "check_main.h"
 #include "col.h"
 
-#define FP "A3:DC:C7:94:01:F6:79:53:C4:98:F2:03:A1:59:F0:C2:D2:AA:71:66:D3:C9:1A:B5:01:34:62:BF:39:AB:84:3B"
-#define HEAD "{\"schema\":1,\"report_id\":\"0A1B2C3D-0000-4000-8000-000000000001\",\"version\":\"0.1.0\"," \
-	     "\"host_name\":\"pc1\",\"time\":\"2026-01-02T03:04:05Z\","
-#define EP_OK "{\"url\":\"https://uccx1.example/\",\"verdict\":\"trusted\",\"fetch\":\"ok\"," \
-	      "\"certificate\":{\"sha256\":\"" FP "\",\"not_valid_after\":1900000000}}"
+#define FP \
+	"A3:DC:C7:94:01:F6:79:53:C4:98:F2:03:A1:59:F0:C2:D2:AA:71:66:D3:C9:1A:B5:01:34:62:BF:39:AB:84:3B"
+#define HEAD                                                                                          \
+	"{\"schema\":1,\"report_id\":\"0A1B2C3D-0000-4000-8000-000000000001\",\"version\":\"0.1.0\"," \
+	"\"host_name\":\"pc1\",\"time\":\"2026-01-02T03:04:05Z\","
+#define EP_OK                                                                           \
+	"{\"url\":\"https://uccx1.example/\",\"verdict\":\"trusted\",\"fetch\":\"ok\"," \
+	"\"certificate\":{\"sha256\":\"" FP "\",\"not_valid_after\":1900000000}}"
 
 static char *read_sample(size_t *len)
 {
@@ -58,7 +61,7 @@ END_TEST
 START_TEST(test_minimal_trusted)
 {
 	const char *doc = HEAD "\"endpoints\":[" EP_OK ",{\"url\":\"https://uccx2.example/\","
-			  "\"verdict\":\"trusted\",\"fetch\":\"dns\",\"certificate\":null}]}";
+			       "\"verdict\":\"trusted\",\"fetch\":\"dns\",\"certificate\":null}]}";
 	struct col_report *r;
 	struct col_err err = {0};
 
@@ -87,23 +90,27 @@ static const struct {
 	{"{\"schema\":\"1\"}", COL_REJ_INVALID_REPORT, "schema"},
 	{"{\"schema\":2}", COL_REJ_INVALID_REPORT, "schema"},
 	{"{\"schema\":1}", COL_REJ_INVALID_REPORT, "report_id"},
-	{"{\"schema\":1,\"report_id\":\"0a1b2c3d00004000800000000000000001\"}", COL_REJ_INVALID_REPORT,
-	 "report_id"},
-	{"{\"schema\":1,\"report_id\":\"0a1b2c3d-0000-4000-8000-00000000000g\"}", COL_REJ_INVALID_REPORT,
-	 "report_id"},
+	{"{\"schema\":1,\"report_id\":\"0a1b2c3d00004000800000000000000001\"}",
+	 COL_REJ_INVALID_REPORT, "report_id"},
+	{"{\"schema\":1,\"report_id\":\"0a1b2c3d-0000-4000-8000-00000000000g\"}",
+	 COL_REJ_INVALID_REPORT, "report_id"},
 	{"{\"schema\":1,\"report_id\":\"0a1b2c3d-0000-4000-8000-000000000001\",\"version\":\"1\"}",
 	 COL_REJ_INVALID_REPORT, "host_name"},
 	{"{\"schema\":1,\"report_id\":\"0a1b2c3d-0000-4000-8000-000000000001\",\"host_name\":\"a\\nb\","
-	 "\"version\":\"1\"}", COL_REJ_INVALID_REPORT, "host_name"},
-	/* Names that would not show as what they are: a right-to-left override,
+	 "\"version\":\"1\"}",
+	 COL_REJ_INVALID_REPORT, "host_name"},
+/* Names that would not show as what they are: a right-to-left override,
 	 * a C1 control (U+009B: a terminal's CSI), a line separator, a
 	 * zero-width space, each as an escape and as raw UTF-8. */
-#define HOST_IS(name) "{\"schema\":1,\"report_id\":\"0a1b2c3d-0000-4000-8000-000000000001\"," \
-		      "\"host_name\":\"" name "\",\"version\":\"1\"}"
+#define HOST_IS(name)                                                           \
+	"{\"schema\":1,\"report_id\":\"0a1b2c3d-0000-4000-8000-000000000001\"," \
+	"\"host_name\":\"" name "\",\"version\":\"1\"}"
 	{HOST_IS("pc1\\u202emoc.live"), COL_REJ_INVALID_REPORT, "host_name"},
 	{HOST_IS("pc1\xe2\x80\xaemoc.live"), COL_REJ_INVALID_REPORT, "host_name"},
 	{HOST_IS("pc1\\u009b31m"), COL_REJ_INVALID_REPORT, "host_name"},
-	{HOST_IS("pc1\xc2\x9b" "31m"), COL_REJ_INVALID_REPORT, "host_name"},
+	{HOST_IS("pc1\xc2\x9b"
+		 "31m"),
+	 COL_REJ_INVALID_REPORT, "host_name"},
 	{HOST_IS("pc1\\u2028x"), COL_REJ_INVALID_REPORT, "host_name"},
 	{HOST_IS("pc\\u200b1"), COL_REJ_INVALID_REPORT, "host_name"},
 	{HOST_IS("pc\\u001b[2J"), COL_REJ_INVALID_REPORT, "host_name"},
@@ -120,10 +127,11 @@ static const struct {
 	{HEAD "\"endpoints\":[{\"url\":\"https://x/\",\"verdict\":\"trusted\",\"fetch\":\"ok\"}]}",
 	 COL_REJ_INVALID_REPORT, "certificate"},
 	{HEAD "\"endpoints\":[{\"url\":\"https://x/\",\"verdict\":\"trusted\",\"certificate\":"
-	      "{\"sha256\":\"AB:CD\",\"not_valid_after\":1}}]}", COL_REJ_INVALID_REPORT, "sha256"},
+	      "{\"sha256\":\"AB:CD\",\"not_valid_after\":1}}]}",
+	 COL_REJ_INVALID_REPORT, "sha256"},
 	{HEAD "\"endpoints\":[{\"url\":\"https://x/\",\"verdict\":\"trusted\",\"certificate\":"
-	      "{\"sha256\":\"" FP "\",\"not_valid_after\":\"soon\"}}]}", COL_REJ_INVALID_REPORT,
-	 "not_valid_after"},
+	      "{\"sha256\":\"" FP "\",\"not_valid_after\":\"soon\"}}]}",
+	 COL_REJ_INVALID_REPORT, "not_valid_after"},
 	{HEAD "\"endpoints\":[],\"problems\":\"none\"}", COL_REJ_INVALID_REPORT, "problems"},
 };
 

@@ -52,15 +52,20 @@ static void check_match(const char *pattern, const char *host)
 	dot = strchr(host, '.');
 	UCT_FUZZ_CHECK(dot != NULL && dot != host, "a wildcard matched an empty label");
 	UCT_FUZZ_CHECK(strchr(pattern + 2, '*') == NULL, "two wildcards matched");
-	UCT_FUZZ_CHECK(strchr(pattern + 2, '.') != NULL, "a wildcard over a top-level domain matched");
+	UCT_FUZZ_CHECK(strchr(pattern + 2, '.') != NULL,
+		       "a wildcard over a top-level domain matched");
 	UCT_FUZZ_CHECK(names_equal(pattern + 1, strlen(pattern + 1), dot, strlen(dot)),
 		       "a wildcard matched another domain");
 }
 
 static void check_names(const struct uct_cert *cert)
 {
-	static const char *const hosts[] = {"uccx1.example.com", "www.victimbank.example",
-					    "a.b.example.com", "example.com", "com", ""};
+	static const char *const hosts[] = {"uccx1.example.com",
+					    "www.victimbank.example",
+					    "a.b.example.com",
+					    "example.com",
+					    "com",
+					    ""};
 	char wild[512];
 	size_t i, k;
 
@@ -73,12 +78,14 @@ static void check_names(const struct uct_cert *cert)
 			check_match(name, hosts[k]);
 		check_match(name, name);
 		/* The names a wildcard could stand for, built from the pattern. */
-		if (name[0] == '*' && snprintf(wild, sizeof(wild), "x%s", name + 1) < (int)sizeof(wild))
+		if (name[0] == '*' &&
+		    snprintf(wild, sizeof(wild), "x%s", name + 1) < (int)sizeof(wild))
 			check_match(name, wild);
 		for (k = 0; k < cert->san_dns.n; k++)
 			check_match(name, cert->san_dns.v[k]);
 		if (strchr(name, '*') == NULL && uct_is_fqdn(name))
-			UCT_FUZZ_CHECK(uct_cert_matches_host(cert, name), "a name does not match itself");
+			UCT_FUZZ_CHECK(uct_cert_matches_host(cert, name),
+				       "a name does not match itself");
 	}
 	if (cert->subject_cn != NULL) {
 		(void)uct_is_fqdn(cert->subject_cn);
@@ -122,13 +129,19 @@ out:
 static void check_report(const struct uct_cert *cert, const struct uct_chain *chain)
 {
 	struct uct_config cfg;
-	struct uct_endpoint ep = {.name = "finesse", .host = "uccx1.example.com", .port = 8445,
-				  .path = "/", .url = "https://uccx1.example.com:8445/"};
-	struct uct_fetch_target target = {.host = "uccx1.example.com", .port = 8445, .path = "/",
-					  .status = UCT_FETCH_OK, .chain = *chain};
+	struct uct_endpoint ep = {.name = "finesse",
+				  .host = "uccx1.example.com",
+				  .port = 8445,
+				  .path = "/",
+				  .url = "https://uccx1.example.com:8445/"};
+	struct uct_fetch_target target = {.host = "uccx1.example.com",
+					  .port = 8445,
+					  .path = "/",
+					  .status = UCT_FETCH_OK,
+					  .chain = *chain};
 	struct uct_store store = {.id = "nss:/fuzz", .path = "/fuzz", .group = "chromium"};
-	struct uct_change change = {.store = &store, .trust = UCT_TRUST_PEER,
-				    .hostports = "uccx1.example.com:8445"};
+	struct uct_change change = {
+		.store = &store, .trust = UCT_TRUST_PEER, .hostports = "uccx1.example.com:8445"};
 	struct uct_ep_result res = {.ep = &ep, .target = &target, .verdict = UCT_V_NOT_TRUSTED};
 	struct uct_run run = {0};
 	struct uct_analyse_ctx actx;
@@ -181,7 +194,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct uct_err err = {0};
 
 	if (uct_cert_parse(data, size, &cert, &err) != 0) {
-		UCT_FUZZ_CHECK(cert == NULL && err.msg[0] != '\0', "a failed parse without a reason");
+		UCT_FUZZ_CHECK(cert == NULL && err.msg[0] != '\0',
+			       "a failed parse without a reason");
 		return 0;
 	}
 	UCT_FUZZ_CHECK(cert != NULL && cert->der_len > 0 && cert->der_len <= size,

@@ -28,7 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		UCT_FUZZ_CHECK(p->section != NULL && strncasecmp(p->section, "Profile", 7) == 0,
 			       "a section that is not a profile");
-		UCT_FUZZ_CHECK(p->is_relative >= -1 && p->is_relative <= 1, "IsRelative out of range");
+		UCT_FUZZ_CHECK(p->is_relative >= -1 && p->is_relative <= 1,
+			       "IsRelative out of range");
 		for (j = 0; j < i; j++)
 			UCT_FUZZ_CHECK(strcmp(all.v[j].section, p->section) != 0,
 				       "one section read as two profiles");

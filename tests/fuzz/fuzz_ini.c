@@ -22,8 +22,7 @@ static int ini_trimmed(const char *s)
 }
 
 /* What every handler may rely on, whatever the file holds. */
-static int ini_handler(void *ctx, const char *section, const char *key, const char *value,
-		       int line)
+static int ini_handler(void *ctx, const char *section, const char *key, const char *value, int line)
 {
 	struct ini_seen *seen = ctx;
 
@@ -49,16 +48,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc;
 
 	rc = uct_ini_parse(path, ini_handler, &strict, &err);
-	UCT_FUZZ_CHECK(rc == 0 || rc == 7 || (rc == -1 && err.msg[0] != '\0' &&
-					      (err.code == UCT_E_CONFIG || err.code == UCT_E_IO)),
+	UCT_FUZZ_CHECK(rc == 0 || rc == 7 ||
+			       (rc == -1 && err.msg[0] != '\0' &&
+				(err.code == UCT_E_CONFIG || err.code == UCT_E_IO)),
 		       "strict parse: unexpected result or an error without a message");
 	UCT_FUZZ_CHECK(rc != 7 || strict.pairs == 1000, "stop value without a stop");
 
 	memset(&err, 0, sizeof(err));
 	rc = uct_ini_parse_lenient(path, ini_handler, &lenient, &err);
 	/* Lenient skips bad lines: only a file with a NUL fails. */
-	UCT_FUZZ_CHECK(rc == 0 || rc == 7 || (rc == -1 && (memchr(data, '\0', size) != NULL ||
-								    size > (1u << 20))),
+	UCT_FUZZ_CHECK(rc == 0 || rc == 7 ||
+			       (rc == -1 &&
+				(memchr(data, '\0', size) != NULL || size > (1u << 20))),
 		       "lenient parse failed on a text file");
 	/* Every pair the strict reader saw, the lenient one saw too. */
 	UCT_FUZZ_CHECK(lenient.pairs >= strict.pairs, "lenient saw fewer pairs than strict");

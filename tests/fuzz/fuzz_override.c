@@ -59,8 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct uct_cert cert = {0};
-	struct uct_anchor anchor = {.cert = &cert, .trust = UCT_TRUST_OVERRIDE,
-				    .host = FUZZ_HOST, .port = FUZZ_PORT};
+	struct uct_anchor anchor = {
+		.cert = &cert, .trust = UCT_TRUST_OVERRIDE, .host = FUZZ_HOST, .port = FUZZ_PORT};
 	struct ovr_listing before, added, removed;
 	struct uct_err err = {0};
 	struct uct_store *store;

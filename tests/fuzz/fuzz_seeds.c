@@ -47,7 +47,8 @@ static int seeds_raw_san(struct uct_testcert *tc, const char *bytes, size_t len)
 		if (ok)
 			gn = NULL;
 	}
-	ok = ok && X509_add1_ext_i2d(tc->x509, NID_subject_alt_name, gens, 0, X509V3_ADD_REPLACE) == 1;
+	ok = ok &&
+	     X509_add1_ext_i2d(tc->x509, NID_subject_alt_name, gens, 0, X509V3_ADD_REPLACE) == 1;
 	ok = ok && X509_sign(tc->x509, tc->key, EVP_sha256()) > 0;
 	ASN1_IA5STRING_free(ia5);
 	GENERAL_NAME_free(gn);
@@ -93,36 +94,61 @@ static int seeds_certs(void)
 	const struct seed_shape shapes[] = {
 		{.file = "selfsigned.der", .spec = {.cn = "uccx1.example.com"}},
 		{.file = "selfsigned-ca.der", .spec = {.cn = "uccx1.example.com", .is_ca = 1}},
-		{.file = "ca-pathlen.der", .spec = {.cn = "Lab CA", .is_ca = 1, .pathlen = 1, .no_san = 1}},
-		{.file = "no-bc.der", .spec = {.cn = "uccx1.example.com", .no_basic_constraints = 1}},
+		{.file = "ca-pathlen.der",
+		 .spec = {.cn = "Lab CA", .is_ca = 1, .pathlen = 1, .no_san = 1}},
+		{.file = "no-bc.der",
+		 .spec = {.cn = "uccx1.example.com", .no_basic_constraints = 1}},
 		{.file = "no-san.der", .spec = {.cn = "uccx1.example.com", .no_san = 1}},
-		{.file = "no-cn.der", .spec = {.sans = (const char *const[]){"uccx1.example.com", NULL}}},
-		{.file = "wildcard.der", .spec = {.cn = "*.example.com",
-				  .sans = (const char *const[]){"*.example.com", "*.com", "f*.example.com",
-							      "*.*.example.com", NULL}}},
-		{.file = "ip.der", .spec = {.cn = "10.0.0.5", .sans = (const char *const[]){"10.0.0.5", "::1", NULL}}},
-		{.file = "many.der", .spec = {.cn = "uccx1.example.com",
-			      .sans = (const char *const[]){"uccx1.example.com", "UCCX2.Example.Com.",
-							    "chat.example.com", long_name, "x", NULL}}},
-		{.file = "eku-none.der", .spec = {.cn = "uccx1.example.com", .eku = UCT_TESTCERT_EKU_NONE}},
-		{.file = "eku-client.der", .spec = {.cn = "uccx1.example.com", .eku = UCT_TESTCERT_EKU_CLIENT}},
+		{.file = "no-cn.der",
+		 .spec = {.sans = (const char *const[]){"uccx1.example.com", NULL}}},
+		{.file = "wildcard.der",
+		 .spec = {.cn = "*.example.com",
+			  .sans = (const char *const[]){"*.example.com", "*.com", "f*.example.com",
+							"*.*.example.com", NULL}}},
+		{.file = "ip.der",
+		 .spec = {.cn = "10.0.0.5",
+			  .sans = (const char *const[]){"10.0.0.5", "::1", NULL}}},
+		{.file = "many.der",
+		 .spec = {.cn = "uccx1.example.com",
+			  .sans = (const char *const[]){"uccx1.example.com", "UCCX2.Example.Com.",
+							"chat.example.com", long_name, "x", NULL}}},
+		{.file = "eku-none.der",
+		 .spec = {.cn = "uccx1.example.com", .eku = UCT_TESTCERT_EKU_NONE}},
+		{.file = "eku-client.der",
+		 .spec = {.cn = "uccx1.example.com", .eku = UCT_TESTCERT_EKU_CLIENT}},
 		{.file = "keycertsign.der", .spec = {.cn = "uccx1.example.com", .key_usage = 0x20}},
-		{.file = "critical.der", .spec = {.cn = "uccx1.example.com", .critical_unknown = 1}},
-		{.file = "expired.der", .spec = {.cn = "uccx1.example.com", .not_before = 1000000000,
-				 .not_after = 1100000000}},
-		{.file = "gentime.der", .spec = {.cn = "uccx1.example.com", .generalized_time = 1,
-				 .not_before = -100000000, .not_after = 4102444800}},
-		{.file = "aia.der", .spec = {.cn = "uccx1.example.com", .aia_url = "http://ca.example.com/ca.crt"}},
+		{.file = "critical.der",
+		 .spec = {.cn = "uccx1.example.com", .critical_unknown = 1}},
+		{.file = "expired.der",
+		 .spec = {.cn = "uccx1.example.com",
+			  .not_before = 1000000000,
+			  .not_after = 1100000000}},
+		{.file = "gentime.der",
+		 .spec = {.cn = "uccx1.example.com",
+			  .generalized_time = 1,
+			  .not_before = -100000000,
+			  .not_after = 4102444800}},
+		{.file = "aia.der",
+		 .spec = {.cn = "uccx1.example.com", .aia_url = "http://ca.example.com/ca.crt"}},
 		{.file = "sha1.der", .spec = {.cn = "uccx1.example.com", .digest = "sha1"}},
-		{.file = "ed25519.der", .spec = {.cn = "uccx1.example.com", .key_type = UCT_TESTCERT_ED25519}},
-		{.file = "san-newline.der", .spec = {.cn = "uccx1.example.com"},
-		 .raw_san = "uccx1.example.com\nseen\tuccx1.example.com:8445", .raw_len = 45},
-		{.file = "san-latin1.der", .spec = {.cn = "uccx1.example.com"},
-		 .raw_san = "caf\xe9.example.com", .raw_len = 16},
-		{.file = "san-escape.der", .spec = {.cn = "uccx1.example.com"},
-		 .raw_san = "\x1b[2Juccx1.example.com", .raw_len = 21},
-		{.file = "san-nul.der", .spec = {.cn = "uccx1.example.com"},
-		 .raw_san = "uccx1.example.com\0.evil.example", .raw_len = 31},
+		{.file = "ed25519.der",
+		 .spec = {.cn = "uccx1.example.com", .key_type = UCT_TESTCERT_ED25519}},
+		{.file = "san-newline.der",
+		 .spec = {.cn = "uccx1.example.com"},
+		 .raw_san = "uccx1.example.com\nseen\tuccx1.example.com:8445",
+		 .raw_len = 45},
+		{.file = "san-latin1.der",
+		 .spec = {.cn = "uccx1.example.com"},
+		 .raw_san = "caf\xe9.example.com",
+		 .raw_len = 16},
+		{.file = "san-escape.der",
+		 .spec = {.cn = "uccx1.example.com"},
+		 .raw_san = "\x1b[2Juccx1.example.com",
+		 .raw_len = 21},
+		{.file = "san-nul.der",
+		 .spec = {.cn = "uccx1.example.com"},
+		 .raw_san = "uccx1.example.com\0.evil.example",
+		 .raw_len = 31},
 		{.file = "v1.der", .spec = {.cn = "uccx1.example.com", .no_san = 1}, .v1 = 1},
 	};
 	char dir[1024], path[1200];
@@ -230,8 +256,10 @@ static int seeds_vcache(struct uct_cert *leaf)
  * container (the user's, never touched). */
 static int seeds_override(struct uct_cert *leaf)
 {
-	struct uct_anchor anchor = {.cert = leaf, .trust = UCT_TRUST_OVERRIDE,
-				    .host = "uccx1.example.com", .port = 8445};
+	struct uct_anchor anchor = {.cert = leaf,
+				    .trust = UCT_TRUST_OVERRIDE,
+				    .host = "uccx1.example.com",
+				    .port = 8445};
 	struct uct_err err = {0};
 	struct uct_store *store;
 	char dir[1024], path[1200];
@@ -254,7 +282,8 @@ static int seeds_override(struct uct_cert *leaf)
 		return -1;
 	fputs("uccx1.example.com:8445:^userContextId=2\tOID.2.16.840.1.101.3.4.2.1\t"
 	      "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
-	      "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\t\n", f);
+	      "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\t\n",
+	      f);
 	return fclose(f) == 0 ? 0 : -1;
 }
 
@@ -270,7 +299,7 @@ int main(int argc, char **argv)
 	}
 	seeds_dir = argv[1];
 	tc = uct_testcert_make(&(struct uct_testcert_spec){.cn = "uccx1.example.com",
-							    .key_type = UCT_TESTCERT_EC});
+							   .key_type = UCT_TESTCERT_EC});
 	leaf = tc != NULL ? uct_testcert_to_uct(tc) : NULL;
 	rc = leaf == NULL || seeds_certs() < 0 || seeds_state(leaf) < 0 || seeds_vcache(leaf) < 0 ||
 	     seeds_override(leaf) < 0;

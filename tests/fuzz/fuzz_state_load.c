@@ -34,7 +34,8 @@ static void state_check_fields(const struct uct_state *st)
 			       "a seen field holding a separator");
 	}
 	for (i = 0; i < st->n_installed; i++) {
-		UCT_FUZZ_CHECK(st->installed[i].store_id != NULL && st->installed[i].hostports != NULL,
+		UCT_FUZZ_CHECK(st->installed[i].store_id != NULL &&
+				       st->installed[i].hostports != NULL,
 			       "an installed record without store or endpoints");
 		UCT_FUZZ_CHECK(strpbrk(st->installed[i].store_id, "\t\n") == NULL &&
 				       strpbrk(st->installed[i].hostports, "\t\n") == NULL,
@@ -76,10 +77,15 @@ static void state_use(const struct uct_state *st)
 {
 	static char name[] = "uccx1.example.com";
 	static char *names[] = {name};
-	struct uct_cert leaf = {.subject = "CN=uccx1.example.com", .issuer = "CN=uccx1.example.com",
-				.subject_cn = name, .san_dns = {.v = names, .n = 1},
-				.not_before = FUZZ_NOW - 86400, .not_after = FUZZ_NOW + 86400 * 365,
-				.has_basic_constraints = 1, .self_issued = 1, .self_signed = 1};
+	struct uct_cert leaf = {.subject = "CN=uccx1.example.com",
+				.issuer = "CN=uccx1.example.com",
+				.subject_cn = name,
+				.san_dns = {.v = names, .n = 1},
+				.not_before = FUZZ_NOW - 86400,
+				.not_after = FUZZ_NOW + 86400 * 365,
+				.has_basic_constraints = 1,
+				.self_issued = 1,
+				.self_signed = 1};
 	struct uct_cert *certs[1] = {&leaf};
 	struct uct_chain chain = {.certs = certs, .n = 1};
 	struct uct_config cfg;

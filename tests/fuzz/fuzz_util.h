@@ -23,10 +23,10 @@ void uct_fuzz_unlink(const char *name);
 
 /* A property the code must hold: print what broke, then abort so that
  * libFuzzer keeps the input as a crash. */
-#define UCT_FUZZ_CHECK(cond, what)                                              \
-	do {                                                                    \
-		if (!(cond))                                                    \
-			uct_fuzz_fail(__FILE__, __LINE__, #cond, (what));      \
+#define UCT_FUZZ_CHECK(cond, what)                                        \
+	do {                                                              \
+		if (!(cond))                                              \
+			uct_fuzz_fail(__FILE__, __LINE__, #cond, (what)); \
 	} while (0)
 void uct_fuzz_fail(const char *file, int line, const char *cond, const char *what)
 	__attribute__((noreturn));

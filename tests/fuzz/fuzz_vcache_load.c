@@ -20,7 +20,8 @@ static char *vcache_file(const char *name, size_t *len)
 	struct uct_err err = {0};
 	char *text = NULL;
 
-	UCT_FUZZ_CHECK(uct_file_read(uct_fuzz_path(name), 1u << 22, &text, len, &err) == 0, err.msg);
+	UCT_FUZZ_CHECK(uct_file_read(uct_fuzz_path(name), 1u << 22, &text, len, &err) == 0,
+		       err.msg);
 	return text;
 }
 
@@ -40,8 +41,9 @@ static void vcache_check(const struct uct_vcache *c)
 		/* Only a record of the last UCT_VCACHE_MAX_AGE seconds is used,
 		 * whatever time the file claims. */
 		found = uct_vcache_find(c, rec->store_id, rec->digest, FUZZ_NOW);
-		UCT_FUZZ_CHECK(found == NULL || (found->checked_at <= FUZZ_NOW &&
-						 found->checked_at >= FUZZ_NOW - UCT_VCACHE_MAX_AGE),
+		UCT_FUZZ_CHECK(found == NULL ||
+				       (found->checked_at <= FUZZ_NOW &&
+					found->checked_at >= FUZZ_NOW - UCT_VCACHE_MAX_AGE),
 			       "a record used outside its time");
 		for (k = 0; k < rec->n_owned; k++)
 			UCT_FUZZ_CHECK(rec->owned[k].port >= 0 && rec->owned[k].port <= 65535,
@@ -49,8 +51,10 @@ static void vcache_check(const struct uct_vcache *c)
 		for (k = 0; k < rec->n_answers; k++) {
 			const struct uct_vcache_answer *a = &rec->answers[k];
 
-			UCT_FUZZ_CHECK(a->host != NULL && a->chain_n > 0, "an answer without a question");
-			UCT_FUZZ_CHECK(a->result.trusted == 0 || a->result.trusted == 1, "trusted not 0/1");
+			UCT_FUZZ_CHECK(a->host != NULL && a->chain_n > 0,
+				       "an answer without a question");
+			UCT_FUZZ_CHECK(a->result.trusted == 0 || a->result.trusted == 1,
+				       "trusted not 0/1");
 			if (a->chain_n != 1)
 				continue;
 			memcpy(cert.sha256, a->chain[0], UCT_SHA256_LEN);
@@ -72,7 +76,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (c.n == 0)
 		goto out;
 	UCT_FUZZ_CHECK(uct_vcache_save(uct_fuzz_path("verify-cache2"), &c, &err) == 0, err.msg);
-	UCT_FUZZ_CHECK(uct_vcache_load(uct_fuzz_path("verify-cache2"), &again) == 0, "reload failed");
+	UCT_FUZZ_CHECK(uct_vcache_load(uct_fuzz_path("verify-cache2"), &again) == 0,
+		       "reload failed");
 	UCT_FUZZ_CHECK(again.n == c.n, "records lost by a save and a load");
 	UCT_FUZZ_CHECK(uct_vcache_save(uct_fuzz_path("verify-cache3"), &again, &err) == 0, err.msg);
 	first = vcache_file("verify-cache2", &first_len);

@@ -13,42 +13,42 @@
 #include <openssl/x509.h>
 
 #define LAB_NHOSTS 3
-#define LAB_MAX_IDS 2   /* per host: Tomcat and the notification service */
+#define LAB_MAX_IDS 2 /* per host: Tomcat and the notification service */
 #define LAB_NAME_MAX 256
 
 /* How one host's certificates are made (a scenario picks one per host). */
 enum lab_profile {
-	LAB_SELFSIGNED = 0,   /* self-signed, CA:FALSE, SAN = host */
-	LAB_SELFSIGNED_CA,    /* self-signed, CA:TRUE (the Cisco appliance style) */
-	LAB_PRIVATE_CA,       /* root -> issuing CA -> leaf; server sends all three */
-	LAB_PRIVATE_CA_NOROOT,/* same, the server sends leaf + issuing CA */
-	LAB_NOSAN,            /* self-signed, CN only */
-	LAB_EXPIRED,          /* self-signed, expired 30 days ago */
-	LAB_WRONGNAME,        /* self-signed for wrong.DOMAIN */
-	LAB_NOBC,             /* self-signed v3 with SAN, no basicConstraints nor keyUsage */
-	LAB_V1,               /* self-signed X.509 v1: no extensions, so no SAN */
-	LAB_PRIVATE_CA_NOBC,  /* private CA (all three sent), leaf as LAB_NOBC */
+	LAB_SELFSIGNED = 0,    /* self-signed, CA:FALSE, SAN = host */
+	LAB_SELFSIGNED_CA,     /* self-signed, CA:TRUE (the Cisco appliance style) */
+	LAB_PRIVATE_CA,        /* root -> issuing CA -> leaf; server sends all three */
+	LAB_PRIVATE_CA_NOROOT, /* same, the server sends leaf + issuing CA */
+	LAB_NOSAN,             /* self-signed, CN only */
+	LAB_EXPIRED,           /* self-signed, expired 30 days ago */
+	LAB_WRONGNAME,         /* self-signed for wrong.DOMAIN */
+	LAB_NOBC,              /* self-signed v3 with SAN, no basicConstraints nor keyUsage */
+	LAB_V1,                /* self-signed X.509 v1: no extensions, so no SAN */
+	LAB_PRIVATE_CA_NOBC,   /* private CA (all three sent), leaf as LAB_NOBC */
 };
 
 enum lab_keytype { LAB_RSA2048 = 0, LAB_RSA1024, LAB_EC256 };
 
 /* One key and the chain served with it, shared by one or more ports. */
 struct lab_identity {
-	char stem[LAB_NAME_MAX + 32];  /* file stem: "uccx1.lab.example-tomcat" */
+	char stem[LAB_NAME_MAX + 32]; /* file stem: "uccx1.lab.example-tomcat" */
 	const struct lab_host *host;
 	EVP_PKEY *key;
 	X509 *leaf;
-	STACK_OF(X509) *extra;         /* certificates sent after the leaf */
-	bool key_loaded;               /* read from DIR (--keep-keys) */
+	STACK_OF(X509) * extra; /* certificates sent after the leaf */
+	bool key_loaded;        /* read from DIR (--keep-keys) */
 };
 
 struct lab_host {
 	char name[LAB_NAME_MAX];
-	char ip[16];                   /* where its listeners bind */
+	char ip[16]; /* where its listeners bind */
 	enum lab_profile profile;
 	enum lab_keytype keytype;
 	bool stall, down;
-	bool no_http;                  /* completes TLS, never answers HTTP */
+	bool no_http; /* completes TLS, never answers HTTP */
 	int nids;
 	struct lab_identity ids[LAB_MAX_IDS];
 };
@@ -62,20 +62,19 @@ struct lab_ca {
 
 /* What the command line asks of certificate generation. */
 struct lab_certopts {
-	const char *out;      /* output directory (keys go to OUT/keys) */
+	const char *out; /* output directory (keys go to OUT/keys) */
 	const char *domain;
 	const char *scenario;
-	bool keep_keys;       /* reuse keys (and unchanged chains) found in OUT */
-	bool renew;           /* reuse keys, issue new leaves */
-	int days_left;        /* < 0: default validity; else leaves expire in N days */
+	bool keep_keys; /* reuse keys (and unchanged chains) found in OUT */
+	bool renew;     /* reuse keys, issue new leaves */
+	int days_left;  /* < 0: default validity; else leaves expire in N days */
 };
 
 /*
  * Fill hosts[] (names, profiles, key types) for a scenario. Returns 0, or -1
  * for an unknown scenario name.
  */
-int lab_scenario_apply(const char *scenario, const char *domain,
-		       struct lab_host hosts[LAB_NHOSTS]);
+int lab_scenario_apply(const char *scenario, const char *domain, struct lab_host hosts[LAB_NHOSTS]);
 /* Space-separated list of scenario names (static string). */
 const char *lab_scenario_names(void);
 
@@ -94,8 +93,7 @@ void lab_certs_free(struct lab_host hosts[LAB_NHOSTS], struct lab_ca *ca);
  * Write "<host>-<port>.pem" (the chain as sent) for one listener. Returns 0
  * or -1 (message on stderr).
  */
-int lab_chain_write(const char *dir, const char *host, int port,
-		    const struct lab_identity *id);
+int lab_chain_write(const char *dir, const char *host, int port, const struct lab_identity *id);
 /* SHA-256 of the leaf as "AA:BB:..." into buf (at least 96 bytes). */
 void lab_fingerprint(X509 *cert, char *buf, size_t len);
 

@@ -28,24 +28,26 @@ static const struct {
 	enum lab_profile profile[LAB_NHOSTS]; /* uccx1, uccx2, socialminer */
 	enum lab_keytype keytype;
 } lab_scenarios[] = {
-	{ "selfsigned", { LAB_SELFSIGNED, LAB_SELFSIGNED, LAB_SELFSIGNED }, LAB_RSA2048 },
-	{ "selfsigned-ca", { LAB_SELFSIGNED_CA, LAB_SELFSIGNED_CA, LAB_SELFSIGNED_CA }, LAB_RSA2048 },
-	{ "private-ca", { LAB_PRIVATE_CA, LAB_PRIVATE_CA, LAB_PRIVATE_CA }, LAB_RSA2048 },
-	{ "private-ca-noroot",
-	  { LAB_PRIVATE_CA_NOROOT, LAB_PRIVATE_CA_NOROOT, LAB_PRIVATE_CA_NOROOT }, LAB_RSA2048 },
-	{ "nosan", { LAB_NOSAN, LAB_NOSAN, LAB_NOSAN }, LAB_RSA2048 },
-	{ "expired", { LAB_EXPIRED, LAB_EXPIRED, LAB_EXPIRED }, LAB_RSA2048 },
-	{ "wrongname", { LAB_WRONGNAME, LAB_WRONGNAME, LAB_WRONGNAME }, LAB_RSA2048 },
-	{ "rsa1024", { LAB_SELFSIGNED, LAB_SELFSIGNED, LAB_SELFSIGNED }, LAB_RSA1024 },
-	{ "ecdsa", { LAB_SELFSIGNED, LAB_SELFSIGNED, LAB_SELFSIGNED }, LAB_EC256 },
-	{ "mixed", { LAB_SELFSIGNED, LAB_PRIVATE_CA, LAB_SELFSIGNED_CA }, LAB_RSA2048 },
-	{ "nobc", { LAB_NOBC, LAB_NOBC, LAB_NOBC }, LAB_RSA2048 },
-	{ "v1", { LAB_V1, LAB_V1, LAB_V1 }, LAB_RSA2048 },
-	{ "private-ca-nobc", { LAB_PRIVATE_CA_NOBC, LAB_PRIVATE_CA_NOBC, LAB_PRIVATE_CA_NOBC },
-	  LAB_RSA2048 },
+	{"selfsigned", {LAB_SELFSIGNED, LAB_SELFSIGNED, LAB_SELFSIGNED}, LAB_RSA2048},
+	{"selfsigned-ca", {LAB_SELFSIGNED_CA, LAB_SELFSIGNED_CA, LAB_SELFSIGNED_CA}, LAB_RSA2048},
+	{"private-ca", {LAB_PRIVATE_CA, LAB_PRIVATE_CA, LAB_PRIVATE_CA}, LAB_RSA2048},
+	{"private-ca-noroot",
+	 {LAB_PRIVATE_CA_NOROOT, LAB_PRIVATE_CA_NOROOT, LAB_PRIVATE_CA_NOROOT},
+	 LAB_RSA2048},
+	{"nosan", {LAB_NOSAN, LAB_NOSAN, LAB_NOSAN}, LAB_RSA2048},
+	{"expired", {LAB_EXPIRED, LAB_EXPIRED, LAB_EXPIRED}, LAB_RSA2048},
+	{"wrongname", {LAB_WRONGNAME, LAB_WRONGNAME, LAB_WRONGNAME}, LAB_RSA2048},
+	{"rsa1024", {LAB_SELFSIGNED, LAB_SELFSIGNED, LAB_SELFSIGNED}, LAB_RSA1024},
+	{"ecdsa", {LAB_SELFSIGNED, LAB_SELFSIGNED, LAB_SELFSIGNED}, LAB_EC256},
+	{"mixed", {LAB_SELFSIGNED, LAB_PRIVATE_CA, LAB_SELFSIGNED_CA}, LAB_RSA2048},
+	{"nobc", {LAB_NOBC, LAB_NOBC, LAB_NOBC}, LAB_RSA2048},
+	{"v1", {LAB_V1, LAB_V1, LAB_V1}, LAB_RSA2048},
+	{"private-ca-nobc",
+	 {LAB_PRIVATE_CA_NOBC, LAB_PRIVATE_CA_NOBC, LAB_PRIVATE_CA_NOBC},
+	 LAB_RSA2048},
 };
 
-static const char *const lab_host_prefix[LAB_NHOSTS] = { "uccx1", "uccx2", "socialminer" };
+static const char *const lab_host_prefix[LAB_NHOSTS] = {"uccx1", "uccx2", "socialminer"};
 
 static void lab_ossl_err(const char *what)
 {
@@ -58,8 +60,7 @@ static void lab_ossl_err(const char *what)
 	ERR_clear_error();
 }
 
-int lab_scenario_apply(const char *scenario, const char *domain,
-		       struct lab_host hosts[LAB_NHOSTS])
+int lab_scenario_apply(const char *scenario, const char *domain, struct lab_host hosts[LAB_NHOSTS])
 {
 	for (size_t i = 0; i < sizeof(lab_scenarios) / sizeof(lab_scenarios[0]); i++) {
 		if (strcmp(scenario, lab_scenarios[i].name) != 0)
@@ -67,7 +68,8 @@ int lab_scenario_apply(const char *scenario, const char *domain,
 		for (int h = 0; h < LAB_NHOSTS; h++) {
 			struct lab_host *host = &hosts[h];
 
-			snprintf(host->name, sizeof(host->name), "%s.%s", lab_host_prefix[h], domain);
+			snprintf(host->name, sizeof(host->name), "%s.%s", lab_host_prefix[h],
+				 domain);
 			host->profile = lab_scenarios[i].profile[h];
 			host->keytype = lab_scenarios[i].keytype;
 			/* Real UCCX nodes serve Tomcat's certificate on 443, 8445,
@@ -163,13 +165,10 @@ static EVP_PKEY *lab_rsa_generate(unsigned int bits, int primes)
 static EVP_PKEY *lab_key_generate(enum lab_keytype type)
 {
 	switch (type) {
-	case LAB_RSA1024:
-		return lab_rsa_generate(1024, 2);
-	case LAB_EC256:
-		return EVP_EC_gen("P-256");
+	case LAB_RSA1024: return lab_rsa_generate(1024, 2);
+	case LAB_EC256: return EVP_EC_gen("P-256");
 	case LAB_RSA2048:
-	default:
-		return lab_rsa_generate(2048, 3);
+	default: return lab_rsa_generate(2048, 3);
 	}
 }
 
@@ -192,8 +191,10 @@ static EVP_PKEY *lab_key_load(const char *path, enum lab_keytype type)
 	key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 	fclose(f);
 	if (key && !lab_key_fits(key, type)) {
-		fprintf(stderr, "uccx-lab: %s is not the key type this scenario needs; "
-			"making a new one\n", path);
+		fprintf(stderr,
+			"uccx-lab: %s is not the key type this scenario needs; "
+			"making a new one\n",
+			path);
 		EVP_PKEY_free(key);
 		key = NULL;
 	}
@@ -222,7 +223,7 @@ static void *lab_keypool_run(void *arg)
  * the start-up time, and the keys are independent. */
 static void lab_keypool_generate(struct lab_keyjob *jobs, int njobs)
 {
-	struct lab_keypool pool = { .jobs = jobs, .njobs = njobs };
+	struct lab_keypool pool = {.jobs = jobs, .njobs = njobs};
 	pthread_t threads[8];
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	int nthreads = cores < 1 ? 1 : cores > 8 ? 8 : (int)cores;
@@ -292,10 +293,12 @@ static int lab_keys_make(const struct lab_certopts *opts, struct lab_host hosts[
 
 	for (int h = 0; h < LAB_NHOSTS; h++)
 		for (int k = 0; k < hosts[h].nids; k++)
-			lab_job_add(jobs, &n, opts, &hosts[h].ids[k].key, &hosts[h].ids[k].key_loaded,
-				    hosts[h].keytype, hosts[h].ids[k].stem);
+			lab_job_add(jobs, &n, opts, &hosts[h].ids[k].key,
+				    &hosts[h].ids[k].key_loaded, hosts[h].keytype,
+				    hosts[h].ids[k].stem);
 	if (lab_uses_ca(hosts)) {
-		lab_job_add(jobs, &n, opts, &ca->root_key, &ca->root_key_loaded, LAB_RSA2048, "root-ca");
+		lab_job_add(jobs, &n, opts, &ca->root_key, &ca->root_key_loaded, LAB_RSA2048,
+			    "root-ca");
 		lab_job_add(jobs, &n, opts, &ca->issuing_key, &ca->issuing_key_loaded, LAB_RSA2048,
 			    "issuing-ca");
 	}
@@ -345,15 +348,14 @@ static X509 *lab_cert_issue(EVP_PKEY *key, const char *cn, const char *ou, X509 
 	if (!X509_set_version(cert, exts[0].nid ? X509_VERSION_3 : X509_VERSION_1) ||
 	    !X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, (const unsigned char *)"UCCX Lab",
 					-1, -1, 0) ||
-	    (ou && !X509_NAME_add_entry_by_txt(name, "OU", MBSTRING_UTF8,
-					       (const unsigned char *)ou, -1, -1, 0)) ||
-	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn,
-					-1, -1, 0) ||
+	    (ou && !X509_NAME_add_entry_by_txt(name, "OU", MBSTRING_UTF8, (const unsigned char *)ou,
+					       -1, -1, 0)) ||
+	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1,
+					-1, 0) ||
 	    !X509_set_subject_name(cert, name) ||
 	    !X509_set_issuer_name(cert, issuer ? X509_get_subject_name(issuer) : name) ||
 	    !X509_gmtime_adj(X509_getm_notBefore(cert), not_before) ||
-	    !X509_gmtime_adj(X509_getm_notAfter(cert), not_after) ||
-	    !X509_set_pubkey(cert, key))
+	    !X509_gmtime_adj(X509_getm_notAfter(cert), not_after) || !X509_set_pubkey(cert, key))
 		goto err;
 	X509V3_set_ctx(&ctx, issuer ? issuer : cert, cert, NULL, NULL, 0);
 	for (const struct lab_ext *e = exts; e->nid; e++) {
@@ -381,17 +383,17 @@ err:
 static int lab_ca_issue(struct lab_ca *ca)
 {
 	const struct lab_ext root_exts[] = {
-		{ NID_basic_constraints, "critical,CA:TRUE" },
-		{ NID_key_usage, "critical,keyCertSign,cRLSign" },
-		{ NID_subject_key_identifier, "hash" },
-		{ 0, NULL },
+		{NID_basic_constraints, "critical,CA:TRUE"},
+		{NID_key_usage, "critical,keyCertSign,cRLSign"},
+		{NID_subject_key_identifier, "hash"},
+		{0, NULL},
 	};
 	const struct lab_ext issuing_exts[] = {
-		{ NID_basic_constraints, "critical,CA:TRUE,pathlen:0" },
-		{ NID_key_usage, "critical,keyCertSign,cRLSign" },
-		{ NID_subject_key_identifier, "hash" },
-		{ NID_authority_key_identifier, "keyid:always" },
-		{ 0, NULL },
+		{NID_basic_constraints, "critical,CA:TRUE,pathlen:0"},
+		{NID_key_usage, "critical,keyCertSign,cRLSign"},
+		{NID_subject_key_identifier, "hash"},
+		{NID_authority_key_identifier, "keyid:always"},
+		{0, NULL},
 	};
 
 	ca->root = lab_cert_issue(ca->root_key, "UCCX Lab Root CA", NULL, NULL, NULL, -2 * DAY,
@@ -429,28 +431,30 @@ static int lab_leaf_issue(const struct lab_certopts *opts, struct lab_identity *
 	snprintf(san, sizeof(san), "DNS:%s", cn);
 	if (host->profile == LAB_SELFSIGNED_CA) {
 		/* What UCCX's own self-signed Tomcat certificates look like. */
-		exts[n++] = (struct lab_ext){ NID_basic_constraints, "critical,CA:TRUE" };
-		exts[n++] = (struct lab_ext){ NID_key_usage,
+		exts[n++] = (struct lab_ext){NID_basic_constraints, "critical,CA:TRUE"};
+		exts[n++] = (struct lab_ext){
+			NID_key_usage,
 			ec ? "critical,digitalSignature,keyCertSign"
-			   : "critical,digitalSignature,keyEncipherment,dataEncipherment,keyCertSign" };
-		exts[n++] = (struct lab_ext){ NID_ext_key_usage, "serverAuth,clientAuth" };
+			   : "critical,digitalSignature,keyEncipherment,dataEncipherment,keyCertSign"};
+		exts[n++] = (struct lab_ext){NID_ext_key_usage, "serverAuth,clientAuth"};
 	} else if (host->profile == LAB_NOBC || host->profile == LAB_PRIVATE_CA_NOBC) {
 		/* Old-style: nothing about being a CA, nothing limiting the key. */
-		exts[n++] = (struct lab_ext){ NID_ext_key_usage, "serverAuth" };
+		exts[n++] = (struct lab_ext){NID_ext_key_usage, "serverAuth"};
 	} else {
-		exts[n++] = (struct lab_ext){ NID_basic_constraints, "critical,CA:FALSE" };
-		exts[n++] = (struct lab_ext){ NID_key_usage,
-			ec ? "critical,digitalSignature" : "critical,digitalSignature,keyEncipherment" };
-		exts[n++] = (struct lab_ext){ NID_ext_key_usage, "serverAuth" };
+		exts[n++] = (struct lab_ext){NID_basic_constraints, "critical,CA:FALSE"};
+		exts[n++] = (struct lab_ext){NID_key_usage,
+					     ec ? "critical,digitalSignature"
+						: "critical,digitalSignature,keyEncipherment"};
+		exts[n++] = (struct lab_ext){NID_ext_key_usage, "serverAuth"};
 	}
-	exts[n++] = (struct lab_ext){ NID_subject_key_identifier, "hash" };
+	exts[n++] = (struct lab_ext){NID_subject_key_identifier, "hash"};
 	if (private_ca)
-		exts[n++] = (struct lab_ext){ NID_authority_key_identifier, "keyid:always" };
+		exts[n++] = (struct lab_ext){NID_authority_key_identifier, "keyid:always"};
 	if (host->profile != LAB_NOSAN)
-		exts[n++] = (struct lab_ext){ NID_subject_alt_name, san };
+		exts[n++] = (struct lab_ext){NID_subject_alt_name, san};
 	if (host->profile == LAB_V1)
 		n = 0;
-	exts[n] = (struct lab_ext){ 0, NULL };
+	exts[n] = (struct lab_ext){0, NULL};
 
 	id->leaf = lab_cert_issue(id->key, cn, ou, private_ca ? ca->issuing : NULL,
 				  private_ca ? ca->issuing_key : NULL, nb, na, exts);
@@ -472,7 +476,7 @@ static int lab_leaf_issue(const struct lab_certopts *opts, struct lab_identity *
 /* ---- reuse and output ------------------------------------------------- */
 
 /* Reads a PEM chain; the first certificate must belong to key. */
-static int lab_chain_load(const char *path, EVP_PKEY *key, X509 **leaf, STACK_OF(X509) **extra)
+static int lab_chain_load(const char *path, EVP_PKEY *key, X509 **leaf, STACK_OF(X509) * *extra)
 {
 	FILE *f = fopen(path, "r");
 	X509 *cert;
@@ -498,7 +502,7 @@ static int lab_chain_load(const char *path, EVP_PKEY *key, X509 **leaf, STACK_OF
 	return -1;
 }
 
-static int lab_pem_write(const char *path, X509 *leaf, STACK_OF(X509) *extra)
+static int lab_pem_write(const char *path, X509 *leaf, STACK_OF(X509) * extra)
 {
 	BIO *mem = BIO_new(BIO_s_mem());
 	char *data;
@@ -575,7 +579,8 @@ static bool lab_leaves_load(const struct lab_certopts *opts, struct lab_host hos
 			struct lab_identity *id = &hosts[h].ids[k];
 
 			snprintf(path, sizeof(path), "%s/keys/%s.chain.pem", opts->out, id->stem);
-			if (!id->key_loaded || lab_chain_load(path, id->key, &id->leaf, &id->extra) != 0)
+			if (!id->key_loaded ||
+			    lab_chain_load(path, id->key, &id->leaf, &id->extra) != 0)
 				goto none;
 		}
 	}

@@ -35,8 +35,8 @@
 #define LAB_READY_WAIT_MS 20000
 #define LAB_STOP_WAIT_MS 10000
 
-static const int lab_uccx_ports[] = { 443, 7443, 8445, 8444, 12015 };
-static const char *const lab_real_ips[LAB_NHOSTS] = { "127.0.0.11", "127.0.0.12", "127.0.0.13" };
+static const int lab_uccx_ports[] = {443, 7443, 8445, 8444, 12015};
+static const char *const lab_real_ips[LAB_NHOSTS] = {"127.0.0.11", "127.0.0.12", "127.0.0.13"};
 
 struct lab_listener {
 	const struct lab_host *host;
@@ -60,7 +60,7 @@ static struct lab_ca lab_ca;
 static struct lab_listener lab_listeners[LAB_MAX_LISTENERS];
 static int lab_nlisteners;
 static atomic_int lab_live_conns;
-static int lab_signal_pipe[2] = { -1, -1 };
+static int lab_signal_pipe[2] = {-1, -1};
 
 static void lab_usage(FILE *f)
 {
@@ -138,25 +138,39 @@ static bool lab_host_listed(const struct lab_host *host, const char *const *name
 
 static int lab_parse_args(int argc, char **argv, struct lab_options *o)
 {
-	enum { O_SCEN = 256, O_DOMAIN, O_REAL, O_BASE, O_KEEP, O_RENEW, O_DAYS, O_STALL, O_DOWN, O_NOHTTP,
-	       O_FG, O_DAEMON, O_STOP, O_OUT };
+	enum {
+		O_SCEN = 256,
+		O_DOMAIN,
+		O_REAL,
+		O_BASE,
+		O_KEEP,
+		O_RENEW,
+		O_DAYS,
+		O_STALL,
+		O_DOWN,
+		O_NOHTTP,
+		O_FG,
+		O_DAEMON,
+		O_STOP,
+		O_OUT
+	};
 	static const struct option longopts[] = {
-		{ "out", required_argument, NULL, O_OUT },
-		{ "scenario", required_argument, NULL, O_SCEN },
-		{ "domain", required_argument, NULL, O_DOMAIN },
-		{ "real-ports", no_argument, NULL, O_REAL },
-		{ "addr-base", required_argument, NULL, O_BASE },
-		{ "keep-keys", no_argument, NULL, O_KEEP },
-		{ "renew", no_argument, NULL, O_RENEW },
-		{ "days-left", required_argument, NULL, O_DAYS },
-		{ "stall", required_argument, NULL, O_STALL },
-		{ "down", required_argument, NULL, O_DOWN },
-		{ "no-http", required_argument, NULL, O_NOHTTP },
-		{ "foreground", no_argument, NULL, O_FG },
-		{ "daemon", no_argument, NULL, O_DAEMON },
-		{ "stop", no_argument, NULL, O_STOP },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"out", required_argument, NULL, O_OUT},
+		{"scenario", required_argument, NULL, O_SCEN},
+		{"domain", required_argument, NULL, O_DOMAIN},
+		{"real-ports", no_argument, NULL, O_REAL},
+		{"addr-base", required_argument, NULL, O_BASE},
+		{"keep-keys", no_argument, NULL, O_KEEP},
+		{"renew", no_argument, NULL, O_RENEW},
+		{"days-left", required_argument, NULL, O_DAYS},
+		{"stall", required_argument, NULL, O_STALL},
+		{"down", required_argument, NULL, O_DOWN},
+		{"no-http", required_argument, NULL, O_NOHTTP},
+		{"foreground", no_argument, NULL, O_FG},
+		{"daemon", no_argument, NULL, O_DAEMON},
+		{"stop", no_argument, NULL, O_STOP},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	int c;
 	char *end;
@@ -170,7 +184,10 @@ static int lab_parse_args(int argc, char **argv, struct lab_options *o)
 		case O_SCEN: o->cert.scenario = optarg; break;
 		case O_DOMAIN: o->cert.domain = optarg; break;
 		case O_REAL: o->real_ports = true; break;
-		case O_BASE: o->addr_base = optarg; o->real_ports = true; break;
+		case O_BASE:
+			o->addr_base = optarg;
+			o->real_ports = true;
+			break;
 		case O_KEEP: o->cert.keep_keys = true; break;
 		case O_RENEW: o->cert.renew = true; break;
 		case O_FG: o->daemon = false; break;
@@ -207,7 +224,8 @@ static int lab_parse_args(int argc, char **argv, struct lab_options *o)
 		}
 	}
 	if (optind < argc || !o->cert.out || !*o->cert.out) {
-		fprintf(stderr, "uccx-lab: %s\n", optind < argc ? "unexpected argument" : "--out DIR is required");
+		fprintf(stderr, "uccx-lab: %s\n",
+			optind < argc ? "unexpected argument" : "--out DIR is required");
 		return -1;
 	}
 	if (strlen(o->cert.domain) > 200 || strlen(o->cert.out) > 3000) {
@@ -241,7 +259,7 @@ static int lab_hosts_setup(const struct lab_options *o)
 		if (!o->real_ports) {
 			snprintf(host->ip, sizeof(host->ip), "127.0.0.1");
 		} else if (o->addr_base) {
-			struct in_addr a = { .s_addr = htonl(ntohl(base.s_addr) + (uint32_t)h) };
+			struct in_addr a = {.s_addr = htonl(ntohl(base.s_addr) + (uint32_t)h)};
 
 			inet_ntop(AF_INET, &a, host->ip, sizeof(host->ip));
 		} else {
@@ -249,9 +267,10 @@ static int lab_hosts_setup(const struct lab_options *o)
 		}
 	}
 	for (int i = 0; i < o->nstall + o->ndown + o->nno_http; i++) {
-		const char *name = i < o->nstall ? o->stall[i] :
-				   i < o->nstall + o->ndown ? o->down[i - o->nstall] :
-				   o->no_http[i - o->nstall - o->ndown];
+		const char *name = i < o->nstall ? o->stall[i]
+				   : i < o->nstall + o->ndown
+					   ? o->down[i - o->nstall]
+					   : o->no_http[i - o->nstall - o->ndown];
 		bool found = false;
 
 		for (int h = 0; h < LAB_NHOSTS; h++)
@@ -269,7 +288,7 @@ static int lab_hosts_setup(const struct lab_options *o)
  * port it got is one that refuses connections. */
 static int lab_listen(const char *ip, int port, bool listening, int *bound_port)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	socklen_t len = sizeof(sa);
 	int one = 1;
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -300,7 +319,7 @@ static int lab_listeners_open(const struct lab_options *o)
 	for (int h = 0; h < LAB_NHOSTS; h++) {
 		struct lab_host *host = &lab_hosts[h];
 		int nports = h < 2 ? 5 : 1;
-		SSL_CTX *ctx[LAB_MAX_IDS] = { NULL, NULL };
+		SSL_CTX *ctx[LAB_MAX_IDS] = {NULL, NULL};
 
 		for (int k = 0; k < host->nids && !host->down && !host->stall; k++)
 			if (!(ctx[k] = lab_identity_ctx(&host->ids[k])))
@@ -414,7 +433,7 @@ static void lab_conn_stall(int fd)
 	char sink[4096];
 
 	for (long left; (left = deadline - lab_now_ms()) > 0;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		int n = poll(&pfd, 1, (int)left);
 
 		if (n < 0 && errno == EINTR)
@@ -431,8 +450,12 @@ static void lab_path_escape(const char *path, size_t plen, char *out, size_t out
 
 	for (size_t i = 0; i < plen && o + 7 < outlen; i++) {
 		unsigned char c = (unsigned char)path[i];
-		const char *ent = c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" :
-				  c == '"' ? "&quot;" : c == '\'' ? "&#39;" : NULL;
+		const char *ent = c == '&'    ? "&amp;"
+				  : c == '<'  ? "&lt;"
+				  : c == '>'  ? "&gt;"
+				  : c == '"'  ? "&quot;"
+				  : c == '\'' ? "&#39;"
+					      : NULL;
 
 		if (ent) {
 			memcpy(out + o, ent, strlen(ent));
@@ -491,14 +514,17 @@ static void lab_conn_answer(SSL *ssl, const struct lab_listener *l)
 	}
 	head_only = sp1 - req == 4 && memcmp(req, "HEAD", 4) == 0;
 	lab_path_escape(sp1 + 1, (size_t)(sp2 - sp1 - 1), path, sizeof(path));
-	blen = snprintf(body, sizeof(body),
-			"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>uccx-lab</title></head>\n"
-			"<body><h1>UCCX lab</h1>\n<p id=\"marker\">UCCX-LAB-OK host=%s port=%d role=%s path=%s</p>\n"
-			"</body></html>\n",
-			l->host->name, l->port, l->port == 7443 ? "notification" : "tomcat", path);
-	hlen = snprintf(head, sizeof(head),
-			"HTTP/1.1 200 OK\r\nServer: uccx-lab\r\nContent-Type: text/html; charset=utf-8\r\n"
-			"Content-Length: %d\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n", blen);
+	blen = snprintf(
+		body, sizeof(body),
+		"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>uccx-lab</title></head>\n"
+		"<body><h1>UCCX lab</h1>\n<p id=\"marker\">UCCX-LAB-OK host=%s port=%d role=%s path=%s</p>\n"
+		"</body></html>\n",
+		l->host->name, l->port, l->port == 7443 ? "notification" : "tomcat", path);
+	hlen = snprintf(
+		head, sizeof(head),
+		"HTTP/1.1 200 OK\r\nServer: uccx-lab\r\nContent-Type: text/html; charset=utf-8\r\n"
+		"Content-Length: %d\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+		blen);
 	if (lab_ssl_write_all(ssl, head, (size_t)hlen) == 0 && !head_only)
 		lab_ssl_write_all(ssl, body, (size_t)blen);
 }
@@ -506,7 +532,7 @@ static void lab_conn_answer(SSL *ssl, const struct lab_listener *l)
 static void *lab_conn_run(void *arg)
 {
 	struct lab_conn *conn = arg;
-	struct timeval tv = { .tv_sec = LAB_READ_TIMEOUT_S };
+	struct timeval tv = {.tv_sec = LAB_READ_TIMEOUT_S};
 	SSL *ssl = NULL;
 
 	setsockopt(conn->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -543,7 +569,7 @@ static void lab_accept_all(const struct lab_listener *l, pthread_attr_t *attr)
 
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOMEM) {
-				struct timespec pause = { .tv_nsec = 50 * 1000000L };
+				struct timespec pause = {.tv_nsec = 50 * 1000000L};
 
 				nanosleep(&pause, NULL); /* do not spin while out of resources */
 			}
@@ -589,12 +615,12 @@ static void lab_serve(void)
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 256 * 1024);
-	pfds[n++] = (struct pollfd){ .fd = lab_signal_pipe[0], .events = POLLIN };
+	pfds[n++] = (struct pollfd){.fd = lab_signal_pipe[0], .events = POLLIN};
 	for (int i = 0; i < lab_nlisteners; i++) {
 		if (lab_listeners[i].fd < 0)
 			continue;
 		owner[n] = &lab_listeners[i];
-		pfds[n++] = (struct pollfd){ .fd = lab_listeners[i].fd, .events = POLLIN };
+		pfds[n++] = (struct pollfd){.fd = lab_listeners[i].fd, .events = POLLIN};
 	}
 	for (;;) {
 		if (poll(pfds, (nfds_t)n, -1) < 0) {
@@ -666,7 +692,7 @@ static int lab_stop(const char *dir)
 {
 	pid_t pid = lab_pid_read(dir);
 	long deadline = lab_now_ms() + LAB_STOP_WAIT_MS;
-	struct timespec pause = { .tv_nsec = 20 * 1000000L };
+	struct timespec pause = {.tv_nsec = 20 * 1000000L};
 
 	if (!lab_pid_is_lab(pid)) {
 		fprintf(stderr, "uccx-lab: no lab running for %s\n", dir);
@@ -677,8 +703,8 @@ static int lab_stop(const char *dir)
 	while (lab_pid_is_lab(pid) && lab_now_ms() < deadline)
 		nanosleep(&pause, NULL);
 	if (lab_pid_is_lab(pid)) {
-		fprintf(stderr, "uccx-lab: pid %ld ignored SIGTERM for %d s; killing it\n", (long)pid,
-			LAB_STOP_WAIT_MS / 1000);
+		fprintf(stderr, "uccx-lab: pid %ld ignored SIGTERM for %d s; killing it\n",
+			(long)pid, LAB_STOP_WAIT_MS / 1000);
 		kill(pid, SIGKILL);
 		lab_files_remove(dir);
 		return 1;
@@ -700,7 +726,7 @@ static int lab_daemon_wait(const char *dir, pid_t child)
 {
 	char path[4096];
 	long deadline = lab_now_ms() + LAB_READY_WAIT_MS;
-	struct timespec pause = { .tv_nsec = 5 * 1000000L };
+	struct timespec pause = {.tv_nsec = 5 * 1000000L};
 	int status;
 
 	snprintf(path, sizeof(path), "%s/ready", dir);
@@ -708,7 +734,8 @@ static int lab_daemon_wait(const char *dir, pid_t child)
 		if (access(path, F_OK) == 0)
 			return 0;
 		if (waitpid(child, &status, WNOHANG) == child) {
-			fprintf(stderr, "uccx-lab: the lab exited during start-up (see %s/lab.log)\n", dir);
+			fprintf(stderr,
+				"uccx-lab: the lab exited during start-up (see %s/lab.log)\n", dir);
 			return -1;
 		}
 		nanosleep(&pause, NULL);
@@ -738,7 +765,7 @@ static int lab_daemon_detach(const char *dir)
 
 static int lab_signals_init(void)
 {
-	struct sigaction sa = { .sa_handler = lab_on_signal };
+	struct sigaction sa = {.sa_handler = lab_on_signal};
 
 	/* A client that resets mid-write must not kill the lab. */
 	signal(SIGPIPE, SIG_IGN);
@@ -777,13 +804,14 @@ static void lab_report(const struct lab_options *o, const char *argv0, const cha
 {
 	printf("%s", connect_to);
 	printf("lab ready: scenario %s, %d listeners (started in %ld ms); stop with: "
-	       "%s --stop --out %s\n", o->cert.scenario, opened, elapsed_ms, argv0, o->cert.out);
+	       "%s --stop --out %s\n",
+	       o->cert.scenario, opened, elapsed_ms, argv0, o->cert.out);
 	fflush(stdout);
 }
 
 int main(int argc, char **argv)
 {
-	struct lab_options o = { 0 };
+	struct lab_options o = {0};
 	char *connect_to = NULL;
 	long t0 = lab_now_ms();
 	int opened = 0;

@@ -17,14 +17,13 @@
 #include "platform.h"
 #include "testcert.h"
 
-#define T_2040 INT64_C(2208988800)  /* 2040-01-01T00:00:00Z */
-#define T_2050 INT64_C(2537654400)  /* 2050-06-01T00:00:00Z: GeneralizedTime */
-#define T_1960 INT64_C(-315619200)  /* 1960-01-01T00:00:00Z: negative epoch */
-#define T_2020 INT64_C(1577836800)  /* 2020-01-01T00:00:00Z */
-#define T_2030 INT64_C(1893456000)  /* 2030-01-01T00:00:00Z */
+#define T_2040 INT64_C(2208988800) /* 2040-01-01T00:00:00Z */
+#define T_2050 INT64_C(2537654400) /* 2050-06-01T00:00:00Z: GeneralizedTime */
+#define T_1960 INT64_C(-315619200) /* 1960-01-01T00:00:00Z: negative epoch */
+#define T_2020 INT64_C(1577836800) /* 2020-01-01T00:00:00Z */
+#define T_2030 INT64_C(1893456000) /* 2030-01-01T00:00:00Z */
 
-static const char *const sans_mixed[] = {"uccx1.lab.example", "uccx1", "10.0.0.5", "fe80::1",
-					 NULL};
+static const char *const sans_mixed[] = {"uccx1.lab.example", "uccx1", "10.0.0.5", "fe80::1", NULL};
 static const char *const sans_one[] = {"cuic.lab.example", NULL};
 
 struct cert_case {
@@ -154,8 +153,8 @@ START_TEST(test_fields)
 	unsigned int sha_len;
 
 	if (c->issued) {
-		ca = uct_testcert_make(&(struct uct_testcert_spec){.cn = "Lab Issuing CA",
-								    .is_ca = 1, .no_san = 1});
+		ca = uct_testcert_make(&(struct uct_testcert_spec){
+			.cn = "Lab Issuing CA", .is_ca = 1, .no_san = 1});
 		ck_assert_ptr_nonnull(ca);
 		spec.issuer = ca;
 	}
@@ -208,9 +207,8 @@ END_TEST
 
 START_TEST(test_serial_and_ip6)
 {
-	struct uct_testcert *tc = uct_testcert_make(
-		&(struct uct_testcert_spec){.cn = "x.lab.example", .sans = sans_mixed,
-					    .serial = 0xABCDEF0123});
+	struct uct_testcert *tc = uct_testcert_make(&(struct uct_testcert_spec){
+		.cn = "x.lab.example", .sans = sans_mixed, .serial = 0xABCDEF0123});
 	struct uct_cert *cert = uct_testcert_to_uct(tc);
 
 	ck_assert_ptr_nonnull(cert);
@@ -224,14 +222,14 @@ END_TEST
 
 START_TEST(test_signed_by)
 {
-	struct uct_testcert *ca = uct_testcert_make(
-		&(struct uct_testcert_spec){.cn = "Lab CA", .is_ca = 1, .no_san = 1});
+	struct uct_testcert *ca = uct_testcert_make(&(struct uct_testcert_spec){
+		.cn = "Lab CA", .is_ca = 1, .no_san = 1});
 	/* Same name, another key: what an impostor CA looks like. */
 	struct uct_testcert *twin = uct_testcert_make(&(struct uct_testcert_spec){
 		.cn = "Lab CA", .is_ca = 1, .no_san = 1, .key_slot = 2});
 	/* Same key, another name: the issuer name must match too. */
-	struct uct_testcert *renamed = uct_testcert_make(
-		&(struct uct_testcert_spec){.cn = "Other CA", .is_ca = 1, .no_san = 1});
+	struct uct_testcert *renamed = uct_testcert_make(&(struct uct_testcert_spec){
+		.cn = "Other CA", .is_ca = 1, .no_san = 1});
 	struct uct_testcert *leaf = uct_testcert_make(&(struct uct_testcert_spec){
 		.cn = "a.lab.example", .issuer = ca, .key_type = UCT_TESTCERT_EC});
 	struct uct_cert *c_ca = uct_testcert_to_uct(ca), *c_twin = uct_testcert_to_uct(twin);
@@ -274,7 +272,8 @@ START_TEST(test_signed_by_non_ca)
 	for (i = 0; i < sizeof(issuers) / sizeof(issuers[0]); i++) {
 		struct uct_testcert *issuer = uct_testcert_make(&issuers[i]);
 		struct uct_testcert *victim = uct_testcert_make(&(struct uct_testcert_spec){
-			.cn = "www.victimbank.example", .issuer = issuer,
+			.cn = "www.victimbank.example",
+			.issuer = issuer,
 			.key_type = UCT_TESTCERT_EC});
 		struct uct_cert *c_issuer = uct_testcert_to_uct(issuer);
 		struct uct_cert *c_victim = uct_testcert_to_uct(victim);
@@ -320,7 +319,8 @@ static struct uct_cert *hostile_cert(const char *const *names, const int *lens, 
 	GENERAL_NAMES *gens = sk_GENERAL_NAME_new_null();
 	AUTHORITY_INFO_ACCESS *info = sk_ACCESS_DESCRIPTION_new_null();
 	ACCESS_DESCRIPTION *ad = ACCESS_DESCRIPTION_new();
-	static const char cn[] = "uccx1\x1b[2J\xe2\x80\xae" "elpmaxe";
+	static const char cn[] = "uccx1\x1b[2J\xe2\x80\xae"
+				 "elpmaxe";
 	struct uct_cert *cert = NULL;
 	struct uct_err err = {0};
 	unsigned char *der = NULL;
@@ -330,7 +330,8 @@ static struct uct_cert *hostile_cert(const char *const *names, const int *lens, 
 	ck_assert(x != NULL && subject != NULL && gens != NULL && info != NULL && ad != NULL);
 	for (i = 0; i < n; i++)
 		push_dns(gens, names[i], lens[i]);
-	ck_assert_int_eq(X509_add1_ext_i2d(x, NID_subject_alt_name, gens, 0, X509V3_ADD_REPLACE), 1);
+	ck_assert_int_eq(X509_add1_ext_i2d(x, NID_subject_alt_name, gens, 0, X509V3_ADD_REPLACE),
+			 1);
 	ad->method = OBJ_nid2obj(NID_ad_ca_issuers);
 	GENERAL_NAME_free(ad->location);
 	ad->location = GENERAL_NAME_new();
@@ -340,7 +341,8 @@ static struct uct_cert *hostile_cert(const char *const *names, const int *lens, 
 	ck_assert(sk_ACCESS_DESCRIPTION_push(info, ad) > 0);
 	ck_assert_int_eq(X509_add1_ext_i2d(x, NID_info_access, info, 0, X509V3_ADD_REPLACE), 1);
 	ck_assert_int_eq(X509_NAME_add_entry_by_NID(subject, NID_commonName, V_ASN1_UTF8STRING,
-						    (const unsigned char *)cn, (int)strlen(cn), -1, 0),
+						    (const unsigned char *)cn, (int)strlen(cn), -1,
+						    0),
 			 1);
 	ck_assert_int_eq(X509_set_subject_name(x, subject), 1);
 	ck_assert_int_gt(X509_sign(x, tc->key, EVP_sha256()), 0);
@@ -359,7 +361,9 @@ static struct uct_cert *hostile_cert(const char *const *names, const int *lens, 
 START_TEST(test_hostile_names)
 {
 	static const char *const names[] = {
-		"uccx1.lab.example", "uccx2.lab.example\0.evil", "x\nseen\tuccx2.lab.example:8445",
+		"uccx1.lab.example",
+		"uccx2.lab.example\0.evil",
+		"x\nseen\tuccx2.lab.example:8445",
 		"bad\xff\xfe.lab.example",
 	};
 	static const int lens[] = {17, 23, 29, 17};
@@ -450,8 +454,8 @@ static void append_file(const char *dst, const char *src)
 
 START_TEST(test_read_bundle)
 {
-	struct uct_testcert *root = uct_testcert_make(
-		&(struct uct_testcert_spec){.cn = "Root", .is_ca = 1, .no_san = 1});
+	struct uct_testcert *root = uct_testcert_make(&(struct uct_testcert_spec){
+		.cn = "Root", .is_ca = 1, .no_san = 1});
 	struct uct_testcert *mid = uct_testcert_make(&(struct uct_testcert_spec){
 		.cn = "Intermediate", .is_ca = 1, .no_san = 1, .issuer = root, .key_slot = 1});
 	struct uct_testcert *leaf = uct_testcert_make(&(struct uct_testcert_spec){
@@ -550,8 +554,8 @@ static struct uct_cert *without_handle(const struct uct_cert *cert)
 /* A copy holds its own reference to the X509: it outlives the original. */
 START_TEST(test_dup_keeps_handle)
 {
-	struct uct_testcert *ca = uct_testcert_make(
-		&(struct uct_testcert_spec){.cn = "Lab CA", .is_ca = 1, .no_san = 1});
+	struct uct_testcert *ca = uct_testcert_make(&(struct uct_testcert_spec){
+		.cn = "Lab CA", .is_ca = 1, .no_san = 1});
 	struct uct_testcert *leaf = uct_testcert_make(&(struct uct_testcert_spec){
 		.cn = "a.lab.example", .issuer = ca, .aia_url = "http://pki.lab.example/ca.crt"});
 	struct uct_cert *c_ca = uct_testcert_to_uct(ca), *c_leaf = uct_testcert_to_uct(leaf);
@@ -596,15 +600,19 @@ START_TEST(test_signed_by_handles)
 
 	tc[H_ROOT] = uct_testcert_make(&(struct uct_testcert_spec){
 		.cn = "Lab Root CA", .is_ca = 1, .no_san = 1});
-	tc[H_MID] = uct_testcert_make(&(struct uct_testcert_spec){
-		.cn = "Lab Issuing CA", .is_ca = 1, .no_san = 1, .issuer = tc[H_ROOT],
-		.key_slot = 1});
+	tc[H_MID] = uct_testcert_make(&(struct uct_testcert_spec){.cn = "Lab Issuing CA",
+								  .is_ca = 1,
+								  .no_san = 1,
+								  .issuer = tc[H_ROOT],
+								  .key_slot = 1});
 	/* The issuing CA's name on another key, also signed by the root. */
-	tc[H_TWIN] = uct_testcert_make(&(struct uct_testcert_spec){
-		.cn = "Lab Issuing CA", .is_ca = 1, .no_san = 1, .issuer = tc[H_ROOT],
-		.key_slot = 2});
-	tc[H_SELF] = uct_testcert_make(&(struct uct_testcert_spec){
-		.cn = "socialminer.lab.example", .key_type = UCT_TESTCERT_EC});
+	tc[H_TWIN] = uct_testcert_make(&(struct uct_testcert_spec){.cn = "Lab Issuing CA",
+								   .is_ca = 1,
+								   .no_san = 1,
+								   .issuer = tc[H_ROOT],
+								   .key_slot = 2});
+	tc[H_SELF] = uct_testcert_make(&(struct uct_testcert_spec){.cn = "socialminer.lab.example",
+								   .key_type = UCT_TESTCERT_EC});
 	for (k = 0; k < 5; k++) {
 		snprintf(cn, sizeof(cn), "uccx%d.lab.example", k + 1);
 		tc[H_LEAF0 + k] = uct_testcert_make(&(struct uct_testcert_spec){
@@ -655,7 +663,8 @@ END_TEST
 /* Every way in keeps the X509: DER, a PEM bundle. */
 START_TEST(test_parsers_keep_handle)
 {
-	struct uct_testcert *tc = uct_testcert_make(&(struct uct_testcert_spec){.cn = "k.lab.example"});
+	struct uct_testcert *tc =
+		uct_testcert_make(&(struct uct_testcert_spec){.cn = "k.lab.example"});
 	struct uct_chain chain = {0};
 	struct uct_err err = {0};
 	struct uct_cert *cert;

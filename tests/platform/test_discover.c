@@ -204,15 +204,16 @@ START_TEST(test_firefox_profiles_ini)
 	nssdb("elsewhere/work-profile");
 	put(".mozilla/firefox/old.legacy/cert8.db", "");
 	free(mkdirs(".mozilla/firefox/fresh.new"));
-	ini = uct_asprintf("[Install4F96D1932A9F858E]\nDefault=abc.default-release\nLocked=1\n\n"
-			   "[Profile1]\nName=default\nIsRelative=1\nPath=xyz.default\nDefault=1\n\n"
-			   "[Profile0]\nName=default-release\nIsRelative=1\nPath=abc.default-release\n\n"
-			   "[Profile2]\nName=work\nIsRelative=0\nPath=%s/elsewhere/work-profile\n\n"
-			   "[Profile3]\nName=gone\nIsRelative=1\nPath=missing.gone\n\n"
-			   "[Profile4]\nName=old\nIsRelative=1\nPath=old.legacy\n\n"
-			   "[Profile5]\nName=fresh\nIsRelative=1\nPath=fresh.new\n\n"
-			   "[General]\nStartWithLastProfile=1\nVersion=2\n",
-			   home);
+	ini = uct_asprintf(
+		"[Install4F96D1932A9F858E]\nDefault=abc.default-release\nLocked=1\n\n"
+		"[Profile1]\nName=default\nIsRelative=1\nPath=xyz.default\nDefault=1\n\n"
+		"[Profile0]\nName=default-release\nIsRelative=1\nPath=abc.default-release\n\n"
+		"[Profile2]\nName=work\nIsRelative=0\nPath=%s/elsewhere/work-profile\n\n"
+		"[Profile3]\nName=gone\nIsRelative=1\nPath=missing.gone\n\n"
+		"[Profile4]\nName=old\nIsRelative=1\nPath=old.legacy\n\n"
+		"[Profile5]\nName=fresh\nIsRelative=1\nPath=fresh.new\n\n"
+		"[General]\nStartWithLastProfile=1\nVersion=2\n",
+		home);
 	put(".mozilla/firefox/profiles.ini", ini);
 	free(ini);
 	f = discover(&opts);
@@ -263,7 +264,8 @@ START_TEST(test_snap_and_flatpak_same_profile_name)
 {
 	struct uct_discover_opts opts = {.home = home};
 	struct found f;
-	const char *ini = "[Profile0]\nName=default-release\nIsRelative=1\nPath=q.default-release\n";
+	const char *ini =
+		"[Profile0]\nName=default-release\nIsRelative=1\nPath=q.default-release\n";
 
 	nssdb("snap/firefox/common/.mozilla/firefox/q.default-release");
 	put("snap/firefox/common/.mozilla/firefox/profiles.ini", ini);
@@ -293,7 +295,8 @@ START_TEST(test_same_directory_found_twice)
 	char *link, *target, *ini;
 
 	nssdb(".mozilla/firefox/abc.default");
-	put(".mozilla/firefox/profiles.ini", "[Profile0]\nName=default\nIsRelative=1\nPath=abc.default\n");
+	put(".mozilla/firefox/profiles.ini",
+	    "[Profile0]\nName=default\nIsRelative=1\nPath=abc.default\n");
 	/* The Flatpak's profiles.ini names it through a symlink. */
 	link = uct_asprintf("%s/alias", home);
 	target = uct_asprintf("%s/.mozilla/firefox/abc.default", home);
@@ -329,7 +332,8 @@ START_TEST(test_explicit_nss_dbs_only)
 
 	nssdb(".pki/nssdb");
 	nssdb(".mozilla/firefox/abc.default");
-	put(".mozilla/firefox/profiles.ini", "[Profile0]\nName=default\nIsRelative=1\nPath=abc.default\n");
+	put(".mozilla/firefox/profiles.ini",
+	    "[Profile0]\nName=default\nIsRelative=1\nPath=abc.default\n");
 	nssdb("db1");
 	nssdb("db2");
 	uct_strv_push(&dbs, d1);
@@ -366,7 +370,8 @@ START_TEST(test_browser_mask)
 
 	nssdb(".pki/nssdb");
 	nssdb(".mozilla/firefox/abc.default");
-	put(".mozilla/firefox/profiles.ini", "[Profile0]\nName=default\nIsRelative=1\nPath=abc.default\n");
+	put(".mozilla/firefox/profiles.ini",
+	    "[Profile0]\nName=default\nIsRelative=1\nPath=abc.default\n");
 	f = discover(&opts);
 	ck_assert_uint_eq(f.n, 2);
 	ck_assert_ptr_null(find(&f, "nss", ".pki/nssdb"));
@@ -421,7 +426,8 @@ static char *victim_profile(void)
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	cmd = uct_asprintf("certutil -N -d sql:%s --empty-password >/dev/null 2>&1 && "
-			   "chown -R 65534:65534 %s", dir, dir);
+			   "chown -R 65534:65534 %s",
+			   dir, dir);
 	ck_assert_int_eq(system(cmd), 0);
 	free(cmd);
 	return dir;
@@ -473,7 +479,8 @@ START_TEST(test_absolute_path_to_foreign_profile)
 	victim = victim_profile();
 	nssdb(".mozilla/firefox/own.default");
 	ini = uct_asprintf("[Profile0]\nName=evil\nIsRelative=0\nPath=%s\n\n"
-			   "[Profile1]\nName=own\nIsRelative=1\nPath=own.default\n", victim);
+			   "[Profile1]\nName=own\nIsRelative=1\nPath=own.default\n",
+			   victim);
 	put(".mozilla/firefox/profiles.ini", ini);
 	f = discover_problems(&problems);
 	ck_assert_uint_eq(f.n, 2);
@@ -549,7 +556,8 @@ START_TEST(test_foreign_parts_inside_home)
 	free(target);
 	path = uct_asprintf("[Profile0]\nName=a\nIsRelative=0\nPath=%s/theirs/.mozilla/firefox/"
 			    "a.default\n\n[Profile1]\nName=b\nIsRelative=1\nPath=b.open\n\n"
-			    "[Profile2]\nName=c\nIsRelative=1\nPath=c.linkdb\n", home);
+			    "[Profile2]\nName=c\nIsRelative=1\nPath=c.linkdb\n",
+			    home);
 	put(".mozilla/firefox/profiles.ini", path);
 	free(path);
 	free(mkdirs(".pki"));
@@ -617,6 +625,5 @@ static Suite *discover_suite(void)
 	tcase_add_test(tc, test_foreign_profiles_ini);
 	return s;
 }
-
 
 UCT_CHECK_MAIN(discover_suite)

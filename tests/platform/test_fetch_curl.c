@@ -613,13 +613,17 @@ int main(void)
 	unsetenv("all_proxy");
 	unsetenv("ALL_PROXY");
 	signal(SIGPIPE, SIG_IGN);
-	root = uct_testcert_make(&(struct uct_testcert_spec){.cn = "Lab Root CA", .is_ca = 1,
-							     .no_san = 1});
-	mid = uct_testcert_make(&(struct uct_testcert_spec){
-		.cn = "Lab Intermediate CA", .is_ca = 1, .no_san = 1, .issuer = root,
-		.key_slot = 1});
+	root = uct_testcert_make(&(struct uct_testcert_spec){
+		.cn = "Lab Root CA", .is_ca = 1, .no_san = 1});
+	mid = uct_testcert_make(&(struct uct_testcert_spec){.cn = "Lab Intermediate CA",
+							    .is_ca = 1,
+							    .no_san = 1,
+							    .issuer = root,
+							    .key_slot = 1});
 	leaf = uct_testcert_make(&(struct uct_testcert_spec){
-		.cn = "uccx1.lab.example", .issuer = mid, .key_slot = 2,
+		.cn = "uccx1.lab.example",
+		.issuer = mid,
+		.key_slot = 2,
 		.aia_url = "http://pki.lab.example/ca.crt"});
 	leaf_ec = uct_testcert_make(&(struct uct_testcert_spec){.cn = "uccx1.lab.example",
 								.key_type = UCT_TESTCERT_EC});

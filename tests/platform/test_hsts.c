@@ -33,7 +33,8 @@ START_TEST(preloaded_tlds)
 	const char *got = uct_hsts_preloaded_tld(cases[_i].host);
 
 	if (cases[_i].tld == NULL)
-		ck_assert_msg(got == NULL, "%s: %s", cases[_i].host ? cases[_i].host : "(null)", got);
+		ck_assert_msg(got == NULL, "%s: %s", cases[_i].host ? cases[_i].host : "(null)",
+			      got);
 	else
 		ck_assert_msg(got != NULL && strcmp(got, cases[_i].tld) == 0, "%s: %s",
 			      cases[_i].host, got ? got : "(none)");

@@ -41,8 +41,8 @@ struct want_caps {
 static void check_store(struct uct_store *store, const struct want_caps *w)
 {
 	static const unsigned all[] = {UCT_STORE_NO_CA_ISSUED_LEAF, UCT_STORE_BY_HOST,
-				       UCT_STORE_UNTAGGED, UCT_STORE_DEFER_BUSY,
-				       UCT_STORE_MACHINE, UCT_STORE_TRUST_ONLY};
+				       UCT_STORE_UNTAGGED,          UCT_STORE_DEFER_BUSY,
+				       UCT_STORE_MACHINE,           UCT_STORE_TRUST_ONLY};
 	size_t k;
 
 	ck_assert_ptr_nonnull(store);
@@ -63,8 +63,10 @@ START_TEST(test_user_nss_databases_are_plain)
 	struct uct_err err = {0};
 	const struct want_caps plain = {UCT_STORE_TRUST_ONLY, 0, NULL};
 
-	check_store(uct_store_nss_new(uct_check_tmpdir(), "chromium", UCT_BROWSER_CHROMIUM, &err), &plain);
-	check_store(uct_store_nss_new(uct_check_tmpdir(), "firefox:p", UCT_BROWSER_FIREFOX, &err), &plain);
+	check_store(uct_store_nss_new(uct_check_tmpdir(), "chromium", UCT_BROWSER_CHROMIUM, &err),
+		    &plain);
+	check_store(uct_store_nss_new(uct_check_tmpdir(), "firefox:p", UCT_BROWSER_FIREFOX, &err),
+		    &plain);
 }
 END_TEST
 
@@ -74,7 +76,8 @@ START_TEST(test_machine_nss_database_is_machine_scope)
 	const struct want_caps machine = {UCT_STORE_MACHINE | UCT_STORE_TRUST_ONLY, 1,
 					  "/etc/pki/nssdb"};
 
-	check_store(uct_store_nss_new(uct_check_tmpdir(), "system-nss", UCT_BROWSER_SYSTEM, &err), &machine);
+	check_store(uct_store_nss_new(uct_check_tmpdir(), "system-nss", UCT_BROWSER_SYSTEM, &err),
+		    &machine);
 }
 END_TEST
 
@@ -92,7 +95,8 @@ START_TEST(test_system_and_policy_are_machine_scope)
 {
 	static const char *const argv[] = {"true", NULL};
 	struct uct_err err = {0};
-	const struct want_caps anchors = {UCT_STORE_MACHINE, 1, "the system's trusted certificates"};
+	const struct want_caps anchors = {UCT_STORE_MACHINE, 1,
+					  "the system's trusted certificates"};
 	const struct want_caps policy = {UCT_STORE_MACHINE, 1, "Firefox's machine policy"};
 
 	check_store(uct_store_system_new(sub_anchor, NULL, argv, &err), &anchors);

@@ -17,7 +17,6 @@
 #include "store_mem.h"
 #include "testcert.h"
 
-
 static char *slurp(const char *path)
 {
 	char *text = NULL;
@@ -65,7 +64,8 @@ static struct uct_cert *make(int is_ca)
 
 START_TEST(test_merge_and_remove)
 {
-	char *file = uct_asprintf("%s/policies.json", uct_check_tmpdir()), *certs = uct_asprintf("%s/certs", uct_check_tmpdir());
+	char *file = uct_asprintf("%s/policies.json", uct_check_tmpdir()),
+	     *certs = uct_asprintf("%s/certs", uct_check_tmpdir());
 	struct uct_err err = {0};
 	struct uct_cert *cert = make(0);
 	struct uct_anchor anchor = {.cert = cert, .trust = UCT_TRUST_PEER};
@@ -94,9 +94,11 @@ START_TEST(test_merge_and_remove)
 	ck_assert_ptr_nonnull(strstr(text, "/certs/uccx-trust-"));
 	free(text);
 	ck_assert_int_eq(uct_chain_push(&chain, cert), 0);
-	ck_assert_int_eq(store->ops->verify(store, &chain, "uccx1.example.com", 8445, &vr, &err), 0);
+	ck_assert_int_eq(store->ops->verify(store, &chain, "uccx1.example.com", 8445, &vr, &err),
+			 0);
 	ck_assert_int_eq(vr.trusted, 1);
-	ck_assert_int_eq(store->ops->verify(store, &chain, "other.example.com", 8445, &vr, &err), 0);
+	ck_assert_int_eq(store->ops->verify(store, &chain, "other.example.com", 8445, &vr, &err),
+			 0);
 	ck_assert_int_eq(vr.trusted, 0);
 	ck_assert_int_eq(store->ops->remove(store, &anchor, &err), 0);
 	text = slurp(file);
@@ -114,7 +116,8 @@ END_TEST
 
 START_TEST(test_bad_json_untouched)
 {
-	char *file = uct_asprintf("%s/bad.json", uct_check_tmpdir()), *certs = uct_asprintf("%s/certs2", uct_check_tmpdir());
+	char *file = uct_asprintf("%s/bad.json", uct_check_tmpdir()),
+	     *certs = uct_asprintf("%s/certs2", uct_check_tmpdir());
 	struct uct_err err = {0};
 	struct uct_cert *cert = make(0), *ca = make(1);
 	struct uct_anchor anchor = {.cert = cert, .trust = UCT_TRUST_PEER};

@@ -74,8 +74,8 @@ static int certutil_flags(const char *dir, const char *nickname, char *flags, si
 		*sp = '\0';
 		/* A nickname holding ':' (as the agent's tag does) is printed
 		 * with its token name in front, so that -n can find it again. */
-		if (strcmp(line, nickname) == 0 ||
-		    (strncmp(line, "NSS Certificate DB:", 19) == 0 && strcmp(line + 19, nickname) == 0)) {
+		if (strcmp(line, nickname) == 0 || (strncmp(line, "NSS Certificate DB:", 19) == 0 &&
+						    strcmp(line + 19, nickname) == 0)) {
 			found = 1;
 			break;
 		}
@@ -92,9 +92,10 @@ static int db_objects(const char *dir, const char *class_hex)
 	FILE *p;
 	int n = -1;
 
-	snprintf(cmd, sizeof(cmd),
-		 "sqlite3 -readonly %s/cert9.db \"select count(*) from nssPublic where hex(a0)='%s'\"",
-		 dir, class_hex);
+	snprintf(
+		cmd, sizeof(cmd),
+		"sqlite3 -readonly %s/cert9.db \"select count(*) from nssPublic where hex(a0)='%s'\"",
+		dir, class_hex);
 	p = popen(cmd, "r");
 	ck_assert_ptr_nonnull(p);
 	ck_assert_int_eq(fscanf(p, "%d", &n), 1);
@@ -309,7 +310,8 @@ START_TEST(test_change_and_remove)
 	/* Re-imported by hand with no trust: no old trust comes back. */
 	tnss_write_pem(&t, uct_check_path("t.pem"));
 	ck_assert_int_eq(run("certutil -A -d sql:%s -n again -t ,, -i %s", dir,
-			     uct_check_path("t.pem")), 0);
+			     uct_check_path("t.pem")),
+			 0);
 	ck_assert(certutil_flags(dir, "again", flags, sizeof(flags)));
 	ck_assert_str_eq(flags, ",,");
 }
@@ -360,7 +362,8 @@ START_TEST(test_untagged_left_alone)
 
 	tnss_write_pem(&t, uct_check_path("t.pem"));
 	ck_assert_int_eq(run("certutil -A -d sql:%s -n 'my server' -t P,, -i %s", dir,
-			     uct_check_path("t.pem")), 0);
+			     uct_check_path("t.pem")),
+			 0);
 	store_open(s, 1);
 	store_add(s, &t, UCT_TRUST_PEER);
 	ck_assert_int_eq(store_list(s).n, 0);
@@ -387,7 +390,8 @@ START_TEST(test_remove_by_fingerprint)
 
 	tnss_write_pem(&users, uct_check_path("u.pem"));
 	ck_assert_int_eq(run("certutil -A -d sql:%s -n 'my server' -t P,, -i %s", dir,
-			     uct_check_path("u.pem")), 0);
+			     uct_check_path("u.pem")),
+			 0);
 	store_open(s, 1);
 	store_add(s, &ours, UCT_TRUST_PEER);
 	ck_assert_int_eq(store_list(s).n, 1);
@@ -412,14 +416,16 @@ START_TEST(test_renewal_same_subject)
 {
 	const char *dir = fx.dir;
 	struct tnss_cert old = fx.t;
-	struct tnss_cert renewed = tnss_cert_make("uccx1.example.com", "uccx1.example.com", 0, NULL);
+	struct tnss_cert renewed =
+		tnss_cert_make("uccx1.example.com", "uccx1.example.com", 0, NULL);
 	struct tnss_cert user = tnss_cert_make("uccx1.example.com", "uccx1.example.com", 0, NULL);
 	struct uct_store *s = fx.s;
 	struct uct_verify_result r;
 
 	tnss_write_pem(&user, uct_check_path("u.pem"));
 	ck_assert_int_eq(run("certutil -A -d sql:%s -n mine -t P,, -i %s", dir,
-			     uct_check_path("u.pem")), 0);
+			     uct_check_path("u.pem")),
+			 0);
 	store_open(s, 1);
 	store_add(s, &old, UCT_TRUST_PEER);
 	store_add(s, &renewed, UCT_TRUST_PEER);
@@ -502,11 +508,14 @@ START_TEST(test_empty_db_recreated)
 	/* uct_check_path's buffers are reused: keep the database's path apart. */
 	snprintf(dir, sizeof(dir), "%s", uct_check_path("home/.pki/nssdb"));
 	ck_assert_int_eq(run("mkdir -p %s && : >%s/cert9.db && : >%s/key4.db && "
-			     "head -c 512 /dev/urandom >%s/cert9.db-journal", dir, dir, dir, dir), 0);
+			     "head -c 512 /dev/urandom >%s/cert9.db-journal",
+			     dir, dir, dir, dir),
+			 0);
 	snprintf(dead, sizeof(dead), "home/.pki/nssdb.uct-%ld-AbCdEf", uct_check_dead_pid());
 	snprintf(live, sizeof(live), "home/.pki/nssdb.uct-%ld-GhIjKl", (long)getppid());
 	ck_assert_int_eq(run("mkdir %s %s && : >%s/cert9.db && : >%s/key4.db", uct_check_path(dead),
-			     uct_check_path(live), uct_check_path(dead), uct_check_path(dead)), 0);
+			     uct_check_path(live), uct_check_path(dead), uct_check_path(dead)),
+			 0);
 	s = store_new(dir);
 	store_open(s, 0);
 	ck_assert_int_eq(store_list(s).n, 0);
@@ -539,7 +548,8 @@ START_TEST(test_uninitialised_db)
 
 	ck_assert_int_eq(mkdir(dir, 0700), 0);
 	ck_assert_int_eq(run("modutil -create -dbdir sql:%s -force </dev/null >/dev/null 2>&1",
-			     dir), 0);
+			     dir),
+			 0);
 	s = store_new(dir);
 	store_open(s, 1);
 	store_add(s, &t, UCT_TRUST_PEER);
@@ -658,7 +668,8 @@ START_TEST(test_issuer_trust_refused)
 		store_open(s, 1);
 		ck_assert_int_eq(s->ops->add(s, &peer, &err), -1);
 		ck_assert_int_eq(err.code, UCT_E_USAGE);
-		ck_assert_msg(strstr(err.msg, "sign certificates for any site") != NULL, "%s", err.msg);
+		ck_assert_msg(strstr(err.msg, "sign certificates for any site") != NULL, "%s",
+			      err.msg);
 		uct_err_clear(&err);
 		ck_assert_int_eq(s->ops->add(s, &root, &err), -1);
 		ck_assert_int_eq(store_list(s).n, 0);
@@ -754,8 +765,10 @@ START_TEST(test_many_sequential)
 		ck_assert_msg(r.trusted == 1, "db %d: %s", i, r.code);
 		s->ops->destroy(s);
 	}
-	fprintf(stderr, "store_nss: open(rw)+add+close %.1f ms, open(ro)+verify+close %.1f ms "
-		"per database\n", write_ms / 20, verify_ms / 20);
+	fprintf(stderr,
+		"store_nss: open(rw)+add+close %.1f ms, open(ro)+verify+close %.1f ms "
+		"per database\n",
+		write_ms / 20, verify_ms / 20);
 }
 END_TEST
 
@@ -773,9 +786,11 @@ START_TEST(test_locked)
 	pid_t pid;
 	int i, status;
 
-	snprintf(script, sizeof(script),
-		 "printf 'BEGIN EXCLUSIVE;\\nselect 1;\\n.shell touch %s/held; sleep 20\\nCOMMIT;\\n' "
-		 "| sqlite3 %s/cert9.db >/dev/null", uct_check_tmpdir(), dir);
+	snprintf(
+		script, sizeof(script),
+		"printf 'BEGIN EXCLUSIVE;\\nselect 1;\\n.shell touch %s/held; sleep 20\\nCOMMIT;\\n' "
+		"| sqlite3 %s/cert9.db >/dev/null",
+		uct_check_tmpdir(), dir);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -846,8 +861,8 @@ static const struct vcase {
 	/* Firefox takes a server certificate as its own anchor only with C. */
 	{"self-signed P,, in Firefox", SELF_LEAF, UCT_BROWSER_FIREFOX, 0, UCT_TRUST_PEER_ONLY, 0,
 	 "uccx1.example.com", 0, "MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT"},
-	{"CA:TRUE self-signed P,, in Firefox", SELF_CA, UCT_BROWSER_FIREFOX, 0,
-	 UCT_TRUST_PEER_ONLY, 0, "uccx1.example.com", 1, ""},
+	{"CA:TRUE self-signed P,, in Firefox", SELF_CA, UCT_BROWSER_FIREFOX, 0, UCT_TRUST_PEER_ONLY,
+	 0, "uccx1.example.com", 1, ""},
 	{"private CA, no trust", CA_LEAF, UCT_BROWSER_CHROMIUM, 1, UCT_TRUST_NONE, 0,
 	 "uccx1.example.com", 0, "SEC_ERROR_UNKNOWN_ISSUER"},
 	{"private CA, no trust, root sent", CA_LEAF, UCT_BROWSER_CHROMIUM, 1, UCT_TRUST_NONE, 1,
@@ -877,8 +892,8 @@ START_TEST(test_verify_table)
 		leaf = tnss_cert_make("uccx1.example.com", "uccx1.example.com", 0, &root);
 	} else {
 		leaf = tnss_cert_make("uccx1.example.com",
-			       vc->shape == SELF_LEAF_NOSAN ? NULL : "uccx1.example.com",
-			       vc->shape == SELF_CA, NULL);
+				      vc->shape == SELF_LEAF_NOSAN ? NULL : "uccx1.example.com",
+				      vc->shape == SELF_CA, NULL);
 	}
 	anchor = vc->trust_root ? &root : &leaf;
 	if (vc->trust != UCT_TRUST_NONE) {

@@ -19,8 +19,8 @@
 #include "check_main.h"
 #include "platform.h"
 
-#define HEADER                                                                             \
-	"# PSM Certificate Override Settings file\n"                                       \
+#define HEADER                                       \
+	"# PSM Certificate Override Settings file\n" \
 	"# This is a generated file!  Do not edit.\n"
 #define OID "OID.2.16.840.1.101.3.4.2.1"
 
@@ -101,8 +101,8 @@ static struct uct_store *open_store(void)
 static int add(struct uct_store *store, const char *host, int port, const struct uct_cert *cert,
 	       struct uct_err *err)
 {
-	struct uct_anchor anchor = {.cert = cert, .trust = UCT_TRUST_OVERRIDE, .host = host,
-				    .port = port};
+	struct uct_anchor anchor = {
+		.cert = cert, .trust = UCT_TRUST_OVERRIDE, .host = host, .port = port};
 
 	return store->ops->add(store, &anchor, err);
 }
@@ -110,8 +110,8 @@ static int add(struct uct_store *store, const char *host, int port, const struct
 static int del(struct uct_store *store, const char *host, int port, const struct uct_cert *cert,
 	       struct uct_err *err)
 {
-	struct uct_anchor anchor = {.cert = cert, .trust = UCT_TRUST_OVERRIDE, .host = host,
-				    .port = port};
+	struct uct_anchor anchor = {
+		.cert = cert, .trust = UCT_TRUST_OVERRIDE, .host = host, .port = port};
 
 	return store->ops->remove(store, &anchor, err);
 }
@@ -161,12 +161,14 @@ END_TEST
 /* Lines the store does not own: comments, other hosts, a container-scoped
  * exception for the same host:port, an old-style line, and a last line
  * without a newline. */
-#define FOREIGN                                                                            \
-	HEADER "# a comment the user wrote\n"                                              \
-	       "other.example.com:443:\t" OID "\t01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:10:11:12:13:14:15:16:17:18:19:1A:1B:1C:1D:1E:1F:20\t\n" \
-	       "uccx1.example.com:8445:^userContextId=2\t" OID "\tFF:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:10:11:12:13:14:15:16:17:18:19:1A:1B:1C:1D:1E:1F:20\t\n" \
-	       "legacy.example.com:443\tOID.2.16.840.1.101.3.4.2.1\tAB:CD\tMU\tdbkey\n"    \
-	       "last.example.com:8443:\t" OID "\t" \
+#define FOREIGN                                                                                                        \
+	HEADER "# a comment the user wrote\n"                                                                          \
+	       "other.example.com:443:\t" OID                                                                          \
+	       "\t01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:10:11:12:13:14:15:16:17:18:19:1A:1B:1C:1D:1E:1F:20\t\n" \
+	       "uccx1.example.com:8445:^userContextId=2\t" OID                                                         \
+	       "\tFF:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:10:11:12:13:14:15:16:17:18:19:1A:1B:1C:1D:1E:1F:20\t\n" \
+	       "legacy.example.com:443\tOID.2.16.840.1.101.3.4.2.1\tAB:CD\tMU\tdbkey\n"                                \
+	       "last.example.com:8443:\t" OID "\t"                                                                     \
 	       "AA:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:10:11:12:13:14:15:16:17:18:19:1A:1B:1C:1D:1E:1F:20\t"
 
 START_TEST(test_foreign_lines_survive_add_replace_remove)
@@ -221,7 +223,8 @@ START_TEST(test_replace_in_place_and_drop_duplicates)
 	struct uct_store *store;
 	struct uct_cert *a = make_cert(1), *b = make_cert(2), *c = make_cert(3);
 	struct uct_err err = {0};
-	char *la = expected_line("h.example.com", 443, a), *lb = expected_line("h.example.com", 443, b);
+	char *la = expected_line("h.example.com", 443, a),
+	     *lb = expected_line("h.example.com", 443, b);
 	char *lc = expected_line("h.example.com", 443, c), *want, *got;
 	char *ld = expected_line("h.example.com.", 443, c);
 
@@ -522,8 +525,8 @@ START_TEST(test_bad_anchors_refused)
 	struct uct_store *store = open_store();
 	struct uct_cert *cert = make_cert(0x50);
 	struct uct_err err = {0};
-	struct uct_anchor peer = {.cert = cert, .trust = UCT_TRUST_PEER, .host = "a.example.com",
-				  .port = 443};
+	struct uct_anchor peer = {
+		.cert = cert, .trust = UCT_TRUST_PEER, .host = "a.example.com", .port = 443};
 
 	ck_assert_int_eq(store->ops->add(store, &peer, &err), -1);
 	ck_assert_int_eq(err.code, UCT_E_USAGE);
@@ -810,6 +813,5 @@ static Suite *override_suite(void)
 	tcase_add_test(tc, test_real_firefox_lock);
 	return s;
 }
-
 
 UCT_CHECK_MAIN(override_suite)

@@ -22,7 +22,6 @@
 #include "store_mem.h"
 #include "testcert.h"
 
-
 static struct uct_cert *make(const struct uct_testcert_spec *spec)
 {
 	struct uct_testcert *tc = uct_testcert_make(spec);
@@ -62,8 +61,10 @@ static int count_entries(const struct uct_store_entry *e, void *ctx, struct uct_
 static const struct uct_testcert_spec shapes[] = {
 	{.cn = "uccx1.example.com", .no_basic_constraints = 1},
 	{.cn = "uccx1.example.com", .version = 1, .key_slot = 1},
-	{.cn = "uccx1.example.com", .no_basic_constraints = 1,
-	 .key_usage = UCT_KU_KEY_CERT_SIGN | UCT_KU_DIGITAL_SIGNATURE, .key_slot = 2},
+	{.cn = "uccx1.example.com",
+	 .no_basic_constraints = 1,
+	 .key_usage = UCT_KU_KEY_CERT_SIGN | UCT_KU_DIGITAL_SIGNATURE,
+	 .key_slot = 2},
 };
 
 /* Neither peer nor root trust is taken for cert: its key could sign for
@@ -175,18 +176,19 @@ static void upd_make(struct upd *u, const char *name)
 	ck_assert_int_eq(mkdir(u->links, 0755), 0);
 	f = fopen(u->script, "w");
 	ck_assert_ptr_nonnull(f);
-	fprintf(f, "#!/bin/sh\n"
-		   "cd '%s' || exit 2\n"
-		   "echo update >>calls\n"
-		   "[ -e kill ] && kill -KILL $PPID && sleep 5\n"
-		   "[ -e fail ] && { echo 'update: failing as asked' >&2; exit 1; }\n"
-		   ": >bundle.pem\n"
-		   "for c in anchors/uccx-trust/*.crt; do\n"
-		   "  [ -f \"$c\" ] || continue\n"
-		   "  cat \"$c\" >>bundle.pem\n"
-		   "  b=${c##*/}\n"
-		   "  ln -sfn \"$PWD/$c\" \"links/${b%%.crt}.pem\"\n"
-		   "done\n",
+	fprintf(f,
+		"#!/bin/sh\n"
+		"cd '%s' || exit 2\n"
+		"echo update >>calls\n"
+		"[ -e kill ] && kill -KILL $PPID && sleep 5\n"
+		"[ -e fail ] && { echo 'update: failing as asked' >&2; exit 1; }\n"
+		": >bundle.pem\n"
+		"for c in anchors/uccx-trust/*.crt; do\n"
+		"  [ -f \"$c\" ] || continue\n"
+		"  cat \"$c\" >>bundle.pem\n"
+		"  b=${c##*/}\n"
+		"  ln -sfn \"$PWD/$c\" \"links/${b%%.crt}.pem\"\n"
+		"done\n",
 		u->root);
 	ck_assert_int_eq(fclose(f), 0);
 	ck_assert_int_eq(chmod(u->script, 0755), 0);

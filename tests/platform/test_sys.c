@@ -25,7 +25,6 @@ static char *path_in(const char *name)
 	return uct_check_path(name);
 }
 
-
 static void write_text(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -263,7 +262,8 @@ START_TEST(atomic_write_disk_full_keeps_old_file)
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status));
 	if (WEXITSTATUS(status) == 77) {
-		fprintf(stderr, "test_sys: no mount namespace (not root?): disk-full case skipped\n");
+		fprintf(stderr,
+			"test_sys: no mount namespace (not root?): disk-full case skipped\n");
 		return;
 	}
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
@@ -416,7 +416,8 @@ static void assert_victim_intact(void)
 	struct uct_err err = {0};
 
 	ck_assert_int_eq(count_entries(path_in("victim")), 1);
-	ck_assert_int_eq(uct_file_read(path_in("victim/1-precious.json"), 100, &text, NULL, &err), 0);
+	ck_assert_int_eq(uct_file_read(path_in("victim/1-precious.json"), 100, &text, NULL, &err),
+			 0);
 	ck_assert_str_eq(text, "victim's");
 	free(text);
 }
@@ -432,9 +433,11 @@ START_TEST(paths_through_foreign_link_refused)
 	if (geteuid() != 0)
 		return; /* only root can give a directory away */
 	ck_assert_int_eq(symlink(victim_dir(), path_in("spool")), 0);
-	ck_assert_int_eq(uct_file_write_atomic(path_in("spool/2-new.json"), "x", 1, 0600, &err), -1);
+	ck_assert_int_eq(uct_file_write_atomic(path_in("spool/2-new.json"), "x", 1, 0600, &err),
+			 -1);
 	ck_assert_int_eq(err.code, UCT_E_IO);
-	ck_assert_msg(strstr(err.msg, "belongs to another user (uid 65534)") != NULL, "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, "belongs to another user (uid 65534)") != NULL, "%s",
+		      err.msg);
 	uct_err_clear(&err);
 	ck_assert_int_eq(uct_dir_list(path_in("spool"), &names, &err), -1);
 	ck_assert_uint_eq(names.n, 0);
@@ -470,7 +473,8 @@ START_TEST(paths_foreign_link_and_open_dir)
 	ck_assert_int_eq(mkdir(path_in("mine"), 0700), 0);
 	ck_assert_int_eq(mkdir(path_in("mine/a"), 0700), 0);
 	ck_assert_int_eq(symlink("../b", path_in("mine/a/link")), 0);
-	ck_assert_int_eq(uct_file_write_atomic(path_in("mine/a/link/state"), "ok", 2, 0600, &err), 0);
+	ck_assert_int_eq(uct_file_write_atomic(path_in("mine/a/link/state"), "ok", 2, 0600, &err),
+			 0);
 	ck_assert_int_eq(uct_file_read(path_in("mine/b/state"), 100, &text, NULL, &err), 0);
 	ck_assert_str_eq(text, "ok");
 	free(text);
@@ -478,7 +482,8 @@ START_TEST(paths_foreign_link_and_open_dir)
 	if (geteuid() != 0)
 		return;
 	ck_assert_int_eq(lchown(path_in("mine/a/link"), 65534, 65534), 0);
-	ck_assert_int_eq(uct_file_write_atomic(path_in("mine/a/link/state"), "no", 2, 0600, &err), -1);
+	ck_assert_int_eq(uct_file_write_atomic(path_in("mine/a/link/state"), "no", 2, 0600, &err),
+			 -1);
 	ck_assert_msg(strstr(err.msg, "a symbolic link of another user (uid 65534)") != NULL, "%s",
 		      err.msg);
 }

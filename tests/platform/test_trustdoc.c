@@ -14,25 +14,26 @@
 
 #include "platform.h"
 
-#define ISSUED 1796472600   /* 2026-12-05T12:10:00Z */
-#define EXPIRES 1797077400  /* 2026-12-12T12:10:00Z */
+#define ISSUED 1796472600  /* 2026-12-05T12:10:00Z */
+#define EXPIRES 1797077400 /* 2026-12-12T12:10:00Z */
 #define NOW (ISSUED + 3600)
-#define FP_A "A3:DC:C7:94:01:F6:79:53:C4:98:F2:03:A1:59:F0:C2:D2:AA:71:66:D3:C9:1A:B5:01:34:62:BF:39:AB:84:3B"
+#define FP_A \
+	"A3:DC:C7:94:01:F6:79:53:C4:98:F2:03:A1:59:F0:C2:D2:AA:71:66:D3:C9:1A:B5:01:34:62:BF:39:AB:84:3B"
 
 static char dir[] = "/tmp/uct-trustdoc.XXXXXX";
 
 /* version, serial, issued_at, expires_at and one approval of each kind
  * (the host's fingerprint bare and in lower case). */
-#define DOC_FMT                                                                                  \
-	"{\"version\":%d,\"serial\":%d,\"issued_at\":\"2026-12-05T12:10:00Z\","                  \
-	"\"expires_at\":\"2026-12-12T12:10:00Z\",\"approvals\":["                                \
-	"{\"id\":1,\"kind\":\"endpoint\",\"endpoint\":\"%s\",\"sha256\":\"" FP_A "\","            \
-	"\"approved_at\":\"2026-12-05T12:01:10Z\"},"                                             \
-	"{\"id\":3,\"kind\":\"host\",\"host\":\"uccx2.example.com\",\"sha256\":"                  \
-	"\"465d000000000000000000000000000000000000000000000000000000000001\","                \
-	"\"approved_at\":\"2026-12-05T12:05:34Z\"},"                                             \
-	"{\"id\":2,\"kind\":\"ca\",\"ca_pem\":\"-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END "   \
-	"CERTIFICATE-----\\n\",\"hosts\":[\"uccx1.example.com\",\"uccx2.example.com\"],"          \
+#define DOC_FMT                                                                                 \
+	"{\"version\":%d,\"serial\":%d,\"issued_at\":\"2026-12-05T12:10:00Z\","                 \
+	"\"expires_at\":\"2026-12-12T12:10:00Z\",\"approvals\":["                               \
+	"{\"id\":1,\"kind\":\"endpoint\",\"endpoint\":\"%s\",\"sha256\":\"" FP_A "\","          \
+	"\"approved_at\":\"2026-12-05T12:01:10Z\"},"                                            \
+	"{\"id\":3,\"kind\":\"host\",\"host\":\"uccx2.example.com\",\"sha256\":"                \
+	"\"465d000000000000000000000000000000000000000000000000000000000001\","                 \
+	"\"approved_at\":\"2026-12-05T12:05:34Z\"},"                                            \
+	"{\"id\":2,\"kind\":\"ca\",\"ca_pem\":\"-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END " \
+	"CERTIFICATE-----\\n\",\"hosts\":[\"uccx1.example.com\",\"uccx2.example.com\"],"        \
 	"\"sha256\":\"" FP_A "\",\"approved_at\":\"2026-12-05T12:06:00Z\"}]}"
 
 /* Runs fmt with the directory and arg; 0 when it succeeded. */
@@ -63,8 +64,7 @@ static char *slurp(const char *name, size_t *len)
 }
 
 /* The document of DOC_FMT with these values, signed by key NAME.pem. */
-static char *signed_doc(int version, int serial, const char *endpoint, const char *key,
-			size_t *len)
+static char *signed_doc(int version, int serial, const char *endpoint, const char *key, size_t *len)
 {
 	char path[256];
 	FILE *f;
@@ -131,7 +131,8 @@ START_TEST(test_verifies)
 	ck_assert_ptr_null(a->host);
 	ck_assert_uint_eq(a->hosts.n, 2);
 	ck_assert_str_eq(a->hosts.v[1], "uccx2.example.com");
-	ck_assert_str_eq(a->ca_pem, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+	ck_assert_str_eq(a->ca_pem,
+			 "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
 	uct_trustdoc_free(doc);
 	/* The same document again (equal serial) is accepted. */
 	ck_assert_int_eq(check(body, len, "pub.pem", 5, NOW, &fault, &err), 0);
@@ -252,8 +253,9 @@ START_TEST(test_expired_and_not_yet)
 	/* A PC clock a little behind the collector's is fine; far behind is not. */
 	ck_assert_int_eq(check(body, len, "pub.pem", 0, ISSUED - UCT_TRUSTDOC_SKEW, &fault, &err),
 			 0);
-	ck_assert_int_eq(
-		check(body, len, "pub.pem", 0, ISSUED - UCT_TRUSTDOC_SKEW - 1, &fault, &err), -1);
+	ck_assert_int_eq(check(body, len, "pub.pem", 0, ISSUED - UCT_TRUSTDOC_SKEW - 1, &fault,
+			       &err),
+			 -1);
 	ck_assert_int_eq(fault, UCT_TRUSTDOC_NOT_YET);
 	free(body);
 }
@@ -370,15 +372,19 @@ int main(void)
 	if (mkdtemp(dir) == NULL)
 		return EXIT_FAILURE;
 	/* Two P-256 keys, and keys the check must refuse to use. */
-	if (run("cd %s && openssl ecparam -name prime256v1 -genkey -noout -out key.pem%s", "") < 0 ||
+	if (run("cd %s && openssl ecparam -name prime256v1 -genkey -noout -out key.pem%s", "") <
+		    0 ||
 	    run("cd %s && openssl ec -in key.pem -pubout -out pub.pem 2>/dev/null%s", "") < 0 ||
-	    run("cd %s && openssl ecparam -name prime256v1 -genkey -noout -out other.pem%s", "") < 0 ||
+	    run("cd %s && openssl ecparam -name prime256v1 -genkey -noout -out other.pem%s", "") <
+		    0 ||
 	    run("cd %s && openssl ec -in other.pem -pubout -out other_pub.pem 2>/dev/null%s", "") <
 		    0 ||
 	    run("cd %s && openssl ecparam -name secp384r1 -genkey -noout | "
-		"openssl ec -pubout -out p384_pub.pem 2>/dev/null%s", "") < 0 ||
+		"openssl ec -pubout -out p384_pub.pem 2>/dev/null%s",
+		"") < 0 ||
 	    run("cd %s && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 2>/dev/null | "
-		"openssl pkey -pubout -out rsa_pub.pem%s", "") < 0)
+		"openssl pkey -pubout -out rsa_pub.pem%s",
+		"") < 0)
 		return EXIT_FAILURE;
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_verifies);

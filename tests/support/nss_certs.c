@@ -83,15 +83,16 @@ struct tnss_cert tnss_cert_make(const char *cn, const char *san, int ca,
 	X509_gmtime_adj(X509_getm_notBefore(t.x509), -3600);
 	X509_gmtime_adj(X509_getm_notAfter(t.x509), 30L * 86400);
 	name = X509_NAME_new();
-	X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"uccx-trust test",
-				   -1, -1, 0);
+	X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+				   (const unsigned char *)"uccx-trust test", -1, -1, 0);
 	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
 	X509_set_subject_name(t.x509, name);
 	X509_set_issuer_name(t.x509, issuer ? X509_get_subject_name(issuer->x509) : name);
 	X509_NAME_free(name);
 	X509_set_pubkey(t.x509, t.key);
 	signer_x = issuer ? issuer->x509 : NULL;
-	add_ext(t.x509, signer_x, NID_basic_constraints, ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
+	add_ext(t.x509, signer_x, NID_basic_constraints,
+		ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
 	add_ext(t.x509, signer_x, NID_key_usage,
 		ca ? "critical,keyCertSign,cRLSign,digitalSignature" : "critical,digitalSignature");
 	add_ext(t.x509, signer_x, NID_subject_key_identifier, "hash");

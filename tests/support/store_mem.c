@@ -30,7 +30,8 @@ static int mem_open(struct uct_store *store, int rw, struct uct_err *err)
 	struct mem_impl *m = store->impl;
 
 	if (m->faults.fail_open)
-		return uct_err_set(err, UCT_E_IO, EIO, "cannot open %s: injected failure", store->path);
+		return uct_err_set(err, UCT_E_IO, EIO, "cannot open %s: injected failure",
+				   store->path);
 	if (rw && !m->rw)
 		m->counts.rw_opens++;
 	m->open = 1;
@@ -93,7 +94,8 @@ static int mem_add(struct uct_store *store, const struct uct_anchor *anchor, str
 	if (mem_writable(store, err) < 0 || uct_anchor_check(anchor, store->id, err) < 0)
 		return -1;
 	if (m->faults.fail_add)
-		return uct_err_set(err, UCT_E_IO, EIO, "cannot write %s: injected failure", store->path);
+		return uct_err_set(err, UCT_E_IO, EIO, "cannot write %s: injected failure",
+				   store->path);
 	if ((e = mem_find(m, anchor)) == NULL) {
 		if ((grown = realloc(m->v, (m->n + 1) * sizeof(*grown))) == NULL)
 			return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");

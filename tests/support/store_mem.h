@@ -11,18 +11,18 @@
 
 /* Failures a test asks for; all off when zero. */
 struct uct_mem_faults {
-	int fail_open;          /* open fails (UCT_E_IO), as an unreadable database */
-	size_t oom_after;       /* list runs out of memory after this many entries
+	int fail_open;    /* open fails (UCT_E_IO), as an unreadable database */
+	size_t oom_after; /* list runs out of memory after this many entries
 				   (0: never) and fails with UCT_E_NOMEM */
-	int fail_add;           /* add fails (UCT_E_IO) and writes nothing */
+	int fail_add;     /* add fails (UCT_E_IO) and writes nothing */
 };
 
 /* What a test reads back after a run. */
 struct uct_mem_counts {
-	size_t entries;   /* objects held now */
-	size_t adds;      /* successful add calls */
-	size_t removes;   /* successful remove calls that took something out */
-	size_t rw_opens;  /* opens for writing */
+	size_t entries;  /* objects held now */
+	size_t adds;     /* successful add calls */
+	size_t removes;  /* successful remove calls that took something out */
+	size_t rw_opens; /* opens for writing */
 };
 
 /* A new empty store with this id (also its path) and group, for browser,

@@ -117,11 +117,11 @@ static int tc_san(X509 *x, X509V3_CTX *ctx, const struct uct_testcert_spec *spec
 	if (san == NULL)
 		san = one;
 	for (; *san != NULL; san++) {
-		int ip = inet_pton(AF_INET, *san, addr) == 1 ||
-			 inet_pton(AF_INET6, *san, addr) == 1;
+		int ip =
+			inet_pton(AF_INET, *san, addr) == 1 || inet_pton(AF_INET6, *san, addr) == 1;
 
-		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s:%s",
-					 used ? "," : "", ip ? "IP" : "DNS", *san);
+		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s:%s", used ? "," : "",
+					 ip ? "IP" : "DNS", *san);
 		if (used >= sizeof(buf))
 			return -1;
 	}
@@ -133,7 +133,7 @@ static int tc_key_usage(X509 *x, X509V3_CTX *ctx, const struct uct_testcert_spec
 	static const char *const names[] = {
 		"digitalSignature", "nonRepudiation", "keyEncipherment",
 		"dataEncipherment", "keyAgreement",   "keyCertSign",
-		"cRLSign",	    "encipherOnly",   "decipherOnly",
+		"cRLSign",          "encipherOnly",   "decipherOnly",
 	};
 	unsigned ku = spec->key_usage;
 	char buf[256] = "critical";
@@ -233,12 +233,12 @@ static int tc_names(X509 *x, const struct uct_testcert_spec *spec)
 	X509_NAME *name = X509_get_subject_name(x);
 
 	if (spec->org != NULL &&
-	    !X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
-					(const unsigned char *)spec->org, -1, -1, 0))
+	    !X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, (const unsigned char *)spec->org,
+					-1, -1, 0))
 		return -1;
 	if (spec->cn != NULL &&
-	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-					(const unsigned char *)spec->cn, -1, -1, 0))
+	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)spec->cn,
+					-1, -1, 0))
 		return -1;
 	if (spec->issuer != NULL)
 		return X509_set_issuer_name(x, X509_get_subject_name(spec->issuer->x509)) ? 0 : -1;
@@ -271,8 +271,7 @@ static int tc_fill(X509 *x, EVP_PKEY *key, const struct uct_testcert_spec *spec)
 		serial = (serial >> 1) | 1; /* positive, never zero */
 	}
 	if (!X509_set_version(x, tc_version(spec)) ||
-	    !ASN1_INTEGER_set_uint64(X509_get_serialNumber(x), serial) ||
-	    !X509_set_pubkey(x, key))
+	    !ASN1_INTEGER_set_uint64(X509_get_serialNumber(x), serial) || !X509_set_pubkey(x, key))
 		return -1;
 	if (tc_set_time(x, nb, spec->generalized_time, 1) < 0 ||
 	    tc_set_time(x, na, spec->generalized_time, 0) < 0 || tc_names(x, spec) < 0)

@@ -68,9 +68,8 @@ static void dump_cert(const struct uct_cert *c, const struct uct_cert *prev)
 	printf("key: %d %d\n", (int)c->key_type, c->key_bits);
 	printf("sig_alg: %s\n", c->sig_alg);
 	printf("version: %d\n", c->version);
-	printf("basic_constraints: %d ca=%d claim=%d may_be_issuer=%d\n",
-	       c->has_basic_constraints, c->is_ca, (int)uct_cert_ca_claim(c),
-	       uct_cert_may_be_issuer(c, 0));
+	printf("basic_constraints: %d ca=%d claim=%d may_be_issuer=%d\n", c->has_basic_constraints,
+	       c->is_ca, (int)uct_cert_ca_claim(c), uct_cert_may_be_issuer(c, 0));
 	printf("key_usage: %d 0x%x\n", c->has_key_usage, c->key_usage);
 	printf("eku: %d server_auth=%d\n", c->has_eku, c->eku_server_auth);
 	printf("self_issued: %d self_signed: %d\n", c->self_issued, c->self_signed);

@@ -19,7 +19,8 @@ int main(int argc, char **argv)
 	h = CreateFileA(argv[1], GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_ALWAYS,
 			FILE_ATTRIBUTE_NORMAL, NULL);
 	if (h == INVALID_HANDLE_VALUE) {
-		fprintf(stderr, "cannot open %s: error %lu\n", argv[1], (unsigned long)GetLastError());
+		fprintf(stderr, "cannot open %s: error %lu\n", argv[1],
+			(unsigned long)GetLastError());
 		return 1;
 	}
 	printf("held\n");

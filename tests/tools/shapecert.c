@@ -42,9 +42,11 @@ struct shape {
 
 static int sc_usage(const char *why)
 {
-	fprintf(stderr, "uct-shapecert: %s\nusage: uct-shapecert OUT cn=NAME [v=1|3] [bc=...] "
-			"[pathlen=N] [ku=...] [eku=...] [san=...] [nc=DOMAIN] [key=ec|rsa] "
-			"[issuer=PREFIX]\n", why);
+	fprintf(stderr,
+		"uct-shapecert: %s\nusage: uct-shapecert OUT cn=NAME [v=1|3] [bc=...] "
+		"[pathlen=N] [ku=...] [eku=...] [san=...] [nc=DOMAIN] [key=ec|rsa] "
+		"[issuer=PREFIX]\n",
+		why);
 	return 2;
 }
 
@@ -52,8 +54,13 @@ static int sc_parse(int argc, char **argv, struct shape *s)
 {
 	int i;
 
-	*s = (struct shape){.bc = "false-crit", .ku = "leaf", .eku = "server", .san = "none",
-			    .key = "ec", .version = 3, .pathlen = -1};
+	*s = (struct shape){.bc = "false-crit",
+			    .ku = "leaf",
+			    .eku = "server",
+			    .san = "none",
+			    .key = "ec",
+			    .version = 3,
+			    .pathlen = -1};
 	for (i = 2; i < argc; i++) {
 		char *v = strchr(argv[i], '=');
 		const char **slot = NULL;
@@ -65,15 +72,24 @@ static int sc_parse(int argc, char **argv, struct shape *s)
 			s->version = atoi(v);
 		else if (strcmp(argv[i], "pathlen") == 0)
 			s->pathlen = atoi(v);
-		else if (strcmp(argv[i], "cn") == 0) slot = &s->cn;
-		else if (strcmp(argv[i], "ou") == 0) slot = &s->ou;
-		else if (strcmp(argv[i], "bc") == 0) slot = &s->bc;
-		else if (strcmp(argv[i], "ku") == 0) slot = &s->ku;
-		else if (strcmp(argv[i], "eku") == 0) slot = &s->eku;
-		else if (strcmp(argv[i], "san") == 0) slot = &s->san;
-		else if (strcmp(argv[i], "nc") == 0) slot = &s->nc;
-		else if (strcmp(argv[i], "key") == 0) slot = &s->key;
-		else if (strcmp(argv[i], "issuer") == 0) slot = &s->issuer;
+		else if (strcmp(argv[i], "cn") == 0)
+			slot = &s->cn;
+		else if (strcmp(argv[i], "ou") == 0)
+			slot = &s->ou;
+		else if (strcmp(argv[i], "bc") == 0)
+			slot = &s->bc;
+		else if (strcmp(argv[i], "ku") == 0)
+			slot = &s->ku;
+		else if (strcmp(argv[i], "eku") == 0)
+			slot = &s->eku;
+		else if (strcmp(argv[i], "san") == 0)
+			slot = &s->san;
+		else if (strcmp(argv[i], "nc") == 0)
+			slot = &s->nc;
+		else if (strcmp(argv[i], "key") == 0)
+			slot = &s->key;
+		else if (strcmp(argv[i], "issuer") == 0)
+			slot = &s->issuer;
 		else
 			return -1;
 		if (slot != NULL)
@@ -113,16 +129,21 @@ static const char *sc_word(const char *word, const char *const table[][2], size_
 
 static int sc_extensions(X509 *x, X509 *issuer, const struct shape *s, int ec)
 {
-	static const char *const bcs[][2] = {
-		{"none", ""}, {"false", "CA:FALSE"}, {"false-crit", "critical,CA:FALSE"},
-		{"true", "CA:TRUE"}, {"true-crit", "critical,CA:TRUE"}};
+	static const char *const bcs[][2] = {{"none", ""},
+					     {"false", "CA:FALSE"},
+					     {"false-crit", "critical,CA:FALSE"},
+					     {"true", "CA:TRUE"},
+					     {"true-crit", "critical,CA:TRUE"}};
 	static const char *const kus[][2] = {
-		{"none", ""}, {"leaf", "critical,digitalSignature,keyEncipherment"},
+		{"none", ""},
+		{"leaf", "critical,digitalSignature,keyEncipherment"},
 		{"sign", "critical,digitalSignature,keyCertSign,cRLSign"}};
-	static const char *const ekus[][2] = {
-		{"none", ""}, {"server", "serverAuth"}, {"client", "clientAuth"},
-		{"any", "anyExtendedKeyUsage"}};
-	const char *bc = SC_WORD(s->bc, bcs), *ku = SC_WORD(s->ku, kus), *eku = SC_WORD(s->eku, ekus);
+	static const char *const ekus[][2] = {{"none", ""},
+					      {"server", "serverAuth"},
+					      {"client", "clientAuth"},
+					      {"any", "anyExtendedKeyUsage"}};
+	const char *bc = SC_WORD(s->bc, bcs), *ku = SC_WORD(s->ku, kus),
+		   *eku = SC_WORD(s->eku, ekus);
 	char bcbuf[64], ncbuf[512];
 	X509V3_CTX ctx;
 
@@ -174,13 +195,16 @@ static int sc_subject(X509 *x, const struct shape *s)
 	X509_NAME *name = X509_get_subject_name(x);
 
 	if (!X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
-					(const unsigned char *)"uccx-trust property test", -1, -1, 0))
+					(const unsigned char *)"uccx-trust property test", -1, -1,
+					0))
 		return -1;
 	if (s->ou != NULL && !X509_NAME_add_entry_by_txt(name, "OU", MBSTRING_UTF8,
 							 (const unsigned char *)s->ou, -1, -1, 0))
 		return -1;
-	return X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-					  (const unsigned char *)s->cn, -1, -1, 0) ? 0 : -1;
+	return X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)s->cn,
+					  -1, -1, 0)
+		       ? 0
+		       : -1;
 }
 
 static int sc_serial(X509 *x)
@@ -245,14 +269,17 @@ int main(int argc, char **argv)
 	if (argc < 3 || sc_parse(argc, argv, &s) < 0)
 		return sc_usage("a key=value argument is unknown or cn= is missing");
 	if (s.issuer != NULL && sc_load_issuer(s.issuer, &issuer, &ikey) < 0) {
-		fprintf(stderr, "uct-shapecert: cannot read the issuer %s.pem and %s.key\n", s.issuer,
-			s.issuer);
+		fprintf(stderr, "uct-shapecert: cannot read the issuer %s.pem and %s.key\n",
+			s.issuer, s.issuer);
 		goto out;
 	}
 	key = strcmp(s.key, "rsa") == 0 ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
-	if (key == NULL || (x = sc_make(&s, key, issuer, ikey)) == NULL || sc_write(argv[1], x, key) < 0) {
-		fprintf(stderr, "uct-shapecert: cannot make %s: a value is not one OpenSSL takes "
-				"(see the usage in tests/tools/shapecert.c)\n", argv[1]);
+	if (key == NULL || (x = sc_make(&s, key, issuer, ikey)) == NULL ||
+	    sc_write(argv[1], x, key) < 0) {
+		fprintf(stderr,
+			"uct-shapecert: cannot make %s: a value is not one OpenSSL takes "
+			"(see the usage in tests/tools/shapecert.c)\n",
+			argv[1]);
 		ERR_print_errors_fp(stderr);
 		goto out;
 	}

@@ -51,8 +51,8 @@ static int wc_verify(const char *host, const char *path)
 			return 2;
 		e += 25;
 		n = sizeof(der);
-		if (!CryptStringToBinaryA(p, (DWORD)(e - p), CRYPT_STRING_BASE64HEADER, der, &n, NULL,
-					  NULL))
+		if (!CryptStringToBinaryA(p, (DWORD)(e - p), CRYPT_STRING_BASE64HEADER, der, &n,
+					  NULL, NULL))
 			return 2;
 		if (leaf == NULL)
 			leaf = CertCreateCertificateContext(X509_ASN_ENCODING, der, n);
@@ -82,7 +82,8 @@ static int wc_verify(const char *host, const char *path)
 	ps.cbSize = sizeof(ps);
 	if (!CertVerifyCertificateChainPolicy(CERT_CHAIN_POLICY_SSL, cc, &pp, &ps))
 		return 2;
-	printf("%s 0x%08lX\n", ps.dwError == 0 ? "trusted" : "untrusted", (unsigned long)ps.dwError);
+	printf("%s 0x%08lX\n", ps.dwError == 0 ? "trusted" : "untrusted",
+	       (unsigned long)ps.dwError);
 	return ps.dwError == 0 ? 0 : 1;
 }
 
@@ -98,7 +99,8 @@ static int wc_list(void)
 
 	for (i = 0; i < 3; i++) {
 		hs = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
-				   CERT_SYSTEM_STORE_LOCAL_MACHINE | CERT_STORE_READONLY_FLAG, names[i]);
+				   CERT_SYSTEM_STORE_LOCAL_MACHINE | CERT_STORE_READONLY_FLAG,
+				   names[i]);
 		if (hs == NULL)
 			continue;
 		for (c = NULL; (c = CertEnumCertificatesInStore(hs, c)) != NULL;) {
@@ -109,12 +111,14 @@ static int wc_list(void)
 				continue;
 			printf("%ls\t%ls\t", names[i], fname);
 			size = sizeof(thumb);
-			if (CertGetCertificateContextProperty(c, CERT_SHA1_HASH_PROP_ID, thumb, &size))
+			if (CertGetCertificateContextProperty(c, CERT_SHA1_HASH_PROP_ID, thumb,
+							      &size))
 				for (k = 0; k < size; k++)
 					printf("%02X", thumb[k]);
 			printf("\t");
 			size = sizeof(eku_buf);
-			if (CertGetEnhancedKeyUsage(c, CERT_FIND_PROP_ONLY_ENHKEY_USAGE_FLAG, eku, &size))
+			if (CertGetEnhancedKeyUsage(c, CERT_FIND_PROP_ONLY_ENHKEY_USAGE_FLAG, eku,
+						    &size))
 				for (k = 0; k < eku->cUsageIdentifier; k++)
 					printf("%s%s", k ? "," : "", eku->rgpszUsageIdentifier[k]);
 			printf("\n");
@@ -145,8 +149,8 @@ static const CERT_CONTEXT *wc_load(const char *path, HCERTSTORE extra)
 			break;
 		e += 25;
 		n = sizeof(der);
-		if (!CryptStringToBinaryA(p, (DWORD)(e - p), CRYPT_STRING_BASE64HEADER, der, &n, NULL,
-					  NULL))
+		if (!CryptStringToBinaryA(p, (DWORD)(e - p), CRYPT_STRING_BASE64HEADER, der, &n,
+					  NULL, NULL))
 			break;
 		if (leaf == NULL)
 			leaf = CertCreateCertificateContext(X509_ASN_ENCODING, der, n);
@@ -160,13 +164,15 @@ static const CERT_CONTEXT *wc_load(const char *path, HCERTSTORE extra)
 /* Is this very certificate in that LocalMachine store? */
 static int wc_in_store(const wchar_t *name, const CERT_CONTEXT *cert)
 {
-	HCERTSTORE hs = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
-				      CERT_SYSTEM_STORE_LOCAL_MACHINE | CERT_STORE_READONLY_FLAG, name);
+	HCERTSTORE hs =
+		CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
+			      CERT_SYSTEM_STORE_LOCAL_MACHINE | CERT_STORE_READONLY_FLAG, name);
 	const CERT_CONTEXT *found;
 
 	if (hs == NULL)
 		return 0;
-	found = CertFindCertificateInStore(hs, X509_ASN_ENCODING, 0, CERT_FIND_EXISTING, cert, NULL);
+	found = CertFindCertificateInStore(hs, X509_ASN_ENCODING, 0, CERT_FIND_EXISTING, cert,
+					   NULL);
 	if (found != NULL)
 		CertFreeCertificateContext(found);
 	CertCloseStore(hs, 0);
@@ -236,8 +242,9 @@ static int wc_delete(const char *sha1)
 				   names[i]);
 		if (hs == NULL)
 			continue;
-		while ((c = CertFindCertificateInStore(hs, X509_ASN_ENCODING, 0, CERT_FIND_SHA1_HASH,
-						       &blob, NULL)) != NULL && CertDeleteCertificateFromStore(c))
+		while ((c = CertFindCertificateInStore(hs, X509_ASN_ENCODING, 0,
+						       CERT_FIND_SHA1_HASH, &blob, NULL)) != NULL &&
+		       CertDeleteCertificateFromStore(c))
 			gone++;
 		CertControlStore(hs, 0, CERT_STORE_CTRL_COMMIT, NULL);
 		CertCloseStore(hs, 0);

@@ -188,15 +188,18 @@ START_TEST(test_table)
 	if (tc->approval_src == APP_PIN_LEAF || tc->approval_src == APP_PIN_ROOT ||
 	    tc->approval_src == APP_PIN_OTHER) {
 		const struct uct_cert *pinned = tc->approval_src == APP_PIN_LEAF ? chain.certs[0]
-						: tc->approval_src == APP_PIN_ROOT ? chain.certs[2]
-										  : chain.certs[chain.n - 1];
+						: tc->approval_src == APP_PIN_ROOT
+							? chain.certs[2]
+							: chain.certs[chain.n - 1];
 		memcpy(pins[0], pinned->sha256, UCT_SHA256_LEN);
 		cfg.pins = pins;
 		cfg.n_pins = 1;
 	}
 	memset(&state, 0, sizeof(state));
 	if (tc->state != ST_NONE) {
-		ck_assert_int_eq(uct_state_set_seen(&state, HOST ":8445", chain.certs[0], now - 90 * DAY), 0);
+		ck_assert_int_eq(uct_state_set_seen(&state, HOST ":8445", chain.certs[0],
+						    now - 90 * DAY),
+				 0);
 		if (tc->state == ST_OTHER)
 			state.seen[0].sha256[0] ^= 0xff;
 		if (tc->state == ST_EXPIRING_SAME_NAMES) {
@@ -205,7 +208,9 @@ START_TEST(test_table)
 		}
 	}
 
-	uct_analyse(&(struct uct_analyse_ctx){.cfg = &cfg, .ca_certs = &ca_certs, .state = &state,
+	uct_analyse(&(struct uct_analyse_ctx){.cfg = &cfg,
+					      .ca_certs = &ca_certs,
+					      .state = &state,
 					      .now = now},
 		    HOST, 8445, &chain, &an);
 
@@ -217,18 +222,23 @@ START_TEST(test_table)
 	ck_assert_msg(an.approval == tc->approval, "%s: approval %s", tc->name,
 		      uct_approval_name(an.approval));
 	want_leaf = chain.certs[0];
-	want_root = tc->shape == SHAPE_CA_WITH_ROOT ? chain.certs[2] : ca_certs.n ? ca_certs.certs[0] : NULL;
-	ck_assert_msg(an.chromium.cert == (tc->chromium == W_LEAF ? want_leaf
-					   : tc->chromium == W_ROOT ? want_root : NULL),
+	want_root = tc->shape == SHAPE_CA_WITH_ROOT ? chain.certs[2]
+		    : ca_certs.n                    ? ca_certs.certs[0]
+						    : NULL;
+	ck_assert_msg(an.chromium.cert == (tc->chromium == W_LEAF   ? want_leaf
+					   : tc->chromium == W_ROOT ? want_root
+								    : NULL),
 		      "%s: chromium cert", tc->name);
 	ck_assert_msg(an.chromium.trust == tc->chromium_trust, "%s: chromium trust %s", tc->name,
 		      uct_trust_name(an.chromium.trust));
-	ck_assert_msg(an.firefox.cert == (tc->firefox == W_LEAF ? want_leaf
-					  : tc->firefox == W_ROOT ? want_root : NULL),
+	ck_assert_msg(an.firefox.cert == (tc->firefox == W_LEAF   ? want_leaf
+					  : tc->firefox == W_ROOT ? want_root
+								  : NULL),
 		      "%s: firefox cert", tc->name);
 	ck_assert_msg(an.firefox.trust == tc->firefox_trust, "%s: firefox trust", tc->name);
 	ck_assert_msg(an.firefox_override == tc->override, "%s: override", tc->name);
-	ck_assert_msg(an.chromium_fixable == tc->chromium_fixable, "%s: chromium fixable", tc->name);
+	ck_assert_msg(an.chromium_fixable == tc->chromium_fixable, "%s: chromium fixable",
+		      tc->name);
 	ck_assert_msg(an.firefox_fixable == tc->firefox_fixable, "%s: firefox fixable", tc->name);
 	if (tc->chromium_code != NULL)
 		ck_assert_str_eq(an.chromium_code, tc->chromium_code);
@@ -408,13 +418,15 @@ START_TEST(test_shapes)
 		cfg.mode = UCT_MODE_PINNED;
 		memcpy(pins[0],
 		       (sc->approval_src == APP_PIN_LEAF ? chain.certs[0]
-							 : chain.certs[chain.n - 1])->sha256,
+							 : chain.certs[chain.n - 1])
+			       ->sha256,
 		       UCT_SHA256_LEN);
 		cfg.pins = pins;
 		cfg.n_pins = 1;
 	}
 	if (sc->approval_src == APP_CA_FILE)
-		ck_assert_int_eq(uct_chain_push(&ca_certs, uct_cert_dup(chain.certs[chain.n - 1])), 0);
+		ck_assert_int_eq(uct_chain_push(&ca_certs, uct_cert_dup(chain.certs[chain.n - 1])),
+				 0);
 	/* A CA file is given, not sent: the server does not send the root. */
 	if (sc->approval_src == APP_CA_FILE && chain.n > 1)
 		uct_cert_free(chain.certs[--chain.n]);
@@ -444,8 +456,8 @@ START_TEST(test_shapes)
 	ck_assert_msg((machine.cert != NULL) == (sc->machine != W_NONE) &&
 			      machine.trust == sc->machine_trust,
 		      "%s: machine %s", sc->name, uct_trust_name(machine.trust));
-	ck_assert_msg(uct_win_store_for(&(struct uct_anchor){.cert = an.chromium.cert,
-							      .trust = an.chromium.trust}) == sc->win,
+	ck_assert_msg(uct_win_store_for(&(struct uct_anchor){
+			      .cert = an.chromium.cert, .trust = an.chromium.trust}) == sc->win,
 		      "%s: Windows store %d", sc->name,
 		      (int)uct_win_store_for(&(struct uct_anchor){.cert = an.chromium.cert,
 								  .trust = an.chromium.trust}));
@@ -454,7 +466,8 @@ START_TEST(test_shapes)
 	if (uct_trust_lets_sign(an.chromium.trust))
 		ck_assert_msg(uct_cert_ca_claim(an.chromium.cert) == UCT_CLAIM_END_ENTITY ||
 				      (uct_cert_ca_claim(an.chromium.cert) == UCT_CLAIM_CA &&
-				       (an.approval == UCT_AP_PINNED || an.approval == UCT_AP_CA_FILE)),
+				       (an.approval == UCT_AP_PINNED ||
+					an.approval == UCT_AP_CA_FILE)),
 			      "%s: chromium trust lets an unconstrained key sign", sc->name);
 	if (uct_trust_lets_sign(an.firefox.trust))
 		ck_assert_msg(uct_cert_ca_claim(an.firefox.cert) != UCT_CLAIM_NONE,
@@ -501,9 +514,14 @@ START_TEST(test_anchor_check)
 				      "nss:/db", &err);
 		ck_assert_msg((rc == 0) == rows[i].root_ok, "row %zu: root", i);
 		ck_assert_int_eq(uct_anchor_check(&(struct uct_anchor){.cert = c,
-					.trust = UCT_TRUST_PEER_ONLY}, "nss:/db", &err), 0);
+								       .trust =
+									       UCT_TRUST_PEER_ONLY},
+						  "nss:/db", &err),
+				 0);
 		ck_assert_int_eq(uct_anchor_check(&(struct uct_anchor){.cert = c,
-					.trust = UCT_TRUST_OVERRIDE}, "nss:/db", &err), 0);
+								       .trust = UCT_TRUST_OVERRIDE},
+						  "nss:/db", &err),
+				 0);
 		uct_cert_free(c);
 		uct_testcert_free(tc);
 	}
@@ -549,12 +567,20 @@ static const struct {
 	const char *chromium, *firefox, *firefox_db;
 } refusals[] = {
 	{"self-signed CA:FALSE", {.cn = HOST}, NULL, NULL, NULL},
-	{"self-signed CA:TRUE", {.cn = HOST, .is_ca = 1}, NULL,
+	{"self-signed CA:TRUE",
+	 {.cn = HOST, .is_ca = 1},
+	 NULL,
 	 "MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY",
 	 "MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY"},
-	{"self-signed, no SAN", {.cn = HOST, .no_san = 1}, "SSL_ERROR_BAD_CERT_DOMAIN",
-	 "SSL_ERROR_BAD_CERT_DOMAIN", "SSL_ERROR_BAD_CERT_DOMAIN"},
-	{"self-signed, no basicConstraints", {.cn = HOST, .no_basic_constraints = 1}, NULL, NULL,
+	{"self-signed, no SAN",
+	 {.cn = HOST, .no_san = 1},
+	 "SSL_ERROR_BAD_CERT_DOMAIN",
+	 "SSL_ERROR_BAD_CERT_DOMAIN",
+	 "SSL_ERROR_BAD_CERT_DOMAIN"},
+	{"self-signed, no basicConstraints",
+	 {.cn = HOST, .no_basic_constraints = 1},
+	 NULL,
+	 NULL,
 	 "MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT"},
 };
 
@@ -597,7 +623,8 @@ START_TEST(test_unreachable_has_no_findings)
 	struct uct_analysis an;
 
 	memset(&cfg, 0, sizeof(cfg));
-	uct_analyse(&(struct uct_analyse_ctx){.cfg = &cfg, .now = uct_now()}, HOST, 443, &empty, &an);
+	uct_analyse(&(struct uct_analyse_ctx){.cfg = &cfg, .now = uct_now()}, HOST, 443, &empty,
+		    &an);
 	ck_assert_int_eq(an.kind, UCT_CK_NONE);
 	ck_assert_ptr_null(an.leaf);
 	ck_assert_ptr_null(an.chromium.cert);
@@ -613,8 +640,13 @@ END_TEST
  * and nothing ever goes to Windows' CA store, which no browser reads as
  * anchors.
  */
-enum top_src { TOP_BUNDLE, TOP_BUNDLE_ISSUING_FIRST, TOP_PIN_ISSUING, TOP_PIN_BOTH,
-	       TOP_PIN_ISSUING_ROOT_SENT };
+enum top_src {
+	TOP_BUNDLE,
+	TOP_BUNDLE_ISSUING_FIRST,
+	TOP_PIN_ISSUING,
+	TOP_PIN_BOTH,
+	TOP_PIN_ISSUING_ROOT_SENT
+};
 static const struct {
 	const char *name;
 	enum top_src src;
@@ -655,11 +687,12 @@ START_TEST(test_topmost_approved)
 		push(&ca_certs, root_ca);
 	}
 	issuing = chain.certs[1];
-	root = chain.n > 2 ? chain.certs[2] : ca_certs.n > 0 ? ca_certs.certs[src == TOP_BUNDLE ? 0 : 1]
-							       : NULL;
+	root = chain.n > 2      ? chain.certs[2]
+	       : ca_certs.n > 0 ? ca_certs.certs[src == TOP_BUNDLE ? 0 : 1]
+				: NULL;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.mode = src == TOP_BUNDLE || src == TOP_BUNDLE_ISSUING_FIRST ? UCT_MODE_TOFU
-									 : UCT_MODE_PINNED;
+									: UCT_MODE_PINNED;
 	if (cfg.mode == UCT_MODE_PINNED) {
 		memcpy(pins[0], issuing->sha256, UCT_SHA256_LEN);
 		if (src == TOP_PIN_BOTH)
@@ -668,7 +701,9 @@ START_TEST(test_topmost_approved)
 		cfg.n_pins = src == TOP_PIN_BOTH ? 2 : 1;
 	}
 	memset(&state, 0, sizeof(state));
-	uct_analyse(&(struct uct_analyse_ctx){.cfg = &cfg, .ca_certs = &ca_certs, .state = &state,
+	uct_analyse(&(struct uct_analyse_ctx){.cfg = &cfg,
+					      .ca_certs = &ca_certs,
+					      .state = &state,
 					      .now = uct_now()},
 		    HOST, 8445, &chain, &an);
 	ck_assert_msg(an.approval == tops[_i].approval, "%s: approval %s", tops[_i].name,
@@ -678,8 +713,8 @@ START_TEST(test_topmost_approved)
 	ck_assert_int_eq(an.chromium.trust, UCT_TRUST_ROOT);
 	ck_assert_msg(an.firefox.cert == an.chromium.cert && an.firefox.trust == UCT_TRUST_ROOT,
 		      "%s: Firefox gets the same anchor", tops[_i].name);
-	ck_assert_msg(uct_win_store_for(&(struct uct_anchor){.cert = an.chromium.cert,
-							      .trust = UCT_TRUST_ROOT}) == UCT_WIN_ROOT,
+	ck_assert_msg(uct_win_store_for(&(struct uct_anchor){
+			      .cert = an.chromium.cert, .trust = UCT_TRUST_ROOT}) == UCT_WIN_ROOT,
 		      "%s: the anchor goes to Root", tops[_i].name);
 	uct_state_free(&state);
 	uct_chain_clear(&chain);
@@ -700,7 +735,8 @@ START_TEST(test_win_no_ca_issued_leaf)
 	ck_assert_ptr_nonnull(leaf);
 	c = uct_testcert_to_uct(leaf);
 	ck_assert_ptr_nonnull(c);
-	ck_assert_int_eq(uct_win_store_for(&(struct uct_anchor){.cert = c, .trust = UCT_TRUST_PEER}),
+	ck_assert_int_eq(uct_win_store_for(&(struct uct_anchor){.cert = c,
+								.trust = UCT_TRUST_PEER}),
 			 UCT_WIN_NONE);
 	ck_assert_int_eq(uct_win_store_for(&(struct uct_anchor){.cert = c,
 								.trust = UCT_TRUST_PEER_ONLY}),

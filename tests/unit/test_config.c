@@ -136,18 +136,19 @@ START_TEST(flags_override_file)
 
 	write_ini("[uccx]\nnodes = uccx1.example.com, uccx2.example.com\n"
 		  "[agent]\nroles = admin\n"
-		  "[trust]\npins = " "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:"
+		  "[trust]\npins = "
+		  "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:"
 		  "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99\n"
 		  "[network]\ntimeout = 30\nconnect_timeout = 3\n");
 	setenv("UCCX_TRUST_CONFIG", ini_path, 1);
 	/* Command after the flags, --flag=value, lists replaced not merged. */
-	ck_assert_int_eq(load(&cfg, &err, "--node=uccx9.example.com", "--role", "agent,reporting",
-			      "--timeout=4", "--pin",
-			      "aabbccddeeff00112233445566778899aabbccddeeff00112233445566778800",
-			      "--pin",
-			      "sha256:11BBCCDDEEFF00112233445566778899AABBCCDDEEFF00112233445566778800",
-			      "check", NULL),
-			 0);
+	ck_assert_int_eq(
+		load(&cfg, &err, "--node=uccx9.example.com", "--role", "agent,reporting",
+		     "--timeout=4", "--pin",
+		     "aabbccddeeff00112233445566778899aabbccddeeff00112233445566778800", "--pin",
+		     "sha256:11BBCCDDEEFF00112233445566778899AABBCCDDEEFF00112233445566778800",
+		     "check", NULL),
+		0);
 	ck_assert_str_eq(cfg.config_path, ini_path);
 	ck_assert_uint_eq(cfg.nodes.n, 1);
 	ck_assert_str_eq(cfg.nodes.v[0], "uccx9.example.com");
@@ -295,33 +296,45 @@ static const struct {
 	int code;
 	const char *want;
 } bad_args[] = {
-	{{"check", "--nodes", "a.example.com"}, UCT_E_USAGE,
+	{{"check", "--nodes", "a.example.com"},
+	 UCT_E_USAGE,
 	 "unknown option '--nodes' (did you mean '--node'?; see uccx-trust --help)"},
-	{{"check", "--frobnicate"}, UCT_E_USAGE,
+	{{"check", "--frobnicate"},
+	 UCT_E_USAGE,
 	 "unknown option '--frobnicate' (see uccx-trust --help)"},
-	{{"--node", "a.example.com"}, UCT_E_USAGE,
+	{{"--node", "a.example.com"},
+	 UCT_E_USAGE,
 	 "no command given: use check, install, remove, status or doctor (see uccx-trust --help)"},
-	{{"instal", "--node", "a.example.com"}, UCT_E_USAGE,
+	{{"instal", "--node", "a.example.com"},
+	 UCT_E_USAGE,
 	 "unknown command 'instal' (did you mean 'install'?; see uccx-trust --help)"},
-	{{"check", "install"}, UCT_E_USAGE,
+	{{"check", "install"},
+	 UCT_E_USAGE,
 	 "unexpected argument 'install': give one command (see uccx-trust --help)"},
 	{{"check", "--node"}, UCT_E_USAGE, "option '--node' needs a value (see uccx-trust --help)"},
-	{{"check", "--node", "--json"}, UCT_E_USAGE,
+	{{"check", "--node", "--json"},
+	 UCT_E_USAGE,
 	 "option '--node' needs a value (see uccx-trust --help)"},
-	{{"check", "--json=yes"}, UCT_E_USAGE,
+	{{"check", "--json=yes"},
+	 UCT_E_USAGE,
 	 "option '--json' takes no value (see uccx-trust --help)"},
-	{{"check", "--node", "10.0.0.1"}, UCT_E_USAGE,
+	{{"check", "--node", "10.0.0.1"},
+	 UCT_E_USAGE,
 	 "--node: '10.0.0.1' is an IP address; UCCX servers must be reached by their FQDN "
 	 "(e.g. uccx1.example.com) or the certificates will not match"},
-	{{"check", "--node", "a.example.com", "--trust", "pinned"}, UCT_E_CONFIG,
+	{{"check", "--node", "a.example.com", "--trust", "pinned"},
+	 UCT_E_CONFIG,
 	 "--trust pinned: pinned mode needs at least one pin: add pins = ... to [trust] or give "
 	 "--pin SHA256 (or approve a CA with --ca-file)"},
-	{{"check", "--node", "a.example.com", "--connect-to", "x:0:y:1"}, UCT_E_USAGE,
+	{{"check", "--node", "a.example.com", "--connect-to", "x:0:y:1"},
+	 UCT_E_USAGE,
 	 "--connect-to: 'x:0:y:1' is not HOST:PORT:CONNECT-HOST:CONNECT-PORT (e.g. "
 	 "uccx1.example.com:8445:127.0.0.1:8445)"},
-	{{"check", "--url", "https://user@crm.example.com/"}, UCT_E_USAGE,
+	{{"check", "--url", "https://user@crm.example.com/"},
+	 UCT_E_USAGE,
 	 "--url: 'https://user@crm.example.com/' contains a user name; remove the 'user@' part"},
-	{{"check", "--config", "/nonexistent/agent.ini"}, UCT_E_CONFIG,
+	{{"check", "--config", "/nonexistent/agent.ini"},
+	 UCT_E_CONFIG,
 	 "cannot read /nonexistent/agent.ini: No such file or directory (check the path given "
 	 "to --config or UCCX_TRUST_CONFIG)"},
 };
@@ -389,8 +402,8 @@ START_TEST(huge_values_keep_the_reason)
 	} else if (huge_cases[_i].flag[0] == '\0') {
 		rc = load(&cfg, &err, value, "--node", "a.example.com", NULL);
 	} else {
-		rc = load(&cfg, &err, "check", "--node", "a.example.com", huge_cases[_i].flag, value,
-			  NULL);
+		rc = load(&cfg, &err, "check", "--node", "a.example.com", huge_cases[_i].flag,
+			  value, NULL);
 	}
 	ck_assert_int_eq(rc, -1);
 	ck_assert_msg(strstr(err.msg, "... (") != NULL && strstr(err.msg, " bytes)") != NULL, "%s",
@@ -410,9 +423,12 @@ END_TEST
 
 START_TEST(connect_to_forms)
 {
-	static const char *const good[] = {
-		"a.example.com:8445:127.0.0.1:9445", ":443:127.0.0.1:8443", "a.example.com:443::8443",
-		"a.example.com:443:[::1]:8443", "[::1]:443:127.0.0.2:", ":::"};
+	static const char *const good[] = {"a.example.com:8445:127.0.0.1:9445",
+					   ":443:127.0.0.1:8443",
+					   "a.example.com:443::8443",
+					   "a.example.com:443:[::1]:8443",
+					   "[::1]:443:127.0.0.2:",
+					   ":::"};
 	struct uct_config cfg;
 	struct uct_err err;
 	size_t i;

@@ -44,10 +44,18 @@ static const struct {
 	const char *name;
 	int fqdn, ip;
 } fqdn_cases[] = {
-	{"uccx1.example.com", 1, 0}, {"uccx1", 0, 0},		 {"10.1.2.3", 0, 1},
-	{"::1", 0, 1},		     {"[2001:db8::5]", 0, 1},	 {"uccx1.example.com.", 1, 0},
-	{"-bad.example.com", 0, 0},  {"bad-.example.com", 0, 0}, {"a..b.com", 0, 0},
-	{"uccx_1.example.com", 0, 0}, {"1.2.3", 0, 0},		 {"", 0, 0},
+	{"uccx1.example.com", 1, 0},
+	{"uccx1", 0, 0},
+	{"10.1.2.3", 0, 1},
+	{"::1", 0, 1},
+	{"[2001:db8::5]", 0, 1},
+	{"uccx1.example.com.", 1, 0},
+	{"-bad.example.com", 0, 0},
+	{"bad-.example.com", 0, 0},
+	{"a..b.com", 0, 0},
+	{"uccx_1.example.com", 0, 0},
+	{"1.2.3", 0, 0},
+	{"", 0, 0},
 	{"host.123", 0, 0},
 };
 
@@ -68,16 +76,27 @@ START_TEST(test_fingerprints)
 			    "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99";
 
 	ck_assert_int_eq(uct_fp_parse(colon, a), 0);
-	ck_assert_int_eq(uct_fp_parse("aabbccddeeff00112233445566778899aabbccddeeff00112233445566778899", b), 0);
+	ck_assert_int_eq(
+		uct_fp_parse("aabbccddeeff00112233445566778899aabbccddeeff00112233445566778899", b),
+		0);
 	ck_assert_mem_eq(a, b, UCT_SHA256_LEN);
-	ck_assert_int_eq(uct_fp_parse("sha256:AABBCCDDEEFF00112233445566778899AABBCCDDEEFF00112233445566778899", b), 0);
+	ck_assert_int_eq(
+		uct_fp_parse(
+			"sha256:AABBCCDDEEFF00112233445566778899AABBCCDDEEFF00112233445566778899",
+			b),
+		0);
 	ck_assert_mem_eq(a, b, UCT_SHA256_LEN);
 	uct_fp_format(a, text);
 	ck_assert_str_eq(text, colon);
 	/* Too short, too long, not hex: refused. */
 	ck_assert_int_eq(uct_fp_parse("AA:BB", b), -1);
-	ck_assert_int_eq(uct_fp_parse("aabbccddeeff00112233445566778899aabbccddeeff0011223344556677889900", b), -1);
-	ck_assert_int_eq(uct_fp_parse("zzbbccddeeff00112233445566778899aabbccddeeff00112233445566778899", b), -1);
+	ck_assert_int_eq(
+		uct_fp_parse("aabbccddeeff00112233445566778899aabbccddeeff0011223344556677889900",
+			     b),
+		-1);
+	ck_assert_int_eq(
+		uct_fp_parse("zzbbccddeeff00112233445566778899aabbccddeeff00112233445566778899", b),
+		-1);
 }
 END_TEST
 
@@ -205,7 +224,9 @@ static const struct {
 	{"del\x7f", "del\\x7F"},
 	{"caf\xc3\xa9 \xe4\xb8\xad\xe6\x96\x87", "caf\xc3\xa9 \xe4\xb8\xad\xe6\x96\x87"},
 	{"c1\xc2\x85", "c1\\u{0085}"},
-	{"ab\xe2\x80\xae" "cd", "ab\\u{202E}cd"},
+	{"ab\xe2\x80\xae"
+	 "cd",
+	 "ab\\u{202E}cd"},
 	{"line\xe2\x80\xa8sep\xe2\x80\xa9", "line\\u{2028}sep\\u{2029}"},
 	{"\xe2\x81\xa6iso\xe2\x81\xa9", "\\u{2066}iso\\u{2069}"},
 	{"\xe2\x80\x8emark\xe2\x80\x8f", "\\u{200E}mark\\u{200F}"},
@@ -299,7 +320,8 @@ int main(void)
 	Suite *s = suite_create("core");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_loop_test(tc, test_name_matches, 0, (int)(sizeof(name_cases) / sizeof(name_cases[0])));
+	tcase_add_loop_test(tc, test_name_matches, 0,
+			    (int)(sizeof(name_cases) / sizeof(name_cases[0])));
 	tcase_add_loop_test(tc, test_fqdn, 0, (int)(sizeof(fqdn_cases) / sizeof(fqdn_cases[0])));
 	tcase_add_test(tc, test_fingerprints);
 	tcase_add_loop_test(tc, test_text_escape_cases, 0,

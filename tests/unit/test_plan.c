@@ -15,8 +15,9 @@
 #define HOST "uccx1.lab.example"
 
 static const struct uct_store_ops nss_ops = {.name = "nss"};
-static const struct uct_store_ops override_ops = {
-	.name = "ff-override", .caps = UCT_STORE_BY_HOST | UCT_STORE_UNTAGGED | UCT_STORE_DEFER_BUSY};
+static const struct uct_store_ops override_ops = {.name = "ff-override",
+						  .caps = UCT_STORE_BY_HOST | UCT_STORE_UNTAGGED |
+							  UCT_STORE_DEFER_BUSY};
 
 /* A run of three endpoints on one host: 443, 8445 (finesse) and 8445
  * (cfadmin), all reached, against one store. */
@@ -53,9 +54,12 @@ static void setup(void)
 	fx.cfg.command = UCT_CMD_INSTALL;
 	cert_init(&fx.cert_new, 0xaa, "CN=" HOST " (new)");
 	cert_init(&fx.cert_old, 0x55, "CN=" HOST " (old)");
-	fx.eps[0] = (struct uct_endpoint){.name = n0, .host = host, .port = 443, .path = p1, .target = 0};
-	fx.eps[1] = (struct uct_endpoint){.name = n1, .host = host, .port = 8445, .path = p1, .target = 1};
-	fx.eps[2] = (struct uct_endpoint){.name = n2, .host = host, .port = 8445, .path = p2, .target = 1};
+	fx.eps[0] = (struct uct_endpoint){
+		.name = n0, .host = host, .port = 443, .path = p1, .target = 0};
+	fx.eps[1] = (struct uct_endpoint){
+		.name = n1, .host = host, .port = 8445, .path = p1, .target = 1};
+	fx.eps[2] = (struct uct_endpoint){
+		.name = n2, .host = host, .port = 8445, .path = p2, .target = 1};
 	for (i = 0; i < 2; i++)
 		fx.targets[i].status = UCT_FETCH_OK;
 	for (i = 0; i < 3; i++) {
@@ -66,8 +70,10 @@ static void setup(void)
 		fx.res[i].an.chromium = (struct uct_want){&fx.cert_new, UCT_TRUST_PEER};
 		fx.res[i].an.firefox_override = 1;
 	}
-	fx.store = (struct uct_store){.ops = &nss_ops, .id = "nss:/home/u/.pki/nssdb",
-				      .path = "/home/u/.pki/nssdb", .group = "chromium",
+	fx.store = (struct uct_store){.ops = &nss_ops,
+				      .id = "nss:/home/u/.pki/nssdb",
+				      .path = "/home/u/.pki/nssdb",
+				      .group = "chromium",
 				      .browser = UCT_BROWSER_CHROMIUM};
 	fx.stores[0] = &fx.store;
 	fx.run.cfg = &fx.cfg;
@@ -161,7 +167,8 @@ START_TEST(test_renewal_replaces_the_old_object)
 {
 	own(&fx.cert_old, UCT_TRUST_PEER, NULL, 0);
 	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.cert_old.sha256,
-						 UCT_TRUST_PEER, HOST ":443," HOST ":8445"), 0);
+						 UCT_TRUST_PEER, HOST ":443," HOST ":8445"),
+			 0);
 	plan();
 	ck_assert_uint_eq(fx.run.n_changes, 2);
 	ck_assert_int_eq(change(0)->action, UCT_CH_ADD);
@@ -174,7 +181,8 @@ START_TEST(test_old_object_kept_while_an_endpoint_is_unreachable)
 {
 	own(&fx.cert_old, UCT_TRUST_PEER, NULL, 0);
 	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.cert_old.sha256,
-						 UCT_TRUST_PEER, HOST ":443," HOST ":8445"), 0);
+						 UCT_TRUST_PEER, HOST ":443," HOST ":8445"),
+			 0);
 	/* 8445 did not answer: it may still present the old certificate. */
 	fx.targets[1].status = UCT_FETCH_TIMEOUT;
 	fx.res[1].an.chromium.cert = fx.res[2].an.chromium.cert = NULL;
@@ -190,7 +198,8 @@ START_TEST(test_old_object_kept_when_the_change_is_refused)
 
 	own(&fx.cert_old, UCT_TRUST_PEER, NULL, 0);
 	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.cert_old.sha256,
-						 UCT_TRUST_PEER, HOST ":443," HOST ":8445"), 0);
+						 UCT_TRUST_PEER, HOST ":443," HOST ":8445"),
+			 0);
 	for (i = 0; i < 3; i++) {
 		fx.res[i].an.approval = UCT_AP_REFUSED_CHANGED;
 		fx.res[i].an.chromium.cert = NULL;
@@ -248,7 +257,8 @@ START_TEST(test_override_lines_not_ours_are_never_removed)
 	plan();
 	ck_assert_uint_eq(fx.run.n_changes, 0);
 	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.cert_old.sha256,
-						 UCT_TRUST_OVERRIDE, HOST ":443"), 0);
+						 UCT_TRUST_OVERRIDE, HOST ":443"),
+			 0);
 	plan();
 	ck_assert_uint_eq(fx.run.n_changes, 1);
 	ck_assert_str_eq(change(0)->hostports, HOST ":443");
@@ -261,8 +271,8 @@ END_TEST
 START_TEST(test_leaf_only_trust_and_firefox_without_database)
 {
 	static const struct uct_store_ops nss = {.name = "nss"};
-	struct uct_store nssdb = {.ops = &nss, .id = "nss:/p", .group = "firefox:p",
-				  .browser = UCT_BROWSER_FIREFOX};
+	struct uct_store nssdb = {
+		.ops = &nss, .id = "nss:/p", .group = "firefox:p", .browser = UCT_BROWSER_FIREFOX};
 	struct uct_store *both[2] = {&fx.store, &nssdb};
 	size_t i;
 
@@ -309,7 +319,8 @@ START_TEST(test_no_ca_issued_leaf_store)
 	fx.store.browser = UCT_BROWSER_SYSTEM;
 	own(&fx.cert_new, UCT_TRUST_PEER, NULL, 0);
 	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.cert_new.sha256,
-						 UCT_TRUST_PEER, HOST ":443," HOST ":8445"), 0);
+						 UCT_TRUST_PEER, HOST ":443," HOST ":8445"),
+			 0);
 	plan();
 	ck_assert_uint_eq(fx.run.n_changes, 1);
 	ck_assert_int_eq(change(0)->action, UCT_CH_REMOVE);

@@ -17,8 +17,9 @@
 #define HOST "uccx1.lab.example"
 
 static const struct uct_store_ops nss_ops = {.name = "nss"};
-static const struct uct_store_ops override_ops = {
-	.name = "ff-override", .caps = UCT_STORE_BY_HOST | UCT_STORE_UNTAGGED | UCT_STORE_DEFER_BUSY};
+static const struct uct_store_ops override_ops = {.name = "ff-override",
+						  .caps = UCT_STORE_BY_HOST | UCT_STORE_UNTAGGED |
+							  UCT_STORE_DEFER_BUSY};
 
 /* Two endpoints on one host (443, 8445), both reached, one store. */
 struct fixture {
@@ -45,8 +46,10 @@ static void setup(void)
 	fx.cfg.command = UCT_CMD_INSTALL;
 	memset(fx.cert.sha256, 0xaa, UCT_SHA256_LEN);
 	memset(fx.other.sha256, 0x55, UCT_SHA256_LEN);
-	fx.eps[0] = (struct uct_endpoint){.name = n0, .host = host, .port = 443, .path = path, .target = 0};
-	fx.eps[1] = (struct uct_endpoint){.name = n1, .host = host, .port = 8445, .path = path, .target = 1};
+	fx.eps[0] = (struct uct_endpoint){
+		.name = n0, .host = host, .port = 443, .path = path, .target = 0};
+	fx.eps[1] = (struct uct_endpoint){
+		.name = n1, .host = host, .port = 8445, .path = path, .target = 1};
 	for (i = 0; i < 2; i++) {
 		fx.targets[i].status = UCT_FETCH_OK;
 		fx.res[i].ep = &fx.eps[i];
@@ -56,8 +59,10 @@ static void setup(void)
 		fx.res[i].an.chromium = (struct uct_want){&fx.cert, UCT_TRUST_PEER};
 		fx.res[i].an.firefox_override = 1;
 	}
-	fx.store = (struct uct_store){.ops = &nss_ops, .id = "nss:/home/u/.pki/nssdb",
-				      .path = "/home/u/.pki/nssdb", .group = "chromium",
+	fx.store = (struct uct_store){.ops = &nss_ops,
+				      .id = "nss:/home/u/.pki/nssdb",
+				      .path = "/home/u/.pki/nssdb",
+				      .group = "chromium",
 				      .browser = UCT_BROWSER_CHROMIUM};
 	fx.stores[0] = &fx.store;
 	fx.run.cfg = &fx.cfg;
@@ -144,9 +149,11 @@ START_TEST(test_record_of_missing_object_dropped)
 
 	memset(sha, 0x11, sizeof(sha));
 	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.other.sha256,
-						 UCT_TRUST_PEER, HOST ":443"), 0);
+						 UCT_TRUST_PEER, HOST ":443"),
+			 0);
 	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, "nss:/elsewhere", sha,
-						 UCT_TRUST_PEER, HOST ":443"), 0);
+						 UCT_TRUST_PEER, HOST ":443"),
+			 0);
 	own(&fx.cert, UCT_TRUST_PEER, NULL, 0);
 	ck_assert_int_eq(uct_reconcile_store(&fx.run, 0, &fx.owned), 0);
 	ck_assert_ptr_null(record(&fx.other));
@@ -166,7 +173,8 @@ START_TEST(test_override_lines_by_record_only)
 	ck_assert_uint_eq(fx.run.state.n_installed, 0);
 
 	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.cert.sha256,
-						 UCT_TRUST_OVERRIDE, HOST ":443," HOST ":8445"), 0);
+						 UCT_TRUST_OVERRIDE, HOST ":443," HOST ":8445"),
+			 0);
 	uct_owned_free(&fx.owned);
 	memset(&fx.owned, 0, sizeof(fx.owned));
 	own(&fx.cert, UCT_TRUST_OVERRIDE, "UCCX1.lab.example", 8445);
@@ -225,7 +233,8 @@ START_TEST(test_intent_saved_then_settled)
 
 	fx.run.changes[0].status = fx.run.changes[1].status = UCT_CS_PLANNED;
 	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.cert.sha256,
-						 UCT_TRUST_OVERRIDE, HOST ":443"), 0);
+						 UCT_TRUST_OVERRIDE, HOST ":443"),
+			 0);
 	ck_assert_int_eq(uct_intent_save(&fx.run, &fx.store, &err), 0);
 	fx.run.changes[0].status = fx.run.changes[1].status = UCT_CS_FAILED;
 	uct_intent_settle(&fx.run, &fx.store);
@@ -246,6 +255,5 @@ static Suite *reconcile_suite(void)
 	tcase_add_test(tc, test_intent_saved_then_settled);
 	return s;
 }
-
 
 UCT_CHECK_MAIN(reconcile_suite)

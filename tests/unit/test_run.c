@@ -33,8 +33,7 @@ struct fixture {
 static struct fixture fx;
 
 /* The fetch step: every target gets the certificate made for its host. */
-static int fill_chains(struct uct_fetch_target *targets, size_t n, void *ctx,
-		       struct uct_err *err)
+static int fill_chains(struct uct_fetch_target *targets, size_t n, void *ctx, struct uct_err *err)
 {
 	struct uct_cert **certs = ctx;
 	size_t i;
@@ -102,11 +101,19 @@ static void teardown(void)
 static int run_cmd(const char *command, struct uct_err *err)
 {
 	char state[96];
-	char *argv[] = {"uccx-trust", (char *)command, "--config", "/dev/null",
-			"--url", "https://" HOST1 ":8445/", "--url", "https://" HOST2 ":8445/",
-			"--scope", "user", "--home", fx.dir, "--state-dir", state, "--quiet", NULL};
+	char *argv[] = {"uccx-trust",  (char *)command,
+			"--config",    "/dev/null",
+			"--url",       "https://" HOST1 ":8445/",
+			"--url",       "https://" HOST2 ":8445/",
+			"--scope",     "user",
+			"--home",      fx.dir,
+			"--state-dir", state,
+			"--quiet",     NULL};
 	struct uct_run_inputs in = {
-		.stores = fx.stores, .n_stores = 2, .fetch = fill_chains, .fetch_ctx = fx.certs,
+		.stores = fx.stores,
+		.n_stores = 2,
+		.fetch = fill_chains,
+		.fetch_ctx = fx.certs,
 	};
 	struct uct_err cerr = {0};
 
@@ -115,7 +122,8 @@ static int run_cmd(const char *command, struct uct_err *err)
 	uct_config_init(&fx.cfg);
 	fx.loaded = 1;
 	ck_assert_msg(uct_config_load(&fx.cfg, (int)(sizeof(argv) / sizeof(argv[0])) - 1, argv,
-				      &cerr) == 0, "config: %s", cerr.msg);
+				      &cerr) == 0,
+		      "config: %s", cerr.msg);
 	uct_err_clear(err);
 	fx.ran = 1;
 	return uct_run_execute_with(&fx.run, &fx.cfg, &in, err);
@@ -141,8 +149,10 @@ START_TEST(test_install_trusts_in_every_store)
 	ck_assert_uint_eq(fx.run.n_changes, 4);
 	for (s = 0; s < 2; s++) {
 		ck_assert_uint_eq(uct_store_mem_counts(fx.stores[s]).entries, 2);
-		ck_assert_int_eq(uct_store_mem_trust(fx.stores[s], fx.certs[0]->sha256), UCT_TRUST_PEER);
-		ck_assert_int_eq(uct_store_mem_trust(fx.stores[s], fx.certs[1]->sha256), UCT_TRUST_PEER);
+		ck_assert_int_eq(uct_store_mem_trust(fx.stores[s], fx.certs[0]->sha256),
+				 UCT_TRUST_PEER);
+		ck_assert_int_eq(uct_store_mem_trust(fx.stores[s], fx.certs[1]->sha256),
+				 UCT_TRUST_PEER);
 	}
 	ck_assert_int_eq(fx.run.res[0].verdict, UCT_V_TRUSTED);
 	ck_assert_int_eq(fx.run.res[1].verdict, UCT_V_TRUSTED);

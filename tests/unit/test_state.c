@@ -23,7 +23,8 @@ static void setup(void)
 
 START_TEST(test_round_trip)
 {
-	struct uct_testcert *tc = uct_testcert_make(&(struct uct_testcert_spec){.cn = "uccx1.lab.example"});
+	struct uct_testcert *tc =
+		uct_testcert_make(&(struct uct_testcert_spec){.cn = "uccx1.lab.example"});
 	struct uct_cert *leaf = uct_testcert_to_uct(tc);
 	struct uct_state st = {0}, back;
 	struct uct_err err = {0};
@@ -34,14 +35,18 @@ START_TEST(test_round_trip)
 	memset(fp, 0x5a, sizeof(fp));
 	ck_assert_int_eq(uct_state_set_seen(&st, "uccx1.lab.example:8445", leaf, 1000), 0);
 	ck_assert_int_eq(uct_state_add_installed(&st, "nss:/home/u/.pki/nssdb", leaf->sha256,
-						 UCT_TRUST_PEER, "uccx1.lab.example:8445"), 0);
+						 UCT_TRUST_PEER, "uccx1.lab.example:8445"),
+			 0);
 	ck_assert_int_eq(uct_state_add_installed(&st, "nss:/home/u/.pki/nssdb", leaf->sha256,
-						 UCT_TRUST_PEER, "uccx1.lab.example:443"), 0);
+						 UCT_TRUST_PEER, "uccx1.lab.example:443"),
+			 0);
 	/* The same endpoint twice is not repeated. */
 	ck_assert_int_eq(uct_state_add_installed(&st, "nss:/home/u/.pki/nssdb", leaf->sha256,
-						 UCT_TRUST_PEER, "uccx1.lab.example:443"), 0);
+						 UCT_TRUST_PEER, "uccx1.lab.example:443"),
+			 0);
 	ck_assert_int_eq(uct_state_add_installed(&st, "ff-override:/p/cert_override.txt", fp,
-						 UCT_TRUST_OVERRIDE, "uccx1.lab.example:7443"), 0);
+						 UCT_TRUST_OVERRIDE, "uccx1.lab.example:7443"),
+			 0);
 	st.last_run = 1234;
 	st.last_exit = 1;
 	st.last_command = strdup("install");
@@ -52,7 +57,8 @@ START_TEST(test_round_trip)
 	ck_assert_int_eq(damaged, 0);
 	ck_assert_int_eq(back.n_seen, 1);
 	ck_assert_int_eq(back.n_installed, 2);
-	ck_assert_str_eq(back.installed[0].hostports, "uccx1.lab.example:8445,uccx1.lab.example:443");
+	ck_assert_str_eq(back.installed[0].hostports,
+			 "uccx1.lab.example:8445,uccx1.lab.example:443");
 	ck_assert_mem_eq(back.seen[0].sha256, leaf->sha256, UCT_SHA256_LEN);
 	ck_assert_int_eq(back.seen[0].not_after, leaf->not_after);
 	ck_assert_str_eq(back.seen[0].names, "uccx1.lab.example");
@@ -61,7 +67,8 @@ START_TEST(test_round_trip)
 	ck_assert_int_eq(back.last_exit, 1);
 	/* A tab in a value cannot break the record format. */
 	ck_assert_str_eq(back.last_summary, "12/13 endpoints trusted");
-	ck_assert_ptr_nonnull(uct_state_find_installed(&back, "ff-override:/p/cert_override.txt", fp));
+	ck_assert_ptr_nonnull(uct_state_find_installed(&back, "ff-override:/p/cert_override.txt",
+						       fp));
 	uct_state_drop_installed(&back, "nss:/home/u/.pki/nssdb", leaf->sha256);
 	ck_assert_int_eq(back.n_installed, 1);
 	ck_assert_ptr_null(uct_state_find_installed(&back, "nss:/home/u/.pki/nssdb", leaf->sha256));
@@ -104,7 +111,8 @@ static int slurp(const char *file, char *buf, size_t size)
  * run that changes one writes the state. Loading takes the newer outcome. */
 START_TEST(test_unchanged_records_write_only_the_outcome)
 {
-	struct uct_testcert *tc = uct_testcert_make(&(struct uct_testcert_spec){.cn = "uccx1.lab.example"});
+	struct uct_testcert *tc =
+		uct_testcert_make(&(struct uct_testcert_spec){.cn = "uccx1.lab.example"});
 	struct uct_cert *leaf = uct_testcert_to_uct(tc);
 	struct uct_state st = {0}, back;
 	struct uct_err err = {0};
@@ -139,7 +147,8 @@ START_TEST(test_unchanged_records_write_only_the_outcome)
 	 * (an install, then a remove): the state is written with the newer
 	 * outcome, and PATH.last no longer wins the tie. */
 	ck_assert_int_eq(uct_state_add_installed(&back, "nss:/db", leaf->sha256, UCT_TRUST_PEER,
-						 "uccx1.lab.example:8445"), 0);
+						 "uccx1.lab.example:8445"),
+			 0);
 	free(back.last_command);
 	back.last_command = strdup("remove");
 	ck_assert_int_eq(uct_state_save(path, &back, &err), 0);
@@ -152,7 +161,8 @@ START_TEST(test_unchanged_records_write_only_the_outcome)
 	/* A record changes: the state is written, with the outcome. */
 	back.last_run = 4000;
 	ck_assert_int_eq(uct_state_add_installed(&back, "nss:/db2", leaf->sha256, UCT_TRUST_PEER,
-						 "uccx1.lab.example:8445"), 0);
+						 "uccx1.lab.example:8445"),
+			 0);
 	ck_assert_int_eq(uct_state_save(path, &back, &err), 0);
 	ck_assert_int_eq(slurp(path, after, sizeof(after)), 0);
 	ck_assert_ptr_nonnull(strstr(after, "installed\tnss:/db\t"));
@@ -188,7 +198,9 @@ END_TEST
 static const char *const damaged_texts[] = {
 	"garbage\n",
 	"uccx-trust-state\t1\nseen\tx:1\tnot-a-fingerprint\t0\t0\tx\n",
-	"uccx-trust-state\t1\ninstalled\tnss:/x\t" "00" "\tpeer\tx:1\n",
+	"uccx-trust-state\t1\ninstalled\tnss:/x\t"
+	"00"
+	"\tpeer\tx:1\n",
 	"uccx-trust-state\t1\nwhat\tis\tthis\n",
 	/* A record forged through a name: a second seen for a known endpoint. */
 	"uccx-trust-state\t1\n"
@@ -207,7 +219,8 @@ static const char *const damaged_texts[] = {
 	"uccx-trust-state\t1\nseen\tuccx1.lab.example:8445\t" FP64 "\t2000000000\t1\tn\r\n",
 	"uccx-trust-state\t1\ninstalled\tnss:/x\x7f\t" FP64 "\tpeer\tuccx1.lab.example:8445\n",
 	/* Names that are not the escaped text the writer puts there. */
-	"uccx-trust-state\t1\nseen\tuccx1.lab.example:8445\t" FP64 "\t2000000000\t1\ta\xe2\x80\xae" "b\n",
+	"uccx-trust-state\t1\nseen\tuccx1.lab.example:8445\t" FP64 "\t2000000000\t1\ta\xe2\x80\xae"
+	"b\n",
 	"uccx-trust-state\t1\nseen\tuccx1.lab.example:8445\t" FP64 "\t2000000000\t1\ta\xff\n",
 	/* Endpoints that are not host:port. */
 	"uccx-trust-state\t1\nseen\tuccx1.lab.example:0\t" FP64 "\t2000000000\t1\tn\n",
@@ -263,7 +276,8 @@ static void hostile_round_trip(char **names, int n)
 		ck_assert_int_eq(uct_state_set_seen(&st, hostport, &leaf, 1000), 0);
 		id = uct_asprintf("nss:/home/u/%s", names[i]);
 		ck_assert_int_eq(uct_state_add_installed(&st, id, leaf.sha256, UCT_TRUST_PEER,
-							 hostport), 0);
+							 hostport),
+				 0);
 		free(id);
 		uct_strv_clear(&leaf.san_dns);
 	}
@@ -305,7 +319,8 @@ START_TEST(test_store_id_paths)
 
 	memset(fp, 0x22, sizeof(fp));
 	for (i = 0; i < 3; i++)
-		ck_assert_int_eq(uct_state_add_installed(&st, ids[i][0], fp, UCT_TRUST_PEER, ""), 0);
+		ck_assert_int_eq(uct_state_add_installed(&st, ids[i][0], fp, UCT_TRUST_PEER, ""),
+				 0);
 	ck_assert_int_eq(uct_state_save(path, &st, &err), 0);
 	ck_assert_int_eq(uct_state_load(path, &back, &damaged, &err), 0);
 	ck_assert_int_eq(damaged, 0);

@@ -51,8 +51,8 @@ static void fill(struct uct_vcache *c)
 		{.trust = UCT_TRUST_ROOT, .host = "uccx2.lab.example", .port = 8445},
 	};
 	struct uct_verify_result yes = {.trusted = 1};
-	struct uct_verify_result no = {.trusted = 0, .code = "SEC_ERROR_UNKNOWN_ISSUER",
-				       .detail = "not\ttrusted\nhere"};
+	struct uct_verify_result no = {
+		.trusted = 0, .code = "SEC_ERROR_UNKNOWN_ISSUER", .detail = "not\ttrusted\nhere"};
 	struct uct_chain c1 = chain_of(leaf_root, 2), c2 = chain_of(leaf_ca_root, 3);
 	struct uct_vcache_store *rec;
 
@@ -154,8 +154,8 @@ START_TEST(test_validity_edges)
 	struct uct_chain c1 = chain_of(leaf_root, 2);
 	struct uct_vcache_store *rec;
 
-	certs[0].not_after = T0 + 100;      /* the leaf expires soon */
-	certs[2].not_before = T0 - 50;      /* the root became valid just before */
+	certs[0].not_after = T0 + 100; /* the leaf expires soon */
+	certs[2].not_before = T0 - 50; /* the root became valid just before */
 	rec = uct_vcache_put(&c, "nss:/db", digest_a, T0, NULL, 0);
 	ck_assert_ptr_nonnull(rec);
 	ck_assert_int_eq(uct_vcache_add_answer(&c, rec, &c1, "uccx1.lab.example", &yes), 0);
@@ -205,11 +205,10 @@ END_TEST
 #define FP11 "1111111111111111111111111111111111111111111111111111111111111111"
 #define VC_HEAD "uccx-trust-verify-cache\t1\n"
 #define VC_STORE "store\tnss:/db\t" FP11 "\t1\n"
-#define VC_ANSWER(host, code, detail) \
-	"answer\t" host "\t0\t9\t1\t" FP11 "\t" code "\t" detail "\n"
-#define VC_GOOD                                                                   \
-	"uccx-trust-verify-cache\t1\n" VC_STORE "owned\t" FP11 "\tpeer\t8445\tuccx1.lab.example\n" \
-	VC_ANSWER("uccx1.lab.example", "SEC_ERROR_X", "d")
+#define VC_ANSWER(host, code, detail) "answer\t" host "\t0\t9\t1\t" FP11 "\t" code "\t" detail "\n"
+#define VC_GOOD                                                \
+	"uccx-trust-verify-cache\t1\n" VC_STORE "owned\t" FP11 \
+	"\tpeer\t8445\tuccx1.lab.example\n" VC_ANSWER("uccx1.lab.example", "SEC_ERROR_X", "d")
 
 static const char *const damaged_texts[] = {
 	"",
@@ -238,7 +237,9 @@ static const char *const damaged_texts[] = {
 	VC_GOOD VC_ANSWER("uccx1.lab.example", "SEC_ERROR_X", "d"),
 	VC_HEAD VC_STORE VC_ANSWER("uccx1.lab.example\x1b[2J", "SEC_ERROR_X", "d"),
 	VC_HEAD VC_STORE VC_ANSWER("uccx1.lab.example", "SEC_ERROR_X", "d\r"),
-	VC_HEAD VC_STORE VC_ANSWER("uccx1.lab.example", "SEC_ERROR_X", "d\xe2\x80\xae" "e"),
+	VC_HEAD VC_STORE VC_ANSWER("uccx1.lab.example", "SEC_ERROR_X",
+				   "d\xe2\x80\xae"
+				   "e"),
 	VC_HEAD VC_STORE VC_ANSWER("not a host", "SEC_ERROR_X", "d"),
 	VC_HEAD VC_STORE VC_ANSWER("uccx1.lab.example", "SEC_ERROR_X", "d\textra"),
 	VC_HEAD VC_STORE "answer\tuccx1.lab.example\t0\t9\t1\tsha256:" FP11 "\tc\td\n",
