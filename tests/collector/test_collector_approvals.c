@@ -5,6 +5,8 @@
  * checks, and approvals in a real SQLite store (serial, audit log, migration).
  */
 #include <check.h>
+
+#include "check_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,12 +358,10 @@ START_TEST(test_store_sqlite)
 }
 END_TEST
 
-int main(void)
+static Suite *approvals_suite(void)
 {
 	Suite *s = suite_create("collector_approvals");
 	TCase *tc = tcase_create("trust");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_canonical_form);
@@ -373,9 +373,7 @@ int main(void)
 	tcase_add_test(tc, test_url_host_port);
 	tcase_add_test(tc, test_store_sqlite);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return s;
 }
+
+UCT_CHECK_MAIN(approvals_suite)

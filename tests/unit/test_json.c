@@ -5,6 +5,8 @@
  * collector signs with.
  */
 #include <check.h>
+
+#include "check_main.h"
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,12 +166,10 @@ START_TEST(test_bounds)
 }
 END_TEST
 
-int main(void)
+static Suite *json_suite(void)
 {
 	Suite *s = suite_create("json");
 	TCase *tc = tcase_create("json");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_canonical_is_janssons, 0,
 			    (int)(sizeof(good_docs) / sizeof(good_docs[0])));
@@ -177,9 +177,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_refused, 0, (int)(sizeof(bad_docs) / sizeof(bad_docs[0])));
 	tcase_add_test(tc, test_bounds);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
 }
+
+UCT_CHECK_MAIN(json_suite)

@@ -7,6 +7,8 @@
  * failure never drives a plan.
  */
 #include <check.h>
+
+#include "check_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,12 +270,10 @@ START_TEST(test_add_that_fails)
 }
 END_TEST
 
-int main(void)
+static Suite *run_suite(void)
 {
 	Suite *s = suite_create("run");
 	TCase *tc = tcase_create("whole runs");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_install_trusts_in_every_store);
@@ -282,9 +282,7 @@ int main(void)
 	tcase_add_test(tc, test_listing_out_of_memory_plans_nothing);
 	tcase_add_test(tc, test_add_that_fails);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
 }
+
+UCT_CHECK_MAIN(run_suite)
