@@ -21,9 +21,10 @@ static int group_has_nss(const struct uct_run *run, const struct uct_store *stor
 {
 	size_t s;
 
-	for (s = 0; s < run->n_stores; s++)
-		if (run->stores[s] != store && strcmp(run->stores[s]->group, store->group) == 0 &&
-		    !uct_store_supports(run->stores[s], UCT_STORE_BY_HOST))
+	for (s = 0; s < run->stores.n; s++)
+		if (run->stores.v[s] != store &&
+		    strcmp(run->stores.v[s]->group, store->group) == 0 &&
+		    !uct_store_supports(run->stores.v[s], UCT_STORE_BY_HOST))
 			return 1;
 	return 0;
 }
@@ -46,7 +47,7 @@ static int override_for_leaf(const struct uct_run *run, const struct uct_store *
 void uct_plan_want(const struct uct_run *run, const struct uct_store *store, size_t i,
 		   struct uct_want *want)
 {
-	const struct uct_analysis *an = &run->res[i].an;
+	const struct uct_analysis *an = &run->read.res[i].an;
 
 	memset(want, 0, sizeof(*want));
 	if (uct_store_is_machine(store)) {
@@ -117,7 +118,7 @@ static int entry_is_ours(const struct uct_run *run, const struct uct_store *stor
 {
 	if (!uct_store_supports(store, UCT_STORE_UNTAGGED))
 		return 1;
-	return uct_state_find_installed(&run->state, store->id, e->sha256) != NULL;
+	return uct_state_find_installed(&run->record.state, store->id, e->sha256) != NULL;
 }
 
 static struct uct_change *add_change(struct uct_run *run, const struct uct_store *store,
@@ -125,13 +126,14 @@ static struct uct_change *add_change(struct uct_run *run, const struct uct_store
 				     enum uct_trust trust, const char *subject,
 				     const char *hostport)
 {
-	struct uct_change *grown = realloc(run->changes, (run->n_changes + 1) * sizeof(*grown));
+	struct uct_change *grown =
+		realloc(run->plan.changes, (run->plan.n_changes + 1) * sizeof(*grown));
 	struct uct_change *ch;
 
 	if (grown == NULL)
 		return NULL;
-	run->changes = grown;
-	ch = &run->changes[run->n_changes++];
+	run->plan.changes = grown;
+	ch = &run->plan.changes[run->plan.n_changes++];
 	memset(ch, 0, sizeof(*ch));
 	ch->store = store;
 	ch->action = action;
@@ -147,10 +149,10 @@ static struct uct_change *find_change(struct uct_run *run, const struct uct_stor
 {
 	size_t i;
 
-	for (i = 0; i < run->n_changes; i++)
-		if (run->changes[i].store == store && run->changes[i].action == action &&
-		    memcmp(run->changes[i].sha256, sha256, UCT_SHA256_LEN) == 0)
-			return &run->changes[i];
+	for (i = 0; i < run->plan.n_changes; i++)
+		if (run->plan.changes[i].store == store && run->plan.changes[i].action == action &&
+		    memcmp(run->plan.changes[i].sha256, sha256, UCT_SHA256_LEN) == 0)
+			return &run->plan.changes[i];
 	return NULL;
 }
 
@@ -175,10 +177,11 @@ static int override_planned(const struct uct_run *run, const struct uct_store *s
 {
 	size_t i;
 
-	for (i = 0; i < run->n_changes; i++)
-		if (run->changes[i].store == store && run->changes[i].action != UCT_CH_REMOVE &&
-		    memcmp(run->changes[i].sha256, sha256, UCT_SHA256_LEN) == 0 &&
-		    strcmp(run->changes[i].hostports, hostport) == 0)
+	for (i = 0; i < run->plan.n_changes; i++)
+		if (run->plan.changes[i].store == store &&
+		    run->plan.changes[i].action != UCT_CH_REMOVE &&
+		    memcmp(run->plan.changes[i].sha256, sha256, UCT_SHA256_LEN) == 0 &&
+		    strcmp(run->plan.changes[i].hostports, hostport) == 0)
 			return 1;
 	return 0;
 }
@@ -189,12 +192,12 @@ static int override_planned(const struct uct_run *run, const struct uct_store *s
 static int add_needed(const struct uct_run *run, size_t s, size_t i, const struct uct_owned *owned,
 		      const struct uct_want *want, const struct uct_store_entry **have)
 {
-	const struct uct_store *store = run->stores[s];
+	const struct uct_store *store = run->stores.v[s];
 	const struct uct_store_answers *answers = uct_run_answers(run, s);
 	int by_host = uct_store_supports(store, UCT_STORE_BY_HOST);
 
-	*have = owned_find(owned, want->cert->sha256, by_host ? run->eps.v[i].host : NULL,
-			   run->eps.v[i].port);
+	*have = owned_find(owned, want->cert->sha256, by_host ? run->read.eps.v[i].host : NULL,
+			   run->read.eps.v[i].port);
 	if (*have != NULL)
 		return (*have)->trust != want->trust || !entry_is_ours(run, store, *have);
 	return by_host || answers == NULL || !answers->before[i].trusted;
@@ -237,18 +240,18 @@ static int add_one(struct uct_run *run, struct uct_store *store, const struct uc
  * neither holds as ours nor already trusts some other way. */
 int uct_plan_adds(struct uct_run *run, size_t s, const struct uct_owned *owned)
 {
-	struct uct_store *store = run->stores[s];
+	struct uct_store *store = run->stores.v[s];
 	const struct uct_store_entry *have;
 	struct uct_want want;
 	char *hp;
 	size_t i;
 	int rc;
 
-	for (i = 0; i < run->eps.n; i++) {
+	for (i = 0; i < run->read.eps.n; i++) {
 		uct_plan_want(run, store, i, &want);
 		if (want.cert == NULL || !add_needed(run, s, i, owned, &want, &have))
 			continue;
-		if ((hp = uct_endpoint_hostport(&run->eps.v[i])) == NULL)
+		if ((hp = uct_endpoint_hostport(&run->read.eps.v[i])) == NULL)
 			return -1;
 		rc = add_one(run, store, &want, have, hp);
 		free(hp);
@@ -267,15 +270,15 @@ static int entry_replaced(const struct uct_run *run, size_t s, const struct uct_
 	size_t i;
 	int served = 0, still = 0;
 
-	for (i = 0; i < run->eps.n; i++) {
-		hp = uct_endpoint_hostport(&run->eps.v[i]);
+	for (i = 0; i < run->read.eps.n; i++) {
+		hp = uct_endpoint_hostport(&run->read.eps.v[i]);
 		if (hp == NULL)
 			return 0;
 		if (uct_hostports_have(rec->hostports, hp)) {
 			served++;
-			uct_plan_want(run, run->stores[s], i, &want);
-			if (run->res[i].target->status != UCT_FETCH_OK ||
-			    !uct_approval_ok(run->res[i].an.approval))
+			uct_plan_want(run, run->stores.v[s], i, &want);
+			if (run->read.res[i].target->status != UCT_FETCH_OK ||
+			    !uct_approval_ok(run->read.res[i].an.approval))
 				still++;
 			else if (want.cert != NULL &&
 				 memcmp(want.cert->sha256, rec->sha256, UCT_SHA256_LEN) == 0)
@@ -288,7 +291,7 @@ static int entry_replaced(const struct uct_run *run, size_t s, const struct uct_
 
 int uct_plan_removals(struct uct_run *run, size_t s, const struct uct_owned *owned)
 {
-	struct uct_store *store = run->stores[s];
+	struct uct_store *store = run->stores.v[s];
 	const struct uct_installed *rec;
 	char hp[300];
 	size_t k;
@@ -298,7 +301,7 @@ int uct_plan_removals(struct uct_run *run, size_t s, const struct uct_owned *own
 
 		if (!entry_is_ours(run, store, e))
 			continue;
-		rec = uct_state_find_installed(&run->state, store->id, e->sha256);
+		rec = uct_state_find_installed(&run->record.state, store->id, e->sha256);
 		if (run->cfg->command != UCT_CMD_REMOVE) {
 			/* Without a record we cannot tell what it served: keep it. */
 			if (rec == NULL || !entry_replaced(run, s, rec))

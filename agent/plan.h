@@ -26,7 +26,7 @@ char *uct_endpoint_hostport(const struct uct_endpoint *ep);
 /* 1 when the comma-separated list holds item as a whole element. */
 int uct_hostports_have(const char *list, const char *item);
 
-/* Append to run->changes what store s needs (check and install): additions
+/* Append to run->plan.changes what store s needs (check and install): additions
  * and trust updates. owned is what the store's list op reported; the
  * verification before the run (uct_run_answers) tells what it already
  * trusts by other means. Returns -1 only when out of memory. */

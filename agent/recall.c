@@ -14,13 +14,13 @@
 
 static char *vcache_path(const struct uct_run *run)
 {
-	return uct_asprintf("%s/verify-cache", run->state_dir);
+	return uct_asprintf("%s/verify-cache", run->record.state_dir);
 }
 
 int uct_recall_load(struct uct_run *run)
 {
 	char *path = vcache_path(run);
-	int rc = path != NULL ? uct_vcache_load(path, &run->vcache) : -1;
+	int rc = path != NULL ? uct_vcache_load(path, &run->record.vcache) : -1;
 
 	free(path);
 	return rc;
@@ -33,10 +33,10 @@ void uct_recall_save(struct uct_run *run)
 	struct uct_err err = {0};
 	char *path;
 
-	if (!run->vcache.dirty || (path = vcache_path(run)) == NULL)
+	if (!run->record.vcache.dirty || (path = vcache_path(run)) == NULL)
 		return;
-	uct_vcache_prune(&run->vcache, run->started);
-	if (uct_vcache_save(path, &run->vcache, &err) < 0)
+	uct_vcache_prune(&run->record.vcache, run->outcome.started);
+	if (uct_vcache_save(path, &run->record.vcache, &err) < 0)
 		uct_log(UCT_LOG_INFO, "verification cache not saved: %s", err.msg);
 	free(path);
 }
@@ -48,7 +48,7 @@ int uct_recall_digest(const struct uct_run *run, struct uct_store *store,
 {
 	struct uct_err err = {0};
 
-	if (!run->vcache_on || store->ops->digest == NULL || store->created)
+	if (!run->record.vcache_on || store->ops->digest == NULL || store->created)
 		return 0;
 	if (store->ops->digest(store, digest, &err) < 0) {
 		uct_log(UCT_LOG_DEBUG, "%s: verifying again: %s", store->path, err.msg);
@@ -65,21 +65,22 @@ int uct_recall_digest(const struct uct_run *run, struct uct_store *store,
 int uct_recall_store(struct uct_run *run, size_t s, const unsigned char digest[UCT_SHA256_LEN],
 		     struct uct_owned *owned)
 {
-	const struct uct_store *store = run->stores[s];
+	const struct uct_store *store = run->stores.v[s];
 	struct uct_verify_result *before = uct_run_answers(run, s)->before;
 	const struct uct_vcache_store *rec =
-		uct_vcache_find(&run->vcache, store->id, digest, run->started);
+		uct_vcache_find(&run->record.vcache, store->id, digest, run->outcome.started);
 	const struct uct_verify_result *known;
 	const struct uct_chain *chain;
 	size_t i;
 
 	if (rec == NULL)
 		return 0;
-	for (i = 0; i < run->eps.n; i++) {
+	for (i = 0; i < run->read.eps.n; i++) {
 		memset(&before[i], 0, sizeof(before[i]));
 		if ((chain = uct_run_chain(run, i)) == NULL)
 			continue;
-		known = uct_vcache_answer(rec, chain, run->eps.v[i].host, run->started);
+		known = uct_vcache_answer(rec, chain, run->read.eps.v[i].host,
+					  run->outcome.started);
 		if (known == NULL)
 			return 0;
 		before[i] = *known;
@@ -90,7 +91,7 @@ int uct_recall_store(struct uct_run *run, size_t s, const unsigned char digest[U
 	uct_log(UCT_LOG_DEBUG,
 		"%s: unchanged since it was verified %" PRId64 " s ago; "
 		"those answers are used (--recheck verifies again)",
-		store->path, run->started - rec->checked_at);
+		store->path, run->outcome.started - rec->checked_at);
 	uct_run_answers(run, s)->checked_at = rec->checked_at;
 	return 1;
 }
@@ -103,7 +104,7 @@ int uct_recall_store(struct uct_run *run, size_t s, const unsigned char digest[U
 void uct_remember_store(struct uct_run *run, size_t s, const unsigned char digest[UCT_SHA256_LEN],
 			const struct uct_owned *owned, const struct uct_verify_result *results)
 {
-	struct uct_store *store = run->stores[s];
+	struct uct_store *store = run->stores.v[s];
 	unsigned char now[UCT_SHA256_LEN];
 	const struct uct_chain *chain;
 	struct uct_vcache_store *rec;
@@ -111,15 +112,16 @@ void uct_remember_store(struct uct_run *run, size_t s, const unsigned char diges
 
 	if (!uct_recall_digest(run, store, now) || memcmp(now, digest, sizeof(now)) != 0)
 		return;
-	rec = uct_vcache_put(&run->vcache, store->id, digest, run->started, owned->v, owned->n);
-	for (i = 0; rec != NULL && i < run->eps.n; i++) {
+	rec = uct_vcache_put(&run->record.vcache, store->id, digest, run->outcome.started, owned->v,
+			     owned->n);
+	for (i = 0; rec != NULL && i < run->read.eps.n; i++) {
 		if ((chain = uct_run_chain(run, i)) == NULL)
 			continue;
 		/* A failure of the verification itself is not the store's answer. */
 		if (strcmp(results[i].code, "VERIFY_FAILED") == 0 ||
-		    uct_vcache_add_answer(&run->vcache, rec, chain, run->eps.v[i].host,
+		    uct_vcache_add_answer(&run->record.vcache, rec, chain, run->read.eps.v[i].host,
 					  &results[i]) < 0) {
-			uct_vcache_drop(&run->vcache, store->id);
+			uct_vcache_drop(&run->record.vcache, store->id);
 			return;
 		}
 	}

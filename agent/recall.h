@@ -9,10 +9,10 @@
 #include "plan.h"
 #include "run.h"
 
-/* Load the cache of run->state_dir into run->vcache. -1 only when out of
+/* Load the cache of run->record.state_dir into run->record.vcache. -1 only when out of
  * memory (a missing or damaged file is an empty cache). */
 int uct_recall_load(struct uct_run *run);
-/* Write run->vcache back when it changed; a failure is only logged. */
+/* Write run->record.vcache back when it changed; a failure is only logged. */
 void uct_recall_save(struct uct_run *run);
 /* 1 with the store's digest in digest, 0 when the store has none now
  * (not cached, not created yet, a write in progress, caching off). */

@@ -277,11 +277,11 @@ void uct_send_report(const struct uct_config *cfg, const struct uct_run *run, in
 	long dropped;
 
 	memset(out, 0, sizeof(*out));
-	if (cfg->report_url == NULL || *cfg->report_url == '\0' || run->state_dir == NULL)
+	if (cfg->report_url == NULL || *cfg->report_url == '\0' || run->record.state_dir == NULL)
 		return;
 	out->enabled = 1;
-	dir = uct_asprintf("%s/spool", run->state_dir);
-	counter = uct_asprintf("%s/spool.dropped", run->state_dir);
+	dir = uct_asprintf("%s/spool", run->record.state_dir);
+	counter = uct_asprintf("%s/spool.dropped", run->record.state_dir);
 	if (dir == NULL || counter == NULL || uct_uuid(id, &err) < 0) {
 		problem(out, err.msg[0] ? err.msg : "out of memory");
 		goto out;
@@ -289,7 +289,7 @@ void uct_send_report(const struct uct_config *cfg, const struct uct_run *run, in
 	dropped = read_dropped(counter) + trim_spool(dir, out);
 	body = render(run, exit_code, id, dropped, &len);
 	/* Names sort by time, then id: the oldest report goes first. */
-	path = uct_asprintf("%s/%lld-%s.json", dir, (long long)run->started, id);
+	path = uct_asprintf("%s/%lld-%s.json", dir, (long long)run->outcome.started, id);
 	if (body == NULL || path == NULL) {
 		problem(out, "cannot render the report");
 		goto out;

@@ -77,28 +77,28 @@ static void setup(void)
 				      .browser = UCT_BROWSER_CHROMIUM};
 	fx.stores[0] = &fx.store;
 	fx.run.cfg = &fx.cfg;
-	fx.run.eps.v = fx.eps;
-	fx.run.eps.n = 3;
-	fx.run.targets = fx.targets;
-	fx.run.eps.n_targets = 2;
-	fx.run.res = fx.res;
-	fx.run.stores = fx.stores;
-	fx.run.n_stores = 1;
+	fx.run.read.eps.v = fx.eps;
+	fx.run.read.eps.n = 3;
+	fx.run.read.targets = fx.targets;
+	fx.run.read.eps.n_targets = 2;
+	fx.run.read.res = fx.res;
+	fx.run.stores.v = fx.stores;
+	fx.run.stores.n = 1;
 	fx.answers.before = fx.vr;
-	fx.run.answers = &fx.answers;
+	fx.run.stores.answers = &fx.answers;
 }
 
 static void teardown(void)
 {
 	size_t i;
 
-	for (i = 0; i < fx.run.n_changes; i++) {
-		free(fx.run.changes[i].subject);
-		free(fx.run.changes[i].hostports);
+	for (i = 0; i < fx.run.plan.n_changes; i++) {
+		free(fx.run.plan.changes[i].subject);
+		free(fx.run.plan.changes[i].hostports);
 	}
-	free(fx.run.changes);
+	free(fx.run.plan.changes);
 	uct_owned_free(&fx.owned);
-	uct_state_free(&fx.run.state);
+	uct_state_free(&fx.run.record.state);
 }
 
 static void own(const struct uct_cert *c, enum uct_trust trust, const char *host, int port)
@@ -118,14 +118,14 @@ static void plan(void)
 
 static const struct uct_change *change(size_t i)
 {
-	ck_assert_uint_gt(fx.run.n_changes, i);
-	return &fx.run.changes[i];
+	ck_assert_uint_gt(fx.run.plan.n_changes, i);
+	return &fx.run.plan.changes[i];
 }
 
 START_TEST(test_fresh_store_one_add_per_certificate)
 {
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 1);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 1);
 	ck_assert_int_eq(change(0)->action, UCT_CH_ADD);
 	ck_assert_int_eq(change(0)->trust, UCT_TRUST_PEER);
 	ck_assert_mem_eq(change(0)->sha256, fx.cert_new.sha256, UCT_SHA256_LEN);
@@ -138,7 +138,7 @@ START_TEST(test_already_ours_changes_nothing)
 {
 	own(&fx.cert_new, UCT_TRUST_PEER, NULL, 0);
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 0);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 0);
 }
 END_TEST
 
@@ -146,7 +146,7 @@ START_TEST(test_other_trust_is_an_update)
 {
 	own(&fx.cert_new, UCT_TRUST_PEER_ONLY, NULL, 0);
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 1);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 1);
 	ck_assert_int_eq(change(0)->action, UCT_CH_UPDATE);
 	ck_assert_int_eq(change(0)->trust, UCT_TRUST_PEER);
 }
@@ -159,18 +159,19 @@ START_TEST(test_trusted_by_something_else_is_left_alone)
 	for (i = 0; i < 3; i++)
 		fx.vr[i].trusted = 1;
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 0);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 0);
 }
 END_TEST
 
 START_TEST(test_renewal_replaces_the_old_object)
 {
 	own(&fx.cert_old, UCT_TRUST_PEER, NULL, 0);
-	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.cert_old.sha256,
-						 UCT_TRUST_PEER, HOST ":443," HOST ":8445"),
+	ck_assert_int_eq(uct_state_add_installed(&fx.run.record.state, fx.store.id,
+						 fx.cert_old.sha256, UCT_TRUST_PEER,
+						 HOST ":443," HOST ":8445"),
 			 0);
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 2);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 2);
 	ck_assert_int_eq(change(0)->action, UCT_CH_ADD);
 	ck_assert_int_eq(change(1)->action, UCT_CH_REMOVE);
 	ck_assert_mem_eq(change(1)->sha256, fx.cert_old.sha256, UCT_SHA256_LEN);
@@ -180,14 +181,15 @@ END_TEST
 START_TEST(test_old_object_kept_while_an_endpoint_is_unreachable)
 {
 	own(&fx.cert_old, UCT_TRUST_PEER, NULL, 0);
-	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.cert_old.sha256,
-						 UCT_TRUST_PEER, HOST ":443," HOST ":8445"),
+	ck_assert_int_eq(uct_state_add_installed(&fx.run.record.state, fx.store.id,
+						 fx.cert_old.sha256, UCT_TRUST_PEER,
+						 HOST ":443," HOST ":8445"),
 			 0);
 	/* 8445 did not answer: it may still present the old certificate. */
 	fx.targets[1].status = UCT_FETCH_TIMEOUT;
 	fx.res[1].an.chromium.cert = fx.res[2].an.chromium.cert = NULL;
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 1);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 1);
 	ck_assert_int_eq(change(0)->action, UCT_CH_ADD);
 }
 END_TEST
@@ -197,15 +199,16 @@ START_TEST(test_old_object_kept_when_the_change_is_refused)
 	size_t i;
 
 	own(&fx.cert_old, UCT_TRUST_PEER, NULL, 0);
-	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.cert_old.sha256,
-						 UCT_TRUST_PEER, HOST ":443," HOST ":8445"),
+	ck_assert_int_eq(uct_state_add_installed(&fx.run.record.state, fx.store.id,
+						 fx.cert_old.sha256, UCT_TRUST_PEER,
+						 HOST ":443," HOST ":8445"),
 			 0);
 	for (i = 0; i < 3; i++) {
 		fx.res[i].an.approval = UCT_AP_REFUSED_CHANGED;
 		fx.res[i].an.chromium.cert = NULL;
 	}
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 0);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 0);
 }
 END_TEST
 
@@ -215,7 +218,7 @@ START_TEST(test_unrecorded_object_is_kept)
 	 * unknown, so install keeps it. */
 	own(&fx.cert_old, UCT_TRUST_PEER, NULL, 0);
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 1);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 1);
 	ck_assert_int_eq(change(0)->action, UCT_CH_ADD);
 }
 END_TEST
@@ -226,7 +229,7 @@ START_TEST(test_remove_takes_everything_of_ours)
 	own(&fx.cert_old, UCT_TRUST_PEER, NULL, 0);
 	own(&fx.cert_new, UCT_TRUST_ROOT, NULL, 0);
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 2);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 2);
 	ck_assert_int_eq(change(0)->action, UCT_CH_REMOVE);
 	ck_assert_int_eq(change(1)->action, UCT_CH_REMOVE);
 }
@@ -238,7 +241,7 @@ START_TEST(test_one_override_per_host_and_port)
 	fx.store.id = "ff-override:/home/u/.mozilla/firefox/p";
 	fx.store.browser = UCT_BROWSER_FIREFOX;
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 2);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 2);
 	ck_assert_str_eq(change(0)->hostports, HOST ":443");
 	ck_assert_str_eq(change(1)->hostports, HOST ":8445");
 	ck_assert_int_eq(change(0)->trust, UCT_TRUST_OVERRIDE);
@@ -255,12 +258,13 @@ START_TEST(test_override_lines_not_ours_are_never_removed)
 	fx.cfg.command = UCT_CMD_REMOVE;
 	own(&fx.cert_old, UCT_TRUST_OVERRIDE, HOST, 443);
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 0);
-	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.cert_old.sha256,
-						 UCT_TRUST_OVERRIDE, HOST ":443"),
+	ck_assert_uint_eq(fx.run.plan.n_changes, 0);
+	ck_assert_int_eq(uct_state_add_installed(&fx.run.record.state, fx.store.id,
+						 fx.cert_old.sha256, UCT_TRUST_OVERRIDE,
+						 HOST ":443"),
 			 0);
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 1);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 1);
 	ck_assert_str_eq(change(0)->hostports, HOST ":443");
 }
 END_TEST
@@ -283,24 +287,24 @@ START_TEST(test_leaf_only_trust_and_firefox_without_database)
 	for (i = 0; i < 3; i++)
 		fx.res[i].an.firefox_override = 0;
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 2);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 2);
 	ck_assert_int_eq(change(0)->trust, UCT_TRUST_OVERRIDE);
 
 	/* The same profile with its NSS database: no exception. */
 	teardown();
-	fx.run.changes = NULL;
-	fx.run.n_changes = 0;
+	fx.run.plan.changes = NULL;
+	fx.run.plan.n_changes = 0;
 	memset(&fx.owned, 0, sizeof(fx.owned));
-	fx.run.stores = both;
-	fx.run.n_stores = 2;
+	fx.run.stores.v = both;
+	fx.run.stores.n = 2;
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 0);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 0);
 
 	/* A self-signed leaf goes to Root on Windows, which Firefox reads. */
-	fx.run.n_stores = 1;
+	fx.run.stores.n = 1;
 	fx.cert_new.self_signed = 1;
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 0);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 0);
 }
 END_TEST
 
@@ -318,24 +322,25 @@ START_TEST(test_no_ca_issued_leaf_store)
 	fx.store.group = "windows";
 	fx.store.browser = UCT_BROWSER_SYSTEM;
 	own(&fx.cert_new, UCT_TRUST_PEER, NULL, 0);
-	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.cert_new.sha256,
-						 UCT_TRUST_PEER, HOST ":443," HOST ":8445"),
+	ck_assert_int_eq(uct_state_add_installed(&fx.run.record.state, fx.store.id,
+						 fx.cert_new.sha256, UCT_TRUST_PEER,
+						 HOST ":443," HOST ":8445"),
 			 0);
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 1);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 1);
 	ck_assert_int_eq(change(0)->action, UCT_CH_REMOVE);
 	ck_assert_mem_eq(change(0)->sha256, fx.cert_new.sha256, UCT_SHA256_LEN);
 
 	/* The same leaf self-signed: kept, nothing to do. */
 	teardown();
-	fx.run.changes = NULL;
-	fx.run.n_changes = 0;
+	fx.run.plan.changes = NULL;
+	fx.run.plan.n_changes = 0;
 	memset(&fx.owned, 0, sizeof(fx.owned));
-	memset(&fx.run.state, 0, sizeof(fx.run.state));
+	memset(&fx.run.record.state, 0, sizeof(fx.run.record.state));
 	fx.cert_new.self_signed = 1;
 	own(&fx.cert_new, UCT_TRUST_PEER, NULL, 0);
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 0);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 0);
 }
 END_TEST
 

@@ -66,28 +66,28 @@ static void setup(void)
 				      .browser = UCT_BROWSER_CHROMIUM};
 	fx.stores[0] = &fx.store;
 	fx.run.cfg = &fx.cfg;
-	fx.run.eps.v = fx.eps;
-	fx.run.eps.n = 2;
-	fx.run.targets = fx.targets;
-	fx.run.eps.n_targets = 2;
-	fx.run.res = fx.res;
-	fx.run.stores = fx.stores;
-	fx.run.n_stores = 1;
+	fx.run.read.eps.v = fx.eps;
+	fx.run.read.eps.n = 2;
+	fx.run.read.targets = fx.targets;
+	fx.run.read.eps.n_targets = 2;
+	fx.run.read.res = fx.res;
+	fx.run.stores.v = fx.stores;
+	fx.run.stores.n = 1;
 	snprintf(fx.dir, sizeof(fx.dir), "%s", uct_check_tmpdir());
-	fx.run.state_dir = fx.dir;
+	fx.run.record.state_dir = fx.dir;
 }
 
 static void teardown(void)
 {
 	size_t i;
 
-	for (i = 0; i < fx.run.n_changes; i++) {
-		free(fx.run.changes[i].subject);
-		free(fx.run.changes[i].hostports);
+	for (i = 0; i < fx.run.plan.n_changes; i++) {
+		free(fx.run.plan.changes[i].subject);
+		free(fx.run.plan.changes[i].hostports);
 	}
-	free(fx.run.changes);
+	free(fx.run.plan.changes);
 	uct_owned_free(&fx.owned);
-	uct_state_free(&fx.run.state);
+	uct_state_free(&fx.run.record.state);
 }
 
 static void own(const struct uct_cert *c, enum uct_trust trust, const char *host, int port)
@@ -100,7 +100,7 @@ static void own(const struct uct_cert *c, enum uct_trust trust, const char *host
 
 static const struct uct_installed *record(const struct uct_cert *c)
 {
-	return uct_state_find_installed(&fx.run.state, fx.store.id, c->sha256);
+	return uct_state_find_installed(&fx.run.record.state, fx.store.id, c->sha256);
 }
 
 static void use_override_store(void)
@@ -131,13 +131,13 @@ START_TEST(test_nothing_recorded_unless_wanted)
 	own(&fx.other, UCT_TRUST_PEER, NULL, 0);
 	own(&fx.cert, UCT_TRUST_PEER_ONLY, NULL, 0);
 	ck_assert_int_eq(uct_reconcile_store(&fx.run, 0, &fx.owned), 0);
-	ck_assert_uint_eq(fx.run.state.n_installed, 0);
+	ck_assert_uint_eq(fx.run.record.state.n_installed, 0);
 	uct_owned_free(&fx.owned);
 	memset(&fx.owned, 0, sizeof(fx.owned));
 	own(&fx.cert, UCT_TRUST_PEER, NULL, 0);
 	fx.res[0].an.approval = fx.res[1].an.approval = UCT_AP_REFUSED_CHANGED;
 	ck_assert_int_eq(uct_reconcile_store(&fx.run, 0, &fx.owned), 0);
-	ck_assert_uint_eq(fx.run.state.n_installed, 0);
+	ck_assert_uint_eq(fx.run.record.state.n_installed, 0);
 }
 END_TEST
 
@@ -148,17 +148,18 @@ START_TEST(test_record_of_missing_object_dropped)
 	unsigned char sha[UCT_SHA256_LEN];
 
 	memset(sha, 0x11, sizeof(sha));
-	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.other.sha256,
+	ck_assert_int_eq(uct_state_add_installed(&fx.run.record.state, fx.store.id, fx.other.sha256,
 						 UCT_TRUST_PEER, HOST ":443"),
 			 0);
-	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, "nss:/elsewhere", sha,
+	ck_assert_int_eq(uct_state_add_installed(&fx.run.record.state, "nss:/elsewhere", sha,
 						 UCT_TRUST_PEER, HOST ":443"),
 			 0);
 	own(&fx.cert, UCT_TRUST_PEER, NULL, 0);
 	ck_assert_int_eq(uct_reconcile_store(&fx.run, 0, &fx.owned), 0);
 	ck_assert_ptr_null(record(&fx.other));
 	ck_assert_ptr_nonnull(record(&fx.cert));
-	ck_assert_ptr_nonnull(uct_state_find_installed(&fx.run.state, "nss:/elsewhere", sha));
+	ck_assert_ptr_nonnull(uct_state_find_installed(&fx.run.record.state, "nss:/elsewhere",
+						       sha));
 }
 END_TEST
 
@@ -170,9 +171,9 @@ START_TEST(test_override_lines_by_record_only)
 	use_override_store();
 	own(&fx.cert, UCT_TRUST_OVERRIDE, HOST, 443);
 	ck_assert_int_eq(uct_reconcile_store(&fx.run, 0, &fx.owned), 0);
-	ck_assert_uint_eq(fx.run.state.n_installed, 0);
+	ck_assert_uint_eq(fx.run.record.state.n_installed, 0);
 
-	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.cert.sha256,
+	ck_assert_int_eq(uct_state_add_installed(&fx.run.record.state, fx.store.id, fx.cert.sha256,
 						 UCT_TRUST_OVERRIDE, HOST ":443," HOST ":8445"),
 			 0);
 	uct_owned_free(&fx.owned);
@@ -214,29 +215,29 @@ START_TEST(test_intent_saved_then_settled)
 
 	use_override_store();
 	ck_assert_int_eq(uct_plan_adds(&fx.run, 0, &fx.owned), 0);
-	ck_assert_uint_eq(fx.run.n_changes, 2);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 2);
 	ck_assert_int_eq(uct_intent_save(&fx.run, &fx.store, &err), 0);
 	ck_assert(saved_has(&fx.cert));
 	ck_assert_str_eq(record(&fx.cert)->hostports, HOST ":443," HOST ":8445");
 	/* One record per certificate: kept while one of its lines was done. */
-	fx.run.changes[0].status = UCT_CS_DONE;
-	fx.run.changes[1].status = UCT_CS_FAILED;
+	fx.run.plan.changes[0].status = UCT_CS_DONE;
+	fx.run.plan.changes[1].status = UCT_CS_FAILED;
 	uct_intent_settle(&fx.run, &fx.store);
 	ck_assert_ptr_nonnull(record(&fx.cert));
-	uct_state_drop_installed(&fx.run.state, fx.store.id, fx.cert.sha256);
-	fx.run.changes[0].status = fx.run.changes[1].status = UCT_CS_PLANNED;
+	uct_state_drop_installed(&fx.run.record.state, fx.store.id, fx.cert.sha256);
+	fx.run.plan.changes[0].status = fx.run.plan.changes[1].status = UCT_CS_PLANNED;
 	ck_assert_int_eq(uct_intent_save(&fx.run, &fx.store, &err), 0);
-	fx.run.changes[0].status = UCT_CS_FAILED;
-	fx.run.changes[1].status = UCT_CS_DEFERRED;
+	fx.run.plan.changes[0].status = UCT_CS_FAILED;
+	fx.run.plan.changes[1].status = UCT_CS_DEFERRED;
 	uct_intent_settle(&fx.run, &fx.store);
 	ck_assert_ptr_null(record(&fx.cert));
 
-	fx.run.changes[0].status = fx.run.changes[1].status = UCT_CS_PLANNED;
-	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.cert.sha256,
+	fx.run.plan.changes[0].status = fx.run.plan.changes[1].status = UCT_CS_PLANNED;
+	ck_assert_int_eq(uct_state_add_installed(&fx.run.record.state, fx.store.id, fx.cert.sha256,
 						 UCT_TRUST_OVERRIDE, HOST ":443"),
 			 0);
 	ck_assert_int_eq(uct_intent_save(&fx.run, &fx.store, &err), 0);
-	fx.run.changes[0].status = fx.run.changes[1].status = UCT_CS_FAILED;
+	fx.run.plan.changes[0].status = fx.run.plan.changes[1].status = UCT_CS_FAILED;
 	uct_intent_settle(&fx.run, &fx.store);
 	ck_assert_ptr_nonnull(record(&fx.cert));
 }
