@@ -195,9 +195,14 @@ static int store_has_work(const struct uct_run *run, const struct uct_store *sto
 	return 0;
 }
 
+struct uct_store_answers *uct_run_stores_answers(const struct uct_run_stores *stores, size_t s)
+{
+	return stores->answers != NULL && s < stores->n ? &stores->answers[s] : NULL;
+}
+
 struct uct_store_answers *uct_run_answers(const struct uct_run *run, size_t s)
 {
-	return run->stores.answers != NULL && s < run->stores.n ? &run->stores.answers[s] : NULL;
+	return uct_run_stores_answers(&run->stores, s);
 }
 
 int uct_run_store_failed(const struct uct_run *run, size_t s)
@@ -214,11 +219,38 @@ int64_t uct_run_store_checked_at(const struct uct_run *run, size_t s)
 	return a != NULL ? a->checked_at : 0;
 }
 
-const struct uct_chain *uct_run_chain(const struct uct_run *run, size_t i)
+const struct uct_chain *uct_run_read_chain(const struct uct_run_read *read, size_t i)
 {
-	const struct uct_fetch_target *t = run->read.res[i].target;
+	const struct uct_fetch_target *t = read->res[i].target;
 
 	return t->status == UCT_FETCH_OK && t->chain.n > 0 ? &t->chain : NULL;
+}
+
+const struct uct_chain *uct_run_chain(const struct uct_run *run, size_t i)
+{
+	return uct_run_read_chain(&run->read, i);
+}
+
+/* The parts of run that planning a store reads. */
+static struct uct_plan_ctx plan_ctx(const struct uct_run *run)
+{
+	struct uct_plan_ctx ctx = {.cfg = run->cfg,
+				   .read = &run->read,
+				   .stores = &run->stores,
+				   .state = &run->record.state};
+
+	return ctx;
+}
+
+/* The parts of run that the verification cache is used with. */
+static struct uct_recall_ctx recall_ctx(struct uct_run *run)
+{
+	struct uct_recall_ctx ctx = {.read = &run->read,
+				     .stores = &run->stores,
+				     .record = &run->record,
+				     .started = run->outcome.started};
+
+	return ctx;
 }
 
 static void verify_all(struct uct_run *run, size_t s, struct uct_verify_result *out)
@@ -262,13 +294,14 @@ static void store_problem(struct uct_run *run, const struct uct_store *store,
 static int reread_store(struct uct_run *run, size_t s, struct uct_verify_result *after)
 {
 	struct uct_store *store = run->stores.v[s];
+	struct uct_recall_ctx rctx = recall_ctx(run);
 	unsigned char digest[UCT_SHA256_LEN];
 	struct uct_owned owned = {0};
 	struct uct_err err = {0};
 	int done = 0;
 
 	store->ops->close(store);
-	if (!uct_recall_digest(run, store, digest))
+	if (!uct_recall_digest(&run->record, store, digest))
 		return 0;
 	if (store->ops->open(store, 0, &err) < 0 ||
 	    store->ops->list(store, uct_owned_collect, &owned, &err) < 0) {
@@ -278,7 +311,7 @@ static int reread_store(struct uct_run *run, size_t s, struct uct_verify_result 
 	verify_all(run, s, after);
 	done = 1;
 	store->ops->close(store);
-	uct_remember_store(run, s, digest, &owned, after);
+	uct_remember_store(&rctx, s, digest, &owned, after);
 out:
 	store->ops->close(store);
 	uct_owned_free(&owned);
@@ -318,6 +351,7 @@ static void settle_planned(struct uct_run *run, const struct uct_store *store,
  * when the store is unchanged, else read now. -1 with err. */
 static int read_store(struct uct_run *run, struct store_pass *p, struct uct_err *err)
 {
+	struct uct_recall_ctx rctx = recall_ctx(run);
 	size_t i;
 
 	if (p->store->created) {
@@ -326,7 +360,7 @@ static int read_store(struct uct_run *run, struct store_pass *p, struct uct_err 
 			snprintf(p->before[i].code, sizeof(p->before[i].code), "NO_DATABASE");
 		return 0;
 	}
-	if (p->digested && uct_recall_store(run, p->s, p->digest, &p->owned))
+	if (p->digested && uct_recall_store(&rctx, p->s, p->digest, &p->owned))
 		return 0;
 	uct_owned_free(&p->owned);
 	memset(&p->owned, 0, sizeof(p->owned));
@@ -343,12 +377,13 @@ static int read_store(struct uct_run *run, struct store_pass *p, struct uct_err 
 static int plan_store(struct uct_run *run, struct store_pass *p, struct uct_err *err)
 {
 	enum uct_command cmd = run->cfg->command;
+	struct uct_plan_ctx ctx = plan_ctx(run);
 
-	if (uct_reconcile_store(run, p->s, &p->owned) < 0 ||
+	if (uct_reconcile_store(&ctx, p->s, &p->owned, &run->record.state) < 0 ||
 	    /* check plans exactly what install would do, and applies nothing. */
 	    ((cmd == UCT_CMD_INSTALL || cmd == UCT_CMD_CHECK) &&
-	     uct_plan_adds(run, p->s, &p->owned) < 0) ||
-	    (cmd != UCT_CMD_STATUS && uct_plan_removals(run, p->s, &p->owned) < 0))
+	     uct_plan_adds(&ctx, p->s, &p->owned, &run->plan) < 0) ||
+	    (cmd != UCT_CMD_STATUS && uct_plan_removals(&ctx, p->s, &p->owned, &run->plan) < 0))
 		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
 	return 0;
 }
@@ -369,12 +404,12 @@ static int apply_store(struct uct_run *run, struct store_pass *p, struct uct_err
 		return 0;
 	}
 	store->created = 0;
-	if (uct_intent_save(run, store, err) < 0)
+	if (uct_intent_save(&run->plan, &run->record, store, err) < 0)
 		return -1;
 	for (i = 0; i < run->plan.n_changes; i++)
 		if (run->plan.changes[i].store == store)
 			apply_one(run, store, &run->plan.changes[i]);
-	uct_intent_settle(run, store);
+	uct_intent_settle(&run->plan, &run->record.state, store);
 	if (store->ops->update_browser_policy != NULL)
 		store->ops->update_browser_policy(store);
 	if (!reread_store(run, p->s, p->after))
@@ -418,13 +453,14 @@ static int fail_store(struct uct_run *run, struct store_pass *p, const struct uc
 static int process_store(struct uct_run *run, size_t s, struct uct_err *run_err)
 {
 	struct store_pass p = {.s = s, .store = run->stores.v[s]};
+	struct uct_recall_ctx rctx = recall_ctx(run);
 	struct uct_err err = {0};
 	enum uct_command cmd = run->cfg->command;
 	int rc = 0;
 
 	p.before = uct_run_answers(run, s)->before;
 	p.after = uct_run_answers(run, s)->after;
-	p.digested = uct_recall_digest(run, p.store, p.digest);
+	p.digested = uct_recall_digest(&run->record, p.store, p.digest);
 	if (read_store(run, &p, &err) < 0 || plan_store(run, &p, &err) < 0) {
 		rc = fail_store(run, &p, &err, run_err);
 	} else {
@@ -435,7 +471,7 @@ static int process_store(struct uct_run *run, size_t s, struct uct_err *run_err)
 		} else if (p.read_now && p.digested && cmd != UCT_CMD_CHECK) {
 			/* check changes nothing, not even the cache. */
 			p.store->ops->close(p.store);
-			uct_remember_store(run, s, p.digest, &p.owned, p.before);
+			uct_remember_store(&rctx, s, p.digest, &p.owned, p.before);
 		}
 	}
 	p.store->ops->close(p.store);
@@ -976,7 +1012,7 @@ static int run_prepare(struct uct_run *run, struct uct_lock **lock, struct uct_e
 	if (load_state(run, err) < 0)
 		return -1;
 	run->record.vcache_on = !cfg->recheck && cfg->command != UCT_CMD_REMOVE;
-	if (run->record.vcache_on && uct_recall_load(run) < 0)
+	if (run->record.vcache_on && uct_recall_load(&run->record) < 0)
 		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
 	return 0;
 }
@@ -1026,7 +1062,7 @@ static int run_conclude(struct uct_run *run, struct uct_err *err)
 		update_state(run);
 		if (save_state(run, err) < 0)
 			return -1;
-		uct_recall_save(run);
+		uct_recall_save(&run->record, run->outcome.started);
 	}
 	return 0;
 }

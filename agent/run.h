@@ -158,6 +158,8 @@ void uct_run_free(struct uct_run *run); /* NULL-safe */
 /* The answers of store s, NULL when the run did not get as far as the
  * stores (status). Borrowed from run. */
 struct uct_store_answers *uct_run_answers(const struct uct_run *run, size_t s);
+/* The same from the stores alone. */
+struct uct_store_answers *uct_run_stores_answers(const struct uct_run_stores *stores, size_t s);
 /* 1 when store s could not be opened or used. */
 int uct_run_store_failed(const struct uct_run *run, size_t s);
 /* When the answers of store s were obtained (seconds since the epoch; 0:
@@ -167,5 +169,7 @@ int64_t uct_run_store_checked_at(const struct uct_run *run, size_t s);
 /* The chain that endpoint i of run is verified with: what its server sent,
  * or NULL when it was not reached. Borrowed from run. */
 const struct uct_chain *uct_run_chain(const struct uct_run *run, size_t i);
+/* The same from what the run read alone. */
+const struct uct_chain *uct_run_read_chain(const struct uct_run_read *read, size_t i);
 
 #endif
