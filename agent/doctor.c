@@ -72,9 +72,10 @@ static const char *doctor_browser(const struct uct_run *run, const struct uct_gr
 {
 	size_t s;
 
-	for (s = 0; s < run->n_stores; s++)
-		if (run->stores[s]->label != NULL && strcmp(run->stores[s]->group, gv->group) == 0)
-			return run->stores[s]->label;
+	for (s = 0; s < run->stores.n; s++)
+		if (run->stores.v[s]->label != NULL &&
+		    strcmp(run->stores.v[s]->group, gv->group) == 0)
+			return run->stores.v[s]->label;
 	return gv->group;
 }
 
@@ -97,11 +98,11 @@ static int doctor_machine_cannot(const struct uct_run *run, size_t i, const char
 {
 	struct uct_want want;
 
-	for (size_t s = 0; s < run->n_stores; s++) {
-		if (strcmp(run->stores[s]->group, group) != 0 ||
-		    !uct_store_is_machine(run->stores[s]))
+	for (size_t s = 0; s < run->stores.n; s++) {
+		if (strcmp(run->stores.v[s]->group, group) != 0 ||
+		    !uct_store_is_machine(run->stores.v[s]))
 			continue;
-		uct_machine_want(&run->res[i].an, &want);
+		uct_machine_want(&run->read.res[i].an, &want);
 		return want.cert == NULL;
 	}
 	return 0;
@@ -109,7 +110,7 @@ static int doctor_machine_cannot(const struct uct_run *run, size_t i, const char
 
 static void doctor_not_trusted(FILE *out, const struct uct_run *run, size_t i)
 {
-	const struct uct_ep_result *r = &run->res[i];
+	const struct uct_ep_result *r = &run->read.res[i];
 	struct uct_strv k = {0};
 	int install = 0;
 
@@ -143,7 +144,7 @@ static void doctor_not_trusted(FILE *out, const struct uct_run *run, size_t i)
 
 static void doctor_endpoint(FILE *out, const struct uct_run *run, size_t i)
 {
-	const struct uct_ep_result *r = &run->res[i];
+	const struct uct_ep_result *r = &run->read.res[i];
 	const struct uct_analysis *an = &r->an;
 	struct uct_strv k = {0};
 
@@ -190,22 +191,22 @@ void uct_doctor_text(FILE *out, const struct uct_run *run)
 	size_t i, bad = 0;
 
 	fprintf(out, "uccx-trust doctor (%s scope, %zu stores)\n\n",
-		run->cfg->scope == UCT_SCOPE_MACHINE ? "machine" : "user", run->n_stores);
-	for (i = 0; i < run->eps.n; i++) {
+		run->cfg->scope == UCT_SCOPE_MACHINE ? "machine" : "user", run->stores.n);
+	for (i = 0; i < run->read.eps.n; i++) {
 		doctor_endpoint(out, run, i);
-		bad += run->res[i].verdict != UCT_V_TRUSTED;
+		bad += run->read.res[i].verdict != UCT_V_TRUSTED;
 	}
-	if (run->n_stores == 0)
+	if (run->stores.n == 0)
 		fprintf(out,
 			"\nNo browser store was found%s: start each browser once, then run "
 			"uccx-trust again.\n",
 			run->cfg->scope == UCT_SCOPE_MACHINE ? " for the machine"
 							     : " for this user");
-	for (i = 0; i < run->problems.n; i++)
+	for (i = 0; i < run->outcome.problems.n; i++)
 		fprintf(out, "\nStore problem (this PC): %s\n",
-			uct_text_keep(&k, run->problems.v[i]));
-	for (i = 0; i < run->notices.n; i++)
-		fprintf(out, "\nNote: %s\n", uct_text_keep(&k, run->notices.v[i]));
+			uct_text_keep(&k, run->outcome.problems.v[i]));
+	for (i = 0; i < run->outcome.notices.n; i++)
+		fprintf(out, "\nNote: %s\n", uct_text_keep(&k, run->outcome.notices.v[i]));
 	fprintf(out, "\n%s\n",
 		bad == 0 ? "Everything is trusted: nothing to do."
 			 : "Give this text (or the --bundle file) to the helpdesk.");
@@ -313,11 +314,11 @@ static void bundle_stores(FILE *out, const struct uct_run *run, struct uct_strv 
 	size_t i;
 
 	doctor_section(out, "stores");
-	for (i = 0; i < run->n_stores; i++)
-		fprintf(out, "%s group=%s type=%s%s%s%s\n", uct_text_keep(k, run->stores[i]->id),
-			uct_text_keep(k, run->stores[i]->group), run->stores[i]->ops->name,
-			run->stores[i]->busy ? " busy" : "",
-			run->stores[i]->created ? " not-yet-created" : "",
+	for (i = 0; i < run->stores.n; i++)
+		fprintf(out, "%s group=%s type=%s%s%s%s\n", uct_text_keep(k, run->stores.v[i]->id),
+			uct_text_keep(k, run->stores.v[i]->group), run->stores.v[i]->ops->name,
+			run->stores.v[i]->busy ? " busy" : "",
+			run->stores.v[i]->created ? " not-yet-created" : "",
 			uct_run_store_failed(run, i) ? " FAILED" : "");
 }
 
@@ -327,8 +328,8 @@ static void bundle_chains(FILE *out, const struct uct_run *run, struct uct_strv 
 	size_t i, c;
 
 	doctor_section(out, "chains (as each server sent them, leaf first)");
-	for (i = 0; run->targets != NULL && i < run->eps.n_targets; i++) {
-		const struct uct_fetch_target *t = &run->targets[i];
+	for (i = 0; run->read.targets != NULL && i < run->read.eps.n_targets; i++) {
+		const struct uct_fetch_target *t = &run->read.targets[i];
 
 		fprintf(out, "# %s:%d %s%s%s\n", t->host, t->port, uct_fetch_status_name(t->status),
 			t->detail[0] ? ": " : "", uct_text_keep(k, t->detail));
@@ -349,8 +350,8 @@ static void bundle_state(FILE *out, const struct uct_run *run, struct uct_strv *
 	doctor_section(out, "state file");
 	/* Not from a directory another user controls: its "state" could be a
 	 * link to any file root can read. */
-	state_path = run->state_dir && uct_dir_check(run->state_dir, &serr) == 0
-			     ? uct_asprintf("%s/state", run->state_dir)
+	state_path = run->record.state_dir && uct_dir_check(run->record.state_dir, &serr) == 0
+			     ? uct_asprintf("%s/state", run->record.state_dir)
 			     : NULL;
 	if (state_path != NULL && uct_file_read(state_path, 1 << 20, &state, NULL, &serr) == 0) {
 		fprintf(out, "# %s\n", uct_text_keep(k, state_path));
@@ -426,13 +427,13 @@ static void doctor_platform_notes(struct uct_run *run)
 	struct uct_strv hosts = {0}, notes = {0};
 	size_t i;
 
-	for (i = 0; i < run->eps.n; i++)
-		if (!uct_strv_contains(&hosts, run->eps.v[i].host))
-			uct_strv_push(&hosts, run->eps.v[i].host);
+	for (i = 0; i < run->read.eps.n; i++)
+		if (!uct_strv_contains(&hosts, run->read.eps.v[i].host))
+			uct_strv_push(&hosts, run->read.eps.v[i].host);
 	uct_platform_doctor_notes(&hosts, &notes);
 	for (i = 0; i < notes.n; i++)
-		if (!uct_strv_contains(&run->notices, notes.v[i]))
-			uct_strv_push(&run->notices, notes.v[i]);
+		if (!uct_strv_contains(&run->outcome.notices, notes.v[i]))
+			uct_strv_push(&run->outcome.notices, notes.v[i]);
 	uct_strv_clear(&hosts);
 	uct_strv_clear(&notes);
 }
@@ -453,7 +454,7 @@ int uct_doctor_main(struct uct_config *cfg, FILE *out, int log_level)
 	if (failed)
 		code = (err.code == UCT_E_USAGE || err.code == UCT_E_CONFIG) ? 2 : 3;
 	else
-		code = run.exit_code;
+		code = run.outcome.exit_code;
 	if (!failed)
 		doctor_platform_notes(&run);
 	if (cfg->json)

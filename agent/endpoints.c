@@ -114,6 +114,18 @@ static int url_parse_port(const char *url, const char *text, size_t len, int *po
 	return 0;
 }
 
+/* The path of a URL, from the end of its authority (end): the fragment
+ * never reaches the server; a bare query keeps its '/'. NULL when out of
+ * memory. */
+static char *url_path(const char *end)
+{
+	if (*end == '/')
+		return eps_strndup(end, strcspn(end, "#"));
+	if (*end == '?')
+		return uct_asprintf("/%.*s", (int)strcspn(end, "#"), end);
+	return uct_strdup("/");
+}
+
 int uct_url_parse(const char *url, char **host, int *port, char **path, struct uct_err *err)
 {
 	const char *auth, *end, *hend, *colon = NULL;
@@ -160,14 +172,7 @@ int uct_url_parse(const char *url, char **host, int *port, char **path, struct u
 	eps_normalise(h);
 	if (url_check_host(url, h, err) < 0)
 		goto err;
-	/* The fragment never reaches the server; a bare query keeps its '/'. */
-	if (*end == '/')
-		*path = eps_strndup(end, strcspn(end, "#"));
-	else if (*end == '?')
-		*path = uct_asprintf("/%.*s", (int)strcspn(end, "#"), end);
-	else
-		*path = uct_strdup("/");
-	if (*path == NULL) {
+	if ((*path = url_path(end)) == NULL) {
 		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
 		goto err;
 	}

@@ -90,7 +90,7 @@ static int run_command(const struct uct_config *cfg)
 			uct_report_json(stdout, &run, &err, code);
 		say("", err.msg);
 	} else {
-		code = cfg->command == UCT_CMD_STATUS ? 0 : run.exit_code;
+		code = cfg->command == UCT_CMD_STATUS ? 0 : run.outcome.exit_code;
 		if (cfg->json)
 			uct_report_json(stdout, &run, NULL, code);
 		else if (cfg->command == UCT_CMD_STATUS)

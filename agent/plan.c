@@ -2,7 +2,7 @@
  * plan.c: what one store must gain or lose for this run: additions for
  * what each endpoint needs and the store does not already trust, and the
  * removal of objects the agent installed that were replaced (renewal) or,
- * for `remove`, all of them. Pure decisions over struct uct_run: nothing
+ * for `remove`, all of them. Pure decisions over the parts of a run: nothing
  * here touches a store, so the planning is unit-tested with no database.
  */
 #include <errno.h>
@@ -17,13 +17,13 @@
 
 /* What this store should hold for endpoint i, or want->cert == NULL. */
 /* 1 when the store's browser profile has an NSS database of its own. */
-static int group_has_nss(const struct uct_run *run, const struct uct_store *store)
+static int group_has_nss(const struct uct_run_stores *stores, const struct uct_store *store)
 {
 	size_t s;
 
-	for (s = 0; s < run->n_stores; s++)
-		if (run->stores[s] != store && strcmp(run->stores[s]->group, store->group) == 0 &&
-		    !uct_store_supports(run->stores[s], UCT_STORE_BY_HOST))
+	for (s = 0; s < stores->n; s++)
+		if (stores->v[s] != store && strcmp(stores->v[s]->group, store->group) == 0 &&
+		    !uct_store_supports(stores->v[s], UCT_STORE_BY_HOST))
 			return 1;
 	return 0;
 }
@@ -36,23 +36,23 @@ static int group_has_nss(const struct uct_run *run, const struct uct_store *stor
  * exception for the host and port is the one way, and as narrow as trust
  * gets.
  */
-static int override_for_leaf(const struct uct_run *run, const struct uct_store *store,
+static int override_for_leaf(const struct uct_plan_ctx *ctx, const struct uct_store *store,
 			     const struct uct_analysis *an)
 {
 	return an->leaf != NULL && !an->leaf->self_signed && an->chromium.cert == an->leaf &&
-	       !group_has_nss(run, store);
+	       !group_has_nss(ctx->stores, store);
 }
 
-void uct_plan_want(const struct uct_run *run, const struct uct_store *store, size_t i,
+void uct_plan_want(const struct uct_plan_ctx *ctx, const struct uct_store *store, size_t i,
 		   struct uct_want *want)
 {
-	const struct uct_analysis *an = &run->res[i].an;
+	const struct uct_analysis *an = &ctx->read->res[i].an;
 
 	memset(want, 0, sizeof(*want));
 	if (uct_store_is_machine(store)) {
 		uct_machine_want(an, want);
 	} else if (uct_store_supports(store, UCT_STORE_BY_HOST)) {
-		if (an->firefox_override || override_for_leaf(run, store, an)) {
+		if (an->firefox_override || override_for_leaf(ctx, store, an)) {
 			want->cert = an->leaf;
 			want->trust = UCT_TRUST_OVERRIDE;
 		}
@@ -112,26 +112,26 @@ void uct_owned_free(struct uct_owned *w)
 
 /* An entry is ours when the store tags it (NSS) or, for the override
  * file, which has no room for a tag, when the state says we wrote it. */
-static int entry_is_ours(const struct uct_run *run, const struct uct_store *store,
+static int entry_is_ours(const struct uct_state *state, const struct uct_store *store,
 			 const struct uct_store_entry *e)
 {
 	if (!uct_store_supports(store, UCT_STORE_UNTAGGED))
 		return 1;
-	return uct_state_find_installed(&run->state, store->id, e->sha256) != NULL;
+	return uct_state_find_installed(state, store->id, e->sha256) != NULL;
 }
 
-static struct uct_change *add_change(struct uct_run *run, const struct uct_store *store,
+static struct uct_change *add_change(struct uct_run_plan *plan, const struct uct_store *store,
 				     enum uct_change_action action, const unsigned char *sha256,
 				     enum uct_trust trust, const char *subject,
 				     const char *hostport)
 {
-	struct uct_change *grown = realloc(run->changes, (run->n_changes + 1) * sizeof(*grown));
+	struct uct_change *grown = realloc(plan->changes, (plan->n_changes + 1) * sizeof(*grown));
 	struct uct_change *ch;
 
 	if (grown == NULL)
 		return NULL;
-	run->changes = grown;
-	ch = &run->changes[run->n_changes++];
+	plan->changes = grown;
+	ch = &plan->changes[plan->n_changes++];
 	memset(ch, 0, sizeof(*ch));
 	ch->store = store;
 	ch->action = action;
@@ -142,15 +142,15 @@ static struct uct_change *add_change(struct uct_run *run, const struct uct_store
 	return ch;
 }
 
-static struct uct_change *find_change(struct uct_run *run, const struct uct_store *store,
+static struct uct_change *find_change(struct uct_run_plan *plan, const struct uct_store *store,
 				      const unsigned char *sha256, enum uct_change_action action)
 {
 	size_t i;
 
-	for (i = 0; i < run->n_changes; i++)
-		if (run->changes[i].store == store && run->changes[i].action == action &&
-		    memcmp(run->changes[i].sha256, sha256, UCT_SHA256_LEN) == 0)
-			return &run->changes[i];
+	for (i = 0; i < plan->n_changes; i++)
+		if (plan->changes[i].store == store && plan->changes[i].action == action &&
+		    memcmp(plan->changes[i].sha256, sha256, UCT_SHA256_LEN) == 0)
+			return &plan->changes[i];
 	return NULL;
 }
 
@@ -170,15 +170,15 @@ static const struct uct_store_entry *owned_find(const struct uct_owned *w, const
 	return NULL;
 }
 
-static int override_planned(const struct uct_run *run, const struct uct_store *store,
+static int override_planned(const struct uct_run_plan *plan, const struct uct_store *store,
 			    const unsigned char *sha256, const char *hostport)
 {
 	size_t i;
 
-	for (i = 0; i < run->n_changes; i++)
-		if (run->changes[i].store == store && run->changes[i].action != UCT_CH_REMOVE &&
-		    memcmp(run->changes[i].sha256, sha256, UCT_SHA256_LEN) == 0 &&
-		    strcmp(run->changes[i].hostports, hostport) == 0)
+	for (i = 0; i < plan->n_changes; i++)
+		if (plan->changes[i].store == store && plan->changes[i].action != UCT_CH_REMOVE &&
+		    memcmp(plan->changes[i].sha256, sha256, UCT_SHA256_LEN) == 0 &&
+		    strcmp(plan->changes[i].hostports, hostport) == 0)
 			return 1;
 	return 0;
 }
@@ -186,24 +186,25 @@ static int override_planned(const struct uct_run *run, const struct uct_store *s
 /* 1 when endpoint i needs want in store: neither held as ours with that
  * trust nor trusted already by something not ours (an enterprise root the
  * user installed), which is left alone. *have: what the store holds. */
-static int add_needed(const struct uct_run *run, size_t s, size_t i, const struct uct_owned *owned,
-		      const struct uct_want *want, const struct uct_store_entry **have)
+static int add_needed(const struct uct_plan_ctx *ctx, size_t s, size_t i,
+		      const struct uct_owned *owned, const struct uct_want *want,
+		      const struct uct_store_entry **have)
 {
-	const struct uct_store *store = run->stores[s];
-	const struct uct_store_answers *answers = uct_run_answers(run, s);
+	const struct uct_store *store = ctx->stores->v[s];
+	const struct uct_store_answers *answers = uct_run_stores_answers(ctx->stores, s);
 	int by_host = uct_store_supports(store, UCT_STORE_BY_HOST);
 
-	*have = owned_find(owned, want->cert->sha256, by_host ? run->eps.v[i].host : NULL,
-			   run->eps.v[i].port);
+	*have = owned_find(owned, want->cert->sha256, by_host ? ctx->read->eps.v[i].host : NULL,
+			   ctx->read->eps.v[i].port);
 	if (*have != NULL)
-		return (*have)->trust != want->trust || !entry_is_ours(run, store, *have);
+		return (*have)->trust != want->trust || !entry_is_ours(ctx->state, store, *have);
 	return by_host || answers == NULL || !answers->before[i].trusted;
 }
 
 /* Plan want for endpoint i (hostport hp): a new change, or hp added to the
  * change planned for the same certificate by another endpoint. -1 when
  * out of memory. */
-static int add_one(struct uct_run *run, struct uct_store *store, const struct uct_want *want,
+static int add_one(struct uct_run_plan *plan, struct uct_store *store, const struct uct_want *want,
 		   const struct uct_store_entry *have, const char *hp)
 {
 	int by_host = uct_store_supports(store, UCT_STORE_BY_HOST);
@@ -211,12 +212,12 @@ static int add_one(struct uct_run *run, struct uct_store *store, const struct uc
 	char *merged;
 
 	/* An override is one line per host and port, whatever the paths on it. */
-	if (by_host && override_planned(run, store, want->cert->sha256, hp))
+	if (by_host && override_planned(plan, store, want->cert->sha256, hp))
 		return 0;
 	if (!by_host) {
-		ch = find_change(run, store, want->cert->sha256, UCT_CH_ADD);
+		ch = find_change(plan, store, want->cert->sha256, UCT_CH_ADD);
 		if (ch == NULL)
-			ch = find_change(run, store, want->cert->sha256, UCT_CH_UPDATE);
+			ch = find_change(plan, store, want->cert->sha256, UCT_CH_UPDATE);
 	}
 	if (ch != NULL) {
 		/* Two endpoints on one port (finesse and cfadmin) list it once. */
@@ -228,29 +229,30 @@ static int add_one(struct uct_run *run, struct uct_store *store, const struct uc
 		ch->hostports = merged;
 		return 0;
 	}
-	ch = add_change(run, store, have != NULL ? UCT_CH_UPDATE : UCT_CH_ADD, want->cert->sha256,
+	ch = add_change(plan, store, have != NULL ? UCT_CH_UPDATE : UCT_CH_ADD, want->cert->sha256,
 			want->trust, want->cert->subject, hp);
 	return ch != NULL ? 0 : -1;
 }
 
 /* Plan additions for install: what each endpoint needs that the store
  * neither holds as ours nor already trusts some other way. */
-int uct_plan_adds(struct uct_run *run, size_t s, const struct uct_owned *owned)
+int uct_plan_adds(const struct uct_plan_ctx *ctx, size_t s, const struct uct_owned *owned,
+		  struct uct_run_plan *plan)
 {
-	struct uct_store *store = run->stores[s];
+	struct uct_store *store = ctx->stores->v[s];
 	const struct uct_store_entry *have;
 	struct uct_want want;
 	char *hp;
 	size_t i;
 	int rc;
 
-	for (i = 0; i < run->eps.n; i++) {
-		uct_plan_want(run, store, i, &want);
-		if (want.cert == NULL || !add_needed(run, s, i, owned, &want, &have))
+	for (i = 0; i < ctx->read->eps.n; i++) {
+		uct_plan_want(ctx, store, i, &want);
+		if (want.cert == NULL || !add_needed(ctx, s, i, owned, &want, &have))
 			continue;
-		if ((hp = uct_endpoint_hostport(&run->eps.v[i])) == NULL)
+		if ((hp = uct_endpoint_hostport(&ctx->read->eps.v[i])) == NULL)
 			return -1;
-		rc = add_one(run, store, &want, have, hp);
+		rc = add_one(plan, store, &want, have, hp);
 		free(hp);
 		if (rc < 0)
 			return -1;
@@ -260,22 +262,22 @@ int uct_plan_adds(struct uct_run *run, size_t s, const struct uct_owned *owned)
 
 /* 1 when every endpoint the state says this object served was reached now
  * and wants something else in this store: the object was replaced. */
-static int entry_replaced(const struct uct_run *run, size_t s, const struct uct_installed *rec)
+static int entry_replaced(const struct uct_plan_ctx *ctx, size_t s, const struct uct_installed *rec)
 {
 	struct uct_want want;
 	char *hp;
 	size_t i;
 	int served = 0, still = 0;
 
-	for (i = 0; i < run->eps.n; i++) {
-		hp = uct_endpoint_hostport(&run->eps.v[i]);
+	for (i = 0; i < ctx->read->eps.n; i++) {
+		hp = uct_endpoint_hostport(&ctx->read->eps.v[i]);
 		if (hp == NULL)
 			return 0;
 		if (uct_hostports_have(rec->hostports, hp)) {
 			served++;
-			uct_plan_want(run, run->stores[s], i, &want);
-			if (run->res[i].target->status != UCT_FETCH_OK ||
-			    !uct_approval_ok(run->res[i].an.approval))
+			uct_plan_want(ctx, ctx->stores->v[s], i, &want);
+			if (ctx->read->res[i].target->status != UCT_FETCH_OK ||
+			    !uct_approval_ok(ctx->read->res[i].an.approval))
 				still++;
 			else if (want.cert != NULL &&
 				 memcmp(want.cert->sha256, rec->sha256, UCT_SHA256_LEN) == 0)
@@ -286,9 +288,10 @@ static int entry_replaced(const struct uct_run *run, size_t s, const struct uct_
 	return served > 0 && still == 0;
 }
 
-int uct_plan_removals(struct uct_run *run, size_t s, const struct uct_owned *owned)
+int uct_plan_removals(const struct uct_plan_ctx *ctx, size_t s, const struct uct_owned *owned,
+		      struct uct_run_plan *plan)
 {
-	struct uct_store *store = run->stores[s];
+	struct uct_store *store = ctx->stores->v[s];
 	const struct uct_installed *rec;
 	char hp[300];
 	size_t k;
@@ -296,12 +299,12 @@ int uct_plan_removals(struct uct_run *run, size_t s, const struct uct_owned *own
 	for (k = 0; k < owned->n; k++) {
 		const struct uct_store_entry *e = &owned->v[k];
 
-		if (!entry_is_ours(run, store, e))
+		if (!entry_is_ours(ctx->state, store, e))
 			continue;
-		rec = uct_state_find_installed(&run->state, store->id, e->sha256);
-		if (run->cfg->command != UCT_CMD_REMOVE) {
+		rec = uct_state_find_installed(ctx->state, store->id, e->sha256);
+		if (ctx->cfg->command != UCT_CMD_REMOVE) {
 			/* Without a record we cannot tell what it served: keep it. */
-			if (rec == NULL || !entry_replaced(run, s, rec))
+			if (rec == NULL || !entry_replaced(ctx, s, rec))
 				continue;
 			/* An override line is replaced in place by the add. */
 			if (uct_store_supports(store, UCT_STORE_BY_HOST))
@@ -311,7 +314,7 @@ int uct_plan_removals(struct uct_run *run, size_t s, const struct uct_owned *own
 			snprintf(hp, sizeof(hp), "%s:%d", e->host, e->port);
 		else
 			snprintf(hp, sizeof(hp), "%s", rec != NULL ? rec->hostports : "");
-		if (add_change(run, store, UCT_CH_REMOVE, e->sha256, e->trust, NULL, hp) == NULL)
+		if (add_change(plan, store, UCT_CH_REMOVE, e->sha256, e->trust, NULL, hp) == NULL)
 			return -1;
 	}
 	return 0;

@@ -12,15 +12,15 @@
 #include "plan.h"
 #include "recall.h"
 
-static char *vcache_path(const struct uct_run *run)
+static char *vcache_path(const struct uct_run_record *record)
 {
-	return uct_asprintf("%s/verify-cache", run->state_dir);
+	return uct_asprintf("%s/verify-cache", record->state_dir);
 }
 
-int uct_recall_load(struct uct_run *run)
+int uct_recall_load(struct uct_run_record *record)
 {
-	char *path = vcache_path(run);
-	int rc = path != NULL ? uct_vcache_load(path, &run->vcache) : -1;
+	char *path = vcache_path(record);
+	int rc = path != NULL ? uct_vcache_load(path, &record->vcache) : -1;
 
 	free(path);
 	return rc;
@@ -28,27 +28,27 @@ int uct_recall_load(struct uct_run *run)
 
 /* The cache only ever saves work: failing to write it is worth a line in
  * the log, not a failed run. */
-void uct_recall_save(struct uct_run *run)
+void uct_recall_save(struct uct_run_record *record, int64_t started)
 {
 	struct uct_err err = {0};
 	char *path;
 
-	if (!run->vcache.dirty || (path = vcache_path(run)) == NULL)
+	if (!record->vcache.dirty || (path = vcache_path(record)) == NULL)
 		return;
-	uct_vcache_prune(&run->vcache, run->started);
-	if (uct_vcache_save(path, &run->vcache, &err) < 0)
+	uct_vcache_prune(&record->vcache, started);
+	if (uct_vcache_save(path, &record->vcache, &err) < 0)
 		uct_log(UCT_LOG_INFO, "verification cache not saved: %s", err.msg);
 	free(path);
 }
 
 /* The store's digest now, or 0 when it has none (not cached, a write in
  * progress: then it is simply opened). */
-int uct_recall_digest(const struct uct_run *run, struct uct_store *store,
+int uct_recall_digest(const struct uct_run_record *record, struct uct_store *store,
 		      unsigned char digest[UCT_SHA256_LEN])
 {
 	struct uct_err err = {0};
 
-	if (!run->vcache_on || store->ops->digest == NULL || store->created)
+	if (!record->vcache_on || store->ops->digest == NULL || store->created)
 		return 0;
 	if (store->ops->digest(store, digest, &err) < 0) {
 		uct_log(UCT_LOG_DEBUG, "%s: verifying again: %s", store->path, err.msg);
@@ -62,24 +62,24 @@ int uct_recall_digest(const struct uct_run *run, struct uct_store *store,
  * our objects and, for every endpoint reached now, the answer for its
  * chain and name. 1 when everything is there (owned and before filled).
  */
-int uct_recall_store(struct uct_run *run, size_t s, const unsigned char digest[UCT_SHA256_LEN],
-		     struct uct_owned *owned)
+int uct_recall_store(const struct uct_recall_ctx *ctx, size_t s,
+		     const unsigned char digest[UCT_SHA256_LEN], struct uct_owned *owned)
 {
-	const struct uct_store *store = run->stores[s];
-	struct uct_verify_result *before = uct_run_answers(run, s)->before;
+	const struct uct_store *store = ctx->stores->v[s];
+	struct uct_verify_result *before = uct_run_stores_answers(ctx->stores, s)->before;
 	const struct uct_vcache_store *rec =
-		uct_vcache_find(&run->vcache, store->id, digest, run->started);
+		uct_vcache_find(&ctx->record->vcache, store->id, digest, ctx->started);
 	const struct uct_verify_result *known;
 	const struct uct_chain *chain;
 	size_t i;
 
 	if (rec == NULL)
 		return 0;
-	for (i = 0; i < run->eps.n; i++) {
+	for (i = 0; i < ctx->read->eps.n; i++) {
 		memset(&before[i], 0, sizeof(before[i]));
-		if ((chain = uct_run_chain(run, i)) == NULL)
+		if ((chain = uct_run_read_chain(ctx->read, i)) == NULL)
 			continue;
-		known = uct_vcache_answer(rec, chain, run->eps.v[i].host, run->started);
+		known = uct_vcache_answer(rec, chain, ctx->read->eps.v[i].host, ctx->started);
 		if (known == NULL)
 			return 0;
 		before[i] = *known;
@@ -90,8 +90,8 @@ int uct_recall_store(struct uct_run *run, size_t s, const unsigned char digest[U
 	uct_log(UCT_LOG_DEBUG,
 		"%s: unchanged since it was verified %" PRId64 " s ago; "
 		"those answers are used (--recheck verifies again)",
-		store->path, run->started - rec->checked_at);
-	uct_run_answers(run, s)->checked_at = rec->checked_at;
+		store->path, ctx->started - rec->checked_at);
+	uct_run_stores_answers(ctx->stores, s)->checked_at = rec->checked_at;
 	return 1;
 }
 
@@ -100,26 +100,28 @@ int uct_recall_store(struct uct_run *run, size_t s, const unsigned char digest[U
  * opened, only if the content is still the same after it was closed (a
  * browser could have written in between).
  */
-void uct_remember_store(struct uct_run *run, size_t s, const unsigned char digest[UCT_SHA256_LEN],
-			const struct uct_owned *owned, const struct uct_verify_result *results)
+void uct_remember_store(const struct uct_recall_ctx *ctx, size_t s,
+			const unsigned char digest[UCT_SHA256_LEN], const struct uct_owned *owned,
+			const struct uct_verify_result *results)
 {
-	struct uct_store *store = run->stores[s];
+	struct uct_store *store = ctx->stores->v[s];
 	unsigned char now[UCT_SHA256_LEN];
 	const struct uct_chain *chain;
 	struct uct_vcache_store *rec;
 	size_t i;
 
-	if (!uct_recall_digest(run, store, now) || memcmp(now, digest, sizeof(now)) != 0)
+	if (!uct_recall_digest(ctx->record, store, now) || memcmp(now, digest, sizeof(now)) != 0)
 		return;
-	rec = uct_vcache_put(&run->vcache, store->id, digest, run->started, owned->v, owned->n);
-	for (i = 0; rec != NULL && i < run->eps.n; i++) {
-		if ((chain = uct_run_chain(run, i)) == NULL)
+	rec = uct_vcache_put(&ctx->record->vcache, store->id, digest, ctx->started, owned->v,
+			     owned->n);
+	for (i = 0; rec != NULL && i < ctx->read->eps.n; i++) {
+		if ((chain = uct_run_read_chain(ctx->read, i)) == NULL)
 			continue;
 		/* A failure of the verification itself is not the store's answer. */
 		if (strcmp(results[i].code, "VERIFY_FAILED") == 0 ||
-		    uct_vcache_add_answer(&run->vcache, rec, chain, run->eps.v[i].host,
-					  &results[i]) < 0) {
-			uct_vcache_drop(&run->vcache, store->id);
+		    uct_vcache_add_answer(&ctx->record->vcache, rec, chain,
+					  ctx->read->eps.v[i].host, &results[i]) < 0) {
+			uct_vcache_drop(&ctx->record->vcache, store->id);
 			return;
 		}
 	}

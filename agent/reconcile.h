@@ -17,9 +17,11 @@
  * interrupted, or someone deleted it); an object the store tags as ours and
  * that this run wants for an approved endpoint, with no record, is
  * recorded (the state was not saved after it was added). Override lines
- * carry no tag: one is ours only by its record. -1 only when out of memory.
+ * carry no tag: one is ours only by its record. state is the one ctx reads
+ * (ctx->state), given again to be changed. -1 only when out of memory.
  */
-int uct_reconcile_store(struct uct_run *run, size_t s, const struct uct_owned *owned);
+int uct_reconcile_store(const struct uct_plan_ctx *ctx, size_t s, const struct uct_owned *owned,
+			struct uct_state *state);
 
 /*
  * Before the changes of store s are applied: record each planned addition
@@ -29,10 +31,12 @@ int uct_reconcile_store(struct uct_run *run, size_t s, const struct uct_owned *o
  * in the change (recorded_ahead). 0, or -1 with err (nothing recorded may
  * then be written).
  */
-int uct_intent_save(struct uct_run *run, const struct uct_store *store, struct uct_err *err);
+int uct_intent_save(struct uct_run_plan *plan, struct uct_run_record *record,
+		    const struct uct_store *store, struct uct_err *err);
 
 /* After the changes of store were applied: drop the records made ahead for
  * additions that were not done (failed, deferred). */
-void uct_intent_settle(struct uct_run *run, const struct uct_store *store);
+void uct_intent_settle(struct uct_run_plan *plan, struct uct_state *state,
+		       const struct uct_store *store);
 
 #endif

@@ -122,20 +122,21 @@ static void text_closing(FILE *out, const struct uct_run *run, size_t trusted, s
 {
 	size_t i;
 
-	for (i = 0; i < run->problems.n; i++)
-		fprintf(out, "%sproblem: %s\n", i == 0 ? "\n" : "", tx(k, run->problems.v[i]));
-	if (run->notices.n > 0) {
+	for (i = 0; i < run->outcome.problems.n; i++)
+		fprintf(out, "%sproblem: %s\n", i == 0 ? "\n" : "",
+			tx(k, run->outcome.problems.v[i]));
+	if (run->outcome.notices.n > 0) {
 		fprintf(out, "\nWhat to do:\n");
-		for (i = 0; i < run->notices.n; i++)
-			fprintf(out, "  - %s\n", tx(k, run->notices.v[i]));
+		for (i = 0; i < run->outcome.notices.n; i++)
+			fprintf(out, "  - %s\n", tx(k, run->outcome.notices.v[i]));
 	}
-	if (run->n_stores == 0)
+	if (run->stores.n == 0)
 		fprintf(out, "\nNo browser certificate database was found for this user.\n");
 	if (run->cfg->command == UCT_CMD_REMOVE)
-		fprintf(out, "\n%zu objects removed.\n", run->n_changes);
+		fprintf(out, "\n%zu objects removed.\n", run->plan.n_changes);
 	else
 		fprintf(out, "\n%zu of %zu endpoints trusted by every browser profile.\n", trusted,
-			run->eps.n);
+			run->read.eps.n);
 }
 
 void uct_report_text(FILE *out, const struct uct_run *run, int verbose)
@@ -144,18 +145,18 @@ void uct_report_text(FILE *out, const struct uct_run *run, int verbose)
 	size_t i, trusted = 0;
 
 	fprintf(out, "uccx-trust %s: %zu endpoints on %zu servers, %zu stores (trust mode %s)\n\n",
-		command_name(run->cfg->command), run->eps.n, run->eps.n_targets, run->n_stores,
-		run->cfg->mode == UCT_MODE_PINNED ? "pinned" : "tofu");
-	for (i = 0; i < run->eps.n; i++) {
-		text_endpoint(out, &run->res[i], verbose, &k);
-		if (run->res[i].verdict == UCT_V_TRUSTED)
+		command_name(run->cfg->command), run->read.eps.n, run->read.eps.n_targets,
+		run->stores.n, run->cfg->mode == UCT_MODE_PINNED ? "pinned" : "tofu");
+	for (i = 0; i < run->read.eps.n; i++) {
+		text_endpoint(out, &run->read.res[i], verbose, &k);
+		if (run->read.res[i].verdict == UCT_V_TRUSTED)
 			trusted++;
 	}
-	if (run->n_changes > 0) {
+	if (run->plan.n_changes > 0) {
 		fprintf(out, "\n%s:\n",
 			run->cfg->command == UCT_CMD_CHECK ? "Would change" : "Changes");
-		for (i = 0; i < run->n_changes; i++)
-			text_change(out, &run->changes[i], &k);
+		for (i = 0; i < run->plan.n_changes; i++)
+			text_change(out, &run->plan.changes[i], &k);
 	} else if (run->cfg->command != UCT_CMD_CHECK) {
 		fprintf(out, "\nNothing to change.\n");
 	}
@@ -165,12 +166,12 @@ void uct_report_text(FILE *out, const struct uct_run *run, int verbose)
 
 void uct_report_status_text(FILE *out, const struct uct_run *run)
 {
-	const struct uct_state *st = &run->state;
+	const struct uct_state *st = &run->record.state;
 	struct uct_strv k = {0};
 	char date[32], fp[UCT_FP_STRLEN];
 	size_t i;
 
-	fprintf(out, "uccx-trust status (state in %s)\n", tx(&k, run->state_dir));
+	fprintf(out, "uccx-trust status (state in %s)\n", tx(&k, run->record.state_dir));
 	if (st->last_run == 0) {
 		fprintf(out, "  no run has installed anything yet\n");
 		uct_strv_clear(&k);
@@ -406,12 +407,12 @@ static void json_store(FILE *out, const struct uct_store *st, int failed, int64_
  * certificates and the last run. Times are Unix seconds, as elsewhere. */
 static void json_state(FILE *out, const struct uct_run *run)
 {
-	const struct uct_state *st = &run->state;
+	const struct uct_state *st = &run->record.state;
 	int first = 1, f2;
 	size_t i;
 
 	fputc('{', out);
-	json_kv_str(out, "dir", run->state_dir, &first);
+	json_kv_str(out, "dir", run->record.state_dir, &first);
 	json_kv_int(out, "last_run", st->last_run, &first);
 	json_kv_str(out, "last_command", st->last_command, &first);
 	json_kv_int(out, "last_exit", st->last_exit, &first);
@@ -452,18 +453,18 @@ typedef void (*json_item_fn)(FILE *out, const struct uct_run *run, size_t i);
 
 static void json_store_item(FILE *out, const struct uct_run *run, size_t i)
 {
-	json_store(out, run->stores[i], uct_run_store_failed(run, i),
+	json_store(out, run->stores.v[i], uct_run_store_failed(run, i),
 		   uct_run_store_checked_at(run, i));
 }
 
 static void json_endpoint_item(FILE *out, const struct uct_run *run, size_t i)
 {
-	json_endpoint(out, &run->res[i]);
+	json_endpoint(out, &run->read.res[i]);
 }
 
 static void json_change_item(FILE *out, const struct uct_run *run, size_t i)
 {
-	json_change(out, &run->changes[i]);
+	json_change(out, &run->plan.changes[i]);
 }
 
 static void json_array(FILE *out, const char *key, const struct uct_run *run, size_t n,
@@ -503,12 +504,12 @@ static void json_header(FILE *out, const struct uct_run *run, int *first)
 	char now[32];
 	char *host = uct_host_name(), *user = uct_user_name(), *os = uct_os_name();
 
-	iso_time(run->started ? run->started : uct_now(), now, sizeof(now));
+	iso_time(run->outcome.started ? run->outcome.started : uct_now(), now, sizeof(now));
 	json_kv_str(out, "agent", "uccx-trust", first);
 	json_kv_str(out, "version", UCT_VERSION, first);
 	json_kv_str(out, "command", run->cfg ? command_name(run->cfg->command) : NULL, first);
 	json_kv_str(out, "time", now, first);
-	json_kv_int(out, "elapsed_ms", run->elapsed_ms, first);
+	json_kv_int(out, "elapsed_ms", run->outcome.elapsed_ms, first);
 	json_kv_str(out, "host_name", host, first);
 	json_kv_str(out, "user", user, first);
 	json_kv_str(out, "os", os, first);
@@ -534,12 +535,12 @@ void uct_report_json_ex(FILE *out, const struct uct_run *run, const struct uct_e
 	json_header(out, run, &first);
 	json_kv_int(out, "exit_code", exit_code, &first);
 	json_error(out, err, &first);
-	json_array(out, "stores", run, run->n_stores, json_store_item, &first);
-	json_array(out, "endpoints", run, run->res != NULL ? run->eps.n : 0, json_endpoint_item,
-		   &first);
-	json_array(out, "changes", run, run->n_changes, json_change_item, &first);
-	json_strv(out, "actions", &run->notices, &first);
-	json_strv(out, "problems", &run->problems, &first);
+	json_array(out, "stores", run, run->stores.n, json_store_item, &first);
+	json_array(out, "endpoints", run, run->read.res != NULL ? run->read.eps.n : 0,
+		   json_endpoint_item, &first);
+	json_array(out, "changes", run, run->plan.n_changes, json_change_item, &first);
+	json_strv(out, "actions", &run->outcome.notices, &first);
+	json_strv(out, "problems", &run->outcome.problems, &first);
 	if (run->cfg != NULL && run->cfg->command == UCT_CMD_STATUS) {
 		json_key(out, "state", &first);
 		json_state(out, run);

@@ -57,7 +57,7 @@ static int load_ca_files(struct uct_run *run, struct uct_err *err)
 	size_t i;
 
 	for (i = 0; i < run->cfg->ca_files.n; i++)
-		if (uct_cert_read_file(run->cfg->ca_files.v[i], &run->ca_certs, err) < 0)
+		if (uct_cert_read_file(run->cfg->ca_files.v[i], &run->read.ca_certs, err) < 0)
 			return -1;
 	return 0;
 }
@@ -74,30 +74,30 @@ static int fetch_all(struct uct_run *run, struct uct_err *err)
 	struct uct_err aerr;
 	size_t i;
 
-	run->targets = calloc(run->eps.n_targets, sizeof(*run->targets));
-	if (run->targets == NULL)
+	run->read.targets = calloc(run->read.eps.n_targets, sizeof(*run->read.targets));
+	if (run->read.targets == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
-	for (i = 0; i < run->eps.n_targets; i++) {
-		run->targets[i].host = run->eps.targets[i].host;
-		run->targets[i].port = run->eps.targets[i].port;
-		run->targets[i].path = run->eps.targets[i].path;
+	for (i = 0; i < run->read.eps.n_targets; i++) {
+		run->read.targets[i].host = run->read.eps.targets[i].host;
+		run->read.targets[i].port = run->read.eps.targets[i].port;
+		run->read.targets[i].path = run->read.eps.targets[i].path;
 	}
 	if (run->inputs.fetch != NULL) {
-		if (run->inputs.fetch(run->targets, run->eps.n_targets, run->inputs.fetch_ctx,
-				      err) < 0)
+		if (run->inputs.fetch(run->read.targets, run->read.eps.n_targets,
+				      run->inputs.fetch_ctx, err) < 0)
 			return -1;
-	} else if (uct_fetch_chains(run->targets, run->eps.n_targets, &net, err) < 0) {
+	} else if (uct_fetch_chains(run->read.targets, run->read.eps.n_targets, &net, err) < 0) {
 		return -1;
 	}
-	if (run->cfg->n_pins == 0 && run->ca_certs.n == 0)
+	if (run->cfg->n_pins == 0 && run->read.ca_certs.n == 0)
 		return 0;
 	/*
 	 * With pins or CA files the root may matter, and a server often does
 	 * not send it: follow the AIA caIssuers URL of the top certificate once.
 	 * What it brings is only used if its signature links up.
 	 */
-	for (i = 0; i < run->eps.n_targets; i++) {
-		struct uct_chain *chain = &run->targets[i].chain;
+	for (i = 0; i < run->read.eps.n_targets; i++) {
+		struct uct_chain *chain = &run->read.targets[i].chain;
 		struct uct_cert *top;
 
 		if (chain->n == 0)
@@ -125,14 +125,14 @@ static const struct uct_cert *cert_by_sha(const struct uct_run *run, const unsig
 {
 	size_t t, c;
 
-	for (t = 0; t < run->eps.n_targets; t++)
-		for (c = 0; c < run->targets[t].chain.n; c++)
-			if (memcmp(run->targets[t].chain.certs[c]->sha256, sha, UCT_SHA256_LEN) ==
-			    0)
-				return run->targets[t].chain.certs[c];
-	for (c = 0; c < run->ca_certs.n; c++)
-		if (memcmp(run->ca_certs.certs[c]->sha256, sha, UCT_SHA256_LEN) == 0)
-			return run->ca_certs.certs[c];
+	for (t = 0; t < run->read.eps.n_targets; t++)
+		for (c = 0; c < run->read.targets[t].chain.n; c++)
+			if (memcmp(run->read.targets[t].chain.certs[c]->sha256, sha,
+				   UCT_SHA256_LEN) == 0)
+				return run->read.targets[t].chain.certs[c];
+	for (c = 0; c < run->read.ca_certs.n; c++)
+		if (memcmp(run->read.ca_certs.certs[c]->sha256, sha, UCT_SHA256_LEN) == 0)
+			return run->read.ca_certs.certs[c];
 	return NULL;
 }
 
@@ -172,10 +172,10 @@ static void apply_one(struct uct_run *run, struct uct_store *store, struct uct_c
 	if (rc == 0) {
 		ch->status = UCT_CS_DONE;
 		if (ch->action == UCT_CH_REMOVE) {
-			uct_state_drop_installed(&run->state, store->id, ch->sha256);
+			uct_state_drop_installed(&run->record.state, store->id, ch->sha256);
 		} else {
-			uct_state_add_installed(&run->state, store->id, ch->sha256, ch->trust,
-						ch->hostports);
+			uct_state_add_installed(&run->record.state, store->id, ch->sha256,
+						ch->trust, ch->hostports);
 		}
 		return;
 	}
@@ -189,15 +189,20 @@ static int store_has_work(const struct uct_run *run, const struct uct_store *sto
 {
 	size_t i;
 
-	for (i = 0; i < run->n_changes; i++)
-		if (run->changes[i].store == store)
+	for (i = 0; i < run->plan.n_changes; i++)
+		if (run->plan.changes[i].store == store)
 			return 1;
 	return 0;
 }
 
+struct uct_store_answers *uct_run_stores_answers(const struct uct_run_stores *stores, size_t s)
+{
+	return stores->answers != NULL && s < stores->n ? &stores->answers[s] : NULL;
+}
+
 struct uct_store_answers *uct_run_answers(const struct uct_run *run, size_t s)
 {
-	return run->answers != NULL && s < run->n_stores ? &run->answers[s] : NULL;
+	return uct_run_stores_answers(&run->stores, s);
 }
 
 int uct_run_store_failed(const struct uct_run *run, size_t s)
@@ -214,27 +219,54 @@ int64_t uct_run_store_checked_at(const struct uct_run *run, size_t s)
 	return a != NULL ? a->checked_at : 0;
 }
 
-const struct uct_chain *uct_run_chain(const struct uct_run *run, size_t i)
+const struct uct_chain *uct_run_read_chain(const struct uct_run_read *read, size_t i)
 {
-	const struct uct_fetch_target *t = run->res[i].target;
+	const struct uct_fetch_target *t = read->res[i].target;
 
 	return t->status == UCT_FETCH_OK && t->chain.n > 0 ? &t->chain : NULL;
 }
 
+const struct uct_chain *uct_run_chain(const struct uct_run *run, size_t i)
+{
+	return uct_run_read_chain(&run->read, i);
+}
+
+/* The parts of run that planning a store reads. */
+static struct uct_plan_ctx plan_ctx(const struct uct_run *run)
+{
+	struct uct_plan_ctx ctx = {.cfg = run->cfg,
+				   .read = &run->read,
+				   .stores = &run->stores,
+				   .state = &run->record.state};
+
+	return ctx;
+}
+
+/* The parts of run that the verification cache is used with. */
+static struct uct_recall_ctx recall_ctx(struct uct_run *run)
+{
+	struct uct_recall_ctx ctx = {.read = &run->read,
+				     .stores = &run->stores,
+				     .record = &run->record,
+				     .started = run->outcome.started};
+
+	return ctx;
+}
+
 static void verify_all(struct uct_run *run, size_t s, struct uct_verify_result *out)
 {
-	struct uct_store *store = run->stores[s];
+	struct uct_store *store = run->stores.v[s];
 	const struct uct_chain *chain;
 	struct uct_err err;
 	size_t i;
 
-	for (i = 0; i < run->eps.n; i++) {
+	for (i = 0; i < run->read.eps.n; i++) {
 		memset(&out[i], 0, sizeof(out[i]));
 		if ((chain = uct_run_chain(run, i)) == NULL)
 			continue;
 		uct_err_clear(&err);
-		if (store->ops->verify(store, chain, run->eps.v[i].host, run->eps.v[i].port,
-				       &out[i], &err) < 0) {
+		if (store->ops->verify(store, chain, run->read.eps.v[i].host,
+				       run->read.eps.v[i].port, &out[i], &err) < 0) {
 			out[i].trusted = 0;
 			snprintf(out[i].code, sizeof(out[i].code), "VERIFY_FAILED");
 			snprintf(out[i].detail, sizeof(out[i].detail), "%.255s", err.msg);
@@ -248,7 +280,7 @@ static void store_problem(struct uct_run *run, const struct uct_store *store,
 	char *line = uct_asprintf("%s: %s", store->path, err->msg);
 
 	if (line != NULL)
-		uct_strv_push(&run->problems, line);
+		uct_strv_push(&run->outcome.problems, line);
 	free(line);
 }
 
@@ -261,14 +293,15 @@ static void store_problem(struct uct_run *run, const struct uct_store *store,
  */
 static int reread_store(struct uct_run *run, size_t s, struct uct_verify_result *after)
 {
-	struct uct_store *store = run->stores[s];
+	struct uct_store *store = run->stores.v[s];
+	struct uct_recall_ctx rctx = recall_ctx(run);
 	unsigned char digest[UCT_SHA256_LEN];
 	struct uct_owned owned = {0};
 	struct uct_err err = {0};
 	int done = 0;
 
 	store->ops->close(store);
-	if (!uct_recall_digest(run, store, digest))
+	if (!uct_recall_digest(&run->record, store, digest))
 		return 0;
 	if (store->ops->open(store, 0, &err) < 0 ||
 	    store->ops->list(store, uct_owned_collect, &owned, &err) < 0) {
@@ -278,7 +311,7 @@ static int reread_store(struct uct_run *run, size_t s, struct uct_verify_result 
 	verify_all(run, s, after);
 	done = 1;
 	store->ops->close(store);
-	uct_remember_store(run, s, digest, &owned, after);
+	uct_remember_store(&rctx, s, digest, &owned, after);
 out:
 	store->ops->close(store);
 	uct_owned_free(&owned);
@@ -303,8 +336,8 @@ static void settle_planned(struct uct_run *run, const struct uct_store *store,
 {
 	size_t i;
 
-	for (i = 0; i < run->n_changes; i++) {
-		struct uct_change *ch = &run->changes[i];
+	for (i = 0; i < run->plan.n_changes; i++) {
+		struct uct_change *ch = &run->plan.changes[i];
 
 		if (ch->store != store || ch->status != UCT_CS_PLANNED)
 			continue;
@@ -318,15 +351,16 @@ static void settle_planned(struct uct_run *run, const struct uct_store *store,
  * when the store is unchanged, else read now. -1 with err. */
 static int read_store(struct uct_run *run, struct store_pass *p, struct uct_err *err)
 {
+	struct uct_recall_ctx rctx = recall_ctx(run);
 	size_t i;
 
 	if (p->store->created) {
 		/* Nothing to read yet: every endpoint is untrusted there. */
-		for (i = 0; i < run->eps.n; i++)
+		for (i = 0; i < run->read.eps.n; i++)
 			snprintf(p->before[i].code, sizeof(p->before[i].code), "NO_DATABASE");
 		return 0;
 	}
-	if (p->digested && uct_recall_store(run, p->s, p->digest, &p->owned))
+	if (p->digested && uct_recall_store(&rctx, p->s, p->digest, &p->owned))
 		return 0;
 	uct_owned_free(&p->owned);
 	memset(&p->owned, 0, sizeof(p->owned));
@@ -335,7 +369,7 @@ static int read_store(struct uct_run *run, struct store_pass *p, struct uct_err 
 		return -1;
 	verify_all(run, p->s, p->before);
 	p->read_now = 1;
-	uct_run_answers(run, p->s)->checked_at = run->started;
+	uct_run_answers(run, p->s)->checked_at = run->outcome.started;
 	return 0;
 }
 
@@ -343,12 +377,13 @@ static int read_store(struct uct_run *run, struct store_pass *p, struct uct_err 
 static int plan_store(struct uct_run *run, struct store_pass *p, struct uct_err *err)
 {
 	enum uct_command cmd = run->cfg->command;
+	struct uct_plan_ctx ctx = plan_ctx(run);
 
-	if (uct_reconcile_store(run, p->s, &p->owned) < 0 ||
+	if (uct_reconcile_store(&ctx, p->s, &p->owned, &run->record.state) < 0 ||
 	    /* check plans exactly what install would do, and applies nothing. */
 	    ((cmd == UCT_CMD_INSTALL || cmd == UCT_CMD_CHECK) &&
-	     uct_plan_adds(run, p->s, &p->owned) < 0) ||
-	    (cmd != UCT_CMD_STATUS && uct_plan_removals(run, p->s, &p->owned) < 0))
+	     uct_plan_adds(&ctx, p->s, &p->owned, &run->plan) < 0) ||
+	    (cmd != UCT_CMD_STATUS && uct_plan_removals(&ctx, p->s, &p->owned, &run->plan) < 0))
 		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
 	return 0;
 }
@@ -361,7 +396,7 @@ static int apply_store(struct uct_run *run, struct store_pass *p, struct uct_err
 	size_t i;
 
 	/* This run changes the store: what it showed before no longer holds. */
-	uct_vcache_drop(&run->vcache, store->id);
+	uct_vcache_drop(&run->record.vcache, store->id);
 	if (store->ops->open(store, 1, err) < 0) {
 		if (err->code != UCT_E_LOCKED || !uct_store_supports(store, UCT_STORE_DEFER_BUSY))
 			return -1;
@@ -369,17 +404,17 @@ static int apply_store(struct uct_run *run, struct store_pass *p, struct uct_err
 		return 0;
 	}
 	store->created = 0;
-	if (uct_intent_save(run, store, err) < 0)
+	if (uct_intent_save(&run->plan, &run->record, store, err) < 0)
 		return -1;
-	for (i = 0; i < run->n_changes; i++)
-		if (run->changes[i].store == store)
-			apply_one(run, store, &run->changes[i]);
-	uct_intent_settle(run, store);
+	for (i = 0; i < run->plan.n_changes; i++)
+		if (run->plan.changes[i].store == store)
+			apply_one(run, store, &run->plan.changes[i]);
+	uct_intent_settle(&run->plan, &run->record.state, store);
 	if (store->ops->update_browser_policy != NULL)
 		store->ops->update_browser_policy(store);
 	if (!reread_store(run, p->s, p->after))
 		verify_all(run, p->s, p->after);
-	uct_run_answers(run, p->s)->checked_at = run->started;
+	uct_run_answers(run, p->s)->checked_at = run->outcome.started;
 	return 0;
 }
 
@@ -397,7 +432,7 @@ static int fail_store(struct uct_run *run, struct store_pass *p, const struct uc
 	uct_run_answers(run, p->s)->failed = 1;
 	store_problem(run, p->store, err);
 	/* Its verdicts say why, rather than another store's code. */
-	for (i = 0; i < run->eps.n; i++) {
+	for (i = 0; i < run->read.eps.n; i++) {
 		if (!p->before[i].trusted && p->before[i].code[0] == '\0')
 			snprintf(p->before[i].code, sizeof(p->before[i].code), "STORE_FAILED");
 		if (!p->after[i].trusted && p->after[i].code[0] == '\0')
@@ -417,25 +452,26 @@ static int fail_store(struct uct_run *run, struct store_pass *p, const struct uc
  */
 static int process_store(struct uct_run *run, size_t s, struct uct_err *run_err)
 {
-	struct store_pass p = {.s = s, .store = run->stores[s]};
+	struct store_pass p = {.s = s, .store = run->stores.v[s]};
+	struct uct_recall_ctx rctx = recall_ctx(run);
 	struct uct_err err = {0};
 	enum uct_command cmd = run->cfg->command;
 	int rc = 0;
 
 	p.before = uct_run_answers(run, s)->before;
 	p.after = uct_run_answers(run, s)->after;
-	p.digested = uct_recall_digest(run, p.store, p.digest);
+	p.digested = uct_recall_digest(&run->record, p.store, p.digest);
 	if (read_store(run, &p, &err) < 0 || plan_store(run, &p, &err) < 0) {
 		rc = fail_store(run, &p, &err, run_err);
 	} else {
-		memcpy(p.after, p.before, run->eps.n * sizeof(*p.after));
+		memcpy(p.after, p.before, run->read.eps.n * sizeof(*p.after));
 		if (cmd != UCT_CMD_CHECK && store_has_work(run, p.store)) {
 			if (apply_store(run, &p, &err) < 0)
 				rc = fail_store(run, &p, &err, run_err);
 		} else if (p.read_now && p.digested && cmd != UCT_CMD_CHECK) {
 			/* check changes nothing, not even the cache. */
 			p.store->ops->close(p.store);
-			uct_remember_store(run, s, p.digest, &p.owned, p.before);
+			uct_remember_store(&rctx, s, p.digest, &p.owned, p.before);
 		}
 	}
 	p.store->ops->close(p.store);
@@ -452,9 +488,10 @@ static int change_deferred_for(const struct uct_run *run, const struct uct_store
 	size_t i;
 
 	snprintf(hp, sizeof(hp), "%s:%d", ep->host, ep->port);
-	for (i = 0; i < run->n_changes; i++)
-		if (run->changes[i].store == store && run->changes[i].status == UCT_CS_DEFERRED &&
-		    uct_hostports_have(run->changes[i].hostports, hp))
+	for (i = 0; i < run->plan.n_changes; i++)
+		if (run->plan.changes[i].store == store &&
+		    run->plan.changes[i].status == UCT_CS_DEFERRED &&
+		    uct_hostports_have(run->plan.changes[i].hostports, hp))
 			return 1;
 	return 0;
 }
@@ -469,15 +506,15 @@ static int change_deferred_for(const struct uct_run *run, const struct uct_store
  */
 static int leaf_needs_ca(const struct uct_run *run, size_t i, const char *group)
 {
-	const struct uct_analysis *an = &run->res[i].an;
+	const struct uct_analysis *an = &run->read.res[i].an;
 	size_t s;
 
 	if (an->leaf == NULL || an->leaf->self_signed || an->chromium.cert != an->leaf)
 		return 0;
-	for (s = 0; s < run->n_stores; s++)
-		if (strcmp(run->stores[s]->group, group) == 0 &&
-		    run->stores[s]->browser != UCT_BROWSER_FIREFOX &&
-		    uct_store_supports(run->stores[s], UCT_STORE_NO_CA_ISSUED_LEAF))
+	for (s = 0; s < run->stores.n; s++)
+		if (strcmp(run->stores.v[s]->group, group) == 0 &&
+		    run->stores.v[s]->browser != UCT_BROWSER_FIREFOX &&
+		    uct_store_supports(run->stores.v[s], UCT_STORE_NO_CA_ISSUED_LEAF))
 			return 1;
 	return 0;
 }
@@ -509,15 +546,15 @@ struct group_scan {
 static void scan_group(const struct uct_run *run, size_t i, const char *group, int after,
 		       char *code, size_t code_len, struct group_scan *g)
 {
-	const struct uct_analysis *an = &run->res[i].an;
+	const struct uct_analysis *an = &run->read.res[i].an;
 	const struct uct_store_answers *a;
 	const char *refusal;
 	size_t s;
 
 	memset(g, 0, sizeof(*g));
 	g->browser = UCT_BROWSER_CHROMIUM;
-	for (s = 0; s < run->n_stores; s++) {
-		const struct uct_store *st = run->stores[s];
+	for (s = 0; s < run->stores.n; s++) {
+		const struct uct_store *st = run->stores.v[s];
 		if (strcmp(st->group, group) != 0)
 			continue;
 		g->browser = st->browser;
@@ -534,7 +571,7 @@ static void scan_group(const struct uct_run *run, size_t i, const char *group, i
 		if (code[0] == '\0' && refusal[0] != '\0')
 			snprintf(code, code_len, "%s", refusal);
 		if (uct_store_supports(st, UCT_STORE_DEFER_BUSY) &&
-		    change_deferred_for(run, st, run->res[i].ep))
+		    change_deferred_for(run, st, run->read.res[i].ep))
 			g->deferred = 1;
 	}
 }
@@ -569,7 +606,7 @@ static enum uct_verdict firefox_verdict(const struct uct_analysis *an, const str
 static enum uct_verdict group_verdict(const struct uct_run *run, size_t i, const char *group,
 				      int after, char *code, size_t code_len)
 {
-	const struct uct_ep_result *r = &run->res[i];
+	const struct uct_ep_result *r = &run->read.res[i];
 	const struct uct_analysis *an = &r->an;
 	struct group_scan g;
 
@@ -613,12 +650,12 @@ static int compute_verdicts(struct uct_run *run, struct uct_err *err)
 	struct uct_strv groups = {0};
 	size_t i, g, s;
 
-	for (s = 0; s < run->n_stores; s++)
-		if (!uct_strv_contains(&groups, run->stores[s]->group) &&
-		    uct_strv_push(&groups, run->stores[s]->group) < 0)
+	for (s = 0; s < run->stores.n; s++)
+		if (!uct_strv_contains(&groups, run->stores.v[s]->group) &&
+		    uct_strv_push(&groups, run->stores.v[s]->group) < 0)
 			goto nomem;
-	for (i = 0; i < run->eps.n; i++) {
-		struct uct_ep_result *r = &run->res[i];
+	for (i = 0; i < run->read.eps.n; i++) {
+		struct uct_ep_result *r = &run->read.res[i];
 
 		r->gv = calloc(groups.n ? groups.n : 1, sizeof(*r->gv));
 		if (r->gv == NULL)
@@ -632,10 +669,10 @@ static int compute_verdicts(struct uct_run *run, struct uct_err *err)
 			struct uct_group_verdict *gv = &r->gv[g];
 			char scratch[64] = "";
 
-			for (s = 0; s < run->n_stores; s++)
-				if (strcmp(run->stores[s]->group, groups.v[g]) == 0) {
-					gv->group = run->stores[s]->group;
-					gv->browser = run->stores[s]->browser;
+			for (s = 0; s < run->stores.n; s++)
+				if (strcmp(run->stores.v[s]->group, groups.v[g]) == 0) {
+					gv->group = run->stores.v[s]->group;
+					gv->browser = run->stores.v[s]->browser;
 				}
 			gv->before = group_verdict(run, i, gv->group, 0, scratch, sizeof(scratch));
 			gv->after = group_verdict(run, i, gv->group, 1, gv->code, sizeof(gv->code));
@@ -658,7 +695,7 @@ nomem:
  * stores need an approved CA (leaf_needs_ca). */
 static int ca_needed(const struct uct_run *run, size_t i)
 {
-	const struct uct_ep_result *r = &run->res[i];
+	const struct uct_ep_result *r = &run->read.res[i];
 	size_t g;
 
 	for (g = 0; g < r->n_gv; g++)
@@ -669,8 +706,8 @@ static int ca_needed(const struct uct_run *run, size_t i)
 
 static void notice(struct uct_run *run, const char *text)
 {
-	if (!uct_strv_contains(&run->notices, text))
-		uct_strv_push(&run->notices, text);
+	if (!uct_strv_contains(&run->outcome.notices, text))
+		uct_strv_push(&run->outcome.notices, text);
 }
 
 /* The profile directory of a store, for people: the override store's own
@@ -680,10 +717,10 @@ static const char *profile_path(const struct uct_run *run, const struct uct_stor
 {
 	size_t s;
 
-	for (s = 0; s < run->n_stores; s++)
-		if (!uct_store_supports(run->stores[s], UCT_STORE_BY_HOST) &&
-		    strcmp(run->stores[s]->group, store->group) == 0)
-			return run->stores[s]->path;
+	for (s = 0; s < run->stores.n; s++)
+		if (!uct_store_supports(run->stores.v[s], UCT_STORE_BY_HOST) &&
+		    strcmp(run->stores.v[s]->group, store->group) == 0)
+			return run->stores.v[s]->path;
 	return store->path;
 }
 
@@ -703,8 +740,8 @@ static int change_notices(struct uct_run *run)
 	size_t i;
 	int done = 0;
 
-	for (i = 0; i < run->n_changes; i++) {
-		const struct uct_change *ch = &run->changes[i];
+	for (i = 0; i < run->plan.n_changes; i++) {
+		const struct uct_change *ch = &run->plan.changes[i];
 		if (ch->status == UCT_CS_DONE && ch->action != UCT_CH_REMOVE)
 			done = 1;
 		if (ch->status == UCT_CS_FAILED && ch->error[0] != '\0') {
@@ -712,8 +749,8 @@ static int change_notices(struct uct_run *run)
 			 * change of that profile the same way), so the summary names
 			 * the profile that was left alone. */
 			line = uct_asprintf("%s: %s", ch->store->path, ch->error);
-			if (line != NULL && !uct_strv_contains(&run->problems, line))
-				uct_strv_push(&run->problems, line);
+			if (line != NULL && !uct_strv_contains(&run->outcome.problems, line))
+				uct_strv_push(&run->outcome.problems, line);
 			free(line);
 		}
 		if (ch->status == UCT_CS_DEFERRED)
@@ -728,7 +765,7 @@ static int change_notices(struct uct_run *run)
 /* What the user must do about endpoint i, from its verdict. */
 static void endpoint_notices(struct uct_run *run, size_t i)
 {
-	const struct uct_ep_result *r = &run->res[i];
+	const struct uct_ep_result *r = &run->read.res[i];
 
 	if (r->verdict == UCT_V_CANNOT_FIX && r->an.server_advice[0] != '\0')
 		notice_made(run,
@@ -758,9 +795,9 @@ static void collect_notices(struct uct_run *run)
 	if (change_notices(run))
 		notice(run, "A browser window that already showed a certificate warning for one of "
 			    "these pages needs a new window or a browser restart");
-	for (i = 0; i < run->eps.n; i++)
+	for (i = 0; i < run->read.eps.n; i++)
 		endpoint_notices(run, i);
-	if (run->state_damaged)
+	if (run->record.state_damaged)
 		notice(run, "The state file was damaged and has been set aside (state.damaged); "
 			    "certificates approved before will be treated as first seen");
 }
@@ -770,14 +807,15 @@ static void update_state(struct uct_run *run)
 	size_t i;
 	char *hp;
 
-	for (i = 0; i < run->eps.n && run->cfg->command == UCT_CMD_INSTALL; i++) {
-		const struct uct_ep_result *r = &run->res[i];
+	for (i = 0; i < run->read.eps.n && run->cfg->command == UCT_CMD_INSTALL; i++) {
+		const struct uct_ep_result *r = &run->read.res[i];
 		if (r->target->status != UCT_FETCH_OK || r->an.leaf == NULL ||
 		    !uct_approval_ok(r->an.approval))
 			continue;
 		hp = uct_endpoint_hostport(r->ep);
 		if (hp != NULL)
-			uct_state_set_seen(&run->state, hp, r->an.leaf, run->started);
+			uct_state_set_seen(&run->record.state, hp, r->an.leaf,
+					   run->outcome.started);
 		free(hp);
 	}
 }
@@ -787,13 +825,13 @@ static int compute_exit(const struct uct_run *run)
 	size_t i;
 
 	if (run->cfg->command == UCT_CMD_REMOVE) {
-		for (i = 0; i < run->n_changes; i++)
-			if (run->changes[i].status != UCT_CS_DONE)
+		for (i = 0; i < run->plan.n_changes; i++)
+			if (run->plan.changes[i].status != UCT_CS_DONE)
 				return 1;
-		return run->problems.n > 0 ? 1 : 0;
+		return run->outcome.problems.n > 0 ? 1 : 0;
 	}
-	for (i = 0; i < run->eps.n; i++)
-		if (run->res[i].verdict != UCT_V_TRUSTED)
+	for (i = 0; i < run->read.eps.n; i++)
+		if (run->read.res[i].verdict != UCT_V_TRUSTED)
 			return 1;
 	return 0;
 }
@@ -802,40 +840,40 @@ static char *summary_line(const struct uct_run *run)
 {
 	size_t i, trusted = 0;
 
-	for (i = 0; i < run->eps.n; i++)
-		if (run->res[i].verdict == UCT_V_TRUSTED)
+	for (i = 0; i < run->read.eps.n; i++)
+		if (run->read.res[i].verdict == UCT_V_TRUSTED)
 			trusted++;
-	return uct_asprintf("%zu/%zu endpoints trusted, %zu changes", trusted, run->eps.n,
-			    run->n_changes);
+	return uct_asprintf("%zu/%zu endpoints trusted, %zu changes", trusted, run->read.eps.n,
+			    run->plan.n_changes);
 }
 
 static int save_state(struct uct_run *run, struct uct_err *err)
 {
-	char *path = uct_asprintf("%s/state", run->state_dir);
+	char *path = uct_asprintf("%s/state", run->record.state_dir);
 	int rc;
 
 	if (path == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
-	free(run->state.last_command);
-	free(run->state.last_summary);
-	run->state.last_command =
+	free(run->record.state.last_command);
+	free(run->record.state.last_summary);
+	run->record.state.last_command =
 		uct_strdup(run->cfg->command == UCT_CMD_REMOVE ? "remove" : "install");
-	run->state.last_summary = summary_line(run);
-	run->state.last_run = run->started;
-	run->state.last_exit = run->exit_code;
-	rc = uct_state_save(path, &run->state, err);
+	run->record.state.last_summary = summary_line(run);
+	run->record.state.last_run = run->outcome.started;
+	run->record.state.last_exit = run->outcome.exit_code;
+	rc = uct_state_save(path, &run->record.state, err);
 	free(path);
 	return rc;
 }
 
 static int load_state(struct uct_run *run, struct uct_err *err)
 {
-	char *path = uct_asprintf("%s/state", run->state_dir);
+	char *path = uct_asprintf("%s/state", run->record.state_dir);
 	int rc;
 
 	if (path == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
-	rc = uct_state_load(path, &run->state, &run->state_damaged, err);
+	rc = uct_state_load(path, &run->record.state, &run->record.state_damaged, err);
 	free(path);
 	return rc;
 }
@@ -844,20 +882,20 @@ static int analyse_all(struct uct_run *run, struct uct_err *err)
 {
 	struct uct_analyse_ctx actx = {
 		.cfg = run->cfg,
-		.ca_certs = &run->ca_certs,
-		.state = &run->state,
-		.now = run->started,
+		.ca_certs = &run->read.ca_certs,
+		.state = &run->record.state,
+		.now = run->outcome.started,
 	};
 	size_t i;
 
-	run->res = calloc(run->eps.n + 1, sizeof(*run->res));
-	if (run->res == NULL)
+	run->read.res = calloc(run->read.eps.n + 1, sizeof(*run->read.res));
+	if (run->read.res == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
-	for (i = 0; i < run->eps.n; i++) {
-		run->res[i].ep = &run->eps.v[i];
-		run->res[i].target = &run->targets[run->eps.v[i].target];
-		uct_analyse(&actx, run->eps.v[i].host, run->eps.v[i].port,
-			    &run->res[i].target->chain, &run->res[i].an);
+	for (i = 0; i < run->read.eps.n; i++) {
+		run->read.res[i].ep = &run->read.eps.v[i];
+		run->read.res[i].target = &run->read.targets[run->read.eps.v[i].target];
+		uct_analyse(&actx, run->read.eps.v[i].host, run->read.eps.v[i].port,
+			    &run->read.res[i].target->chain, &run->read.res[i].an);
 	}
 	return 0;
 }
@@ -873,23 +911,25 @@ static int discover(struct uct_run *run, struct uct_err *err)
 		.create_chromium_db =
 			run->cfg->command == UCT_CMD_INSTALL || run->cfg->command == UCT_CMD_CHECK,
 		.quiet = run->cfg->quiet,
-		.problems = &run->problems,
+		.problems = &run->outcome.problems,
 	};
 	size_t s;
 
 	if (run->inputs.stores != NULL) {
-		run->stores = run->inputs.stores;
-		run->n_stores = run->inputs.n_stores;
-	} else if (uct_stores_discover(&dopts, &run->stores, &run->n_stores, err) < 0) {
+		run->stores.v = run->inputs.stores;
+		run->stores.n = run->inputs.n_stores;
+	} else if (uct_stores_discover(&dopts, &run->stores.v, &run->stores.n, err) < 0) {
 		return -1;
 	}
-	run->answers = calloc(run->n_stores + 1, sizeof(*run->answers));
-	if (run->answers == NULL)
+	run->stores.answers = calloc(run->stores.n + 1, sizeof(*run->stores.answers));
+	if (run->stores.answers == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
-	for (s = 0; s < run->n_stores; s++) {
-		run->answers[s].before = calloc(run->eps.n + 1, sizeof(*run->answers[s].before));
-		run->answers[s].after = calloc(run->eps.n + 1, sizeof(*run->answers[s].after));
-		if (run->answers[s].before == NULL || run->answers[s].after == NULL)
+	for (s = 0; s < run->stores.n; s++) {
+		run->stores.answers[s].before =
+			calloc(run->read.eps.n + 1, sizeof(*run->stores.answers[s].before));
+		run->stores.answers[s].after =
+			calloc(run->read.eps.n + 1, sizeof(*run->stores.answers[s].after));
+		if (run->stores.answers[s].before == NULL || run->stores.answers[s].after == NULL)
 			return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
 	}
 	return 0;
@@ -923,11 +963,11 @@ static int process_stores(struct uct_run *run, struct uct_err *err)
 {
 	size_t s;
 
-	for (s = 0; s < run->n_stores; s++) {
+	for (s = 0; s < run->stores.n; s++) {
 		if (process_store(run, s, err) < 0)
 			return -1;
-		if (run->cfg->command == UCT_CMD_REMOVE && run->stores[s]->ops->tidy != NULL)
-			run->stores[s]->ops->tidy(run->stores[s]);
+		if (run->cfg->command == UCT_CMD_REMOVE && run->stores.v[s]->ops->tidy != NULL)
+			run->stores.v[s]->ops->tidy(run->stores.v[s]);
 	}
 	return 0;
 }
@@ -948,18 +988,18 @@ static int run_prepare(struct uct_run *run, struct uct_lock **lock, struct uct_e
 	char *lock_path;
 	int rc;
 
-	run->state_dir = cfg->state_dir != NULL ? uct_strdup(cfg->state_dir)
-			 : cfg->home != NULL    ? uct_home_state_dir(cfg->home)
-						: uct_default_state_dir();
-	if (run->state_dir == NULL)
+	run->record.state_dir = cfg->state_dir != NULL ? uct_strdup(cfg->state_dir)
+				: cfg->home != NULL    ? uct_home_state_dir(cfg->home)
+						       : uct_default_state_dir();
+	if (run->record.state_dir == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
 	/* The state decides what is approved: never read from, or written
 	 * into, a directory another user controls (a foreign --home). */
-	if (uct_dir_check(run->state_dir, err) < 0)
+	if (uct_dir_check(run->record.state_dir, err) < 0)
 		return -1;
 	if (cfg->command == UCT_CMD_INSTALL || cfg->command == UCT_CMD_REMOVE) {
 		/* One writer at a time: a second run waits, then gives up cleanly. */
-		if ((lock_path = uct_asprintf("%s/lock", run->state_dir)) == NULL)
+		if ((lock_path = uct_asprintf("%s/lock", run->record.state_dir)) == NULL)
 			return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
 		rc = uct_lock_acquire(lock_path, lock_wait_ms(), lock, err);
 		free(lock_path);
@@ -967,12 +1007,12 @@ static int run_prepare(struct uct_run *run, struct uct_lock **lock, struct uct_e
 			return -1;
 		/* A killed run's temporary files (a run writes the state or its
 		 * outcome and the cache, not always all). */
-		uct_dir_tidy(run->state_dir);
+		uct_dir_tidy(run->record.state_dir);
 	}
 	if (load_state(run, err) < 0)
 		return -1;
-	run->vcache_on = !cfg->recheck && cfg->command != UCT_CMD_REMOVE;
-	if (run->vcache_on && uct_recall_load(run) < 0)
+	run->record.vcache_on = !cfg->recheck && cfg->command != UCT_CMD_REMOVE;
+	if (run->record.vcache_on && uct_recall_load(&run->record) < 0)
 		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
 	return 0;
 }
@@ -992,7 +1032,7 @@ static int run_read(struct uct_run *run, struct uct_err *err)
 		return -1;
 	if ((cmd != UCT_CMD_REMOVE || cfg->nodes.n > 0 || cfg->urls.n > 0 ||
 	     cfg->socialminer != NULL) &&
-	    uct_endpoints_build(cfg, &run->eps, err) < 0)
+	    uct_endpoints_build(cfg, &run->read.eps, err) < 0)
 		return -1;
 	/* The stores first: one that cannot be used fails the run before any
 	 * server is asked. */
@@ -1001,7 +1041,8 @@ static int run_read(struct uct_run *run, struct uct_err *err)
 	if (cmd != UCT_CMD_REMOVE && fetch_all(run, err) < 0)
 		return -1;
 	if (cmd == UCT_CMD_REMOVE &&
-	    (run->targets = calloc(run->eps.n_targets + 1, sizeof(*run->targets))) == NULL)
+	    (run->read.targets = calloc(run->read.eps.n_targets + 1, sizeof(*run->read.targets))) ==
+		    NULL)
 		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
 	uct_net_release();
 	return analyse_all(run, err);
@@ -1016,12 +1057,12 @@ static int run_conclude(struct uct_run *run, struct uct_err *err)
 	if (compute_verdicts(run, err) < 0)
 		return -1;
 	collect_notices(run);
-	run->exit_code = compute_exit(run);
+	run->outcome.exit_code = compute_exit(run);
 	if (cmd == UCT_CMD_INSTALL || cmd == UCT_CMD_REMOVE) {
 		update_state(run);
 		if (save_state(run, err) < 0)
 			return -1;
-		uct_recall_save(run);
+		uct_recall_save(&run->record, run->outcome.started);
 	}
 	return 0;
 }
@@ -1037,7 +1078,7 @@ int uct_run_execute_with(struct uct_run *run, const struct uct_config *cfg,
 	run->cfg = cfg;
 	if (in != NULL)
 		run->inputs = *in;
-	run->started = uct_now();
+	run->outcome.started = uct_now();
 	if (run_prepare(run, &lock, err) < 0)
 		goto out;
 	if (cfg->command == UCT_CMD_STATUS) {
@@ -1048,7 +1089,7 @@ int uct_run_execute_with(struct uct_run *run, const struct uct_config *cfg,
 		goto out;
 	rc = 0;
 out:
-	run->elapsed_ms = uct_monotonic_ms() - t0;
+	run->outcome.elapsed_ms = uct_monotonic_ms() - t0;
 	uct_lock_release(lock);
 	return rc;
 }
@@ -1059,30 +1100,30 @@ void uct_run_free(struct uct_run *run)
 
 	if (run == NULL)
 		return;
-	for (i = 0; run->res != NULL && i < run->eps.n; i++)
-		free(run->res[i].gv);
-	free(run->res);
-	for (i = 0; run->targets != NULL && i < run->eps.n_targets; i++)
-		uct_chain_clear(&run->targets[i].chain);
-	free(run->targets);
-	for (i = 0; i < run->n_changes; i++) {
-		free(run->changes[i].subject);
-		free(run->changes[i].hostports);
+	for (i = 0; run->read.res != NULL && i < run->read.eps.n; i++)
+		free(run->read.res[i].gv);
+	free(run->read.res);
+	for (i = 0; run->read.targets != NULL && i < run->read.eps.n_targets; i++)
+		uct_chain_clear(&run->read.targets[i].chain);
+	free(run->read.targets);
+	for (i = 0; i < run->plan.n_changes; i++) {
+		free(run->plan.changes[i].subject);
+		free(run->plan.changes[i].hostports);
 	}
-	free(run->changes);
-	if (run->stores != run->inputs.stores)
-		uct_stores_free(run->stores, run->n_stores);
-	for (i = 0; run->answers != NULL && i < run->n_stores; i++) {
-		free(run->answers[i].before);
-		free(run->answers[i].after);
+	free(run->plan.changes);
+	if (run->stores.v != run->inputs.stores)
+		uct_stores_free(run->stores.v, run->stores.n);
+	for (i = 0; run->stores.answers != NULL && i < run->stores.n; i++) {
+		free(run->stores.answers[i].before);
+		free(run->stores.answers[i].after);
 	}
-	free(run->answers);
-	uct_chain_clear(&run->ca_certs);
-	uct_endpoints_free(&run->eps);
-	uct_state_free(&run->state);
-	uct_vcache_free(&run->vcache);
-	uct_strv_clear(&run->notices);
-	uct_strv_clear(&run->problems);
-	free(run->state_dir);
+	free(run->stores.answers);
+	uct_chain_clear(&run->read.ca_certs);
+	uct_endpoints_free(&run->read.eps);
+	uct_state_free(&run->record.state);
+	uct_vcache_free(&run->record.vcache);
+	uct_strv_clear(&run->outcome.notices);
+	uct_strv_clear(&run->outcome.problems);
+	free(run->record.state_dir);
 	memset(run, 0, sizeof(*run));
 }

@@ -34,8 +34,8 @@ struct uct_group_verdict {
 };
 
 struct uct_ep_result {
-	const struct uct_endpoint *ep;         /* borrowed from run->eps */
-	const struct uct_fetch_target *target; /* borrowed from run->targets */
+	const struct uct_endpoint *ep;         /* borrowed from run->read.eps */
+	const struct uct_fetch_target *target; /* borrowed from run->read.targets */
 	struct uct_analysis an;
 	struct uct_group_verdict *gv;
 	size_t n_gv;
@@ -86,28 +86,60 @@ struct uct_run_inputs {
 	void *fetch_ctx;
 };
 
-struct uct_run {
-	const struct uct_config *cfg; /* borrowed */
-	struct uct_run_inputs inputs; /* what the caller gave (pointers borrowed) */
+/* What the run read and analysed: the endpoints, the chains their servers
+ * sent, the configured CA files, and one result per endpoint. */
+struct uct_run_read {
 	struct uct_endpoints eps;
 	struct uct_fetch_target *targets; /* eps.n_targets */
 	struct uct_chain ca_certs;
-	struct uct_state state;
-	char *state_dir;
-	struct uct_store **stores;
-	size_t n_stores;
-	struct uct_store_answers *answers; /* n_stores; NULL until the stores are known */
-	struct uct_ep_result *res;         /* eps.n */
+	struct uct_ep_result *res; /* eps.n */
+};
+
+/* The stores the run drives, in order, and what each answered. */
+struct uct_run_stores {
+	struct uct_store **v;
+	size_t n;
+	struct uct_store_answers *answers; /* n; NULL until the stores are known */
+};
+
+/* The changes planned for the stores, with how each went. */
+struct uct_run_plan {
 	struct uct_change *changes;
 	size_t n_changes;
-	struct uct_strv notices;  /* what the user must do */
-	struct uct_strv problems; /* store and system errors, for people */
+};
+
+/* What the run keeps between runs: the state file of what the agent
+ * installed and the verification cache, both under state_dir. */
+struct uct_run_record {
+	struct uct_state state;
+	char *state_dir;
 	int state_damaged;
 	struct uct_vcache vcache; /* answers of unchanged stores, from earlier runs */
 	int vcache_on;            /* use it (not with --recheck) */
+};
+
+/* What the run tells the user and the caller. */
+struct uct_run_outcome {
+	struct uct_strv notices;  /* what the user must do */
+	struct uct_strv problems; /* store and system errors, for people */
 	int exit_code;
 	int64_t started;
 	int64_t elapsed_ms;
+};
+
+/*
+ * One run, one struct per step. The steps of a store (plan.h, reconcile.h,
+ * recall.h) take only the parts they use; report.h, doctor.h and send.h
+ * take the whole run, since they render all of it.
+ */
+struct uct_run {
+	const struct uct_config *cfg; /* borrowed */
+	struct uct_run_inputs inputs; /* what the caller gave (pointers borrowed) */
+	struct uct_run_read read;
+	struct uct_run_stores stores;
+	struct uct_run_plan plan;
+	struct uct_run_record record;
+	struct uct_run_outcome outcome;
 };
 
 /*
@@ -126,6 +158,8 @@ void uct_run_free(struct uct_run *run); /* NULL-safe */
 /* The answers of store s, NULL when the run did not get as far as the
  * stores (status). Borrowed from run. */
 struct uct_store_answers *uct_run_answers(const struct uct_run *run, size_t s);
+/* The same from the stores alone. */
+struct uct_store_answers *uct_run_stores_answers(const struct uct_run_stores *stores, size_t s);
 /* 1 when store s could not be opened or used. */
 int uct_run_store_failed(const struct uct_run *run, size_t s);
 /* When the answers of store s were obtained (seconds since the epoch; 0:
@@ -135,5 +169,7 @@ int64_t uct_run_store_checked_at(const struct uct_run *run, size_t s);
 /* The chain that endpoint i of run is verified with: what its server sent,
  * or NULL when it was not reached. Borrowed from run. */
 const struct uct_chain *uct_run_chain(const struct uct_run *run, size_t i);
+/* The same from what the run read alone. */
+const struct uct_chain *uct_run_read_chain(const struct uct_run_read *read, size_t i);
 
 #endif

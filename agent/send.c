@@ -157,6 +157,29 @@ static char *set_aside(const char *dir, const char *name, const char *body, size
 	return dest;
 }
 
+/*
+ * A report the collector refused as malformed (HTTP status): it will never
+ * accept this document. Left in the spool it would block every later
+ * report, deleted it would hide whatever made it fail: it is set aside
+ * under dir, and counted.
+ */
+static void refused(const char *dir, const char *name, const struct uct_http_post *req, long status,
+		    struct uct_send_result *out)
+{
+	char *kept, *msg;
+
+	out->rejected++;
+	kept = set_aside(dir, name, req->body, req->len);
+	msg = uct_asprintf("the collector refused a report as malformed (HTTP %ld%s); %s%s; "
+			   "later reports go on",
+			   status, status == 413 ? ": too large" : "",
+			   kept != NULL ? "it is kept in " : "it could not be kept",
+			   kept != NULL ? kept : "");
+	problem(out, msg != NULL ? msg : "report refused");
+	free(msg);
+	free(kept);
+}
+
 /* Post one spooled file. Returns 1 to go on with the next, 0 to stop. */
 static int deliver_one(const struct uct_config *cfg, const char *dir, const char *name,
 		       const char *token, long budget_ms, struct uct_send_result *out)
@@ -171,7 +194,7 @@ static int deliver_one(const struct uct_config *cfg, const char *dir, const char
 		.proxy = cfg->proxy,
 	};
 	struct uct_err err = {0};
-	char *path = uct_asprintf("%s/%s", dir, name), *body = NULL, *msg, *kept;
+	char *path = uct_asprintf("%s/%s", dir, name), *body = NULL, *msg;
 	size_t len;
 	long status;
 	int go_on = 0;
@@ -197,20 +220,7 @@ static int deliver_one(const struct uct_config *cfg, const char *dir, const char
 		uct_file_remove(path, &err);
 		go_on = 1;
 	} else if (status == 400 || status == 413) {
-		/* The collector will never accept this document: left in the
-		 * spool it would block every later report, deleted it would
-		 * hide whatever made it fail. */
-		out->rejected++;
-		kept = set_aside(dir, name, body, len);
-		msg = uct_asprintf(
-			"the collector refused a report as malformed (HTTP %ld%s); %s%s; "
-			"later reports go on",
-			status, status == 413 ? ": too large" : "",
-			kept != NULL ? "it is kept in " : "it could not be kept",
-			kept != NULL ? kept : "");
-		problem(out, msg != NULL ? msg : "report refused");
-		free(msg);
-		free(kept);
+		refused(dir, name, &req, status, out);
 		uct_file_remove(path, &err);
 		go_on = 1;
 	} else {
@@ -277,11 +287,11 @@ void uct_send_report(const struct uct_config *cfg, const struct uct_run *run, in
 	long dropped;
 
 	memset(out, 0, sizeof(*out));
-	if (cfg->report_url == NULL || *cfg->report_url == '\0' || run->state_dir == NULL)
+	if (cfg->report_url == NULL || *cfg->report_url == '\0' || run->record.state_dir == NULL)
 		return;
 	out->enabled = 1;
-	dir = uct_asprintf("%s/spool", run->state_dir);
-	counter = uct_asprintf("%s/spool.dropped", run->state_dir);
+	dir = uct_asprintf("%s/spool", run->record.state_dir);
+	counter = uct_asprintf("%s/spool.dropped", run->record.state_dir);
 	if (dir == NULL || counter == NULL || uct_uuid(id, &err) < 0) {
 		problem(out, err.msg[0] ? err.msg : "out of memory");
 		goto out;
@@ -289,7 +299,7 @@ void uct_send_report(const struct uct_config *cfg, const struct uct_run *run, in
 	dropped = read_dropped(counter) + trim_spool(dir, out);
 	body = render(run, exit_code, id, dropped, &len);
 	/* Names sort by time, then id: the oldest report goes first. */
-	path = uct_asprintf("%s/%lld-%s.json", dir, (long long)run->started, id);
+	path = uct_asprintf("%s/%lld-%s.json", dir, (long long)run->outcome.started, id);
 	if (body == NULL || path == NULL) {
 		problem(out, "cannot render the report");
 		goto out;

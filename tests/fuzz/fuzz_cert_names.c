@@ -153,20 +153,20 @@ static void check_report(const struct uct_cert *cert, const struct uct_chain *ch
 
 	uct_config_init(&cfg);
 	cfg.command = UCT_CMD_CHECK;
-	run.state.n_seen = 0;
-	actx = (struct uct_analyse_ctx){.cfg = &cfg, .state = &run.state, .now = FUZZ_NOW};
+	run.record.state.n_seen = 0;
+	actx = (struct uct_analyse_ctx){.cfg = &cfg, .state = &run.record.state, .now = FUZZ_NOW};
 	uct_analyse(&actx, ep.host, ep.port, chain, &res.an);
 	memcpy(change.sha256, cert->sha256, UCT_SHA256_LEN);
 	change.subject = cert->subject != NULL ? cert->subject : "";
 	run.cfg = &cfg;
-	run.eps.v = &ep;
-	run.eps.n = 1;
-	run.eps.n_targets = 1;
-	run.targets = &target;
-	run.res = &res;
-	run.changes = &change;
-	run.n_changes = 1;
-	run.started = FUZZ_NOW;
+	run.read.eps.v = &ep;
+	run.read.eps.n = 1;
+	run.read.eps.n_targets = 1;
+	run.read.targets = &target;
+	run.read.res = &res;
+	run.plan.changes = &change;
+	run.plan.n_changes = 1;
+	run.outcome.started = FUZZ_NOW;
 
 	out = open_memstream(&text, &len);
 	UCT_FUZZ_CHECK(out != NULL, "open_memstream");

@@ -115,9 +115,9 @@ static void state_show(const struct uct_state *st)
 	uct_config_init(&cfg);
 	cfg.command = UCT_CMD_STATUS;
 	run.cfg = &cfg;
-	run.state = *st;
-	run.state_dir = "/fuzz";
-	run.started = FUZZ_NOW;
+	run.record.state = *st;
+	run.record.state_dir = "/fuzz";
+	run.outcome.started = FUZZ_NOW;
 	out = open_memstream(&text, &len);
 	UCT_FUZZ_CHECK(out != NULL, "open_memstream");
 	uct_report_status_text(out, &run);

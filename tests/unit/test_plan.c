@@ -11,31 +11,18 @@
 
 #include "check_main.h"
 #include "plan.h"
+#include "run_fixture.h"
 
 #define HOST "uccx1.lab.example"
 
-static const struct uct_store_ops nss_ops = {.name = "nss"};
 static const struct uct_store_ops override_ops = {.name = "ff-override",
 						  .caps = UCT_STORE_BY_HOST | UCT_STORE_UNTAGGED |
 							  UCT_STORE_DEFER_BUSY};
 
 /* A run of three endpoints on one host: 443, 8445 (finesse) and 8445
  * (cfadmin), all reached, against one store. */
-struct fixture {
-	struct uct_config cfg;
-	struct uct_run run;
-	struct uct_endpoint eps[3];
-	struct uct_fetch_target targets[2];
-	struct uct_ep_result res[3];
-	struct uct_store store;
-	struct uct_store *stores[1];
-	struct uct_verify_result vr[3];
-	struct uct_store_answers answers;
-	struct uct_cert cert_new, cert_old;
-	struct uct_owned owned;
-};
-
-static struct fixture fx;
+static struct uct_test_run fx;
+static struct uct_cert cert_new, cert_old;
 
 static void cert_init(struct uct_cert *c, unsigned char fill, const char *subject)
 {
@@ -48,87 +35,47 @@ static void setup(void)
 {
 	static char host[] = HOST, p1[] = "/", p2[] = "/cfadmin";
 	static char n0[] = "appadmin", n1[] = "finesse", n2[] = "cfadmin";
-	size_t i;
+	const struct uct_endpoint eps[3] = {
+		{.name = n0, .host = host, .port = 443, .path = p1, .target = 0},
+		{.name = n1, .host = host, .port = 8445, .path = p1, .target = 1},
+		{.name = n2, .host = host, .port = 8445, .path = p2, .target = 1},
+	};
 
-	memset(&fx, 0, sizeof(fx));
-	fx.cfg.command = UCT_CMD_INSTALL;
-	cert_init(&fx.cert_new, 0xaa, "CN=" HOST " (new)");
-	cert_init(&fx.cert_old, 0x55, "CN=" HOST " (old)");
-	fx.eps[0] = (struct uct_endpoint){
-		.name = n0, .host = host, .port = 443, .path = p1, .target = 0};
-	fx.eps[1] = (struct uct_endpoint){
-		.name = n1, .host = host, .port = 8445, .path = p1, .target = 1};
-	fx.eps[2] = (struct uct_endpoint){
-		.name = n2, .host = host, .port = 8445, .path = p2, .target = 1};
-	for (i = 0; i < 2; i++)
-		fx.targets[i].status = UCT_FETCH_OK;
-	for (i = 0; i < 3; i++) {
-		fx.res[i].ep = &fx.eps[i];
-		fx.res[i].target = &fx.targets[fx.eps[i].target];
-		fx.res[i].an.leaf = &fx.cert_new;
-		fx.res[i].an.approval = UCT_AP_FIRST_USE;
-		fx.res[i].an.chromium = (struct uct_want){&fx.cert_new, UCT_TRUST_PEER};
-		fx.res[i].an.firefox_override = 1;
-	}
-	fx.store = (struct uct_store){.ops = &nss_ops,
-				      .id = "nss:/home/u/.pki/nssdb",
-				      .path = "/home/u/.pki/nssdb",
-				      .group = "chromium",
-				      .browser = UCT_BROWSER_CHROMIUM};
-	fx.stores[0] = &fx.store;
-	fx.run.cfg = &fx.cfg;
-	fx.run.eps.v = fx.eps;
-	fx.run.eps.n = 3;
-	fx.run.targets = fx.targets;
-	fx.run.eps.n_targets = 2;
-	fx.run.res = fx.res;
-	fx.run.stores = fx.stores;
-	fx.run.n_stores = 1;
-	fx.answers.before = fx.vr;
-	fx.run.answers = &fx.answers;
+	cert_init(&cert_new, 0xaa, "CN=" HOST " (new)");
+	cert_init(&cert_old, 0x55, "CN=" HOST " (old)");
+	uct_test_run_init(&fx, eps, 3, &cert_new);
 }
 
 static void teardown(void)
 {
-	size_t i;
-
-	for (i = 0; i < fx.run.n_changes; i++) {
-		free(fx.run.changes[i].subject);
-		free(fx.run.changes[i].hostports);
-	}
-	free(fx.run.changes);
-	uct_owned_free(&fx.owned);
-	uct_state_free(&fx.run.state);
+	uct_test_run_free(&fx);
 }
 
 static void own(const struct uct_cert *c, enum uct_trust trust, const char *host, int port)
 {
-	struct uct_store_entry e = {.trust = trust, .host = host, .port = port};
-
-	memcpy(e.sha256, c->sha256, UCT_SHA256_LEN);
-	ck_assert_int_eq(uct_owned_collect(&e, &fx.owned, NULL), 0);
+	uct_test_run_own(&fx, c, trust, host, port);
 }
 
 static void plan(void)
 {
 	if (fx.cfg.command != UCT_CMD_REMOVE)
-		ck_assert_int_eq(uct_plan_adds(&fx.run, 0, &fx.owned), 0);
-	ck_assert_int_eq(uct_plan_removals(&fx.run, 0, &fx.owned), 0);
+		ck_assert_int_eq(uct_plan_adds(&fx.ctx, 0, &fx.owned, &fx.run.plan), 0);
+	ck_assert_int_eq(uct_plan_removals(&fx.ctx, 0, &fx.owned, &fx.run.plan), 0);
 }
 
 static const struct uct_change *change(size_t i)
 {
-	ck_assert_uint_gt(fx.run.n_changes, i);
-	return &fx.run.changes[i];
+	ck_assert_uint_gt(fx.run.plan.n_changes, i);
+	return &fx.run.plan.changes[i];
 }
 
 START_TEST(test_fresh_store_one_add_per_certificate)
 {
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 1);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 1);
 	ck_assert_int_eq(change(0)->action, UCT_CH_ADD);
 	ck_assert_int_eq(change(0)->trust, UCT_TRUST_PEER);
-	ck_assert_mem_eq(change(0)->sha256, fx.cert_new.sha256, UCT_SHA256_LEN);
+	ck_assert_mem_eq(change(0)->sha256, cert_new.sha256, UCT_SHA256_LEN);
 	/* Two paths on one port are one endpoint of the store's object. */
 	ck_assert_str_eq(change(0)->hostports, HOST ":443," HOST ":8445");
 }
@@ -136,17 +83,17 @@ END_TEST
 
 START_TEST(test_already_ours_changes_nothing)
 {
-	own(&fx.cert_new, UCT_TRUST_PEER, NULL, 0);
+	own(&cert_new, UCT_TRUST_PEER, NULL, 0);
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 0);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 0);
 }
 END_TEST
 
 START_TEST(test_other_trust_is_an_update)
 {
-	own(&fx.cert_new, UCT_TRUST_PEER_ONLY, NULL, 0);
+	own(&cert_new, UCT_TRUST_PEER_ONLY, NULL, 0);
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 1);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 1);
 	ck_assert_int_eq(change(0)->action, UCT_CH_UPDATE);
 	ck_assert_int_eq(change(0)->trust, UCT_TRUST_PEER);
 }
@@ -157,37 +104,37 @@ START_TEST(test_trusted_by_something_else_is_left_alone)
 	size_t i;
 
 	for (i = 0; i < 3; i++)
-		fx.vr[i].trusted = 1;
+		fx.before[i].trusted = 1;
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 0);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 0);
 }
 END_TEST
 
 START_TEST(test_renewal_replaces_the_old_object)
 {
-	own(&fx.cert_old, UCT_TRUST_PEER, NULL, 0);
-	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.cert_old.sha256,
+	own(&cert_old, UCT_TRUST_PEER, NULL, 0);
+	ck_assert_int_eq(uct_state_add_installed(&fx.run.record.state, fx.store.id, cert_old.sha256,
 						 UCT_TRUST_PEER, HOST ":443," HOST ":8445"),
 			 0);
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 2);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 2);
 	ck_assert_int_eq(change(0)->action, UCT_CH_ADD);
 	ck_assert_int_eq(change(1)->action, UCT_CH_REMOVE);
-	ck_assert_mem_eq(change(1)->sha256, fx.cert_old.sha256, UCT_SHA256_LEN);
+	ck_assert_mem_eq(change(1)->sha256, cert_old.sha256, UCT_SHA256_LEN);
 }
 END_TEST
 
 START_TEST(test_old_object_kept_while_an_endpoint_is_unreachable)
 {
-	own(&fx.cert_old, UCT_TRUST_PEER, NULL, 0);
-	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.cert_old.sha256,
+	own(&cert_old, UCT_TRUST_PEER, NULL, 0);
+	ck_assert_int_eq(uct_state_add_installed(&fx.run.record.state, fx.store.id, cert_old.sha256,
 						 UCT_TRUST_PEER, HOST ":443," HOST ":8445"),
 			 0);
 	/* 8445 did not answer: it may still present the old certificate. */
 	fx.targets[1].status = UCT_FETCH_TIMEOUT;
 	fx.res[1].an.chromium.cert = fx.res[2].an.chromium.cert = NULL;
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 1);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 1);
 	ck_assert_int_eq(change(0)->action, UCT_CH_ADD);
 }
 END_TEST
@@ -196,8 +143,8 @@ START_TEST(test_old_object_kept_when_the_change_is_refused)
 {
 	size_t i;
 
-	own(&fx.cert_old, UCT_TRUST_PEER, NULL, 0);
-	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.cert_old.sha256,
+	own(&cert_old, UCT_TRUST_PEER, NULL, 0);
+	ck_assert_int_eq(uct_state_add_installed(&fx.run.record.state, fx.store.id, cert_old.sha256,
 						 UCT_TRUST_PEER, HOST ":443," HOST ":8445"),
 			 0);
 	for (i = 0; i < 3; i++) {
@@ -205,7 +152,7 @@ START_TEST(test_old_object_kept_when_the_change_is_refused)
 		fx.res[i].an.chromium.cert = NULL;
 	}
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 0);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 0);
 }
 END_TEST
 
@@ -213,9 +160,9 @@ START_TEST(test_unrecorded_object_is_kept)
 {
 	/* Tagged but not in the state (a lost state file): what it served is
 	 * unknown, so install keeps it. */
-	own(&fx.cert_old, UCT_TRUST_PEER, NULL, 0);
+	own(&cert_old, UCT_TRUST_PEER, NULL, 0);
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 1);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 1);
 	ck_assert_int_eq(change(0)->action, UCT_CH_ADD);
 }
 END_TEST
@@ -223,10 +170,10 @@ END_TEST
 START_TEST(test_remove_takes_everything_of_ours)
 {
 	fx.cfg.command = UCT_CMD_REMOVE;
-	own(&fx.cert_old, UCT_TRUST_PEER, NULL, 0);
-	own(&fx.cert_new, UCT_TRUST_ROOT, NULL, 0);
+	own(&cert_old, UCT_TRUST_PEER, NULL, 0);
+	own(&cert_new, UCT_TRUST_ROOT, NULL, 0);
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 2);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 2);
 	ck_assert_int_eq(change(0)->action, UCT_CH_REMOVE);
 	ck_assert_int_eq(change(1)->action, UCT_CH_REMOVE);
 }
@@ -238,7 +185,7 @@ START_TEST(test_one_override_per_host_and_port)
 	fx.store.id = "ff-override:/home/u/.mozilla/firefox/p";
 	fx.store.browser = UCT_BROWSER_FIREFOX;
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 2);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 2);
 	ck_assert_str_eq(change(0)->hostports, HOST ":443");
 	ck_assert_str_eq(change(1)->hostports, HOST ":8445");
 	ck_assert_int_eq(change(0)->trust, UCT_TRUST_OVERRIDE);
@@ -253,14 +200,14 @@ START_TEST(test_override_lines_not_ours_are_never_removed)
 	fx.store.id = "ff-override:/home/u/.mozilla/firefox/p";
 	fx.store.browser = UCT_BROWSER_FIREFOX;
 	fx.cfg.command = UCT_CMD_REMOVE;
-	own(&fx.cert_old, UCT_TRUST_OVERRIDE, HOST, 443);
+	own(&cert_old, UCT_TRUST_OVERRIDE, HOST, 443);
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 0);
-	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.cert_old.sha256,
+	ck_assert_uint_eq(fx.run.plan.n_changes, 0);
+	ck_assert_int_eq(uct_state_add_installed(&fx.run.record.state, fx.store.id, cert_old.sha256,
 						 UCT_TRUST_OVERRIDE, HOST ":443"),
 			 0);
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 1);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 1);
 	ck_assert_str_eq(change(0)->hostports, HOST ":443");
 }
 END_TEST
@@ -283,24 +230,21 @@ START_TEST(test_leaf_only_trust_and_firefox_without_database)
 	for (i = 0; i < 3; i++)
 		fx.res[i].an.firefox_override = 0;
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 2);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 2);
 	ck_assert_int_eq(change(0)->trust, UCT_TRUST_OVERRIDE);
 
 	/* The same profile with its NSS database: no exception. */
 	teardown();
-	fx.run.changes = NULL;
-	fx.run.n_changes = 0;
-	memset(&fx.owned, 0, sizeof(fx.owned));
-	fx.run.stores = both;
-	fx.run.n_stores = 2;
+	fx.run.stores.v = both;
+	fx.run.stores.n = 2;
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 0);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 0);
 
 	/* A self-signed leaf goes to Root on Windows, which Firefox reads. */
-	fx.run.n_stores = 1;
-	fx.cert_new.self_signed = 1;
+	fx.run.stores.n = 1;
+	cert_new.self_signed = 1;
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 0);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 0);
 }
 END_TEST
 
@@ -317,25 +261,21 @@ START_TEST(test_no_ca_issued_leaf_store)
 	fx.store.id = "capi:LocalMachine";
 	fx.store.group = "windows";
 	fx.store.browser = UCT_BROWSER_SYSTEM;
-	own(&fx.cert_new, UCT_TRUST_PEER, NULL, 0);
-	ck_assert_int_eq(uct_state_add_installed(&fx.run.state, fx.store.id, fx.cert_new.sha256,
+	own(&cert_new, UCT_TRUST_PEER, NULL, 0);
+	ck_assert_int_eq(uct_state_add_installed(&fx.run.record.state, fx.store.id, cert_new.sha256,
 						 UCT_TRUST_PEER, HOST ":443," HOST ":8445"),
 			 0);
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 1);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 1);
 	ck_assert_int_eq(change(0)->action, UCT_CH_REMOVE);
-	ck_assert_mem_eq(change(0)->sha256, fx.cert_new.sha256, UCT_SHA256_LEN);
+	ck_assert_mem_eq(change(0)->sha256, cert_new.sha256, UCT_SHA256_LEN);
 
 	/* The same leaf self-signed: kept, nothing to do. */
 	teardown();
-	fx.run.changes = NULL;
-	fx.run.n_changes = 0;
-	memset(&fx.owned, 0, sizeof(fx.owned));
-	memset(&fx.run.state, 0, sizeof(fx.run.state));
-	fx.cert_new.self_signed = 1;
-	own(&fx.cert_new, UCT_TRUST_PEER, NULL, 0);
+	cert_new.self_signed = 1;
+	own(&cert_new, UCT_TRUST_PEER, NULL, 0);
 	plan();
-	ck_assert_uint_eq(fx.run.n_changes, 0);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 0);
 }
 END_TEST
 

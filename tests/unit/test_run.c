@@ -135,8 +135,8 @@ static int has_problem(const char *text)
 {
 	size_t i;
 
-	for (i = 0; i < fx.run.problems.n; i++)
-		if (strcmp(fx.run.problems.v[i], text) == 0)
+	for (i = 0; i < fx.run.outcome.problems.n; i++)
+		if (strcmp(fx.run.outcome.problems.v[i], text) == 0)
 			return 1;
 	return 0;
 }
@@ -147,8 +147,8 @@ START_TEST(test_install_trusts_in_every_store)
 	size_t s;
 
 	ck_assert_msg(run_cmd("install", &err) == 0, "run: %s", err.msg);
-	ck_assert_int_eq(fx.run.exit_code, 0);
-	ck_assert_uint_eq(fx.run.n_changes, 4);
+	ck_assert_int_eq(fx.run.outcome.exit_code, 0);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 4);
 	for (s = 0; s < 2; s++) {
 		ck_assert_uint_eq(uct_store_mem_counts(fx.stores[s]).entries, 2);
 		ck_assert_int_eq(uct_store_mem_trust(fx.stores[s], fx.certs[0]->sha256),
@@ -156,9 +156,9 @@ START_TEST(test_install_trusts_in_every_store)
 		ck_assert_int_eq(uct_store_mem_trust(fx.stores[s], fx.certs[1]->sha256),
 				 UCT_TRUST_PEER);
 	}
-	ck_assert_int_eq(fx.run.res[0].verdict, UCT_V_TRUSTED);
-	ck_assert_int_eq(fx.run.res[1].verdict, UCT_V_TRUSTED);
-	ck_assert_uint_eq(fx.run.problems.n, 0);
+	ck_assert_int_eq(fx.run.read.res[0].verdict, UCT_V_TRUSTED);
+	ck_assert_int_eq(fx.run.read.res[1].verdict, UCT_V_TRUSTED);
+	ck_assert_uint_eq(fx.run.outcome.problems.n, 0);
 }
 END_TEST
 
@@ -172,8 +172,8 @@ START_TEST(test_rerun_writes_nothing)
 	for (s = 0; s < 2; s++)
 		before[s] = uct_store_mem_counts(fx.stores[s]);
 	ck_assert_msg(run_cmd("install", &err) == 0, "rerun: %s", err.msg);
-	ck_assert_int_eq(fx.run.exit_code, 0);
-	ck_assert_uint_eq(fx.run.n_changes, 0);
+	ck_assert_int_eq(fx.run.outcome.exit_code, 0);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 0);
 	for (s = 0; s < 2; s++) {
 		after = uct_store_mem_counts(fx.stores[s]);
 		ck_assert_uint_eq(after.rw_opens, before[s].rw_opens);
@@ -182,8 +182,8 @@ START_TEST(test_rerun_writes_nothing)
 	}
 	/* check agrees: nothing to do. */
 	ck_assert_msg(run_cmd("check", &err) == 0, "check: %s", err.msg);
-	ck_assert_int_eq(fx.run.exit_code, 0);
-	ck_assert_uint_eq(fx.run.n_changes, 0);
+	ck_assert_int_eq(fx.run.outcome.exit_code, 0);
+	ck_assert_uint_eq(fx.run.plan.n_changes, 0);
 }
 END_TEST
 
@@ -195,19 +195,19 @@ START_TEST(test_store_that_fails_to_open)
 	ck_assert_msg(run_cmd("install", &err) == 0, "run: %s", err.msg);
 	/* Chromium is left untrusted: exit 1, and the problem names the store
 	 * and what went wrong. */
-	ck_assert_int_eq(fx.run.exit_code, 1);
+	ck_assert_int_eq(fx.run.outcome.exit_code, 1);
 	ck_assert_msg(has_problem("mem:chromium: cannot open mem:chromium: injected failure"),
-		      "problems: %zu, first %s", fx.run.problems.n,
-		      fx.run.problems.n ? fx.run.problems.v[0] : "-");
+		      "problems: %zu, first %s", fx.run.outcome.problems.n,
+		      fx.run.outcome.problems.n ? fx.run.outcome.problems.v[0] : "-");
 	ck_assert_uint_eq(uct_store_mem_counts(fx.stores[0]).entries, 0);
 	/* Firefox's profile is done all the same. */
 	ck_assert_uint_eq(uct_store_mem_counts(fx.stores[1]).entries, 2);
-	ck_assert_int_eq(fx.run.res[0].verdict, UCT_V_NOT_TRUSTED);
+	ck_assert_int_eq(fx.run.read.res[0].verdict, UCT_V_NOT_TRUSTED);
 
 	/* Once it opens again, the next run completes the work. */
 	uct_store_mem_faults(fx.stores[0])->fail_open = 0;
 	ck_assert_msg(run_cmd("install", &err) == 0, "rerun: %s", err.msg);
-	ck_assert_int_eq(fx.run.exit_code, 0);
+	ck_assert_int_eq(fx.run.outcome.exit_code, 0);
 	ck_assert_uint_eq(uct_store_mem_counts(fx.stores[0]).entries, 2);
 	ck_assert_uint_eq(uct_store_mem_counts(fx.stores[1]).adds, 2);
 }
@@ -235,7 +235,7 @@ START_TEST(test_listing_out_of_memory_plans_nothing)
 	 * lists again, takes out both certificates from both stores. */
 	uct_store_mem_faults(fx.stores[0])->oom_after = 0;
 	ck_assert_msg(run_cmd("remove", &err) == 0, "remove: %s", err.msg);
-	ck_assert_int_eq(fx.run.exit_code, 0);
+	ck_assert_int_eq(fx.run.outcome.exit_code, 0);
 	ck_assert_uint_eq(uct_store_mem_counts(fx.stores[0]).entries, 0);
 	ck_assert_uint_eq(uct_store_mem_counts(fx.stores[1]).entries, 0);
 }
@@ -248,11 +248,11 @@ START_TEST(test_add_that_fails)
 
 	uct_store_mem_faults(fx.stores[1])->fail_add = 1;
 	ck_assert_msg(run_cmd("install", &err) == 0, "run: %s", err.msg);
-	ck_assert_int_eq(fx.run.exit_code, 1);
-	for (i = 0; i < fx.run.n_changes; i++)
-		if (fx.run.changes[i].store == fx.stores[1]) {
-			ck_assert_int_eq(fx.run.changes[i].status, UCT_CS_FAILED);
-			ck_assert_str_eq(fx.run.changes[i].error,
+	ck_assert_int_eq(fx.run.outcome.exit_code, 1);
+	for (i = 0; i < fx.run.plan.n_changes; i++)
+		if (fx.run.plan.changes[i].store == fx.stores[1]) {
+			ck_assert_int_eq(fx.run.plan.changes[i].status, UCT_CS_FAILED);
+			ck_assert_str_eq(fx.run.plan.changes[i].error,
 					 "cannot write mem:firefox: injected failure");
 			failed++;
 		}
@@ -264,7 +264,7 @@ START_TEST(test_add_that_fails)
 	/* Nothing was recorded for the failed additions: the next run adds them. */
 	uct_store_mem_faults(fx.stores[1])->fail_add = 0;
 	ck_assert_msg(run_cmd("install", &err) == 0, "rerun: %s", err.msg);
-	ck_assert_int_eq(fx.run.exit_code, 0);
+	ck_assert_int_eq(fx.run.outcome.exit_code, 0);
 	ck_assert_uint_eq(uct_store_mem_counts(fx.stores[1]).entries, 2);
 	ck_assert_uint_eq(uct_store_mem_counts(fx.stores[0]).adds, 2);
 }
