@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,6 +51,12 @@
  * At the limit the acceptor waits for a slot and leaves new connections in
  * the kernel's listen queue, where they keep their order: an agent's
  * connection is taken within a few evictions, never refused.
+ *
+ * libmicrohttpd reports a connection closed just before it closes the
+ * socket, so a slot is freed only once the socket is really gone: the
+ * closed connection waits on a list until its descriptor no longer names
+ * the same socket (fstat's inode). Then --max-connections bounds the open
+ * sockets themselves, not only the connections being served.
  */
 enum http_phase {
 	HTTP_PHASE_HEADERS,  /* from accept or the end of the last request */
@@ -60,6 +67,7 @@ enum http_phase {
 struct http_conn {
 	struct http_conn *prev, *next;
 	MHD_socket fd;
+	ino_t ino; /* the socket's inode, to see it closed (see above) */
 	enum http_phase phase;
 	int64_t deadline_ms; /* monotonic; 0: none */
 	int cut;
@@ -83,9 +91,10 @@ struct col_server {
 	pthread_t reaper;
 	int reaper_started, stopping;
 	struct http_conn *conns;
-	unsigned admitted;   /* handed to libmicrohttpd and not closed yet */
-	unsigned open;       /* connections in conns not yet cut */
-	unsigned high_water; /* past it, a new connection evicts (see above) */
+	struct http_conn *closing; /* reported closed, socket maybe still open */
+	unsigned admitted;         /* accepted and its socket not closed yet */
+	unsigned open;             /* connections in conns not yet cut */
+	unsigned high_water;       /* past it, a new connection evicts (see above) */
 	unsigned max_connections;
 	/* The acceptor: it waits on slot_free (under conns_lock) at the limit. */
 	int listen_fd;
@@ -249,41 +258,83 @@ static void http_evict(struct col_server *s, const struct http_conn *fresh)
 	}
 }
 
+/* Set by the notice that a connection started, in the acceptor's thread. */
+static __thread int http_started_here;
+
+/* The inode of the socket fd; 0 when it cannot be read. */
+static ino_t http_inode(MHD_socket fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 ? st.st_ino : 0;
+}
+
+/*
+ * Frees the slots of the closed connections whose sockets are gone (under
+ * conns_lock). A descriptor that no longer opens, or now opens another
+ * socket, was closed.
+ */
+static void http_release_closed(struct col_server *s)
+{
+	struct http_conn **at = &s->closing, *hc;
+
+	while ((hc = *at) != NULL) {
+		if (hc->ino != 0 && http_inode(hc->fd) == hc->ino) {
+			at = &hc->next;
+			continue;
+		}
+		*at = hc->next;
+		free(hc);
+		s->admitted--;
+		pthread_cond_signal(&s->slot_free);
+	}
+}
+
+static void http_conn_started(struct col_server *s, struct MHD_Connection *c, void **socket_context)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct http_conn *hc;
+
+	http_started_here = 1;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci == NULL || (hc = calloc(1, sizeof(*hc))) == NULL)
+		return; /* untracked: the idle timeout still applies */
+	hc->fd = ci->connect_fd;
+	hc->ino = http_inode(hc->fd);
+	hc->phase = HTTP_PHASE_HEADERS;
+	hc->deadline_ms = http_now_ms() + s->header_timeout_ms;
+	pthread_mutex_lock(&s->conns_lock);
+	hc->next = s->conns;
+	if (s->conns != NULL)
+		s->conns->prev = hc;
+	s->conns = hc;
+	s->open++;
+	http_evict(s, hc);
+	pthread_mutex_unlock(&s->conns_lock);
+	*socket_context = hc;
+}
+
 /*
  * Tracks every connection from accept to close. libmicrohttpd reports the
  * close before it closes the socket, and the reaper only touches a socket
- * under the same lock, so it never shuts down a descriptor that has been
- * closed and reused meanwhile.
+ * under the same lock and while its connection is in conns, so it never
+ * shuts down a descriptor that has been closed and reused meanwhile. The
+ * slot is freed once the socket is gone (http_release_closed).
  */
 static void http_notify_conn(void *cls, struct MHD_Connection *c, void **socket_context,
 			     enum MHD_ConnectionNotificationCode code)
 {
 	struct col_server *s = cls;
 	struct http_conn *hc = *socket_context;
-	const union MHD_ConnectionInfo *ci;
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-		if (ci == NULL || (hc = calloc(1, sizeof(*hc))) == NULL)
-			return; /* untracked: the idle timeout still applies */
-		hc->fd = ci->connect_fd;
-		hc->phase = HTTP_PHASE_HEADERS;
-		hc->deadline_ms = http_now_ms() + s->header_timeout_ms;
-		pthread_mutex_lock(&s->conns_lock);
-		hc->next = s->conns;
-		if (s->conns != NULL)
-			s->conns->prev = hc;
-		s->conns = hc;
-		s->open++;
-		http_evict(s, hc);
-		pthread_mutex_unlock(&s->conns_lock);
-		*socket_context = hc;
+		http_conn_started(s, c, socket_context);
 		return;
 	}
 	pthread_mutex_lock(&s->conns_lock);
-	s->admitted--;
-	pthread_cond_signal(&s->slot_free);
-	if (hc == NULL) {
+	if (hc == NULL) { /* untracked: its slot is freed at once */
+		s->admitted--;
+		pthread_cond_signal(&s->slot_free);
 		pthread_mutex_unlock(&s->conns_lock);
 		return;
 	}
@@ -295,8 +346,11 @@ static void http_notify_conn(void *cls, struct MHD_Connection *c, void **socket_
 		hc->next->prev = hc->prev;
 	if (!hc->cut)
 		s->open--;
+	hc->prev = NULL;
+	hc->next = s->closing;
+	s->closing = hc;
+	pthread_cond_signal(&s->slot_free); /* the acceptor watches it close */
 	pthread_mutex_unlock(&s->conns_lock);
-	free(hc);
 	*socket_context = NULL;
 }
 
@@ -323,6 +377,7 @@ static void *http_reaper(void *arg)
 								      : &s->cut_headers,
 					 1);
 		}
+		http_release_closed(s);
 		/* A deadline is met within a fifth of a second. */
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 200 * 1000000L;
@@ -339,16 +394,32 @@ static void *http_reaper(void *arg)
 /* ---- accepting ---- */
 
 /*
- * Waits until fewer than --max-connections are admitted, then counts one
- * more; returns 0 (counting nothing) once the server stops accepting.
+ * Waits until fewer than --max-connections sockets are open, then counts one
+ * more; returns 0 (counting nothing) once the server stops accepting. While
+ * a closed connection's socket is still open, it looks again every 5 ms.
  */
 static int http_admit(struct col_server *s)
 {
+	struct timespec ts;
 	int go;
 
 	pthread_mutex_lock(&s->conns_lock);
-	while (!s->accepting_stopped && s->admitted >= s->max_connections)
-		pthread_cond_wait(&s->slot_free, &s->conns_lock);
+	for (;;) {
+		http_release_closed(s);
+		if (s->accepting_stopped || s->admitted < s->max_connections)
+			break;
+		if (s->closing == NULL) {
+			pthread_cond_wait(&s->slot_free, &s->conns_lock);
+			continue;
+		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 5 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&s->slot_free, &s->conns_lock, &ts);
+	}
 	go = !s->accepting_stopped;
 	if (go)
 		s->admitted++;
@@ -389,9 +460,12 @@ static void *http_acceptor(void *arg)
 				usleep(100 * 1000);
 			continue;
 		}
-		/* It closes fd itself when it refuses it (the per-address limit);
-		 * one it takes is counted off again when it is closed. */
-		if (MHD_add_connection(s->daemon, fd, (struct sockaddr *)&addr, len) != MHD_YES)
+		/* It closes fd itself when it refuses it (the per-address limit).
+		 * One that it started is counted off when it is reported closed,
+		 * even when it is refused afterwards. */
+		http_started_here = 0;
+		if (MHD_add_connection(s->daemon, fd, (struct sockaddr *)&addr, len) != MHD_YES &&
+		    !http_started_here)
 			http_unadmit(s);
 	}
 	return NULL;
@@ -1084,6 +1158,8 @@ void col_server_drain(struct col_server *s, unsigned timeout_ms)
 
 void col_server_stop(struct col_server *s)
 {
+	struct http_conn *hc;
+
 	if (s == NULL)
 		return;
 	/* No new connection, then the daemon: it closes the connections,
@@ -1097,6 +1173,10 @@ void col_server_stop(struct col_server *s)
 		pthread_cond_signal(&s->reaper_wake);
 		pthread_mutex_unlock(&s->conns_lock);
 		pthread_join(s->reaper, NULL);
+	}
+	while ((hc = s->closing) != NULL) {
+		s->closing = hc->next;
+		free(hc);
 	}
 	pthread_cond_destroy(&s->reaper_wake);
 	pthread_cond_destroy(&s->slot_free);
