@@ -12,6 +12,7 @@
 
 SAMPLE=$UCT_SOURCE_DIR/tests/collector/sample-report.json
 FLOOD=$UCT_SOURCE_DIR/tests/integration/flood_clients.py
+SAMPLER=$UCT_SOURCE_DIR/tests/integration/fd_sampler.py
 W=$T_WORK
 MAX=64       # --max-connections
 PER=8        # --max-connections-per-address
@@ -43,8 +44,8 @@ check "the collector listens" test -n "$PORT"
 ulimit -n 4096 2>/dev/null || true
 BASE=$(sockets)
 
-# The collector's sockets, every 0.1 s, for as long as the flood lasts.
-(for _ in $(seq $((FLOOD_S * 10 + 50))); do sockets; sleep 0.1; done >"$W/sockets.txt") &
+# The collector's sockets, about every millisecond, for as long as the flood lasts.
+python3 "$SAMPLER" --pid "$COL_PID" --duration $((FLOOD_S + 5)) >"$W/sockets.json" &
 SAMPLER_PID=$!
 srcs=$(seq -s, -f '127.0.0.%g' 2 21)
 python3 "$FLOOD" --port "$PORT" --sources "$srcs" --per-source "$PER" --duration "$FLOOD_S" \
@@ -81,15 +82,16 @@ check "and the dashboard's request for the last one gets 200" test "$timed" = 20
 
 wait "$FLOOD_PID" || true
 FLOOD_PID=
-kill "$SAMPLER_PID" 2>/dev/null || true
 wait "$SAMPLER_PID" 2>/dev/null || true
 SAMPLER_PID=
-cat "$W/flood.json"
+cat "$W/flood.json" "$W/sockets.json"
 eval "$(python3 -c 'import json, sys
 f = json.load(open(sys.argv[1]))
-print("CONNECTS=%d CLOSED=%d" % (f["connects"], f["closed_by_server"]))' "$W/flood.json")"
-peak=$(sort -n "$W/sockets.txt" | tail -1)
-echo "# flood: $CONNECTS connections opened, $CLOSED closed by the collector; at most $((peak - BASE)) held at once"
+p = json.load(open(sys.argv[2]))
+print("CONNECTS=%d CLOSED=%d peak=%d SAMPLES=%d" % (f["connects"], f["closed_by_server"],
+      p["peak"], p["samples"]))' "$W/flood.json" "$W/sockets.json")"
+echo "# flood: $CONNECTS connections opened, $CLOSED closed by the collector; at most $((peak - BASE)) held at once in $SAMPLES samples"
+check "the collector's sockets were sampled often (at least 1000 times)" test "$SAMPLES" -ge 1000
 check "the flood was a flood (at least 2000 connections, most closed by the collector)" \
 	test "$CONNECTS" -ge 2000 -a "$CLOSED" -ge $((CONNECTS / 2))
 check "the collector never held more than --max-connections ($MAX) connections" \
