@@ -354,6 +354,20 @@ static void http_notify_conn(void *cls, struct MHD_Connection *c, void **socket_
 	*socket_context = NULL;
 }
 
+/* Waits on cond (lock held) until it is signalled or ms (under 1000) pass. */
+static void http_wait_ms(pthread_cond_t *cond, pthread_mutex_t *lock, long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += ms * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(cond, lock, &ts);
+}
+
 /*
  * Closes the connections past their deadline. Shutting the socket down
  * makes the connection's own thread see the end of the stream and close it
@@ -363,7 +377,6 @@ static void *http_reaper(void *arg)
 {
 	struct col_server *s = arg;
 	struct http_conn *hc;
-	struct timespec ts;
 	int64_t now;
 
 	pthread_mutex_lock(&s->conns_lock);
@@ -379,13 +392,7 @@ static void *http_reaper(void *arg)
 		}
 		http_release_closed(s);
 		/* A deadline is met within a fifth of a second. */
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 200 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&s->reaper_wake, &s->conns_lock, &ts);
+		http_wait_ms(&s->reaper_wake, &s->conns_lock, 200);
 	}
 	pthread_mutex_unlock(&s->conns_lock);
 	return NULL;
@@ -400,7 +407,6 @@ static void *http_reaper(void *arg)
  */
 static int http_admit(struct col_server *s)
 {
-	struct timespec ts;
 	int go;
 
 	pthread_mutex_lock(&s->conns_lock);
@@ -412,13 +418,7 @@ static int http_admit(struct col_server *s)
 			pthread_cond_wait(&s->slot_free, &s->conns_lock);
 			continue;
 		}
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 5 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&s->slot_free, &s->conns_lock, &ts);
+		http_wait_ms(&s->slot_free, &s->conns_lock, 5);
 	}
 	go = !s->accepting_stopped;
 	if (go)
