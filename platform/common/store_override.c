@@ -40,6 +40,7 @@
 #include "log.h"
 #include "override_os.h"
 #include "platform.h"
+#include "store_vec.h"
 
 #define OVR_FILE "cert_override.txt"
 #define OVR_OID_SHA256 "OID.2.16.840.1.101.3.4.2.1"
@@ -539,11 +540,7 @@ static void ovr_destroy(struct uct_store *store)
 	impl = store->impl;
 	if (impl != NULL)
 		free(impl->profile_dir);
-	free(impl);
-	free(store->id);
-	free(store->path);
-	free(store->group);
-	free(store);
+	uct_store_free_base(store);
 }
 
 static void ovr_tidy(struct uct_store *store)

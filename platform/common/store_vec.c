@@ -23,3 +23,12 @@ int uct_store_vec_push(struct uct_store_vec *vec, struct uct_store *store, struc
 	vec->v[vec->n++] = store;
 	return 0;
 }
+
+void uct_store_free_base(struct uct_store *store)
+{
+	free(store->impl);
+	free(store->id);
+	free(store->path);
+	free(store->group);
+	free(store);
+}

@@ -17,4 +17,8 @@ struct uct_store_vec {
  * says so (-1). */
 int uct_store_vec_push(struct uct_store_vec *vec, struct uct_store *store, struct uct_err *err);
 
+/* The last step of every store's destroy, once its impl's own members are
+ * freed: frees impl itself, the strings every store has, and the store. */
+void uct_store_free_base(struct uct_store *store);
+
 #endif

@@ -18,6 +18,7 @@
 #include "platform.h"
 #include "safepath.h"
 #include "stale.h"
+#include "../common/store_vec.h"
 #include "store_machine.h"
 
 struct ffpolicy_impl {
@@ -406,11 +407,7 @@ static void ffp_destroy(struct uct_store *store)
 		return;
 	if (store->impl != NULL)
 		free(((struct ffpolicy_impl *)store->impl)->cert_dir);
-	free(store->impl);
-	free(store->id);
-	free(store->path);
-	free(store->group);
-	free(store);
+	uct_store_free_base(store);
 }
 
 static const struct uct_store_ops ffpolicy_ops = {

@@ -28,6 +28,7 @@
 #include "platform.h"
 #include "safepath.h"
 #include "stale.h"
+#include "../common/store_vec.h"
 #include "store_nss.h"
 
 /* Every certificate the agent installs carries a nickname with this prefix;
@@ -645,11 +646,7 @@ static void nss_destroy(struct uct_store *store)
 	nss_close(store);
 	if (store->impl != NULL)
 		free(((struct nss_impl *)store->impl)->home);
-	free(store->impl);
-	free(store->id);
-	free(store->path);
-	free(store->group);
-	free(store);
+	uct_store_free_base(store);
 }
 
 static int nss_require_open(struct uct_store *store, int rw, struct uct_err *err)

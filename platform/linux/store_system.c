@@ -26,6 +26,7 @@
 #include "log.h"
 #include "platform.h"
 #include "safepath.h"
+#include "../common/store_vec.h"
 #include "store_machine.h"
 
 extern char **environ;
@@ -638,12 +639,8 @@ static void system_destroy(struct uct_store *store)
 		free(impl->links_dir);
 		free(impl->owed_path);
 		X509_STORE_free(impl->trust);
-		free(impl);
 	}
-	free(store->id);
-	free(store->path);
-	free(store->group);
-	free(store);
+	uct_store_free_base(store);
 }
 
 static const struct uct_store_ops system_ops = {

@@ -16,6 +16,7 @@
 
 #include <wincrypt.h>
 
+#include "../common/store_vec.h"
 #include "log.h"
 
 /* Every certificate the agent installs has a friendly name starting with
@@ -847,11 +848,7 @@ static void capi_destroy(struct uct_store *store)
 	if (store == NULL)
 		return;
 	capi_close(store);
-	free(store->impl);
-	free(store->id);
-	free(store->path);
-	free(store->group);
-	free(store);
+	uct_store_free_base(store);
 }
 
 static const struct uct_store_ops capi_ops = {
