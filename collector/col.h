@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "uct.h"
+
 #define COL_VERSION "0.1.0"
 #define COL_REPORT_SCHEMA 1
 #define COL_MAX_ENDPOINTS 512
@@ -267,7 +269,37 @@ int col_writer_submit(struct col_writer *w, struct col_report *r, int *dup, stru
 void col_writer_stop(struct col_writer *w);
 uint64_t col_writer_batches(const struct col_writer *w);
 
-/* ---- config.c ---- */
+/* ---- config.c, probe_config.c ---- */
+
+enum col_auto_approve {
+	COL_AUTO_NEVER = 0, /* the probe only records what it sees */
+	COL_AUTO_PROBE,     /* and approves it for that HOST:PORT */
+};
+
+/* The [probe] section and the --probe-* flags (probe_config.c). */
+#define COL_PROBE_NKEYS 6
+struct col_probe_config {
+	int enabled;           /* nodes or socialminer given */
+	struct uct_strv nodes; /* UCCX node FQDNs */
+	char *socialminer;     /* FQDN or NULL */
+	unsigned interval_min; /* interval (minutes); 0: not given */
+	unsigned interval_s;   /* interval_seconds, or after the check the interval in seconds */
+	enum col_auto_approve auto_approve;
+	struct uct_strv connect_to; /* HOST:PORT:ADDR:PORT, as the agent's --connect-to */
+	int lines[COL_PROBE_NKEYS]; /* where each key was given in the file, 0: not */
+	unsigned flag_lists;        /* keys given by a flag (bit per key) */
+};
+/* One pair of the file's [probe] section; -1 with err naming file, line, key and fix. */
+int col_probe_config_pair(struct col_probe_config *p, const char *path, int line, const char *key,
+			  const char *value, struct col_err *err);
+/* One --probe-NAME flag (NAME without the prefix); a list flag replaces the
+ * file's list on its first use and adds on the next. */
+int col_probe_config_flag(struct col_probe_config *p, const char *name, const char *value,
+			  struct col_err *err);
+/* After the file and the flags: enabled, the interval in seconds (default
+ * 10 minutes); -1 when probe settings are given without anything to fetch. */
+int col_probe_config_check(struct col_probe_config *p, struct col_err *err);
+void col_probe_config_free(struct col_probe_config *p); /* NULL-safe members */
 
 struct col_config {
 	char *listen; /* ADDR:PORT */
@@ -284,6 +316,7 @@ struct col_config {
 	unsigned header_timeout_s; /* the whole of a request's headers */
 	unsigned body_timeout_s;   /* the whole of a report's body */
 	size_t max_body;
+	struct col_probe_config probe;
 	int help, version;
 };
 
