@@ -277,7 +277,7 @@ int col_db_hosts_page_json(int64_t total, json_t *hosts, int more, const struct 
 }
 
 int col_db_endpoints_add(json_t *list, const char *url, const char *sha256, int64_t hosts,
-			 int64_t not_after, int64_t url_hosts, int64_t url_fps)
+			 int64_t not_after, int64_t url_hosts, int64_t url_fps, int64_t probe)
 {
 	size_t n = json_array_size(list);
 	json_t *cur = n > 0 ? json_array_get(list, n - 1) : NULL, *fp;
@@ -299,7 +299,9 @@ int col_db_endpoints_add(json_t *list, const char *url, const char *sha256, int6
 		return -1;
 	json_object_set_new(fp, "sha256", json_string(sha256));
 	json_object_set_new(fp, "hosts", json_integer(hosts));
-	json_object_set_new(fp, "not_after", db_time_json(not_after));
+	/* A fingerprint only the probe has seen has no reported expiry. */
+	json_object_set_new(fp, "not_after", hosts > 0 ? db_time_json(not_after) : json_null());
+	json_object_set_new(fp, "probe_seen", json_boolean(probe != 0));
 	return json_array_append_new(json_object_get(cur, "fingerprints"), fp);
 }
 

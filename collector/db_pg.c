@@ -13,7 +13,7 @@
 
 #include "db_backend.h"
 
-#define PG_SCHEMA_VERSION 3
+#define PG_SCHEMA_VERSION 4
 /* pg_advisory_xact_lock key serialising schema migrations of instances that
  * start together ("uct-col" in ASCII). */
 #define PG_MIGRATE_LOCK "8463118278192492"
@@ -108,9 +108,26 @@ static const char pg_schema_v3[] =
 	"INSERT INTO trust_serial (serial) VALUES (0);"
 	"UPDATE schema_version SET version = 3;";
 
+/* Version 4, the SQLite schema's twin: what the collector's probe has seen,
+ * and the approvals it made itself (the only ones it may revoke). */
+static const char pg_schema_v4[] = "CREATE TABLE probe_seen ("
+				   "  url TEXT COLLATE \"C\" NOT NULL,"
+				   "  sha256 TEXT COLLATE \"C\" NOT NULL,"
+				   "  host TEXT COLLATE \"C\" NOT NULL,"
+				   "  port INTEGER NOT NULL,"
+				   "  first_seen BIGINT NOT NULL,"
+				   "  last_seen BIGINT NOT NULL,"
+				   "  PRIMARY KEY (url, sha256));"
+				   "CREATE INDEX probe_seen_sha256 ON probe_seen (sha256);"
+				   "CREATE TABLE probe_approvals ("
+				   "  approval_id BIGINT PRIMARY KEY REFERENCES approvals (id),"
+				   "  host TEXT COLLATE \"C\" NOT NULL,"
+				   "  port INTEGER NOT NULL);"
+				   "UPDATE schema_version SET version = 4;";
+
 /* Each migration, index i taking version i to i + 1. */
 static const char *const pg_migrations[PG_SCHEMA_VERSION] = {pg_schema_v1, pg_schema_v2,
-							     pg_schema_v3};
+							     pg_schema_v3, pg_schema_v4};
 
 /* The SQLSTATE of this thread's last failure, for the writer's retries. */
 static _Thread_local char pg_last_state[6];
@@ -688,7 +705,7 @@ static int pg_endpoints_json(struct col_db *base, const struct col_endpoint_quer
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		goto err;
 	PQclear(res);
-	res = PQexec(db->rd, "SELECT COUNT(DISTINCT url) FROM host_endpoints");
+	res = PQexec(db->rd, COL_DB_ENDPOINTS_COUNT_SQL);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		goto err;
 	total = pg_int(res, 0, 0);
@@ -710,8 +727,8 @@ static int pg_endpoints_json(struct col_db *base, const struct col_endpoint_quer
 		}
 		last = url;
 		if (col_db_endpoints_add(list, url, pg_text(res, i, 1), pg_int(res, i, 2),
-					 pg_int(res, i, 3), pg_int(res, i, 4),
-					 pg_int(res, i, 5)) < 0) {
+					 pg_int(res, i, 3), pg_int(res, i, 4), pg_int(res, i, 5),
+					 pg_int(res, i, 6)) < 0) {
 			col_err_set(err, COL_REJ_STORAGE, "out of memory");
 			PQclear(res);
 			json_decref(list);

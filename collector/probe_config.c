@@ -16,9 +16,9 @@ enum probe_key { PK_NODES, PK_SOCIALMINER, PK_INTERVAL, PK_INTERVAL_S, PK_AUTO, 
 
 /* The [probe] keys; the flags are "--probe-" and the key with '-' for '_'. */
 static const char *const probe_keys[COL_PROBE_NKEYS] = {
-	[PK_NODES] = "nodes",	      [PK_SOCIALMINER] = "socialminer",
-	[PK_INTERVAL] = "interval",   [PK_INTERVAL_S] = "interval_seconds",
-	[PK_AUTO] = "auto_approve",   [PK_CONNECT_TO] = "connect_to",
+	[PK_NODES] = "nodes",       [PK_SOCIALMINER] = "socialminer",
+	[PK_INTERVAL] = "interval", [PK_INTERVAL_S] = "interval_seconds",
+	[PK_AUTO] = "auto_approve", [PK_CONNECT_TO] = "connect_to",
 };
 
 /* The key named name (case, and '-' for '_', alike); -1 when none. */
@@ -152,13 +152,13 @@ static int probe_set(struct col_probe_config *p, int key, const char *where, con
 	case PK_SOCIALMINER:
 		if (!uct_is_fqdn(value))
 			return probe_bad(where, value,
-					 "SocialMiner's fully qualified name (sm.example.com)", err);
+					 "SocialMiner's fully qualified name (sm.example.com)",
+					 err);
 		free(p->socialminer);
 		if ((p->socialminer = strdup(value)) == NULL)
 			return probe_bad(where, value, "out of memory", err);
 		return 0;
-	case PK_INTERVAL:
-		return probe_number(where, value, 1440, &p->interval_min, "minutes", err);
+	case PK_INTERVAL: return probe_number(where, value, 1440, &p->interval_min, "minutes", err);
 	case PK_INTERVAL_S:
 		return probe_number(where, value, 86400, &p->interval_s, "seconds", err);
 	default:
@@ -172,8 +172,8 @@ static int probe_set(struct col_probe_config *p, int key, const char *where, con
 	}
 }
 
-int col_probe_config_pair(struct col_probe_config *p, const char *path, int line,
-			  const char *key, const char *value, struct col_err *err)
+int col_probe_config_pair(struct col_probe_config *p, const char *path, int line, const char *key,
+			  const char *value, struct col_err *err)
 {
 	int k = probe_find(key);
 	struct col_err why = {0};
@@ -187,9 +187,10 @@ int col_probe_config_pair(struct col_probe_config *p, const char *path, int line
 		return -1;
 	}
 	if (p->lines[k] != 0) {
-		col_err_set(err, COL_REJ_CONFIG,
-			    "%s:%d: '%s' is set twice in [probe] (also on line %d); keep one of them",
-			    path, line, probe_keys[k], p->lines[k]);
+		col_err_set(
+			err, COL_REJ_CONFIG,
+			"%s:%d: '%s' is set twice in [probe] (also on line %d); keep one of them",
+			path, line, probe_keys[k], p->lines[k]);
 		return -1;
 	}
 	p->lines[k] = line;

@@ -203,7 +203,7 @@ check "B's read connection reconnects" test "$CODE" = 200
 stop_all
 
 # ---- schema versions ----
-pg_sql uct_pair "INSERT INTO schema_version VALUES (4)"
+pg_sql uct_pair "INSERT INTO schema_version VALUES (5)"
 set +e
 "$COL" --listen 127.0.0.1:0 --db "$URL" --agent-token-file "$W/agent.tok" \
 	--admin-token-file "$W/admin.tok" 2>"$W/newer.log"
