@@ -90,6 +90,17 @@ int lab_certs_make(const struct lab_certopts *opts, struct lab_host hosts[LAB_NH
 void lab_certs_free(struct lab_host hosts[LAB_NHOSTS], struct lab_ca *ca);
 
 /*
+ * Replace identity id (index 0: Tomcat, 1: notification) with a new key of
+ * its host's key type and a new leaf of its host's profile (self-signed, or
+ * from ca for the private-CA profiles), as an administrator regenerating a
+ * certificate does. The old key and chain are released (TLS contexts made
+ * from them keep their own references). 0, or -1 (message on stderr, id
+ * unchanged).
+ */
+int lab_identity_regenerate(const struct lab_certopts *opts, struct lab_identity *id,
+			    const struct lab_ca *ca, int index);
+
+/*
  * Write "<host>-<port>.pem" (the chain as sent) for one listener. Returns 0
  * or -1 (message on stderr).
  */

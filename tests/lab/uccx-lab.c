@@ -61,6 +61,8 @@ static struct lab_listener lab_listeners[LAB_MAX_LISTENERS];
 static int lab_nlisteners;
 static atomic_int lab_live_conns;
 static int lab_signal_pipe[2] = {-1, -1};
+static const struct lab_certopts *lab_certopts; /* for SIGUSR1 */
+static unsigned lab_regenerated;
 
 static void lab_usage(FILE *f)
 {
@@ -116,9 +118,9 @@ static void lab_usage(FILE *f)
 		"  --foreground       serve in this process (default)\n"
 		"  --daemon           fork, return once the lab is ready (the pid is in DIR/lab.pid)\n"
 		"  --stop             stop the lab of DIR (SIGTERM, bounded wait)\n"
-		"  -h, --help         this text\n"
-		"\n"
+		"  -h, --help         this text\n\n"
 		"SIGTERM or SIGINT stop the lab: 'ready' and lab.pid are removed, exit status 0.\n"
+		"SIGUSR1 regenerates uccx1's Tomcat certificate, then counts it in DIR/regenerated.\n"
 		"Connections: at most %d at once, %d s read timeout each.\n",
 		LAB_STALL_S, LAB_STALL_S, LAB_MAX_CONNS, LAB_READ_TIMEOUT_S);
 }
@@ -541,7 +543,7 @@ static void *lab_conn_run(void *arg)
 		lab_conn_stall(conn->fd);
 		goto out;
 	}
-	ssl = SSL_new(conn->listener->ctx);
+	ssl = SSL_new(__atomic_load_n(&conn->listener->ctx, __ATOMIC_ACQUIRE));
 	if (!ssl || !SSL_set_fd(ssl, conn->fd) || SSL_accept(ssl) != 1)
 		goto out;
 	if (conn->listener->host->no_http) {
@@ -604,7 +606,39 @@ static void lab_on_signal(int sig)
 	errno = saved;
 }
 
-/* Serves until SIGTERM or SIGINT. */
+static int lab_outputs_write(const char *dir, char **connect_to);
+
+/*
+ * SIGUSR1: uccx1's Tomcat certificate is regenerated (new key, new leaf),
+ * served from the next connection on; the files of DIR are rewritten and
+ * DIR/regenerated counts the regenerations, written last so that a test
+ * waiting for it finds the new fingerprints. A context in use by a
+ * connection is never freed: each regeneration leaves one behind.
+ */
+static void lab_regenerate(void)
+{
+	struct lab_identity *id = &lab_hosts[0].ids[0];
+	char *connect_to = NULL, count[32], path[4096];
+	SSL_CTX *ctx;
+
+	if (lab_identity_regenerate(lab_certopts, id, &lab_ca, 0) != 0 ||
+	    (ctx = lab_identity_ctx(id)) == NULL)
+		return;
+	for (int i = 0; i < lab_nlisteners; i++)
+		if (lab_listeners[i].id == id)
+			__atomic_store_n(&lab_listeners[i].ctx, ctx, __ATOMIC_RELEASE);
+	if (lab_outputs_write(lab_certopts->out, &connect_to) != 0)
+		return;
+	free(connect_to);
+	snprintf(count, sizeof(count), "%u\n", ++lab_regenerated);
+	snprintf(path, sizeof(path), "%s/regenerated", lab_certopts->out);
+	if (lab_write_file(path, count, strlen(count), 0644) == 0)
+		printf("uccx-lab: %s's certificate regenerated (%u)\n", lab_hosts[0].name,
+		       lab_regenerated);
+	fflush(stdout);
+}
+
+/* Serves until SIGTERM or SIGINT; SIGUSR1 regenerates uccx1's certificate. */
 static void lab_serve(void)
 {
 	struct pollfd pfds[LAB_MAX_LISTENERS + 1];
@@ -629,8 +663,15 @@ static void lab_serve(void)
 			fprintf(stderr, "uccx-lab: poll: %s\n", strerror(errno));
 			return;
 		}
-		if (pfds[0].revents)
-			return;
+		if (pfds[0].revents) {
+			unsigned char sig = SIGUSR1;
+
+			while (read(lab_signal_pipe[0], &sig, 1) == 1 && sig == SIGUSR1)
+				lab_regenerate();
+			if (sig != SIGUSR1)
+				return;
+			continue;
+		}
 		for (int i = 1; i < n; i++)
 			if (pfds[i].revents & POLLIN)
 				lab_accept_all(owner[i], &attr);
@@ -685,6 +726,8 @@ static void lab_files_remove(const char *dir)
 	snprintf(path, sizeof(path), "%s/ready", dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/lab.pid", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/regenerated", dir);
 	unlink(path);
 }
 
@@ -772,7 +815,8 @@ static int lab_signals_init(void)
 	if (pipe2(lab_signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
 		return -1;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0)
+	if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0 ||
+	    sigaction(SIGUSR1, &sa, NULL) != 0)
 		return -1;
 	return 0;
 }
@@ -792,6 +836,7 @@ static int lab_start(const struct lab_options *o, char **connect_to)
 		return -1;
 	}
 	lab_files_remove(dir);
+	lab_certopts = &o->cert;
 	if (lab_signals_init() != 0 || lab_hosts_setup(o) != 0 ||
 	    lab_certs_make(&o->cert, lab_hosts, &lab_ca) != 0 || lab_listeners_open(o) != 0 ||
 	    lab_outputs_write(dir, connect_to) != 0)
