@@ -38,7 +38,7 @@ static void setup(void)
 		res = PQexec(c,
 			     "SET client_min_messages = warning;"
 			     " DROP TABLE IF EXISTS reports, hosts, host_endpoints, schema_version,"
-			     " approvals, audit, trust_serial;"
+			     " approvals, audit, trust_serial, probe_seen, probe_approvals;"
 			     " DROP FUNCTION IF EXISTS audit_append_only");
 		ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s", PQerrorMessage(c));
 		PQclear(res);

@@ -96,8 +96,8 @@ PORT_A=$(port_of A)
 PORT_B=$(port_of B)
 check "two collectors started together on one empty database both run" \
 	test -n "$PORT_A" -a -n "$PORT_B"
-check "the schema was created once (schema_version 3, one row)" \
-	test "$(pg_sql uct_pair "SELECT COUNT(*) || ':' || MAX(version) FROM schema_version")" = 1:3
+check "the schema was created once (schema_version 4, one row)" \
+	test "$(pg_sql uct_pair "SELECT COUNT(*) || ':' || MAX(version) FROM schema_version")" = 1:4
 check "the start-up log names the store and masks the password" \
 	bash -c "grep -qF 'postgresql://uct:***@127.0.0.1:$PG_PORT/uct_pair (postgresql)' '$W/A.log' &&
 		! grep -qF '$PG_PASSWORD' '$W/A.log' '$W/B.log'"
