@@ -44,11 +44,12 @@ static int pdb_record_urls(struct col_db *db, const struct col_probe_sight *s, i
 		struct col_db_value v[] = {COL_DB_TEXT(s->urls[i]), COL_DB_TEXT(s->sha256),
 					   COL_DB_TEXT(s->host), COL_DB_INT(s->port),
 					   COL_DB_INT(now)};
-		if (db->ops->adm_query(db,
-				       "INSERT INTO probe_seen (url, sha256, host, port, first_seen,"
-				       " last_seen) VALUES ($1, $2, $3, $4, $5, $5)"
-				       " ON CONFLICT (url, sha256) DO UPDATE SET last_seen = $5",
-				       v, 5, NULL, NULL, err) < 0)
+		if (db->ops->adm_query(
+			    db,
+			    "INSERT INTO probe_seen (url, sha256, host, port, first_seen,"
+			    " last_seen) VALUES ($1, $2, $3, $4, $5, $5)"
+			    " ON CONFLICT (url, sha256) DO UPDATE SET last_seen = $5",
+			    v, 5, NULL, NULL, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -88,15 +89,15 @@ static int pdb_covered(struct col_db *db, const struct col_probe_sight *s, int64
 }
 
 /* Approves the leaf for host:port as the probe, audited "auto-approve". */
-static int pdb_approve(struct col_db *db, const struct col_probe_sight *s, int64_t now,
-		       int64_t *id, struct col_err *err)
+static int pdb_approve(struct col_db *db, const struct col_probe_sight *s, int64_t now, int64_t *id,
+		       struct col_err *err)
 {
 	char note[COL_HOST_MAX + 64];
 
 	snprintf(note, sizeof(note), "seen by the collector's probe at %s:%u", s->host, s->port);
 	{
-		struct col_db_value v[] = {COL_DB_TEXT(s->host), COL_DB_INT(s->port),
-					   COL_DB_TEXT(s->sha256), COL_DB_TEXT(note),
+		struct col_db_value v[] = {COL_DB_TEXT(s->host),     COL_DB_INT(s->port),
+					   COL_DB_TEXT(s->sha256),   COL_DB_TEXT(note),
 					   COL_DB_TEXT(PROBE_ACTOR), COL_DB_INT(now)};
 		if (db->ops->adm_query(db,
 				       "INSERT INTO approvals (kind, host, port, sha256, note,"

@@ -16,10 +16,14 @@
 #include "check_main.h"
 #include "col.h"
 
-#define FP_A "AA:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:01"
-#define FP_B "BB:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:02"
-#define FP_C "CC:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:03"
-#define FP_CA "CA:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:04"
+#define FP_A \
+	"AA:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:01"
+#define FP_B \
+	"BB:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:02"
+#define FP_C \
+	"CC:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:03"
+#define FP_CA \
+	"CA:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:04"
 #define URL_8445 "https://uccx1.example.com:8445/"
 
 static struct col_db *db;
@@ -179,7 +183,8 @@ START_TEST(test_auto_approve_follows)
 	ck_assert_uint_eq(ch.revoked, 1);
 	ck_assert_str_eq(active(), "alice CC;");
 	ck_assert_int_eq(col_db_audit_json(db, 0, 20, &out, &err), 0);
-	ck_assert_msg(strstr(out, "\"action\":\"auto-approve\",\"approval_id\":1,\"actor\":\"probe\"") !=
+	ck_assert_msg(strstr(out,
+			     "\"action\":\"auto-approve\",\"approval_id\":1,\"actor\":\"probe\"") !=
 			      NULL,
 		      "%s", out);
 	ck_assert_msg(strstr(out, "\"action\":\"revoke\",\"approval_id\":1,\"actor\":\"probe\"") !=
@@ -227,8 +232,9 @@ START_TEST(test_ca_covers)
 	ck_assert_int_eq(col_db_approvals_json(db, &body, &err), 0);
 	doc = json_loads(body, 0, NULL);
 	snprintf(ca_fp, sizeof(ca_fp), "%s",
-		 json_string_value(json_object_get(
-			 json_array_get(json_object_get(doc, "approvals"), 0), "sha256")));
+		 json_string_value(json_object_get(json_array_get(json_object_get(doc, "approvals"),
+								  0),
+						   "sha256")));
 	json_decref(doc);
 	free(body);
 	chain[1] = ca_fp;
