@@ -7,6 +7,7 @@
 #define UCT_LAB_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
@@ -113,6 +114,24 @@ void lab_fingerprint(X509 *cert, char *buf, size_t len);
  * it: SSL_CTX_free). NULL on failure, with the reason on stderr.
  */
 SSL_CTX *lab_identity_ctx(const struct lab_identity *id);
+
+/* ---- the process (lab_proc.c) ---- */
+
+/* A monotonic clock in milliseconds. */
+long lab_now_ms(void);
+/* The pid in DIR/lab.pid, 0 when none. */
+pid_t lab_pid_read(const char *dir);
+/* True when pid is a live (not zombie) uccx-lab process. */
+bool lab_pid_is_lab(pid_t pid);
+/* Remove DIR's ready, lab.pid and regenerated. */
+void lab_files_remove(const char *dir);
+/* --stop: SIGTERM to the lab of dir, waited for (bounded); 0 when stopped. */
+int lab_stop(const char *dir);
+/* Write this process's pid into DIR/name. */
+int lab_mark(const char *dir, const char *name);
+/* --daemon: the parent waits (bounded) for 'ready'; the child detaches. */
+int lab_daemon_wait(const char *dir, pid_t child);
+int lab_daemon_detach(const char *dir);
 
 /* Write data to path atomically (temp file + rename) with the given mode. */
 int lab_write_file(const char *path, const char *data, size_t len, int mode);
