@@ -154,7 +154,15 @@ int col_db_probe_record(struct col_db *db, const struct col_probe_sight *s,
 	if (pdb_record_urls(db, s, now, err) < 0)
 		goto err;
 	if (policy == COL_AUTO_PROBE) {
-		if (pdb_covered(db, s, &covered, err) < 0)
+		/*
+		 * Collectors sharing one PostgreSQL database each run a probe:
+		 * the row lock of the serial makes their decisions one after
+		 * the other, so the second sees the first's approval and adds
+		 * none (SQLite's write transaction is already exclusive).
+		 */
+		if (db->ops->adm_query(db, "UPDATE trust_serial SET serial = serial", NULL, 0,
+				       NULL, NULL, err) < 0 ||
+		    pdb_covered(db, s, &covered, err) < 0)
 			goto err;
 		if (covered == 0 && pdb_approve(db, s, now, &change->approved_id, err) < 0)
 			goto err;
