@@ -160,8 +160,8 @@ int col_db_probe_record(struct col_db *db, const struct col_probe_sight *s,
 		 * the other, so the second sees the first's approval and adds
 		 * none (SQLite's write transaction is already exclusive).
 		 */
-		if (db->ops->adm_query(db, "UPDATE trust_serial SET serial = serial", NULL, 0,
-				       NULL, NULL, err) < 0 ||
+		if (db->ops->adm_query(db, "UPDATE trust_serial SET serial = serial", NULL, 0, NULL,
+				       NULL, err) < 0 ||
 		    pdb_covered(db, s, &covered, err) < 0)
 			goto err;
 		if (covered == 0 && pdb_approve(db, s, now, &change->approved_id, err) < 0)

@@ -148,4 +148,3 @@ int lab_daemon_detach(const char *dir)
 	close(nullfd);
 	return 0;
 }
-
