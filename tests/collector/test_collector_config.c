@@ -250,6 +250,39 @@ START_TEST(test_probe_bad_values)
 }
 END_TEST
 
+/* examples/collector.ini's [probe] keys, uncommented, are all accepted. */
+START_TEST(test_probe_example)
+{
+	char path[512], line[512], *text = calloc(1, 65536);
+	int in_probe = 0;
+	size_t len = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/examples/collector.ini", getenv("UCT_SOURCE_DIR"));
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "%s", path);
+	while (fgets(line, sizeof(line), f) != NULL && len + strlen(line) < 65536) {
+		const char *keep = line;
+		if (line[0] == '[')
+			in_probe = strncmp(line, "[probe]", 7) == 0;
+		/* ";key = value" is a setting to uncomment; "; text" is prose. */
+		else if (in_probe && line[0] == ';' && line[1] >= 'a' && line[1] <= 'z')
+			keep = line + 1;
+		memcpy(text + len, keep, strlen(keep));
+		len += strlen(keep);
+	}
+	fclose(f);
+	ck_assert_int_eq(in_probe, 1);
+	write_ini(text);
+	free(text);
+	ck_assert_msg(load(NULL, NULL) == 0, "%s", err.msg);
+	ck_assert_int_eq(cfg.probe.enabled, 1);
+	ck_assert_uint_eq(cfg.probe.nodes.n, 2);
+	ck_assert_uint_eq(cfg.probe.connect_to.n, 1);
+	ck_assert_uint_eq(cfg.probe.interval_s, 600);
+}
+END_TEST
+
 /* A bad flag names the flag. */
 START_TEST(test_probe_bad_flag)
 {
@@ -279,5 +312,6 @@ int main(void)
 	tcase_add_loop_test(tc, test_probe_bad_values, 0,
 			    (int)(sizeof(probe_bad_cases) / sizeof(probe_bad_cases[0])));
 	tcase_add_test(tc, test_probe_bad_flag);
+	tcase_add_test(tc, test_probe_example);
 	return uct_check_run(s);
 }
