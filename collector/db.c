@@ -305,6 +305,25 @@ int col_db_endpoints_add(json_t *list, const char *url, const char *sha256, int6
 	return json_array_append_new(json_object_get(cur, "fingerprints"), fp);
 }
 
+/*
+ * The fingerprints of a URL that hosts see: those only the probe has seen
+ * (the server's certificate before a renewal) are not a disagreement
+ * between PCs. The list is ordered by hosts, so the first 50 hold every
+ * fingerprint a host sees unless there are more than 50 of those.
+ */
+static size_t db_host_fingerprints(json_t *ep)
+{
+	json_t *fp;
+	size_t i, n = 0;
+
+	json_array_foreach(json_object_get(ep, "fingerprints"), i, fp)
+	{
+		if (json_integer_value(json_object_get(fp, "hosts")) > 0)
+			n++;
+	}
+	return n;
+}
+
 int col_db_endpoints_finish(json_t *list, int64_t total, int more,
 			    const struct col_endpoint_query *q, char **out, struct col_err *err)
 {
@@ -319,7 +338,7 @@ int col_db_endpoints_finish(json_t *list, int64_t total, int more,
 	}
 	json_array_foreach(list, i, ep)
 	{
-		int several = json_integer_value(json_object_get(ep, "fingerprints_total")) > 1;
+		int several = db_host_fingerprints(ep) > 1;
 		json_object_set_new(ep, "several_fingerprints", json_boolean(several));
 		/* Hosts that see different certificates for one URL: either a
 		 * renewal on its way through the fleet or an interception. */

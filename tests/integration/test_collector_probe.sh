@@ -151,6 +151,9 @@ call GET /api/v1/trust "$AGENT_TOK"
 check "the trust document lists the new certificate and no longer the old one" \
 	bash -c "grep -qF '$NEW1' <<<'$BODY' && ! grep -qF '$FP1' <<<'$BODY'"
 check "the new certificate is probe_seen" test "$(probe_seen "https://$U1:8445/" "$NEW1")" = True
+call GET "/api/v1/endpoints?limit=500"
+check "the probe's old and new certificate are listed, but no host disagrees: no flag" \
+	test "$(field "$BODY" "[(len(e['fingerprints']), e['several_fingerprints'], e['flag']) for e in d['endpoints'] if e['url'] == 'https://$U1:8445/']")" = "[(2, False, None)]"
 approve "{\"endpoint\":\"$U1:8445\",\"sha256\":\"$MITM\"}"
 check "a certificate only a man in the middle shows still needs force" test "$CODE" = 409
 col_stop
