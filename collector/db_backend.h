@@ -63,6 +63,9 @@ struct col_db {
 };
 
 extern const struct col_db_ops col_db_sqlite_ops;
+/* PostgreSQL's schema: col_pg_migrations[i] takes version i to i + 1 (db_pg_schema.c). */
+#define COL_PG_SCHEMA_VERSION 4
+extern const char *const col_pg_migrations[COL_PG_SCHEMA_VERSION];
 extern const struct col_db_ops col_db_pg_ops;
 
 /* A hosts row as both backends read it; next_expiry 0 means none (null). */
