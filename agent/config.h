@@ -6,6 +6,7 @@
 #define UCT_CONFIG_H
 
 #include "uct.h"
+#include "uct_endpoints.h"
 
 enum uct_command {
 	UCT_CMD_NONE = 0,
@@ -21,12 +22,7 @@ enum uct_scope { UCT_SCOPE_AUTO = 0, UCT_SCOPE_USER, UCT_SCOPE_MACHINE };
 
 enum uct_mode { UCT_MODE_TOFU = 0, UCT_MODE_PINNED };
 
-/* Roles select endpoints (see endpoints.c for the table). */
-#define UCT_ROLE_AGENT 0x1u
-#define UCT_ROLE_SUPERVISOR 0x2u
-#define UCT_ROLE_REPORTING 0x4u
-#define UCT_ROLE_ADMIN 0x8u
-#define UCT_ROLE_ALL 0xfu
+/* Roles (UCT_ROLE_*) select endpoints: core/uct_endpoints.h. */
 
 struct uct_config {
 	enum uct_command command;

@@ -1,46 +1,16 @@
 /*
- * endpoints.h: the UCCX URLs a PC must trust, built from the configuration
- * (the table of DESIGN.md), and their grouping by host:port so that each
- * server is contacted once.
+ * endpoints.h: the UCCX URLs a PC must trust, derived from the agent's
+ * configuration by the shared derivation of core/uct_endpoints.h.
  */
-#ifndef UCT_ENDPOINTS_H
-#define UCT_ENDPOINTS_H
+#ifndef UCT_AGENT_ENDPOINTS_H
+#define UCT_AGENT_ENDPOINTS_H
 
 #include "config.h"
+#include "uct_endpoints.h"
 
-struct uct_endpoint {
-	char *name; /* "appadmin", "notification", "finesse", "cfadmin", "cuic",
-			 "livedata", "socialminer", "url" */
-	char *host; /* lower-case FQDN */
-	int port;
-	char *path; /* "/appadmin/main" */
-	char *url;  /* "https://host:port/path" as a user would type it */
-	unsigned roles;
-	size_t target; /* index of its distinct host:port in uct_endpoints.targets */
-};
-
-struct uct_hostport {
-	char *host;
-	int port;
-	char *path; /* the first endpoint's path (used for the handshake) */
-};
-
-struct uct_endpoints {
-	struct uct_endpoint *v;
-	size_t n;
-	struct uct_hostport *targets; /* distinct host:port, in first-seen order */
-	size_t n_targets;
-};
-
-/* Build the endpoint list for cfg's nodes, SocialMiner, extra URLs and
- * roles. Fails (UCT_E_CONFIG) for a malformed URL or when nothing is
- * configured. out is cleared on entry and owned by the caller. */
+/* uct_endpoints_derive over cfg's nodes, SocialMiner, extra URLs and
+ * roles; same failures and ownership. */
 int uct_endpoints_build(const struct uct_config *cfg, struct uct_endpoints *out,
 			struct uct_err *err);
-void uct_endpoints_free(struct uct_endpoints *eps); /* NULL-safe */
-
-/* Split "https://host[:port][/path]" (https only). Port defaults to 443,
- * path to "/". host is lower-cased. Outputs owned by the caller. */
-int uct_url_parse(const char *url, char **host, int *port, char **path, struct uct_err *err);
 
 #endif

@@ -94,7 +94,7 @@ static int adb_take_audit(void *arg, int ncols, const char *const *c)
 	return json_array_append_new(arg, o);
 }
 
-/* A stored report saw fp at a's endpoint (any port of a's host for HOST). */
+/* A stored report or the probe saw fp at a's endpoint (any port of a's host for HOST). */
 struct adb_seen {
 	const struct col_approval *a;
 	int seen;
@@ -123,16 +123,19 @@ static int adb_seen(struct col_db *db, const struct col_approval *a, int *seen, 
 		*seen = 1;
 		return 0;
 	}
-	if (db->ops->adm_query(db, "SELECT DISTINCT url FROM host_endpoints WHERE sha256 = $1", v,
-			       1, adb_take_url, &s, err) < 0)
+	/* Seen by an agent, or by the collector's own probe. */
+	if (db->ops->adm_query(db,
+			       "SELECT url FROM host_endpoints WHERE sha256 = $1"
+			       " UNION SELECT url FROM probe_seen WHERE sha256 = $1",
+			       v, 1, adb_take_url, &s, err) < 0)
 		return -1;
 	*seen = s.seen;
 	return 0;
 }
 
 /* The audit entry (its approval as stored) and the serial's step, in the open transaction. */
-static int adb_audit(struct col_db *db, const char *action, int64_t approval_id, const char *who,
-		     int64_t now, struct col_err *err)
+int col_db_audit_append(struct col_db *db, const char *action, int64_t approval_id, const char *who,
+			int64_t now, struct col_err *err)
 {
 	struct adb_list l = {.array = json_array(), .full = 1};
 	struct col_db_value id[] = {COL_DB_INT(approval_id)};
@@ -218,7 +221,7 @@ int col_db_approval_add(struct col_db *db, const struct col_approval *a, const c
 		    " note, approved_by, approved_at) VALUES ($1, $2, $3, $4, $5, $6, $7,"
 		    " $8, $9) RETURNING id",
 		    v, 9, adb_take_int, id, err) < 0 ||
-	    adb_audit(db, "approve", *id, who, now, err) < 0)
+	    col_db_audit_append(db, "approve", *id, who, now, err) < 0)
 		goto err;
 	return db->ops->adm_end(db, 1, err);
 err:
@@ -247,7 +250,7 @@ int col_db_approval_revoke(struct col_db *db, int64_t id, const char *who, int64
 		*how = exists ? COL_REVOKE_ALREADY : COL_REVOKE_UNKNOWN;
 		return db->ops->adm_end(db, 0, err);
 	}
-	if (adb_audit(db, "revoke", id, who, now, err) < 0)
+	if (col_db_audit_append(db, "revoke", id, who, now, err) < 0)
 		goto err;
 	*how = COL_REVOKED;
 	return db->ops->adm_end(db, 1, err);

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "uct.h"
+
 #define COL_VERSION "0.1.0"
 #define COL_REPORT_SCHEMA 1
 #define COL_MAX_ENDPOINTS 512
@@ -206,15 +208,15 @@ enum col_revoke { COL_REVOKED, COL_REVOKE_UNKNOWN, COL_REVOKE_ALREADY };
 
 /* How col_db_approval_add ended. */
 enum col_approve {
-	COL_APPROVED,          /* stored, audited, the serial increased */
-	COL_APPROVE_UNSEEN,    /* no report saw it there, and no force: nothing stored */
+	COL_APPROVED,       /* stored, audited, the serial increased */
+	COL_APPROVE_UNSEEN, /* no report nor the probe saw it there, and no force: nothing stored */
 	COL_APPROVE_DUPLICATE, /* an active approval says the same: nothing stored */
 };
 
 /*
  * Stores a, appends "approve" to the audit log and increases the trust
  * serial, in one transaction; who is the admin token's label. Nothing is
- * stored when a->force is 0 and no stored report saw a->sha256 at that
+ * stored when a->force is 0 and neither a stored report nor the probe saw a->sha256 at that
  * endpoint (any port of the host for HOST), nor when an active approval
  * has the same kind, host, port, fingerprint and hosts. *id is the new
  * approval's id, or for a duplicate the existing one's.
@@ -236,6 +238,59 @@ int col_db_audit_json(struct col_db *db, int64_t after, size_t limit, char **out
 struct json_t;
 int col_db_trust_state(struct col_db *db, int64_t *serial, struct json_t **approvals,
 		       struct col_err *err);
+
+/* ---- probe_db.c: what the collector's own probe saw (both stores) ---- */
+
+enum col_auto_approve {
+	COL_AUTO_NEVER = 0, /* the probe only records what it sees */
+	COL_AUTO_PROBE,     /* and approves it for that HOST:PORT */
+};
+
+/* One HOST:PORT as the probe saw it; every member borrowed. */
+struct col_probe_sight {
+	const char *host; /* lower case */
+	unsigned port;
+	const char *sha256;      /* the leaf, "AB:CD:..." */
+	const char *const *urls; /* the derived URLs served there */
+	size_t n_urls;
+	const char *const *chain_sha256; /* the chain as sent, leaf first */
+	size_t n_chain;
+};
+
+/* What col_db_probe_record changed in the approvals. */
+struct col_probe_change {
+	int64_t approved_id; /* the probe's new approval, 0: none */
+	size_t revoked;      /* the probe's own approvals of other leaves revoked there */
+};
+
+/*
+ * Records, in one transaction, that the probe saw s->sha256 at each of
+ * s's URLs (so that approving it needs no force). With COL_AUTO_PROBE, a
+ * leaf that no active approval covers (for the endpoint, the host, or a CA
+ * of the chain approved for the host) is approved for HOST:PORT by "probe"
+ * (audited "auto-approve"), and the approvals the probe made itself there
+ * for another leaf are revoked (audited); an administrator's never are.
+ * Each change increases the trust serial.
+ */
+int col_db_probe_record(struct col_db *db, const struct col_probe_sight *s,
+			enum col_auto_approve policy, int64_t now, struct col_probe_change *change,
+			struct col_err *err);
+
+/* ---- probe.c: the thread that fetches the UCCX servers every interval ---- */
+
+struct col_probe;
+struct col_probe_config;
+/*
+ * Derives the URLs of cfg (borrowed, as db; both outlive the probe) and
+ * starts the thread, which fetches at once and then every cfg->interval_s
+ * seconds. -1 with err when the URLs cannot be derived or no thread starts.
+ */
+int col_probe_start(const struct col_probe_config *cfg, struct col_db *db, struct col_probe **out,
+		    struct col_err *err);
+/* Stops the thread (waiting for a round in progress) and frees p. NULL-safe. */
+void col_probe_stop(struct col_probe *p);
+/* The number of distinct HOST:PORT the probe fetches. */
+size_t col_probe_targets(const struct col_probe *p);
 
 /* ---- trust_api.c: the approvals and trust routes, answered as (status, JSON) ---- */
 
@@ -267,7 +322,32 @@ int col_writer_submit(struct col_writer *w, struct col_report *r, int *dup, stru
 void col_writer_stop(struct col_writer *w);
 uint64_t col_writer_batches(const struct col_writer *w);
 
-/* ---- config.c ---- */
+/* ---- config.c, probe_config.c ---- */
+
+/* The [probe] section and the --probe-* flags (probe_config.c). */
+#define COL_PROBE_NKEYS 6
+struct col_probe_config {
+	int enabled;           /* nodes or socialminer given */
+	struct uct_strv nodes; /* UCCX node FQDNs */
+	char *socialminer;     /* FQDN or NULL */
+	unsigned interval_min; /* interval (minutes); 0: not given */
+	unsigned interval_s;   /* interval_seconds, or after the check the interval in seconds */
+	enum col_auto_approve auto_approve;
+	struct uct_strv connect_to; /* HOST:PORT:ADDR:PORT, as the agent's --connect-to */
+	int lines[COL_PROBE_NKEYS]; /* where each key was given in the file, 0: not */
+	unsigned flag_lists;        /* keys given by a flag (bit per key) */
+};
+/* One pair of the file's [probe] section; -1 with err naming file, line, key and fix. */
+int col_probe_config_pair(struct col_probe_config *p, const char *path, int line, const char *key,
+			  const char *value, struct col_err *err);
+/* One --probe-NAME flag (NAME without the prefix); a list flag replaces the
+ * file's list on its first use and adds on the next. */
+int col_probe_config_flag(struct col_probe_config *p, const char *name, const char *value,
+			  struct col_err *err);
+/* After the file and the flags: enabled, the interval in seconds (default
+ * 10 minutes); -1 when probe settings are given without anything to fetch. */
+int col_probe_config_check(struct col_probe_config *p, struct col_err *err);
+void col_probe_config_free(struct col_probe_config *p); /* NULL-safe members */
 
 struct col_config {
 	char *listen; /* ADDR:PORT */
@@ -284,6 +364,7 @@ struct col_config {
 	unsigned header_timeout_s; /* the whole of a request's headers */
 	unsigned body_timeout_s;   /* the whole of a report's body */
 	size_t max_body;
+	struct col_probe_config probe;
 	int help, version;
 };
 

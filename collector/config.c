@@ -72,6 +72,22 @@ void col_config_usage(FILE *out)
 	      "  --header-timeout SECONDS a request's headers must arrive within this (default 10)\n"
 	      "  --body-timeout SECONDS   a report's body must arrive within this (default 60)\n"
 	      "  --max-body BYTES         largest accepted report (default 1048576)\n"
+	      "The collector's own view of the UCCX servers ([probe] section of --config; keys\n"
+	      "as the flags without --probe-, '-' written '_'):\n"
+	      "  --probe-node FQDN        a UCCX node to fetch (repeatable or comma-separated;\n"
+	      "                           [probe] nodes); the URLs are the agent's for all roles\n"
+	      "  --probe-socialminer FQDN SocialMiner to fetch as well\n"
+	      "  --probe-interval MINUTES how often (default 10)\n"
+	      "  --probe-interval-seconds N  the same in seconds, for tests; wins over the above\n"
+	      "  --probe-auto-approve never|probe\n"
+	      "                           probe: a certificate the collector sees at HOST:PORT\n"
+	      "                           that no approval covers is approved (label \"probe\");\n"
+	      "                           a later one replaces the probe's own approval there\n"
+	      "                           (default never: only recorded, so that approving it\n"
+	      "                           needs no force)\n"
+	      "  --probe-connect-to HOST:PORT:ADDR:PORT\n"
+	      "                           connect there when HOST:PORT is fetched (curl's\n"
+	      "                           --connect-to; repeatable or comma-separated)\n"
 	      "  --help, --version\n",
 	      out);
 }
@@ -192,6 +208,8 @@ static int config_ini_pair(void *user, const char *section, const char *key, con
 	struct col_err why = {0};
 	size_t i;
 
+	if (strcasecmp(section, "probe") == 0)
+		return col_probe_config_pair(&ci->cfg->probe, ci->path, line, key, value, ci->err);
 	/* Other sections belong to other programs sharing the file. */
 	if (strcasecmp(section, "collector") != 0)
 		return 0;
@@ -287,6 +305,13 @@ static const struct option config_opts[] = {
 	{"max-connections-per-address", required_argument, NULL, 1},
 	{"header-timeout", required_argument, NULL, 1},
 	{"body-timeout", required_argument, NULL, 1},
+	{"probe-node", required_argument, NULL, 2},
+	{"probe-nodes", required_argument, NULL, 2},
+	{"probe-socialminer", required_argument, NULL, 2},
+	{"probe-interval", required_argument, NULL, 2},
+	{"probe-interval-seconds", required_argument, NULL, 2},
+	{"probe-auto-approve", required_argument, NULL, 2},
+	{"probe-connect-to", required_argument, NULL, 2},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{0, 0, 0, 0},
@@ -318,6 +343,9 @@ static int config_flags(int argc, char **argv, struct col_config *cfg, struct co
 				    argv[optind - 1]);
 			return -1;
 		}
+		if (c == 2 &&
+		    col_probe_config_flag(&cfg->probe, config_opts[i].name + 6, optarg, err) < 0)
+			return -1;
 		if (c != 1)
 			continue;
 		if (config_set(cfg, config_find(config_opts[i].name), optarg, err) < 0)
@@ -354,7 +382,7 @@ int col_config_load(int argc, char **argv, struct col_config *cfg, struct col_er
 		return 0;
 	if (config_file != NULL && config_read_file(config_file, cfg, err) < 0)
 		return -1;
-	if (config_flags(argc, argv, cfg, err) < 0)
+	if (config_flags(argc, argv, cfg, err) < 0 || col_probe_config_check(&cfg->probe, err) < 0)
 		return -1;
 	if (cfg->listen == NULL && (cfg->listen = strdup("127.0.0.1:8443")) == NULL)
 		return -1;
@@ -370,6 +398,7 @@ void col_config_free(struct col_config *cfg)
 	free(cfg->agent_token_file);
 	free(cfg->admin_token_file);
 	free(cfg->signing_key);
+	col_probe_config_free(&cfg->probe);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -277,7 +277,7 @@ int col_db_hosts_page_json(int64_t total, json_t *hosts, int more, const struct 
 }
 
 int col_db_endpoints_add(json_t *list, const char *url, const char *sha256, int64_t hosts,
-			 int64_t not_after, int64_t url_hosts, int64_t url_fps)
+			 int64_t not_after, int64_t url_hosts, int64_t url_fps, int64_t probe)
 {
 	size_t n = json_array_size(list);
 	json_t *cur = n > 0 ? json_array_get(list, n - 1) : NULL, *fp;
@@ -299,8 +299,29 @@ int col_db_endpoints_add(json_t *list, const char *url, const char *sha256, int6
 		return -1;
 	json_object_set_new(fp, "sha256", json_string(sha256));
 	json_object_set_new(fp, "hosts", json_integer(hosts));
-	json_object_set_new(fp, "not_after", db_time_json(not_after));
+	/* A fingerprint only the probe has seen has no reported expiry. */
+	json_object_set_new(fp, "not_after", hosts > 0 ? db_time_json(not_after) : json_null());
+	json_object_set_new(fp, "probe_seen", json_boolean(probe != 0));
 	return json_array_append_new(json_object_get(cur, "fingerprints"), fp);
+}
+
+/*
+ * The fingerprints of a URL that hosts see: those only the probe has seen
+ * (the server's certificate before a renewal) are not a disagreement
+ * between PCs. The list is ordered by hosts, so the first 50 hold every
+ * fingerprint a host sees unless there are more than 50 of those.
+ */
+static size_t db_host_fingerprints(json_t *ep)
+{
+	json_t *fp;
+	size_t i, n = 0;
+
+	json_array_foreach(json_object_get(ep, "fingerprints"), i, fp)
+	{
+		if (json_integer_value(json_object_get(fp, "hosts")) > 0)
+			n++;
+	}
+	return n;
 }
 
 int col_db_endpoints_finish(json_t *list, int64_t total, int more,
@@ -317,7 +338,7 @@ int col_db_endpoints_finish(json_t *list, int64_t total, int more,
 	}
 	json_array_foreach(list, i, ep)
 	{
-		int several = json_integer_value(json_object_get(ep, "fingerprints_total")) > 1;
+		int several = db_host_fingerprints(ep) > 1;
 		json_object_set_new(ep, "several_fingerprints", json_boolean(several));
 		/* Hosts that see different certificates for one URL: either a
 		 * renewal on its way through the fleet or an interception. */

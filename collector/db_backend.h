@@ -63,6 +63,9 @@ struct col_db {
 };
 
 extern const struct col_db_ops col_db_sqlite_ops;
+/* PostgreSQL's schema: col_pg_migrations[i] takes version i to i + 1 (db_pg_schema.c). */
+#define COL_PG_SCHEMA_VERSION 4
+extern const char *const col_pg_migrations[COL_PG_SCHEMA_VERSION];
 extern const struct col_db_ops col_db_pg_ops;
 
 /* A hosts row as both backends read it; next_expiry 0 means none (null). */
@@ -86,32 +89,41 @@ int col_db_hosts_page_json(int64_t total, json_t *hosts, int more, const struct 
  * The endpoints view is built from the rows of COL_DB_ENDPOINTS_SQL (one
  * per URL and fingerprint: the hosts without a certificate first, as
  * sha256 NULL, then at most COL_ENDPOINT_FPS_SHOWN fingerprints by hosts;
- * url_hosts and url_fps count all of the URL's hosts and fingerprints),
+ * url_hosts and url_fps count all of the URL's hosts and fingerprints;
+ * probe is 1 when the collector's probe has seen that fingerprint there),
  * fed one by one, then finished into the page document (list is stolen;
  * *out is the caller's). more says a URL past the page was seen.
  */
 int col_db_endpoints_add(json_t *list, const char *url, const char *sha256, int64_t hosts,
-			 int64_t not_after, int64_t url_hosts, int64_t url_fps);
+			 int64_t not_after, int64_t url_hosts, int64_t url_fps, int64_t probe);
 int col_db_endpoints_finish(json_t *list, int64_t total, int more,
 			    const struct col_endpoint_query *q, char **out, struct col_err *err);
+
+/* The URLs of the view: those the agents report and those only the probe has seen. */
+#define COL_DB_ENDPOINTS_COUNT_SQL \
+	"SELECT COUNT(*) FROM (SELECT url FROM host_endpoints UNION SELECT url FROM probe_seen) AS u"
 
 /*
  * The page's rows, for both stores: AFTER and LIMIT are the placeholders
  * of each dialect ("?1", "$1"). LIMIT is the page size plus one, so that a
  * row of one more URL tells there is another page. The fingerprints are
  * cut per URL in SQL so that neither store holds more than the page: a URL
- * seen with a different certificate by each of 10,000 hosts lists 50.
+ * seen with a different certificate by each of 10,000 hosts lists 50. The
+ * probe's sightings join the hosts' rows counting no host (h = 0), so a
+ * fingerprint only the probe has seen is listed with 0 hosts.
  */
-#define COL_DB_ENDPOINTS_SQL(AFTER, LIMIT)                                                     \
-	"SELECT url, sha256, hosts, not_after, url_hosts, url_fps FROM ("                      \
-	" SELECT url, sha256, COUNT(*) AS hosts, MIN(not_after) AS not_after,"                 \
-	"  ROW_NUMBER() OVER (PARTITION BY url ORDER BY (sha256 IS NULL) DESC, COUNT(*) DESC," \
-	"   sha256) AS rn,"                                                                    \
-	"  SUM(COUNT(*)) OVER (PARTITION BY url) AS url_hosts,"                                \
-	"  COUNT(sha256) OVER (PARTITION BY url) AS url_fps"                                   \
-	" FROM host_endpoints WHERE url IN (SELECT DISTINCT url FROM host_endpoints"           \
-	"  WHERE url > " AFTER " ORDER BY url LIMIT " LIMIT ")"                                \
-	" GROUP BY url, sha256) AS g"                                                          \
+#define COL_DB_ENDPOINTS_SQL(AFTER, LIMIT)                                                       \
+	"SELECT url, sha256, hosts, not_after, url_hosts, url_fps, probe FROM ("                 \
+	" SELECT url, sha256, SUM(h) AS hosts, MIN(not_after) AS not_after,"                     \
+	"  ROW_NUMBER() OVER (PARTITION BY url ORDER BY (sha256 IS NULL) DESC, SUM(h) DESC,"     \
+	"   sha256) AS rn,"                                                                      \
+	"  SUM(SUM(h)) OVER (PARTITION BY url) AS url_hosts,"                                    \
+	"  COUNT(sha256) OVER (PARTITION BY url) AS url_fps, MAX(p) AS probe"                    \
+	" FROM (SELECT url, sha256, not_after, 1 AS h, 0 AS p FROM host_endpoints"               \
+	"  UNION ALL SELECT url, sha256, NULL, 0, 1 FROM probe_seen) AS e"                       \
+	" WHERE url IN (SELECT url FROM host_endpoints WHERE url > " AFTER                       \
+	"  UNION SELECT url FROM probe_seen WHERE url > " AFTER " ORDER BY url LIMIT " LIMIT ")" \
+	" GROUP BY url, sha256) AS g"                                                            \
 	" WHERE rn <= " COL_STR(COL_ENDPOINT_FPS_SHOWN) " + 1 ORDER BY url, rn"
 
 /* An approvals row, as both stores read it (SELECT COL_DB_APPROVAL_COLUMNS). */
@@ -125,6 +137,14 @@ int col_db_endpoints_finish(json_t *list, int64_t total, int more,
 void *col_db_zalloc(size_t size, struct col_err *err);
 
 json_t *col_db_approval_row_json(const char *const *cols, int full);
+
+/*
+ * Appends one audit entry (action, by who, with the approval as stored now)
+ * and increases the trust serial, inside the admin transaction the caller
+ * holds (approvals_db.c).
+ */
+int col_db_audit_append(struct col_db *db, const char *action, int64_t approval_id, const char *who,
+			int64_t now, struct col_err *err);
 
 /* Dumps root compactly into *out (root is stolen); -1 when out of memory. */
 int col_db_dump(json_t *root, char **out, struct col_err *err);

@@ -13,7 +13,6 @@
 
 #include "db_backend.h"
 
-#define PG_SCHEMA_VERSION 3
 /* pg_advisory_xact_lock key serialising schema migrations of instances that
  * start together ("uct-col" in ASCII). */
 #define PG_MIGRATE_LOCK "8463118278192492"
@@ -25,92 +24,6 @@ struct pg_db {
 	pthread_mutex_t rd_lock, adm_lock;
 	enum col_sync sync;
 };
-
-/*
- * Version 1, the SQLite schema's twin. The text keys use the "C" collation so
- * that ORDER BY name and the keyset "name > $after" follow bytes, as in
- * SQLite, whatever the database's locale: pages then match between stores.
- */
-static const char pg_schema_v1[] =
-	"CREATE TABLE reports ("
-	"  id TEXT COLLATE \"C\" PRIMARY KEY,"
-	"  host TEXT COLLATE \"C\" NOT NULL,"
-	"  received_at BIGINT NOT NULL,"
-	"  report_time BIGINT NOT NULL,"
-	"  body TEXT NOT NULL);"
-	"CREATE INDEX reports_host ON reports(host, report_time);"
-	"CREATE TABLE hosts ("
-	"  name TEXT COLLATE \"C\" PRIMARY KEY,"
-	"  report_id TEXT COLLATE \"C\" NOT NULL,"
-	"  report_time BIGINT NOT NULL,"
-	"  received_at BIGINT NOT NULL,"
-	"  agent_version TEXT NOT NULL,"
-	"  state TEXT COLLATE \"C\" NOT NULL CHECK (state IN ('trusted', 'problem')),"
-	"  endpoints INTEGER NOT NULL,"
-	"  problem_endpoints INTEGER NOT NULL,"
-	"  next_expiry BIGINT);"
-	"CREATE INDEX hosts_state ON hosts(state, name);"
-	"CREATE INDEX hosts_expiry ON hosts(next_expiry);"
-	"CREATE TABLE host_endpoints ("
-	"  host TEXT COLLATE \"C\" NOT NULL,"
-	"  url TEXT COLLATE \"C\" NOT NULL,"
-	"  sha256 TEXT COLLATE \"C\","
-	"  not_after BIGINT,"
-	"  verdict TEXT NOT NULL,"
-	"  PRIMARY KEY (host, url));"
-	"CREATE INDEX host_endpoints_url ON host_endpoints(url, sha256, not_after);"
-	"INSERT INTO schema_version (version) VALUES (1);";
-
-/* Version 2, as in SQLite: report times clamped to the receive time plus
- * COL_TIME_SKEW, so that a host frozen by a report from the future follows
- * its next report again. schema_version keeps one row. */
-static const char pg_schema_v2[] =
-	"UPDATE reports SET report_time = received_at + " COL_STR(COL_TIME_SKEW) "  WHERE report_time > received_at + " COL_STR(
-		COL_TIME_SKEW) ";"
-			       "UPDATE hosts SET report_time = received_at + " COL_STR(COL_TIME_SKEW) "  WHERE report_time > received_at + " COL_STR(
-				       COL_TIME_SKEW) ";"
-						      "UPDATE schema_version SET version = 2;";
-
-/*
- * Version 3, as in SQLite: approvals (revoked, never deleted), the audit log
- * (append-only: the trigger refuses any change, removal or TRUNCATE,
- * whatever asks) and the trust serial that every instance sharing the
- * database increases under its row lock.
- */
-static const char pg_schema_v3[] =
-	"CREATE TABLE approvals ("
-	"  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
-	"  kind TEXT NOT NULL CHECK (kind IN ('endpoint', 'host', 'ca')),"
-	"  host TEXT COLLATE \"C\","
-	"  port INTEGER,"
-	"  sha256 TEXT COLLATE \"C\" NOT NULL,"
-	"  ca_pem TEXT,"
-	"  hosts TEXT,"
-	"  note TEXT NOT NULL,"
-	"  approved_by TEXT NOT NULL,"
-	"  approved_at BIGINT NOT NULL,"
-	"  revoked_at BIGINT,"
-	"  revoked_by TEXT);"
-	"CREATE TABLE audit ("
-	"  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
-	"  at BIGINT NOT NULL,"
-	"  action TEXT NOT NULL CHECK (action IN ('approve', 'revoke', 'auto-approve')),"
-	"  approval_id BIGINT NOT NULL,"
-	"  actor TEXT NOT NULL,"
-	"  detail TEXT NOT NULL);"
-	"CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS"
-	"  'BEGIN RAISE EXCEPTION ''the audit log is append-only''; END';"
-	"CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit"
-	"  FOR EACH ROW EXECUTE FUNCTION audit_append_only();"
-	"CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit"
-	"  FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();"
-	"CREATE TABLE trust_serial (serial BIGINT NOT NULL);"
-	"INSERT INTO trust_serial (serial) VALUES (0);"
-	"UPDATE schema_version SET version = 3;";
-
-/* Each migration, index i taking version i to i + 1. */
-static const char *const pg_migrations[PG_SCHEMA_VERSION] = {pg_schema_v1, pg_schema_v2,
-							     pg_schema_v3};
 
 /* The SQLSTATE of this thread's last failure, for the writer's retries. */
 static _Thread_local char pg_last_state[6];
@@ -209,14 +122,14 @@ static int pg_migrate(PGconn *conn, struct col_err *err)
 	version = (int)pg_int(res, 0, 0);
 	PQclear(res);
 	res = NULL;
-	if (version > PG_SCHEMA_VERSION) {
+	if (version > COL_PG_SCHEMA_VERSION) {
 		col_err_set(err, COL_REJ_STORAGE,
 			    "database schema version %d is newer than this collector's (%d)",
-			    version, PG_SCHEMA_VERSION);
+			    version, COL_PG_SCHEMA_VERSION);
 		goto err;
 	}
-	for (; version < PG_SCHEMA_VERSION; version++)
-		if (pg_exec(conn, pg_migrations[version], err) < 0)
+	for (; version < COL_PG_SCHEMA_VERSION; version++)
+		if (pg_exec(conn, col_pg_migrations[version], err) < 0)
 			goto err;
 	return pg_exec(conn, "COMMIT", err);
 err:
@@ -688,7 +601,7 @@ static int pg_endpoints_json(struct col_db *base, const struct col_endpoint_quer
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		goto err;
 	PQclear(res);
-	res = PQexec(db->rd, "SELECT COUNT(DISTINCT url) FROM host_endpoints");
+	res = PQexec(db->rd, COL_DB_ENDPOINTS_COUNT_SQL);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		goto err;
 	total = pg_int(res, 0, 0);
@@ -710,8 +623,8 @@ static int pg_endpoints_json(struct col_db *base, const struct col_endpoint_quer
 		}
 		last = url;
 		if (col_db_endpoints_add(list, url, pg_text(res, i, 1), pg_int(res, i, 2),
-					 pg_int(res, i, 3), pg_int(res, i, 4),
-					 pg_int(res, i, 5)) < 0) {
+					 pg_int(res, i, 3), pg_int(res, i, 4), pg_int(res, i, 5),
+					 pg_int(res, i, 6)) < 0) {
 			col_err_set(err, COL_REJ_STORAGE, "out of memory");
 			PQclear(res);
 			json_decref(list);

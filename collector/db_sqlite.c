@@ -13,7 +13,7 @@
 
 #include "db_backend.h"
 
-#define DB_SCHEMA_VERSION 3
+#define DB_SCHEMA_VERSION 4
 
 struct sqlite_db {
 	struct col_db base; /* first: db.c dispatches through it */
@@ -101,9 +101,30 @@ static const char db_schema_v3[] =
 	"CREATE TABLE IF NOT EXISTS trust_serial (serial INTEGER NOT NULL);"
 	"INSERT INTO trust_serial (serial) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM trust_serial);";
 
+/*
+ * Version 4: the collector's own view. probe_seen holds each leaf the probe
+ * has seen at a URL (and its HOST:PORT), with when it was first and last
+ * seen; probe_approvals names the approvals the probe made itself, the only
+ * ones it may revoke. Written to run again, as version 3.
+ */
+static const char db_schema_v4[] =
+	"CREATE TABLE IF NOT EXISTS probe_seen ("
+	"  url TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  host TEXT NOT NULL,"
+	"  port INTEGER NOT NULL,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  PRIMARY KEY (url, sha256));"
+	"CREATE INDEX IF NOT EXISTS probe_seen_sha256 ON probe_seen (sha256);"
+	"CREATE TABLE IF NOT EXISTS probe_approvals ("
+	"  approval_id INTEGER PRIMARY KEY REFERENCES approvals (id),"
+	"  host TEXT NOT NULL,"
+	"  port INTEGER NOT NULL);";
+
 /* Each migration, index i taking version i to i + 1. */
 static const char *const db_migrations[DB_SCHEMA_VERSION] = {db_schema_v1, db_schema_v2,
-							     db_schema_v3};
+							     db_schema_v3, db_schema_v4};
 
 static int db_fail(sqlite3 *h, const char *what, struct col_err *err)
 {
@@ -544,7 +565,7 @@ static int sqlite_endpoints_json(struct col_db *base, const struct col_endpoint_
 	pthread_mutex_lock(&db->rd_lock);
 	/* One read transaction: the count and the page see the same snapshot. */
 	sqlite3_exec(db->rd, "BEGIN", NULL, NULL, NULL);
-	if (db_count(db->rd, "SELECT COUNT(DISTINCT url) FROM host_endpoints", &total) < 0 ||
+	if (db_count(db->rd, COL_DB_ENDPOINTS_COUNT_SQL, &total) < 0 ||
 	    sqlite3_prepare_v2(db->rd, COL_DB_ENDPOINTS_SQL("?1", "?2"), -1, &st, NULL) !=
 		    SQLITE_OK)
 		goto err;
@@ -561,8 +582,8 @@ static int sqlite_endpoints_json(struct col_db *base, const struct col_endpoint_
 		}
 		if (col_db_endpoints_add(list, url, (const char *)sqlite3_column_text(st, 1),
 					 sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
-					 sqlite3_column_int64(st, 4),
-					 sqlite3_column_int64(st, 5)) < 0) {
+					 sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
+					 sqlite3_column_int64(st, 6)) < 0) {
 			col_err_set(err, COL_REJ_STORAGE, "out of memory");
 			goto fail;
 		}

@@ -138,6 +138,37 @@ static void main_secrets_free(struct main_secrets *m)
 	}
 }
 
+/* The start-up lines the tests and the operators read. */
+static void main_log_listening(const struct col_config *cfg, const struct main_secrets *m,
+			       unsigned port, const char *db_shown, const struct col_db *db)
+{
+	if (m->cert == NULL)
+		col_log("warning", "no --tls-cert/--tls-key: plain HTTP, loopback only");
+	col_log("info", "listening on %s://%.*s:%u, database %s (%s), synchronous=%s%s",
+		m->cert ? "https" : "http", (int)(strrchr(cfg->listen, ':') - cfg->listen),
+		cfg->listen, port, db_shown, col_db_backend_name(db),
+		cfg->sync == COL_SYNC_FULL ? "full" : "normal",
+		m->trust_key != NULL ? ", trust documents signed" : "");
+}
+
+/* The probe of [probe], when one is configured; -1 when it cannot start. */
+static int main_probe_start(const struct col_config *cfg, struct col_db *db,
+			    struct col_probe **probe)
+{
+	struct col_err err = {0};
+
+	if (!cfg->probe.enabled)
+		return 0;
+	if (col_probe_start(&cfg->probe, db, probe, &err) < 0) {
+		col_log("error", "%s", err.msg);
+		return -1;
+	}
+	col_log("info", "probe: %zu HOST:PORT every %u s, auto_approve = %s",
+		col_probe_targets(*probe), cfg->probe.interval_s,
+		cfg->probe.auto_approve == COL_AUTO_PROBE ? "probe" : "never");
+	return 0;
+}
+
 /* Opens the store, serves until SIGTERM or SIGINT, and stops; the exit status. */
 static int main_run(const struct col_config *cfg, const struct main_secrets *m)
 {
@@ -145,6 +176,7 @@ static int main_run(const struct col_config *cfg, const struct main_secrets *m)
 	struct col_db *db = NULL;
 	struct col_writer *writer = NULL;
 	struct col_server *server = NULL;
+	struct col_probe *probe = NULL;
 	char db_shown[512];
 	sigset_t stop;
 	unsigned port = 0;
@@ -181,20 +213,17 @@ static int main_run(const struct col_config *cfg, const struct main_secrets *m)
 			goto out;
 		}
 	}
-	if (m->cert == NULL)
-		col_log("warning", "no --tls-cert/--tls-key: plain HTTP, loopback only");
-	col_log("info", "listening on %s://%.*s:%u, database %s (%s), synchronous=%s%s",
-		m->cert ? "https" : "http", (int)(strrchr(cfg->listen, ':') - cfg->listen),
-		cfg->listen, port, db_shown, col_db_backend_name(db),
-		cfg->sync == COL_SYNC_FULL ? "full" : "normal",
-		m->trust_key != NULL ? ", trust documents signed" : "");
+	main_log_listening(cfg, m, port, db_shown, db);
 
+	if (main_probe_start(cfg, db, &probe) < 0)
+		goto out;
 	while (sigwait(&stop, &sig) != 0)
 		;
 	col_log("info", "signal %d: finishing requests in progress", sig);
 	col_server_drain(server, 10000);
 	rc = 0;
 out:
+	col_probe_stop(probe);
 	col_server_stop(server);
 	col_writer_stop(writer);
 	col_db_close(db);

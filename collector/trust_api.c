@@ -33,7 +33,7 @@ unsigned col_api_approval_post(struct col_db *db, const char *body, size_t len, 
 {
 	struct col_approval *a = NULL;
 	struct col_err err = {0};
-	char msg[COL_HOST_MAX + COL_FP_LEN + 200], where[COL_HOST_MAX + 16];
+	char msg[COL_HOST_MAX + COL_FP_LEN + 240], where[COL_HOST_MAX + 16];
 	enum col_approve how = COL_APPROVED;
 	int64_t id = 0;
 
@@ -58,7 +58,8 @@ unsigned col_api_approval_post(struct col_db *db, const char *body, size_t len, 
 		else
 			snprintf(where, sizeof(where), "%s (any port)", a->host);
 		snprintf(msg, sizeof(msg),
-			 "no agent has reported the certificate %s at %s; check "
+			 "no agent has reported the certificate %s at %s, nor has the "
+			 "probe seen it there; check "
 			 "the fingerprint, or send \"force\": true to approve it all the same",
 			 a->sha256, where);
 		col_approval_free(a);

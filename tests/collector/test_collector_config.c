@@ -171,6 +171,128 @@ START_TEST(test_token_labels)
 }
 END_TEST
 
+/* No [probe]: no probe. A full [probe] section is read, defaults filled. */
+START_TEST(test_probe_section)
+{
+	write_ini("[collector]\nlisten = 127.0.0.1:9000\n");
+	ck_assert_msg(load(NULL, NULL) == 0, "%s", err.msg);
+	ck_assert_int_eq(cfg.probe.enabled, 0);
+	col_config_free(&cfg);
+
+	write_ini("[probe]\nnodes = uccx1.lab.example, UCCX2.lab.example\n"
+		  "socialminer = sm.lab.example\nauto_approve = probe\n"
+		  "connect_to = uccx1.lab.example:8445:127.0.0.1:4000,"
+		  "sm.lab.example:443:[::1]:4001\n");
+	ck_assert_msg(load(NULL, NULL) == 0, "%s", err.msg);
+	ck_assert_int_eq(cfg.probe.enabled, 1);
+	ck_assert_uint_eq(cfg.probe.nodes.n, 2);
+	ck_assert_str_eq(cfg.probe.nodes.v[1], "UCCX2.lab.example");
+	ck_assert_str_eq(cfg.probe.socialminer, "sm.lab.example");
+	ck_assert_int_eq(cfg.probe.auto_approve, COL_AUTO_PROBE);
+	ck_assert_uint_eq(cfg.probe.connect_to.n, 2);
+	ck_assert_uint_eq(cfg.probe.interval_s, 600);
+	col_config_free(&cfg);
+
+	write_ini("[probe]\nnodes = uccx1.lab.example\ninterval = 3\n");
+	ck_assert_msg(load(NULL, NULL) == 0, "%s", err.msg);
+	ck_assert_uint_eq(cfg.probe.interval_s, 180);
+	ck_assert_int_eq(cfg.probe.auto_approve, COL_AUTO_NEVER);
+	col_config_free(&cfg);
+	/* The tests' interval in seconds wins over minutes. */
+	ck_assert_msg(load("--probe-interval-seconds", "2") == 0, "%s", err.msg);
+	ck_assert_uint_eq(cfg.probe.interval_s, 2);
+}
+END_TEST
+
+/* Flags: a node list given by flags replaces the file's. */
+START_TEST(test_probe_flags)
+{
+	write_ini("[probe]\nnodes = uccx1.lab.example\n");
+	ck_assert_msg(load("--probe-node", "uccx9.lab.example") == 0, "%s", err.msg);
+	ck_assert_uint_eq(cfg.probe.nodes.n, 1);
+	ck_assert_str_eq(cfg.probe.nodes.v[0], "uccx9.lab.example");
+	col_config_free(&cfg);
+
+	write_ini("[collector]\n");
+	ck_assert_msg(load("--probe-auto-approve", "probe") == -1, "probe without nodes");
+	ck_assert_msg(strstr(err.msg, "nothing to fetch") != NULL &&
+			      strstr(err.msg, "--probe-node") != NULL,
+		      "%s", err.msg);
+}
+END_TEST
+
+/* Each bad value names the file, the line, the key and what is expected. */
+static const struct {
+	const char *line, *want;
+} probe_bad_cases[] = {
+	{"interval = 0", ":3: bad value \"0\" for [probe] interval: a whole number of minutes"},
+	{"interval = 10m", "for [probe] interval: a whole number of minutes from 1 to 1440"},
+	{"interval_seconds = -1", "for [probe] interval_seconds: a whole number of seconds"},
+	{"auto_approve = always", "bad value \"always\" for [probe] auto_approve: never or probe"},
+	{"connect_to = uccx1.lab.example:8445", "[probe] connect_to: HOST:PORT:ADDR:PORT"},
+	{"connect_to = h.example:0:127.0.0.1:1", "[probe] connect_to: HOST:PORT:ADDR:PORT"},
+	{"socialminer = sm", "[probe] socialminer: SocialMiner's fully qualified name"},
+	{"nodes = uccx1.lab.example, 10.0.0.1", "\"10.0.0.1\" for [probe] nodes: a UCCX node's"},
+	{"node = uccx1.lab.example", "unknown setting \"node\" in [probe]; the settings are nodes"},
+	{"nodes = a.example\nnodes = b.example",
+	 ":4: 'nodes' is set twice in [probe] (also on line 3)"},
+};
+
+START_TEST(test_probe_bad_values)
+{
+	char text[200];
+
+	snprintf(text, sizeof(text), "[probe]\n; one bad line\n%s\n", probe_bad_cases[_i].line);
+	write_ini(text);
+	ck_assert_int_eq(load(NULL, NULL), -1);
+	ck_assert_msg(strstr(err.msg, probe_bad_cases[_i].want) != NULL, "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, ini) != NULL, "%s", err.msg);
+}
+END_TEST
+
+/* examples/collector.ini's [probe] keys, uncommented, are all accepted. */
+START_TEST(test_probe_example)
+{
+	char path[512], line[512], *text = calloc(1, 65536);
+	int in_probe = 0;
+	size_t len = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/examples/collector.ini", getenv("UCT_SOURCE_DIR"));
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "%s", path);
+	while (fgets(line, sizeof(line), f) != NULL && len + strlen(line) < 65536) {
+		const char *keep = line;
+		if (line[0] == '[')
+			in_probe = strncmp(line, "[probe]", 7) == 0;
+		/* ";key = value" is a setting to uncomment; "; text" is prose. */
+		else if (in_probe && line[0] == ';' && line[1] >= 'a' && line[1] <= 'z')
+			keep = line + 1;
+		memcpy(text + len, keep, strlen(keep));
+		len += strlen(keep);
+	}
+	fclose(f);
+	ck_assert_int_eq(in_probe, 1);
+	write_ini(text);
+	free(text);
+	ck_assert_msg(load(NULL, NULL) == 0, "%s", err.msg);
+	ck_assert_int_eq(cfg.probe.enabled, 1);
+	ck_assert_uint_eq(cfg.probe.nodes.n, 2);
+	ck_assert_uint_eq(cfg.probe.connect_to.n, 1);
+	ck_assert_uint_eq(cfg.probe.interval_s, 600);
+}
+END_TEST
+
+/* A bad flag names the flag. */
+START_TEST(test_probe_bad_flag)
+{
+	write_ini("[collector]\n");
+	ck_assert_int_eq(load("--probe-interval", "x"), -1);
+	ck_assert_msg(strstr(err.msg, "for --probe-interval: a whole number of minutes") != NULL,
+		      "%s", err.msg);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("collector_config");
@@ -185,5 +307,11 @@ int main(void)
 	tcase_add_test(tc, test_sections_and_flags);
 	tcase_add_test(tc, test_token_labels);
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_probe_section);
+	tcase_add_test(tc, test_probe_flags);
+	tcase_add_loop_test(tc, test_probe_bad_values, 0,
+			    (int)(sizeof(probe_bad_cases) / sizeof(probe_bad_cases[0])));
+	tcase_add_test(tc, test_probe_bad_flag);
+	tcase_add_test(tc, test_probe_example);
 	return uct_check_run(s);
 }

@@ -38,7 +38,7 @@ static void setup(void)
 		res = PQexec(c,
 			     "SET client_min_messages = warning;"
 			     " DROP TABLE IF EXISTS reports, hosts, host_endpoints, schema_version,"
-			     " approvals, audit, trust_serial;"
+			     " approvals, audit, trust_serial, probe_seen, probe_approvals;"
 			     " DROP FUNCTION IF EXISTS audit_append_only");
 		ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s", PQerrorMessage(c));
 		PQclear(res);
@@ -193,7 +193,7 @@ START_TEST(test_schema_versions)
 	ck_assert_int_eq(col_db_open(path, COL_SYNC_FULL, &db, &err), 0);
 	col_db_close(db);
 	ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(h, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(h, "PRAGMA user_version = 5", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
 	ck_assert_int_eq(col_db_open(path, COL_SYNC_FULL, &db, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "newer"));

@@ -21,7 +21,7 @@ set -e
 sed 's/^/# api: /' "$W/api.out"
 check "test_collector_approvals.sh passes against PostgreSQL" \
 	test "$rc" -eq 0 -a "$(grep -c '^ok - ' "$W/api.out")" -ge 70
-check "the schema is at version 3" test "$(pg_sql uct_approvals 'SELECT version FROM schema_version')" = 3
+check "the schema is at version 4" test "$(pg_sql uct_approvals 'SELECT version FROM schema_version')" = 4
 for sql in "DELETE FROM audit" "UPDATE audit SET actor = 'x'" "TRUNCATE audit"; do
 	if out=$(pg_sql uct_approvals "$sql" 2>&1); then refused=no; else refused=yes; fi
 	check "PostgreSQL refuses '$sql' on the audit log" \

@@ -96,8 +96,8 @@ PORT_A=$(port_of A)
 PORT_B=$(port_of B)
 check "two collectors started together on one empty database both run" \
 	test -n "$PORT_A" -a -n "$PORT_B"
-check "the schema was created once (schema_version 3, one row)" \
-	test "$(pg_sql uct_pair "SELECT COUNT(*) || ':' || MAX(version) FROM schema_version")" = 1:3
+check "the schema was created once (schema_version 4, one row)" \
+	test "$(pg_sql uct_pair "SELECT COUNT(*) || ':' || MAX(version) FROM schema_version")" = 1:4
 check "the start-up log names the store and masks the password" \
 	bash -c "grep -qF 'postgresql://uct:***@127.0.0.1:$PG_PORT/uct_pair (postgresql)' '$W/A.log' &&
 		! grep -qF '$PG_PASSWORD' '$W/A.log' '$W/B.log'"
@@ -203,7 +203,7 @@ check "B's read connection reconnects" test "$CODE" = 200
 stop_all
 
 # ---- schema versions ----
-pg_sql uct_pair "INSERT INTO schema_version VALUES (4)"
+pg_sql uct_pair "INSERT INTO schema_version VALUES (5)"
 set +e
 "$COL" --listen 127.0.0.1:0 --db "$URL" --agent-token-file "$W/agent.tok" \
 	--admin-token-file "$W/admin.tok" 2>"$W/newer.log"

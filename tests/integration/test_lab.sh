@@ -226,6 +226,32 @@ check "--domain renames the hosts" start_lab "$TMP/dom" --domain corp.test
 check "--domain: page and SAN use it" eval 'has "$(fetch "$TMP/dom" uccx1.corp.test 8445 / -k)" "host=uccx1.corp.test port=8445" && has "$(leaftext "$TMP/dom/uccx1.corp.test-8445.pem")" "DNS:uccx1.corp.test"'
 stop_lab "$TMP/dom"
 
+# ---- SIGUSR1: uccx1's certificate regenerated ---------------------------------
+G="$TMP/regen"
+check "regenerate: the lab starts" start_lab "$G"
+old_fp=$(awk -v hp="$U1:8445" '$1 == hp { print $2 }' "$G/fingerprints.txt")
+old_7443=$(awk -v hp="$U1:7443" '$1 == hp { print $2 }' "$G/fingerprints.txt")
+old_u2=$(awk -v hp="$U2:8445" '$1 == hp { print $2 }' "$G/fingerprints.txt")
+old_key=$(pubkey "$G/$U1-8445.pem")
+kill -USR1 "$(cat "$G/lab.pid")"
+for _ in $(seq 100); do [ -s "$G/regenerated" ] && break; sleep 0.1; done
+check "regenerate: SIGUSR1 writes DIR/regenerated = 1" test "$(cat "$G/regenerated" 2>/dev/null)" = 1
+new_fp=$(awk -v hp="$U1:8445" '$1 == hp { print $2 }' "$G/fingerprints.txt")
+chain "$G" $U1 8445 "$TMP/g1"
+chain "$G" $U1 443 "$TMP/g2"
+check "regenerate: uccx1's Tomcat ports serve the new certificate of fingerprints.txt" \
+	eval 'test -n "$new_fp" -a "$new_fp" != "$old_fp" -a "$(fp "$TMP/g1")" = "$new_fp" -a "$(fp "$TMP/g2")" = "$new_fp"'
+check "regenerate: a new key, self-signed" \
+	eval 'test "$(pubkey "$TMP/g1")" != "$old_key" && openssl verify -CAfile "$TMP/g1" "$TMP/g1" >/dev/null 2>&1'
+check "regenerate: the chain file follows" test "$(fp "$G/$U1-8445.pem")" = "$new_fp"
+check "regenerate: 7443 and uccx2 unchanged" eval 'test "$(awk -v hp="$U1:7443" '"'"'$1 == hp { print $2 }'"'"' "$G/fingerprints.txt")" = "$old_7443" -a "$(awk -v hp="$U2:8445" '"'"'$1 == hp { print $2 }'"'"' "$G/fingerprints.txt")" = "$old_u2"'
+check "regenerate: pages are still served" eval 'has "$(fetch "$G" $U1 8445 / -k)" "UCCX-LAB-OK host=$U1 port=8445"'
+kill -USR1 "$(cat "$G/lab.pid")"
+for _ in $(seq 100); do [ "$(cat "$G/regenerated")" = 2 ] && break; sleep 0.1; done
+check "regenerate: a second SIGUSR1 counts 2 and changes it again" \
+	eval 'test "$(cat "$G/regenerated")" = 2 -a "$(awk -v hp="$U1:8445" '"'"'$1 == hp { print $2 }'"'"' "$G/fingerprints.txt")" != "$new_fp"'
+check "regenerate: SIGTERM still stops the lab" stop_lab "$G"
+
 # ---- usage --------------------------------------------------------------------
 check "--help documents the options" eval '"$LAB" --help | grep -q -- "--keep-keys" && "$LAB" --help | grep -q -- "--real-ports"'
 check "unknown scenario is refused" eval '! "$LAB" --out "$TMP/bad" --scenario nosuch 2>/dev/null'

@@ -7,6 +7,7 @@
 #define UCT_LAB_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
@@ -90,6 +91,17 @@ int lab_certs_make(const struct lab_certopts *opts, struct lab_host hosts[LAB_NH
 void lab_certs_free(struct lab_host hosts[LAB_NHOSTS], struct lab_ca *ca);
 
 /*
+ * Replace identity id (index 0: Tomcat, 1: notification) with a new key of
+ * its host's key type and a new leaf of its host's profile (self-signed, or
+ * from ca for the private-CA profiles), as an administrator regenerating a
+ * certificate does. The old key and chain are released (TLS contexts made
+ * from them keep their own references). 0, or -1 (message on stderr, id
+ * unchanged).
+ */
+int lab_identity_regenerate(const struct lab_certopts *opts, struct lab_identity *id,
+			    const struct lab_ca *ca, int index);
+
+/*
  * Write "<host>-<port>.pem" (the chain as sent) for one listener. Returns 0
  * or -1 (message on stderr).
  */
@@ -102,6 +114,24 @@ void lab_fingerprint(X509 *cert, char *buf, size_t len);
  * it: SSL_CTX_free). NULL on failure, with the reason on stderr.
  */
 SSL_CTX *lab_identity_ctx(const struct lab_identity *id);
+
+/* ---- the process (lab_proc.c) ---- */
+
+/* A monotonic clock in milliseconds. */
+long lab_now_ms(void);
+/* The pid in DIR/lab.pid, 0 when none. */
+pid_t lab_pid_read(const char *dir);
+/* True when pid is a live (not zombie) uccx-lab process. */
+bool lab_pid_is_lab(pid_t pid);
+/* Remove DIR's ready, lab.pid and regenerated. */
+void lab_files_remove(const char *dir);
+/* --stop: SIGTERM to the lab of dir, waited for (bounded); 0 when stopped. */
+int lab_stop(const char *dir);
+/* Write this process's pid into DIR/name. */
+int lab_mark(const char *dir, const char *name);
+/* --daemon: the parent waits (bounded) for 'ready'; the child detaches. */
+int lab_daemon_wait(const char *dir, pid_t child);
+int lab_daemon_detach(const char *dir);
 
 /* Write data to path atomically (temp file + rename) with the given mode. */
 int lab_write_file(const char *path, const char *data, size_t len, int mode);

@@ -473,6 +473,30 @@ static int lab_leaf_issue(const struct lab_certopts *opts, struct lab_identity *
 	return 0;
 }
 
+int lab_identity_regenerate(const struct lab_certopts *opts, struct lab_identity *id,
+			    const struct lab_ca *ca, int index)
+{
+	struct lab_identity fresh = *id;
+
+	fresh.key = lab_key_generate(id->host->keytype);
+	fresh.leaf = NULL;
+	fresh.extra = NULL;
+	fresh.key_loaded = false;
+	if (!fresh.key || lab_leaf_issue(opts, &fresh, ca, index) != 0) {
+		lab_ossl_err("cannot regenerate the certificate");
+		EVP_PKEY_free(fresh.key);
+		X509_free(fresh.leaf);
+		sk_X509_pop_free(fresh.extra, X509_free);
+		return -1;
+	}
+	/* A TLS context made from the old identity holds its own references. */
+	EVP_PKEY_free(id->key);
+	X509_free(id->leaf);
+	sk_X509_pop_free(id->extra, X509_free);
+	*id = fresh;
+	return 0;
+}
+
 /* ---- reuse and output ------------------------------------------------- */
 
 /* Reads a PEM chain; the first certificate must belong to key. */

@@ -1,7 +1,8 @@
 /*
  * uccx-lab.c: a simulated Cisco UCCX deployment on loopback (two UCCX nodes
  * and SocialMiner, 11 TLS listeners) for tests, demos and benchmarks:
- * command line, listeners, the HTTPS responder, daemon mode and --stop.
+ * command line, listeners, the HTTPS responder and SIGUSR1's regeneration;
+ * the process side (daemon mode, --stop) is in lab_proc.c.
  */
 #include "lab.h"
 
@@ -32,8 +33,6 @@
 #define LAB_MAX_CONNS 256
 #define LAB_READ_TIMEOUT_S 10
 #define LAB_STALL_S 60
-#define LAB_READY_WAIT_MS 20000
-#define LAB_STOP_WAIT_MS 10000
 
 static const int lab_uccx_ports[] = {443, 7443, 8445, 8444, 12015};
 static const char *const lab_real_ips[LAB_NHOSTS] = {"127.0.0.11", "127.0.0.12", "127.0.0.13"};
@@ -61,6 +60,8 @@ static struct lab_listener lab_listeners[LAB_MAX_LISTENERS];
 static int lab_nlisteners;
 static atomic_int lab_live_conns;
 static int lab_signal_pipe[2] = {-1, -1};
+static const struct lab_certopts *lab_certopts; /* for SIGUSR1 */
+static unsigned lab_regenerated;
 
 static void lab_usage(FILE *f)
 {
@@ -116,9 +117,9 @@ static void lab_usage(FILE *f)
 		"  --foreground       serve in this process (default)\n"
 		"  --daemon           fork, return once the lab is ready (the pid is in DIR/lab.pid)\n"
 		"  --stop             stop the lab of DIR (SIGTERM, bounded wait)\n"
-		"  -h, --help         this text\n"
-		"\n"
+		"  -h, --help         this text\n\n"
 		"SIGTERM or SIGINT stop the lab: 'ready' and lab.pid are removed, exit status 0.\n"
+		"SIGUSR1 regenerates uccx1's Tomcat certificate, then counts it in DIR/regenerated.\n"
 		"Connections: at most %d at once, %d s read timeout each.\n",
 		LAB_STALL_S, LAB_STALL_S, LAB_MAX_CONNS, LAB_READ_TIMEOUT_S);
 }
@@ -416,14 +417,6 @@ struct lab_conn {
 	const struct lab_listener *listener;
 };
 
-static long lab_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* --stall: take the ClientHello and never answer, until the client gives
  * up or LAB_STALL_S passes. --no-http: the same after the handshake, so the
  * request is read (still encrypted) and never answered. */
@@ -541,7 +534,7 @@ static void *lab_conn_run(void *arg)
 		lab_conn_stall(conn->fd);
 		goto out;
 	}
-	ssl = SSL_new(conn->listener->ctx);
+	ssl = SSL_new(__atomic_load_n(&conn->listener->ctx, __ATOMIC_ACQUIRE));
 	if (!ssl || !SSL_set_fd(ssl, conn->fd) || SSL_accept(ssl) != 1)
 		goto out;
 	if (conn->listener->host->no_http) {
@@ -604,7 +597,39 @@ static void lab_on_signal(int sig)
 	errno = saved;
 }
 
-/* Serves until SIGTERM or SIGINT. */
+static int lab_outputs_write(const char *dir, char **connect_to);
+
+/*
+ * SIGUSR1: uccx1's Tomcat certificate is regenerated (new key, new leaf),
+ * served from the next connection on; the files of DIR are rewritten and
+ * DIR/regenerated counts the regenerations, written last so that a test
+ * waiting for it finds the new fingerprints. A context in use by a
+ * connection is never freed: each regeneration leaves one behind.
+ */
+static void lab_regenerate(void)
+{
+	struct lab_identity *id = &lab_hosts[0].ids[0];
+	char *connect_to = NULL, count[32], path[4096];
+	SSL_CTX *ctx;
+
+	if (lab_identity_regenerate(lab_certopts, id, &lab_ca, 0) != 0 ||
+	    (ctx = lab_identity_ctx(id)) == NULL)
+		return;
+	for (int i = 0; i < lab_nlisteners; i++)
+		if (lab_listeners[i].id == id)
+			__atomic_store_n(&lab_listeners[i].ctx, ctx, __ATOMIC_RELEASE);
+	if (lab_outputs_write(lab_certopts->out, &connect_to) != 0)
+		return;
+	free(connect_to);
+	snprintf(count, sizeof(count), "%u\n", ++lab_regenerated);
+	snprintf(path, sizeof(path), "%s/regenerated", lab_certopts->out);
+	if (lab_write_file(path, count, strlen(count), 0644) == 0)
+		printf("uccx-lab: %s's certificate regenerated (%u)\n", lab_hosts[0].name,
+		       lab_regenerated);
+	fflush(stdout);
+}
+
+/* Serves until SIGTERM or SIGINT; SIGUSR1 regenerates uccx1's certificate. */
 static void lab_serve(void)
 {
 	struct pollfd pfds[LAB_MAX_LISTENERS + 1];
@@ -629,138 +654,19 @@ static void lab_serve(void)
 			fprintf(stderr, "uccx-lab: poll: %s\n", strerror(errno));
 			return;
 		}
-		if (pfds[0].revents)
-			return;
+		if (pfds[0].revents) {
+			unsigned char sig = SIGUSR1;
+
+			while (read(lab_signal_pipe[0], &sig, 1) == 1 && sig == SIGUSR1)
+				lab_regenerate();
+			if (sig != SIGUSR1)
+				return;
+			continue;
+		}
 		for (int i = 1; i < n; i++)
 			if (pfds[i].revents & POLLIN)
 				lab_accept_all(owner[i], &attr);
 	}
-}
-
-/* ---- process control -------------------------------------------------- */
-
-static pid_t lab_pid_read(const char *dir)
-{
-	char path[4096];
-	long pid = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/lab.pid", dir);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (fscanf(f, "%ld", &pid) != 1 || pid <= 1)
-		pid = 0;
-	fclose(f);
-	return (pid_t)pid;
-}
-
-/* True when pid is a live (not zombie) uccx-lab process: a stale lab.pid
- * must never make us signal an unrelated process that reused the pid. */
-static bool lab_pid_is_lab(pid_t pid)
-{
-	char path[64], stat[512];
-	const char *close_paren;
-	size_t n;
-	FILE *f;
-
-	if (pid <= 1 || kill(pid, 0) != 0)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	n = fread(stat, 1, sizeof(stat) - 1, f);
-	fclose(f);
-	stat[n] = '\0';
-	close_paren = strrchr(stat, ')');
-	return strstr(stat, "(uccx-lab)") && close_paren && close_paren[1] == ' ' &&
-	       close_paren[2] != 'Z';
-}
-
-static void lab_files_remove(const char *dir)
-{
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/ready", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/lab.pid", dir);
-	unlink(path);
-}
-
-static int lab_stop(const char *dir)
-{
-	pid_t pid = lab_pid_read(dir);
-	long deadline = lab_now_ms() + LAB_STOP_WAIT_MS;
-	struct timespec pause = {.tv_nsec = 20 * 1000000L};
-
-	if (!lab_pid_is_lab(pid)) {
-		fprintf(stderr, "uccx-lab: no lab running for %s\n", dir);
-		lab_files_remove(dir);
-		return 0;
-	}
-	kill(pid, SIGTERM);
-	while (lab_pid_is_lab(pid) && lab_now_ms() < deadline)
-		nanosleep(&pause, NULL);
-	if (lab_pid_is_lab(pid)) {
-		fprintf(stderr, "uccx-lab: pid %ld ignored SIGTERM for %d s; killing it\n",
-			(long)pid, LAB_STOP_WAIT_MS / 1000);
-		kill(pid, SIGKILL);
-		lab_files_remove(dir);
-		return 1;
-	}
-	return 0;
-}
-
-static int lab_mark(const char *dir, const char *name)
-{
-	char path[4096], line[32];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	snprintf(line, sizeof(line), "%ld\n", (long)getpid());
-	return lab_write_file(path, line, strlen(line), 0644);
-}
-
-/* --daemon, parent side: wait (bounded) until the child wrote 'ready'. */
-static int lab_daemon_wait(const char *dir, pid_t child)
-{
-	char path[4096];
-	long deadline = lab_now_ms() + LAB_READY_WAIT_MS;
-	struct timespec pause = {.tv_nsec = 5 * 1000000L};
-	int status;
-
-	snprintf(path, sizeof(path), "%s/ready", dir);
-	while (lab_now_ms() < deadline) {
-		if (access(path, F_OK) == 0)
-			return 0;
-		if (waitpid(child, &status, WNOHANG) == child) {
-			fprintf(stderr,
-				"uccx-lab: the lab exited during start-up (see %s/lab.log)\n", dir);
-			return -1;
-		}
-		nanosleep(&pause, NULL);
-	}
-	fprintf(stderr, "uccx-lab: the lab was not ready after %d s\n", LAB_READY_WAIT_MS / 1000);
-	kill(child, SIGTERM);
-	return -1;
-}
-
-/* --daemon, child side: leave the caller's session and terminal, so that
- * `$(uccx-lab --daemon ...)` returns. */
-static int lab_daemon_detach(const char *dir)
-{
-	char path[4096];
-	int logfd, nullfd;
-
-	snprintf(path, sizeof(path), "%s/lab.log", dir);
-	logfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (setsid() < 0 || logfd < 0 || nullfd < 0 || dup2(nullfd, 0) < 0 || dup2(logfd, 1) < 0 ||
-	    dup2(logfd, 2) < 0)
-		return -1;
-	close(logfd);
-	close(nullfd);
-	return 0;
 }
 
 static int lab_signals_init(void)
@@ -772,7 +678,8 @@ static int lab_signals_init(void)
 	if (pipe2(lab_signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
 		return -1;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0)
+	if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0 ||
+	    sigaction(SIGUSR1, &sa, NULL) != 0)
 		return -1;
 	return 0;
 }
@@ -792,6 +699,7 @@ static int lab_start(const struct lab_options *o, char **connect_to)
 		return -1;
 	}
 	lab_files_remove(dir);
+	lab_certopts = &o->cert;
 	if (lab_signals_init() != 0 || lab_hosts_setup(o) != 0 ||
 	    lab_certs_make(&o->cert, lab_hosts, &lab_ca) != 0 || lab_listeners_open(o) != 0 ||
 	    lab_outputs_write(dir, connect_to) != 0)

@@ -26,6 +26,8 @@ if [ "${1:-}" != --inner ]; then
 		bash -c "! dpkg-deb -c '$cdeb' | grep -q 'usr/bin/uccx-trust$'"
 	dpkg-deb -I "$cdeb" conffiles >"$T_WORK/conffiles"
 	check ".deb: collector.ini is a conffile" grep -qx /etc/uccx-trust/collector.ini "$T_WORK/conffiles"
+	check ".deb: depends on libcurl4, which the probe's fetch loads with dlopen" \
+		bash -c "dpkg-deb -f '$cdeb' Depends | grep -qF 'libcurl4 (>= 7.85.0)'"
 	rpm -qlp --scripts "$crpm" >"$T_WORK/rpm.txt" 2>/dev/null
 	check "rpm lists the binary, the unit and the man page" bash -c \
 		"grep -qx /usr/bin/uccx-trust-collector '$T_WORK/rpm.txt' &&
