@@ -444,6 +444,10 @@ void uct_net_release(void);
  */
 int uct_sig_verify_p256(const char *pubkey_pem, const void *data, size_t len,
 			const unsigned char *sig_der, size_t sig_len, struct uct_err *err);
+/* 0 when pubkey_pem is a PEM SubjectPublicKeyInfo of an ECDSA P-256 key
+ * that uct_sig_verify_p256 takes; else -1 with UCT_E_CONFIG. For checking
+ * a configured key before any document arrives. */
+int uct_sig_check_key_p256(const char *pubkey_pem, struct uct_err *err);
 
 /* ---- the collector's signed trust document (trustdoc.c) ---------------- */
 
