@@ -406,6 +406,27 @@ struct uct_http_post {
  * timeout, TLS or certificate failure, with the reason in err). */
 int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err *err);
 
+/* One GET of a document (the collector's trust document), with the same
+ * token, trust and routing as a report. */
+struct uct_http_get {
+	const char *url;
+	const char *token;   /* sent as "Authorization: Bearer TOKEN"; NULL: none */
+	const char *ca_file; /* as in uct_http_post */
+	const char *pin;     /* as in uct_http_post */
+	size_t max_len;      /* a longer body fails the request */
+	long connect_timeout_ms;
+	long timeout_ms; /* the whole request, connection included */
+	const struct uct_strv *connect_to;
+	const char *proxy; /* NULL: the platform's default */
+};
+/* GET req->url. On a completed exchange returns 0 with the HTTP status in
+ * *status and the body, whatever the status, in *body (NUL-terminated,
+ * *len bytes, owned by the caller). -1 when no complete answer came
+ * (UCT_E_NET: refused, timeout, TLS or certificate failure, or a body over
+ * max_len, each named in err); *body is then NULL. */
+int uct_http_get(const struct uct_http_get *req, long *status, char **body, size_t *len,
+		 struct uct_err *err);
+
 /* 0 when the agent may trust what it reads from dir and write into it:
  * Linux, every directory on the way belongs to this user or root and is
  * writable by no one else (sticky ones excepted), and every link followed
