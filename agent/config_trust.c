@@ -13,7 +13,7 @@
 /* A PEM public key is a few hundred bytes; anything far larger is not one. */
 #define TRUST_KEY_MAX (64 * 1024)
 
-#define PRINT_KEY_FIX                                                                        \
+#define PRINT_KEY_FIX                                                                            \
 	"give the file that 'uccx-trust-collector --print-trust-key --signing-key FILE' prints " \
 	"on the collector"
 

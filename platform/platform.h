@@ -453,6 +453,18 @@ int uct_file_remove(const char *path, struct uct_err *err);
  */
 void uct_net_release(void);
 
+/* ---- threads ---------------------------------------------------------- */
+
+/* A thread of the agent's own: the trust document is fetched on one while
+ * the servers' handshakes run on the calling thread. */
+struct uct_thread;
+/* Run fn(arg) on a new thread; *out is the caller's, who must join it.
+ * -1 with UCT_E_SYSTEM (and *out NULL) when no thread can be started. */
+int uct_thread_start(void (*fn)(void *arg), void *arg, struct uct_thread **out,
+		     struct uct_err *err);
+/* Wait until the thread's function has returned, then free it. NULL-safe. */
+void uct_thread_join(struct uct_thread *thread);
+
 /* ---- signatures ------------------------------------------------------- */
 
 /*
@@ -503,6 +515,7 @@ enum uct_trustdoc_fault {
 	UCT_TRUSTDOC_NOT_YET,       /* issued more than the skew after now */
 	UCT_TRUSTDOC_SERIAL_BACK,   /* a lower serial than the last accepted */
 	UCT_TRUSTDOC_NOMEM,
+	UCT_TRUSTDOC_NONE, /* no document at all: none fetched, none kept */
 };
 /* The clock difference allowed between collector and PC, seconds. */
 #define UCT_TRUSTDOC_SKEW 300

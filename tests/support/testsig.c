@@ -60,8 +60,8 @@ static char *testsig_sign(EVP_PKEY *key, const char *data)
 	return b64;
 }
 
-char *uct_testsig_doc(void *key, int64_t serial, int64_t issued, int64_t expires,
-		      const char *host, const char *sha256)
+char *uct_testsig_doc(void *key, int64_t serial, int64_t issued, int64_t expires, const char *host,
+		      const char *sha256)
 {
 	char issued_s[32], expires_s[32], approvals[512], canon[1024], *sig, *doc;
 	size_t n;

@@ -20,7 +20,7 @@ void uct_testsig_free_key(void *key); /* NULL-safe */
  * host, signed by key over its canonical bytes: a new string the caller
  * frees. The test fails when it cannot be made.
  */
-char *uct_testsig_doc(void *key, int64_t serial, int64_t issued, int64_t expires,
-		      const char *host, const char *sha256);
+char *uct_testsig_doc(void *key, int64_t serial, int64_t issued, int64_t expires, const char *host,
+		      const char *sha256);
 
 #endif
