@@ -42,7 +42,8 @@ START_TEST(get_returns_body_and_sends_token)
 	ck_assert_str_eq(body, "{\"serial\":5}");
 	ck_assert_uint_eq(len, 12);
 	ck_assert_ptr_nonnull(strstr(uct_testhttp_request(srv), "GET /api/v1/trust HTTP/1.1\r\n"));
-	ck_assert_ptr_nonnull(strstr(uct_testhttp_request(srv), "Authorization: Bearer s3cret\r\n"));
+	ck_assert_ptr_nonnull(strstr(uct_testhttp_request(srv),
+				     "Authorization: Bearer s3cret\r\n"));
 	ck_assert_ptr_nonnull(strstr(uct_testhttp_request(srv), "Accept: application/json\r\n"));
 	free(body);
 	uct_testhttp_stop(srv);
@@ -73,7 +74,8 @@ START_TEST(get_error_status_is_an_answer)
 	ck_assert_int_eq(status, 503);
 	ck_assert_str_eq(body, "{\"error\":\"no signing key\"}");
 	ck_assert_ptr_null(strstr(uct_testhttp_request(srv), "Authorization"));
-	ck_assert_ptr_nonnull(strstr(uct_testhttp_request(srv), "Host: collector.example.com:8443"));
+	ck_assert_ptr_nonnull(strstr(uct_testhttp_request(srv),
+				     "Host: collector.example.com:8443"));
 	free(body);
 	uct_strv_clear(&map);
 	uct_testhttp_stop(srv);
