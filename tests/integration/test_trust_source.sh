@@ -5,7 +5,9 @@
 # an expired one (signed with the collector's key), one checked with another
 # key and one with a lower serial (a fresh collector database with the same
 # key) are each refused with their reason and leave the kept one alone; the
-# collector stopped: the kept document is used; nothing kept: "none".
+# collector stopped: the kept document is used; nothing kept: "none". Over
+# HTTPS, the report's TLS settings apply: --report-ca, --report-pin (a
+# wrong pin is refused) and --connect-to.
 . "$(dirname "$0")/lib.sh"
 
 TS=$BUILD/uct-trustsrc
@@ -29,11 +31,13 @@ approve() { # approve HOST FP: an approval by host, forced (no agent reported it
 		"http://127.0.0.1:$COL_PORT/api/v1/approvals"
 }
 # ts STATE URL [KEY]: run the source; sets OUT and RC.
+# Flags in TS_EXTRA are added.
+TS_EXTRA=()
 ts() {
 	set +e
 	OUT=$("$TS" check --node uccx1.example.com --trust collector --trust-url "$2" \
 		--trust-key "${3:-$W/trust.pub}" --report-token-file "$W/agent.tok" \
-		--state-dir "$1" --connect-timeout 2 --timeout 5 2>"$W/ts.err")
+		--state-dir "$1" --connect-timeout 2 --timeout 5 "${TS_EXTRA[@]}" 2>"$W/ts.err")
 	RC=$?
 	set -e
 }
@@ -129,5 +133,30 @@ col_start 0 "$W/col3.db"
 ts "$W/state-d" "http://127.0.0.1:$COL_PORT/api/v1/trust"
 check "a collector without a signing key: no document yet, HTTP 503 named" \
 	eval '[ $RC -eq 1 ] && says "refused none: no trust document yet: the collector has no trust document yet (HTTP 503"'
+col_stop
+
+# ---- over HTTPS, with the report's TLS settings ----
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/tls.key" -out "$W/tls.crt" -days 2 \
+	-subj "/CN=collector.test" -addext "subjectAltName=DNS:collector.test" 2>/dev/null
+pin_of() { openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform der |
+	openssl dgst -sha256 -binary | base64; }
+PIN="sha256//$(pin_of "$W/tls.crt")"
+WRONG="sha256//$(openssl pkey -in "$W/other.key" -pubout -outform der | openssl dgst -sha256 -binary | base64)"
+col_start 0 "$W/col.db" --signing-key "$KEY" --tls-cert "$W/tls.crt" --tls-key "$W/tls.key"
+TURL=https://collector.test:$COL_PORT/api/v1/trust
+TO=(--connect-to "collector.test:$COL_PORT:127.0.0.1:$COL_PORT")
+TS_EXTRA=("${TO[@]}" --report-ca "$W/tls.crt" --report-pin "$PIN")
+ts "$W/state-e" "$TURL"
+check "HTTPS with --report-ca, --report-pin and --connect-to: the document is used" \
+	eval '[ $RC -eq 0 ] && says "ok serial=2 approvals=2 kept=0"'
+TS_EXTRA=("${TO[@]}" --report-ca "$W/tls.crt" --report-pin "$WRONG")
+ts "$W/state-f" "$TURL"
+check "HTTPS with a wrong pin: not fetched, pin mismatch named" \
+	eval '[ $RC -eq 1 ] && says "refused none: no trust document yet: the collector cannot be reached" &&
+		has "pin mismatch"'
+TS_EXTRA=("${TO[@]}")
+ts "$W/state-f" "$TURL"
+check "HTTPS without --report-ca: the certificate is not trusted, not fetched" \
+	eval '[ $RC -eq 1 ] && says "refused none:"'
 col_stop
 finish
