@@ -32,6 +32,8 @@ enum setting {
 	S_PINS,
 	S_CA_FILES,
 	S_ACCEPT_CHANGE,
+	S_TRUST_URL,
+	S_TRUST_KEY,
 	S_CONNECT_TIMEOUT,
 	S_TIMEOUT,
 	S_PROXY,
@@ -74,6 +76,8 @@ static const struct file_key {
 	{"trust", "pins", S_PINS, 1},
 	{"trust", "ca_files", S_CA_FILES, 1},
 	{"trust", "accept_change", S_ACCEPT_CHANGE, 0},
+	{"trust", "url", S_TRUST_URL, 0},
+	{"trust", "key_file", S_TRUST_KEY, 0},
 	{"network", "connect_timeout", S_CONNECT_TIMEOUT, 0},
 	{"network", "timeout", S_TIMEOUT, 0},
 	{"network", "proxy", S_PROXY, 0},
@@ -105,6 +109,8 @@ static const struct flag {
 	{"url", 0, S_URLS, 1},
 	{"role", 0, S_ROLES, 1},
 	{"trust", 0, S_MODE, 1},
+	{"trust-url", 0, S_TRUST_URL, 1},
+	{"trust-key", 0, S_TRUST_KEY, 1},
 	{"pin", 0, S_PINS, 1},
 	{"ca-file", 0, S_CA_FILES, 1},
 	{"nss-db", 0, S_NSS_DBS, 1},
@@ -211,6 +217,8 @@ static const struct setting_def {
 	[S_PINS] = {A_SETTER, uct_cfg_set_pin, M_PINS, FIELD(pins)},
 	[S_CA_FILES] = {A_SETTER, set_ca_file, M_STRV, FIELD(ca_files)},
 	[S_ACCEPT_CHANGE] = {A_BOOL, NULL, M_COPY, FIELD(accept_change)},
+	[S_TRUST_URL] = {A_SETTER, uct_cfg_set_trust_url, M_STR, FIELD(trust_url)},
+	[S_TRUST_KEY] = {A_OPTIONAL, NULL, M_STR, FIELD(trust_key_file)},
 	[S_CONNECT_TIMEOUT] = {A_SECONDS, NULL, M_COPY, FIELD(connect_timeout_ms)},
 	[S_TIMEOUT] = {A_SECONDS, NULL, M_COPY, FIELD(total_timeout_ms)},
 	[S_PROXY] = {A_SETTER, set_proxy, M_STR, FIELD(proxy)},
@@ -664,12 +672,18 @@ static int cfg_check_targets(struct uct_config *cfg, const struct file_ctx *fc, 
 static int cfg_validate(struct uct_config *cfg, const struct file_ctx *fc, uint64_t set,
 			struct uct_err *err)
 {
+	char mode_where[600], key_where[600];
+
 	if (cfg_check_scope(cfg, fc, set, err) < 0 || cfg_check_command_flags(cfg, err) < 0)
 		return -1;
 	if (cfg->command != UCT_CMD_CHECK && cfg->command != UCT_CMD_INSTALL &&
 	    cfg->command != UCT_CMD_DOCTOR)
 		return 0;
-	return cfg_check_targets(cfg, fc, set, err);
+	if (cfg_check_targets(cfg, fc, set, err) < 0)
+		return -1;
+	cfg_origin(fc, set, S_MODE, "--trust collector", mode_where, sizeof(mode_where));
+	cfg_origin(fc, set, S_TRUST_KEY, "--trust-key", key_where, sizeof(key_where));
+	return uct_cfg_check_trust(cfg, mode_where, key_where, err);
 }
 
 void uct_config_init(struct uct_config *cfg)
@@ -743,6 +757,9 @@ void uct_config_free(struct uct_config *cfg)
 	free(cfg->report_token_file);
 	free(cfg->report_ca);
 	free(cfg->report_pin);
+	free(cfg->trust_url);
+	free(cfg->trust_key_file);
+	free(cfg->trust_key_pem);
 	uct_strv_clear(&cfg->warnings);
 	uct_config_init(cfg);
 }

@@ -20,7 +20,9 @@ enum uct_command {
 /* Whose stores a run manages (see uct_config_load for the automatic rule). */
 enum uct_scope { UCT_SCOPE_AUTO = 0, UCT_SCOPE_USER, UCT_SCOPE_MACHINE };
 
-enum uct_mode { UCT_MODE_TOFU = 0, UCT_MODE_PINNED };
+/* collector: trust what the collector's signed trust document approves
+ * (agent/trustsrc.h fetches and checks it). */
+enum uct_mode { UCT_MODE_TOFU = 0, UCT_MODE_PINNED, UCT_MODE_COLLECTOR };
 
 /* Roles (UCT_ROLE_*) select endpoints: core/uct_endpoints.h. */
 
@@ -42,6 +44,13 @@ struct uct_config {
 	struct uct_strv connect_to;
 	char *proxy; /* NULL: libcurl's environment */
 	int accept_change;
+	/* [trust] mode = collector: where the signed trust document is and the
+	 * collector's public key (PEM) it must be signed with. trust_key_pem is
+	 * the key file's text, read and checked by uct_config_load in that mode
+	 * (NULL otherwise). */
+	char *trust_url;
+	char *trust_key_file;
+	char *trust_key_pem;
 	int recheck;           /* --recheck: verify every database again (no cache) */
 	char *state_dir;       /* NULL: platform default */
 	char *home;            /* NULL: $HOME (where user stores are found) */

@@ -61,4 +61,15 @@ int uct_cfg_set_scope(struct uct_config *cfg, const char *value, const char *whe
 /* [report] pin: "sha256//" and a base64 SHA-256, several joined by ';'. */
 int uct_cfg_check_key_pin(const char *v, const char *where, int code, struct uct_err *err);
 
+/* ---- collector trust mode (config_trust.c) ---- */
+/* [trust] url / --trust-url: an http or https URL; empty: not set. */
+int uct_cfg_set_trust_url(struct uct_config *cfg, const char *value, const char *where, int code,
+			  struct uct_err *err);
+/* In collector mode: a URL and a key file are given, and the key file
+ * holds an ECDSA P-256 public key in PEM, read into cfg->trust_key_pem.
+ * mode_where and key_where say where the mode and the key were set. Fails
+ * with UCT_E_CONFIG naming the key and the fix; 0 in the other modes. */
+int uct_cfg_check_trust(struct uct_config *cfg, const char *mode_where, const char *key_where,
+			struct uct_err *err);
+
 #endif

@@ -271,9 +271,17 @@ bad:
 
 #define USAGE_TRUST                                                                        \
 	"Trust:\n"                                                                         \
-	"  --trust tofu|pinned   tofu (default): trust what a server presents the first\n" \
+	"  --trust tofu|pinned|collector\n"                                                \
+	"                        tofu (default): trust what a server presents the first\n" \
 	"                        time, report any later change. pinned: trust only\n"      \
-	"                        certificates whose SHA-256 is given with --pin\n"         \
+	"                        certificates whose SHA-256 is given with --pin.\n"        \
+	"                        collector: trust what the collector's signed trust\n"     \
+	"                        document approves\n"                                      \
+	"  --trust-url URL       the collector's trust document (collector mode), e.g.\n"  \
+	"                        https://collector.example.com:8443/api/v1/trust; sent\n"  \
+	"                        with the report token and TLS settings\n"                 \
+	"  --trust-key FILE      the collector's public key (PEM) the document must be\n"  \
+	"                        signed with: 'uccx-trust-collector --print-trust-key'\n"  \
 	"  --pin SHA256          an approved certificate fingerprint (colons and case\n"   \
 	"                        optional); repeatable\n"                                  \
 	"  --ca-file FILE        an approved CA certificate (PEM); repeatable\n"           \

@@ -406,6 +406,27 @@ struct uct_http_post {
  * timeout, TLS or certificate failure, with the reason in err). */
 int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err *err);
 
+/* One GET of a document (the collector's trust document), with the same
+ * token, trust and routing as a report. */
+struct uct_http_get {
+	const char *url;
+	const char *token;   /* sent as "Authorization: Bearer TOKEN"; NULL: none */
+	const char *ca_file; /* as in uct_http_post */
+	const char *pin;     /* as in uct_http_post */
+	size_t max_len;      /* a longer body fails the request */
+	long connect_timeout_ms;
+	long timeout_ms; /* the whole request, connection included */
+	const struct uct_strv *connect_to;
+	const char *proxy; /* NULL: the platform's default */
+};
+/* GET req->url. On a completed exchange returns 0 with the HTTP status in
+ * *status and the body, whatever the status, in *body (NUL-terminated,
+ * *len bytes, owned by the caller). -1 when no complete answer came
+ * (UCT_E_NET: refused, timeout, TLS or certificate failure, or a body over
+ * max_len, each named in err); *body is then NULL. */
+int uct_http_get(const struct uct_http_get *req, long *status, char **body, size_t *len,
+		 struct uct_err *err);
+
 /* 0 when the agent may trust what it reads from dir and write into it:
  * Linux, every directory on the way belongs to this user or root and is
  * writable by no one else (sticky ones excepted), and every link followed
@@ -432,6 +453,18 @@ int uct_file_remove(const char *path, struct uct_err *err);
  */
 void uct_net_release(void);
 
+/* ---- threads ---------------------------------------------------------- */
+
+/* A thread of the agent's own: the trust document is fetched on one while
+ * the servers' handshakes run on the calling thread. */
+struct uct_thread;
+/* Run fn(arg) on a new thread; *out is the caller's, who must join it.
+ * -1 with UCT_E_SYSTEM (and *out NULL) when no thread can be started. */
+int uct_thread_start(void (*fn)(void *arg), void *arg, struct uct_thread **out,
+		     struct uct_err *err);
+/* Wait until the thread's function has returned, then free it. NULL-safe. */
+void uct_thread_join(struct uct_thread *thread);
+
 /* ---- signatures ------------------------------------------------------- */
 
 /*
@@ -444,6 +477,10 @@ void uct_net_release(void);
  */
 int uct_sig_verify_p256(const char *pubkey_pem, const void *data, size_t len,
 			const unsigned char *sig_der, size_t sig_len, struct uct_err *err);
+/* 0 when pubkey_pem is a PEM SubjectPublicKeyInfo of an ECDSA P-256 key
+ * that uct_sig_verify_p256 takes; else -1 with UCT_E_CONFIG. For checking
+ * a configured key before any document arrives. */
+int uct_sig_check_key_p256(const char *pubkey_pem, struct uct_err *err);
 
 /* ---- the collector's signed trust document (trustdoc.c) ---------------- */
 
@@ -478,6 +515,7 @@ enum uct_trustdoc_fault {
 	UCT_TRUSTDOC_NOT_YET,       /* issued more than the skew after now */
 	UCT_TRUSTDOC_SERIAL_BACK,   /* a lower serial than the last accepted */
 	UCT_TRUSTDOC_NOMEM,
+	UCT_TRUSTDOC_NONE, /* no document at all: none fetched, none kept */
 };
 /* The clock difference allowed between collector and PC, seconds. */
 #define UCT_TRUSTDOC_SKEW 300

@@ -173,55 +173,131 @@ static int setup_yes(const char *v)
 	       (strcmp(v, "1") == 0 || _stricmp(v, "yes") == 0 || _stricmp(v, "true") == 0);
 }
 
+/* The MSI properties setup_configure writes into agent.ini. */
+struct setup_props {
+	const char *nodes, *sm, *url, *keep;
+	const char *trust_url, *trust_key; /* collector trust mode: both or neither */
+};
+
+/* TRUST_KEY, the collector's public key file, copied next to agent.ini:
+ * SYSTEM may not reach the share an administrator keeps it on, and the
+ * copy cannot change under the agent. The copy's path (new), or NULL
+ * (logged) when the file is not an ECDSA P-256 public key in PEM. */
+static char *setup_trust_key(const char *src)
+{
+	struct uct_err err = {0};
+	char *pem = NULL, *dest = NULL;
+	size_t len = 0;
+
+	if (uct_file_read(src, 64 * 1024, &pem, &len, &err) < 0) {
+		setup_log("TRUST_KEY: %s: nothing written", err.msg);
+		return NULL;
+	}
+	if (strlen(pem) != len || uct_sig_check_key_p256(pem, &err) < 0) {
+		setup_log("TRUST_KEY '%s' is not an ECDSA P-256 public key in PEM (give what "
+			  "'uccx-trust-collector --print-trust-key' prints): nothing written",
+			  src);
+		free(pem);
+		return NULL;
+	}
+	dest = uct_asprintf("%s\\trust.pub", setup_dir);
+	if (dest == NULL || uct_file_write_atomic(dest, pem, len, 0644, &err) < 0) {
+		setup_log("could not write the trust key: %s", err.msg);
+		free(dest);
+		dest = NULL;
+	}
+	free(pem);
+	return dest;
+}
+
+/* The properties' checks before anything is written: SETUP_OK, or
+ * SETUP_USAGE (logged) with *line NULL or set. */
+static int setup_check_props(const struct setup_props *p, char **line)
+{
+	*line = setup_nodes_line(p->nodes);
+	if (*line == NULL || (p->sm[0] != '\0' && !setup_host_ok(p->sm, strlen(p->sm)))) {
+		setup_log("SOCIALMINER or NODES is not a host name: nothing written");
+		return SETUP_USAGE;
+	}
+	if ((p->url[0] != '\0' && !setup_url_ok(p->url)) ||
+	    (p->trust_url[0] != '\0' && !setup_url_ok(p->trust_url))) {
+		setup_log("COLLECTOR_URL '%s' or TRUST_URL '%s' is not an http(s) URL without "
+			  "spaces: nothing written",
+			  p->url, p->trust_url);
+		return SETUP_USAGE;
+	}
+	if ((p->trust_url[0] != '\0') != (p->trust_key[0] != '\0')) {
+		setup_log("TRUST_URL and TRUST_KEY go together (the collector trust mode needs "
+			  "both): nothing written");
+		return SETUP_USAGE;
+	}
+	return SETUP_OK;
+}
+
+/* agent.ini's text from the checked properties; key: the trust key's
+ * copy, NULL without the collector trust mode. */
+static char *setup_ini_text(const struct setup_props *p, const char *line, const char *key)
+{
+	char *trust = key != NULL ? uct_asprintf("\n[trust]\nmode = collector\nurl = %s\n"
+						 "key_file = %s\n",
+						 p->trust_url, key)
+				  : uct_strdup("");
+	char *text = NULL;
+
+	if (trust != NULL)
+		text = uct_asprintf(
+			"; agent.ini: written by the uccx-trust installer from its properties\n"
+			"; (NODES, SOCIALMINER, COLLECTOR_URL, TRUST_URL, TRUST_KEY, KEEP_CERTS).\n"
+			"; Edit freely: a repair or upgrade without those properties keeps this "
+			"file.\n"
+			"\n[uccx]\n%s%s%s%s%s%s\n[agent]\nkeep_on_uninstall = %s\n%s"
+			"\n[report]\n%s%s%s",
+			line[0] ? "nodes = " : "; no NODES given\n", line, line[0] ? "\n" : "",
+			p->sm[0] ? "socialminer = " : "", p->sm, p->sm[0] ? "\n" : "",
+			setup_yes(p->keep) ? "yes" : "no", trust, p->url[0] ? "url = " : "", p->url,
+			p->url[0] ? "\n" : "");
+	free(trust);
+	return text;
+}
+
 /* Write agent.ini from the properties. With none given (a repair, an
  * upgrade) an existing file is kept as it is. */
-static int setup_configure(const char *nodes, const char *sm, const char *url, const char *keep)
+static int setup_configure(const struct setup_props *p)
 {
 	char *path = uct_asprintf("%s\\agent.ini", setup_dir);
-	char *line = NULL, *text = NULL;
+	char *line = NULL, *text = NULL, *key = NULL;
 	wchar_t *wpath = uct_win_wide(path);
 	struct uct_err err = {0};
 	int rc = SETUP_FAILED;
 
 	if (path == NULL || wpath == NULL)
 		goto out;
-	if (nodes[0] == '\0' && sm[0] == '\0' && url[0] == '\0' &&
+	if (p->nodes[0] == '\0' && p->sm[0] == '\0' && p->url[0] == '\0' &&
+	    p->trust_url[0] == '\0' && p->trust_key[0] == '\0' &&
 	    GetFileAttributesW(wpath) != INVALID_FILE_ATTRIBUTES) {
-		setup_log("no NODES, SOCIALMINER or COLLECTOR_URL given: %s kept", path);
+		setup_log("no NODES, SOCIALMINER, COLLECTOR_URL or TRUST_URL given: %s kept", path);
 		rc = SETUP_OK;
 		goto out;
 	}
-	line = setup_nodes_line(nodes);
-	if (line == NULL || (sm[0] != '\0' && !setup_host_ok(sm, strlen(sm)))) {
-		setup_log("SOCIALMINER or NODES is not a host name: nothing written");
-		rc = SETUP_USAGE;
+	rc = setup_check_props(p, &line);
+	if (rc != SETUP_OK)
 		goto out;
-	}
-	if (url[0] != '\0' && !setup_url_ok(url)) {
-		setup_log(
-			"COLLECTOR_URL '%s' is not an http(s) URL without spaces: nothing written",
-			url);
-		rc = SETUP_USAGE;
+	rc = SETUP_USAGE;
+	if (p->trust_key[0] != '\0' && (key = setup_trust_key(p->trust_key)) == NULL)
 		goto out;
-	}
-	text = uct_asprintf("; agent.ini: written by the uccx-trust installer from its properties\n"
-			    "; (NODES, SOCIALMINER, COLLECTOR_URL, KEEP_CERTS). Edit freely: a\n"
-			    "; repair or upgrade without those properties keeps this file.\n"
-			    "\n[uccx]\n%s%s%s%s%s%s\n[agent]\nkeep_on_uninstall = %s\n"
-			    "\n[report]\n%s%s%s",
-			    line[0] ? "nodes = " : "; no NODES given\n", line, line[0] ? "\n" : "",
-			    sm[0] ? "socialminer = " : "", sm, sm[0] ? "\n" : "",
-			    setup_yes(keep) ? "yes" : "no", url[0] ? "url = " : "", url,
-			    url[0] ? "\n" : "");
+	rc = SETUP_FAILED;
+	text = setup_ini_text(p, line, key);
 	if (text == NULL || uct_file_write_atomic(path, text, strlen(text), 0644, &err) < 0) {
 		setup_log("could not write %s: %s", path, err.msg);
 		goto out;
 	}
-	setup_log("wrote %s: nodes '%s', socialminer '%s', report url '%s', keep_on_uninstall %s",
-		  path, line, sm, url, setup_yes(keep) ? "yes" : "no");
+	setup_log("wrote %s: nodes '%s', socialminer '%s', report url '%s', trust url '%s', "
+		  "keep_on_uninstall %s",
+		  path, line, p->sm, p->url, p->trust_url, setup_yes(p->keep) ? "yes" : "no");
 	rc = SETUP_OK;
 out:
 	free(text);
+	free(key);
 	free(line);
 	free(wpath);
 	free(path);
@@ -582,10 +658,16 @@ static int setup_main(int argc, char **argv)
 	if (setup_dir == NULL || setup_exe_dir == NULL)
 		return SETUP_FAILED;
 	if (strcmp(cmd, "install") == 0) {
-		rc = setup_configure(setup_arg(argc, argv, "--nodes"),
-				     setup_arg(argc, argv, "--socialminer"),
-				     setup_arg(argc, argv, "--collector-url"),
-				     setup_arg(argc, argv, "--keep-certs"));
+		struct setup_props props = {
+			.nodes = setup_arg(argc, argv, "--nodes"),
+			.sm = setup_arg(argc, argv, "--socialminer"),
+			.url = setup_arg(argc, argv, "--collector-url"),
+			.keep = setup_arg(argc, argv, "--keep-certs"),
+			.trust_url = setup_arg(argc, argv, "--trust-url"),
+			.trust_key = setup_arg(argc, argv, "--trust-key"),
+		};
+
+		rc = setup_configure(&props);
 		if (rc == SETUP_OK) {
 			setup_agent("install --quiet");
 			setup_tasks_add();

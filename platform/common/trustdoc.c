@@ -400,6 +400,7 @@ const char *uct_trustdoc_fault_name(enum uct_trustdoc_fault fault)
 		[UCT_TRUSTDOC_NOT_YET] = "not-yet-valid",
 		[UCT_TRUSTDOC_SERIAL_BACK] = "serial-back",
 		[UCT_TRUSTDOC_NOMEM] = "nomem",
+		[UCT_TRUSTDOC_NONE] = "none",
 	};
 
 	if ((size_t)fault >= sizeof(names) / sizeof(names[0]) || names[fault] == NULL)

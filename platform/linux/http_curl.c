@@ -1,7 +1,8 @@
 /*
- * http_curl.c: the Linux side of reporting: one HTTPS POST with libcurl
- * (verification on, unlike the chain fetch), the random report ids, and
- * the small directory helpers the report spool needs.
+ * http_curl.c: the Linux side of talking to the collector: one HTTPS POST
+ * (a report) or GET (the trust document) with libcurl (verification on,
+ * unlike the chain fetch), the random report ids, and the small directory
+ * helpers the report spool needs.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -45,19 +46,19 @@ static size_t http_discard(char *ptr, size_t size, size_t nmemb, void *ctx)
 	return size * nmemb;
 }
 
-/* The request's headers: JSON, and the collector's token when there is one.
- * *auth is the token header's text, which the list borrows; NULL and an
- * error when memory runs out. */
-static struct curl_slist *post_headers(const struct uct_curl_api *cu,
-				       const struct uct_http_post *req, char **auth,
-				       struct uct_err *err)
+/* The request's headers: first (the JSON body's type, or the type asked
+ * for), and the collector's token when there is one. *auth is the token
+ * header's text, which the list borrows; NULL and an error when memory
+ * runs out. */
+static struct curl_slist *http_headers(const struct uct_curl_api *cu, const char *first,
+				       const char *token, char **auth, struct uct_err *err)
 {
-	struct curl_slist *headers = cu->slist_append(NULL, "Content-Type: application/json");
+	struct curl_slist *headers = cu->slist_append(NULL, first);
 	struct curl_slist *grown;
 
 	*auth = NULL;
-	if (headers != NULL && req->token != NULL) {
-		*auth = uct_asprintf("Authorization: Bearer %s", req->token);
+	if (headers != NULL && token != NULL) {
+		*auth = uct_asprintf("Authorization: Bearer %s", token);
 		grown = *auth != NULL ? cu->slist_append(headers, *auth) : NULL;
 		if (grown == NULL) {
 			cu->slist_free_all(headers);
@@ -69,14 +70,14 @@ static struct curl_slist *post_headers(const struct uct_curl_api *cu,
 	return headers;
 }
 
-static void post_setopts(const struct uct_curl_api *cu, CURL *curl, const struct uct_http_post *req,
+/* What a POST and a GET share: the address, the collector's trust (CA,
+ * pin) and the routing (--connect-to, proxy), from req (body unused). */
+static void http_setopts(const struct uct_curl_api *cu, CURL *curl, const struct uct_http_post *req,
 			 struct curl_slist *headers, struct curl_slist *connect_to, char *errbuf)
 {
 	cu->easy_setopt(curl, CURLOPT_URL, req->url);
 	cu->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https,http");
 	cu->easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-	cu->easy_setopt(curl, CURLOPT_POSTFIELDS, req->body);
-	cu->easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len);
 	cu->easy_setopt(curl, CURLOPT_TIMEOUT_MS, req->timeout_ms);
 	cu->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, req->timeout_ms);
 	cu->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -93,7 +94,7 @@ static void post_setopts(const struct uct_curl_api *cu, CURL *curl, const struct
 		cu->easy_setopt(curl, CURLOPT_PROXY, req->proxy);
 }
 
-static int post_perform(const struct uct_curl_api *cu, CURL *curl, const struct uct_http_post *req,
+static int http_perform(const struct uct_curl_api *cu, CURL *curl, const struct uct_http_post *req,
 			const char *errbuf, long *status, struct uct_err *err)
 {
 	CURLcode rc = cu->easy_perform(curl);
@@ -126,7 +127,7 @@ int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err 
 	curl = cu->easy_init();
 	if (curl == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, 0, "cannot start an HTTP request");
-	headers = post_headers(cu, req, &auth, err);
+	headers = http_headers(cu, "Content-Type: application/json", req->token, &auth, err);
 	if (headers == NULL)
 		goto out;
 	connect_to = uct_curl_list(cu, req->connect_to, &failed);
@@ -134,13 +135,125 @@ int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err 
 		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
 		goto out;
 	}
-	post_setopts(cu, curl, req, headers, connect_to, errbuf);
-	ret = post_perform(cu, curl, req, errbuf, status, err);
+	http_setopts(cu, curl, req, headers, connect_to, errbuf);
+	cu->easy_setopt(curl, CURLOPT_POSTFIELDS, req->body);
+	cu->easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len);
+	ret = http_perform(cu, curl, req, errbuf, status, err);
 out:
 	cu->slist_free_all(headers);
 	cu->slist_free_all(connect_to);
 	free(auth);
 	cu->easy_cleanup(curl);
+	return ret;
+}
+
+/* Where a GET's body goes: grown as it comes, at most max bytes. */
+struct http_sink {
+	char *buf;
+	size_t len, cap, max;
+	int too_big, nomem;
+};
+
+static size_t http_collect(char *ptr, size_t size, size_t nmemb, void *ctx)
+{
+	struct http_sink *sink = ctx;
+	size_t n = size * nmemb, cap;
+	char *grown;
+
+	if (n > sink->max - sink->len) {
+		sink->too_big = 1;
+		return 0; /* fails the transfer with CURLE_WRITE_ERROR */
+	}
+	if (sink->len + n + 1 > sink->cap) {
+		for (cap = sink->cap != 0 ? sink->cap : 4096; cap < sink->len + n + 1; cap *= 2)
+			;
+		grown = realloc(sink->buf, cap);
+		if (grown == NULL) {
+			sink->nomem = 1;
+			return 0;
+		}
+		sink->buf = grown;
+		sink->cap = cap;
+	}
+	memcpy(sink->buf + sink->len, ptr, n);
+	sink->len += n;
+	sink->buf[sink->len] = '\0';
+	return n;
+}
+
+/* The GET's transfer, once its handle and lists are set up. */
+static int get_perform(const struct uct_curl_api *cu, CURL *curl, const struct uct_http_get *req,
+		       struct curl_slist *headers, struct curl_slist *connect_to,
+		       struct http_sink *sink, long *status, struct uct_err *err)
+{
+	const struct uct_http_post shared = {
+		.url = req->url,
+		.ca_file = req->ca_file,
+		.pin = req->pin,
+		.timeout_ms = req->timeout_ms,
+		.connect_to = req->connect_to,
+		.proxy = req->proxy,
+	};
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct uct_err why = {0};
+
+	http_setopts(cu, curl, &shared, headers, connect_to, errbuf);
+	cu->easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+	if (req->connect_timeout_ms > 0 && req->connect_timeout_ms < req->timeout_ms)
+		cu->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms);
+	cu->easy_setopt(curl, CURLOPT_WRITEFUNCTION, http_collect);
+	cu->easy_setopt(curl, CURLOPT_WRITEDATA, sink);
+	if (http_perform(cu, curl, &shared, errbuf, status, &why) == 0)
+		return 0;
+	if (sink->too_big)
+		return uct_err_set(err, UCT_E_NET, 0, "%s: the answer is larger than %zu bytes",
+				   req->url, req->max_len);
+	if (sink->nomem)
+		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+	return uct_err_set(err, why.code, why.native, "%s", why.msg);
+}
+
+int uct_http_get(const struct uct_http_get *req, long *status, char **body, size_t *len,
+		 struct uct_err *err)
+{
+	struct curl_slist *headers = NULL, *connect_to = NULL;
+	struct http_sink sink = {.max = req->max_len};
+	const struct uct_curl_api *cu;
+	char *auth = NULL;
+	int failed, ret = -1;
+	CURL *curl;
+
+	*status = 0;
+	*body = NULL;
+	*len = 0;
+	cu = uct_curl_load(err);
+	if (cu == NULL)
+		return -1;
+	curl = cu->easy_init();
+	if (curl == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, 0, "cannot start an HTTP request");
+	headers = http_headers(cu, "Accept: application/json", req->token, &auth, err);
+	if (headers == NULL)
+		goto out;
+	connect_to = uct_curl_list(cu, req->connect_to, &failed);
+	if (failed) {
+		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	ret = get_perform(cu, curl, req, headers, connect_to, &sink, status, err);
+	if (ret == 0 && sink.buf == NULL && (sink.buf = calloc(1, 1)) == NULL)
+		ret = uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+out:
+	cu->slist_free_all(headers);
+	cu->slist_free_all(connect_to);
+	free(auth);
+	cu->easy_cleanup(curl);
+	if (ret == 0) {
+		*body = sink.buf;
+		*len = sink.len;
+	} else {
+		free(sink.buf);
+	}
 	return ret;
 }
 

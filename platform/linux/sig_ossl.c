@@ -31,6 +31,19 @@ static EVP_PKEY *sig_read_p256(const char *pem)
 	return pkey;
 }
 
+int uct_sig_check_key_p256(const char *pubkey_pem, struct uct_err *err)
+{
+	EVP_PKEY *pkey = sig_read_p256(pubkey_pem);
+	int rc = 0;
+
+	if (pkey == NULL)
+		rc = uct_err_set(err, UCT_E_CONFIG, (long)ERR_peek_last_error(),
+				 "not an ECDSA P-256 public key in PEM");
+	ERR_clear_error();
+	EVP_PKEY_free(pkey);
+	return rc;
+}
+
 int uct_sig_verify_p256(const char *pubkey_pem, const void *data, size_t len,
 			const unsigned char *sig_der, size_t sig_len, struct uct_err *err)
 {

@@ -1,7 +1,8 @@
 /*
- * http_winhttp.c: the Windows side of reporting: one POST with WinHTTP
- * (verification on, through the Windows stores), random report ids from
- * BCrypt, and the directory helpers of the report spool.
+ * http_winhttp.c: the Windows side of talking to the collector: one POST
+ * (a report) or GET (the trust document) with WinHTTP (verification on,
+ * through the Windows stores), random report ids from BCrypt, and the
+ * directory helpers of the report spool.
  */
 #include <windows.h>
 #include <bcrypt.h>
@@ -73,9 +74,10 @@ static HINTERNET http_session(DWORD timeout_ms, struct uct_err *err)
 	return session;
 }
 
-/* The POST request for u; as with the fetch, a mapped name is reached at
- * its mapped address. NULL when it cannot be made (GetLastError tells). */
-static HINTERNET http_open(HINTERNET session, const struct uct_win_url *u,
+/* The request (verb "POST" or "GET") for u; as with the fetch, a mapped
+ * name is reached at its mapped address. NULL when it cannot be made
+ * (GetLastError tells). */
+static HINTERNET http_open(HINTERNET session, const wchar_t *verb, const struct uct_win_url *u,
 			   const struct uct_strv *connect_to, HINTERNET *conn)
 {
 	char to_host[256];
@@ -89,7 +91,7 @@ static HINTERNET http_open(HINTERNET session, const struct uct_win_url *u,
 	free(wto);
 	if (*conn == NULL)
 		return NULL;
-	return WinHttpOpenRequest(*conn, L"POST", u->path, NULL, WINHTTP_NO_REFERER,
+	return WinHttpOpenRequest(*conn, verb, u->path, NULL, WINHTTP_NO_REFERER,
 				  WINHTTP_DEFAULT_ACCEPT_TYPES,
 				  u->secure ? WINHTTP_FLAG_SECURE : 0);
 }
@@ -144,11 +146,119 @@ int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err 
 	session = http_session((DWORD)req->timeout_ms, err);
 	if (session == NULL)
 		return -1;
-	hreq = http_open(session, &u, req->connect_to, &conn);
+	hreq = http_open(session, L"POST", &u, req->connect_to, &conn);
 	if (hreq == NULL)
 		uct_win_err(err, UCT_E_NET, GetLastError(), "%s", req->url);
 	else
 		rc = http_send(hreq, req, status, err);
+	uct_win_http_close(hreq, conn, session);
+	return rc;
+}
+
+/* Read the whole answer of hreq, at most max bytes, into a new buffer. */
+static int http_read_body(HINTERNET hreq, const struct uct_http_get *req, char **body, size_t *len,
+			  struct uct_err *err)
+{
+	char *buf = NULL, *grown;
+	size_t used = 0, cap = 0;
+	DWORD avail, got;
+
+	for (;;) {
+		avail = 0;
+		if (!WinHttpQueryDataAvailable(hreq, &avail))
+			goto net;
+		if (avail == 0)
+			break;
+		if (avail > req->max_len - used) {
+			free(buf);
+			return uct_err_set(err, UCT_E_NET, 0,
+					   "%s: the answer is larger than %zu bytes", req->url,
+					   req->max_len);
+		}
+		if (used + avail + 1 > cap) {
+			cap = (used + avail + 1) * 2;
+			grown = realloc(buf, cap);
+			if (grown == NULL) {
+				free(buf);
+				return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+			}
+			buf = grown;
+		}
+		got = 0;
+		if (!WinHttpReadData(hreq, buf + used, avail, &got))
+			goto net;
+		used += got;
+	}
+	if (buf == NULL && (buf = malloc(1)) == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+	buf[used] = '\0';
+	*body = buf;
+	*len = used;
+	return 0;
+net:
+	free(buf);
+	return uct_win_err(err, UCT_E_NET, GetLastError(), "%s", req->url);
+}
+
+/* Send the GET, then read the status and the body. */
+static int http_get_send(HINTERNET hreq, const struct uct_http_get *req, long *status, char **body,
+			 size_t *len, struct uct_err *err)
+{
+	DWORD code = 0, size = sizeof(code);
+	wchar_t *headers;
+	char *hdr;
+	int rc = -1;
+
+	hdr = uct_asprintf("Accept: application/json\r\n%s%s%s",
+			   req->token ? "Authorization: Bearer " : "", req->token ? req->token : "",
+			   req->token ? "\r\n" : "");
+	headers = uct_win_wide(hdr);
+	if (headers != NULL &&
+	    WinHttpSendRequest(hreq, headers, (DWORD)-1L, WINHTTP_NO_REQUEST_DATA, 0, 0, 0) &&
+	    WinHttpReceiveResponse(hreq, NULL) &&
+	    WinHttpQueryHeaders(hreq, WINHTTP_QUERY_STATUS_CODE | WINHTTP_QUERY_FLAG_NUMBER,
+				WINHTTP_HEADER_NAME_BY_INDEX, &code, &size,
+				WINHTTP_NO_HEADER_INDEX)) {
+		*status = (long)code;
+		rc = http_read_body(hreq, req, body, len, err);
+	} else {
+		uct_win_err(err, UCT_E_NET, GetLastError(), "%s", req->url);
+	}
+	free(headers);
+	free(hdr);
+	return rc;
+}
+
+int uct_http_get(const struct uct_http_get *req, long *status, char **body, size_t *len,
+		 struct uct_err *err)
+{
+	HINTERNET session = NULL, conn = NULL, hreq = NULL;
+	struct uct_win_url u;
+	int rc = -1;
+
+	*status = 0;
+	*body = NULL;
+	*len = 0;
+	if (uct_win_crack_url(req->url, &u, err) < 0)
+		return -1;
+	if (req->pin != NULL)
+		/* As for a report: fetching unpinned would defeat the pin. */
+		return uct_err_set(err, UCT_E_NET, 0,
+				   "%s: [report] pin is not supported on Windows yet", req->url);
+	if (req->ca_file != NULL)
+		uct_log(UCT_LOG_WARN, "report_ca is not used on Windows: the collector's "
+				      "certificate must chain to the Windows certificate store");
+	session = http_session((DWORD)req->timeout_ms, err);
+	if (session == NULL)
+		return -1;
+	if (req->connect_timeout_ms > 0 && req->connect_timeout_ms < req->timeout_ms)
+		WinHttpSetTimeouts(session, (int)req->timeout_ms, (int)req->connect_timeout_ms,
+				   (int)req->timeout_ms, (int)req->timeout_ms);
+	hreq = http_open(session, L"GET", &u, req->connect_to, &conn);
+	if (hreq == NULL)
+		uct_win_err(err, UCT_E_NET, GetLastError(), "%s", req->url);
+	else
+		rc = http_get_send(hreq, req, status, body, len, err);
 	uct_win_http_close(hreq, conn, session);
 	return rc;
 }

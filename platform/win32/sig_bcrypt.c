@@ -122,6 +122,22 @@ static int sig_import(const unsigned char point[1 + 2 * SIG_P256_LEN], BCRYPT_AL
 		       : -1;
 }
 
+int uct_sig_check_key_p256(const char *pubkey_pem, struct uct_err *err)
+{
+	unsigned char point[1 + 2 * SIG_P256_LEN];
+	BCRYPT_ALG_HANDLE alg = NULL;
+	BCRYPT_KEY_HANDLE key = NULL;
+	int rc = 0;
+
+	if (sig_read_point(pubkey_pem, point) < 0 || sig_import(point, &alg, &key) < 0)
+		rc = uct_err_set(err, UCT_E_CONFIG, 0, "not an ECDSA P-256 public key in PEM");
+	if (key != NULL)
+		BCryptDestroyKey(key);
+	if (alg != NULL)
+		BCryptCloseAlgorithmProvider(alg, 0);
+	return rc;
+}
+
 int uct_sig_verify_p256(const char *pubkey_pem, const void *data, size_t len,
 			const unsigned char *sig_der, size_t sig_len, struct uct_err *err)
 {

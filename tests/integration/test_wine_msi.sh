@@ -101,6 +101,31 @@ check "KEEP_CERTS=1: the record of what was installed stays" [ -d "$PD" ]
 w "$WIN/uccx-trust.exe" remove --quiet >/dev/null || true
 check "the agent (from the build) can still take the kept trust out" [ -z "$(listed)" ]
 
+# ---- TRUST_URL and TRUST_KEY: the collector trust mode --------------------------
+openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl ec -pubout -out "$C/trust.pub" 2>/dev/null
+msi /i 'C:\uccx-trust.msi' NODES=uccx1.lab.example TRUST_URL=https://collector.lab.example/api/v1/trust \
+	'TRUST_KEY=C:\trust.pub'
+check "install with TRUST_URL and TRUST_KEY exits 0" [ "$RC" -eq 0 ]
+ini=$(tr -d '\r' <"$PD/agent.ini" 2>/dev/null || true)
+check "agent.ini: [trust] mode = collector with url from TRUST_URL" \
+	eval 'sed -n "/^\[trust\]/,/^\[/p" <<<"$ini" | grep -qx "mode = collector" &&
+		sed -n "/^\[trust\]/,/^\[/p" <<<"$ini" | grep -qx "url = https://collector.lab.example/api/v1/trust"'
+check "agent.ini: key_file is TRUST_KEY's copy next to it, the same key" \
+	eval 'grep -qx "key_file = C:\\\\ProgramData\\\\uccx-trust\\\\trust.pub" <<<"$ini" &&
+		cmp -s "$C/trust.pub" "$PD/trust.pub"'
+check "the agent reads it in collector mode (check exits 1, not 2)" \
+	eval 'w "$PF/uccx-trust.exe" check --connect-timeout 2 --timeout 4 >/dev/null; [ $? -eq 1 ]'
+msi /x 'C:\uccx-trust.msi'
+check "uninstall after the collector trust mode exits 0" [ "$RC" -eq 0 ]
+rm -rf "$PD"
+openssl ecparam -name secp384r1 -genkey -noout 2>/dev/null | openssl ec -pubout -out "$C/p384.pub" 2>/dev/null
+msi /i 'C:\uccx-trust.msi' NODES=uccx1.lab.example TRUST_URL=https://collector.lab.example/api/v1/trust \
+	'TRUST_KEY=C:\p384.pub'
+check "TRUST_KEY not a P-256 key: msiexec fails (exit $RC), no agent.ini, the reason logged" \
+	eval '[ "$RC" -ne 0 ] && [ ! -e "$PD/agent.ini" ] &&
+		grep -q "is not an ECDSA P-256 public key" <(tr -d "\r" <"$PD/setup.log")'
+rm -rf "$PD"
+
 # ---- a bad property fails the install and leaves nothing --------------------------
 rm -rf "$PD"
 msi /i 'C:\uccx-trust.msi' NODES="uccx1.lab.example bad;host!"

@@ -4,14 +4,18 @@
 # on the same files: keys from `openssl ecparam`, documents signed by
 # `openssl dgst -sha256 -sign` over Python's canonical bytes
 # (tests/tools/sign_trustdoc.py). Both must accept and refuse alike, for
-# the same reason, with the same output.
+# the same reason, with the same output. Then the Windows trust source
+# (uct-trustsrc.exe: WinHTTP and BCrypt) against the real collector: the
+# document fetched and kept, a tampered one and another key refused, the
+# kept one used when the collector is stopped.
 . "$(dirname "$0")/lib.sh"
 
 W_ERR=/dev/null
 . "$(dirname "$0")/wine_lib.sh"
 LIN=$BUILD/uct-trustcheck
 WEXE=$WIN/uct-trustcheck.exe
-wine_require "$WEXE" "$LIN"
+TSW=$WIN/uct-trustsrc.exe
+wine_require "$WEXE" "$LIN" "$TSW"
 
 d=$T_WORK/docs
 mkdir -p "$d"
@@ -98,5 +102,51 @@ case_ "a member given twice" dup.json pub.pem 0 "$NOW" "refused malformed"
 case_ "a P-384 key" good.json p384_pub.pem 0 "$NOW" "refused bad-key"
 case_ "an RSA key" good.json rsa_pub.pem 0 "$NOW" "refused bad-key"
 case_ "a private key given as the trust key" good.json key.pem 0 "$NOW" "refused bad-key"
+
+# ---- the trust source under Wine, against the real collector ----
+col_tokens
+ADMIN_TOK=$(cat "$T_WORK/admin.tok")
+cp "$T_WORK/agent.tok" agent.tok
+"$COL" --print-trust-key --signing-key "$d/col.key" >col.pub
+col_start 0 "$T_WORK/col.db" --signing-key "$d/col.key"
+URL=http://127.0.0.1:$COL_PORT/api/v1/trust
+code=$(curl -sS --max-time 20 -o /dev/null -w '%{http_code}' -X POST \
+	-H "Authorization: Bearer $ADMIN_TOK" -H 'Content-Type: application/json' \
+	--data-binary "{\"host\":\"uccx1.example.com\",\"sha256\":\"$FP\",\"force\":true}" \
+	"http://127.0.0.1:$COL_PORT/api/v1/approvals")
+check "an approval is given at the collector" [ "$code" = 201 ]
+wts() { # wts URL [KEY]: the Windows trust source; sets OUT and RC
+	set +e
+	OUT=$(w "$TSW" check --node uccx1.example.com --trust collector --trust-url "$1" \
+		--trust-key "${2:-col.pub}" --report-token-file agent.tok \
+		--state-dir 'C:\uct-trust-state' --connect-timeout 5 --timeout 30)
+	RC=$?
+	set -e
+	echo "# $OUT" | head -2
+}
+wts "$URL"
+check "Windows: the collector's document is fetched and checked with BCrypt" \
+	eval '[ $RC -eq 0 ] && [[ "$OUT" == "ok serial=1 approvals=1 kept=0"* ]]'
+kept_doc=$WINEPREFIX/drive_c/uct-trust-state/trustdoc.json
+check "Windows: it is kept in the state directory" grep -qF "$FP" "$kept_doc"
+# A tampered copy from a plain web server.
+mkdir -p www/api/v1
+sed 's/uccx1\.example\.com/uccx9.example.com/' "$kept_doc" >www/api/v1/trust
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+python3 -m http.server --bind 127.0.0.1 --directory www "$port" >/dev/null 2>&1 &
+www_pid=$!
+for _ in $(seq 100); do curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/api/v1/trust" && break; sleep 0.05; done
+wts "http://127.0.0.1:$port/api/v1/trust"
+kill "$www_pid" 2>/dev/null || true
+check "Windows: a tampered document is refused: bad signature" \
+	eval '[ $RC -eq 1 ] && [[ "$OUT" == "refused bad-signature: the collector'"'"'s trust document is refused"* ]]'
+wts "$URL" other_pub.pem
+check "Windows: another key is refused: bad signature" \
+	eval '[ $RC -eq 1 ] && [[ "$OUT" == "refused bad-signature:"* ]]'
+col_stop
+wts "$URL"
+check "Windows: the collector stopped: the kept document is used" \
+	eval '[ $RC -eq 0 ] && [[ "$OUT" == "ok serial=1 approvals=1 kept=1"* ]] &&
+		grep -qF "problem: the collector cannot be reached" <<<"$OUT"'
 cd /
 finish

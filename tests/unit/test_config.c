@@ -12,6 +12,7 @@
 #include "check_main.h"
 #include "config.h"
 #include "platform.h"
+#include "testsig.h"
 
 static char ini_path[512];
 
@@ -248,7 +249,7 @@ static const struct {
 	 "%s:4: pinned mode needs at least one pin: add pins = ... to [trust] or give --pin "
 	 "SHA256 (or approve a CA with --ca-file)"},
 	{"[uccx]\nnodes = a.example.com\n[trust]\nmode = trusting\n",
-	 "%s:4: unknown trust mode 'trusting' (modes: tofu, pinned)"},
+	 "%s:4: unknown trust mode 'trusting' (modes: tofu, pinned, collector)"},
 	{"[uccx]\nnodes = a.example.com\n[agent]\nroles = agents\n",
 	 "%s:4: unknown role 'agents' (roles: agent, supervisor, reporting, admin, all)"},
 	{"[uccx]\nnodes = a.example.com\n[agent]\nroles =\n",
@@ -369,7 +370,8 @@ static const struct {
 	{"--timeout", "", "' is not a number of seconds (e.g. 5 or 2.5)"},
 	{"--connect-to", "", "(e.g. uccx1.example.com:8445:127.0.0.1:8445)"},
 	{"--role", "", "(roles: agent, supervisor, reporting, admin, all)"},
-	{"--trust", "", "(modes: tofu, pinned)"},
+	{"--trust", "", "(modes: tofu, pinned, collector)"},
+	{"--trust-url", "https://", "contains white space or control characters"},
 	{"--pin", "", "-in cert.pem)"},
 	{"--report-pin", "", "(44 characters, see the manual page)"},
 	{"--browser", "", "(browsers: chromium, firefox, system)"},
@@ -479,6 +481,138 @@ START_TEST(example_file_loads)
 }
 END_TEST
 
+#define KEY_FIX                                                                                  \
+	"give the file that 'uccx-trust-collector --print-trust-key --signing-key FILE' prints " \
+	"on the collector"
+
+/* Collector mode from the flags and from the file: the key is read and
+ * checked when the configuration loads; other modes never read it. */
+START_TEST(collector_mode_loads)
+{
+	char pub[512], text[1024];
+	struct uct_config cfg;
+	struct uct_err err;
+	void *key;
+
+	snprintf(pub, sizeof(pub), "%s", uct_check_path("trust.pub"));
+	key = uct_testsig_key("P-256", pub);
+	ck_assert_msg(load(&cfg, &err, "check", "--node", "a.example.com", "--trust", "collector",
+			   "--trust-url", "https://col.example.com:8443/api/v1/trust",
+			   "--trust-key", pub, NULL) == 0,
+		      "%s", err.msg);
+	ck_assert_int_eq(cfg.mode, UCT_MODE_COLLECTOR);
+	ck_assert_str_eq(cfg.trust_url, "https://col.example.com:8443/api/v1/trust");
+	ck_assert_str_eq(cfg.trust_key_file, pub);
+	ck_assert_ptr_nonnull(cfg.trust_key_pem);
+	ck_assert(strncmp(cfg.trust_key_pem, "-----BEGIN PUBLIC KEY-----", 26) == 0);
+	uct_config_free(&cfg);
+
+	snprintf(text, sizeof(text),
+		 "[uccx]\nnodes = a.example.com\n[trust]\nmode = Collector\n"
+		 "url = http://127.0.0.1:9/api/v1/trust\nkey_file = %s\n",
+		 pub);
+	write_ini(text);
+	ck_assert_msg(load(&cfg, &err, "install", "--config", ini_path, NULL) == 0, "%s", err.msg);
+	ck_assert_int_eq(cfg.mode, UCT_MODE_COLLECTOR);
+	ck_assert_str_eq(cfg.trust_url, "http://127.0.0.1:9/api/v1/trust");
+	ck_assert_ptr_nonnull(cfg.trust_key_pem);
+	uct_config_free(&cfg);
+
+	/* The flag's URL over the file's; tofu never reads a key. */
+	ck_assert_int_eq(load(&cfg, &err, "check", "--config", ini_path, "--trust-url",
+			      "https://other.example.com/api/v1/trust", NULL),
+			 0);
+	ck_assert_str_eq(cfg.trust_url, "https://other.example.com/api/v1/trust");
+	uct_config_free(&cfg);
+	ck_assert_int_eq(load(&cfg, &err, "check", "--node", "a.example.com", "--trust-key",
+			      "/nonexistent/trust.pub", NULL),
+			 0);
+	ck_assert_ptr_null(cfg.trust_key_pem);
+	uct_config_free(&cfg);
+	uct_testsig_free_key(key);
+}
+END_TEST
+
+/* What collector mode refuses, each with the key or setting and the fix;
+ * "%s" is the file (or key) path. */
+START_TEST(collector_mode_refusals)
+{
+	char p256[512], p384[512], want[2048], text[1024];
+	struct uct_config cfg;
+	struct uct_err err;
+	void *k1, *k2;
+
+	snprintf(p256, sizeof(p256), "%s", uct_check_path("p256.pub"));
+	snprintf(p384, sizeof(p384), "%s", uct_check_path("p384.pub"));
+	k1 = uct_testsig_key("P-256", p256);
+	k2 = uct_testsig_key("P-384", p384);
+
+	ck_assert_int_eq(load(&cfg, &err, "check", "--node", "a.example.com", "--trust",
+			      "collector", "--trust-key", p256, NULL),
+			 -1);
+	ck_assert_int_eq(err.code, UCT_E_CONFIG);
+	ck_assert_str_eq(err.msg,
+			 "--trust collector: collector mode needs the address of the "
+			 "collector's trust document: set url = in [trust] or give "
+			 "--trust-url (e.g. https://collector.example.com:8443/api/v1/trust)");
+	uct_config_free(&cfg);
+
+	ck_assert_int_eq(load(&cfg, &err, "check", "--node", "a.example.com", "--trust",
+			      "collector", "--trust-url", "https://c.example.com/api/v1/trust",
+			      NULL),
+			 -1);
+	ck_assert_str_eq(err.msg,
+			 "--trust collector: collector mode needs the collector's public "
+			 "key: set key_file = in [trust] or give --trust-key FILE; " KEY_FIX);
+	uct_config_free(&cfg);
+
+	ck_assert_int_eq(load(&cfg, &err, "check", "--node", "a.example.com", "--trust",
+			      "collector", "--trust-url", "https://c.example.com/api/v1/trust",
+			      "--trust-key", "/nonexistent/trust.pub", NULL),
+			 -1);
+	ck_assert_int_eq(err.code, UCT_E_CONFIG);
+	ck_assert_str_eq(err.msg,
+			 "--trust-key: cannot read /nonexistent/trust.pub: No such file or "
+			 "directory; " KEY_FIX);
+	uct_config_free(&cfg);
+
+	ck_assert_int_eq(load(&cfg, &err, "check", "--node", "a.example.com", "--trust",
+			      "collector", "--trust-url", "https://c.example.com/api/v1/trust",
+			      "--trust-key", p384, NULL),
+			 -1);
+	snprintf(
+		want, sizeof(want),
+		"--trust-key: the trust key '%s' is not an ECDSA P-256 public key in PEM; " KEY_FIX,
+		p384);
+	ck_assert_str_eq(err.msg, want);
+	uct_config_free(&cfg);
+
+	/* In the file, the key's line is named. */
+	snprintf(text, sizeof(text),
+		 "[uccx]\nnodes = a.example.com\n[trust]\nmode = collector\n"
+		 "url = https://c.example.com/api/v1/trust\nkey_file = %s\n",
+		 ini_path);
+	write_ini(text);
+	ck_assert_int_eq(load(&cfg, &err, "check", "--config", ini_path, NULL), -1);
+	snprintf(want, sizeof(want),
+		 "%s:6: the trust key '%s' is not an ECDSA P-256 public key in PEM; " KEY_FIX,
+		 ini_path, ini_path);
+	ck_assert_str_eq(err.msg, want);
+	uct_config_free(&cfg);
+
+	ck_assert_int_eq(load(&cfg, &err, "check", "--node", "a.example.com", "--trust-url",
+			      "ftp://c.example.com/trust", NULL),
+			 -1);
+	ck_assert_int_eq(err.code, UCT_E_USAGE);
+	ck_assert_str_eq(err.msg,
+			 "--trust-url: 'ftp://c.example.com/trust' is not an http or https "
+			 "URL (e.g. https://collector.example.com:8443/api/v1/trust)");
+	uct_config_free(&cfg);
+	uct_testsig_free_key(k1);
+	uct_testsig_free_key(k2);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("config");
@@ -497,5 +631,7 @@ int main(void)
 	tcase_add_loop_test(tc, huge_values_keep_the_reason, 0,
 			    sizeof(huge_cases) / sizeof(huge_cases[0]));
 	tcase_add_test(tc, example_file_loads);
+	tcase_add_test(tc, collector_mode_loads);
+	tcase_add_test(tc, collector_mode_refusals);
 	return uct_check_run(s);
 }
