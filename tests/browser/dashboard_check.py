@@ -21,14 +21,29 @@ SCRAPE = r"""(() => {
   return {
     login_visible: vis('login'), app_visible: vis('app'),
     updated: (document.getElementById('updated') || {}).textContent || '',
-    cards: ['c-hosts', 'c-problems', 'c-endpoints', 'c-multi'].map((i) => document.getElementById(i).textContent),
-    hosts: rows('hosts'), endpoints: rows('eps'),
+    cards: ['c-hosts', 'c-problems', 'c-endpoints', 'c-multi', 'c-pending'].map((i) => document.getElementById(i).textContent),
+    hosts: rows('hosts'),
+    // One entry per certificate seen at an endpoint, and the endpoints in order.
+    fps: Array.from(document.querySelectorAll('#eps tr.fp')).map((tr) => {
+      const td = (c) => tr.querySelector('td.' + c);
+      return { url: tr.dataset.url, sha256: tr.dataset.sha256, pcs: td('pcs').innerText.trim(),
+               pcs_warn: td('pcs').classList.contains('warn'), status: td('status').innerText.trim(),
+               probe: td('probe').innerText.trim(),
+               buttons: Array.from(tr.querySelectorAll('td.acts button')).map((b) => b.innerText.trim()) };
+    }),
+    endpoints: Array.from(document.querySelectorAll('#eps td.url')).map(
+      (td) => [td.querySelector('div').textContent, (td.querySelector('b') || {}).textContent || '', td.rowSpan]),
+    approvals: rows('approvals'),
+    approvals_active: document.querySelectorAll('#approvals tr.active').length,
+    audit: rows('audit'),
+    msg: document.getElementById('msg').innerText,
+    modal_visible: vis('modal'),
     chart_bars: chart ? chart.querySelectorAll('rect').length : 0,
     chart_labels: chart ? Array.from(chart.querySelectorAll('text')).map((t) => t.textContent) : [],
     chart_colours: chart ? Array.from(chart.querySelectorAll('rect')).map((r) => r.getAttribute('fill')) : [],
     token_in_storage: sessionStorage.getItem('uct-admin') !== null,
     title: document.title,
-    injected: document.querySelectorAll('#app img, #app script, #app iframe').length,
+    injected: document.querySelectorAll('#app img, #app script, #app iframe, #modal img, #modal script').length,
     overflow_x: document.documentElement.scrollWidth > document.documentElement.clientWidth,
   };
 })()"""
@@ -48,6 +63,19 @@ def wait_for(b, expr, timeout):
             return True
         time.sleep(0.1)
     return False
+
+
+# Endpoints as the probe will report them (probe_seen true, false, absent)
+# and one whose URL is markup, rendered by the page's own function.
+SYNTHETIC = [
+    {"url": "https://uccx9.lab.example:8445/", "hosts": 4, "hosts_without_certificate": 0, "fingerprints_total": 2,
+     "several_fingerprints": True, "flag": "rotation or man in the middle",
+     "fingerprints": [{"sha256": "AA:" * 31 + "AA", "hosts": 3, "not_after": None, "probe_seen": True},
+                      {"sha256": "BB:" * 31 + "BB", "hosts": 1, "not_after": None, "probe_seen": False}]},
+    {"url": "https://<img src=x onerror=\"document.title='ep'\">.lab.example/", "hosts": 1,
+     "hosts_without_certificate": 0, "fingerprints_total": 1, "several_fingerprints": False,
+     "fingerprints": [{"sha256": "CC:" * 31 + "CC", "hosts": 1, "not_after": None}]},
+]
 
 
 def main():
@@ -99,6 +127,11 @@ def main():
               page_title: document.title,
               injected: document.querySelectorAll('#app img, #app script, #app iframe').length,
             }))()""")
+        # The probe's column and a hostile URL, then the real fleet again.
+        evaluate(b, "renderEndpoints(%s), true" % json.dumps(SYNTHETIC))
+        result["synthetic"] = evaluate(b, SCRAPE)
+        evaluate(b, "refresh().catch(() => {}), true")
+        wait_for(b, "document.querySelectorAll('#eps tr.fp').length > 4", 10)
         # Full page: grow the viewport to the content, then capture.
         metrics = b.call("Page.getLayoutMetrics")
         size = metrics.get("cssContentSize") or metrics.get("contentSize")

@@ -3,7 +3,8 @@
 # fleet (the agent's own --json reports from several PCs: trusted ones, one
 # never installed, one behind a different certificate on one port) is posted
 # to a real collector; the page is opened, given the admin token through its
-# form, and must show the fleet. Saves build/artifacts/dashboard.png.
+# form, and must show the fleet, each certificate with how many PCs see it
+# and its approval. Saves build/artifacts/dashboard.png.
 set -euo pipefail
 
 main() {
@@ -97,19 +98,34 @@ PY
 	done
 	check "seven reports accepted" test "$posted" -eq 7
 
+	# The two certificates of uccx1:8445 as the API counts them: six PCs
+	# see lab A's, one (behind lab B) another.
+	local ep=https://uccx1.lab.example:8445/ fps major minor
+	fps=$(curl -sS --max-time 20 -H "Authorization: Bearer $(cat "$W/admin.tok")" \
+		"$url/api/v1/endpoints?limit=500" | python3 -c '
+import json, sys
+e = [e for e in json.load(sys.stdin)["endpoints"] if e["url"] == sys.argv[1]][0]
+f = sorted(e["fingerprints"], key=lambda f: -f["hosts"])
+print(f[0]["sha256"], f[1]["sha256"], f[0]["hosts"], f[1]["hosts"])' "$ep")
+	read -r major minor n_major n_minor <<<"$fps"
+	check "the API: uccx1:8445 seen by 6 PCs with one certificate, 1 with another" \
+		test "$n_major:$n_minor" = 6:1
+	# A note as hostile as a person can type: markup and an override.
+	local note=$'<img src=x onerror="document.title=\'note\'"> change 4711 \u202e'
+
 	# ---- the browser ----
 	mkdir -p "$BUILD/artifacts"
 	local png=$BUILD/artifacts/dashboard.png
 	rm -f "$png"
-	timeout 120 python3 "$here/dashboard_check.py" --url "$url/" --token-file "$W/admin.tok" \
+	timeout 180 python3 "$here/dashboard_check.py" --url "$url/" --token-file "$W/admin.tok" \
 		--work "$W/browser" --png "$png" --open-host "$hostile" >"$W/page.json" 2>"$W/page.err" || true
-	py() { HOSTILE=$hostile python3 -c "import json,os,sys; r=json.load(open('$W/page.json')); p=r.get('page') or {}; d=r.get('detail') or {}; H=os.environ['HOSTILE']; sys.exit(0 if ($1) else 1)" 2>/dev/null; }
+	py() { HOSTILE=$hostile MAJ=$major MIN=$minor EP=$ep NOTE=$note python3 -c "import json,os,sys; r=json.load(open('$W/page.json')); p=r.get('page') or {}; d=r.get('detail') or {}; fl=r.get('flow') or {}; H=os.environ['HOSTILE']; MAJ=os.environ['MAJ']; MIN=os.environ['MIN']; EP=os.environ['EP']; NOTE=os.environ['NOTE']; ESC=NOTE.replace(chr(0x202e), chr(92) + 'u202e'); HP='uccx1.lab.example:8445'; sys.exit(0 if ($1) else 1)" 2>/dev/null; }
 	check "Chromium ran the page without a driver error" py "'error' not in r and r.get('browser')"
 	check "the page asks for the admin token first" py "r.get('asked_for_token')"
 	check "after typing the token the fleet loads" py "r.get('loaded') and p['app_visible'] and not p['login_visible']"
 	check "the token is kept in sessionStorage" py "p['token_in_storage']"
-	check "the cards count 7 hosts, 2 with problems, 13 endpoints, 2 with several fingerprints" \
-		py "p['cards'] == ['7', '2', '13', '2']"
+	check "the cards count 7 hosts, 2 with problems, 13 endpoints, 2 with several fingerprints, 15 certificates not approved" \
+		py "p['cards'] == ['7', '2', '13', '2', '15']"
 	check "every host is listed, the markup one as text" py "sorted(h[0] for h in p['hosts']) == sorted(['agent-pc-01.corp.example', 'agent-pc-02.corp.example', 'supervisor-pc-01.corp.example', 'agent-pc-03.corp.example', 'agent-pc-17.corp.example', 'branch-pc-04.corp.example', H])"
 	check "no markup from a report became an element or ran" \
 		py "p['injected'] == 0 and d.get('injected') == 0 and p['title'] == d.get('page_title') == 'uccx-trust collector'"
@@ -121,9 +137,19 @@ PY
 		py "{h[0] for h in p['hosts'][:2]} == {'agent-pc-17.corp.example', 'branch-pc-04.corp.example'} and all(h[1] == 'problem' for h in p['hosts'][:2]) and all(h[1] == 'trusted' for h in p['hosts'][2:])"
 	check "the never-installed host shows 13 of 13 endpoints not trusted" \
 		py "any(h[0] == 'agent-pc-17.corp.example' and h[2] == '13 / 13' for h in p['hosts'])"
-	check "the endpoint seen with two certificates is flagged, first" \
-		py "p['endpoints'][0][0].startswith('https://uccx1.lab.example:8445/') and 'man in the middle' in p['endpoints'][0][3] and p['endpoints'][0][2].count('(') == 2"
-	check "no other endpoint is flagged" py "all(e[3] == '' for e in p['endpoints'][2:])"
+	check "the endpoints seen with two certificates are flagged, first, a row per certificate" \
+		py "[e[0] for e in p['endpoints'][:2]] == [EP, EP + 'cfadmin'] and all('man in the middle' in e[1] and e[2] == 2 for e in p['endpoints'][:2])"
+	check "no other endpoint is flagged" py "all(e[1] == '' for e in p['endpoints'][2:]) and len(p['endpoints']) == 13"
+	check "each certificate: how many of the PCs see it, not approved, an Approve button" \
+		py "[(f['sha256'], f['pcs'], f['pcs_warn'], f['status'], f['buttons']) for f in p['fps'] if f['url'] == EP] == [(MAJ, '6 of 7 PCs', False, 'not approved', ['Approve']), (MIN, '1 of 7 PCs', True, 'not approved', ['Approve'])]"
+	check "without a probe, no probe column is filled" py "all(f['probe'] == '' for f in p['fps'])"
+	check "nothing approved yet: the approvals table and the audit log say so" \
+		py "p['approvals_active'] == 0 and 'Nothing approved yet.' in p['approvals'][0] and 'No approval given or revoked yet.' in p['audit'][0]"
+
+	check "the probe's view is shown when the API has it: sees it, does not, nothing" \
+		py "[(f['sha256'][:2], f['probe']) for f in r['synthetic']['fps']] == [('AA', 'probe sees it'), ('BB', 'probe does not'), ('CC', '')]"
+	check "a markup endpoint URL is shown as text" \
+		py "r['synthetic']['endpoints'][1][0].startswith('https://<img src=x') and r['synthetic']['injected'] == 0 and r['synthetic']['title'] == 'uccx-trust collector'"
 	check "the expiry chart has a bar per certificate, the 20-day one first in orange" \
 		py "p['chart_bars'] >= 4 and p['chart_colours'][0] == '#d97a00' and 'uccx1.lab.example:8445' in p['chart_labels'][0]"
 	check "nothing overflows sideways at 1280 px" py "not p['overflow_x']"
