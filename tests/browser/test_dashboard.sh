@@ -3,8 +3,12 @@
 # fleet (the agent's own --json reports from several PCs: trusted ones, one
 # never installed, one behind a different certificate on one port) is posted
 # to a real collector; the page is opened, given the admin token through its
-# form, and must show the fleet, each certificate with how many PCs see it
-# and its approval. Saves build/artifacts/dashboard.png.
+# form, and must show the fleet. Then, by mouse clicks: the certificate most
+# PCs see at that port is approved with a note, the one a single PC sees
+# brings the man-in-the-middle warning (dismissed, then accepted) and is
+# revoked; the API, the approvals table and the audit log must agree, and an
+# agent's token is refused with the reason shown. Saves
+# build/artifacts/dashboard.png.
 set -euo pipefail
 
 main() {
@@ -118,7 +122,9 @@ print(f[0]["sha256"], f[1]["sha256"], f[0]["hosts"], f[1]["hosts"])' "$ep")
 	local png=$BUILD/artifacts/dashboard.png
 	rm -f "$png"
 	timeout 180 python3 "$here/dashboard_check.py" --url "$url/" --token-file "$W/admin.tok" \
-		--work "$W/browser" --png "$png" --open-host "$hostile" >"$W/page.json" 2>"$W/page.err" || true
+		--work "$W/browser" --png "$png" --open-host "$hostile" --approve-url "$ep" \
+		--majority "$major" --minority "$minor" --note "$note" --agent-token-file "$W/agent.tok" \
+		>"$W/page.json" 2>"$W/page.err" || true
 	py() { HOSTILE=$hostile MAJ=$major MIN=$minor EP=$ep NOTE=$note python3 -c "import json,os,sys; r=json.load(open('$W/page.json')); p=r.get('page') or {}; d=r.get('detail') or {}; fl=r.get('flow') or {}; H=os.environ['HOSTILE']; MAJ=os.environ['MAJ']; MIN=os.environ['MIN']; EP=os.environ['EP']; NOTE=os.environ['NOTE']; ESC=NOTE.replace(chr(0x202e), chr(92) + 'u202e'); HP='uccx1.lab.example:8445'; sys.exit(0 if ($1) else 1)" 2>/dev/null; }
 	check "Chromium ran the page without a driver error" py "'error' not in r and r.get('browser')"
 	check "the page asks for the admin token first" py "r.get('asked_for_token')"
@@ -146,10 +152,46 @@ print(f[0]["sha256"], f[1]["sha256"], f[0]["hosts"], f[1]["hosts"])' "$ep")
 	check "nothing approved yet: the approvals table and the audit log say so" \
 		py "p['approvals_active'] == 0 and 'Nothing approved yet.' in p['approvals'][0] and 'No approval given or revoked yet.' in p['audit'][0]"
 
+	# ---- approving and revoking, by clicks ----
+	check "Approve on the certificate most PCs see asks, without a warning" \
+		py "fl['major_modal']['visible'] and fl['major_modal']['warning'] == '' and fl['major_modal']['ok'] == 'Approve' and MAJ in fl['major_modal']['body'] and '6 of 7 PCs' in fl['major_modal']['body']"
+	check "the approval is in the table: HOST:PORT, the certificate, the note as text, who, active" \
+		py "fl['major_done'] and [c[1:5] + [c[6]] for c in fl['after_major']['approvals']] == [[HP, MAJ, ESC, 'token 1', 'active']]"
+	check "and in the audit log" \
+		py "[c[1:] for c in fl['after_major']['audit']] == [['approve', fl['after_major']['approvals'][0][0], 'token 1', HP, ESC]]"
+	check "the certificate shows approved at both paths of the port, with a Revoke button" \
+		py "[(f['url'], f['status'].startswith('approved: #'), f['buttons'][1:]) for f in fl['after_major']['fps'] if f['sha256'] == MAJ and f['url'].startswith(EP)] == [(EP, True, ['Revoke ' + fl['after_major']['approvals'][0][0]]), (EP + 'cfadmin', True, ['Revoke ' + fl['after_major']['approvals'][0][0]])]"
+	check "the other certificate stays not approved, its endpoint first" \
+		py "[f['status'] for f in fl['after_major']['fps'] if f['sha256'] == MIN] == ['not approved'] * 2 and fl['after_major']['endpoints'][0][0] == EP"
+	check "approving the same again shows the collector's refusal in the dialog" \
+		py "'already says this' in fl['again_modal']['error']"
+	check "Approve on the certificate one PC sees warns of a man in the middle first" \
+		py "'Possible man in the middle' in fl['minor_modal']['warning'] and 'Only 1 of the 7 PCs at ' + HP in fl['minor_modal']['warning'] and fl['minor_modal']['ok'] == 'Approve anyway'"
+	check "dismissing the warning approves nothing" \
+		py "not fl['after_dismiss']['modal_visible'] and fl['after_dismiss']['approvals_active'] == 1 and len(fl['after_dismiss']['audit']) == 1"
+	check "accepting it approves the certificate for every port of the host" \
+		py "fl['minor_done'] and fl['after_minor']['approvals'][0][1:3] == ['every port of uccx1.lab.example', MIN]"
+	check "Revoke asks, then the table shows it revoked and the log has approve, approve, revoke" \
+		py "fl['revoke_done'] and fl['revoke_modal']['title'] == 'Revoke approval ' + fl['after_minor']['approvals'][0][0] and fl['after_revoke']['approvals'][0][6].startswith('revoked by token 1 at ') and [c[1] for c in fl['after_revoke']['audit']] == ['revoke', 'approve', 'approve']"
+	check "after the revocation the certificate is not approved again, and the page says what it did" \
+		py "[f['status'] for f in fl['after_revoke']['fps'] if f['sha256'] == MIN] == ['not approved'] * 2 and 'revoked' in fl['after_revoke']['msg']"
+	check "no markup from a note became an element or ran" \
+		py "fl['after_revoke']['injected'] == 0 and fl['after_revoke']['title'] == 'uccx-trust collector'"
+	local approvals
+	approvals=$(curl -sS --max-time 20 -H "Authorization: Bearer $(cat "$W/admin.tok")" "$url/api/v1/approvals")
+	check "the API has what was clicked: the endpoint approval with its note, the host one revoked" \
+		env NOTE="$note" MAJ="$major" MIN="$minor" python3 -c '
+import json, os, sys
+a = json.loads(sys.argv[1])["approvals"]
+got = [(x["kind"], x.get("endpoint") or x.get("host"), x["sha256"], x["note"], x["active"]) for x in a]
+assert got == [("host", "uccx1.lab.example", os.environ["MIN"], "", False),
+               ("endpoint", "uccx1.lab.example:8445", os.environ["MAJ"], os.environ["NOTE"], True)], got' "$approvals"
 	check "the probe's view is shown when the API has it: sees it, does not, nothing" \
 		py "[(f['sha256'][:2], f['probe']) for f in r['synthetic']['fps']] == [('AA', 'probe sees it'), ('BB', 'probe does not'), ('CC', '')]"
 	check "a markup endpoint URL is shown as text" \
 		py "r['synthetic']['endpoints'][1][0].startswith('https://<img src=x') and r['synthetic']['injected'] == 0 and r['synthetic']['title'] == 'uccx-trust collector'"
+	check "an agent token is refused with the collector's reason shown, and not kept" \
+		py "'not an admin token' in fl['agent']['error'] and 'needs an admin token' in fl['agent']['error'] and fl['agent']['login_visible'] and not fl['agent']['app_visible'] and not fl['agent']['token_in_storage']"
 	check "the expiry chart has a bar per certificate, the 20-day one first in orange" \
 		py "p['chart_bars'] >= 4 and p['chart_colours'][0] == '#d97a00' and 'uccx1.lab.example:8445' in p['chart_labels'][0]"
 	check "nothing overflows sideways at 1280 px" py "not p['overflow_x']"
