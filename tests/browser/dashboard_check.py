@@ -97,6 +97,12 @@ def type_text(b, element_id, text):
     b.call("Input.insertText", {"text": text})
 
 
+def press_enter(b):
+    for kind in ("keyDown", "keyUp"):
+        b.call("Input.dispatchKeyEvent", {"type": kind, "key": "Enter", "code": "Enter",
+                                          "windowsVirtualKeyCode": 13, "text": "\r" if kind == "keyDown" else ""})
+
+
 def approve_flow(b, args, steps):
     """Approve the majority certificate, meet the warning for the minority
     one (dismiss it, then accept it), and revoke that approval again."""
@@ -126,9 +132,14 @@ def approve_flow(b, args, steps):
     wait_for(b, MODAL_SHUT, 5)
     time.sleep(0.5)
     steps["after_dismiss"] = evaluate(b, SCRAPE)
-    # 4. Accepted, for every port of the host.
+    # 4. Enter in the note does not get past the warning; a click on
+    # "Approve anyway" does, for every port of the host.
     click(b, fp_button(url, minor, "approve"))
     wait_for(b, MODAL_OPEN, 5)
+    type_text(b, "m-note", "renewal rolled out to one PC first")
+    press_enter(b)
+    time.sleep(0.5)
+    steps["enter_past_warning"] = evaluate(b, "[document.querySelectorAll('#approvals tr.active').length, %s]" % MODAL_OPEN)
     click(b, "document.querySelector('#m-body input[value=host]')")
     click(b, "document.getElementById('m-ok')")
     steps["minor_done"] = wait_for(b, MODAL_SHUT + " && document.querySelectorAll('#approvals tr.active').length === 2", 10)
@@ -161,9 +172,7 @@ def agent_token_flow(b, token, steps):
     click(b, "document.getElementById('logout')")
     wait_for(b, "!document.getElementById('login').classList.contains('hidden')", 5)
     type_text(b, "token", token)
-    for kind in ("keyDown", "keyUp"):
-        b.call("Input.dispatchKeyEvent", {"type": kind, "key": "Enter", "code": "Enter",
-                                          "windowsVirtualKeyCode": 13, "text": "\r" if kind == "keyDown" else ""})
+    press_enter(b)
     wait_for(b, "document.getElementById('loginerr').textContent !== ''", 10)
     steps["agent"] = evaluate(b, """(() => ({ error: document.getElementById('loginerr').textContent,
       login_visible: !document.getElementById('login').classList.contains('hidden'),

@@ -169,8 +169,9 @@ print(f[0]["sha256"], f[1]["sha256"], f[0]["hosts"], f[1]["hosts"])' "$ep")
 		py "'Possible man in the middle' in fl['minor_modal']['warning'] and 'Only 1 of the 7 PCs at ' + HP in fl['minor_modal']['warning'] and fl['minor_modal']['ok'] == 'Approve anyway'"
 	check "dismissing the warning approves nothing" \
 		py "not fl['after_dismiss']['modal_visible'] and fl['after_dismiss']['approvals_active'] == 1 and len(fl['after_dismiss']['audit']) == 1"
+	check "Enter in the note does not get past the warning" py "fl['enter_past_warning'] == [1, True]"
 	check "accepting it approves the certificate for every port of the host" \
-		py "fl['minor_done'] and fl['after_minor']['approvals'][0][1:3] == ['every port of uccx1.lab.example', MIN]"
+		py "fl['minor_done'] and fl['after_minor']['approvals'][0][1:4] == ['every port of uccx1.lab.example', MIN, 'renewal rolled out to one PC first']"
 	check "Revoke asks, then the table shows it revoked and the log has approve, approve, revoke" \
 		py "fl['revoke_done'] and fl['revoke_modal']['title'] == 'Revoke approval ' + fl['after_minor']['approvals'][0][0] and fl['after_revoke']['approvals'][0][6].startswith('revoked by token 1 at ') and [c[1] for c in fl['after_revoke']['audit']] == ['revoke', 'approve', 'approve']"
 	check "after the revocation the certificate is not approved again, and the page says what it did" \
@@ -184,7 +185,7 @@ print(f[0]["sha256"], f[1]["sha256"], f[0]["hosts"], f[1]["hosts"])' "$ep")
 import json, os, sys
 a = json.loads(sys.argv[1])["approvals"]
 got = [(x["kind"], x.get("endpoint") or x.get("host"), x["sha256"], x["note"], x["active"]) for x in a]
-assert got == [("host", "uccx1.lab.example", os.environ["MIN"], "", False),
+assert got == [("host", "uccx1.lab.example", os.environ["MIN"], "renewal rolled out to one PC first", False),
                ("endpoint", "uccx1.lab.example:8445", os.environ["MAJ"], os.environ["NOTE"], True)], got' "$approvals"
 	check "the probe's view is shown when the API has it: sees it, does not, nothing" \
 		py "[(f['sha256'][:2], f['probe']) for f in r['synthetic']['fps']] == [('AA', 'probe sees it'), ('BB', 'probe does not'), ('CC', '')]"
