@@ -519,24 +519,35 @@ err:
 
 /* ---- POST /api/v1/reports ---- */
 
+/*
+ * The body's declared length: -1 past the limit, so that it is refused
+ * before any of it is read; otherwise 0, with one allocation of the
+ * declared size instead of doubling as it comes.
+ */
+static int http_body_begin(struct col_server *s, struct MHD_Connection *c, struct http_req *rq)
+{
+	const char *cl =
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	unsigned long long n;
+
+	if (cl == NULL || sscanf(cl, "%llu", &n) != 1)
+		return 0;
+	if (n > s->max_body)
+		return -1;
+	if (n > 0 && (rq->body = malloc((size_t)n + 1)) != NULL)
+		rq->cap = (size_t)n + 1;
+	return 0;
+}
+
 static enum MHD_Result http_report_begin(struct col_server *s, struct MHD_Connection *c,
 					 struct http_req *rq)
 {
-	const char *cl;
-	unsigned long long n;
-
 	if (!http_authorized(c, s->agent))
 		return http_reject(s, c, COL_REJ_UNAUTHORIZED, MHD_HTTP_UNAUTHORIZED,
 				   "a valid agent token is required");
-	/* A declared length past the limit is refused before any of it is read. */
-	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl != NULL && sscanf(cl, "%llu", &n) == 1 && n > s->max_body)
+	if (http_body_begin(s, c, rq) < 0)
 		return http_reject(s, c, COL_REJ_TOO_LARGE, MHD_HTTP_CONTENT_TOO_LARGE,
 				   "the report is larger than the collector accepts");
-	/* One allocation of the declared size instead of doubling as it comes. */
-	if (cl != NULL && sscanf(cl, "%llu", &n) == 1 && n > 0 &&
-	    (rq->body = malloc((size_t)n + 1)) != NULL)
-		rq->cap = (size_t)n + 1;
 	return MHD_YES;
 }
 
@@ -812,9 +823,10 @@ static enum MHD_Result http_dashboard(struct MHD_Connection *c)
 /* ---- approvals and the trust document ---- */
 
 /*
- * Who may change approvals: the admin token's label, or NULL after
- * answering 401 (no token, or one the collector does not know) or 403 (an
- * agent's token: known, but not allowed).
+ * Who is asking on an admin route (every route but the report, the trust
+ * document and the page): the admin token's label, or NULL after answering
+ * 401 (no token, or one the collector does not know) or 403 (an agent's
+ * token: known, but not allowed).
  */
 static const char *http_admin(struct col_server *s, struct MHD_Connection *c,
 			      enum MHD_Result *answered)
@@ -825,8 +837,8 @@ static const char *http_admin(struct col_server *s, struct MHD_Connection *c,
 		return label;
 	if (http_authorized(c, s->agent))
 		*answered = http_error(c, MHD_HTTP_FORBIDDEN,
-				       "this needs an admin token; the agent "
-				       "token only reads /api/v1/trust");
+				       "this needs an admin token; the agent token only "
+				       "sends reports and reads /api/v1/trust");
 	else
 		*answered = http_error(c, MHD_HTTP_UNAUTHORIZED, "a valid admin token is required");
 	return NULL;
@@ -874,6 +886,24 @@ static int http_trust_get(struct col_server *s, struct MHD_Connection *c, const 
 	return 1;
 }
 
+/*
+ * The role is checked as soon as the headers are in, as for a report: a
+ * client without the admin token cannot make the collector wait for, or
+ * buffer, a body.
+ */
+static enum MHD_Result http_approval_begin(struct col_server *s, struct MHD_Connection *c,
+					   struct http_req *rq)
+{
+	enum MHD_Result answered = MHD_NO;
+
+	if (http_admin(s, c, &answered) == NULL)
+		return answered;
+	if (http_body_begin(s, c, rq) < 0)
+		return http_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
+				  "the approval is larger than the collector accepts");
+	return MHD_YES;
+}
+
 static enum MHD_Result http_approval_post(struct col_server *s, struct MHD_Connection *c,
 					  struct http_req *rq)
 {
@@ -917,8 +947,9 @@ static enum MHD_Result http_get(struct col_server *s, struct MHD_Connection *c, 
 		return http_dashboard(c);
 	if (http_trust_get(s, c, url, &answered))
 		return answered;
-	if (!http_authorized(c, s->admin))
-		return http_error(c, MHD_HTTP_UNAUTHORIZED, "a valid admin token is required");
+	/* Every other route, known or not, is the admin's. */
+	if (http_admin(s, c, &answered) == NULL)
+		return answered;
 	if (strcmp(url, API "/hosts") == 0)
 		return http_hosts(s, c);
 	if (strncmp(url, API "/hosts/", sizeof(API "/hosts/") - 1) == 0 &&
@@ -953,6 +984,8 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
 		http_phase(s, c, HTTP_PHASE_BODY);
 		if (is_report)
 			return http_report_begin(s, c, rq);
+		if (is_approval)
+			return http_approval_begin(s, c, rq);
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {

@@ -103,6 +103,26 @@ struct main_secrets {
 	char *cert, *key;
 };
 
+/*
+ * Every PC holds the agent token, so one that is also in the admin file
+ * would let any PC approve certificates for the whole fleet: refused.
+ */
+static int main_tokens_shared(const struct main_secrets *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->agent.n; i++)
+		if (col_tokens_match(&m->admin, m->agent.v[i])) {
+			col_log("error",
+				"token %zu of the agent token file is also an admin token; "
+				"every PC holds the agent token, so give the admins tokens of "
+				"their own",
+				i + 1);
+			return -1;
+		}
+	return 0;
+}
+
 static int main_load_secrets(const struct col_config *cfg, struct main_secrets *m)
 {
 	struct col_err err = {0};
@@ -113,6 +133,8 @@ static int main_load_secrets(const struct col_config *cfg, struct main_secrets *
 		col_log("error", "%s", err.msg);
 		return -1;
 	}
+	if (main_tokens_shared(m) < 0)
+		return -1;
 	if (cfg->signing_key != NULL &&
 	    col_trust_key_load(cfg->signing_key, &m->trust_key, &trust_err) < 0) {
 		col_log("error", "%s", trust_err.msg);
@@ -169,6 +191,19 @@ static int main_probe_start(const struct col_config *cfg, struct col_db *db,
 	return 0;
 }
 
+/*
+ * SIGTERM and SIGINT are taken by sigwait in main_run: every thread started
+ * after this inherits the mask, so none of them is interrupted by them.
+ */
+static void main_block_signals(sigset_t *stop)
+{
+	sigemptyset(stop);
+	sigaddset(stop, SIGTERM);
+	sigaddset(stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 /* Opens the store, serves until SIGTERM or SIGINT, and stops; the exit status. */
 static int main_run(const struct col_config *cfg, const struct main_secrets *m)
 {
@@ -182,14 +217,7 @@ static int main_run(const struct col_config *cfg, const struct main_secrets *m)
 	unsigned port = 0;
 	int sig = 0, rc = 1;
 
-	/* Signals are taken by sigwait below: every thread started from here
-	 * on inherits the mask, so none of them is interrupted by SIGTERM. */
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &stop, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
+	main_block_signals(&stop);
 	col_db_target_display(cfg->db_path, db_shown, sizeof(db_shown));
 	if (col_db_open(cfg->db_path, cfg->sync, &db, &err) < 0) {
 		col_log("error", "database %s: %s", db_shown, err.msg);

@@ -149,7 +149,7 @@ AGENT_TOK=$ADMIN_TOK post "$W/r1.json"
 check "401 for the admin token on the agent endpoint" test "$CODE" = 401
 AGENT_TOK=$AGENT_TOK_SAVE
 get /api/v1/hosts "$AGENT_TOK"
-check "401 for the agent token on the read API" test "$CODE" = 401
+check "403 for the agent token on the read API" test "$CODE" = 403
 get /metrics none
 check "401 for /metrics without the admin token" test "$CODE" = 401
 

@@ -75,20 +75,69 @@ check "a P-384 key is refused: not an ECDSA P-256 key" \
 check "--help documents the signing key and the public key" \
 	bash -c "'$COL' --help | grep -q -- '--signing-key FILE' && '$COL' --help | grep -q -- '--print-trust-key'"
 
+printf '%s\n%s  shared\n' "$ADMIN_TOK" "$AGENT_TOK" >"$W/both.tok"
+set +e
+timeout 20 "$COL" --listen 127.0.0.1:0 --db "$W/refused.db" --agent-token-file "$W/agent.tok" \
+	--admin-token-file "$W/both.tok" 2>"$W/both.log"
+rc=$?
+set -e
+check "a token in both token files is refused at start: any PC could approve" \
+	bash -c "[ $rc -ne 0 ] && grep -qF 'token 1 of the agent token file is also an admin token' '$W/both.log'"
+
 start --signing-key "$KEY"
 
-# ---- token roles, on every route ----
+# ---- token roles, on every admin route ----
+# A wrong token is one of the right length, and a prefix of the admin's.
 for route in "GET /api/v1/approvals" "POST /api/v1/approvals" "DELETE /api/v1/approvals/1" \
-	     "GET /api/v1/audit"; do
+	     "GET /api/v1/audit" "GET /api/v1/audit?limit=1" "GET /api/v1/hosts" \
+	     "GET /api/v1/hosts?order=problems" "GET /api/v1/hosts/agent-pc-01" \
+	     "GET /api/v1/endpoints" "GET /metrics" "HEAD /api/v1/endpoints" \
+	     "GET /api/v1/no-such-route"; do
 	set -- $route
 	call "$1" "$2" "" '{}'
 	c_none=$CODE
 	call "$1" "$2" "not-a-token-of-this-collector" '{}'
 	c_wrong=$CODE
+	call "$1" "$2" "$(tr A-Za-z N-ZA-Mn-za-m <<<"$ADMIN_TOK")" '{}'
+	c_rot=$CODE
+	call "$1" "$2" "${ADMIN_TOK:0:20}" '{}'
+	c_prefix=$CODE
 	call "$1" "$2" "$AGENT_TOK" '{}'
-	check "$route: no token 401, a wrong one 401, the agent token 403" \
-		test "$c_none:$c_wrong:$CODE" = 401:401:403
+	check "$route: no token, a wrong one, one as long, a prefix 401; the agent token 403" \
+		test "$c_none:$c_wrong:$c_rot:$c_prefix:$CODE" = 401:401:401:401:403
 done
+call GET /api/v1/hosts "$AGENT_TOK"
+check "the agent's 403 says what its token is for" \
+	bash -c "grep -qF 'needs an admin token' <<<'$BODY' && grep -qF 'sends reports' <<<'$BODY'"
+call GET /api/v1/hosts ""
+check "a 401 names the admin token" grep -qF 'a valid admin token is required' <<<"$BODY"
+call POST /api/v1/reports "$ADMIN_TOK" '{}'
+check "the admin token cannot send a report: 401" test "$CODE" = 401
+# headers_only TOKEN: the status the collector answers to an approval's
+# headers (1000 bytes announced, none sent) within 3 s, or "none".
+headers_only() {
+	python3 - "$COL_PORT" "$1" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=3)
+auth = "Authorization: Bearer %s\r\n" % sys.argv[2] if sys.argv[2] else ""
+s.sendall(("POST /api/v1/approvals HTTP/1.1\r\nHost: x\r\n%sContent-Type: application/json\r\n"
+           "Content-Length: 1000\r\n\r\n" % auth).encode())
+try:
+    print(s.recv(64).split(b" ")[1].decode())
+except (socket.timeout, IndexError):
+    print("none")
+PY
+}
+check "an approval without a token is refused before its body is read: 401" \
+	test "$(headers_only "")" = 401
+check "an approval with the agent token is refused before its body is read: 403" \
+	test "$(headers_only "$AGENT_TOK")" = 403
+check "an admin's approval waits for its body" test "$(headers_only "$ADMIN_TOK")" = none
+{ printf '{"note":"'; head -c 2000000 /dev/zero | tr '\0' a; printf '"}'; } >"$W/big.json"
+big() { curl -sS --max-time 20 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $1" \
+	--data-binary "@$W/big.json" "$URL/api/v1/approvals" 2>/dev/null || true; }
+check "2 MB of approval with the agent token: 403, not read" test "$(big "$AGENT_TOK")" = 403
+check "2 MB of approval with the admin token: 413" test "$(big "$ADMIN_TOK")" = 413
 call GET /api/v1/trust ""
 c_none=$CODE
 call GET /api/v1/trust "$AGENT_TOK"
