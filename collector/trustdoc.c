@@ -18,6 +18,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 
 #include "trustdoc.h"
 
@@ -214,15 +215,40 @@ char *col_trust_canonical(const json_t *doc)
 	return text;
 }
 
+int col_trust_key_id(const struct col_trust_key *key, char id[COL_TRUST_KEY_ID_LEN + 1])
+{
+	unsigned char point[65], hash[SHA256_DIGEST_LENGTH];
+	size_t len = 0, i;
+
+	if (EVP_PKEY_get_octet_string_param(key->pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
+					    sizeof(point), &len) != 1 ||
+	    len != sizeof(point) || point[0] != 0x04) {
+		ERR_clear_error();
+		return -1;
+	}
+	SHA256(point, len, hash);
+	for (i = 0; i < sizeof(hash); i++)
+		snprintf(id + 2 * i, 3, "%02x", hash[i]);
+	return 0;
+}
+
 int col_trust_sign(const struct col_trust_key *key, json_t *doc, struct col_trust_err *err)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned char sig[128];
-	char b64[4 * sizeof(sig) / 3 + 8];
+	char b64[4 * sizeof(sig) / 3 + 8], id[COL_TRUST_KEY_ID_LEN + 1];
 	size_t sig_len = sizeof(sig);
-	char *canon = col_trust_canonical(doc);
+	char *canon = NULL;
 	int rc = -1;
 
+	/* The key's id is signed with the rest: a PC given another key says
+	 * so rather than calling the document tampered. */
+	if (col_trust_key_id(key, id) < 0) {
+		trust_fail(err, "cannot read the signing key's public point (OpenSSL)");
+		goto out;
+	}
+	if (json_object_set_new(doc, "key_id", json_string(id)) == 0)
+		canon = col_trust_canonical(doc);
 	if (md == NULL || canon == NULL) {
 		trust_fail(err, "out of memory signing the trust document");
 		goto out;

@@ -40,8 +40,14 @@ char *col_trust_key_public_pem(const struct col_trust_key *key);
  */
 char *col_trust_canonical(const json_t *doc);
 
+/* The key id: lower-case hex SHA-256 of the public key's uncompressed
+ * point (04 || X || Y), as the agent computes it from the PEM public key.
+ * -1 when OpenSSL cannot give the point. */
+#define COL_TRUST_KEY_ID_LEN 64
+int col_trust_key_id(const struct col_trust_key *key, char id[COL_TRUST_KEY_ID_LEN + 1]);
+
 /*
- * Signs doc: sets its "signature" member to the base64 of the DER ECDSA
+ * Signs doc: sets its "key_id" member and then its "signature" member to the base64 of the DER ECDSA
  * signature over the canonical bytes. -1 with err on failure.
  */
 int col_trust_sign(const struct col_trust_key *key, json_t *doc, struct col_trust_err *err);

@@ -481,6 +481,11 @@ int uct_sig_verify_p256(const char *pubkey_pem, const void *data, size_t len,
  * that uct_sig_verify_p256 takes; else -1 with UCT_E_CONFIG. For checking
  * a configured key before any document arrives. */
 int uct_sig_check_key_p256(const char *pubkey_pem, struct uct_err *err);
+/* The key id of a P-256 public key in PEM: SHA-256 of its uncompressed
+ * point (the 65 bytes 04 || X || Y), which the collector writes into each
+ * document as "key_id" so that a PC can tell a document signed by another
+ * key from a tampered one. -1 with UCT_E_CONFIG when it is no such key. */
+int uct_sig_key_id(const char *pubkey_pem, unsigned char id[UCT_SHA256_LEN], struct uct_err *err);
 
 /* ---- the collector's signed trust document (trustdoc.c) ---------------- */
 
@@ -509,13 +514,14 @@ struct uct_trustdoc {
 enum uct_trustdoc_fault {
 	UCT_TRUSTDOC_OK = 0,
 	UCT_TRUSTDOC_MALFORMED,     /* not a version 1 trust document */
-	UCT_TRUSTDOC_BAD_SIGNATURE, /* tampered, or signed by another key */
+	UCT_TRUSTDOC_BAD_SIGNATURE, /* changed after it was signed */
 	UCT_TRUSTDOC_BAD_KEY,       /* the configured key is no P-256 public key */
 	UCT_TRUSTDOC_EXPIRED,       /* now >= expires_at */
 	UCT_TRUSTDOC_NOT_YET,       /* issued more than the skew after now */
 	UCT_TRUSTDOC_SERIAL_BACK,   /* a lower serial than the last accepted */
 	UCT_TRUSTDOC_NOMEM,
-	UCT_TRUSTDOC_NONE, /* no document at all: none fetched, none kept */
+	UCT_TRUSTDOC_NONE,      /* no document at all: none fetched, none kept */
+	UCT_TRUSTDOC_OTHER_KEY, /* its key_id names another key than the PC's */
 };
 /* The clock difference allowed between collector and PC, seconds. */
 #define UCT_TRUSTDOC_SKEW 300

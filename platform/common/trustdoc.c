@@ -261,6 +261,40 @@ void uct_trustdoc_free(struct uct_trustdoc *doc)
 	free(doc);
 }
 
+/*
+ * Why a signature did not verify. The document names the key it was signed
+ * with ("key_id"); another id than the configured key's means another
+ * collector key (a new key, or another collector), the same id (or none)
+ * a document changed after it was signed. Either way it is refused: the id
+ * only chooses the message.
+ */
+static void td_refused(struct td_ctx *c, const struct uct_json *root, const char *key_pem)
+{
+	const struct uct_json *named = uct_json_get(root, "key_id");
+	unsigned char id[UCT_SHA256_LEN];
+	char mine[2 * UCT_SHA256_LEN + 1];
+	struct uct_err id_err = {0};
+	size_t i;
+
+	if (named != NULL && named->type == UCT_JSON_STRING &&
+	    uct_sig_key_id(key_pem, id, &id_err) == 0) {
+		for (i = 0; i < UCT_SHA256_LEN; i++)
+			snprintf(mine + 2 * i, 3, "%02x", id[i]);
+		if (named->len != strlen(mine) || memcmp(named->str, mine, named->len) != 0) {
+			td_fail(c, UCT_TRUSTDOC_OTHER_KEY, UCT_E_CRYPTO,
+				"the trust document is signed by another collector key (key id "
+				"%.16s..., this PC's --trust-key is %.16s...); give this PC the "
+				"output of 'uccx-trust-collector --print-trust-key'",
+				named->len >= 16 ? named->str : "?", mine);
+			return;
+		}
+	}
+	td_fail(c, UCT_TRUSTDOC_BAD_SIGNATURE, UCT_E_CRYPTO,
+		"the trust document was changed after the collector signed it: its "
+		"signature does not verify (tampered on the way, or by a proxy); nothing "
+		"in it is used");
+}
+
 /* The signature over the canonical bytes without "signature". */
 static int td_verify(struct td_ctx *c, const struct uct_json *root, const char *key_pem)
 {
@@ -281,12 +315,7 @@ static int td_verify(struct td_ctx *c, const struct uct_json *root, const char *
 	else if (sig_err.code == UCT_E_CONFIG)
 		td_fail(c, UCT_TRUSTDOC_BAD_KEY, UCT_E_CONFIG, "%s", sig_err.msg);
 	else
-		/* The document names no key, so a document signed by another key
-		 * and a tampered one look the same: say both. */
-		td_fail(c, UCT_TRUSTDOC_BAD_SIGNATURE, UCT_E_CRYPTO,
-			"the trust document's signature does not verify with the configured key "
-			"(tampered, or signed by another key); check --trust-key against "
-			"'uccx-trust-collector --print-trust-key'");
+		td_refused(c, root, key_pem);
 	free(canon);
 	return rc;
 }
@@ -401,6 +430,7 @@ const char *uct_trustdoc_fault_name(enum uct_trustdoc_fault fault)
 		[UCT_TRUSTDOC_SERIAL_BACK] = "serial-back",
 		[UCT_TRUSTDOC_NOMEM] = "nomem",
 		[UCT_TRUSTDOC_NONE] = "none",
+		[UCT_TRUSTDOC_OTHER_KEY] = "other-key",
 	};
 
 	if ((size_t)fault >= sizeof(names) / sizeof(names[0]) || names[fault] == NULL)

@@ -9,6 +9,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 
 #include "platform.h"
 
@@ -74,6 +75,26 @@ int uct_sig_verify_p256(const char *pubkey_pem, const void *data, size_t len,
 out:
 	ERR_clear_error();
 	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(pkey);
+	return rc;
+}
+
+int uct_sig_key_id(const char *pubkey_pem, unsigned char id[UCT_SHA256_LEN], struct uct_err *err)
+{
+	EVP_PKEY *pkey = sig_read_p256(pubkey_pem);
+	unsigned char point[65];
+	size_t len = 0;
+	int rc = 0;
+
+	if (pkey == NULL ||
+	    EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
+					    sizeof(point), &len) != 1 ||
+	    len != sizeof(point) || point[0] != 0x04)
+		rc = uct_err_set(err, UCT_E_CONFIG, (long)ERR_peek_last_error(),
+				 "not an ECDSA P-256 public key in PEM");
+	else
+		SHA256(point, len, id);
+	ERR_clear_error();
 	EVP_PKEY_free(pkey);
 	return rc;
 }

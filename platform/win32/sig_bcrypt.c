@@ -178,3 +178,14 @@ out:
 		BCryptCloseAlgorithmProvider(alg, 0);
 	return rc;
 }
+
+int uct_sig_key_id(const char *pubkey_pem, unsigned char id[UCT_SHA256_LEN], struct uct_err *err)
+{
+	unsigned char point[1 + 2 * SIG_P256_LEN];
+
+	if (sig_read_point(pubkey_pem, point) < 0)
+		return uct_err_set(err, UCT_E_CONFIG, 0, "not an ECDSA P-256 public key in PEM");
+	if (uct_capi_sha256(point, sizeof(point), id) < 0)
+		return uct_err_set(err, UCT_E_CRYPTO, 0, "BCrypt cannot compute SHA-256");
+	return 0;
+}

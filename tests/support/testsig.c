@@ -10,7 +10,9 @@
 #include <time.h>
 
 #include <openssl/evp.h>
+#include <openssl/core_names.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 
 #include "testsig.h"
 
@@ -60,12 +62,28 @@ static char *testsig_sign(EVP_PKEY *key, const char *data)
 	return b64;
 }
 
+/* The key id the collector writes: hex SHA-256 of the public point. */
+static void testsig_key_id(EVP_PKEY *key, char out[65])
+{
+	unsigned char point[65], hash[32];
+	size_t len = 0, i;
+
+	ck_assert_int_eq(EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
+							 point, sizeof(point), &len),
+			 1);
+	ck_assert_uint_eq(len, sizeof(point));
+	SHA256(point, len, hash);
+	for (i = 0; i < sizeof(hash); i++)
+		snprintf(out + 2 * i, 3, "%02x", hash[i]);
+}
+
 char *uct_testsig_doc(void *key, int64_t serial, int64_t issued, int64_t expires, const char *host,
 		      const char *sha256)
 {
-	char issued_s[32], expires_s[32], approvals[512], canon[1024], *sig, *doc;
+	char issued_s[32], expires_s[32], approvals[512], canon[1024], key_id[65], *sig, *doc;
 	size_t n;
 
+	testsig_key_id(key, key_id);
 	testsig_time(issued, issued_s);
 	testsig_time(expires, expires_s);
 	if (host != NULL)
@@ -78,9 +96,9 @@ char *uct_testsig_doc(void *key, int64_t serial, int64_t issued, int64_t expires
 	/* The members in byte order: "signature" goes between "serial" and
 	 * "version". */
 	snprintf(canon, sizeof(canon),
-		 "{\"approvals\":[%s],\"expires_at\":\"%s\",\"issued_at\":\"%s\",\"serial\":%lld,"
-		 "\"version\":1}",
-		 approvals, expires_s, issued_s, (long long)serial);
+		 "{\"approvals\":[%s],\"expires_at\":\"%s\",\"issued_at\":\"%s\",\"key_id\":\"%s\","
+		 "\"serial\":%lld,\"version\":1}",
+		 approvals, expires_s, issued_s, key_id, (long long)serial);
 	sig = testsig_sign(key, canon);
 	n = strlen(canon) + strlen(sig) + 32;
 	doc = malloc(n);

@@ -205,11 +205,11 @@ static const struct {
 	const char *says;
 } bad_fetched[] = {
 	{BAD_TAMPERED, UCT_TRUSTDOC_BAD_SIGNATURE,
-	 "the collector's trust document is refused: the trust document's signature does not "
-	 "verify with the configured key (tampered, or signed by another key)"},
-	{BAD_OTHER_KEY, UCT_TRUSTDOC_BAD_SIGNATURE,
-	 "the collector's trust document is refused: the trust document's signature does not "
-	 "verify"},
+	 "the collector's trust document is refused: the trust document was changed after the "
+	 "collector signed it"},
+	{BAD_OTHER_KEY, UCT_TRUSTDOC_OTHER_KEY,
+	 "the collector's trust document is refused: the trust document is signed by another "
+	 "collector key"},
 	{BAD_EXPIRED, UCT_TRUSTDOC_EXPIRED,
 	 "the collector's trust document is refused: the trust document expired "},
 	{BAD_SERIAL_BACK, UCT_TRUSTDOC_SERIAL_BACK,
