@@ -19,7 +19,7 @@ enum uct_command {
 /* Whose stores a run manages (see uct_config_load for the automatic rule). */
 enum uct_scope { UCT_SCOPE_AUTO = 0, UCT_SCOPE_USER, UCT_SCOPE_MACHINE };
 
-enum uct_mode { UCT_MODE_TOFU = 0, UCT_MODE_PINNED };
+enum uct_mode { UCT_MODE_TOFU = 0, UCT_MODE_PINNED, UCT_MODE_COLLECTOR };
 
 /* Roles select endpoints (see endpoints.c for the table). */
 #define UCT_ROLE_AGENT 0x1u

@@ -209,9 +209,10 @@ int uct_cfg_set_mode(struct uct_config *cfg, const char *value, const char *wher
 	static const struct cfg_word modes[] = {
 		{"tofu", UCT_MODE_TOFU},
 		{"pinned", UCT_MODE_PINNED},
+		{"collector", UCT_MODE_COLLECTOR},
 	};
-	long mode = cfg_word(value, modes, N_WORDS(modes), "trust mode", "modes: tofu, pinned",
-			     where, code, err);
+	long mode = cfg_word(value, modes, N_WORDS(modes), "trust mode",
+			     "modes: tofu, pinned, collector", where, code, err);
 
 	if (mode < 0)
 		return -1;

@@ -271,9 +271,11 @@ bad:
 
 #define USAGE_TRUST                                                                        \
 	"Trust:\n"                                                                         \
-	"  --trust tofu|pinned   tofu (default): trust what a server presents the first\n" \
+	"  --trust MODE          tofu (default): trust what a server presents the first\n" \
 	"                        time, report any later change. pinned: trust only\n"      \
 	"                        certificates whose SHA-256 is given with --pin\n"         \
+	"                        collector: trust what the collector's signed trust\n"     \
+	"                        document approves\n"                                      \
 	"  --pin SHA256          an approved certificate fingerprint (colons and case\n"   \
 	"                        optional); repeatable\n"                                  \
 	"  --ca-file FILE        an approved CA certificate (PEM); repeatable\n"           \

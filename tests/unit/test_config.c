@@ -248,7 +248,7 @@ static const struct {
 	 "%s:4: pinned mode needs at least one pin: add pins = ... to [trust] or give --pin "
 	 "SHA256 (or approve a CA with --ca-file)"},
 	{"[uccx]\nnodes = a.example.com\n[trust]\nmode = trusting\n",
-	 "%s:4: unknown trust mode 'trusting' (modes: tofu, pinned)"},
+	 "%s:4: unknown trust mode 'trusting' (modes: tofu, pinned, collector)"},
 	{"[uccx]\nnodes = a.example.com\n[agent]\nroles = agents\n",
 	 "%s:4: unknown role 'agents' (roles: agent, supervisor, reporting, admin, all)"},
 	{"[uccx]\nnodes = a.example.com\n[agent]\nroles =\n",
@@ -369,7 +369,7 @@ static const struct {
 	{"--timeout", "", "' is not a number of seconds (e.g. 5 or 2.5)"},
 	{"--connect-to", "", "(e.g. uccx1.example.com:8445:127.0.0.1:8445)"},
 	{"--role", "", "(roles: agent, supervisor, reporting, admin, all)"},
-	{"--trust", "", "(modes: tofu, pinned)"},
+	{"--trust", "", "(modes: tofu, pinned, collector)"},
 	{"--pin", "", "-in cert.pem)"},
 	{"--report-pin", "", "(44 characters, see the manual page)"},
 	{"--browser", "", "(browsers: chromium, firefox, system)"},
