@@ -64,6 +64,7 @@ static const char *verdict_words(enum uct_verdict v)
 	case UCT_V_DEFERRED: return "PENDING";
 	case UCT_V_UNREACHABLE: return "UNREACHABLE";
 	case UCT_V_REFUSED: return "REFUSED";
+	case UCT_V_PENDING: return "WAITING";
 	case UCT_V_UNKNOWN: break;
 	}
 	return "UNKNOWN";
