@@ -57,8 +57,8 @@ int uct_approved_ca(const struct uct_trustdoc *doc, const unsigned char sha256[U
 	return 0;
 }
 
-int uct_approved_for_any(const struct uct_trustdoc *doc,
-			 const unsigned char sha256[UCT_SHA256_LEN], const char *hostports)
+int uct_approved_for_any(const struct uct_trustdoc *doc, const unsigned char sha256[UCT_SHA256_LEN],
+			 const char *hostports)
 {
 	const char *p = hostports, *comma, *colon;
 	char hp[300];

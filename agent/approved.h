@@ -21,8 +21,8 @@ int uct_approved_ca(const struct uct_trustdoc *doc, const unsigned char sha256[U
 		    const char *host);
 /* 1 when doc approves the certificate with this SHA-256, in any way, for
  * one of the endpoints of hostports ("h:p,h:p"). */
-int uct_approved_for_any(const struct uct_trustdoc *doc,
-			 const unsigned char sha256[UCT_SHA256_LEN], const char *hostports);
+int uct_approved_for_any(const struct uct_trustdoc *doc, const unsigned char sha256[UCT_SHA256_LEN],
+			 const char *hostports);
 
 /*
  * Append to chain the CA certificates doc approves (their PEM), so that

@@ -138,6 +138,8 @@ static int read_trust(struct uct_run *run, struct uct_err *err)
 		uct_err_set(&terr, UCT_E_CONFIG, 0, "no trust document source is configured");
 	else if (run->inputs.trust(run->inputs.trust_ctx, &run->read.trustdoc, &terr) < 0)
 		run->read.trustdoc = NULL;
+	/* What this run installs is the document's to take back. */
+	run->record.state.mark_collector = run->read.trustdoc != NULL;
 	if (run->read.trustdoc != NULL)
 		return uct_approved_ca_certs(run->read.trustdoc, &run->read.ca_certs,
 					     &run->outcome.problems, err);
@@ -650,9 +652,10 @@ static enum uct_verdict group_verdict(const struct uct_run *run, size_t i, const
 		return UCT_V_UNREACHABLE;
 	if (an->approval == UCT_AP_REFUSED_CHANGED || an->approval == UCT_AP_REFUSED_UNPINNED)
 		return UCT_V_REFUSED;
-	/* Waiting: what this PC trusted before may still make the page load. */
+	/* Waiting, even where what this PC trusted before still makes the page
+	 * load: the administrator has a certificate to approve. */
 	if (an->approval == UCT_AP_PENDING)
-		return g.nss_ok || g.override_ok ? UCT_V_TRUSTED : UCT_V_PENDING;
+		return UCT_V_PENDING;
 	if (g.browser == UCT_BROWSER_FIREFOX)
 		return firefox_verdict(an, &g, code, code_len);
 	if (!an->chromium_fixable) {

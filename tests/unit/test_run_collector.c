@@ -63,8 +63,7 @@ static void run_ok(const char *command, const char *mode)
 {
 	struct uct_err err;
 
-	ck_assert_msg(uct_test_whole_run(&w, command, mode, &err) == 0, "%s: %s", command,
-		      err.msg);
+	ck_assert_msg(uct_test_whole_run(&w, command, mode, &err) == 0, "%s: %s", command, err.msg);
 }
 
 static enum uct_trust trust_in(size_t s, const struct uct_cert *cert)
@@ -269,6 +268,45 @@ START_TEST(test_no_document_changes_nothing)
 }
 END_TEST
 
+START_TEST(test_revoked_approval_is_removed)
+{
+	w.present[1][0] = ca_leaf;
+	w.present[1][1] = ca;
+	uct_test_doc_approve(&w.doc, UCT_TRUST_KIND_HOST, UCT_TEST_HOST1, 0, leaf1);
+	uct_test_doc_approve(&w.doc, UCT_TRUST_KIND_CA, UCT_TEST_HOST2, 0, ca);
+	run_ok("install", "collector");
+	ck_assert_int_eq(trust_in(0, leaf1), UCT_TRUST_PEER);
+	ck_assert_int_eq(trust_in(1, ca), UCT_TRUST_ROOT);
+	/* The CA is revoked: it goes from both stores, the leaf stays. */
+	uct_test_doc_revoke(&w.doc, ca);
+	run_ok("install", "collector");
+	ck_assert_int_eq(w.run.outcome.exit_code, 1);
+	ck_assert_int_eq(w.run.read.res[2].verdict, UCT_V_PENDING);
+	ck_assert_int_eq(trust_in(0, ca), UCT_TRUST_NONE);
+	ck_assert_int_eq(trust_in(1, ca), UCT_TRUST_NONE);
+	ck_assert_int_eq(trust_in(0, leaf1), UCT_TRUST_PEER);
+	/* Then the server certificate, though its server still presents it. */
+	uct_test_doc_revoke(&w.doc, leaf1);
+	run_ok("install", "collector");
+	ck_assert_uint_eq(entries(0), 0);
+	ck_assert_uint_eq(entries(1), 0);
+}
+END_TEST
+
+START_TEST(test_what_tofu_installed_stays_while_pending)
+{
+	/* Switching a PC from tofu to collector: nothing is approved yet, and
+	 * the pending path must not take away what tofu installed. */
+	run_ok("install", "tofu");
+	ck_assert_uint_eq(entries(0), 2);
+	run_ok("install", "collector");
+	ck_assert_int_eq(w.run.outcome.exit_code, 1);
+	ck_assert_uint_eq(entries(0), 2);
+	ck_assert_uint_eq(entries(1), 2);
+	ck_assert_uint_eq(uct_store_mem_counts(w.stores[0]).removes, 0);
+}
+END_TEST
+
 static Suite *collector_suite(void)
 {
 	Suite *s = suite_create("run_collector");
@@ -284,6 +322,8 @@ static Suite *collector_suite(void)
 	tcase_add_test(tc, test_ca_approved_for_another_host_waits);
 	tcase_add_test(tc, test_new_leaf_waits_and_old_trust_stays);
 	tcase_add_test(tc, test_no_document_changes_nothing);
+	tcase_add_test(tc, test_revoked_approval_is_removed);
+	tcase_add_test(tc, test_what_tofu_installed_stays_while_pending);
 	suite_add_tcase(s, tc);
 	return s;
 }
