@@ -184,6 +184,20 @@ static int override_planned(const struct uct_run_plan *plan, const struct uct_st
 	return 0;
 }
 
+/* 1 when the store holds, as ours, a certificate of the chain endpoint i
+ * presents: its trust then comes from us, and goes when that object is
+ * replaced or revoked. */
+static int trusted_by_ours(const struct uct_plan_ctx *ctx, size_t i, const struct uct_owned *owned)
+{
+	const struct uct_chain *chain = uct_run_read_chain(ctx->read, i);
+	size_t c;
+
+	for (c = 0; chain != NULL && c < chain->n; c++)
+		if (owned_find(owned, chain->certs[c]->sha256, NULL, 0) != NULL)
+			return 1;
+	return 0;
+}
+
 /* 1 when endpoint i needs want in store: neither held as ours with that
  * trust nor trusted already by something not ours (an enterprise root the
  * user installed), which is left alone. *have: what the store holds. */
@@ -199,7 +213,8 @@ static int add_needed(const struct uct_plan_ctx *ctx, size_t s, size_t i,
 			   ctx->read->eps.v[i].port);
 	if (*have != NULL)
 		return (*have)->trust != want->trust || !entry_is_ours(ctx->state, store, *have);
-	return by_host || answers == NULL || !answers->before[i].trusted;
+	return by_host || answers == NULL || !answers->before[i].trusted ||
+	       trusted_by_ours(ctx, i, owned);
 }
 
 /* Plan want for endpoint i (hostport hp): a new change, or hp added to the

@@ -307,6 +307,24 @@ START_TEST(test_what_tofu_installed_stays_while_pending)
 }
 END_TEST
 
+START_TEST(test_leaf_approval_replaced_by_its_ca)
+{
+	w.present[1][0] = ca_leaf;
+	w.present[1][1] = ca;
+	uct_test_doc_approve(&w.doc, UCT_TRUST_KIND_HOST, UCT_TEST_HOST2, 0, ca_leaf);
+	run_ok("install", "collector");
+	ck_assert_int_eq(trust_in(0, ca_leaf), UCT_TRUST_PEER);
+	/* The administrator approves the CA instead: in the same run the CA
+	 * comes in and the leaf goes, so the page never stops loading. */
+	uct_test_doc_approve(&w.doc, UCT_TRUST_KIND_CA, UCT_TEST_HOST2, 0, ca);
+	uct_test_doc_revoke(&w.doc, ca_leaf);
+	run_ok("install", "collector");
+	ck_assert_int_eq(trust_in(0, ca), UCT_TRUST_ROOT);
+	ck_assert_int_eq(trust_in(0, ca_leaf), UCT_TRUST_NONE);
+	ck_assert_int_eq(w.run.read.res[2].verdict, UCT_V_TRUSTED);
+}
+END_TEST
+
 static Suite *collector_suite(void)
 {
 	Suite *s = suite_create("run_collector");
@@ -324,6 +342,7 @@ static Suite *collector_suite(void)
 	tcase_add_test(tc, test_no_document_changes_nothing);
 	tcase_add_test(tc, test_revoked_approval_is_removed);
 	tcase_add_test(tc, test_what_tofu_installed_stays_while_pending);
+	tcase_add_test(tc, test_leaf_approval_replaced_by_its_ca);
 	suite_add_tcase(s, tc);
 	return s;
 }
