@@ -172,6 +172,13 @@ static void doctor_endpoint(FILE *out, const struct uct_run *run, size_t i)
 			"    to pins in [trust]. If it is not, someone may be intercepting.\n",
 			an->reason[0] ? uct_text_keep(&k, an->reason) : "not approved");
 		break;
+	case UCT_V_PENDING:
+		fprintf(out,
+			"    Problem (trust policy): %s\n"
+			"    Next step: the collector's administrator confirms the certificate's\n"
+			"    SHA-256 and approves it in the dashboard; the next run installs it.\n",
+			an->reason[0] ? uct_text_keep(&k, an->reason) : "not approved");
+		break;
 	default: doctor_not_trusted(out, run, i); break;
 	}
 	if (an->findings & UCT_F_EXPIRING)

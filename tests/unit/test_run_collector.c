@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "check_main.h"
+#include "doctor.h"
+#include "report.h"
 #include "run_fixture.h"
 #include "store_mem.h"
 #include "testcert.h"
@@ -86,6 +88,33 @@ static int has_notice(const char *start)
 	return 0;
 }
 
+/* What report or doctor renders of the last run (freed by the caller). */
+static char *render(int what)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	ck_assert_ptr_nonnull(out);
+	if (what == 0)
+		uct_report_text(out, &w.run, 0);
+	else if (what == 1)
+		uct_report_json(out, &w.run, NULL, w.run.outcome.exit_code);
+	else
+		uct_doctor_text(out, &w.run);
+	fclose(out);
+	ck_assert_ptr_nonnull(text);
+	return text;
+}
+
+static void assert_renders(int what, const char *needle)
+{
+	char *text = render(what);
+
+	ck_assert_msg(strstr(text, needle) != NULL, "'%s' not in:\n%.1500s", needle, text);
+	free(text);
+}
+
 START_TEST(test_pending_installs_nothing)
 {
 	size_t i;
@@ -101,6 +130,13 @@ START_TEST(test_pending_installs_nothing)
 	ck_assert_str_eq(uct_verdict_name(UCT_V_PENDING), "pending");
 	ck_assert_str_eq(uct_approval_name(UCT_AP_PENDING), "pending");
 	ck_assert(has_notice("waiting for approval at the collector"));
+	assert_renders(0, "WAITING");
+	assert_renders(0, "waiting for approval at the collector");
+	assert_renders(0, "trust mode collector");
+	assert_renders(1, "\"verdict\":\"pending\"");
+	assert_renders(1, "\"approval\":\"pending\"");
+	assert_renders(1, "\"trust_mode\":\"collector\"");
+	assert_renders(2, "approves it in the dashboard");
 }
 END_TEST
 

@@ -56,17 +56,19 @@ static void setup(void)
 	const char *env = getenv("UCT_TEST_SEED");
 	size_t h, c;
 
-	seed = env != NULL && *env != '\0' ? strtoull(env, NULL, 0) : (unsigned long long)time(NULL);
+	seed = env != NULL && *env != '\0' ? strtoull(env, NULL, 0)
+					   : (unsigned long long)time(NULL);
 	rng = seed != 0 ? seed : 1;
 	uct_test_whole_init(&w);
 	ca = make(&(struct uct_testcert_spec){.cn = "Lab Root CA", .is_ca = 1}, &ca_tc);
 	for (h = 0; h < 2; h++)
 		for (c = 0; c < POOL; c++)
-			pool[h][c] = make(&(struct uct_testcert_spec){.cn = hosts[h],
-								      .issuer = h == 1 && c == POOL - 1
-											? ca_tc
-											: NULL},
-					  NULL);
+			pool[h][c] =
+				make(&(struct uct_testcert_spec){.cn = hosts[h],
+								 .issuer = h == 1 && c == POOL - 1
+										   ? ca_tc
+										   : NULL},
+				     NULL);
 	uct_testcert_free(ca_tc);
 }
 
@@ -188,9 +190,10 @@ static void check_step(int step, const char *what, int nodoc, enum uct_trust bef
 			}
 			if (after[s][k] == UCT_TRUST_NONE)
 				continue;
-			ck_assert_msg(approved_anywhere(cert_at(k)),
-				      "seed %llu step %d (%s): store %zu holds cert %zu, not approved",
-				      seed, step, what, s, k);
+			ck_assert_msg(
+				approved_anywhere(cert_at(k)),
+				"seed %llu step %d (%s): store %zu holds cert %zu, not approved",
+				seed, step, what, s, k);
 			for (e = 0; e < 3; e++)
 				wanted |= want[e] == cert_at(k);
 			ck_assert_msg(wanted || before[s][k] != UCT_TRUST_NONE,
@@ -200,7 +203,8 @@ static void check_step(int step, const char *what, int nodoc, enum uct_trust bef
 		}
 	for (e = 0; e < 3 && !nodoc; e++)
 		ck_assert_msg(want[e] == NULL ||
-				      uct_store_mem_trust(w.stores[0], want[e]->sha256) != UCT_TRUST_NONE,
+				      uct_store_mem_trust(w.stores[0], want[e]->sha256) !=
+					      UCT_TRUST_NONE,
 			      "seed %llu step %d (%s): endpoint %zu's approved certificate is not "
 			      "installed",
 			      seed, step, what, e);
