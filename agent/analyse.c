@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "analyse.h"
+#include "approved.h"
 
 #define DAY (24 * 60 * 60)
 #define MAX_DEPTH 10
@@ -57,13 +58,17 @@ const char *uct_approval_name(enum uct_approval ap)
 	case UCT_AP_CA_FILE: return "ca-file";
 	case UCT_AP_REFUSED_CHANGED: return "refused-changed";
 	case UCT_AP_REFUSED_UNPINNED: return "refused-unpinned";
+	case UCT_AP_COLLECTOR: return "collector";
+	case UCT_AP_COLLECTOR_CA: return "collector-ca";
+	case UCT_AP_PENDING: return "pending";
 	}
 	return "none";
 }
 
 int uct_approval_ok(enum uct_approval ap)
 {
-	return ap != UCT_AP_NONE && ap != UCT_AP_REFUSED_CHANGED && ap != UCT_AP_REFUSED_UNPINNED;
+	return ap != UCT_AP_NONE && ap != UCT_AP_REFUSED_CHANGED && ap != UCT_AP_REFUSED_UNPINNED &&
+	       ap != UCT_AP_PENDING;
 }
 
 /* SHA-1 or MD5 in a signature algorithm name, in any case: OpenSSL says
@@ -299,6 +304,64 @@ static void decide_approval(const struct uct_analyse_ctx *ctx, const char *host,
 	}
 }
 
+/* The topmost CA of the path the chain takes (through the CA certificates
+ * the run knows) that the document approves for host, as approved_anchor
+ * does for a CA file; NULL when none is. */
+static const struct uct_cert *collector_ca(const struct uct_analyse_ctx *ctx, const char *host,
+					   const struct uct_chain *chain,
+					   const struct uct_cert *root)
+{
+	const struct uct_cert *leaf = chain->certs[0], *cur = leaf, *top = NULL;
+	int depth;
+
+	for (depth = 0; cur != NULL && depth < MAX_DEPTH; depth++) {
+		if (cur != leaf && uct_approved_ca(ctx->trustdoc, cur->sha256, host))
+			top = cur;
+		if (cur->self_signed || cur == root)
+			break;
+		cur = find_issuer(cur, chain, ctx->ca_certs);
+	}
+	return top;
+}
+
+/*
+ * The collector mode: only the signed trust document approves. A server
+ * certificate approved for the endpoint or its host is trusted as tofu
+ * trusts it (the narrowest trust its kind allows); a CA approved for the
+ * host becomes the anchor, as a CA file does. Anything else waits for an
+ * administrator, and with no valid document everything does: pins, CA
+ * files and the state's earlier approvals approve nothing here.
+ */
+static void decide_collector(const struct uct_analyse_ctx *ctx, const char *host, int port,
+			     const struct uct_chain *chain, struct uct_analysis *out,
+			     const struct uct_cert **anchor)
+{
+	char fp[UCT_FP_STRLEN];
+
+	*anchor = NULL;
+	if (ctx->trustdoc != NULL) {
+		*anchor = collector_ca(ctx, host, chain, out->root);
+		if (*anchor != NULL) {
+			out->approval = UCT_AP_COLLECTOR_CA;
+			return;
+		}
+		if (uct_approved_leaf(ctx->trustdoc, out->leaf->sha256, host, port)) {
+			out->approval = UCT_AP_COLLECTOR;
+			return;
+		}
+	}
+	out->approval = UCT_AP_PENDING;
+	uct_fp_format(out->leaf->sha256, fp);
+	if (ctx->trustdoc == NULL)
+		snprintf(out->reason, sizeof(out->reason),
+			 "no valid trust document from the collector (%s): nothing is installed "
+			 "or removed",
+			 ctx->trust_problem != NULL ? ctx->trust_problem : "none was given");
+	else
+		snprintf(out->reason, sizeof(out->reason),
+			 "waiting for approval at the collector (server certificate %s)", fp);
+}
+
 /* Neither browser can be helped: the error each one shows. */
 static void refuse_both(struct uct_analysis *out, const char *chromium_code,
 			const char *firefox_code)
@@ -490,7 +553,10 @@ void uct_analyse(const struct uct_analyse_ctx *ctx, const char *host, int port,
 	decide_fixable(host, out);
 	if (!out->chromium_fixable && !out->firefox_fixable)
 		return;
-	decide_approval(ctx, host, port, chain, out, &anchor);
+	if (ctx->cfg->mode == UCT_MODE_COLLECTOR)
+		decide_collector(ctx, host, port, chain, out, &anchor);
+	else
+		decide_approval(ctx, host, port, chain, out, &anchor);
 	if (!uct_approval_ok(out->approval)) {
 		out->chromium_fixable = out->firefox_fixable = 0;
 		return;

@@ -54,6 +54,9 @@ enum uct_approval {
 	UCT_AP_CA_FILE,          /* the chain leads to an approved CA file */
 	UCT_AP_REFUSED_CHANGED,  /* tofu: changed, not a renewal: refused */
 	UCT_AP_REFUSED_UNPINNED, /* pinned mode, nothing in the chain pinned */
+	UCT_AP_COLLECTOR,        /* collector: the server certificate is approved */
+	UCT_AP_COLLECTOR_CA,     /* collector: a CA of the chain is approved for the host */
+	UCT_AP_PENDING,          /* collector: not approved (or no valid document) */
 };
 const char *uct_approval_name(enum uct_approval ap);
 /* 1 for the approvals that allow installing. */
@@ -88,6 +91,10 @@ struct uct_analyse_ctx {
 	const struct uct_chain *ca_certs; /* --ca-file certificates */
 	const struct uct_state *state;
 	int64_t now;
+	/* Collector mode: the checked trust document (borrowed), or NULL when
+	 * there is none, and then why, for people. */
+	const struct uct_trustdoc *trustdoc;
+	const char *trust_problem;
 };
 
 /* The error the browser shows for the endpoint whatever trust a

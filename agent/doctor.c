@@ -14,6 +14,7 @@
 #include "machine.h"
 #include "platform.h"
 #include "report.h"
+#include "trustsrc.h"
 
 /* ---- explanations ---------------------------------------------------------- */
 
@@ -170,6 +171,13 @@ static void doctor_endpoint(FILE *out, const struct uct_run *run, size_t i)
 			"    administrator (Cisco OS Administration, Certificate Management);\n"
 			"    if it is right, run 'uccx-trust install --accept-change' or add it\n"
 			"    to pins in [trust]. If it is not, someone may be intercepting.\n",
+			an->reason[0] ? uct_text_keep(&k, an->reason) : "not approved");
+		break;
+	case UCT_V_PENDING:
+		fprintf(out,
+			"    Problem (trust policy): %s\n"
+			"    Next step: the collector's administrator confirms the certificate's\n"
+			"    SHA-256 and approves it in the dashboard; the next run installs it.\n",
 			an->reason[0] ? uct_text_keep(&k, an->reason) : "not approved");
 		break;
 	default: doctor_not_trusted(out, run, i); break;
@@ -442,6 +450,7 @@ int uct_doctor_main(struct uct_config *cfg, FILE *out, int log_level)
 {
 	struct doctor_log dl = {.level = log_level};
 	struct uct_run run;
+	struct uct_run_inputs in = {0};
 	struct uct_err err = {0}, berr = {0};
 	int failed, code;
 
@@ -450,7 +459,8 @@ int uct_doctor_main(struct uct_config *cfg, FILE *out, int log_level)
 	 * at a problem now: every database is verified again, no kept answer. */
 	cfg->command = UCT_CMD_CHECK;
 	cfg->recheck = 1;
-	failed = uct_run_execute(&run, cfg, &err) < 0;
+	failed = uct_trustsrc_attach(cfg, &in, &err) < 0 ||
+		 uct_run_execute_with(&run, cfg, &in, &err) < 0;
 	if (failed)
 		code = (err.code == UCT_E_USAGE || err.code == UCT_E_CONFIG) ? 2 : 3;
 	else
@@ -475,6 +485,7 @@ int uct_doctor_main(struct uct_config *cfg, FILE *out, int log_level)
 	}
 	uct_log_set_sink(uct_log_stderr, NULL, (enum uct_log_level)log_level);
 	uct_run_free(&run);
+	uct_trustsrc_free(in.trust_ctx); /* after the run: it borrows the document */
 	uct_strv_clear(&dl.lines);
 	return code;
 }

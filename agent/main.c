@@ -15,6 +15,7 @@
 #include "report.h"
 #include "run.h"
 #include "send.h"
+#include "trustsrc.h"
 
 #define EXIT_NOT_TRUSTED 1
 #define EXIT_USAGE 2
@@ -79,11 +80,18 @@ static int load(struct uct_config *cfg, int argc, char **argv)
 static int run_command(const struct uct_config *cfg)
 {
 	struct uct_run run;
+	struct uct_run_inputs in = {0};
 	struct uct_err err = {0};
-	int code;
+	int code, failed;
 
 	memset(&run, 0, sizeof(run));
-	if (uct_run_execute(&run, cfg, &err) < 0) {
+	failed = uct_trustsrc_attach(cfg, &in, &err) < 0 ||
+		 uct_run_execute_with(&run, cfg, &in, &err) < 0;
+	if (failed) {
+		/* A run that stopped early may not have waited for the
+		 * document: the fetch is joined before anything else. */
+		uct_trustsrc_free(in.trust_ctx);
+		in.trust_ctx = NULL;
 		code = (err.code == UCT_E_USAGE || err.code == UCT_E_CONFIG) ? EXIT_USAGE
 									     : EXIT_SYSTEM;
 		if (cfg->json)
@@ -103,6 +111,7 @@ static int run_command(const struct uct_config *cfg)
 	if (cfg->command != UCT_CMD_STATUS || cfg->status_report)
 		report_to_collector(cfg, &run, code);
 	uct_run_free(&run);
+	uct_trustsrc_free(in.trust_ctx); /* after the run: it borrows the document */
 	return code;
 }
 

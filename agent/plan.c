@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "approved.h"
 #include "machine.h"
 #include "plan.h"
 #include "records.h"
@@ -183,6 +184,20 @@ static int override_planned(const struct uct_run_plan *plan, const struct uct_st
 	return 0;
 }
 
+/* 1 when the store holds, as ours, a certificate of the chain endpoint i
+ * presents: its trust then comes from us, and goes when that object is
+ * replaced or revoked. */
+static int trusted_by_ours(const struct uct_plan_ctx *ctx, size_t i, const struct uct_owned *owned)
+{
+	const struct uct_chain *chain = uct_run_read_chain(ctx->read, i);
+	size_t c;
+
+	for (c = 0; chain != NULL && c < chain->n; c++)
+		if (owned_find(owned, chain->certs[c]->sha256, NULL, 0) != NULL)
+			return 1;
+	return 0;
+}
+
 /* 1 when endpoint i needs want in store: neither held as ours with that
  * trust nor trusted already by something not ours (an enterprise root the
  * user installed), which is left alone. *have: what the store holds. */
@@ -198,7 +213,8 @@ static int add_needed(const struct uct_plan_ctx *ctx, size_t s, size_t i,
 			   ctx->read->eps.v[i].port);
 	if (*have != NULL)
 		return (*have)->trust != want->trust || !entry_is_ours(ctx->state, store, *have);
-	return by_host || answers == NULL || !answers->before[i].trusted;
+	return by_host || answers == NULL || !answers->before[i].trusted ||
+	       trusted_by_ours(ctx, i, owned);
 }
 
 /* Plan want for endpoint i (hostport hp): a new change, or hp added to the
@@ -288,6 +304,40 @@ static int entry_replaced(const struct uct_plan_ctx *ctx, size_t s, const struct
 	return served > 0 && still == 0;
 }
 
+/*
+ * Collector mode: 1 when rec was installed for an approval of the
+ * collector's document and nothing approves it any more: the document
+ * approves it for none of its endpoints, and none of them, reached now,
+ * wants it for an approval (a leaf a Firefox exception holds under an
+ * approved CA). An endpoint not reached leaves it in place, since what
+ * it would want cannot be told; with no document nothing is revoked.
+ */
+static int entry_revoked(const struct uct_plan_ctx *ctx, size_t s, const struct uct_installed *rec)
+{
+	struct uct_want want;
+	char *hp;
+	size_t i;
+	int keep = 0;
+
+	if (ctx->cfg->mode != UCT_MODE_COLLECTOR || ctx->read->trustdoc == NULL ||
+	    !rec->collector ||
+	    uct_approved_for_any(ctx->read->trustdoc, rec->sha256, rec->hostports))
+		return 0;
+	for (i = 0; i < ctx->read->eps.n && !keep; i++) {
+		if ((hp = uct_endpoint_hostport(&ctx->read->eps.v[i])) == NULL)
+			return 0;
+		if (uct_hostports_have(rec->hostports, hp)) {
+			uct_plan_want(ctx, ctx->stores->v[s], i, &want);
+			keep = ctx->read->res[i].target->status != UCT_FETCH_OK ||
+			       (uct_approval_ok(ctx->read->res[i].an.approval) &&
+				want.cert != NULL &&
+				memcmp(want.cert->sha256, rec->sha256, UCT_SHA256_LEN) == 0);
+		}
+		free(hp);
+	}
+	return !keep;
+}
+
 int uct_plan_removals(const struct uct_plan_ctx *ctx, size_t s, const struct uct_owned *owned,
 		      struct uct_run_plan *plan)
 {
@@ -295,6 +345,7 @@ int uct_plan_removals(const struct uct_plan_ctx *ctx, size_t s, const struct uct
 	const struct uct_installed *rec;
 	char hp[300];
 	size_t k;
+	int revoked;
 
 	for (k = 0; k < owned->n; k++) {
 		const struct uct_store_entry *e = &owned->v[k];
@@ -304,10 +355,14 @@ int uct_plan_removals(const struct uct_plan_ctx *ctx, size_t s, const struct uct
 		rec = uct_state_find_installed(ctx->state, store->id, e->sha256);
 		if (ctx->cfg->command != UCT_CMD_REMOVE) {
 			/* Without a record we cannot tell what it served: keep it. */
-			if (rec == NULL || !entry_replaced(ctx, s, rec))
+			if (rec == NULL)
 				continue;
-			/* An override line is replaced in place by the add. */
-			if (uct_store_supports(store, UCT_STORE_BY_HOST))
+			revoked = entry_revoked(ctx, s, rec);
+			if (!revoked && !entry_replaced(ctx, s, rec))
+				continue;
+			/* An override line is replaced in place by the add; a
+			 * revoked one has no add to replace it. */
+			if (!revoked && uct_store_supports(store, UCT_STORE_BY_HOST))
 				continue;
 		}
 		if (e->host != NULL)

@@ -42,6 +42,19 @@ static void iso_time(int64_t t, char *buf, size_t len)
  */
 #define tx(k, s) uct_text_keep((k), (s))
 
+/* The trust mode as --trust names it. */
+static const char *mode_name(const struct uct_config *cfg)
+{
+	if (cfg == NULL)
+		return "tofu";
+	switch (cfg->mode) {
+	case UCT_MODE_TOFU: return "tofu";
+	case UCT_MODE_PINNED: return "pinned";
+	case UCT_MODE_COLLECTOR: return "collector";
+	}
+	return "tofu";
+}
+
 static const char *verdict_words(enum uct_verdict v)
 {
 	switch (v) {
@@ -51,6 +64,7 @@ static const char *verdict_words(enum uct_verdict v)
 	case UCT_V_DEFERRED: return "PENDING";
 	case UCT_V_UNREACHABLE: return "UNREACHABLE";
 	case UCT_V_REFUSED: return "REFUSED";
+	case UCT_V_PENDING: return "WAITING";
 	case UCT_V_UNKNOWN: break;
 	}
 	return "UNKNOWN";
@@ -146,7 +160,7 @@ void uct_report_text(FILE *out, const struct uct_run *run, int verbose)
 
 	fprintf(out, "uccx-trust %s: %zu endpoints on %zu servers, %zu stores (trust mode %s)\n\n",
 		command_name(run->cfg->command), run->read.eps.n, run->read.eps.n_targets,
-		run->stores.n, run->cfg->mode == UCT_MODE_PINNED ? "pinned" : "tofu");
+		run->stores.n, mode_name(run->cfg));
 	for (i = 0; i < run->read.eps.n; i++) {
 		text_endpoint(out, &run->read.res[i], verbose, &k);
 		if (run->read.res[i].verdict == UCT_V_TRUSTED)
@@ -514,8 +528,7 @@ static void json_header(FILE *out, const struct uct_run *run, int *first)
 	json_kv_str(out, "user", user, first);
 	json_kv_str(out, "os", os, first);
 	json_kv_str(out, "scope", uct_is_privileged() ? "machine" : "user", first);
-	json_kv_str(out, "trust_mode",
-		    run->cfg && run->cfg->mode == UCT_MODE_PINNED ? "pinned" : "tofu", first);
+	json_kv_str(out, "trust_mode", mode_name(run->cfg), first);
 	free(host);
 	free(user);
 	free(os);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "approved.h"
 #include "log.h"
 #include "machine.h"
 #include "plan.h"
@@ -25,6 +26,7 @@ const char *uct_verdict_name(enum uct_verdict v)
 	case UCT_V_DEFERRED: return "deferred";
 	case UCT_V_UNREACHABLE: return "unreachable";
 	case UCT_V_REFUSED: return "refused";
+	case UCT_V_PENDING: return "pending";
 	}
 	return "unknown";
 }
@@ -115,6 +117,41 @@ static int fetch_all(struct uct_run *run, struct uct_err *err)
 		else
 			uct_cert_free(issuer);
 	}
+	return 0;
+}
+
+/*
+ * Collector mode: the trust document, asked for once the servers were
+ * fetched, and the CA certificates it approves. No valid document is an
+ * outcome, not an error: the run goes on with every endpoint waiting, so
+ * nothing is installed or removed, and says why. -1 only when out of
+ * memory.
+ */
+static int read_trust(struct uct_run *run, struct uct_err *err)
+{
+	struct uct_err terr = {0};
+	char *line;
+
+	if (run->cfg->mode != UCT_MODE_COLLECTOR)
+		return 0;
+	if (run->inputs.trust == NULL)
+		uct_err_set(&terr, UCT_E_CONFIG, 0, "no trust document source is configured");
+	else if (run->inputs.trust(run->inputs.trust_ctx, &run->read.trustdoc, &terr) < 0)
+		run->read.trustdoc = NULL;
+	/* What this run installs is the document's to take back. */
+	run->record.state.mark_collector = run->read.trustdoc != NULL;
+	if (run->read.trustdoc != NULL)
+		return uct_approved_ca_certs(run->read.trustdoc, &run->read.ca_certs,
+					     &run->outcome.problems, err);
+	run->read.trust_problem =
+		uct_strdup(terr.msg[0] != '\0' ? terr.msg : "the trust document is not valid");
+	line = uct_asprintf("no valid trust document: %s", terr.msg);
+	if (run->read.trust_problem == NULL || line == NULL) {
+		free(line);
+		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
+	}
+	uct_strv_push(&run->outcome.problems, line);
+	free(line);
 	return 0;
 }
 
@@ -615,6 +652,10 @@ static enum uct_verdict group_verdict(const struct uct_run *run, size_t i, const
 		return UCT_V_UNREACHABLE;
 	if (an->approval == UCT_AP_REFUSED_CHANGED || an->approval == UCT_AP_REFUSED_UNPINNED)
 		return UCT_V_REFUSED;
+	/* Waiting, even where what this PC trusted before still makes the page
+	 * load: the administrator has a certificate to approve. */
+	if (an->approval == UCT_AP_PENDING)
+		return UCT_V_PENDING;
 	if (g.browser == UCT_BROWSER_FIREFOX)
 		return firefox_verdict(an, &g, code, code_len);
 	if (!an->chromium_fixable) {
@@ -635,7 +676,8 @@ static int verdict_rank(enum uct_verdict v)
 	case UCT_V_TRUSTED: return 0;
 	case UCT_V_DEFERRED: return 1;
 	case UCT_V_NOT_TRUSTED: return 2;
-	case UCT_V_REFUSED: return 3;
+	case UCT_V_REFUSED:
+	case UCT_V_PENDING: return 3;
 	case UCT_V_CANNOT_FIX: return 4;
 	case UCT_V_UNREACHABLE: return 5;
 	case UCT_V_UNKNOWN: return 6;
@@ -770,7 +812,7 @@ static void endpoint_notices(struct uct_run *run, size_t i)
 	if (r->verdict == UCT_V_CANNOT_FIX && r->an.server_advice[0] != '\0')
 		notice_made(run,
 			    uct_asprintf("On the server %s: %s", r->ep->host, r->an.server_advice));
-	else if (r->verdict == UCT_V_REFUSED)
+	else if (r->verdict == UCT_V_REFUSED || r->verdict == UCT_V_PENDING)
 		notice_made(run, uct_asprintf("%s:%d was not installed: %s", r->ep->host,
 					      r->ep->port, r->an.reason));
 	else if (r->verdict == UCT_V_NOT_TRUSTED && run->cfg->scope == UCT_SCOPE_MACHINE &&
@@ -824,6 +866,10 @@ static int compute_exit(const struct uct_run *run)
 {
 	size_t i;
 
+	/* Without a valid trust document the run changed nothing on purpose. */
+	if (run->cfg->mode == UCT_MODE_COLLECTOR && run->read.trustdoc == NULL &&
+	    run->cfg->command != UCT_CMD_REMOVE)
+		return 1;
 	if (run->cfg->command == UCT_CMD_REMOVE) {
 		for (i = 0; i < run->plan.n_changes; i++)
 			if (run->plan.changes[i].status != UCT_CS_DONE)
@@ -885,6 +931,8 @@ static int analyse_all(struct uct_run *run, struct uct_err *err)
 		.ca_certs = &run->read.ca_certs,
 		.state = &run->record.state,
 		.now = run->outcome.started,
+		.trustdoc = run->read.trustdoc,
+		.trust_problem = run->read.trust_problem,
 	};
 	size_t i;
 
@@ -1038,7 +1086,7 @@ static int run_read(struct uct_run *run, struct uct_err *err)
 	 * server is asked. */
 	if (discover(run, err) < 0)
 		return -1;
-	if (cmd != UCT_CMD_REMOVE && fetch_all(run, err) < 0)
+	if (cmd != UCT_CMD_REMOVE && (fetch_all(run, err) < 0 || read_trust(run, err) < 0))
 		return -1;
 	if (cmd == UCT_CMD_REMOVE &&
 	    (run->read.targets = calloc(run->read.eps.n_targets + 1, sizeof(*run->read.targets))) ==
@@ -1119,6 +1167,7 @@ void uct_run_free(struct uct_run *run)
 	}
 	free(run->stores.answers);
 	uct_chain_clear(&run->read.ca_certs);
+	free(run->read.trust_problem);
 	uct_endpoints_free(&run->read.eps);
 	uct_state_free(&run->record.state);
 	uct_vcache_free(&run->record.vcache);

@@ -22,6 +22,7 @@ enum uct_verdict {
 	UCT_V_DEFERRED,    /* written when the browser closes (Firefox running) */
 	UCT_V_UNREACHABLE,
 	UCT_V_REFUSED, /* not approved by the trust mode: not installed */
+	UCT_V_PENDING, /* collector mode: waiting for approval, not installed */
 };
 const char *uct_verdict_name(enum uct_verdict v);
 
@@ -84,6 +85,13 @@ struct uct_run_inputs {
 	 * nothing could be fetched at all. */
 	int (*fetch)(struct uct_fetch_target *targets, size_t n, void *ctx, struct uct_err *err);
 	void *fetch_ctx;
+	/* Collector mode: called once, after the servers were fetched, for
+	 * the checked trust document. 0 with *doc (borrowed from the caller,
+	 * valid until the run is freed), or -1 with err saying why there is
+	 * no valid document. NULL: there is none ("no trust document source").
+	 * Never called in the other modes, nor by remove and status. */
+	int (*trust)(void *ctx, const struct uct_trustdoc **doc, struct uct_err *err);
+	void *trust_ctx;
 };
 
 /* What the run read and analysed: the endpoints, the chains their servers
@@ -91,8 +99,12 @@ struct uct_run_inputs {
 struct uct_run_read {
 	struct uct_endpoints eps;
 	struct uct_fetch_target *targets; /* eps.n_targets */
-	struct uct_chain ca_certs;
+	struct uct_chain ca_certs; /* and, in collector mode, the CAs the document approves */
 	struct uct_ep_result *res; /* eps.n */
+	/* Collector mode: the trust document (borrowed from inputs.trust), or
+	 * NULL and then trust_problem says why (owned). */
+	const struct uct_trustdoc *trustdoc;
+	char *trust_problem;
 };
 
 /* The stores the run drives, in order, and what each answered. */

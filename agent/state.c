@@ -84,9 +84,13 @@ static int load_installed_line(struct uct_state *st, char **f)
 
 	if (*f[1] == '\0' || !uct_rec_field_ok(f[1]) || uct_rec_parse_sha256(f[2], fp) < 0 ||
 	    uct_rec_parse_trust(f[3], &trust) < 0 || !hostports_ok(f[4]) ||
-	    uct_state_find_installed(st, f[1], fp) != NULL)
+	    uct_state_find_installed(st, f[1], fp) != NULL ||
+	    (f[5] != NULL && strcmp(f[5], "collector") != 0))
 		return -1;
-	return uct_state_add_installed(st, f[1], fp, trust, f[4]);
+	if (uct_state_add_installed(st, f[1], fp, trust, f[4]) < 0)
+		return -1;
+	uct_state_find_installed(st, f[1], fp)->collector = f[5] != NULL;
+	return 0;
 }
 
 /* One line; -1 when it is not a well-formed record. One field more than
@@ -103,8 +107,13 @@ static int load_line(struct uct_state *st, char *line)
 		return load_last_line(st, f);
 	if (strcmp(f[0], "seen") == 0 && n == 6)
 		return load_seen_line(st, f);
-	if (strcmp(f[0], "installed") == 0 && n == 5)
+	/* An installed record ends with "collector" when the collector's
+	 * document approved it. */
+	if (strcmp(f[0], "installed") == 0 && (n == 5 || n == 6)) {
+		if (n == 5)
+			f[5] = NULL;
 		return load_installed_line(st, f);
+	}
 	return -1;
 }
 
@@ -143,8 +152,17 @@ static char *seen_line(const struct uct_seen *seen)
 
 static char *installed_line(const struct uct_installed *in)
 {
-	return record_line("installed", uct_rec_path(in->store_id), in->sha256,
-			   uct_trust_name(in->trust), uct_rec_clean(in->hostports));
+	char *line = record_line("installed", uct_rec_path(in->store_id), in->sha256,
+				 uct_trust_name(in->trust), uct_rec_clean(in->hostports));
+	char *marked;
+
+	if (line == NULL || !in->collector)
+		return line;
+	/* The line ends with its newline: the mark goes before it. */
+	line[strlen(line) - 1] = '\0';
+	marked = uct_asprintf("%s\tcollector\n", line);
+	free(line);
+	return marked;
 }
 
 /* Append line (taken: freed here); -1 when it is NULL or memory runs out. */
@@ -463,6 +481,7 @@ int uct_state_add_installed(struct uct_state *st, const char *store_id,
 
 	if (rec != NULL) {
 		rec->trust = trust;
+		rec->collector |= st->mark_collector;
 		if (hostport == NULL || *hostport == '\0' ||
 		    uct_rec_list_has(rec->hostports, hostport, 0))
 			return 0;
@@ -483,6 +502,7 @@ int uct_state_add_installed(struct uct_state *st, const char *store_id,
 	rec->hostports = uct_strdup(hostport != NULL ? hostport : "");
 	memcpy(rec->sha256, sha256, UCT_SHA256_LEN);
 	rec->trust = trust;
+	rec->collector = st->mark_collector;
 	if (rec->store_id == NULL || rec->hostports == NULL) {
 		free(rec->store_id);
 		free(rec->hostports);

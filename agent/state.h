@@ -25,6 +25,7 @@ struct uct_installed {
 	unsigned char sha256[UCT_SHA256_LEN];
 	enum uct_trust trust;
 	char *hostports; /* endpoints it serves, "h:p,h:p" (for overrides: one) */
+	int collector;   /* installed for an approval of the collector's document */
 };
 
 struct uct_state {
@@ -37,6 +38,9 @@ struct uct_state {
 	char *last_command;
 	char *last_summary;  /* one line: "11/13 endpoints trusted" */
 	char *saved_records; /* the records as last read or written (internal) */
+	/* Set by a run in the collector trust mode with a valid document:
+	 * every record added or merged from then on is marked collector. */
+	int mark_collector;
 };
 
 /* Load path into st (cleared on entry). A missing file is an empty state.
@@ -57,7 +61,8 @@ struct uct_installed *uct_state_find_installed(const struct uct_state *st, const
 /* Record (replace) the approved certificate for hostport. */
 int uct_state_set_seen(struct uct_state *st, const char *hostport, const struct uct_cert *leaf,
 		       int64_t now);
-/* Record an installed object; merges hostport into an existing record. */
+/* Record an installed object; merges hostport into an existing record.
+ * With st->mark_collector the record is marked collector. */
 int uct_state_add_installed(struct uct_state *st, const char *store_id,
 			    const unsigned char sha256[UCT_SHA256_LEN], enum uct_trust trust,
 			    const char *hostport);

@@ -316,3 +316,28 @@ void uct_trustsrc_free(struct uct_trustsrc *src)
 	uct_trustdoc_free(src->doc);
 	free(src);
 }
+
+/* The run's trust input: the document fetched beside the handshakes, or the
+ * kept one (the source logs why the collector was not used). */
+static int trustsrc_input(void *ctx, const struct uct_trustdoc **doc, struct uct_err *err)
+{
+	enum uct_trustdoc_fault fault;
+	int kept = 0;
+
+	return uct_trustsrc_wait(ctx, doc, &kept, &fault, err);
+}
+
+int uct_trustsrc_attach(const struct uct_config *cfg, struct uct_run_inputs *in,
+			struct uct_err *err)
+{
+	struct uct_trustsrc *src;
+
+	if (cfg->mode != UCT_MODE_COLLECTOR ||
+	    (cfg->command != UCT_CMD_CHECK && cfg->command != UCT_CMD_INSTALL))
+		return 0;
+	if ((src = uct_trustsrc_start(cfg, err)) == NULL)
+		return -1;
+	in->trust = trustsrc_input;
+	in->trust_ctx = src;
+	return 0;
+}

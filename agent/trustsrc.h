@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "platform.h"
+#include "run.h"
 
 /* The files next to the state: the last document accepted, byte for byte
  * as the collector sent it, and the highest serial accepted. */
@@ -52,6 +53,17 @@ int uct_trustsrc_wait(struct uct_trustsrc *src, const struct uct_trustdoc **doc,
 /* Why the collector's answer was not used when the kept document was
  * (unreachable, or the HTTP status); "" otherwise. Borrowed from src. */
 const char *uct_trustsrc_problem(const struct uct_trustsrc *src);
+
+/*
+ * For a run of cfg: in collector mode, for check and install (the doctor's
+ * check too), start the source now, so that the document travels while the
+ * servers are asked, and make it the run's trust input (in->trust and
+ * in->trust_ctx, the source: free it with uct_trustsrc_free once the run is
+ * freed, since the run borrows its document). Nothing in other modes and
+ * commands. -1 with err when the source cannot start.
+ */
+int uct_trustsrc_attach(const struct uct_config *cfg, struct uct_run_inputs *in,
+			struct uct_err *err);
 
 /* Join the fetch if it still runs, and free src with its document.
  * NULL-safe. */

@@ -355,6 +355,45 @@ START_TEST(test_hostile_fields_round_trip)
 }
 END_TEST
 
+/* A record installed for the collector's approval keeps its mark across
+ * a save and a load, and only that mark may follow the hostports. */
+START_TEST(test_collector_mark_round_trips)
+{
+	struct uct_state st = {0}, back;
+	struct uct_err err = {0};
+	unsigned char a[UCT_SHA256_LEN], b[UCT_SHA256_LEN];
+	char text[2048];
+	FILE *fp;
+	int damaged;
+
+	memset(a, 0x11, sizeof(a));
+	memset(b, 0x22, sizeof(b));
+	ck_assert_int_eq(uct_state_add_installed(&st, "nss:/db", a, UCT_TRUST_PEER,
+						 "h.example:443"),
+			 0);
+	st.mark_collector = 1;
+	ck_assert_int_eq(uct_state_add_installed(&st, "nss:/db", b, UCT_TRUST_ROOT,
+						 "h.example:443"),
+			 0);
+	ck_assert_int_eq(uct_state_save(path, &st, &err), 0);
+	ck_assert_int_eq(uct_state_load(path, &back, &damaged, &err), 0);
+	ck_assert_int_eq(damaged, 0);
+	ck_assert_int_eq(uct_state_find_installed(&back, "nss:/db", a)->collector, 0);
+	ck_assert_int_eq(uct_state_find_installed(&back, "nss:/db", b)->collector, 1);
+	uct_state_free(&back);
+	uct_state_free(&st);
+
+	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
+	snprintf(text, sizeof(text), "installed\tnss:/db\t%064d\tpeer\th.example:443\tpinned\n", 1);
+	fputs(text, fp);
+	fclose(fp);
+	ck_assert_int_eq(uct_state_load(path, &back, &damaged, &err), 0);
+	ck_assert_int_eq(damaged, 1);
+	ck_assert_uint_eq(back.n_installed, 0);
+	uct_state_free(&back);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("state");
@@ -366,6 +405,7 @@ int main(void)
 	tcase_add_test(tc, test_unchanged_records_write_only_the_outcome);
 	tcase_add_test(tc, test_hostile_fields_round_trip);
 	tcase_add_test(tc, test_store_id_paths);
+	tcase_add_test(tc, test_collector_mark_round_trips);
 	tcase_add_loop_test(tc, test_damaged_is_set_aside, 0,
 			    (int)(sizeof(damaged_texts) / sizeof(damaged_texts[0])));
 	return uct_check_run(s);
