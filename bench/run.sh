@@ -138,6 +138,63 @@ for ((r = 1; r <= rounds; r++)); do
 done
 [ "$(stores_digest)" = "$digest_before" ] || fail "the login runs changed a browser database"
 
+# ---- the same login run in collector mode --------------------------------
+# The collector on loopback with a signing key, every certificate the lab
+# serves approved for its HOST:PORT; the agent fetches the signed trust
+# document beside the handshakes. Both sides of this comparison send their
+# report to that collector, so they differ only in the trust mode.
+COL=$build/uccx-trust-collector
+[ -x "$COL" ] || fail "$COL not found: build first (see --help)"
+colw=$work/collector
+mkdir -p "$colw"
+mkdir -m 700 "$colw/keys"
+head -c 24 /dev/urandom | base64 >"$colw/agent.tok"
+admin_tok=$(head -c 24 /dev/urandom | base64)
+echo "$admin_tok" >"$colw/admin.tok"
+"$COL" --print-trust-key --signing-key "$colw/keys/trust.key" >"$colw/trust.pub" ||
+	fail "the collector cannot make its signing key"
+"$COL" --listen 127.0.0.1:0 --db "$colw/col.db" --agent-token-file "$colw/agent.tok" \
+	--admin-token-file "$colw/admin.tok" --signing-key "$colw/keys/trust.key" 2>"$colw/col.log" &
+col_pid=$!
+trap 'kill "$col_pid" 2>/dev/null; cleanup' EXIT
+col_port=
+for _ in $(seq 100); do
+	col_port=$(sed -n 's/.*listening on http:\/\/[^ ]*:\([0-9]*\),.*/\1/p' "$colw/col.log")
+	[ -n "$col_port" ] && break
+	sleep 0.05
+done
+[ -n "$col_port" ] || fail "the collector did not start: $(cat "$colw/col.log")"
+col_url=http://127.0.0.1:$col_port
+while read -r hp fp; do
+	code=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' -X POST \
+		-H "Authorization: Bearer $admin_tok" -H 'Content-Type: application/json' \
+		--data-binary "{\"endpoint\":\"$hp\",\"sha256\":\"$fp\",\"force\":true}" \
+		"$col_url/api/v1/approvals")
+	[ "$code" = 201 ] || fail "approving $hp at the collector answered $code"
+done <"$lab/fingerprints.txt"
+rargs=("${args[@]}" --report-url "$col_url/api/v1/reports" --report-token-file "$colw/agent.tok")
+cargs=("${rargs[@]}" --trust collector --trust-url "$col_url/api/v1/trust"
+       --trust-key "$colw/trust.pub")
+out=$("$AGENT" install --quiet "${cargs[@]}" 2>&1) ||
+	fail "collector mode: the first run did not find everything approved and trusted: $out"
+: >"$work/tofu-r.ms"
+: >"$work/coll.ms"
+for ((r = 1; r <= rounds; r++)); do
+	for mode in tofu coll; do
+		if [ "$mode" = tofu ]; then set -- "${rargs[@]}"; ms=tofu-r.ms; else set -- "${cargs[@]}"; ms=coll.ms; fi
+		t0=$(now_us)
+		set +e
+		out=$("$AGENT" install --quiet "$@" 2>&1)
+		rc=$?
+		set -e
+		ms_since "$t0" >>"$work/$ms"
+		[ "$rc" -eq 0 ] && [ -z "$out" ] || fail "round $r, $mode: exit $rc: $out"
+	done
+done
+[ "$(stores_digest)" = "$digest_before" ] ||
+	fail "the collector-mode runs changed a browser database: approved means as first use installed it"
+kill "$col_pid" 2>/dev/null || true
+
 if [ "$smoke" -eq 0 ]; then
 	# ---- the floor: one handshake, one database open ---------------------
 	# Each handshake alone, as a process (openssl without loading the
@@ -187,6 +244,8 @@ read -r a_med a_p90 a_max <<<"$(stats "$work/agent.ms")"
 read -r b_med b_p90 b_max <<<"$(stats "$work/baseline.ms")"
 rss_kb=$(sort -n "$work/agent.kb" | tail -n1)
 read -r d_med _ d_max <<<"$(stats "$work/dead.ms")"
+read -r r_med r_p90 r_max <<<"$(stats "$work/tofu-r.ms")"
+read -r c_med c_p90 c_max <<<"$(stats "$work/coll.ms")"
 f() { awk "BEGIN { printf \"%.${2:-1}f\", $1 }"; }
 
 echo "uccx-trust login-script benchmark: scenario $scenario, 11 host:ports, 13 URLs,"
@@ -195,7 +254,8 @@ echo "3 NSS databases + 2 Firefox override files, $rounds rounds; $(nproc) cores
 echo
 if [ "$smoke" -eq 1 ]; then
 	echo "smoke: agent ${a_med} ms (exit 0, nothing changed), baseline ${b_med} ms (exit 0)," \
-	     "dead node ${d_med} ms (exit 1); peak RSS $(f "$rss_kb/1024") MiB; no timing asserted"
+	     "dead node ${d_med} ms (exit 1), collector mode ${c_med} ms (exit 0, nothing changed);" \
+	     "peak RSS $(f "$rss_kb/1024") MiB; no timing asserted"
 	exit 0
 fi
 
@@ -212,6 +272,8 @@ t1=$(pf "$ratio >= 5")
 t2=$(pf "$a_med <= 2 * $floor")
 t3=$(pf "$rss_kb < 15 * 1024")
 t4=$(pf "$d_max <= 1.2 * $CONNECT_TIMEOUT * 1000")
+coll_x=$(f "$c_med / $r_med" 2)
+t5=$(pf "$c_med <= 1.2 * $r_med")
 
 if awk -v l="$(cut -d' ' -f1 /proc/loadavg)" -v n="$(nproc)" 'BEGIN { exit !(l > n) }'; then
 	echo "WARNING: the load average exceeds the core count: the timing verdicts below are unreliable"
@@ -224,6 +286,8 @@ printf '%-44s %10s %10s %10s\n' "one handshake (s_client, slowest host:port)" ""
 printf '%-44s %10s\n' "one database open (certutil -L)" "$db_med"
 printf '%-44s %10s\n' "agent's own slowest fetch_ms (11 parallel)" "${fetch_max:-?}"
 printf '%-44s %10s %10s %10s\n' "agent, uccx2 stalled (--connect-timeout 2)" "$d_med" "" "$d_max"
+printf '%-44s %10s %10s %10s\n' "agent, tofu, reporting to the collector" "$r_med" "$r_p90" "$r_max"
+printf '%-44s %10s %10s %10s\n' "agent, --trust collector, reporting" "$c_med" "$c_p90" "$c_max"
 echo
 printf '%-58s %-16s %s\n' target measured result
 printf '%-58s %-16s %s\n' "baseline / agent >= 5x (medians)" "${ratio}x" "$t1"
@@ -231,5 +295,6 @@ printf '%-58s %-16s %s\n' "agent <= 2 x (handshake $hs_max + db open $db_med = $
 	"${floor_x}x" "$t2"
 printf '%-58s %-16s %s\n' "agent peak RSS < 15 MiB" "$(f "$rss_kb/1024" 2) MiB" "$t3"
 printf '%-58s %-16s %s\n' "dead node: agent / connect timeout <= 1.2 (max of 3)" "${dead_x}x" "$t4"
-case "$t1 $t2 $t3 $t4" in *FAIL*) exit 1 ;; esac
+printf '%-58s %-16s %s\n' "collector mode / tofu <= 1.2 (medians, both reporting)" "${coll_x}x" "$t5"
+case "$t1 $t2 $t3 $t4 $t5" in *FAIL*) exit 1 ;; esac
 exit 0

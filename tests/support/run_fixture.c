@@ -12,6 +12,7 @@
 
 #include "run_fixture.h"
 #include "store_mem.h"
+#include "testsig.h"
 
 static const struct uct_store_ops nss_ops = {.name = "nss"};
 
@@ -241,17 +242,34 @@ void uct_test_whole_free(struct uct_test_whole *w)
 int uct_test_whole_run(struct uct_test_whole *w, const char *command, const char *mode,
 		       struct uct_err *err)
 {
-	char state[96];
-	char *argv[] = {"uccx-trust",  (char *)command,
-			"--config",    "/dev/null",
-			"--url",       "https://" UCT_TEST_HOST1 ":8445/",
-			"--url",       "https://" UCT_TEST_HOST1 ":443/",
-			"--url",       "https://" UCT_TEST_HOST2 ":8445/",
-			"--trust",     (char *)mode,
-			"--scope",     "user",
-			"--home",      w->dir,
-			"--state-dir", state,
-			"--quiet",     NULL};
+	char state[96], key[96];
+	/* Collector mode needs where its document comes from and its key (the
+	 * document itself is given by inputs.trust below). */
+	int collector = strcmp(mode, "collector") == 0;
+	char *argv[] = {"uccx-trust",
+			(char *)command,
+			"--config",
+			"/dev/null",
+			"--url",
+			"https://" UCT_TEST_HOST1 ":8445/",
+			"--url",
+			"https://" UCT_TEST_HOST1 ":443/",
+			"--url",
+			"https://" UCT_TEST_HOST2 ":8445/",
+			"--trust",
+			(char *)mode,
+			"--scope",
+			"user",
+			"--home",
+			w->dir,
+			"--state-dir",
+			state,
+			"--quiet",
+			collector ? "--trust-url" : NULL,
+			"http://127.0.0.1:9/api/v1/trust",
+			"--trust-key",
+			key,
+			NULL};
 	struct uct_run_inputs in = {
 		.stores = w->stores,
 		.n_stores = 2,
@@ -264,10 +282,14 @@ int uct_test_whole_run(struct uct_test_whole *w, const char *command, const char
 
 	whole_finish(w);
 	snprintf(state, sizeof(state), "%s/state", w->dir);
+	snprintf(key, sizeof(key), "%s/trust.pub", w->dir);
+	if (collector)
+		uct_testsig_free_key(uct_testsig_key("prime256v1", key));
 	uct_config_init(&w->cfg);
 	w->loaded = 1;
-	ck_assert_msg(uct_config_load(&w->cfg, (int)(sizeof(argv) / sizeof(argv[0])) - 1, argv,
-				      &cerr) == 0,
+	ck_assert_msg(uct_config_load(&w->cfg,
+				      (int)(sizeof(argv) / sizeof(argv[0])) - (collector ? 1 : 5),
+				      argv, &cerr) == 0,
 		      "config: %s", cerr.msg);
 	uct_err_clear(err);
 	w->ran = 1;
