@@ -156,7 +156,7 @@ echo "$admin_tok" >"$colw/admin.tok"
 "$COL" --listen 127.0.0.1:0 --db "$colw/col.db" --agent-token-file "$colw/agent.tok" \
 	--admin-token-file "$colw/admin.tok" --signing-key "$colw/keys/trust.key" 2>"$colw/col.log" &
 col_pid=$!
-trap 'kill "$col_pid" 2>/dev/null; cleanup' EXIT
+trap 'kill "$col_pid" 2>/dev/null || true; cleanup' EXIT
 col_port=
 for _ in $(seq 100); do
 	col_port=$(sed -n 's/.*listening on http:\/\/[^ ]*:\([0-9]*\),.*/\1/p' "$colw/col.log")
