@@ -812,7 +812,7 @@ static void endpoint_notices(struct uct_run *run, size_t i)
 	if (r->verdict == UCT_V_CANNOT_FIX && r->an.server_advice[0] != '\0')
 		notice_made(run,
 			    uct_asprintf("On the server %s: %s", r->ep->host, r->an.server_advice));
-	else if (r->verdict == UCT_V_REFUSED || r->verdict == UCT_V_PENDING)
+	else if (r->verdict == UCT_V_REFUSED)
 		notice_made(run, uct_asprintf("%s:%d was not installed: %s", r->ep->host,
 					      r->ep->port, r->an.reason));
 	else if (r->verdict == UCT_V_NOT_TRUSTED && run->cfg->scope == UCT_SCOPE_MACHINE &&
@@ -832,13 +832,23 @@ static void endpoint_notices(struct uct_run *run, size_t i)
 
 static void collect_notices(struct uct_run *run)
 {
-	size_t i;
+	size_t i, pending = 0;
 
 	if (change_notices(run))
 		notice(run, "A browser window that already showed a certificate warning for one of "
 			    "these pages needs a new window or a browser restart");
-	for (i = 0; i < run->read.eps.n; i++)
+	for (i = 0; i < run->read.eps.n; i++) {
 		endpoint_notices(run, i);
+		pending += run->read.res[i].verdict == UCT_V_PENDING;
+	}
+	/* One line for them all: each is listed above with its certificate.
+	 * Without a document the problem already says why. */
+	if (pending > 0 && run->read.trustdoc != NULL)
+		notice_made(run, uct_asprintf("%zu of %zu endpoints are waiting for approval at "
+					      "the collector: an administrator approves their "
+					      "certificates (listed above) in its dashboard, and "
+					      "the next run installs them",
+					      pending, run->read.eps.n));
 	if (run->record.state_damaged)
 		notice(run, "The state file was damaged and has been set aside (state.damaged); "
 			    "certificates approved before will be treated as first seen");
