@@ -112,38 +112,62 @@ static int http_perform(const struct uct_curl_api *cu, CURL *curl, const struct 
 	return 0;
 }
 
+/* One request to the collector: the handle and its header lists. */
+struct http_call {
+	const struct uct_curl_api *cu;
+	CURL *curl;
+	struct curl_slist *headers, *connect_to;
+	char *auth;
+};
+
+/* Load libcurl and set up c with the headers (first, then the token's) and
+ * the --connect-to list; -1 with err (c then holds nothing). */
+static int http_call_open(struct http_call *c, const char *first, const char *token,
+			  const struct uct_strv *connect_to, struct uct_err *err)
+{
+	int failed;
+
+	memset(c, 0, sizeof(*c));
+	if ((c->cu = uct_curl_load(err)) == NULL)
+		return -1;
+	if ((c->curl = c->cu->easy_init()) == NULL)
+		return uct_err_set(err, UCT_E_NOMEM, 0, "cannot start an HTTP request");
+	c->headers = http_headers(c->cu, first, token, &c->auth, err);
+	if (c->headers != NULL) {
+		c->connect_to = uct_curl_list(c->cu, connect_to, &failed);
+		if (!failed)
+			return 0;
+		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
+	}
+	c->cu->easy_cleanup(c->curl);
+	c->cu->slist_free_all(c->headers);
+	free(c->auth);
+	return -1;
+}
+
+static void http_call_close(struct http_call *c)
+{
+	c->cu->slist_free_all(c->headers);
+	c->cu->slist_free_all(c->connect_to);
+	free(c->auth);
+	c->cu->easy_cleanup(c->curl);
+}
+
 int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err *err)
 {
-	struct curl_slist *headers = NULL, *connect_to = NULL;
-	char errbuf[CURL_ERROR_SIZE] = "", *auth = NULL;
-	const struct uct_curl_api *cu;
-	int failed, ret = -1;
-	CURL *curl;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct http_call c;
+	int ret;
 
 	*status = 0;
-	cu = uct_curl_load(err);
-	if (cu == NULL)
+	if (http_call_open(&c, "Content-Type: application/json", req->token, req->connect_to, err) <
+	    0)
 		return -1;
-	curl = cu->easy_init();
-	if (curl == NULL)
-		return uct_err_set(err, UCT_E_NOMEM, 0, "cannot start an HTTP request");
-	headers = http_headers(cu, "Content-Type: application/json", req->token, &auth, err);
-	if (headers == NULL)
-		goto out;
-	connect_to = uct_curl_list(cu, req->connect_to, &failed);
-	if (failed) {
-		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-		goto out;
-	}
-	http_setopts(cu, curl, req, headers, connect_to, errbuf);
-	cu->easy_setopt(curl, CURLOPT_POSTFIELDS, req->body);
-	cu->easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len);
-	ret = http_perform(cu, curl, req, errbuf, status, err);
-out:
-	cu->slist_free_all(headers);
-	cu->slist_free_all(connect_to);
-	free(auth);
-	cu->easy_cleanup(curl);
+	http_setopts(c.cu, c.curl, req, c.headers, c.connect_to, errbuf);
+	c.cu->easy_setopt(c.curl, CURLOPT_POSTFIELDS, req->body);
+	c.cu->easy_setopt(c.curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len);
+	ret = http_perform(c.cu, c.curl, req, errbuf, status, err);
+	http_call_close(&c);
 	return ret;
 }
 
@@ -216,38 +240,19 @@ static int get_perform(const struct uct_curl_api *cu, CURL *curl, const struct u
 int uct_http_get(const struct uct_http_get *req, long *status, char **body, size_t *len,
 		 struct uct_err *err)
 {
-	struct curl_slist *headers = NULL, *connect_to = NULL;
 	struct http_sink sink = {.max = req->max_len};
-	const struct uct_curl_api *cu;
-	char *auth = NULL;
-	int failed, ret = -1;
-	CURL *curl;
+	struct http_call c;
+	int ret;
 
 	*status = 0;
 	*body = NULL;
 	*len = 0;
-	cu = uct_curl_load(err);
-	if (cu == NULL)
+	if (http_call_open(&c, "Accept: application/json", req->token, req->connect_to, err) < 0)
 		return -1;
-	curl = cu->easy_init();
-	if (curl == NULL)
-		return uct_err_set(err, UCT_E_NOMEM, 0, "cannot start an HTTP request");
-	headers = http_headers(cu, "Accept: application/json", req->token, &auth, err);
-	if (headers == NULL)
-		goto out;
-	connect_to = uct_curl_list(cu, req->connect_to, &failed);
-	if (failed) {
-		uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-		goto out;
-	}
-	ret = get_perform(cu, curl, req, headers, connect_to, &sink, status, err);
+	ret = get_perform(c.cu, c.curl, req, c.headers, c.connect_to, &sink, status, err);
 	if (ret == 0 && sink.buf == NULL && (sink.buf = calloc(1, 1)) == NULL)
 		ret = uct_err_set(err, UCT_E_NOMEM, 0, "out of memory");
-out:
-	cu->slist_free_all(headers);
-	cu->slist_free_all(connect_to);
-	free(auth);
-	cu->easy_cleanup(curl);
+	http_call_close(&c);
 	if (ret == 0) {
 		*body = sink.buf;
 		*len = sink.len;

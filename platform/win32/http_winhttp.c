@@ -96,22 +96,23 @@ static HINTERNET http_open(HINTERNET session, const wchar_t *verb, const struct 
 				  u->secure ? WINHTTP_FLAG_SECURE : 0);
 }
 
-/* Send the body with its headers; the answer's status into *status. */
-static int http_send(HINTERNET hreq, const struct uct_http_post *req, long *status,
-		     struct uct_err *err)
+/* Send one request with its headers (first, then the token's) and body,
+ * and read the answer's status into *status; -1 with err. */
+static int http_exchange(HINTERNET hreq, const char *url, const char *first, const char *token,
+			 const void *body, size_t len, long *status, struct uct_err *err)
 {
 	DWORD code = 0, size = sizeof(code);
 	wchar_t *headers;
 	char *hdr;
 	int rc = -1;
 
-	hdr = uct_asprintf("Content-Type: application/json\r\n%s%s%s",
-			   req->token ? "Authorization: Bearer " : "", req->token ? req->token : "",
-			   req->token ? "\r\n" : "");
+	hdr = uct_asprintf("%s\r\n%s%s%s", first, token ? "Authorization: Bearer " : "",
+			   token ? token : "", token ? "\r\n" : "");
 	headers = uct_win_wide(hdr);
 	if (headers != NULL &&
-	    WinHttpSendRequest(hreq, headers, (DWORD)-1L, (LPVOID)req->body, (DWORD)req->len,
-			       (DWORD)req->len, 0) &&
+	    WinHttpSendRequest(hreq, headers, (DWORD)-1L,
+			       len > 0 ? (LPVOID)body : WINHTTP_NO_REQUEST_DATA, (DWORD)len,
+			       (DWORD)len, 0) &&
 	    WinHttpReceiveResponse(hreq, NULL) &&
 	    WinHttpQueryHeaders(hreq, WINHTTP_QUERY_STATUS_CODE | WINHTTP_QUERY_FLAG_NUMBER,
 				WINHTTP_HEADER_NAME_BY_INDEX, &code, &size,
@@ -119,11 +120,26 @@ static int http_send(HINTERNET hreq, const struct uct_http_post *req, long *stat
 		*status = (long)code;
 		rc = 0;
 	} else {
-		uct_win_err(err, UCT_E_NET, GetLastError(), "%s", req->url);
+		uct_win_err(err, UCT_E_NET, GetLastError(), "%s", url);
 	}
 	free(headers);
 	free(hdr);
 	return rc;
+}
+
+/* The collector's trust settings WinHTTP can honour: a pin cannot be (the
+ * request would go unpinned, defeating it: -1), a CA file is not needed
+ * (the Windows stores decide; said once in the log). */
+static int http_tls_settings(const char *url, const char *pin, const char *ca_file,
+			     struct uct_err *err)
+{
+	if (pin != NULL)
+		return uct_err_set(err, UCT_E_NET, 0,
+				   "%s: [report] pin is not supported on Windows yet", url);
+	if (ca_file != NULL)
+		uct_log(UCT_LOG_WARN, "report_ca is not used on Windows: the collector's "
+				      "certificate must chain to the Windows certificate store");
+	return 0;
 }
 
 int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err *err)
@@ -133,16 +149,9 @@ int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err 
 	int rc = -1;
 
 	*status = 0;
-	if (uct_win_crack_url(req->url, &u, err) < 0)
+	if (uct_win_crack_url(req->url, &u, err) < 0 ||
+	    http_tls_settings(req->url, req->pin, req->ca_file, err) < 0)
 		return -1;
-	if (req->pin != NULL)
-		/* Sending unpinned would defeat the pin: refuse, the report waits. */
-		return uct_err_set(err, UCT_E_NET, 0,
-				   "%s: [report] pin is not supported on Windows yet", req->url);
-	if (req->ca_file != NULL)
-		/* WinHTTP verifies through the Windows stores only. */
-		uct_log(UCT_LOG_WARN, "report_ca is not used on Windows: the collector's "
-				      "certificate must chain to the Windows certificate store");
 	session = http_session((DWORD)req->timeout_ms, err);
 	if (session == NULL)
 		return -1;
@@ -150,7 +159,8 @@ int uct_http_post(const struct uct_http_post *req, long *status, struct uct_err 
 	if (hreq == NULL)
 		uct_win_err(err, UCT_E_NET, GetLastError(), "%s", req->url);
 	else
-		rc = http_send(hreq, req, status, err);
+		rc = http_exchange(hreq, req->url, "Content-Type: application/json", req->token,
+				   req->body, req->len, status, err);
 	uct_win_http_close(hreq, conn, session);
 	return rc;
 }
@@ -200,35 +210,6 @@ net:
 	return uct_win_err(err, UCT_E_NET, GetLastError(), "%s", req->url);
 }
 
-/* Send the GET, then read the status and the body. */
-static int http_get_send(HINTERNET hreq, const struct uct_http_get *req, long *status, char **body,
-			 size_t *len, struct uct_err *err)
-{
-	DWORD code = 0, size = sizeof(code);
-	wchar_t *headers;
-	char *hdr;
-	int rc = -1;
-
-	hdr = uct_asprintf("Accept: application/json\r\n%s%s%s",
-			   req->token ? "Authorization: Bearer " : "", req->token ? req->token : "",
-			   req->token ? "\r\n" : "");
-	headers = uct_win_wide(hdr);
-	if (headers != NULL &&
-	    WinHttpSendRequest(hreq, headers, (DWORD)-1L, WINHTTP_NO_REQUEST_DATA, 0, 0, 0) &&
-	    WinHttpReceiveResponse(hreq, NULL) &&
-	    WinHttpQueryHeaders(hreq, WINHTTP_QUERY_STATUS_CODE | WINHTTP_QUERY_FLAG_NUMBER,
-				WINHTTP_HEADER_NAME_BY_INDEX, &code, &size,
-				WINHTTP_NO_HEADER_INDEX)) {
-		*status = (long)code;
-		rc = http_read_body(hreq, req, body, len, err);
-	} else {
-		uct_win_err(err, UCT_E_NET, GetLastError(), "%s", req->url);
-	}
-	free(headers);
-	free(hdr);
-	return rc;
-}
-
 int uct_http_get(const struct uct_http_get *req, long *status, char **body, size_t *len,
 		 struct uct_err *err)
 {
@@ -239,15 +220,9 @@ int uct_http_get(const struct uct_http_get *req, long *status, char **body, size
 	*status = 0;
 	*body = NULL;
 	*len = 0;
-	if (uct_win_crack_url(req->url, &u, err) < 0)
+	if (uct_win_crack_url(req->url, &u, err) < 0 ||
+	    http_tls_settings(req->url, req->pin, req->ca_file, err) < 0)
 		return -1;
-	if (req->pin != NULL)
-		/* As for a report: fetching unpinned would defeat the pin. */
-		return uct_err_set(err, UCT_E_NET, 0,
-				   "%s: [report] pin is not supported on Windows yet", req->url);
-	if (req->ca_file != NULL)
-		uct_log(UCT_LOG_WARN, "report_ca is not used on Windows: the collector's "
-				      "certificate must chain to the Windows certificate store");
 	session = http_session((DWORD)req->timeout_ms, err);
 	if (session == NULL)
 		return -1;
@@ -258,7 +233,10 @@ int uct_http_get(const struct uct_http_get *req, long *status, char **body, size
 	if (hreq == NULL)
 		uct_win_err(err, UCT_E_NET, GetLastError(), "%s", req->url);
 	else
-		rc = http_get_send(hreq, req, status, body, len, err);
+		rc = http_exchange(hreq, req->url, "Accept: application/json", req->token, NULL, 0,
+				   status, err) < 0
+			     ? -1
+			     : http_read_body(hreq, req, body, len, err);
 	uct_win_http_close(hreq, conn, session);
 	return rc;
 }
