@@ -239,6 +239,11 @@ def main():
         # The probe's column and a hostile URL, then the real fleet again.
         evaluate(b, "renderEndpoints(%s), true" % json.dumps(SYNTHETIC))
         result["synthetic"] = evaluate(b, SCRAPE)
+        # A collector whose probe has seen nothing (or that has none).
+        noprobe = json.loads(json.dumps(SYNTHETIC))
+        noprobe[0]["fingerprints"][0]["probe_seen"] = False
+        evaluate(b, "renderEndpoints(%s), true" % json.dumps(noprobe))
+        result["synthetic_noprobe"] = evaluate(b, SCRAPE)
         evaluate(b, "refresh().catch(() => {}), true")
         wait_for(b, "document.querySelectorAll('#eps tr.fp').length > 4", 10)
         # Full page: grow the viewport to the content, then capture.

@@ -204,6 +204,8 @@ assert got == [("host", "uccx1.lab.example", os.environ["MIN"], "renewal rolled 
                ("endpoint", "uccx1.lab.example:8445", os.environ["MAJ"], os.environ["NOTE"], True)], got' "$approvals"
 	check "the probe's view is shown when the API has it: sees it, does not, nothing" \
 		py "[(f['sha256'][:2], f['probe']) for f in r['synthetic']['fps']] == [('AA', 'probe sees it'), ('BB', 'probe does not'), ('CC', '')]"
+	check "while no probe has seen anything, the probe column is left empty" \
+		py "[f['probe'] for f in r['synthetic_noprobe']['fps']] == ['', '', '']"
 	check "a markup endpoint URL is shown as text" \
 		py "r['synthetic']['endpoints'][1][0].startswith('https://<img src=x') and r['synthetic']['injected'] == 0 and r['synthetic']['title'] == 'uccx-trust collector'"
 	check "an agent token is refused with the collector's reason shown, and not kept" \
