@@ -155,6 +155,34 @@ static int trustsrc_last_serial(struct uct_trustsrc *src, const char *path, int6
 	return 0;
 }
 
+/* How much sooner than the fetched one the kept document may expire
+ * before it is written again. The collector signs a new document for
+ * every request (its dates move), so writing each one would cost every
+ * login run a synced write; this way it is about one a day, and a kept
+ * copy is never more than a day short of the validity the collector
+ * gives. */
+#define TRUSTSRC_KEEP_SLACK (24 * 3600)
+
+/* 1 when the kept copy at path is the same approvals (serial) as the
+ * accepted document and expires at most TRUSTSRC_KEEP_SLACK before it. */
+static int trustsrc_kept_current(const struct uct_trustsrc *src, const char *path)
+{
+	struct uct_trustdoc *kept = NULL;
+	enum uct_trustdoc_fault fault;
+	struct uct_err why = {0};
+	char *body = NULL;
+	size_t len = 0;
+	int current = 0;
+
+	if (uct_file_read(path, UCT_TRUSTDOC_MAX, &body, &len, &why) == 0 &&
+	    uct_trustdoc_check(body, len, src->key_pem, 0, uct_now(), &kept, &fault, &why) == 0)
+		current = kept->serial == src->doc->serial &&
+			  kept->expires_at + TRUSTSRC_KEEP_SLACK >= src->doc->expires_at;
+	uct_trustdoc_free(kept);
+	free(body);
+	return current;
+}
+
 /* Keep the accepted document: its bytes first, then its serial, so that
  * a run stopped between the two leaves a document no older than the
  * serial that guards it. Failures cost only the kept copy: logged. */
@@ -168,6 +196,8 @@ static void trustsrc_keep(struct uct_trustsrc *src, int64_t last)
 
 	if (json == NULL || serial == NULL)
 		uct_err_set(&why, UCT_E_NOMEM, 0, "out of memory");
+	else if (src->doc->serial == last && trustsrc_kept_current(src, json))
+		; /* the kept copy says the same for nearly as long */
 	else if (uct_file_write_atomic(json, src->body, src->len, 0600, &why) == 0 &&
 		 src->doc->serial > last)
 		uct_file_write_atomic(serial, text, (size_t)n, 0600, &why);

@@ -164,6 +164,44 @@ START_TEST(same_serial_again_is_accepted)
 }
 END_TEST
 
+/* The collector signs anew for every request: the kept copy is written
+ * again for other approvals (serial) or a validity a day longer, not for
+ * every login's document. */
+START_TEST(kept_copy_is_written_again_only_when_it_matters)
+{
+	static const struct {
+		int64_t serial, to;
+		int written; /* 1: this one is kept; 0: the one before stays */
+	} steps[] = {
+		{5, 7 * DAY, 1},
+		{5, 7 * DAY + 600, 0},
+		{5, 8 * DAY + 60, 1},
+		{6, 8 * DAY + 60, 1},
+	};
+	char *doc, *before = NULL;
+	struct outcome o;
+	size_t i;
+
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		doc = doc_at(key, steps[i].serial, -60, steps[i].to);
+		uct_testhttp_stop(srv);
+		serve(200, doc);
+		o = run_source();
+		ck_assert_msg(o.rc == 0 && o.kept == 0, "step %zu: %s", i, o.err.msg);
+		ck_assert_int_eq(o.serial, steps[i].serial);
+		ck_assert_msg(strcmp(kept(UCT_TRUSTDOC_FILE), steps[i].written ? doc : before) == 0,
+			      "step %zu: the kept copy is not the expected one", i);
+		if (steps[i].written) {
+			free(before);
+			before = doc;
+		} else {
+			free(doc);
+		}
+	}
+	free(before);
+}
+END_TEST
+
 START_TEST(unreachable_collector_uses_the_kept_document)
 {
 	char *doc = doc_at(key, 3, -HOUR, DAY);
@@ -340,6 +378,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, fetched_document_is_returned_and_kept);
 	tcase_add_test(tc, same_serial_again_is_accepted);
+	tcase_add_test(tc, kept_copy_is_written_again_only_when_it_matters);
 	tcase_add_test(tc, unreachable_collector_uses_the_kept_document);
 	tcase_add_test(tc, http_error_uses_the_kept_document);
 	tcase_add_loop_test(tc, bad_fetched_document_is_refused, 0,
