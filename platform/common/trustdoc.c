@@ -261,12 +261,28 @@ void uct_trustdoc_free(struct uct_trustdoc *doc)
 	free(doc);
 }
 
+/* 1 when v is a key id as the collector writes it: 64 lower-case hex
+ * digits. Only such an id is quoted back: the document is not yet
+ * trusted, and its bytes must not reach a message otherwise. */
+static int td_key_id_shaped(const struct uct_json *v)
+{
+	size_t i;
+
+	if (v == NULL || v->type != UCT_JSON_STRING || v->len != 2 * UCT_SHA256_LEN)
+		return 0;
+	for (i = 0; i < v->len; i++)
+		if (!((v->str[i] >= '0' && v->str[i] <= '9') ||
+		      (v->str[i] >= 'a' && v->str[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
 /*
  * Why a signature did not verify. The document names the key it was signed
  * with ("key_id"); another id than the configured key's means another
- * collector key (a new key, or another collector), the same id (or none)
- * a document changed after it was signed. Either way it is refused: the id
- * only chooses the message.
+ * collector key (a new key, or another collector); the same id, none, or
+ * one not shaped as an id means a document changed after it was signed.
+ * Either way it is refused: the id only chooses the message.
  */
 static void td_refused(struct td_ctx *c, const struct uct_json *root, const char *key_pem)
 {
@@ -276,16 +292,15 @@ static void td_refused(struct td_ctx *c, const struct uct_json *root, const char
 	struct uct_err id_err = {0};
 	size_t i;
 
-	if (named != NULL && named->type == UCT_JSON_STRING &&
-	    uct_sig_key_id(key_pem, id, &id_err) == 0) {
+	if (td_key_id_shaped(named) && uct_sig_key_id(key_pem, id, &id_err) == 0) {
 		for (i = 0; i < UCT_SHA256_LEN; i++)
 			snprintf(mine + 2 * i, 3, "%02x", id[i]);
-		if (named->len != strlen(mine) || memcmp(named->str, mine, named->len) != 0) {
+		if (memcmp(named->str, mine, named->len) != 0) {
 			td_fail(c, UCT_TRUSTDOC_OTHER_KEY, UCT_E_CRYPTO,
 				"the trust document is signed by another collector key (key id "
 				"%.16s..., this PC's --trust-key is %.16s...); give this PC the "
 				"output of 'uccx-trust-collector --print-trust-key'",
-				named->len >= 16 ? named->str : "?", mine);
+				named->str, mine);
 			return;
 		}
 	}

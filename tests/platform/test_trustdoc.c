@@ -297,6 +297,25 @@ START_TEST(test_duplicate_member)
 }
 END_TEST
 
+/* The key id of a document not yet verified is quoted back only when it is
+ * shaped as one: other bytes there never reach the message. */
+START_TEST(test_key_id_not_an_id)
+{
+	size_t len;
+	char *body = signed_doc(1, 5, "uccx1.example.com:8445", "other", &len);
+	char *id = strstr(body, "\"key_id\": \"");
+	enum uct_trustdoc_fault fault;
+	struct uct_err err;
+
+	ck_assert_ptr_nonnull(id);
+	memset(id + strlen("\"key_id\": \""), 'z', 64);
+	ck_assert_int_eq(check(body, len, "pub.pem", 0, NOW, &fault, &err), -1);
+	ck_assert_int_eq(fault, UCT_TRUSTDOC_BAD_SIGNATURE);
+	ck_assert_ptr_null(strstr(err.msg, "zzz"));
+	free(body);
+}
+END_TEST
+
 START_TEST(test_other_key)
 {
 	size_t len;
@@ -396,6 +415,7 @@ int main(void)
 	tcase_add_test(tc, test_serial_back);
 	tcase_add_test(tc, test_duplicate_member);
 	tcase_add_test(tc, test_other_key);
+	tcase_add_test(tc, test_key_id_not_an_id);
 	tcase_add_test(tc, test_bad_key);
 	tcase_add_test(tc, test_malformed);
 	suite_add_tcase(s, tc);
