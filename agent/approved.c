@@ -11,9 +11,6 @@
 
 #include "approved.h"
 
-#define PEM_BEGIN "-----BEGIN CERTIFICATE-----"
-#define PEM_END "-----END CERTIFICATE-----"
-
 /* 1 when the approval names the certificate with sha256. */
 static int approval_is(const struct uct_trust_approval *a, const unsigned char *sha256)
 {
@@ -83,79 +80,19 @@ int uct_approved_for_any(const struct uct_trustdoc *doc, const unsigned char sha
 	return 0;
 }
 
-static int b64_value(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/*
- * The DER of the first certificate in pem, into *der (owned by the
- * caller) and *len. -1 when there is none, the base64 is damaged, or
- * memory runs out (*der NULL). Line breaks and spaces are skipped; "="
- * ends the data.
- */
-static int pem_der(const char *pem, unsigned char **der, size_t *len)
-{
-	const char *begin = strstr(pem, PEM_BEGIN), *end, *p;
-	unsigned int acc = 0;
-	int bits = 0, v;
-
-	*der = NULL;
-	*len = 0;
-	if (begin == NULL)
-		return -1;
-	begin += strlen(PEM_BEGIN);
-	if ((end = strstr(begin, PEM_END)) == NULL)
-		return -1;
-	if ((*der = malloc((size_t)(end - begin) / 4 * 3 + 3)) == NULL)
-		return -1;
-	for (p = begin; p < end && *p != '='; p++) {
-		if (*p == '\r' || *p == '\n' || *p == ' ' || *p == '\t')
-			continue;
-		if ((v = b64_value((unsigned char)*p)) < 0)
-			goto bad;
-		acc = (acc << 6) | (unsigned int)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			(*der)[(*len)++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
-	}
-	if (*len > 0)
-		return 0;
-bad:
-	free(*der);
-	*der = NULL;
-	return -1;
-}
-
-/* The certificate of one CA approval, or NULL when its PEM holds none
- * with the approved fingerprint. */
+/* The certificate of one CA approval, or NULL when its PEM does not start
+ * with a certificate that has the approved fingerprint. */
 static struct uct_cert *approval_cert(const struct uct_trust_approval *a)
 {
-	struct uct_cert *cert = NULL;
+	struct uct_chain found = {0};
 	struct uct_err perr = {0};
-	unsigned char *der;
-	size_t len;
+	struct uct_cert *cert = NULL;
 
-	if (a->ca_pem == NULL || pem_der(a->ca_pem, &der, &len) < 0)
-		return NULL;
-	if (uct_cert_parse(der, len, &cert, &perr) == 0 && !approval_is(a, cert->sha256)) {
-		uct_cert_free(cert);
-		cert = NULL;
-	}
-	free(der);
+	if (a->ca_pem != NULL &&
+	    uct_cert_read_mem(a->ca_pem, strlen(a->ca_pem), "a CA approval", &found, &perr) == 0 &&
+	    found.n > 0 && approval_is(a, found.certs[0]->sha256))
+		cert = uct_cert_dup(found.certs[0]);
+	uct_chain_clear(&found);
 	return cert;
 }
 

@@ -23,6 +23,9 @@ int uct_cert_parse(const unsigned char *der, size_t len, struct uct_cert **out,
 /* Read every certificate of a PEM (or single DER) file, appended to chain.
  * Fails (UCT_E_IO / UCT_E_PARSE) when the file cannot be read or holds none. */
 int uct_cert_read_file(const char *path, struct uct_chain *chain, struct uct_err *err);
+/* The same from the len bytes at buf (named what in messages). */
+int uct_cert_read_mem(const void *buf, size_t len, const char *what, struct uct_chain *chain,
+		      struct uct_err *err);
 /* 1 when child's signature verifies with issuer's public key and child's
  * issuer name equals issuer's subject; 0 otherwise. */
 int uct_cert_signed_by(const struct uct_cert *child, const struct uct_cert *issuer);

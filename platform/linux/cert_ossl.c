@@ -532,6 +532,12 @@ int uct_ossl_parse_any(const unsigned char *buf, size_t len, const char *what,
 	return uct_chain_append_found(chain, &found, what, err);
 }
 
+int uct_cert_read_mem(const void *buf, size_t len, const char *what, struct uct_chain *chain,
+		      struct uct_err *err)
+{
+	return uct_ossl_parse_any(buf, len, what, chain, err);
+}
+
 int uct_cert_read_file(const char *path, struct uct_chain *chain, struct uct_err *err)
 {
 	unsigned char *buf = NULL;

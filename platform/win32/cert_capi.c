@@ -626,6 +626,12 @@ int uct_capi_parse_any(const char *buf, size_t len, const char *what, struct uct
 	return uct_chain_append_found(chain, &found, what, err);
 }
 
+int uct_cert_read_mem(const void *buf, size_t len, const char *what, struct uct_chain *chain,
+		      struct uct_err *err)
+{
+	return uct_capi_parse_any(buf, len, what, chain, err);
+}
+
 int uct_cert_read_file(const char *path, struct uct_chain *chain, struct uct_err *err)
 {
 	char *buf = NULL;
