@@ -763,3 +763,12 @@ void uct_config_free(struct uct_config *cfg)
 	uct_strv_clear(&cfg->warnings);
 	uct_config_init(cfg);
 }
+
+char *uct_config_state_dir(const struct uct_config *cfg)
+{
+	if (cfg->state_dir != NULL)
+		return uct_strdup(cfg->state_dir);
+	if (cfg->home != NULL)
+		return uct_home_state_dir(cfg->home);
+	return uct_default_state_dir();
+}

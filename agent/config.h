@@ -89,4 +89,8 @@ void uct_config_free(struct uct_config *cfg); /* NULL-safe, leaves cfg re-initia
 /* The --help text (static). */
 const char *uct_config_usage(void);
 
+/* The state directory a run of cfg uses: --state-dir, else the --home's,
+ * else the default. malloc'd, the caller's; NULL when out of memory. */
+char *uct_config_state_dir(const struct uct_config *cfg);
+
 #endif

@@ -1046,9 +1046,7 @@ static int run_prepare(struct uct_run *run, struct uct_lock **lock, struct uct_e
 	char *lock_path;
 	int rc;
 
-	run->record.state_dir = cfg->state_dir != NULL ? uct_strdup(cfg->state_dir)
-				: cfg->home != NULL    ? uct_home_state_dir(cfg->home)
-						       : uct_default_state_dir();
+	run->record.state_dir = uct_config_state_dir(cfg);
 	if (run->record.state_dir == NULL)
 		return uct_err_set(err, UCT_E_NOMEM, ENOMEM, "out of memory");
 	/* The state decides what is approved: never read from, or written

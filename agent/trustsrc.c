@@ -64,16 +64,6 @@ static int trustsrc_read_token(struct uct_trustsrc *src, const char *path, struc
 	return 0;
 }
 
-/* The state directory exactly as the run picks it (run.c). */
-static char *trustsrc_state_dir(const struct uct_config *cfg)
-{
-	if (cfg->state_dir != NULL)
-		return uct_strdup(cfg->state_dir);
-	if (cfg->home != NULL)
-		return uct_home_state_dir(cfg->home);
-	return uct_default_state_dir();
-}
-
 /* An optional string of the configuration; 0, or -1 when out of memory. */
 static int trustsrc_copy(char **to, const char *from)
 {
@@ -90,7 +80,7 @@ static int trustsrc_copy_config(struct uct_trustsrc *src, const struct uct_confi
 	    trustsrc_copy(&src->pin, cfg->report_pin) < 0 ||
 	    trustsrc_copy(&src->proxy, cfg->proxy) < 0 ||
 	    trustsrc_copy(&src->key_pem, cfg->trust_key_pem) < 0 ||
-	    (src->state_dir = trustsrc_state_dir(cfg)) == NULL)
+	    (src->state_dir = uct_config_state_dir(cfg)) == NULL)
 		return -1;
 	for (i = 0; i < cfg->connect_to.n; i++)
 		if (uct_strv_push(&src->connect_to, cfg->connect_to.v[i]) < 0)
